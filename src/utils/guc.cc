@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -159,7 +160,9 @@ void InitializeDefaults() {
         strcasecmp(def.name, "client_encoding") != 0) {
       p->boot.str = boot;  // no validation for boot strings (lc_* may be "")
     } else if (!ParseValue(def, boot, Value{}, &p->boot, &err)) {
-      std::abort();  // the table itself is wrong: a programming error
+      // The table itself is wrong: a programming error.
+      std::fprintf(stderr, "bad boot value: %s\n", err.message.c_str());
+      std::abort();
     }
     Slot slot;
     slot.value = p->boot;

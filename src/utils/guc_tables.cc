@@ -46,7 +46,7 @@ const EnumOption kOpt_client_min_messages[] = {
     {"notice", static_cast<int>(ErrLevel::kNotice), false},
     {"warning", static_cast<int>(ErrLevel::kWarning), false},
     {"error", static_cast<int>(ErrLevel::kError), false},
-    {"debug", static_cast<int>(ErrLevel::kDebug), true},
+    {"debug", 3, true},
     {nullptr, 0, false}};
 
 const EnumOption kOpt_default_transaction_isolation[] = {
@@ -100,7 +100,7 @@ const EnumOption kOpt_log_min_error_statement[] = {
     {"log", static_cast<int>(ErrLevel::kLog), false},
     {"fatal", static_cast<int>(ErrLevel::kFatal), false},
     {"panic", static_cast<int>(ErrLevel::kPanic), false},
-    {"debug", static_cast<int>(ErrLevel::kDebug), true},
+    {"debug", 3, true},
     {nullptr, 0, false}};
 
 const EnumOption kOpt_log_min_messages[] = {
@@ -116,7 +116,7 @@ const EnumOption kOpt_log_min_messages[] = {
     {"log", static_cast<int>(ErrLevel::kLog), false},
     {"fatal", static_cast<int>(ErrLevel::kFatal), false},
     {"panic", static_cast<int>(ErrLevel::kPanic), false},
-    {"debug", static_cast<int>(ErrLevel::kDebug), true},
+    {"debug", 3, true},
     {nullptr, 0, false}};
 
 const EnumOption kOpt_log_statement[] = {
@@ -296,7 +296,7 @@ const std::vector<ParamDef>& BuiltinParams() {
      "ms", 0, 2147483647, nullptr, "0", 0, &Vars::client_connection_check_interval},
     {"client_encoding", ParamType::kString, Context::kUser, "Client Connection Defaults / Locale and Formatting",
      "Sets the client's character set encoding.", nullptr,
-     nullptr, 0, 0, nullptr, "SQL_ASCII", kReport, &Vars::client_encoding},
+     nullptr, 0, 0, nullptr, "UTF8", kReport, &Vars::client_encoding},
     {"client_min_messages", ParamType::kEnum, Context::kUser, "Client Connection Defaults / Statement Behavior",
      "Sets the message levels that are sent to the client.", "Each level includes all the levels that follow it. The later the level, the fewer messages are sent.",
      nullptr, 0, 0, kOpt_client_min_messages, "notice", 0, &Vars::client_min_messages},
@@ -443,7 +443,7 @@ const std::vector<ParamDef>& BuiltinParams() {
      nullptr, 0, 0, nullptr, "off", kReport|kNoShowAll|kNoResetAll, &Vars::is_superuser},
     {"jit", ParamType::kBool, Context::kUser, "Query Tuning / Other Planner Options",
      "Allow JIT compilation.", nullptr,
-     nullptr, 0, 0, nullptr, "on", 0, &Vars::jit},
+     nullptr, 0, 0, nullptr, "off", 0, &Vars::jit},
     {"join_collapse_limit", ParamType::kInt, Context::kUser, "Query Tuning / Other Planner Options",
      "Sets the FROM-list size beyond which JOIN constructs are not flattened.", "The planner will flatten explicit JOIN constructs into lists of FROM items whenever a list of no more than this many items would result.",
      nullptr, 1, 2147483647, nullptr, "8", 0, &Vars::join_collapse_limit},
@@ -647,13 +647,13 @@ const std::vector<ParamDef>& BuiltinParams() {
      nullptr, 0, 1.79769e+308, nullptr, "1", 0, &Vars::seq_page_cost},
     {"server_encoding", ParamType::kString, Context::kInternal, "Preset Options",
      "Shows the server (database) character set encoding.", nullptr,
-     nullptr, 0, 0, nullptr, "SQL_ASCII", kReport, &Vars::server_encoding},
+     nullptr, 0, 0, nullptr, "UTF8", kReport, &Vars::server_encoding},
     {"server_version", ParamType::kString, Context::kInternal, "Preset Options",
      "Shows the server version.", nullptr,
      nullptr, 0, 0, nullptr, "15.0", kReport, &Vars::server_version},
     {"server_version_num", ParamType::kInt, Context::kInternal, "Preset Options",
      "Shows the server version as an integer.", nullptr,
-     nullptr, 150018, 150018, nullptr, "150000", 0, &Vars::server_version_num},
+     nullptr, 150000, 150000, nullptr, "150000", 0, &Vars::server_version_num},
     {"session_authorization", ParamType::kString, Context::kUser, "Ungrouped",
      "Sets the session user name.", nullptr,
      nullptr, 0, 0, nullptr, nullptr, kReport|kNoShowAll|kNoResetAll, &Vars::session_authorization},

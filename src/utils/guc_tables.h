@@ -25,7 +25,8 @@ enum ParamFlags : unsigned {
 
 struct EnumOption {
   const char* name;  // nullptr ends the list
-  int value;         // what Vars holds for ErrLevel-valued parameters
+  int value;         // what Vars holds for ErrLevel-valued parameters; for a
+                     // hidden alias, the index of the option it stands for
   bool hidden;       // accepted alias, not listed in enumvals or hints
 };
 

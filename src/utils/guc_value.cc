@@ -162,7 +162,7 @@ bool ParseReal(const ParamDef& def, const std::string& text, Value* out, ErrorDa
 bool ParseEnum(const ParamDef& def, const std::string& text, Value* out, ErrorData* err) {
   for (int i = 0; def.options[i].name; ++i) {
     if (strcasecmp(def.options[i].name, text.c_str()) == 0) {
-      out->num = i;
+      out->num = def.options[i].hidden ? def.options[i].value : i;  // store the canonical option
       return true;
     }
   }
