@@ -55,7 +55,7 @@ std::string FigureColname(const Expr& e) {
     case ExprKind::kGreatest: return "greatest";
     case ExprKind::kLeast: return "least";
     case ExprKind::kNullIf: return "nullif";
-    case ExprKind::kConst: return e.const_kind == ConstKind::kBool ? "bool" : "?column?";
+    case ExprKind::kConst: return "?column?";
     case ExprKind::kCast: {
       std::string inner = FigureColname(*e.args[0]);
       // A cast keeps a "strong" inner name (column, function); otherwise the
@@ -84,7 +84,7 @@ namespace {
 // Rewrites an expression over input rows into one over aggregate output
 // rows [group keys..., aggregate results...].
 TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std::vector<ScopeColumn>& scope,
-                       const std::string& query) {
+                       const std::string& query, const std::string& relname) {
   for (size_t k = 0; k < keys.size(); ++k) {
     if (e->Equals(*keys[k])) {
       auto c = std::make_unique<TExpr>(TKind::kColumn, e->type);
@@ -98,13 +98,13 @@ TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std:
     return e;
   }
   if (e->kind == TKind::kColumn) {
-    std::string name = scope[e->index].name;
+    std::string name = relname.empty() ? scope[e->index].name : relname + "." + scope[e->index].name;
     throw PgError(sqlstate::kGroupingError,
                   "column \"" + name + "\" must appear in the GROUP BY clause or be used in an aggregate function")
         .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
   }
-  for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, query);
-  if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, query);
+  for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, query, relname);
+  if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, query, relname);
   return e;
 }
 
@@ -183,8 +183,9 @@ AnalyzedQuery Analyzer::Run() {
         continue;
       }
       TExprPtr te = Transform(*t.expr);
-      // Unknown-typed output columns become text.
-      if (te->type == oid::kUnknown) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
+      // Unknown-typed literals in the output become text; parameters must be
+      // typed by context instead (42P18 below).
+      if (te->type == oid::kUnknown && te->kind != TKind::kParam) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
       q.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr), te->type, te->typmod});
       q.targets.push_back(std::move(te));
     }
@@ -253,8 +254,8 @@ AnalyzedQuery Analyzer::Run() {
   }
 
   if (q.aggregated) {
-    for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, stmt_.query());
-    if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, stmt_.query());
+    for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, stmt_.query(), relname_);
+    if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, stmt_.query(), relname_);
   }
   q.aggs = std::move(aggs_);
   q.distinct = s.distinct;

@@ -128,6 +128,10 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
     out.i = to == oid::kDate ? FloorDivDay(us) : us;
   } else if (IsStringType(from) && IsStringType(to)) {
     out.s = in.s;
+    // character(n) loses its padding when converted to other string types.
+    if (from == oid::kBpchar && to != oid::kBpchar) {
+      while (!out.s.empty() && out.s.back() == ' ') out.s.pop_back();
+    }
     if (to == oid::kName && out.s.size() > 63) out.s.resize(63);
   } else {
     goto io;
