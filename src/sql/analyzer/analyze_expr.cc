@@ -1,0 +1,486 @@
+// Expression analysis: turns parser Expr nodes into typed TExpr trees.
+// Unknown-typed literals stay unknown until context (an operator, function
+// argument or cast) fixes their type, as in PostgreSQL.
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "sql/analyzer/analyzer_impl.h"
+#include "sql/functions/registry.h"
+#include "sql/parser/lexer.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+void IsNullFn(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  out.b = st.aux ? !a[0]->null : a[0]->null;
+}
+
+// aux: BoolTestKind * 2 + negated
+void BoolTestFn(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const Datum& v = *a[0];
+  bool r;
+  switch (st.aux / 2) {
+    case 0: r = !v.null && v.b; break;
+    case 1: r = !v.null && !v.b; break;
+    default: r = v.null; break;
+  }
+  out.b = (st.aux & 1) ? !r : r;
+}
+
+void DistinctFn(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  bool distinct;
+  if (a[0]->null || a[1]->null) {
+    distinct = a[0]->null != a[1]->null;
+  } else {
+    distinct = CompareDatum(st.type_a, *a[0], *a[1]) != 0;
+  }
+  out.b = st.aux ? !distinct : distinct;
+}
+
+void NullIfFn(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  if (!a[0]->null && !a[1]->null && CompareDatum(st.type_a, *a[0], *a[1]) == 0) {
+    out.null = true;
+    return;
+  }
+  out = *a[0];
+}
+
+// aux 0 = GREATEST, 1 = LEAST; NULL arguments are ignored.
+void GreatestFn(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const Datum* best = nullptr;
+  for (size_t i = 0; i < st.args.size(); ++i) {
+    if (a[i]->null) continue;
+    if (!best) {
+      best = a[i];
+      continue;
+    }
+    int c = CompareDatum(st.type_a, *a[i], *best);
+    if (st.aux == 0 ? c > 0 : c < 0) best = a[i];
+  }
+  if (!best) {
+    out.null = true;
+    return;
+  }
+  out = *best;
+}
+
+bool FitsInt(const std::string& s, int64_t lo, int64_t hi, int64_t* v) {
+  errno = 0;
+  char* end;
+  long long x = std::strtoll(s.c_str(), &end, 10);
+  if (errno || *end) return false;
+  *v = x;
+  return x >= lo && x <= hi;
+}
+
+}  // namespace
+
+int Analyzer::Pos(int location) const { return location < 0 ? 0 : CharPosition(stmt_.query(), location); }
+
+void Analyzer::Error(const char* state, const std::string& msg, int location, const std::string& hint) {
+  PgError e(state, msg);
+  if (!hint.empty()) e.Hint(hint);
+  e.Position(Pos(location));
+  throw e;
+}
+
+std::string Analyzer::TypeList(const std::vector<TExprPtr>& args) const {
+  std::string s;
+  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + TypeSqlName(args[i]->type);
+  return s;
+}
+
+TExprPtr Analyzer::MakeCall(FnImpl fn, uint32_t result, std::vector<TExprPtr> args, bool strict, int aux, int loc) {
+  auto e = std::make_unique<TExpr>(TKind::kCall, result);
+  e->fn = fn;
+  e->strict = strict;
+  e->aux = aux;
+  e->args = std::move(args);
+  e->location = loc;
+  if (!e->args.empty()) e->type_a = e->args[0]->type;
+  return e;
+}
+
+TExprPtr Analyzer::Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionContext cc, int location) {
+  if (e->type == target && typmod < 0) return e;
+  if (e->kind == TKind::kParam && e->type == oid::kUnknown) {
+    params_[e->index] = target;
+    e->type = target;
+    if (typmod < 0) return e;
+  }
+  if (e->kind == TKind::kConst && e->type == oid::kUnknown) {
+    // Literal coercion happens now; errors point at the literal.
+    if (!e->value.null) {
+      try {
+        e->value = TextIn(target, e->value.s, io_, typmod);
+      } catch (PgError& err) {
+        if (err.data().position == 0) err.Position(Pos(e->location));
+        throw;
+      }
+    }
+    e->type = target;
+    e->typmod = typmod;
+    return e;
+  }
+  if (!CanCoerce(e->type, target, cc)) {
+    if (cc == CoercionContext::kExplicit) {
+      Error(sqlstate::kCannotCoerce,
+            "cannot cast type " + TypeSqlName(e->type) + " to " + TypeSqlName(target), location);
+    }
+    Error(sqlstate::kDatatypeMismatch,
+          "argument of type " + TypeSqlName(e->type) + " cannot be converted to " + TypeSqlName(target), location);
+  }
+  if (e->type == target && typmod < 0) return e;
+  uint32_t from = e->type;
+  std::vector<TExprPtr> args;
+  args.push_back(std::move(e));
+  TExprPtr c = MakeCall(CastFunction, target, std::move(args), true, 0, location);
+  c->type_a = from;
+  c->type_b = target;
+  c->call_typmod = typmod;
+  c->typmod = typmod;
+  return c;
+}
+
+TExprPtr Analyzer::CoerceToBool(TExprPtr e, const char* construct) {
+  if (e->type == oid::kBool) return e;
+  if (e->type == oid::kUnknown) return Coerce(std::move(e), oid::kBool, -1, CoercionContext::kImplicit, e->location);
+  Error(sqlstate::kDatatypeMismatch,
+        std::string("argument of ") + construct + " must be type boolean, not type " + TypeSqlName(e->type),
+        e->location);
+}
+
+uint32_t Analyzer::CommonType(const std::vector<TExpr*>& exprs, const char* construct) {
+  uint32_t result = 0;
+  for (TExpr* e : exprs) {
+    if (e->type == oid::kUnknown) continue;
+    if (!result) {
+      result = e->type;
+      continue;
+    }
+    if (e->type == result) continue;
+    const TypeInfo* a = LookupType(result);
+    const TypeInfo* b = LookupType(e->type);
+    if (!a || !b || a->category != b->category) {
+      Error(sqlstate::kDatatypeMismatch,
+            std::string(construct) + " types " + TypeSqlName(result) + " and " + TypeSqlName(e->type) +
+                " cannot be matched",
+            e->location);
+    }
+    // Move to the other type if ours converts to it implicitly but not back.
+    if (!a->preferred && CanCoerce(result, e->type, CoercionContext::kImplicit) &&
+        !CanCoerce(e->type, result, CoercionContext::kImplicit)) {
+      result = e->type;
+    }
+  }
+  return result ? result : oid::kText;
+}
+
+TExprPtr Analyzer::Transform(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::kConst: {
+      auto c = std::make_unique<TExpr>(TKind::kConst, oid::kUnknown);
+      c->location = e.location;
+      switch (e.const_kind) {
+        case ConstKind::kInteger: {
+          int64_t v;
+          if (FitsInt(e.str, INT32_MIN, INT32_MAX, &v)) {
+            c->type = oid::kInt4;
+            c->value = Datum::Int(v);
+          } else if (FitsInt(e.str, INT64_MIN, INT64_MAX, &v)) {
+            c->type = oid::kInt8;
+            c->value = Datum::Int(v);
+          } else {
+            c->type = oid::kNumeric;
+            c->value = Datum::Num(Numeric::Parse(e.str));
+          }
+          break;
+        }
+        case ConstKind::kNumeric:
+          c->type = oid::kNumeric;
+          c->value = Datum::Num(Numeric::Parse(e.str));
+          break;
+        case ConstKind::kString:
+          c->value = Datum::Text(e.str);
+          break;
+        case ConstKind::kNull:
+          break;
+        case ConstKind::kBool:
+          c->type = oid::kBool;
+          c->value = Datum::Bool(e.bool_val);
+          break;
+        case ConstKind::kBitString:
+          Error(sqlstate::kFeatureNotSupported, "bit string literals are not supported", e.location);
+      }
+      return c;
+    }
+    case ExprKind::kColumnRef: {
+      if (e.star) Error(sqlstate::kFeatureNotSupported, "row expansion with * is not supported here", e.location);
+      const std::string& col = e.names.back();
+      if (e.names.size() > 1) {
+        const std::string& qual = e.names[e.names.size() - 2];
+        if (qual != relname_ || relname_.empty()) {
+          Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + qual + "\"", e.location);
+        }
+      }
+      for (size_t i = 0; i < scope_.size(); ++i) {
+        if (scope_[i].name == col) {
+          auto c = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
+          c->index = static_cast<int>(i);
+          c->location = e.location;
+          return c;
+        }
+      }
+      std::string shown = e.names.size() > 1 ? e.names[e.names.size() - 2] + "." + col : "\"" + col + "\"";
+      Error(sqlstate::kUndefinedColumn, "column " + shown + " does not exist", e.location);
+    }
+    case ExprKind::kParam: {
+      int n = e.param_number;
+      if (n < 1 || n > 65535) {
+        Error(sqlstate::kUndefinedParameter, "there is no parameter $" + std::to_string(n), e.location);
+      }
+      if (static_cast<int>(params_.size()) < n) params_.resize(n, 0);
+      auto p = std::make_unique<TExpr>(TKind::kParam, params_[n - 1] ? params_[n - 1] : oid::kUnknown);
+      p->index = n - 1;
+      p->location = e.location;
+      return p;
+    }
+    case ExprKind::kOp: {
+      TExprPtr l = e.args.size() == 2 ? Transform(*e.args[0]) : nullptr;
+      TExprPtr r = Transform(*e.args.back());
+      return ResolveOperator(e.str, std::move(l), std::move(r), e.location);
+    }
+    case ExprKind::kAnd:
+    case ExprKind::kOr: {
+      auto b = std::make_unique<TExpr>(e.kind == ExprKind::kAnd ? TKind::kAnd : TKind::kOr, oid::kBool);
+      b->location = e.location;
+      for (const auto& a : e.args) b->args.push_back(CoerceToBool(Transform(*a), e.kind == ExprKind::kAnd ? "AND" : "OR"));
+      return b;
+    }
+    case ExprKind::kNot: {
+      auto b = std::make_unique<TExpr>(TKind::kNot, oid::kBool);
+      b->location = e.location;
+      b->args.push_back(CoerceToBool(Transform(*e.args[0]), "NOT"));
+      return b;
+    }
+    case ExprKind::kNullTest: {
+      std::vector<TExprPtr> args;
+      args.push_back(Transform(*e.args[0]));
+      return MakeCall(IsNullFn, oid::kBool, std::move(args), false, e.negated, e.location);
+    }
+    case ExprKind::kBoolTest: {
+      const char* names[] = {"IS TRUE", "IS FALSE", "IS UNKNOWN"};
+      std::vector<TExprPtr> args;
+      args.push_back(CoerceToBool(Transform(*e.args[0]), names[static_cast<int>(e.bool_test)]));
+      return MakeCall(BoolTestFn, oid::kBool, std::move(args), false,
+                      static_cast<int>(e.bool_test) * 2 + e.negated, e.location);
+    }
+    case ExprKind::kDistinct: {
+      // Resolve "=" to settle both argument types, then compare null-aware.
+      TExprPtr eq = ResolveOperator("=", Transform(*e.args[0]), Transform(*e.args[1]), e.location);
+      uint32_t t = eq->type_a;
+      TExprPtr c = MakeCall(DistinctFn, oid::kBool, std::move(eq->args), false, e.negated, e.location);
+      c->type_a = t;
+      return c;
+    }
+    case ExprKind::kBetween: {
+      auto range = [&](const Expr& lo, const Expr& hi) {
+        auto b = std::make_unique<TExpr>(TKind::kAnd, oid::kBool);
+        b->args.push_back(ResolveOperator(">=", Transform(*e.args[0]), Transform(lo), e.location));
+        b->args.push_back(ResolveOperator("<=", Transform(*e.args[0]), Transform(hi), e.location));
+        return b;
+      };
+      TExprPtr r = range(*e.args[1], *e.args[2]);
+      if (e.symmetric) {
+        auto o = std::make_unique<TExpr>(TKind::kOr, oid::kBool);
+        o->args.push_back(std::move(r));
+        o->args.push_back(range(*e.args[2], *e.args[1]));
+        r = std::move(o);
+      }
+      if (e.negated) {
+        auto n = std::make_unique<TExpr>(TKind::kNot, oid::kBool);
+        n->args.push_back(std::move(r));
+        r = std::move(n);
+      }
+      return r;
+    }
+    case ExprKind::kIn: {
+      // x IN (a, b) is x = a OR x = b, which has the same NULL semantics.
+      auto o = std::make_unique<TExpr>(e.negated ? TKind::kAnd : TKind::kOr, oid::kBool);
+      for (size_t i = 1; i < e.args.size(); ++i) {
+        o->args.push_back(ResolveOperator(e.negated ? "<>" : "=", Transform(*e.args[0]), Transform(*e.args[i]), e.location));
+      }
+      return o;
+    }
+    case ExprKind::kLike: {
+      if (e.str == "similar") Error(sqlstate::kFeatureNotSupported, "SIMILAR TO is not supported", e.location);
+      std::string op = e.str == "ilike" ? (e.negated ? "!~~*" : "~~*") : (e.negated ? "!~~" : "~~");
+      TExprPtr call = ResolveOperator(op, Transform(*e.args[0]), Transform(*e.args[1]), e.location);
+      if (e.args.size() == 3) {
+        call->args.push_back(Coerce(Transform(*e.args[2]), oid::kText, -1, CoercionContext::kImplicit, e.location));
+      }
+      return call;
+    }
+    case ExprKind::kCase: {
+      auto c = std::make_unique<TExpr>(TKind::kCase, 0);
+      c->location = e.location;
+      std::vector<TExprPtr> results;
+      for (size_t i = 0; i < e.args.size(); i += 2) {
+        TExprPtr cond;
+        if (e.case_arg) {
+          cond = ResolveOperator("=", Transform(*e.case_arg), Transform(*e.args[i]), e.args[i]->location);
+        } else {
+          cond = Transform(*e.args[i]);
+        }
+        c->args.push_back(CoerceToBool(std::move(cond), "CASE/WHEN"));
+        c->args.push_back(Transform(*e.args[i + 1]));
+      }
+      if (e.case_else) c->else_expr = Transform(*e.case_else);
+      std::vector<TExpr*> rs;
+      for (size_t i = 1; i < c->args.size(); i += 2) rs.push_back(c->args[i].get());
+      if (c->else_expr) rs.push_back(c->else_expr.get());
+      uint32_t t = CommonType(rs, "CASE");
+      for (size_t i = 1; i < c->args.size(); i += 2) {
+        c->args[i] = Coerce(std::move(c->args[i]), t, -1, CoercionContext::kImplicit, c->args[i]->location);
+      }
+      if (c->else_expr) c->else_expr = Coerce(std::move(c->else_expr), t, -1, CoercionContext::kImplicit, e.location);
+      c->type = t;
+      return c;
+    }
+    case ExprKind::kCoalesce:
+    case ExprKind::kGreatest:
+    case ExprKind::kLeast:
+    case ExprKind::kNullIf: {
+      std::vector<TExprPtr> args;
+      for (const auto& a : e.args) args.push_back(Transform(*a));
+      if (e.kind == ExprKind::kNullIf) {
+        TExprPtr eq = ResolveOperator("=", std::move(args[0]), std::move(args[1]), e.location);
+        uint32_t t = eq->type_a;
+        TExprPtr c = MakeCall(NullIfFn, t, std::move(eq->args), false, 0, e.location);
+        c->type_a = t;
+        return c;
+      }
+      const char* construct = e.kind == ExprKind::kCoalesce ? "COALESCE" : e.kind == ExprKind::kGreatest ? "GREATEST" : "LEAST";
+      std::vector<TExpr*> raw;
+      for (auto& a : args) raw.push_back(a.get());
+      uint32_t t = CommonType(raw, construct);
+      for (auto& a : args) a = Coerce(std::move(a), t, -1, CoercionContext::kImplicit, a->location);
+      if (e.kind == ExprKind::kCoalesce) {
+        auto c = std::make_unique<TExpr>(TKind::kCoalesce, t);
+        c->args = std::move(args);
+        c->location = e.location;
+        return c;
+      }
+      TExprPtr c = MakeCall(GreatestFn, t, std::move(args), false, e.kind == ExprKind::kLeast, e.location);
+      c->type_a = t;
+      return c;
+    }
+    case ExprKind::kCast: {
+      const TypeName& tn = *e.type;
+      const TypeInfo* ti = tn.array ? nullptr : LookupTypeByName(tn.names.back());
+      if (ti && tn.names.size() > 1 && tn.names[0] != "pg_catalog") ti = nullptr;
+      if (!ti || ti->oid == oid::kUnknown) {
+        std::string shown;
+        for (size_t i = 0; i < tn.names.size(); ++i) shown += (i ? "." : "") + tn.names[i];
+        Error(sqlstate::kUndefinedObject, "type \"" + shown + (tn.array ? "[]" : "") + "\" does not exist", tn.location);
+      }
+      int32_t typmod = -1;
+      if (!tn.typmods.empty()) {
+        if (ti->oid == oid::kNumeric) {
+          int p = tn.typmods[0], s = tn.typmods.size() > 1 ? tn.typmods[1] : 0;
+          if (p < 1 || p > 1000) {
+            Error(sqlstate::kInvalidParameterValue, "NUMERIC precision " + std::to_string(p) + " must be between 1 and 1000", tn.location);
+          }
+          typmod = (p << 16) | s;
+        } else if (ti->oid == oid::kVarchar || ti->oid == oid::kBpchar) {
+          typmod = tn.typmods[0];
+        }
+      }
+      TExprPtr arg = Transform(*e.args[0]);
+      int loc = e.location;
+      return Coerce(std::move(arg), ti->oid, typmod, CoercionContext::kExplicit, loc);
+    }
+    case ExprKind::kSqlValue: {
+      static const std::pair<const char*, const char*> kMap[] = {
+          {"current_user", "current_user"}, {"user", "current_user"},       {"current_role", "current_user"},
+          {"session_user", "session_user"}, {"current_catalog", "current_database"},
+          {"current_schema", "current_schema"}, {"current_timestamp", "now"}, {"localtimestamp", "localtimestamp"},
+          {"current_date", "current_date"}};
+      for (const auto& [kw, fn] : kMap) {
+        if (e.str != kw) continue;
+        Expr call(ExprKind::kFunc, e.location);
+        call.names = {fn};
+        return ResolveFunction(call, {});
+      }
+      Error(sqlstate::kFeatureNotSupported, e.str + " is not supported", e.location);
+    }
+    case ExprKind::kFunc: {
+      const std::string& name = e.names.back();
+      for (const auto& agg : AllAggregates()) {
+        if (agg.name != name) continue;
+        if (!agg_allowed_) {
+          Error(sqlstate::kGroupingError, std::string("aggregate functions are not allowed in ") + agg_forbidden_clause_,
+                e.location);
+        }
+        if (in_agg_) Error(sqlstate::kGroupingError, "aggregate function calls cannot be nested", e.location);
+        AggCall call;
+        call.distinct = e.agg_distinct;
+        if (e.agg_star) {
+          if (name != "count") break;
+          call.def = &agg;
+          call.result_type = oid::kInt8;
+        } else {
+          if (e.args.size() != 1) break;
+          in_agg_ = true;
+          TExprPtr arg = Transform(*e.args[0]);
+          in_agg_ = false;
+          const AggDef* chosen = nullptr;
+          if (arg->type == oid::kUnknown) arg = Coerce(std::move(arg), oid::kText, -1, CoercionContext::kImplicit, e.location);
+          for (const auto& d : AllAggregates()) {
+            if (d.name != name || d.kind == AggKind::kCountStar) continue;
+            if (d.arg == kAnyArg || d.arg == arg->type) { chosen = &d; break; }
+          }
+          if (!chosen) {
+            for (const auto& d : AllAggregates()) {
+              if (d.name == name && d.arg != kAnyArg && d.arg != 0 && CanCoerce(arg->type, d.arg, CoercionContext::kImplicit)) {
+                chosen = &d;
+                break;
+              }
+            }
+          }
+          if (!chosen) {
+            Error(sqlstate::kUndefinedFunction, "function " + name + "(" + TypeSqlName(arg->type) + ") does not exist",
+                  e.location,
+                  "No function matches the given name and argument types. You might need to add explicit type casts.");
+          }
+          if (chosen->arg != kAnyArg) arg = Coerce(std::move(arg), chosen->arg, -1, CoercionContext::kImplicit, e.location);
+          call.def = chosen;
+          call.arg_type = arg->type;
+          call.result_type = chosen->result ? chosen->result : arg->type;
+          call.arg = std::move(arg);
+        }
+        auto ref = std::make_unique<TExpr>(TKind::kAgg, call.result_type);
+        ref->index = static_cast<int>(aggs_.size());
+        ref->location = e.location;
+        aggs_.push_back(std::move(call));
+        return ref;
+      }
+      if (e.agg_star) {
+        Error("42809", name + "(*) specified, but " + name + " is not an aggregate function", e.location);
+      }
+      std::vector<TExprPtr> args;
+      for (const auto& a : e.args) args.push_back(Transform(*a));
+      return ResolveFunction(e, std::move(args));
+    }
+    case ExprKind::kSubscript:
+      Error(sqlstate::kFeatureNotSupported, "array subscripts are not supported", e.location);
+    case ExprKind::kSubLink:
+      Error(sqlstate::kFeatureNotSupported, "subqueries are not supported", e.location);
+  }
+  Error(sqlstate::kInternalError, "unrecognized expression", e.location);
+}
+
+}  // namespace tusk::sql

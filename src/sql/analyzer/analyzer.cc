@@ -1,0 +1,291 @@
+// Query-level analysis: FROM resolution, target list expansion and naming,
+// WHERE, GROUP BY / HAVING with aggregate rewriting, DISTINCT, ORDER BY
+// (ordinals, output names, or expressions added as hidden columns), LIMIT.
+#include "sql/analyzer/analyzer.h"
+
+#include "sql/analyzer/analyzer_impl.h"
+#include "sql/parser/lexer.h"
+#include "sql/session_context.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+
+TExprPtr TExpr::Clone() const {
+  auto c = std::make_unique<TExpr>(kind, type);
+  c->typmod = typmod;
+  c->value = value;
+  c->index = index;
+  c->fn = fn;
+  c->strict = strict;
+  c->aux = aux;
+  c->type_a = type_a;
+  c->type_b = type_b;
+  c->call_typmod = call_typmod;
+  c->location = location;
+  for (const auto& a : args) c->args.push_back(a->Clone());
+  if (else_expr) c->else_expr = else_expr->Clone();
+  return c;
+}
+
+bool TExpr::Equals(const TExpr& o) const {
+  if (kind != o.kind || type != o.type || index != o.index || fn != o.fn || aux != o.aux || type_a != o.type_a ||
+      type_b != o.type_b || args.size() != o.args.size() || (else_expr == nullptr) != (o.else_expr == nullptr)) {
+    return false;
+  }
+  if (kind == TKind::kConst) {
+    if (value.null != o.value.null) return false;
+    if (!value.null && (value.i != o.value.i || value.b != o.value.b || value.s != o.value.s ||
+                        value.n.Compare(o.value.n) != 0 || value.f != o.value.f)) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!args[i]->Equals(*o.args[i])) return false;
+  }
+  return !else_expr || else_expr->Equals(*o.else_expr);
+}
+
+std::string FigureColname(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::kColumnRef: return e.star ? "?column?" : e.names.back();
+    case ExprKind::kFunc: return e.names.back();
+    case ExprKind::kSqlValue: return e.str;
+    case ExprKind::kCoalesce: return "coalesce";
+    case ExprKind::kGreatest: return "greatest";
+    case ExprKind::kLeast: return "least";
+    case ExprKind::kNullIf: return "nullif";
+    case ExprKind::kConst: return "?column?";
+    case ExprKind::kCast: {
+      std::string inner = FigureColname(*e.args[0]);
+      // A cast keeps a "strong" inner name (column, function); otherwise the
+      // type name is used.
+      const Expr& a = *e.args[0];
+      bool strong = a.kind == ExprKind::kColumnRef || a.kind == ExprKind::kFunc || a.kind == ExprKind::kSqlValue ||
+                    a.kind == ExprKind::kCoalesce || a.kind == ExprKind::kGreatest || a.kind == ExprKind::kLeast ||
+                    a.kind == ExprKind::kNullIf || (a.kind == ExprKind::kCast && inner != "?column?" &&
+                                                    FigureColname(*a.args[0]) == inner);
+      return strong ? inner : e.type->names.back();
+    }
+    case ExprKind::kCase: {
+      if (e.case_else) {
+        std::string inner = FigureColname(*e.case_else);
+        const Expr& a = *e.case_else;
+        if (a.kind == ExprKind::kColumnRef || a.kind == ExprKind::kFunc || a.kind == ExprKind::kSqlValue) return inner;
+      }
+      return "case";
+    }
+    default: return "?column?";
+  }
+}
+
+namespace {
+
+// Rewrites an expression over input rows into one over aggregate output
+// rows [group keys..., aggregate results...].
+TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std::vector<ScopeColumn>& scope,
+                       const std::string& query, const std::string& relname) {
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (e->Equals(*keys[k])) {
+      auto c = std::make_unique<TExpr>(TKind::kColumn, e->type);
+      c->index = static_cast<int>(k);
+      return c;
+    }
+  }
+  if (e->kind == TKind::kAgg) {
+    e->kind = TKind::kColumn;
+    e->index += static_cast<int>(keys.size());
+    return e;
+  }
+  if (e->kind == TKind::kColumn) {
+    std::string name = relname.empty() ? scope[e->index].name : relname + "." + scope[e->index].name;
+    throw PgError(sqlstate::kGroupingError,
+                  "column \"" + name + "\" must appear in the GROUP BY clause or be used in an aggregate function")
+        .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
+  }
+  for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, query, relname);
+  if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, query, relname);
+  return e;
+}
+
+}  // namespace
+
+AnalyzedQuery Analyzer::Run() {
+  const SelectStmt& s = stmt_.select();
+  AnalyzedQuery q;
+  if (auto tz = ctx_.GetConfig("timezone", true)) io_.timezone = *tz;
+
+  if (!s.values.empty()) {
+    // VALUES: columns column1..N with a common type per column.
+    size_t width = s.values[0].size();
+    for (const auto& row : s.values) {
+      if (row.size() != width) {
+        Error(sqlstate::kSyntaxError, "VALUES lists must all be the same length", row.empty() ? -1 : row[0]->location);
+      }
+      std::vector<TExprPtr> trow;
+      for (const auto& x : row) trow.push_back(Transform(*x));
+      q.values.push_back(std::move(trow));
+    }
+    for (size_t c = 0; c < width; ++c) {
+      std::vector<TExpr*> col;
+      for (auto& row : q.values) col.push_back(row[c].get());
+      uint32_t t = CommonType(col, "VALUES");
+      for (auto& row : q.values) row[c] = Coerce(std::move(row[c]), t, -1, CoercionContext::kImplicit, row[c]->location);
+      std::string name = "column" + std::to_string(c + 1);
+      scope_.push_back({name, t});
+      q.input_types.push_back(t);
+      auto ref = std::make_unique<TExpr>(TKind::kColumn, t);
+      ref->index = static_cast<int>(c);
+      q.targets.push_back(std::move(ref));
+      q.columns.push_back({name, t});
+    }
+    q.visible = q.targets.size();
+  } else {
+    if (s.from.size() > 1) Error(sqlstate::kFeatureNotSupported, "multiple FROM items are not supported", s.from[1].location);
+    if (!s.from.empty()) {
+      const FromItem& f = s.from[0];
+      if (f.kind == FromKind::kJoin) Error(sqlstate::kFeatureNotSupported, "JOIN is not supported", f.location);
+      if (f.kind == FromKind::kSubquery) Error(sqlstate::kFeatureNotSupported, "subquery in FROM is not supported", f.location);
+      q.table = ctx_.LookupRelation(f.schema, f.name);
+      if (!q.table) {
+        std::string shown = f.schema.empty() ? f.name : f.schema + "." + f.name;
+        Error(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist", f.location);
+      }
+      relname_ = f.alias ? *f.alias : f.name;
+      const auto& cols = q.table->Columns();
+      for (size_t i = 0; i < cols.size(); ++i) {
+        std::string name = i < f.column_aliases.size() ? f.column_aliases[i] : cols[i].name;
+        scope_.push_back({name, cols[i].type_oid});
+        q.input_types.push_back(cols[i].type_oid);
+      }
+    } else {
+      q.values.emplace_back();  // one empty input row
+    }
+    if (s.where) {
+      agg_forbidden_clause_ = "WHERE";
+      q.where = CoerceToBool(Transform(*s.where), "WHERE");
+    }
+    agg_allowed_ = true;
+    for (const auto& t : s.targets) {
+      if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
+        if (t.expr && t.expr->names.size() > 1 && t.expr->names[t.expr->names.size() - 2] != relname_) {
+          Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + t.expr->names[0] + "\"", t.location);
+        }
+        if (scope_.empty() && s.from.empty()) {
+          Error(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid", t.location);
+        }
+        for (size_t i = 0; i < scope_.size(); ++i) {
+          auto ref = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
+          ref->index = static_cast<int>(i);
+          q.targets.push_back(std::move(ref));
+          q.columns.push_back({scope_[i].name, scope_[i].type});
+        }
+        continue;
+      }
+      TExprPtr te = Transform(*t.expr);
+      // Unknown-typed literals in the output become text; parameters must be
+      // typed by context instead (42P18 below).
+      if (te->type == oid::kUnknown && te->kind != TKind::kParam) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
+      q.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr), te->type, te->typmod});
+      q.targets.push_back(std::move(te));
+    }
+    q.visible = q.targets.size();
+    agg_allowed_ = false;
+    agg_forbidden_clause_ = "GROUP BY";
+    for (const auto& g : s.group_by) {
+      if (g->kind == ExprKind::kConst && g->const_kind == ConstKind::kInteger) {
+        int64_t n = std::stoll(g->str);
+        if (n < 1 || n > static_cast<int64_t>(q.visible)) {
+          Error(sqlstate::kInvalidColumnReference, "GROUP BY position " + g->str + " is not in select list", g->location);
+        }
+        q.group_keys.push_back(q.targets[n - 1]->Clone());
+        continue;
+      }
+      q.group_keys.push_back(Transform(*g));
+    }
+    if (s.having) {
+      agg_allowed_ = true;
+      q.having = CoerceToBool(Transform(*s.having), "HAVING");
+    }
+  }
+  q.aggregated = !aggs_.empty() || !q.group_keys.empty() || q.having;
+
+  // ORDER BY: ordinal, output column name, or an expression.
+  agg_allowed_ = q.aggregated || s.values.empty();
+  for (const auto& sb : s.order_by) {
+    int col = -1;
+    const Expr& x = *sb.expr;
+    if (x.kind == ExprKind::kConst && x.const_kind == ConstKind::kInteger) {
+      int64_t n = std::stoll(x.str);
+      if (n < 1 || n > static_cast<int64_t>(q.visible)) {
+        Error(sqlstate::kInvalidColumnReference, "ORDER BY position " + x.str + " is not in select list", x.location);
+      }
+      col = static_cast<int>(n - 1);
+    } else if (x.kind == ExprKind::kColumnRef && x.names.size() == 1 && !x.star) {
+      for (size_t i = 0; i < q.visible; ++i) {
+        if (q.columns[i].name == x.names[0]) {
+          col = static_cast<int>(i);
+          break;
+        }
+      }
+    }
+    if (col < 0) {
+      TExprPtr te = Transform(x);
+      if (te->type == oid::kUnknown) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, x.location);
+      for (size_t i = 0; i < q.targets.size(); ++i) {
+        if (q.targets[i]->Equals(*te)) col = static_cast<int>(i);
+      }
+      if (col < 0) {
+        if (s.distinct) {
+          Error(sqlstate::kInvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+                x.location);
+        }
+        col = static_cast<int>(q.targets.size());
+        q.columns.push_back({"?column?", te->type});
+        q.targets.push_back(std::move(te));
+      }
+    }
+    // Ordering needs a comparison operator for the type.
+    uint32_t t = q.targets[col]->type;
+    if (!LookupType(t) || t == oid::kVoid) {
+      Error(sqlstate::kUndefinedFunction, "could not identify an ordering operator for type " + TypeSqlName(t), x.location);
+    }
+    q.sort.push_back({col, sb.desc, sb.nulls_first ? *sb.nulls_first : sb.desc});
+  }
+
+  if (q.aggregated) {
+    for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, stmt_.query(), relname_);
+    if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, stmt_.query(), relname_);
+  }
+  q.aggs = std::move(aggs_);
+  q.distinct = s.distinct;
+  if (!s.distinct_on.empty()) Error(sqlstate::kFeatureNotSupported, "DISTINCT ON is not supported", s.distinct_on[0]->location);
+
+  agg_allowed_ = false;
+  agg_forbidden_clause_ = "LIMIT";
+  auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {
+    if (!e) return nullptr;
+    auto saved = scope_;
+    scope_.clear();  // LIMIT cannot reference columns
+    TExprPtr t = Coerce(Transform(*e), oid::kInt8, -1, CoercionContext::kImplicit, e->location);
+    scope_ = saved;
+    return t;
+  };
+  q.limit = limit_expr(s.limit);
+  q.offset = limit_expr(s.offset);
+
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (params_[i] == 0 || params_[i] == oid::kUnknown) {
+      throw PgError(sqlstate::kIndeterminateDatatype, "could not determine data type of parameter $" + std::to_string(i + 1));
+    }
+  }
+  q.param_types = params_;
+  return q;
+}
+
+AnalyzedQuery AnalyzeSelect(const Statement& stmt, const std::vector<uint32_t>& hints, SessionContext& ctx) {
+  Analyzer a(stmt, ctx, hints);
+  return a.Run();
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,148 @@
+// Cast table and cast implementation. Casts not listed in pg_cast fall back
+// to I/O conversion through text, which PostgreSQL allows to and from string
+// types only (assignment to text, explicit from text).
+#include "sql/analyzer/coerce.h"
+
+#include <cmath>
+
+#include "sql/functions/registry.h"
+#include "sql/types/datetime.h"
+#include "sql/types/type_io.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+bool IsInt(uint32_t t) { return t == oid::kInt2 || t == oid::kInt4 || t == oid::kInt8; }
+bool IsFloat(uint32_t t) { return t == oid::kFloat4 || t == oid::kFloat8; }
+bool IsNumericFamily(uint32_t t) { return IsInt(t) || IsFloat(t) || t == oid::kNumeric; }
+bool IsStringType(uint32_t t) {
+  return t == oid::kText || t == oid::kVarchar || t == oid::kBpchar || t == oid::kName || t == oid::kUnknown;
+}
+bool IsDateTime(uint32_t t) { return t == oid::kDate || t == oid::kTimestamp || t == oid::kTimestamptz; }
+
+// Rank in the implicit numeric promotion chain.
+int NumRank(uint32_t t) {
+  switch (t) {
+    case oid::kInt2: return 0;
+    case oid::kInt4: return 1;
+    case oid::kInt8: return 2;
+    case oid::kNumeric: return 3;
+    case oid::kFloat4: return 4;
+    case oid::kFloat8: return 5;
+    default: return -1;
+  }
+}
+
+int64_t CheckedInt(int64_t v, uint32_t t) {
+  int64_t lo = t == oid::kInt2 ? INT16_MIN : t == oid::kInt4 ? INT32_MIN : INT64_MIN;
+  int64_t hi = t == oid::kInt2 ? INT16_MAX : t == oid::kInt4 ? INT32_MAX : INT64_MAX;
+  if (v < lo || v > hi) ThrowIntOutOfRange(t);
+  return v;
+}
+
+int64_t FloatToInt(double f, uint32_t t) {
+  f = std::nearbyint(f);
+  // Bounds as doubles: the int8 upper bound must be exclusive.
+  double lo = t == oid::kInt2 ? INT16_MIN : t == oid::kInt4 ? INT32_MIN : -9223372036854775808.0;
+  double hi = t == oid::kInt2 ? INT16_MAX + 1.0 : t == oid::kInt4 ? INT32_MAX + 1.0 : 9223372036854775808.0;
+  if (std::isnan(f) || f < lo || f >= hi) ThrowIntOutOfRange(t);
+  return static_cast<int64_t>(f);
+}
+
+int64_t FloorDivDay(int64_t us) { return us >= 0 ? us / kUsecPerDay : -((-us + kUsecPerDay - 1) / kUsecPerDay); }
+
+}  // namespace
+
+bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc) {
+  if (from == to || from == oid::kUnknown) return true;
+  bool implicit = false, assignment = false, explicit_ok = false;
+  if (IsNumericFamily(from) && IsNumericFamily(to)) {
+    implicit = NumRank(to) > NumRank(from);
+    assignment = true;
+  } else if ((IsInt(from) && to == oid::kOid)) {
+    implicit = true;
+  } else if (from == oid::kOid && IsInt(to)) {
+    implicit = to == oid::kInt8;
+    assignment = true;
+  } else if ((from == oid::kBool && to == oid::kInt4) || (from == oid::kInt4 && to == oid::kBool)) {
+    explicit_ok = true;
+  } else if (IsStringType(from) && IsStringType(to)) {
+    implicit = to != oid::kUnknown;
+  } else if (IsDateTime(from) && IsDateTime(to)) {
+    // date -> timestamp(tz) and timestamp -> timestamptz widen implicitly.
+    implicit = (from == oid::kDate) || (from == oid::kTimestamp && to == oid::kTimestamptz);
+    assignment = true;
+  } else if (to == oid::kText || to == oid::kVarchar || to == oid::kBpchar || to == oid::kName) {
+    assignment = true;  // I/O conversion to a string type
+  } else if (IsStringType(from) && LookupType(to)) {
+    explicit_ok = to != oid::kVoid;  // I/O conversion from a string type
+  }
+  switch (cc) {
+    case CoercionContext::kImplicit: return implicit;
+    case CoercionContext::kAssignment: return implicit || assignment;
+    case CoercionContext::kExplicit: return implicit || assignment || explicit_ok;
+  }
+  return false;
+}
+
+void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  const Datum& in = *a[0];
+  uint32_t from = st.type_a, to = st.type_b;
+  if (IsInt(from) || from == oid::kOid) {
+    if (IsInt(to)) out.i = CheckedInt(in.i, to);
+    else if (to == oid::kOid) {
+      if (in.i < INT32_MIN || in.i > UINT32_MAX) throw PgError(sqlstate::kNumericValueOutOfRange, "OID out of range");
+      out.i = in.i < 0 ? in.i + (int64_t{1} << 32) : in.i;
+    } else if (IsFloat(to)) out.f = to == oid::kFloat4 ? static_cast<float>(in.i) : static_cast<double>(in.i);
+    else if (to == oid::kNumeric) out.n = Numeric::FromInt(in.i);
+    else if (to == oid::kBool) out.b = in.i != 0;
+    else goto io;
+  } else if (IsFloat(from)) {
+    if (IsInt(to)) out.i = FloatToInt(in.f, to);
+    else if (to == oid::kFloat4) {
+      float f = static_cast<float>(in.f);
+      if (std::isinf(f) && !std::isinf(in.f)) throw PgError(sqlstate::kNumericValueOutOfRange, "value out of range: overflow");
+      out.f = f;
+    } else if (to == oid::kFloat8) out.f = in.f;
+    else if (to == oid::kNumeric) out.n = Numeric::FromDouble(in.f);
+    else goto io;
+  } else if (from == oid::kNumeric) {
+    if (to == oid::kInt2) out.i = in.n.ToInt64(INT16_MIN, INT16_MAX, "smallint");
+    else if (to == oid::kInt4) out.i = in.n.ToInt64(INT32_MIN, INT32_MAX, "integer");
+    else if (to == oid::kInt8) out.i = in.n.ToInt64(INT64_MIN, INT64_MAX, "bigint");
+    else if (IsFloat(to)) out.f = to == oid::kFloat4 ? static_cast<float>(in.n.ToDouble()) : in.n.ToDouble();
+    else if (to == oid::kNumeric) out.n = in.n;
+    else goto io;
+  } else if (from == oid::kBool && to == oid::kInt4) {
+    out.i = in.b ? 1 : 0;
+  } else if (IsDateTime(from) && IsDateTime(to)) {
+    int64_t us = from == oid::kDate ? in.i * kUsecPerDay : in.i;
+    // Convert between local (timestamp/date) and UTC (timestamptz) time.
+    if (from != oid::kTimestamptz && to == oid::kTimestamptz) {
+      int off = UtcOffsetAt(ctx.io.timezone, us);
+      us -= UtcOffsetAt(ctx.io.timezone, us - off * kUsecPerSec) * kUsecPerSec;
+    } else if (from == oid::kTimestamptz && to != oid::kTimestamptz) {
+      us += UtcOffsetAt(ctx.io.timezone, us) * kUsecPerSec;
+    }
+    out.i = to == oid::kDate ? FloorDivDay(us) : us;
+  } else if (IsStringType(from) && IsStringType(to)) {
+    out.s = in.s;
+    // character(n) loses its padding when converted to other string types.
+    if (from == oid::kBpchar && to != oid::kBpchar) {
+      while (!out.s.empty() && out.s.back() == ' ') out.s.pop_back();
+    }
+    if (to == oid::kName && out.s.size() > 63) out.s.resize(63);
+  } else {
+    goto io;
+  }
+  ApplyTypmod(to, st.typmod, out);
+  return;
+io:
+  // I/O conversion: output in the source type, input in the target type.
+  std::string text;
+  TextOut(from, in, ctx.io, text);
+  out = TextIn(to, text, ctx.io, st.typmod);
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,21 @@
+// Type coercion: PostgreSQL's cast table (implicit / assignment / explicit
+// contexts), cast implementations, and unknown-literal resolution.
+#pragma once
+
+#include <string>
+
+#include "sql/analyzer/texpr.h"
+#include "sql/types/type_oids.h"
+
+namespace tusk::sql {
+
+enum class CoercionContext : uint8_t { kImplicit, kAssignment, kExplicit };
+
+// True if a value of type from may be converted to type to in the context.
+bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc);
+
+// Implementation used for casts between distinct types (type_a = source,
+// type_b = target, call_typmod = target typmod).
+void CastFunction(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+
+}  // namespace tusk::sql

@@ -1,0 +1,50 @@
+// Typed expression tree produced by the analyzer: every node has a resolved
+// type and, for calls, the chosen implementation. The executor compiles it
+// into an ExprProgram; it is never walked per row.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sql/executor/expr_program.h"
+
+namespace tusk::sql {
+
+enum class TKind : uint8_t {
+  kConst,
+  kColumn,    // index into the input row
+  kParam,     // index = parameter number - 1
+  kCall,      // fn(args)
+  kAnd,
+  kOr,
+  kNot,
+  kCase,      // args: cond1, res1, cond2, res2, ...; else_expr may be null
+  kCoalesce,
+  kAgg,       // aggregate call during analysis; index into the query's aggregates
+};
+
+struct TExpr;
+using TExprPtr = std::unique_ptr<TExpr>;
+
+struct TExpr {
+  TKind kind;
+  uint32_t type = 0;
+  int32_t typmod = -1;
+  Datum value;       // kConst
+  int index = 0;     // kColumn / kParam / kAgg
+  FnImpl fn = nullptr;
+  bool strict = true;
+  int aux = 0;
+  uint32_t type_a = 0, type_b = 0;
+  int32_t call_typmod = -1;
+  std::vector<TExprPtr> args;
+  TExprPtr else_expr;
+  int location = -1;
+
+  TExpr(TKind k, uint32_t t) : kind(k), type(t) {}
+  TExprPtr Clone() const;
+  // Structural equality (used to match GROUP BY expressions).
+  bool Equals(const TExpr& o) const;
+};
+
+}  // namespace tusk::sql

@@ -1,0 +1,214 @@
+// Engine entry points: statement tags, Prepare (analyze + compile once) and
+// Cursor execution with per-row encoding into caller-chosen formats. SHOW is
+// a tiny row source over SessionContext::GetConfig.
+#include "sql/engine.h"
+
+#include "sql/analyzer/analyzer.h"
+#include "sql/executor/plan.h"
+#include "sql/parser/parser.h"
+#include "sql/types/type_io.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+
+std::vector<std::unique_ptr<Statement>> ParseQuery(std::string_view query) { return ParseStatements(query); }
+
+std::string CommandTagOf(const Statement& s) {
+  switch (s.kind()) {
+    case StmtKind::kSelect:
+    case StmtKind::kValues: return "SELECT";
+    case StmtKind::kSet: return "SET";
+    case StmtKind::kReset: return "RESET";
+    case StmtKind::kShow: return "SHOW";
+    case StmtKind::kTransaction:
+      switch (s.transaction().kind) {
+        case TransactionStmt::kBegin: return "BEGIN";
+        case TransactionStmt::kStart: return "START TRANSACTION";
+        case TransactionStmt::kCommit: return "COMMIT";
+        case TransactionStmt::kRollback:
+        case TransactionStmt::kRollbackTo: return "ROLLBACK";
+        case TransactionStmt::kSavepoint: return "SAVEPOINT";
+        case TransactionStmt::kRelease: return "RELEASE";
+      }
+      return "COMMIT";
+    case StmtKind::kCreateRole: return "CREATE ROLE";
+    case StmtKind::kAlterRole: return "ALTER ROLE";
+    case StmtKind::kDropRole: return "DROP ROLE";
+    case StmtKind::kDiscard: {
+      switch (s.discard().target) {
+        case DiscardStmt::kAll: return "DISCARD ALL";
+        case DiscardStmt::kPlans: return "DISCARD PLANS";
+        case DiscardStmt::kSequences: return "DISCARD SEQUENCES";
+        case DiscardStmt::kTemp: return "DISCARD TEMP";
+      }
+    }
+  }
+  return "";
+}
+
+bool ReturnsRows(const Statement& s) {
+  return s.kind() == StmtKind::kSelect || s.kind() == StmtKind::kValues || s.kind() == StmtKind::kShow;
+}
+
+struct QueryPlan {
+  bool is_show = false;
+  ShowStmt show;
+  CompiledQuery query;
+  std::vector<uint32_t> param_types;
+  std::vector<ColumnDesc> columns;
+};
+
+PreparedQuery::PreparedQuery() = default;
+PreparedQuery::~PreparedQuery() = default;
+const std::vector<uint32_t>& PreparedQuery::ParamTypes() const { return plan_->param_types; }
+const std::vector<ColumnDesc>& PreparedQuery::Columns() const { return plan_->columns; }
+
+namespace {
+
+ColumnDesc Describe(const std::string& name, uint32_t type, int32_t typmod) {
+  const TypeInfo* ti = LookupType(type);
+  ColumnDesc d;
+  d.name = name;
+  d.type_oid = type;
+  d.type_len = ti ? ti->len : -1;
+  // PostgreSQL's atttypmod for varchar/bpchar includes the 4-byte header.
+  d.type_mod = typmod >= 0 && (type == oid::kVarchar || type == oid::kBpchar) ? typmod + 4 : typmod;
+  return d;
+}
+
+// Canonical spellings PostgreSQL uses for SHOW column headers.
+std::string ShowColumnName(const std::string& name) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"timezone", "TimeZone"}, {"datestyle", "DateStyle"}, {"intervalstyle", "IntervalStyle"}};
+  for (const auto& [k, v] : kNames) {
+    if (name == k) return v;
+  }
+  return name;
+}
+
+}  // namespace
+
+std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<uint32_t>& hints,
+                                       SessionContext& ctx) {
+  std::unique_ptr<PreparedQuery> pq(new PreparedQuery());
+  pq->plan_ = std::make_unique<QueryPlan>();
+  QueryPlan& p = *pq->plan_;
+  if (stmt.kind() == StmtKind::kShow) {
+    p.is_show = true;
+    p.show = stmt.show();
+    if (p.show.all) {
+      for (const char* c : {"name", "setting", "description"}) p.columns.push_back(Describe(c, oid::kText, -1));
+    } else {
+      ctx.GetConfig(p.show.name, false);  // unknown names fail at prepare time, like PostgreSQL
+      p.columns.push_back(Describe(ShowColumnName(p.show.name), oid::kText, -1));
+    }
+    return pq;
+  }
+  if (stmt.kind() != StmtKind::kSelect && stmt.kind() != StmtKind::kValues) {
+    throw PgError(sqlstate::kInternalError, "statement does not return rows");
+  }
+  AnalyzedQuery q = AnalyzeSelect(stmt, hints, ctx);
+  for (size_t i = 0; i < q.visible; ++i) {
+    p.columns.push_back(Describe(q.columns[i].name, q.columns[i].type, q.columns[i].typmod));
+  }
+  p.param_types = q.param_types;
+  p.query = CompileQuery(q);
+  return pq;
+}
+
+struct Cursor::Impl {
+  const QueryPlan* plan;
+  SessionContext* session;
+  ExecState state;
+  std::unique_ptr<PlanNode> root;
+  std::vector<std::vector<std::optional<std::string>>> show_rows;
+  size_t show_pos = 0;
+};
+
+Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cursor::~Cursor() = default;
+
+std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std::string>>& params,
+                                            const std::vector<int16_t>& formats, SessionContext& ctx) const {
+  auto impl = std::make_unique<Cursor::Impl>();
+  impl->plan = plan_.get();
+  impl->session = &ctx;
+  impl->state.ctx.session = &ctx;
+  if (auto tz = ctx.GetConfig("timezone", true)) impl->state.ctx.io.timezone = *tz;
+  const QueryPlan& p = *plan_;
+  if (p.is_show) {
+    if (p.show.all) {
+      if (VirtualTable* t = ctx.LookupRelation("pg_catalog", "pg_settings")) {
+        const auto& cols = t->Columns();
+        int idx[3] = {-1, -1, -1};
+        for (size_t i = 0; i < cols.size(); ++i) {
+          if (cols[i].name == "name") idx[0] = static_cast<int>(i);
+          if (cols[i].name == "setting") idx[1] = static_cast<int>(i);
+          if (cols[i].name == "short_desc") idx[2] = static_cast<int>(i);
+        }
+        for (auto& row : t->Rows()) {
+          std::vector<std::optional<std::string>> out;
+          for (int k : idx) out.push_back(k >= 0 && k < static_cast<int>(row.size()) ? row[k] : std::nullopt);
+          impl->show_rows.push_back(std::move(out));
+        }
+      }
+    } else {
+      impl->show_rows.push_back({ctx.GetConfig(p.show.name, false)});
+    }
+    return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
+  }
+  if (params.size() != p.param_types.size()) {
+    throw PgError(sqlstate::kProtocolViolation, "bind message supplies " + std::to_string(params.size()) +
+                                                    " parameters, but prepared statement requires " +
+                                                    std::to_string(p.param_types.size()));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    int16_t fmt = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : (i < formats.size() ? formats[i] : 0);
+    if (!params[i]) {
+      impl->state.params.push_back(Datum::Null());
+    } else if (fmt == 1) {
+      try {
+        impl->state.params.push_back(BinaryIn(p.param_types[i], *params[i]));
+      } catch (const PgError&) {
+        throw PgError(sqlstate::kInvalidBinaryRepresentation,
+                      "incorrect binary data format in bind parameter " + std::to_string(i + 1));
+      }
+    } else {
+      impl->state.params.push_back(TextIn(p.param_types[i], *params[i], impl->state.ctx.io));
+    }
+  }
+  impl->root = BuildPlan(p.query, impl->state);
+  return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
+}
+
+bool Cursor::Next(const std::vector<int16_t>& formats, std::vector<std::optional<std::string>>* out) {
+  Impl& c = *impl_;
+  if (c.plan->is_show) {
+    if (c.show_pos >= c.show_rows.size()) return false;
+    for (auto& v : c.show_rows[c.show_pos++]) out->push_back(std::move(v));
+    return true;
+  }
+  c.session->CheckForInterrupts();
+  const Row* r = c.root->Next(c.state);
+  if (!r) return false;
+  const auto& types = c.plan->query.target_types;
+  for (size_t i = 0; i < c.plan->query.visible; ++i) {
+    const Datum& d = (*r)[i];
+    if (d.null) {
+      out->push_back(std::nullopt);
+      continue;
+    }
+    int16_t fmt = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : (i < formats.size() ? formats[i] : 0);
+    std::string buf;
+    if (fmt == 1) {
+      BinaryOut(types[i], d, buf);
+    } else {
+      TextOut(types[i], d, c.state.ctx.io, buf);
+    }
+    out->push_back(std::move(buf));
+  }
+  return true;
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,74 @@
+// The SQL engine API the backend calls: parse a query string into
+// statements, describe them, and plan/execute the row-producing ones
+// (SELECT, VALUES, SHOW) through PreparedQuery and Cursor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sql/parser/ast.h"
+#include "sql/parser/statement.h"
+#include "sql/session_context.h"
+
+namespace tusk::sql {
+
+// Throws PgError 42601 with a 1-based position into the whole query.
+std::vector<std::unique_ptr<Statement>> ParseQuery(std::string_view query);
+
+// CommandComplete tag: "SELECT" (the backend appends the row count), "SET",
+// "SHOW", "BEGIN", "COMMIT", "ROLLBACK", "CREATE ROLE", ...
+std::string CommandTagOf(const Statement& stmt);
+bool ReturnsRows(const Statement& stmt);  // SELECT / VALUES / SHOW
+
+struct ColumnDesc {
+  std::string name;
+  uint32_t table_oid = 0;
+  int16_t attnum = 0;
+  uint32_t type_oid;
+  int16_t type_len;
+  int32_t type_mod = -1;
+};
+
+class Cursor;
+struct QueryPlan;
+
+class PreparedQuery {
+ public:
+  ~PreparedQuery();
+  const std::vector<uint32_t>& ParamTypes() const;
+  const std::vector<ColumnDesc>& Columns() const;
+  // Starts an execution. params are raw bytes per param_formats (0 text,
+  // 1 binary; empty = all text; one entry applies to all); nullopt = NULL.
+  std::unique_ptr<Cursor> Open(const std::vector<std::optional<std::string>>& params,
+                               const std::vector<int16_t>& param_formats, SessionContext& ctx) const;
+
+ private:
+  friend std::unique_ptr<PreparedQuery> Prepare(const Statement&, const std::vector<uint32_t>&, SessionContext&);
+  PreparedQuery();
+  std::unique_ptr<QueryPlan> plan_;
+};
+
+// Plans a row-producing statement once; 42P18 if a parameter's type cannot
+// be determined. param_type_hints: 0 = unspecified.
+std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
+                                       SessionContext& ctx);
+
+class Cursor {
+ public:
+  ~Cursor();
+  // Appends the next row's values (text or binary per result_formats; one
+  // entry applies to all; empty = text) to out. Returns false at the end.
+  bool Next(const std::vector<int16_t>& result_formats, std::vector<std::optional<std::string>>* out);
+
+ private:
+  friend class PreparedQuery;
+  struct Impl;
+  explicit Cursor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tusk::sql

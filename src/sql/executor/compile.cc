@@ -1,0 +1,142 @@
+// Emission of steps for each TExpr kind. Jump targets are patched once the
+// end of a construct is known; each construct writes one output register.
+#include "sql/executor/compile.h"
+
+namespace tusk::sql {
+namespace {
+
+class Compiler {
+ public:
+  explicit Compiler(ExprProgram& p) : p_(p) {}
+
+  int NewReg() {
+    p_.regs.emplace_back();
+    return static_cast<int>(p_.regs.size()) - 1;
+  }
+
+  int NullReg() {
+    if (null_reg_ < 0) null_reg_ = NewReg();
+    return null_reg_;
+  }
+
+  Step& Add(OpCode op) {
+    p_.steps.emplace_back();
+    p_.steps.back().op = op;
+    return p_.steps.back();
+  }
+
+  int Emit(const TExpr& e) {
+    switch (e.kind) {
+      case TKind::kConst: {
+        int r = NewReg();
+        p_.regs[r] = e.value;
+        return r;
+      }
+      case TKind::kColumn:
+      case TKind::kAgg:
+        return -1 - e.index;
+      case TKind::kParam: {
+        if (p_.param_regs[e.index] < 0) p_.param_regs[e.index] = NewReg();
+        return p_.param_regs[e.index];
+      }
+      case TKind::kCall: {
+        std::vector<int> args;
+        for (const auto& a : e.args) args.push_back(Emit(*a));
+        int out = NewReg();
+        Step& st = Add(OpCode::kCall);
+        st.fn = e.fn;
+        st.strict = e.strict;
+        st.aux = e.aux;
+        st.type_a = e.type_a;
+        st.type_b = e.type_b;
+        st.typmod = e.call_typmod;
+        st.out = out;
+        st.args = std::move(args);
+        st.arg_ptrs.resize(st.args.size());
+        return out;
+      }
+      case TKind::kAnd:
+      case TKind::kOr: {
+        bool is_and = e.kind == TKind::kAnd;
+        int out = NewReg();
+        Step& init = Add(OpCode::kBoolInit);
+        init.out = out;
+        init.aux = is_and ? 1 : 0;
+        std::vector<size_t> patch;
+        for (const auto& a : e.args) {
+          int r = Emit(*a);
+          Step& st = Add(is_and ? OpCode::kAndStep : OpCode::kOrStep);
+          st.out = out;
+          st.args = {r};
+          patch.push_back(p_.steps.size() - 1);
+        }
+        for (size_t i : patch) p_.steps[i].target = static_cast<int>(p_.steps.size());
+        return out;
+      }
+      case TKind::kNot: {
+        int r = Emit(*e.args[0]);
+        int out = NewReg();
+        Step& st = Add(OpCode::kNot);
+        st.out = out;
+        st.args = {r};
+        return out;
+      }
+      case TKind::kCase: {
+        int out = NewReg();
+        std::vector<size_t> to_end;
+        for (size_t i = 0; i < e.args.size(); i += 2) {
+          int c = Emit(*e.args[i]);
+          Add(OpCode::kJumpIfNotTrue).args = {c};
+          size_t jnext = p_.steps.size() - 1;
+          int r = Emit(*e.args[i + 1]);
+          Step& mv = Add(OpCode::kMove);
+          mv.out = out;
+          mv.args = {r};
+          Add(OpCode::kJump);
+          to_end.push_back(p_.steps.size() - 1);
+          p_.steps[jnext].target = static_cast<int>(p_.steps.size());
+        }
+        int r = e.else_expr ? Emit(*e.else_expr) : NullReg();
+        Step& mv = Add(OpCode::kMove);
+        mv.out = out;
+        mv.args = {r};
+        for (size_t i : to_end) p_.steps[i].target = static_cast<int>(p_.steps.size());
+        return out;
+      }
+      case TKind::kCoalesce: {
+        int out = NewReg();
+        std::vector<size_t> to_end;
+        for (const auto& a : e.args) {
+          int r = Emit(*a);
+          Step& st = Add(OpCode::kJumpIfNotNull);
+          st.out = out;
+          st.args = {r};
+          to_end.push_back(p_.steps.size() - 1);
+        }
+        Step& mv = Add(OpCode::kMove);
+        mv.out = out;
+        mv.args = {NullReg()};
+        for (size_t i : to_end) p_.steps[i].target = static_cast<int>(p_.steps.size());
+        return out;
+      }
+    }
+    return NullReg();
+  }
+
+ private:
+  ExprProgram& p_;
+  int null_reg_ = -1;
+};
+
+}  // namespace
+
+ExprProgram CompileExpr(const TExpr& e, size_t num_params) {
+  ExprProgram p;
+  p.param_regs.assign(num_params, -1);
+  p.type = e.type;
+  Compiler c(p);
+  p.result = c.Emit(e);
+  return p;
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,94 @@
+// The evaluation loop for compiled expressions. Three-valued AND/OR are
+// accumulating steps with short-circuit jumps; CASE and COALESCE are jumps.
+#include "sql/executor/expr_program.h"
+
+namespace tusk::sql {
+
+void ExprProgram::BindParams(const std::vector<Datum>& params) {
+  for (size_t i = 0; i < param_regs.size() && i < params.size(); ++i) {
+    if (param_regs[i] >= 0) regs[param_regs[i]] = params[i];
+  }
+}
+
+const Datum& ExprProgram::Eval(const Datum* row, ExecContext& ctx) {
+  auto operand = [&](int o) -> const Datum& { return o >= 0 ? regs[o] : row[-1 - o]; };
+  size_t pc = 0;
+  const size_t n = steps.size();
+  while (pc < n) {
+    const Step& st = steps[pc];
+    switch (st.op) {
+      case OpCode::kCall: {
+        bool has_null = false;
+        for (size_t i = 0; i < st.args.size(); ++i) {
+          const Datum& a = operand(st.args[i]);
+          st.arg_ptrs[i] = &a;
+          has_null |= a.null;
+        }
+        Datum& out = regs[st.out];
+        if (st.strict && has_null) {
+          out.null = true;
+        } else {
+          out.null = false;
+          st.fn(st, st.arg_ptrs.data(), out, ctx);
+        }
+        ++pc;
+        break;
+      }
+      case OpCode::kMove:
+        regs[st.out] = operand(st.args[0]);
+        ++pc;
+        break;
+      case OpCode::kJump:
+        pc = st.target;
+        break;
+      case OpCode::kJumpIfNotTrue: {
+        const Datum& a = operand(st.args[0]);
+        pc = (a.null || !a.b) ? st.target : pc + 1;
+        break;
+      }
+      case OpCode::kJumpIfNotNull: {
+        const Datum& a = operand(st.args[0]);
+        if (!a.null) {
+          regs[st.out] = a;
+          pc = st.target;
+        } else {
+          ++pc;
+        }
+        break;
+      }
+      case OpCode::kAndStep:
+      case OpCode::kOrStep: {
+        const Datum& a = operand(st.args[0]);
+        Datum& out = regs[st.out];
+        bool decisive = st.op == OpCode::kOrStep;  // OR stops at true, AND at false
+        if (!a.null && a.b == decisive) {
+          out.null = false;
+          out.b = decisive;
+          pc = st.target;
+        } else {
+          if (a.null) out.null = true;
+          ++pc;
+        }
+        break;
+      }
+      case OpCode::kBoolInit: {
+        Datum& out = regs[st.out];
+        out.null = false;
+        out.b = st.aux != 0;
+        ++pc;
+        break;
+      }
+      case OpCode::kNot: {
+        const Datum& a = operand(st.args[0]);
+        Datum& out = regs[st.out];
+        out.null = a.null;
+        out.b = !a.b;
+        ++pc;
+        break;
+      }
+    }
+  }
+  return operand(result);
+}
+
+}  // namespace tusk::sql

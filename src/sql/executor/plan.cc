@@ -1,0 +1,408 @@
+// Plan node implementations. Aggregation and sorting materialize their
+// input; everything else streams one row at a time.
+#include "sql/executor/plan.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sql/executor/compile.h"
+#include "sql/functions/registry.h"
+#include "sql/session_context.h"
+#include "sql/types/type_io.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+// Encodes values into a hashable key for GROUP BY and DISTINCT.
+void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& key) {
+  if (d.null) {
+    key += '\x01';
+    return;
+  }
+  key += '\x02';
+  if (type == oid::kNumeric && !d.n.is_nan()) {
+    // 1.0 and 1.00 are the same group: strip trailing fractional zeros.
+    std::string s = d.n.ToString();
+    if (s.find('.') != std::string::npos) {
+      while (s.back() == '0') s.pop_back();
+      if (s.back() == '.') s.pop_back();
+    }
+    key += s;
+  } else {
+    TextOut(type, d, io, key);
+  }
+  key += '\x00';
+}
+
+class ValuesScan : public PlanNode {
+ public:
+  explicit ValuesScan(std::vector<std::vector<ExprProgram>> rows) : rows_(std::move(rows)) {}
+  const Row* Next(ExecState& st) override {
+    if (pos_ >= rows_.size()) return nullptr;
+    auto& progs = rows_[pos_++];
+    row_.resize(progs.size());
+    for (size_t i = 0; i < progs.size(); ++i) row_[i] = progs[i].Eval(nullptr, st.ctx);
+    return &row_;
+  }
+
+ private:
+  std::vector<std::vector<ExprProgram>> rows_;
+  size_t pos_ = 0;
+  Row row_;
+};
+
+class TableScan : public PlanNode {
+ public:
+  TableScan(VirtualTable* t, std::vector<uint32_t> types) : table_(t), types_(std::move(types)) {}
+  const Row* Next(ExecState& st) override {
+    if (!loaded_) {
+      rows_ = table_->Rows();  // a consistent snapshot of the view
+      loaded_ = true;
+    }
+    if (pos_ >= rows_.size()) return nullptr;
+    st.ctx.session->CheckForInterrupts();
+    const auto& src = rows_[pos_++];
+    row_.resize(types_.size());
+    for (size_t i = 0; i < types_.size(); ++i) {
+      if (i >= src.size() || !src[i]) {
+        row_[i].null = true;
+      } else {
+        row_[i] = TextIn(types_[i], *src[i], st.ctx.io);
+      }
+    }
+    return &row_;
+  }
+
+ private:
+  VirtualTable* table_;
+  std::vector<uint32_t> types_;
+  std::vector<std::vector<std::optional<std::string>>> rows_;
+  bool loaded_ = false;
+  size_t pos_ = 0;
+  Row row_;
+};
+
+class Filter : public PlanNode {
+ public:
+  Filter(std::unique_ptr<PlanNode> child, ExprProgram cond) : child_(std::move(child)), cond_(std::move(cond)) {}
+  const Row* Next(ExecState& st) override {
+    while (const Row* r = child_->Next(st)) {
+      const Datum& d = cond_.Eval(r->data(), st.ctx);
+      if (!d.null && d.b) return r;
+    }
+    return nullptr;
+  }
+
+ private:
+  std::unique_ptr<PlanNode> child_;
+  ExprProgram cond_;
+};
+
+struct AggState {
+  int64_t count = 0;
+  __int128 isum = 0;
+  Numeric nsum;
+  double fsum = 0;
+  Datum best;  // min/max
+  std::unordered_set<std::string> seen;  // DISTINCT aggregates
+};
+
+class Aggregate : public PlanNode {
+ public:
+  Aggregate(std::unique_ptr<PlanNode> child, const CompiledQuery& q)
+      : child_(std::move(child)), keys_(q.group_keys), args_(q.agg_args), aggs_(q.aggs) {}
+
+  const Row* Next(ExecState& st) override {
+    if (!done_) Consume(st);
+    if (pos_ >= groups_.size()) return nullptr;
+    Group& g = groups_[pos_++];
+    row_ = g.keys;
+    for (size_t i = 0; i < aggs_.size(); ++i) row_.push_back(Final(aggs_[i], g.states[i]));
+    return &row_;
+  }
+
+ private:
+  struct Group {
+    Row keys;
+    std::vector<AggState> states;
+  };
+
+  void Consume(ExecState& st) {
+    done_ = true;
+    std::unordered_map<std::string, size_t> index;
+    std::string key;
+    while (const Row* r = child_->Next(st)) {
+      key.clear();
+      for (auto& k : keys_) AppendKey(k.type, k.Eval(r->data(), st.ctx), st.ctx.io, key);
+      auto it = index.find(key);
+      size_t gi;
+      if (it == index.end()) {
+        gi = groups_.size();
+        index.emplace(key, gi);
+        Group g;
+        for (auto& k : keys_) g.keys.push_back(k.Eval(r->data(), st.ctx));
+        g.states.resize(aggs_.size());
+        groups_.push_back(std::move(g));
+      } else {
+        gi = it->second;
+      }
+      for (size_t i = 0; i < aggs_.size(); ++i) Update(aggs_[i], args_[i], groups_[gi].states[i], r, st);
+    }
+    // Without GROUP BY an aggregate query returns one row even for no input.
+    if (groups_.empty() && keys_.empty()) {
+      groups_.emplace_back();
+      groups_.back().states.resize(aggs_.size());
+    }
+  }
+
+  void Update(const AggSpec& a, ExprProgram& arg, AggState& s, const Row* r, ExecState& st) {
+    if (a.def->kind == AggKind::kCountStar) {
+      ++s.count;
+      return;
+    }
+    const Datum& v = arg.Eval(r->data(), st.ctx);
+    if (v.null) return;
+    if (a.distinct) {
+      std::string k;
+      AppendKey(a.arg_type, v, st.ctx.io, k);
+      if (!s.seen.insert(k).second) return;
+    }
+    ++s.count;
+    switch (a.def->kind) {
+      case AggKind::kSum:
+      case AggKind::kAvg:
+        if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
+          s.fsum += v.f;
+        } else if (a.arg_type == oid::kNumeric) {
+          s.nsum = s.nsum.Add(v.n);
+        } else {
+          s.isum += v.i;
+        }
+        break;
+      case AggKind::kMin:
+      case AggKind::kMax: {
+        if (s.count == 1) {
+          s.best = v;
+        } else {
+          int c = CompareDatum(a.arg_type, v, s.best);
+          if (a.def->kind == AggKind::kMin ? c < 0 : c > 0) s.best = v;
+        }
+        break;
+      }
+      default: break;
+    }
+  }
+
+  static Numeric FromI128(__int128 v) {
+    bool neg = v < 0;
+    unsigned __int128 m = neg ? -static_cast<unsigned __int128>(v) : v;
+    std::string d;
+    do {
+      d.insert(d.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
+      m /= 10;
+    } while (m);
+    return Numeric::Parse((neg ? "-" : "") + d);
+  }
+
+  Datum Final(const AggSpec& a, const AggState& s) {
+    switch (a.def->kind) {
+      case AggKind::kCountStar:
+      case AggKind::kCount: return Datum::Int(s.count);
+      case AggKind::kMin:
+      case AggKind::kMax: return s.count ? s.best : Datum::Null();
+      case AggKind::kSum:
+        if (!s.count) return Datum::Null();
+        if (a.result_type == oid::kFloat4 || a.result_type == oid::kFloat8) return Datum::Float(s.fsum);
+        if (a.result_type == oid::kNumeric) return Datum::Num(a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum));
+        if (s.isum > INT64_MAX || s.isum < INT64_MIN) ThrowIntOutOfRange(oid::kInt8);
+        return Datum::Int(static_cast<int64_t>(s.isum));
+      case AggKind::kAvg: {
+        if (!s.count) return Datum::Null();
+        if (a.result_type == oid::kFloat8) return Datum::Float(s.fsum / static_cast<double>(s.count));
+        Numeric sum = a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum);
+        return Datum::Num(sum.Div(Numeric::FromInt(s.count)));
+      }
+    }
+    return Datum::Null();
+  }
+
+  std::unique_ptr<PlanNode> child_;
+  std::vector<ExprProgram> keys_;
+  std::vector<ExprProgram> args_;
+  std::vector<AggSpec> aggs_;
+  std::vector<Group> groups_;
+  bool done_ = false;
+  size_t pos_ = 0;
+  Row row_;
+};
+
+class Project : public PlanNode {
+ public:
+  Project(std::unique_ptr<PlanNode> child, std::vector<ExprProgram> targets)
+      : child_(std::move(child)), targets_(std::move(targets)) {}
+  const Row* Next(ExecState& st) override {
+    const Row* r = child_->Next(st);
+    if (!r) return nullptr;
+    row_.resize(targets_.size());
+    for (size_t i = 0; i < targets_.size(); ++i) row_[i] = targets_[i].Eval(r->data(), st.ctx);
+    return &row_;
+  }
+
+ private:
+  std::unique_ptr<PlanNode> child_;
+  std::vector<ExprProgram> targets_;
+  Row row_;
+};
+
+class Distinct : public PlanNode {
+ public:
+  Distinct(std::unique_ptr<PlanNode> child, std::vector<uint32_t> types, size_t n)
+      : child_(std::move(child)), types_(std::move(types)), n_(n) {}
+  const Row* Next(ExecState& st) override {
+    while (const Row* r = child_->Next(st)) {
+      std::string key;
+      for (size_t i = 0; i < n_; ++i) AppendKey(types_[i], (*r)[i], st.ctx.io, key);
+      if (seen_.insert(key).second) return r;
+    }
+    return nullptr;
+  }
+
+ private:
+  std::unique_ptr<PlanNode> child_;
+  std::vector<uint32_t> types_;
+  size_t n_;
+  std::unordered_set<std::string> seen_;
+};
+
+class Sort : public PlanNode {
+ public:
+  Sort(std::unique_ptr<PlanNode> child, std::vector<SortKey> keys, std::vector<uint32_t> types)
+      : child_(std::move(child)), keys_(std::move(keys)), types_(std::move(types)) {}
+  const Row* Next(ExecState& st) override {
+    if (!sorted_) {
+      while (const Row* r = child_->Next(st)) rows_.push_back(*r);
+      std::stable_sort(rows_.begin(), rows_.end(), [&](const Row& a, const Row& b) {
+        for (const auto& k : keys_) {
+          const Datum& x = a[k.column];
+          const Datum& y = b[k.column];
+          if (x.null || y.null) {
+            if (x.null && y.null) continue;
+            return x.null ? k.nulls_first : !k.nulls_first;
+          }
+          int c = CompareDatum(types_[k.column], x, y);
+          if (c != 0) return k.desc ? c > 0 : c < 0;
+        }
+        return false;
+      });
+      sorted_ = true;
+    }
+    return pos_ < rows_.size() ? &rows_[pos_++] : nullptr;
+  }
+
+ private:
+  std::unique_ptr<PlanNode> child_;
+  std::vector<SortKey> keys_;
+  std::vector<uint32_t> types_;
+  std::vector<Row> rows_;
+  bool sorted_ = false;
+  size_t pos_ = 0;
+};
+
+class Limit : public PlanNode {
+ public:
+  Limit(std::unique_ptr<PlanNode> child, int64_t offset, int64_t limit)
+      : child_(std::move(child)), offset_(offset), limit_(limit) {}
+  const Row* Next(ExecState& st) override {
+    while (offset_ > 0) {
+      if (!child_->Next(st)) return nullptr;
+      --offset_;
+    }
+    if (limit_ == 0) return nullptr;
+    if (limit_ > 0) --limit_;
+    return child_->Next(st);
+  }
+
+ private:
+  std::unique_ptr<PlanNode> child_;
+  int64_t offset_, limit_;  // limit -1 = none
+};
+
+int64_t EvalCount(const std::vector<ExprProgram>& p, ExecState& st, bool is_limit) {
+  if (p.empty()) return is_limit ? -1 : 0;
+  ExprProgram prog = p[0];
+  prog.BindParams(st.params);
+  const Datum& d = prog.Eval(nullptr, st.ctx);
+  if (d.null) return is_limit ? -1 : 0;
+  if (d.i < 0) {
+    throw PgError("2201W", is_limit ? "LIMIT must not be negative" : "OFFSET must not be negative");
+  }
+  return d.i;
+}
+
+}  // namespace
+
+CompiledQuery CompileQuery(AnalyzedQuery& q) {
+  CompiledQuery c;
+  size_t np = q.param_types.size();
+  c.table = q.table;
+  c.input_types = q.input_types;
+  for (auto& row : q.values) {
+    std::vector<ExprProgram> progs;
+    for (auto& e : row) progs.push_back(CompileExpr(*e, np));
+    c.values.push_back(std::move(progs));
+  }
+  if (q.where) c.where.push_back(CompileExpr(*q.where, np));
+  c.aggregated = q.aggregated;
+  for (auto& k : q.group_keys) c.group_keys.push_back(CompileExpr(*k, np));
+  for (auto& a : q.aggs) {
+    c.agg_args.push_back(a.arg ? CompileExpr(*a.arg, np) : ExprProgram());
+    c.aggs.push_back({a.def, a.distinct, a.arg_type, a.result_type});
+  }
+  if (q.having) c.having.push_back(CompileExpr(*q.having, np));
+  for (auto& t : q.targets) {
+    c.targets.push_back(CompileExpr(*t, np));
+    c.target_types.push_back(t->type);
+  }
+  c.visible = q.visible;
+  c.distinct = q.distinct;
+  c.sort = q.sort;
+  if (q.limit) c.limit.push_back(CompileExpr(*q.limit, np));
+  if (q.offset) c.offset.push_back(CompileExpr(*q.offset, np));
+  return c;
+}
+
+std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
+  auto bind = [&](std::vector<ExprProgram> progs) {
+    for (auto& p : progs) p.BindParams(st.params);
+    return progs;
+  };
+  std::unique_ptr<PlanNode> node;
+  if (q.table) {
+    node = std::make_unique<TableScan>(q.table, q.input_types);
+  } else {
+    std::vector<std::vector<ExprProgram>> rows;
+    for (const auto& r : q.values) rows.push_back(bind(r));
+    node = std::make_unique<ValuesScan>(std::move(rows));
+  }
+  if (!q.where.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.where)[0]);
+  if (q.aggregated) {
+    CompiledQuery bound;
+    bound.group_keys = bind(q.group_keys);
+    bound.agg_args = bind(q.agg_args);
+    bound.aggs = q.aggs;
+    auto agg = std::make_unique<Aggregate>(std::move(node), bound);
+    node = std::move(agg);
+    if (!q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
+  }
+  node = std::make_unique<Project>(std::move(node), bind(q.targets));
+  if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
+  if (!q.sort.empty()) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
+  int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
+  if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
+  return node;
+}
+
+}  // namespace tusk::sql

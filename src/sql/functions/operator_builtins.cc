@@ -1,0 +1,280 @@
+// Builtin operators: arithmetic and comparison for each numeric type (with
+// PostgreSQL's overflow and division errors), text comparison, concatenation,
+// LIKE/ILIKE, boolean comparison and basic date/time arithmetic.
+#include <cmath>
+
+#include "sql/functions/registry.h"
+#include "sql/types/datetime.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+enum Arith { kAdd, kSub, kMul, kDiv, kMod, kNeg, kPos, kPow };
+enum Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
+
+void IntArith(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  uint32_t t = st.type_a;
+  int64_t lo = t == oid::kInt2 ? INT16_MIN : t == oid::kInt4 ? INT32_MIN : INT64_MIN;
+  int64_t hi = t == oid::kInt2 ? INT16_MAX : t == oid::kInt4 ? INT32_MAX : INT64_MAX;
+  int64_t x = a[0]->i, r = 0;
+  bool ovf = false;
+  switch (st.aux) {
+    case kAdd: ovf = __builtin_add_overflow(x, a[1]->i, &r); break;
+    case kSub: ovf = __builtin_sub_overflow(x, a[1]->i, &r); break;
+    case kMul: ovf = __builtin_mul_overflow(x, a[1]->i, &r); break;
+    case kDiv:
+      if (a[1]->i == 0) ThrowDivisionByZero();
+      if (a[1]->i == -1) {
+        ovf = __builtin_sub_overflow(int64_t{0}, x, &r);
+      } else {
+        r = x / a[1]->i;
+      }
+      break;
+    case kMod:
+      if (a[1]->i == 0) ThrowDivisionByZero();
+      r = a[1]->i == -1 ? 0 : x % a[1]->i;
+      break;
+    case kNeg: ovf = __builtin_sub_overflow(int64_t{0}, x, &r); break;
+    case kPos: r = x; break;
+  }
+  if (ovf || r < lo || r > hi) ThrowIntOutOfRange(t);
+  out.i = r;
+}
+
+void FloatArith(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  double x = a[0]->f, r = 0;
+  double y = st.aux == kNeg || st.aux == kPos ? 0 : a[1]->f;
+  switch (st.aux) {
+    case kAdd: r = x + y; break;
+    case kSub: r = x - y; break;
+    case kMul: r = x * y; break;
+    case kDiv:
+      if (y == 0) ThrowDivisionByZero();
+      r = x / y;
+      break;
+    case kNeg: r = -x; break;
+    case kPos: r = x; break;
+    case kPow:
+      if (x == 0 && y < 0) {
+        throw PgError("2201F", "zero raised to a negative power is undefined");
+      }
+      if (x < 0 && std::floor(y) != y) {
+        throw PgError("2201F", "a negative number raised to a non-integer power yields a complex result");
+      }
+      r = std::pow(x, y);
+      break;
+  }
+  bool is_float4 = st.type_a == oid::kFloat4 && st.type_b != oid::kFloat8;
+  if (is_float4) r = static_cast<float>(r);
+  if (std::isinf(r) && !std::isinf(x) && !std::isinf(y)) {
+    throw PgError(sqlstate::kNumericValueOutOfRange, "value out of range: overflow");
+  }
+  if (r == 0 && x != 0 && (st.aux == kMul || st.aux == kDiv || st.aux == kPow) && y != 0 && !std::isinf(y)) {
+    throw PgError(sqlstate::kNumericValueOutOfRange, "value out of range: underflow");
+  }
+  out.f = r;
+}
+
+void NumericArith(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  switch (st.aux) {
+    case kAdd: out.n = a[0]->n.Add(a[1]->n); break;
+    case kSub: out.n = a[0]->n.Sub(a[1]->n); break;
+    case kMul: out.n = a[0]->n.Mul(a[1]->n); break;
+    case kDiv: out.n = a[0]->n.Div(a[1]->n); break;
+    case kMod: out.n = a[0]->n.Mod(a[1]->n); break;
+    case kNeg: out.n = a[0]->n.Neg(); break;
+    case kPos: out.n = a[0]->n; break;
+    case kPow: out.n = a[0]->n.Pow(a[1]->n); break;
+  }
+}
+
+void Compare(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  int c = CompareDatum(st.type_a, *a[0], *a[1]);
+  switch (st.aux) {
+    case kEq: out.b = c == 0; break;
+    case kNe: out.b = c != 0; break;
+    case kLt: out.b = c < 0; break;
+    case kLe: out.b = c <= 0; break;
+    case kGt: out.b = c > 0; break;
+    case kGe: out.b = c >= 0; break;
+  }
+}
+
+// float4 vs float8 comparisons widen the float4 side (already a double).
+void CompareFloat(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  Step s = st;
+  s.type_a = oid::kFloat8;
+  Compare(s, a, out, ctx);
+}
+
+void TextConcat(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.s.assign(a[0]->s);
+  out.s.append(a[1]->s);
+}
+
+// SQL LIKE matching with an escape character; case folding for ILIKE.
+bool LikeMatch(std::string_view s, std::string_view p, char esc, bool fold) {
+  auto eq = [&](char x, char y) {
+    if (fold) return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return x == y;
+  };
+  size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '%') {
+      star_p = ++pi;
+      star_s = si;
+      continue;
+    }
+    if (pi < p.size()) {
+      char pc = p[pi];
+      size_t plen = 1;
+      bool literal = false;
+      if (esc && pc == esc) {
+        if (pi + 1 >= p.size()) {
+          throw PgError("22025", "LIKE pattern must not end with escape character");
+        }
+        pc = p[pi + 1];
+        plen = 2;
+        literal = true;
+      }
+      // '_' matches one whole UTF-8 character.
+      if (!literal && pc == '_') {
+        size_t clen = 1;
+        while (si + clen < s.size() && (static_cast<unsigned char>(s[si + clen]) & 0xC0) == 0x80) ++clen;
+        si += clen;
+        pi += plen;
+        continue;
+      }
+      if (eq(pc, s[si])) {
+        ++si;
+        pi += plen;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    pi = star_p;
+    si = ++star_s;
+  }
+  while (pi < p.size() && p[pi] == '%') ++pi;
+  return pi == p.size();
+}
+
+void Like(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  char esc = '\\';
+  if (st.args.size() == 3) {
+    const std::string& e = a[2]->s;
+    if (e.size() > 1) throw PgError("22019", "invalid escape string").Hint("Escape string must be empty or one character.");
+    esc = e.empty() ? '\0' : e[0];
+  }
+  bool m = LikeMatch(a[0]->s, a[1]->s, esc, (st.aux & 1) != 0);
+  out.b = (st.aux & 2) ? !m : m;
+}
+
+// timestamp(tz) +/- interval; months and days are applied on the calendar.
+void TsInterval(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  const Datum& ts = *a[0];
+  const Datum& iv = *a[1];
+  int sign = st.aux == kSub ? -1 : 1;
+  int64_t t = ts.i;
+  if (iv.months || iv.days) {
+    // Work in local time for timestamptz so "1 day" keeps the wall clock.
+    int off = st.type_a == oid::kTimestamptz ? UtcOffsetAt(ctx.io.timezone, t) : 0;
+    int64_t local = t + off * kUsecPerSec;
+    std::string s = FormatTimestamp(local);
+    int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
+    int64_t tod = ((local % kUsecPerDay) + kUsecPerDay) % kUsecPerDay;
+    int total = y * 12 + (m - 1) + sign * iv.months;
+    y = total / 12;
+    m = total % 12 + 1;
+    static const int kDim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int dim = kDim[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+    if (d > dim) d = dim;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    local = ParseDate(buf) * kUsecPerDay + tod + sign * static_cast<int64_t>(iv.days) * kUsecPerDay;
+    t = st.type_a == oid::kTimestamptz ? local - UtcOffsetAt(ctx.io.timezone, local - off * kUsecPerSec) * kUsecPerSec
+                                        : local;
+  }
+  out.i = t + sign * iv.i;
+}
+
+void TsMinus(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  int64_t diff = a[0]->i - a[1]->i;
+  out.months = 0;
+  out.days = static_cast<int32_t>(diff / kUsecPerDay);
+  out.i = diff % kUsecPerDay;
+}
+
+void IntervalArith(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  int sign = st.aux == kSub ? -1 : 1;
+  if (st.aux == kNeg) {
+    out.months = -a[0]->months;
+    out.days = -a[0]->days;
+    out.i = -a[0]->i;
+    return;
+  }
+  out.months = a[0]->months + sign * a[1]->months;
+  out.days = a[0]->days + sign * a[1]->days;
+  out.i = a[0]->i + sign * a[1]->i;
+}
+
+void DateInt(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  out.i = st.aux == kSub ? a[0]->i - a[1]->i : a[0]->i + a[1]->i;
+}
+
+}  // namespace
+
+void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>&) {
+  static const char* kArithNames[] = {"+", "-", "*", "/", "%"};
+  static const char* kCmpNames[] = {"=", "<>", "<", "<=", ">", ">="};
+  for (uint32_t t : {oid::kInt2, oid::kInt4, oid::kInt8}) {
+    for (int i = 0; i < 5; ++i) ops.push_back({kArithNames[i], t, t, t, IntArith, i});
+    ops.push_back({"-", 0, t, t, IntArith, kNeg});
+    ops.push_back({"+", 0, t, t, IntArith, kPos});
+  }
+  for (uint32_t t : {oid::kFloat4, oid::kFloat8}) {
+    for (int i = 0; i < 4; ++i) ops.push_back({kArithNames[i], t, t, t, FloatArith, i});
+    ops.push_back({"-", 0, t, t, FloatArith, kNeg});
+    ops.push_back({"+", 0, t, t, FloatArith, kPos});
+  }
+  // Mixed float4/float8 arithmetic yields float8 (PostgreSQL's float48 ops).
+  for (int i = 0; i < 4; ++i) {
+    ops.push_back({kArithNames[i], oid::kFloat4, oid::kFloat8, oid::kFloat8, FloatArith, i});
+    ops.push_back({kArithNames[i], oid::kFloat8, oid::kFloat4, oid::kFloat8, FloatArith, i});
+  }
+  ops.push_back({"^", oid::kFloat8, oid::kFloat8, oid::kFloat8, FloatArith, kPow});
+  for (int i = 0; i < 5; ++i) ops.push_back({kArithNames[i], oid::kNumeric, oid::kNumeric, oid::kNumeric, NumericArith, i});
+  ops.push_back({"-", 0, oid::kNumeric, oid::kNumeric, NumericArith, kNeg});
+  ops.push_back({"+", 0, oid::kNumeric, oid::kNumeric, NumericArith, kPos});
+  ops.push_back({"^", oid::kNumeric, oid::kNumeric, oid::kNumeric, NumericArith, kPow});
+
+  for (uint32_t t : {oid::kBool, oid::kInt2, oid::kInt4, oid::kInt8, oid::kFloat4, oid::kFloat8, oid::kNumeric,
+                     oid::kText, oid::kBpchar, oid::kName, oid::kOid, oid::kDate, oid::kTimestamp,
+                     oid::kTimestamptz, oid::kInterval}) {
+    for (int i = 0; i < 6; ++i) ops.push_back({kCmpNames[i], t, t, oid::kBool, Compare, i});
+  }
+  for (int i = 0; i < 6; ++i) {
+    ops.push_back({kCmpNames[i], oid::kFloat4, oid::kFloat8, oid::kBool, CompareFloat, i});
+    ops.push_back({kCmpNames[i], oid::kFloat8, oid::kFloat4, oid::kBool, CompareFloat, i});
+  }
+  ops.push_back({"||", oid::kText, oid::kText, oid::kText, TextConcat, 0});
+  ops.push_back({"~~", oid::kText, oid::kText, oid::kBool, Like, 0});
+  ops.push_back({"~~*", oid::kText, oid::kText, oid::kBool, Like, 1});
+  ops.push_back({"!~~", oid::kText, oid::kText, oid::kBool, Like, 2});
+  ops.push_back({"!~~*", oid::kText, oid::kText, oid::kBool, Like, 3});
+  for (uint32_t t : {oid::kTimestamp, oid::kTimestamptz}) {
+    ops.push_back({"+", t, oid::kInterval, t, TsInterval, kAdd});
+    ops.push_back({"-", t, oid::kInterval, t, TsInterval, kSub});
+    ops.push_back({"-", t, t, oid::kInterval, TsMinus, 0});
+  }
+  ops.push_back({"+", oid::kInterval, oid::kInterval, oid::kInterval, IntervalArith, kAdd});
+  ops.push_back({"-", oid::kInterval, oid::kInterval, oid::kInterval, IntervalArith, kSub});
+  ops.push_back({"-", 0, oid::kInterval, oid::kInterval, IntervalArith, kNeg});
+  ops.push_back({"+", oid::kDate, oid::kInt4, oid::kDate, DateInt, kAdd});
+  ops.push_back({"-", oid::kDate, oid::kInt4, oid::kDate, DateInt, kSub});
+  ops.push_back({"-", oid::kDate, oid::kDate, oid::kInt4, DateInt, kSub});
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,96 @@
+// Builds the builtin tables once per process and provides the shared total
+// order over values of each type.
+#include "sql/functions/registry.h"
+
+#include <cmath>
+
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+struct Tables {
+  std::vector<FuncDef> fns;
+  std::vector<OperDef> ops;
+  std::vector<AggDef> aggs;
+  Tables() {
+    AddOperatorBuiltins(ops, fns);
+    AddStringBuiltins(fns);
+    AddMathBuiltins(fns);
+    AddSessionBuiltins(fns);
+    aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
+    aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
+    // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).
+    aggs.push_back({"sum", AggKind::kSum, oid::kInt2, oid::kInt8});
+    aggs.push_back({"sum", AggKind::kSum, oid::kInt4, oid::kInt8});
+    aggs.push_back({"sum", AggKind::kSum, oid::kInt8, oid::kNumeric});
+    aggs.push_back({"sum", AggKind::kSum, oid::kNumeric, oid::kNumeric});
+    aggs.push_back({"sum", AggKind::kSum, oid::kFloat4, oid::kFloat4});
+    aggs.push_back({"sum", AggKind::kSum, oid::kFloat8, oid::kFloat8});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kInt2, oid::kNumeric});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kInt4, oid::kNumeric});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kInt8, oid::kNumeric});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kNumeric, oid::kNumeric});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kFloat4, oid::kFloat8});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kFloat8, oid::kFloat8});
+    aggs.push_back({"min", AggKind::kMin, kAnyArg, 0});
+    aggs.push_back({"max", AggKind::kMax, kAnyArg, 0});
+  }
+};
+
+const Tables& GetTables() {
+  static const Tables t;
+  return t;
+}
+
+template <typename T>
+int Cmp3(T a, T b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+}  // namespace
+
+const std::vector<FuncDef>& AllFunctions() { return GetTables().fns; }
+const std::vector<OperDef>& AllOperators() { return GetTables().ops; }
+const std::vector<AggDef>& AllAggregates() { return GetTables().aggs; }
+
+int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
+  switch (type) {
+    case oid::kBool: return Cmp3(a.b, b.b);
+    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kDate:
+    case oid::kTimestamp: case oid::kTimestamptz:
+      return Cmp3(a.i, b.i);
+    case oid::kFloat4: case oid::kFloat8: {
+      bool an = std::isnan(a.f), bn = std::isnan(b.f);
+      if (an || bn) return an == bn ? 0 : (an ? 1 : -1);
+      return Cmp3(a.f, b.f);
+    }
+    case oid::kNumeric: return a.n.Compare(b.n);
+    case oid::kInterval: {
+      // PostgreSQL compares intervals as if months were 30 days.
+      __int128 x = (static_cast<__int128>(a.months) * 30 + a.days) * 86400000000LL + a.i;
+      __int128 y = (static_cast<__int128>(b.months) * 30 + b.days) * 86400000000LL + b.i;
+      return Cmp3(x, y);
+    }
+    case oid::kBpchar: {
+      // Trailing spaces are insignificant for character(n).
+      std::string_view x(a.s), y(b.s);
+      while (!x.empty() && x.back() == ' ') x.remove_suffix(1);
+      while (!y.empty() && y.back() == ' ') y.remove_suffix(1);
+      int c = x.compare(y);
+      return c < 0 ? -1 : c > 0;
+    }
+    default: {
+      int c = a.s.compare(b.s);
+      return c < 0 ? -1 : c > 0;
+    }
+  }
+}
+
+void ThrowIntOutOfRange(uint32_t type) {
+  const char* msg = type == oid::kInt2 ? "smallint out of range" : type == oid::kInt8 ? "bigint out of range" : "integer out of range";
+  throw PgError(sqlstate::kNumericValueOutOfRange, msg);
+}
+
+void ThrowDivisionByZero() { throw PgError(sqlstate::kDivisionByZero, "division by zero"); }
+
+}  // namespace tusk::sql

@@ -1,0 +1,63 @@
+// Catalog of built-in functions, operators and aggregates. Overload
+// resolution (analyzer) picks an entry; the executor calls its FnImpl.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sql/executor/expr_program.h"
+
+namespace tusk::sql {
+
+// Marks an argument position that accepts any type (converted to text by the
+// analyzer for concat/concat_ws/format-like functions).
+inline constexpr uint32_t kAnyArg = 2276;
+
+struct FuncDef {
+  std::string name;
+  std::vector<uint32_t> args;
+  uint32_t result;
+  FnImpl fn;
+  bool strict = true;
+  bool variadic = false;  // last arg type repeats
+  int aux = 0;            // passed to the implementation via Step::aux
+};
+
+struct OperDef {
+  std::string name;
+  uint32_t left;  // 0 for prefix operators
+  uint32_t right;
+  uint32_t result;
+  FnImpl fn;
+  int aux = 0;
+};
+
+enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax };
+
+struct AggDef {
+  std::string name;
+  AggKind kind;
+  uint32_t arg;  // 0 for count(*), kAnyArg for count/min/max of any type
+  uint32_t result;  // 0 = same as argument
+};
+
+const std::vector<FuncDef>& AllFunctions();
+const std::vector<OperDef>& AllOperators();
+const std::vector<AggDef>& AllAggregates();
+
+// Total order used by comparison operators, ORDER BY, DISTINCT, GROUP BY,
+// min/max, GREATEST/LEAST (NaN sorts last like PostgreSQL).
+int CompareDatum(uint32_t type, const Datum& a, const Datum& b);
+
+// Registration hooks implemented by the individual builtin files.
+void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
+void AddStringBuiltins(std::vector<FuncDef>& fns);
+void AddMathBuiltins(std::vector<FuncDef>& fns);
+void AddSessionBuiltins(std::vector<FuncDef>& fns);
+
+// Shared error helpers with PostgreSQL's wording.
+[[noreturn]] void ThrowIntOutOfRange(uint32_t type);
+[[noreturn]] void ThrowDivisionByZero();
+
+}  // namespace tusk::sql

@@ -1,0 +1,186 @@
+// Builtin string functions. Character counts and positions are in UTF-8
+// characters, as PostgreSQL computes them in a UTF8 database.
+#include <openssl/evp.h>
+
+#include "sql/functions/registry.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+using T = uint32_t;
+constexpr T kText = oid::kText, kInt4 = oid::kInt4;
+
+// Byte offsets of each character start, plus the end.
+std::vector<size_t> CharStarts(const std::string& s) {
+  std::vector<size_t> v;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) v.push_back(i);
+  }
+  v.push_back(s.size());
+  return v;
+}
+
+int64_t CharLen(const std::string& s) {
+  int64_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+void Length(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.i = CharLen(a[0]->s); }
+void OctetLength(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.i = static_cast<int64_t>(a[0]->s.size()); }
+
+void Lower(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  out.s = a[0]->s;
+  for (char& c : out.s) c = static_cast<char>(st.aux ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
+}
+
+// substring(s, start [, count]) with SQL semantics for out-of-range starts.
+void Substring(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  auto starts = CharStarts(s);
+  int64_t nchars = static_cast<int64_t>(starts.size()) - 1;
+  int64_t from = a[1]->i;
+  int64_t to = nchars + 1;
+  if (st.args.size() == 3) {
+    if (a[2]->i < 0) throw PgError("22011", "negative substring length not allowed");
+    to = from + a[2]->i;
+    if (to < from) to = nchars + 1;  // overflow
+  }
+  int64_t b = std::max<int64_t>(from, 1), e = std::min<int64_t>(to, nchars + 1);
+  if (e <= b) {
+    out.s.clear();
+    return;
+  }
+  out.s = s.substr(starts[b - 1], starts[e - 1] - starts[b - 1]);
+}
+
+void Position(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  size_t p = a[0]->s.find(a[1]->s);
+  out.i = p == std::string::npos ? 0 : CharLen(a[0]->s.substr(0, p)) + 1;
+}
+
+// aux: 0 btrim, 1 ltrim, 2 rtrim.
+void Trim(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  std::string set = st.args.size() > 1 ? a[1]->s : " ";
+  size_t b = 0, e = s.size();
+  if (st.aux != 2) {
+    while (b < e && set.find(s[b]) != std::string::npos) ++b;
+  }
+  if (st.aux != 1) {
+    while (e > b && set.find(s[e - 1]) != std::string::npos) --e;
+  }
+  out.s = s.substr(b, e - b);
+}
+
+void Replace(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  const std::string& from = a[1]->s;
+  if (from.empty()) {
+    out.s = s;
+    return;
+  }
+  out.s.clear();
+  size_t pos = 0;
+  for (size_t f; (f = s.find(from, pos)) != std::string::npos; pos = f + from.size()) {
+    out.s.append(s, pos, f - pos);
+    out.s += a[2]->s;
+  }
+  out.s.append(s, pos, std::string::npos);
+}
+
+// concat / concat_ws: NULL arguments are skipped (non-strict).
+void Concat(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  out.s.clear();
+  size_t first = 0;
+  std::string sep;
+  if (st.aux == 1) {
+    if (a[0]->null) {
+      out.null = true;
+      return;
+    }
+    sep = a[0]->s;
+    first = 1;
+  }
+  bool any = false;
+  for (size_t i = first; i < st.args.size(); ++i) {
+    if (a[i]->null) continue;
+    if (any) out.s += sep;
+    out.s += a[i]->s;
+    any = true;
+  }
+}
+
+void Repeat(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.s.clear();
+  if (a[1]->i > 0 && a[0]->s.size() * static_cast<size_t>(a[1]->i) > (1u << 30)) {
+    throw PgError(sqlstate::kProgramLimitExceeded, "requested length too large");
+  }
+  for (int64_t i = 0; i < a[1]->i; ++i) out.s += a[0]->s;
+}
+
+// left/right(s, n); negative n means all but |n| characters.
+void LeftRight(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  auto starts = CharStarts(a[0]->s);
+  int64_t len = static_cast<int64_t>(starts.size()) - 1;
+  int64_t n = a[1]->i;
+  int64_t take = n >= 0 ? std::min(n, len) : std::max<int64_t>(len + n, 0);
+  if (st.aux == 0) {
+    out.s = a[0]->s.substr(0, starts[take]);
+  } else {
+    out.s = a[0]->s.substr(starts[len - take]);
+  }
+}
+
+void Md5(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(a[0]->s.data(), a[0]->s.size(), digest, &len, EVP_md5(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  out.s.clear();
+  for (unsigned i = 0; i < len; ++i) {
+    out.s += kHex[digest[i] >> 4];
+    out.s += kHex[digest[i] & 15];
+  }
+}
+
+void Reverse(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  auto starts = CharStarts(a[0]->s);
+  out.s.clear();
+  for (size_t i = starts.size() - 1; i > 0; --i) out.s.append(a[0]->s, starts[i - 1], starts[i] - starts[i - 1]);
+}
+
+}  // namespace
+
+void AddStringBuiltins(std::vector<FuncDef>& f) {
+  f.push_back({"length", {kText}, kInt4, Length});
+  f.push_back({"char_length", {kText}, kInt4, Length});
+  f.push_back({"character_length", {kText}, kInt4, Length});
+  f.push_back({"octet_length", {kText}, kInt4, OctetLength});
+  f.push_back({"lower", {kText}, kText, Lower, true, false, 0});
+  f.push_back({"upper", {kText}, kText, Lower, true, false, 1});
+  f.push_back({"substring", {kText, kInt4}, kText, Substring});
+  f.push_back({"substring", {kText, kInt4, kInt4}, kText, Substring});
+  f.push_back({"substr", {kText, kInt4}, kText, Substring});
+  f.push_back({"substr", {kText, kInt4, kInt4}, kText, Substring});
+  f.push_back({"position", {kText, kText}, kInt4, Position});
+  f.push_back({"strpos", {kText, kText}, kInt4, Position});
+  f.push_back({"btrim", {kText}, kText, Trim, true, false, 0});
+  f.push_back({"btrim", {kText, kText}, kText, Trim, true, false, 0});
+  f.push_back({"ltrim", {kText}, kText, Trim, true, false, 1});
+  f.push_back({"ltrim", {kText, kText}, kText, Trim, true, false, 1});
+  f.push_back({"rtrim", {kText}, kText, Trim, true, false, 2});
+  f.push_back({"rtrim", {kText, kText}, kText, Trim, true, false, 2});
+  f.push_back({"replace", {kText, kText, kText}, kText, Replace});
+  f.push_back({"concat", {kAnyArg}, kText, Concat, false, true, 0});
+  f.push_back({"concat_ws", {kText, kAnyArg}, kText, Concat, false, true, 1});
+  f.push_back({"repeat", {kText, kInt4}, kText, Repeat});
+  f.push_back({"left", {kText, kInt4}, kText, LeftRight, true, false, 0});
+  f.push_back({"right", {kText, kInt4}, kText, LeftRight, true, false, 1});
+  f.push_back({"md5", {kText}, kText, Md5});
+  f.push_back({"reverse", {kText}, kText, Reverse});
+}
+
+}  // namespace tusk::sql

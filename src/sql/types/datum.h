@@ -1,0 +1,32 @@
+// A single SQL value during evaluation. The static type lives in the
+// compiled expression, not here, so a Datum is just the payload; fields are
+// reused across rows to avoid per-row allocation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sql/types/numeric.h"
+
+namespace tusk::sql {
+
+struct Datum {
+  bool null = true;
+  bool b = false;       // bool
+  int64_t i = 0;        // int2/int4/int8/oid, date (days since 2000-01-01),
+                        // timestamp[tz] (µs since 2000-01-01), interval µs
+  int32_t days = 0;     // interval day part
+  int32_t months = 0;   // interval month part
+  double f = 0;         // float4/float8
+  std::string s;        // text-like types, inet
+  Numeric n;            // numeric
+
+  static Datum Null() { return Datum(); }
+  static Datum Bool(bool v) { Datum d; d.null = false; d.b = v; return d; }
+  static Datum Int(int64_t v) { Datum d; d.null = false; d.i = v; return d; }
+  static Datum Float(double v) { Datum d; d.null = false; d.f = v; return d; }
+  static Datum Text(std::string v) { Datum d; d.null = false; d.s = std::move(v); return d; }
+  static Datum Num(Numeric v) { Datum d; d.null = false; d.n = std::move(v); return d; }
+};
+
+}  // namespace tusk::sql

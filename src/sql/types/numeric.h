@@ -1,0 +1,68 @@
+// Arbitrary-precision decimal (PostgreSQL's numeric). Stored as a decimal
+// digit string plus a display scale so that output, trailing zeros and the
+// base-10000 binary wire format all derive from one exact representation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tusk::sql {
+
+class Numeric {
+ public:
+  Numeric() = default;
+  static Numeric FromInt(int64_t v);
+  // Throws 22P02 "invalid input syntax for type numeric" on bad text.
+  static Numeric Parse(std::string_view text);
+  // float -> numeric keeps 15 significant digits, as PostgreSQL does.
+  static Numeric FromDouble(double v);
+  static Numeric NaN();
+
+  std::string ToString() const;
+  double ToDouble() const;
+  // Rounds to an integer; throws 22003 with the given type name on overflow.
+  int64_t ToInt64(int64_t lo, int64_t hi, const char* type_name) const;
+
+  bool is_nan() const { return nan_; }
+  bool is_zero() const { return digits_.empty() && !nan_; }
+  bool negative() const { return neg_ && !is_zero(); }
+  int scale() const { return scale_; }
+
+  // Exact arithmetic; result scales follow PostgreSQL's rules.
+  Numeric Add(const Numeric& o) const;
+  Numeric Sub(const Numeric& o) const;
+  Numeric Mul(const Numeric& o) const;
+  Numeric Div(const Numeric& o) const;               // 22012 on zero divisor
+  Numeric DivScale(const Numeric& o, int rscale) const;  // rounded to rscale
+  Numeric DivTrunc(const Numeric& o) const;          // integer quotient
+  Numeric Mod(const Numeric& o) const;
+  Numeric Pow(const Numeric& o) const;
+  Numeric Sqrt() const;
+  Numeric Neg() const;
+  Numeric Abs() const;
+  Numeric Round(int scale) const;  // half away from zero; negative scale rounds left of the point
+  Numeric Trunc(int scale) const;
+  Numeric Floor() const;
+  Numeric Ceil() const;
+  // Total order with NaN greatest, like PostgreSQL's btree ordering.
+  int Compare(const Numeric& o) const;
+  // Decimal exponent of the leading digit (0 for 1..9, -1 for 0.1..0.9).
+  int LeadingExponent() const;
+
+  // PostgreSQL binary format: ndigits, weight, sign, dscale, base-10000 digits.
+  std::string ToBinary() const;
+  static Numeric FromBinary(std::string_view data);  // throws 22P03
+
+ private:
+  void Normalize();  // strips leading zeros of the unscaled integer
+  // Base-10000 view used by the division scale rule and the wire format.
+  void Base10000(int* weight, int* first_digit) const;
+
+  bool neg_ = false;
+  bool nan_ = false;
+  std::string digits_;  // unscaled absolute value, no leading zeros ("" = 0)
+  int scale_ = 0;       // digits after the decimal point
+};
+
+}  // namespace tusk::sql

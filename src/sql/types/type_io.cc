@@ -1,0 +1,276 @@
+// Per-type conversion between wire/text forms and Datum. Float output uses
+// the shortest round-trip digits with PostgreSQL's switch to exponent form
+// outside [1e-4, 1e15) (1e6 for float4).
+#include "sql/types/type_io.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "sql/types/datetime.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void BadSyntax(uint32_t type_oid, std::string_view text) {
+  throw PgError(sqlstate::kInvalidTextRepresentation,
+                "invalid input syntax for type " + TypeSqlName(type_oid) + ": \"" + std::string(text) + "\"");
+}
+
+template <typename T>
+std::string ShortestFloat(T v, int max_fixed_exp) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string sci(buf, r.ptr);
+  size_t e = sci.find('e');
+  int exp = std::atoi(sci.c_str() + e + 1);
+  if (exp < -4 || exp >= max_fixed_exp) return sci;
+  r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+void Put(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t Get(std::string_view d, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(d[i]);
+  return v;
+}
+
+}  // namespace
+
+std::string FormatFloat8(double v) { return ShortestFloat(v, 15); }
+std::string FormatFloat4(float v) { return ShortestFloat(v, 6); }
+
+int64_t ParseInteger(std::string_view text, uint32_t type_oid) {
+  std::string_view t = Trim(text);
+  size_t i = 0;
+  bool neg = false;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) neg = t[i++] == '-';
+  if (i >= t.size()) BadSyntax(type_oid, text);
+  unsigned __int128 mag = 0;
+  for (; i < t.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(t[i]))) BadSyntax(type_oid, text);
+    mag = mag * 10 + (t[i] - '0');
+    if (mag > (static_cast<unsigned __int128>(1) << 64)) mag = static_cast<unsigned __int128>(1) << 64;
+  }
+  __int128 v = neg ? -static_cast<__int128>(mag) : static_cast<__int128>(mag);
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  if (type_oid == oid::kInt2) lo = INT16_MIN, hi = INT16_MAX;
+  if (type_oid == oid::kInt4) lo = INT32_MIN, hi = INT32_MAX;
+  if (type_oid == oid::kOid) lo = INT32_MIN, hi = UINT32_MAX;
+  if (v < lo || v > hi) {
+    throw PgError(sqlstate::kNumericValueOutOfRange,
+                  "value \"" + std::string(text) + "\" is out of range for type " + TypeSqlName(type_oid));
+  }
+  if (type_oid == oid::kOid && v < 0) v += static_cast<__int128>(1) << 32;  // oidin accepts negatives
+  return static_cast<int64_t>(v);
+}
+
+double ParseFloat(std::string_view text, uint32_t type_oid) {
+  std::string t(Trim(text));
+  std::string lower;
+  for (char c : t) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (lower == "nan") return std::nan("");
+  if (lower == "infinity" || lower == "+infinity" || lower == "inf" || lower == "+inf") return INFINITY;
+  if (lower == "-infinity" || lower == "-inf") return -INFINITY;
+  if (t.empty()) BadSyntax(type_oid, text);
+  char* end;
+  errno = 0;
+  double v = std::strtod(t.c_str(), &end);
+  if (*end != '\0' || lower.find_first_of("xp") != std::string::npos) BadSyntax(type_oid, text);
+  bool out_of_range = errno == ERANGE && (v == 0 ? true : std::isinf(v));
+  if (type_oid == oid::kFloat4 && !out_of_range) {
+    float f = static_cast<float>(v);
+    out_of_range = (std::isinf(f) && !std::isinf(v)) || (f == 0 && v != 0);
+  }
+  if (out_of_range) {
+    throw PgError(sqlstate::kNumericValueOutOfRange,
+                  "\"" + t + "\" is out of range for type " + TypeSqlName(type_oid));
+  }
+  return v;
+}
+
+bool ParseBool(std::string_view text) {
+  std::string t;
+  for (char c : Trim(text)) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  auto prefix = [&](const char* word, size_t min_len) {
+    return t.size() >= min_len && t.size() <= std::strlen(word) && std::strncmp(word, t.c_str(), t.size()) == 0;
+  };
+  if (prefix("true", 1) || prefix("yes", 1) || t == "on" || t == "1") return true;
+  if (prefix("false", 1) || prefix("no", 1) || prefix("off", 2) || t == "0") return false;
+  BadSyntax(oid::kBool, text);
+}
+
+void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& out) {
+  switch (type) {
+    case oid::kBool: out += d.b ? "t" : "f"; return;
+    case oid::kInt2:
+    case oid::kInt4:
+    case oid::kInt8:
+    case oid::kOid: out += std::to_string(d.i); return;
+    case oid::kFloat4: out += FormatFloat4(static_cast<float>(d.f)); return;
+    case oid::kFloat8: out += FormatFloat8(d.f); return;
+    case oid::kNumeric: out += d.n.ToString(); return;
+    case oid::kDate: out += FormatDate(d.i); return;
+    case oid::kTimestamp: out += FormatTimestamp(d.i); return;
+    case oid::kTimestamptz: out += FormatTimestamptz(d.i, io.timezone); return;
+    case oid::kInterval: out += FormatInterval(d.months, d.days, d.i); return;
+    case oid::kVoid: return;
+    default: out += d.s; return;  // text family, unknown, inet, arrays kept as text
+  }
+}
+
+Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t typmod) {
+  Datum d;
+  d.null = false;
+  switch (type) {
+    case oid::kBool: d.b = ParseBool(text); break;
+    case oid::kInt2:
+    case oid::kInt4:
+    case oid::kInt8:
+    case oid::kOid: d.i = ParseInteger(text, type); break;
+    case oid::kFloat4: d.f = static_cast<float>(ParseFloat(text, type)); break;
+    case oid::kFloat8: d.f = ParseFloat(text, type); break;
+    case oid::kNumeric: d.n = Numeric::Parse(text); break;
+    case oid::kDate: d.i = ParseDate(text); break;
+    case oid::kTimestamp: d.i = ParseTimestamp(text); break;
+    case oid::kTimestamptz: d.i = ParseTimestamptz(text, io.timezone); break;
+    case oid::kInterval: ParseInterval(text, &d.months, &d.days, &d.i); break;
+    case oid::kVoid: break;
+    case oid::kName:
+      d.s = std::string(text.substr(0, 63));
+      break;
+    default: d.s = std::string(text); break;
+  }
+  if (typmod >= 0) ApplyTypmod(type, typmod, d);
+  return d;
+}
+
+void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
+  if (typmod < 0 || d.null) return;
+  if (type == oid::kVarchar || type == oid::kBpchar) {
+    // typmod here is the declared length (not PostgreSQL's length + 4).
+    size_t chars = 0, i = 0;
+    for (; i < d.s.size(); ++i) {
+      if ((static_cast<unsigned char>(d.s[i]) & 0xC0) != 0x80) {
+        if (static_cast<int32_t>(chars) == typmod) break;
+        ++chars;
+      }
+    }
+    d.s.resize(i);
+    if (type == oid::kBpchar) d.s.append(static_cast<size_t>(typmod) - chars, ' ');
+  } else if (type == oid::kNumeric) {
+    int precision = (typmod >> 16) & 0xFFFF, scale = typmod & 0xFFFF;
+    if (d.n.is_nan()) return;
+    d.n = d.n.Round(scale);
+    if (!d.n.is_zero() && d.n.LeadingExponent() + 1 > precision - scale) {
+      throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
+          .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
+                  " must round to an absolute value less than " +
+                  (precision - scale > 0 ? "10^" + std::to_string(precision - scale) : "1") + ".");
+    }
+  }
+}
+
+bool HasBinaryIo(uint32_t type) {
+  switch (type) {
+    case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid:
+    case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
+    case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
+    case oid::kTimestamptz: case oid::kInterval: case oid::kVoid:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
+  switch (type) {
+    case oid::kBool: out.push_back(d.b ? 1 : 0); return;
+    case oid::kInt2: Put(out, static_cast<uint16_t>(d.i), 2); return;
+    case oid::kInt4:
+    case oid::kOid:
+    case oid::kDate: Put(out, static_cast<uint32_t>(d.i), 4); return;
+    case oid::kInt8:
+    case oid::kTimestamp:
+    case oid::kTimestamptz: Put(out, static_cast<uint64_t>(d.i), 8); return;
+    case oid::kFloat4: {
+      float f = static_cast<float>(d.f);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      Put(out, bits, 4);
+      return;
+    }
+    case oid::kFloat8: {
+      uint64_t bits;
+      std::memcpy(&bits, &d.f, 8);
+      Put(out, bits, 8);
+      return;
+    }
+    case oid::kNumeric: out += d.n.ToBinary(); return;
+    case oid::kInterval:
+      Put(out, static_cast<uint64_t>(d.i), 8);
+      Put(out, static_cast<uint32_t>(d.days), 4);
+      Put(out, static_cast<uint32_t>(d.months), 4);
+      return;
+    case oid::kVoid: return;
+    default: out += d.s; return;
+  }
+}
+
+Datum BinaryIn(uint32_t type, std::string_view data) {
+  auto need = [&](size_t n) {
+    if (data.size() != n) {
+      throw PgError(sqlstate::kInvalidBinaryRepresentation, "incorrect binary data format");
+    }
+  };
+  Datum d;
+  d.null = false;
+  switch (type) {
+    case oid::kBool: need(1); d.b = data[0] != 0; break;
+    case oid::kInt2: need(2); d.i = static_cast<int16_t>(Get(data, 2)); break;
+    case oid::kInt4: case oid::kDate: need(4); d.i = static_cast<int32_t>(Get(data, 4)); break;
+    case oid::kOid: need(4); d.i = static_cast<uint32_t>(Get(data, 4)); break;
+    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
+    case oid::kFloat4: {
+      need(4);
+      uint32_t bits = static_cast<uint32_t>(Get(data, 4));
+      float f;
+      std::memcpy(&f, &bits, 4);
+      d.f = f;
+      break;
+    }
+    case oid::kFloat8: {
+      need(8);
+      uint64_t bits = Get(data, 8);
+      std::memcpy(&d.f, &bits, 8);
+      break;
+    }
+    case oid::kNumeric: d.n = Numeric::FromBinary(data); break;
+    case oid::kInterval:
+      need(16);
+      d.i = static_cast<int64_t>(Get(data, 8));
+      d.days = static_cast<int32_t>(Get(data.substr(8), 4));
+      d.months = static_cast<int32_t>(Get(data.substr(12), 4));
+      break;
+    case oid::kVoid: break;
+    default: d.s = std::string(data); break;
+  }
+  return d;
+}
+
+}  // namespace tusk::sql
