@@ -1,0 +1,30 @@
+// Requests from children to the postmaster (a flag in shared memory, then
+// SIGUSR1), and the postmaster's reason for a SIGQUIT, which children read to
+// pick their last message. The postmaster only reads and clears flags here.
+#pragma once
+
+#include <cstddef>
+
+namespace tusk::pmsignal {
+
+enum class Reason : int { kStartAutovacWorker = 0, kRotateLogfile, kCount };
+
+enum class QuitReason : int { kNone = 0, kForCrash, kForStop };
+
+size_t ShmemSize();
+void ShmemInit();
+
+// Child side: sets the flag and signals the postmaster (getppid()).
+void SendToPostmaster(Reason reason);
+
+// Postmaster side: tests and clears.
+bool CheckAndClear(Reason reason);
+
+void SetQuitReason(QuitReason reason);
+QuitReason GetQuitReason();
+
+// Set by the postmaster before it asks the checkpointer for the shutdown checkpoint.
+void SetShutdownCheckpointRequested();
+bool ShutdownCheckpointRequested();
+
+}  // namespace tusk::pmsignal
