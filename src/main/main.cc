@@ -5,6 +5,7 @@
 
 #include "ctl/ctl.h"
 #include "postmaster/postmaster.h"
+#include "utils/ps_title.h"
 
 static void PrintUsage(const char* prog) {
   printf(
@@ -37,7 +38,11 @@ int main(int argc, char** argv) {
     printf("tusk (PostgreSQL) 15.0\n");
     return 0;
   }
-  if (cmd == "server" || cmd == "postgres") return tusk::postmaster::PostmasterMain(argc - 1, argv + 1);
+  if (cmd == "server" || cmd == "postgres") {
+    // Children overwrite the argv area with their titles.
+    tusk::SavePsArgs(argc, argv);
+    return tusk::postmaster::PostmasterMain(argc - 1, argv + 1);
+  }
   if (cmd == "initdb") return tusk::ctl::InitDbMain(argc - 1, argv + 1);
   if (tusk::ctl::IsCtlVerb(cmd)) return tusk::ctl::CtlMain(argc - 1, argv + 1);
   fprintf(stderr, "%s: unknown subcommand \"%s\"\nTry \"%s --help\" for more information.\n", prog,

@@ -1,6 +1,654 @@
-// Placeholder until the postmaster lands (being written in this session).
+// The postmaster: option parsing, start-up (configuration, lock file, sockets,
+// shared memory), the server loop, and the one state machine for start,
+// shutdown and crash reinitialisation. It forks, reaps, signals, accepts and
+// keeps the lock file; it never touches data pages nor blocks on a client.
+//
+// States (PmState) and their transitions, all made in SetState():
+//   kStartup      -> kRun           startup process exited 0
+//   kStartup      -> (exit 1)       startup process failed
+//   kRun          -> kStopBackends  fast shutdown; smart shutdown once no client is left
+//   kStartup/kRun -> kWaitBackends  a child crashed (SIGQUIT sent to the rest)
+//   kStopBackends -> kWaitBackends  SIGTERM sent to backends and workers
+//   kWaitBackends -> kShutdown      all but checkpointer/collector/logger gone; shutdown checkpoint asked
+//   kWaitBackends -> kWaitDeadEnd   same, after a crash or immediate shutdown (SIGQUIT to the rest)
+//   kShutdown     -> kShutdown2     checkpointer exited 0 after the shutdown checkpoint
+//   kShutdown2    -> kWaitDeadEnd   archiver and stats collector gone
+//   kWaitDeadEnd  -> kNoChildren    no child but the logger left
+//   kNoChildren   -> exit           shutdown requested, or crash with restart_after_crash = off
+//   kNoChildren   -> kStartup       crash: shared memory re-created, startup process started
 #include "postmaster/postmaster.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "postmaster/autovacuum.h"
+#include "postmaster/aux_process.h"
+#include "postmaster/listen.h"
+#include "postmaster/pgstat.h"
+#include "protocol/auth_flow.h"
+#include "postmaster/pm_options.h"
+#include "storage/ipc/latch.h"
+#include "storage/ipc/pmsignal.h"
+#include "storage/ipc/proc_array.h"
+#include "storage/ipc/shmem.h"
+#include "utils/guc.h"
+#include "utils/lock_file.h"
+#include "utils/log.h"
+#include "utils/process_globals.h"
+#include "utils/version.h"
+
 namespace tusk::postmaster {
-int PostmasterMain(int, char**) { fprintf(stderr, "server: not built yet\n"); return 1; }
+namespace {
+
+enum class PmState { kInit, kStartup, kRun, kStopBackends, kWaitBackends, kShutdown, kShutdown2, kWaitDeadEnd, kNoChildren };
+enum class ShutdownMode { kNone = 0, kSmart = 1, kFast = 2, kImmediate = 3 };
+
+enum class ChildKind {
+  kBackend,
+  kAutovacWorker,
+  kStartup,
+  kCheckpointer,
+  kBgWriter,
+  kWalWriter,
+  kAutovacLauncher,
+  kStatsCollector,
+  kLogger,
+};
+
+struct Child {
+  pid_t pid;
+  ChildKind kind;
+  int32_t cancel_key;
+};
+
+// The name used in `... (PID N) exited ...` log lines.
+const char* KindLogName(ChildKind kind) {
+  switch (kind) {
+    case ChildKind::kBackend: return "server process";
+    case ChildKind::kAutovacWorker: return "autovacuum worker process";
+    case ChildKind::kStartup: return "startup process";
+    case ChildKind::kCheckpointer: return "checkpointer process";
+    case ChildKind::kBgWriter: return "background writer process";
+    case ChildKind::kWalWriter: return "WAL writer process";
+    case ChildKind::kAutovacLauncher: return "autovacuum launcher process";
+    case ChildKind::kStatsCollector: return "statistics collector process";
+    case ChildKind::kLogger: return "system logger process";
+  }
+  return "server process";
+}
+
+volatile sig_atomic_t g_got_sighup = 0;
+volatile sig_atomic_t g_got_sigchld = 0;
+volatile sig_atomic_t g_got_sigusr1 = 0;
+volatile sig_atomic_t g_requested_shutdown = 0;  // highest ShutdownMode requested by a signal
+
+void OnSignal(int sig) {
+  switch (sig) {
+    case SIGHUP: g_got_sighup = 1; break;
+    case SIGCHLD: g_got_sigchld = 1; break;
+    case SIGUSR1: g_got_sigusr1 = 1; break;
+    case SIGTERM:
+      if (g_requested_shutdown < static_cast<int>(ShutdownMode::kSmart)) g_requested_shutdown = static_cast<int>(ShutdownMode::kSmart);
+      break;
+    case SIGINT:
+      if (g_requested_shutdown < static_cast<int>(ShutdownMode::kFast)) g_requested_shutdown = static_cast<int>(ShutdownMode::kFast);
+      break;
+    case SIGQUIT: g_requested_shutdown = static_cast<int>(ShutdownMode::kImmediate); break;
+    default: break;
+  }
+  latch::SetLatch();
+}
+
+class Postmaster {
+ public:
+  explicit Postmaster(PmOptions options) : options_(std::move(options)) {}
+  int Run();
+
+ private:
+  void InstallSignalHandlers();
+  void StartLogger();
+  void CreateSharedMemory();
+  pid_t ForkChild(ChildKind kind, const std::function<int()>& body);
+  void StartStartupProcess();
+  void StartMissingAuxProcesses();
+  void ServerLoop();
+  void AcceptConnection(int listen_fd, bool is_unix);
+  backend::CacState CanAcceptConnections() const;
+  void HandleShutdownRequest(ShutdownMode mode);
+  void HandleReload();
+  void ReapChildren();
+  void OnChildExit(const Child& child, int status);
+  void HandleChildCrash(const Child& child, int status);
+  void LogChildExit(const Child& child, int status, ErrLevel level);
+  void SignalChildren(int sig, const std::function<bool(const Child&)>& which);
+  void StateMachine();
+  void SetState(PmState next);
+  [[noreturn]] void ExitPostmaster(int code);
+  bool AnyChild(const std::function<bool(const Child&)>& which) const;
+  pid_t PidOf(ChildKind kind) const;
+  int CountKind(ChildKind kind) const;
+
+  PmOptions options_;
+  PmState state_ = PmState::kInit;
+  ShutdownMode shutdown_ = ShutdownMode::kNone;
+  bool fatal_error_ = false;  // a crash is being handled; cleared when recovery finishes
+  bool conns_allowed_ = true;
+  std::vector<Child> children_;
+  ListenSockets sockets_;
+  int logger_pipe_[2] = {-1, -1};
+  int stats_socket_ = -1;
+  std::chrono::steady_clock::time_point kill_deadline_{};  // SIGKILL stragglers after this
+  bool kill_pending_ = false;
+  std::mt19937 rng_{std::random_device{}()};
+  bool lock_file_created_ = false;
+};
+
+int Postmaster::Run() {
+  ProcessGlobals& g = Globals();
+  g.is_postmaster = true;
+  g.postmaster_pid = getpid();
+  g.start_time = static_cast<long>(time(nullptr));
+  g.data_dir = options_.data_dir;
+  ApplyProcessSettings();
+  const guc::Vars& v = guc::V();
+  try {
+    CreateDataDirLockFile(g.data_dir, v.port, SplitList(v.unix_socket_directories).empty() ? "" : SplitList(v.unix_socket_directories)[0],
+                          SplitList(v.listen_addresses).empty() ? "" : SplitList(v.listen_addresses)[0]);
+    lock_file_created_ = true;
+    WritePostmasterOpts(options_);
+    if (!protocol::LoadHbaRules(g.data_dir, false)) throw MakeFatal(sqlstate::kConfigFileError, "could not load pg_hba.conf");
+    latch::CreatePostmasterDeathPipe();
+    latch::InitLatch();
+    InstallSignalHandlers();
+    if (v.logging_collector) StartLogger();
+    LogLine(std::string("starting ") + kVersionString);
+    sockets_ = CreateListenSockets(v.port, v.listen_addresses, v.unix_socket_directories, v.unix_socket_permissions);
+    stats_socket_ = pgstat::CreateSocket();
+    CreateSharedMemory();
+    SetLockFileShmemKey(g.data_dir, std::to_string(shmem::RegionKey()));
+  } catch (const PgError& e) {
+    LogEntry(e.data());
+    if (lock_file_created_) RemoveDataDirLockFile(g.data_dir);
+    RemoveSocketFiles(sockets_);
+    return 1;
+  }
+  ForkChild(ChildKind::kStatsCollector, [this] { return aux::StatsCollectorMain(stats_socket_); });
+  ForkChild(ChildKind::kCheckpointer, [] { return aux::CheckpointerMain(); });
+  ForkChild(ChildKind::kBgWriter, [] { return aux::BgWriterMain(); });
+  StartStartupProcess();
+  ServerLoop();
+  return 0;  // not reached: ServerLoop leaves through ExitPostmaster
+}
+
+void Postmaster::InstallSignalHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGCHLD}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGUSR2, SIGPIPE, SIGALRM, SIGTTIN, SIGTTOU, SIGXFSZ}) signal(sig, SIG_IGN);
+  // SIGABRT stays default: the postmaster dies and its children notice.
+}
+
+void Postmaster::StartLogger() {
+  if (logger_pipe_[0] < 0) {
+    if (pipe2(logger_pipe_, O_CLOEXEC) != 0) {
+      Log(ErrLevel::kLog, std::string("could not create pipe for syslog: ") + strerror(errno));
+      return;
+    }
+  }
+  ErrorData d;
+  d.level = ErrLevel::kLog;
+  d.message = "redirecting log output to logging collector process";
+  d.hint = "Future log output will appear in directory \"" + guc::V().log_directory + "\".";
+  LogEntry(d);
+  int read_fd = logger_pipe_[0];
+  ForkChild(ChildKind::kLogger, [read_fd] { return aux::SysLoggerMain(read_fd); });
+  // From here on every process (this one and all children) writes to the pipe.
+  dup2(logger_pipe_[1], STDERR_FILENO);
+  dup2(logger_pipe_[1], STDOUT_FILENO);
+}
+
+void Postmaster::CreateSharedMemory() {
+  const guc::Vars& v = guc::V();
+  proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
+  size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
+                autovacuum::ShmemSize() + 65536;
+  shmem::CreateRegion(size);
+  proc_array::ShmemInit(sizing);
+  pmsignal::ShmemInit();
+  pgstat::ShmemInit();
+  autovacuum::ShmemInit();
+}
+
+pid_t Postmaster::ForkChild(ChildKind kind, const std::function<int()>& body) {
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    Log(ErrLevel::kLog, std::string("could not fork ") + KindLogName(kind) + ": " + strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    // Child: drop everything that belongs to the postmaster.
+    for (int sig : {SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGALRM, SIGPIPE})
+      signal(sig, SIG_DFL);
+    latch::InitChildAfterFork();
+    CloseListenSockets(&sockets_);
+    Globals().is_postmaster = false;
+    guc::SetUnderPostmaster(true);
+    children_.clear();
+    int code = 1;
+    try {
+      code = body();
+    } catch (const PgError& e) {
+      LogEntry(e.data());
+      code = e.data().level == ErrLevel::kPanic ? 2 : 1;
+    } catch (const std::exception& e) {
+      Log(ErrLevel::kFatal, e.what());
+      code = 2;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);  // never run the postmaster's exit handlers (they remove the lock file)
+  }
+  children_.push_back(Child{pid, kind, 0});
+  return pid;
+}
+
+void Postmaster::StartStartupProcess() {
+  SetState(PmState::kStartup);
+  ForkChild(ChildKind::kStartup, [] { return aux::StartupMain(); });
+}
+
+pid_t Postmaster::PidOf(ChildKind kind) const {
+  for (const Child& c : children_)
+    if (c.kind == kind) return c.pid;
+  return 0;
+}
+
+int Postmaster::CountKind(ChildKind kind) const {
+  int n = 0;
+  for (const Child& c : children_) n += c.kind == kind;
+  return n;
+}
+
+bool Postmaster::AnyChild(const std::function<bool(const Child&)>& which) const {
+  for (const Child& c : children_)
+    if (which(c)) return true;
+  return false;
+}
+
+void Postmaster::StartMissingAuxProcesses() {
+  const guc::Vars& v = guc::V();
+  if (logger_pipe_[0] >= 0 && PidOf(ChildKind::kLogger) == 0) {
+    int read_fd = logger_pipe_[0];
+    ForkChild(ChildKind::kLogger, [read_fd] { return aux::SysLoggerMain(read_fd); });
+  }
+  if (fatal_error_ || shutdown_ >= ShutdownMode::kFast) return;
+  bool running = state_ == PmState::kRun;
+  bool early = state_ == PmState::kStartup || running;
+  if (!early) return;
+  if (PidOf(ChildKind::kStatsCollector) == 0)
+    ForkChild(ChildKind::kStatsCollector, [this] { return aux::StatsCollectorMain(stats_socket_); });
+  if (PidOf(ChildKind::kCheckpointer) == 0) ForkChild(ChildKind::kCheckpointer, [] { return aux::CheckpointerMain(); });
+  if (PidOf(ChildKind::kBgWriter) == 0) ForkChild(ChildKind::kBgWriter, [] { return aux::BgWriterMain(); });
+  if (!running) return;
+  if (PidOf(ChildKind::kWalWriter) == 0) ForkChild(ChildKind::kWalWriter, [] { return aux::WalWriterMain(); });
+  if (v.autovacuum && shutdown_ == ShutdownMode::kNone && PidOf(ChildKind::kAutovacLauncher) == 0)
+    ForkChild(ChildKind::kAutovacLauncher, [] { return aux::AutovacLauncherMain(); });
+}
+
+backend::CacState Postmaster::CanAcceptConnections() const {
+  using backend::CacState;
+  if (state_ != PmState::kRun) {
+    if (shutdown_ > ShutdownMode::kNone) return CacState::kShutdown;
+    if (!fatal_error_ && state_ == PmState::kStartup) return CacState::kStartup;
+    return CacState::kRecovery;
+  }
+  if (!conns_allowed_) return CacState::kShutdown;
+  // Every child counts, including those that will only send an error: this
+  // bounds the processes a flood of connections can create.
+  int limit = 2 * (guc::V().max_connections + guc::V().autovacuum_max_workers + 1 + guc::V().max_wal_senders);
+  if (CountKind(ChildKind::kBackend) >= limit) return CacState::kTooMany;
+  return CacState::kOk;
+}
+
+void Postmaster::AcceptConnection(int listen_fd, bool is_unix) {
+  backend::ClientConnection conn;
+  conn.addr_len = sizeof conn.addr;
+  conn.fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&conn.addr), &conn.addr_len, SOCK_CLOEXEC);
+  if (conn.fd < 0) {
+    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+      Log(ErrLevel::kLog, std::string("could not accept new connection: ") + strerror(errno));
+    return;
+  }
+  conn.is_unix = is_unix;
+  conn.cac = CanAcceptConnections();
+  do {
+    conn.cancel_key = static_cast<int32_t>(rng_());
+  } while (conn.cancel_key == 0);
+  for (const Child& c : children_)
+    if (c.kind == ChildKind::kBackend) conn.cancel_targets.push_back({c.pid, c.cancel_key});
+  int fd = conn.fd;
+  int32_t key = conn.cancel_key;
+  pid_t pid = ForkChild(ChildKind::kBackend, [conn]() mutable { return backend::BackendMain(std::move(conn)); });
+  close(fd);
+  if (pid > 0) children_.back().cancel_key = key;
+}
+
+void Postmaster::SignalChildren(int sig, const std::function<bool(const Child&)>& which) {
+  for (const Child& c : children_)
+    if (which(c)) kill(c.pid, sig);
+}
+
+void Postmaster::HandleShutdownRequest(ShutdownMode mode) {
+  if (mode <= shutdown_) return;  // already doing this or something more drastic
+  switch (mode) {
+    case ShutdownMode::kSmart:
+      LogLine("received smart shutdown request");
+      shutdown_ = mode;
+      conns_allowed_ = false;
+      SetLockFileStatus(Globals().data_dir, "stopping");
+      // Workers and the launcher are not clients: stop them now.
+      SignalChildren(SIGTERM, [](const Child& c) {
+        return c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kAutovacWorker;
+      });
+      if (state_ == PmState::kStartup) SetState(PmState::kStopBackends);
+      break;
+    case ShutdownMode::kFast:
+      LogLine("received fast shutdown request");
+      shutdown_ = mode;
+      conns_allowed_ = false;
+      SetLockFileStatus(Globals().data_dir, "stopping");
+      if (state_ == PmState::kRun || state_ == PmState::kStartup) {
+        LogLine("aborting any active transactions");
+        SetState(PmState::kStopBackends);
+      }
+      break;
+    case ShutdownMode::kImmediate:
+      LogLine("received immediate shutdown request");
+      shutdown_ = mode;
+      conns_allowed_ = false;
+      SetLockFileStatus(Globals().data_dir, "stopping");
+      pmsignal::SetQuitReason(pmsignal::QuitReason::kForStop);
+      SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
+      kill_pending_ = true;
+      kill_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      SetState(PmState::kWaitDeadEnd);
+      break;
+    case ShutdownMode::kNone: break;
+  }
+}
+
+void Postmaster::HandleReload() {
+  LogLine("received SIGHUP, reloading configuration files");
+  std::vector<ErrorData> messages;
+  guc::ProcessConfigFile(Globals().data_dir, true, ErrLevel::kLog, &messages);
+  for (const ErrorData& m : messages) LogEntry(m);
+  ApplyProcessSettings();
+  protocol::LoadHbaRules(Globals().data_dir, true);
+  SignalChildren(SIGHUP, [](const Child&) { return true; });
+}
+
+void Postmaster::LogChildExit(const Child& child, int status, ErrLevel level) {
+  std::string text = std::string(KindLogName(child.kind)) + " (PID " + std::to_string(child.pid) + ")";
+  if (WIFEXITED(status)) {
+    text += " exited with exit code " + std::to_string(WEXITSTATUS(status));
+  } else if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    text += " was terminated by signal " + std::to_string(sig) + ": " + strsignal(sig);
+  } else {
+    text += " exited with unrecognized status " + std::to_string(status);
+  }
+  ErrorData d;
+  d.level = level;
+  d.message = text;
+  if (child.kind == ChildKind::kBackend || child.kind == ChildKind::kAutovacWorker) {
+    // The activity of the dead process, read without locks (rule 2 of proc_array).
+    if (auto snap = proc_array::FindByPid(child.pid); snap && !snap->query.empty())
+      d.detail = "Failed process was running: " + snap->query;
+  }
+  LogEntry(d);
+}
+
+void Postmaster::HandleChildCrash(const Child& child, int status) {
+  if (fatal_error_ || shutdown_ == ShutdownMode::kImmediate) {
+    // Already taking everything down; later exits are expected.
+    return;
+  }
+  LogChildExit(child, status, ErrLevel::kLog);
+  LogLine("terminating any other active server processes");
+  fatal_error_ = true;
+  pmsignal::SetQuitReason(pmsignal::QuitReason::kForCrash);
+  SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
+  kill_pending_ = true;
+  kill_deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  if (state_ == PmState::kRun || state_ == PmState::kStartup || state_ == PmState::kStopBackends ||
+      state_ == PmState::kShutdown || state_ == PmState::kShutdown2)
+    SetState(PmState::kWaitBackends);
+}
+
+void Postmaster::OnChildExit(const Child& child, int status) {
+  bool exited = WIFEXITED(status);
+  int code = exited ? WEXITSTATUS(status) : -1;
+  switch (child.kind) {
+    case ChildKind::kLogger:
+      // Losing the logger is no reason to distrust shared memory; restart it.
+      if (!exited || code != 0) LogChildExit(child, status, ErrLevel::kLog);
+      return;
+    case ChildKind::kStartup:
+      if (exited && code == 0 && state_ == PmState::kStartup) {
+        fatal_error_ = false;
+        SetState(PmState::kRun);
+        return;
+      }
+      if (exited && code == 0) return;  // shutdown arrived while it ran
+      if (!fatal_error_ && shutdown_ != ShutdownMode::kImmediate && state_ == PmState::kStartup && exited && code == 1) {
+        LogChildExit(child, status, ErrLevel::kLog);
+        LogLine("aborting startup due to startup process failure");
+        SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
+        ExitPostmaster(1);
+      }
+      HandleChildCrash(child, status);
+      return;
+    case ChildKind::kCheckpointer:
+      if (exited && code == 0 && state_ == PmState::kShutdown) {
+        SetState(PmState::kShutdown2);
+        return;
+      }
+      break;
+    case ChildKind::kAutovacLauncher:
+    case ChildKind::kStatsCollector:
+      if (exited && (code == 0 || code == 1)) return;
+      break;
+    case ChildKind::kBgWriter:
+    case ChildKind::kWalWriter:
+      if (exited && code == 0) return;
+      break;
+    case ChildKind::kBackend:
+    case ChildKind::kAutovacWorker:
+      if (exited && (code == 0 || code == 1)) return;
+      break;
+  }
+  if (exited && code == 0 && (state_ != PmState::kRun && state_ != PmState::kStartup)) return;
+  HandleChildCrash(child, status);
+}
+
+void Postmaster::ReapChildren() {
+  for (;;) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    for (size_t i = 0; i < children_.size(); ++i) {
+      if (children_[i].pid != pid) continue;
+      Child child = children_[i];
+      children_.erase(children_.begin() + static_cast<long>(i));
+      OnChildExit(child, status);
+      break;
+    }
+  }
+}
+
+void Postmaster::SetState(PmState next) {
+  state_ = next;
+  switch (next) {
+    case PmState::kRun:
+      SetLockFileStatus(Globals().data_dir, "ready");
+      LogLine("database system is ready to accept connections");
+      break;
+    case PmState::kStopBackends:
+      SignalChildren(SIGTERM, [](const Child& c) {
+        return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker ||
+               c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kWalWriter ||
+               c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup;
+      });
+      state_ = PmState::kWaitBackends;
+      break;
+    default: break;
+  }
+}
+
+void Postmaster::StateMachine() {
+  auto is_client_like = [](const Child& c) {
+    return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker;
+  };
+  if (state_ == PmState::kRun && shutdown_ == ShutdownMode::kSmart && !AnyChild(is_client_like))
+    SetState(PmState::kStopBackends);
+  if (state_ == PmState::kWaitBackends) {
+    bool busy = AnyChild([](const Child& c) {
+      return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker ||
+             c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kWalWriter ||
+             c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup;
+    });
+    if (!busy) {
+      if (fatal_error_ || shutdown_ == ShutdownMode::kImmediate) {
+        SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
+        state_ = PmState::kWaitDeadEnd;
+      } else if (pid_t cp = PidOf(ChildKind::kCheckpointer); cp != 0) {
+        pmsignal::SetShutdownCheckpointRequested();
+        kill(cp, SIGTERM);
+        state_ = PmState::kShutdown;
+      } else {
+        pmsignal::SetShutdownCheckpointRequested();
+        ForkChild(ChildKind::kCheckpointer, [] { return aux::CheckpointerMain(); });
+        kill(PidOf(ChildKind::kCheckpointer), SIGTERM);
+        state_ = PmState::kShutdown;
+      }
+    }
+  }
+  if (state_ == PmState::kShutdown2) {
+    SignalChildren(SIGTERM, [](const Child& c) { return c.kind == ChildKind::kStatsCollector; });
+    if (!AnyChild([](const Child& c) { return c.kind == ChildKind::kStatsCollector; })) state_ = PmState::kWaitDeadEnd;
+  }
+  if (state_ == PmState::kWaitDeadEnd && !AnyChild([](const Child& c) { return c.kind != ChildKind::kLogger; }))
+    state_ = PmState::kNoChildren;
+  if (state_ != PmState::kNoChildren) return;
+  if (shutdown_ > ShutdownMode::kNone) {
+    LogLine("database system is shut down");
+    ExitPostmaster(0);
+  }
+  if (fatal_error_) {
+    if (!guc::V().restart_after_crash) {
+      LogLine("shutting down because restart_after_crash is off");
+      ExitPostmaster(1);
+    }
+    LogLine("all server processes terminated; reinitializing");
+    kill_pending_ = false;
+    try {
+      CreateSharedMemory();
+      SetLockFileShmemKey(Globals().data_dir, std::to_string(shmem::RegionKey()));
+    } catch (const PgError& e) {
+      LogEntry(e.data());
+      ExitPostmaster(1);
+    }
+    SetLockFileStatus(Globals().data_dir, "starting");
+    ForkChild(ChildKind::kStatsCollector, [this] { return aux::StatsCollectorMain(stats_socket_); });
+    ForkChild(ChildKind::kCheckpointer, [] { return aux::CheckpointerMain(); });
+    ForkChild(ChildKind::kBgWriter, [] { return aux::BgWriterMain(); });
+    StartStartupProcess();
+  }
+}
+
+void Postmaster::ExitPostmaster(int code) {
+  RemoveSocketFiles(sockets_);
+  CloseListenSockets(&sockets_);
+  if (lock_file_created_) RemoveDataDirLockFile(Globals().data_dir);
+  fflush(stderr);
+  _exit(code);
+}
+
+void Postmaster::ServerLoop() {
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    // Wait for a connection, a signal (its handler sets the latch) or a timer.
+    std::vector<pollfd> pfds;
+    pfds.push_back({latch::LatchFd(), POLLIN, 0});
+    for (int fd : sockets_.fds) pfds.push_back({fd, POLLIN, 0});
+    int timeout_ms = 1000;
+    int rc = poll(pfds.data(), pfds.size(), timeout_ms);
+    latch::ResetLatch();
+    if (g_requested_shutdown > static_cast<int>(shutdown_))
+      HandleShutdownRequest(static_cast<ShutdownMode>(g_requested_shutdown));
+    if (g_got_sigchld) {
+      g_got_sigchld = 0;
+      ReapChildren();
+    }
+    if (g_got_sighup) {
+      g_got_sighup = 0;
+      HandleReload();
+    }
+    if (g_got_sigusr1) {
+      g_got_sigusr1 = 0;
+      if (pmsignal::CheckAndClear(pmsignal::Reason::kStartAutovacWorker) && state_ == PmState::kRun &&
+          shutdown_ == ShutdownMode::kNone &&
+          CountKind(ChildKind::kAutovacWorker) < guc::V().autovacuum_max_workers) {
+        std::string db = autovacuum::TakeNextDatabase();
+        ForkChild(ChildKind::kAutovacWorker, [db] { return aux::AutovacWorkerMain(db); });
+      }
+      if (pmsignal::CheckAndClear(pmsignal::Reason::kRotateLogfile))
+        SignalChildren(SIGUSR1, [](const Child& c) { return c.kind == ChildKind::kLogger; });
+    }
+    if (rc > 0) {
+      for (size_t i = 1; i < pfds.size(); ++i)
+        if (pfds[i].revents & POLLIN) AcceptConnection(pfds[i].fd, sockets_.is_unix[i - 1]);
+    }
+    StateMachine();
+    StartMissingAuxProcesses();
+    if (kill_pending_ && Clock::now() >= kill_deadline_) {
+      // Children that ignored SIGQUIT for 5 seconds are killed.
+      SignalChildren(SIGKILL, [](const Child& c) { return c.kind != ChildKind::kLogger; });
+      kill_pending_ = false;
+    }
+  }
+}
+
+}  // namespace
+
+int PostmasterMain(int argc, char** argv) {
+  guc::InitializeDefaults();
+  PmOptions options;
+  int rc = ParsePostmasterOptions(argc, argv, &options);
+  if (rc >= 0) return rc;
+  Postmaster pm(std::move(options));
+  return pm.Run();
+}
+
 }  // namespace tusk::postmaster
