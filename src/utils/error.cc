@@ -17,4 +17,22 @@ const char* ErrLevelName(ErrLevel level) {
   return "LOG";
 }
 
+void ErrorData::SetLocation(const std::source_location& loc) {
+  const char* f = loc.file_name();
+  const char* slash = f;
+  for (const char* c = f; *c; ++c)
+    if (*c == '/') slash = c + 1;
+  file = slash;
+  line = static_cast<int>(loc.line());
+  // function_name() is the full signature; PostgreSQL sends a bare name.
+  std::string fn = loc.function_name();
+  size_t paren = fn.find('(');
+  if (paren != std::string::npos) fn.resize(paren);
+  size_t space = fn.rfind(' ');
+  if (space != std::string::npos) fn = fn.substr(space + 1);
+  size_t colons = fn.rfind("::");
+  if (colons != std::string::npos) fn = fn.substr(colons + 2);
+  routine = fn;
+}
+
 }  // namespace tusk

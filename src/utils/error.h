@@ -4,6 +4,7 @@
 #pragma once
 
 #include <exception>
+#include <source_location>
 #include <string>
 
 namespace tusk {
@@ -88,9 +89,16 @@ struct ErrorData {
   std::string sqlstate = sqlstate::kInternalError;
   std::string message;
   std::string detail;
+  std::string detail_log;  // for the server log only (PostgreSQL's errdetail_log)
   std::string hint;
   int position = 0;  // 1-based character offset into the query; 0 = none
   std::string context;
+  // Where it was raised (the F, L and R fields of ErrorResponse).
+  std::string file;
+  int line = 0;
+  std::string routine;
+
+  void SetLocation(const std::source_location& loc);
 };
 
 // An ERROR, FATAL or PANIC in flight. Thrown by the code that detects the
@@ -98,7 +106,9 @@ struct ErrorData {
 class PgError : public std::exception {
  public:
   explicit PgError(ErrorData data) : data_(std::move(data)) {}
-  PgError(const char* sqlstate, std::string message, ErrLevel level = ErrLevel::kError) {
+  PgError(const char* sqlstate, std::string message, ErrLevel level = ErrLevel::kError,
+          const std::source_location& loc = std::source_location::current()) {
+    data_.SetLocation(loc);
     data_.level = level;
     data_.sqlstate = sqlstate;
     data_.message = std::move(message);
@@ -116,17 +126,28 @@ class PgError : public std::exception {
 };
 
 // Builds a PgError with an optional detail and hint; throw the result.
-inline PgError MakeError(const char* state, std::string message,
-                         std::string detail = {}, std::string hint = {}) {
-  PgError e(state, std::move(message));
+inline PgError MakeError(const char* state, std::string message, std::string detail = {},
+                         std::string hint = {},
+                         const std::source_location& loc = std::source_location::current()) {
+  PgError e(state, std::move(message), ErrLevel::kError, loc);
   e.data().detail = std::move(detail);
   e.data().hint = std::move(hint);
   return e;
 }
 
-inline PgError MakeFatal(const char* state, std::string message,
-                         std::string detail = {}, std::string hint = {}) {
-  PgError e(state, std::move(message), ErrLevel::kFatal);
+// A NOTICE or WARNING for the client (not thrown).
+inline ErrorData MakeNotice(ErrLevel level, const char* state, std::string message) {
+  ErrorData d;
+  d.level = level;
+  d.sqlstate = state;
+  d.message = std::move(message);
+  return d;
+}
+
+inline PgError MakeFatal(const char* state, std::string message, std::string detail = {},
+                         std::string hint = {},
+                         const std::source_location& loc = std::source_location::current()) {
+  PgError e(state, std::move(message), ErrLevel::kFatal, loc);
   e.data().detail = std::move(detail);
   e.data().hint = std::move(hint);
   return e;

@@ -76,7 +76,8 @@ void LogEntry(const ErrorData& data) {
   if (!ShouldLog(data.level, s.min_level)) return;
   std::string prefix = ExpandPrefix(s);
   std::string text = prefix + ErrLevelName(data.level) + ":  " + data.message + "\n";
-  if (!data.detail.empty()) text += prefix + "DETAIL:  " + data.detail + "\n";
+  const std::string& detail = data.detail_log.empty() ? data.detail : data.detail_log;
+  if (!detail.empty()) text += prefix + "DETAIL:  " + detail + "\n";
   if (!data.hint.empty()) text += prefix + "HINT:  " + data.hint + "\n";
   if (!data.context.empty()) text += prefix + "CONTEXT:  " + data.context + "\n";
   const char* p = text.data();
