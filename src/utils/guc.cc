@@ -347,6 +347,16 @@ std::string SetConfigOption(const std::string& name, const std::string& value,
   return FormatValue(*p->def, p->cur.value, true);
 }
 
+void SetInternalOption(const std::string& name, const std::string& value) {
+  Param* p = FindParam(name);
+  if (!p) throw Unrecognized(name);
+  ErrorData err;
+  if (SetOption(*p, &value, Context::kInternal, Source::kOverride, Action::kSet, true, &err) == 0) {
+    err.level = ErrLevel::kError;
+    throw PgError(err);
+  }
+}
+
 void ResetConfigOption(const std::string& name, bool caller_is_superuser) {
   Param* p = FindParam(name);
   if (!p) throw Unrecognized(name);

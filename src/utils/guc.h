@@ -55,6 +55,9 @@ void SetCommandLineOption(const std::string& name, const std::string& value);
 std::string SetConfigOption(const std::string& name, const std::string& value,
                             bool caller_is_superuser, bool is_local,
                             Source source = Source::kSession);
+// The server's own values for internal parameters (is_superuser,
+// session_authorization, in_hot_standby...): any context, source "override".
+void SetInternalOption(const std::string& name, const std::string& value);
 // RESET name / SET name TO DEFAULT.
 void ResetConfigOption(const std::string& name, bool caller_is_superuser);
 // RESET ALL.
