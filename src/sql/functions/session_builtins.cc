@@ -6,7 +6,7 @@
 #include "sql/session_context.h"
 #include "sql/types/datetime.h"
 #include "sql/types/type_oids.h"
-#include "sql/version.h"
+#include "utils/version.h"
 #include "utils/error.h"
 
 namespace tusk::sql {
@@ -26,7 +26,7 @@ void TerminateBackend(const Step& st, const Datum* const* a, Datum& out, ExecCon
   out.b = ctx.session->TerminateBackend(static_cast<int>(a[0]->i));
 }
 void ReloadConf(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) { out.b = ctx.session->ReloadConf(); }
-void Version(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.s = kVersionString; }
+void Version(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.s = tusk::kVersionString; }
 
 void CurrentSetting(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
   bool missing_ok = st.args.size() > 1 && a[1]->b;

@@ -1,0 +1,308 @@
+// A backend's life from fork to the command loop: startup packet (under
+// authentication_timeout), SSL/GSS requests refused with 'N', cancel requests,
+// the postmaster's admission verdict, authentication, the process slot and
+// connection limits, then the session's start-up messages.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "backend/backend.h"
+#include "backend/interrupts.h"
+#include "backend/session.h"
+#include "catalog/databases.h"
+#include "catalog/role_store.h"
+#include "postmaster/pgstat.h"
+#include "protocol/auth_flow.h"
+#include "protocol/connection.h"
+#include "protocol/message.h"
+#include "storage/ipc/latch.h"
+#include "storage/ipc/proc_array.h"
+#include "utils/guc.h"
+#include "utils/log.h"
+#include "utils/process_globals.h"
+#include "utils/ps_title.h"
+
+namespace tusk::backend {
+namespace {
+
+constexpr int32_t kCancelRequestCode = (1234 << 16) | 5678;
+constexpr int32_t kSslRequestCode = (1234 << 16) | 5679;
+constexpr int32_t kGssEncRequestCode = (1234 << 16) | 5680;
+
+int64_t NowMicros() {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
+}
+
+// Splits the startup "options" value into -c settings (backslash escapes spaces).
+std::vector<std::pair<std::string, std::string>> ParseOptionsParam(const std::string& options) {
+  std::vector<std::string> words;
+  std::string cur;
+  bool escaped = false;
+  for (char c : options) {
+    if (escaped) {
+      cur += c;
+      escaped = false;
+    } else if (c == '\\') {
+      escaped = true;
+    } else if (c == ' ' || c == '\t') {
+      if (!cur.empty()) words.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) words.push_back(cur);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string item;
+    if (words[i] == "-c" && i + 1 < words.size()) {
+      item = words[++i];
+    } else if (words[i].rfind("-c", 0) == 0 && words[i].size() > 2) {
+      item = words[i].substr(2);
+    } else if (words[i].rfind("--", 0) == 0) {
+      item = words[i].substr(2);
+    } else {
+      throw MakeFatal(sqlstate::kSyntaxError, "invalid command-line argument for server process: " + words[i],
+                      {}, "Try \"tusk server --help\" for more information.");
+    }
+    size_t eq = item.find('=');
+    if (eq == std::string::npos)
+      throw MakeFatal(sqlstate::kSyntaxError, "--" + item + " requires a value");
+    std::string name = item.substr(0, eq);
+    for (char& ch : name)
+      if (ch == '-') ch = '_';
+    out.emplace_back(name, item.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string ClientHostText(const ClientConnection& c, int* port) {
+  if (c.is_unix) {
+    *port = -1;
+    return "[local]";
+  }
+  char host[NI_MAXHOST], serv[NI_MAXSERV];
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&c.addr), c.addr_len, host, sizeof host, serv, sizeof serv,
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+    return "?";
+  *port = atoi(serv);
+  return host;
+}
+
+class Startup {
+ public:
+  explicit Startup(ClientConnection& c) : client_(c), conn_(c.fd) { client_.fd = -1; }
+
+  // Returns the exit code. Errors before the command loop are FATAL.
+  int Run();
+
+ private:
+  bool ReadStartup();  // false: the connection ends here (cancel, EOF)
+  void CheckAdmission();
+  void SendFatal(const PgError& e);
+
+  ClientConnection& client_;
+  protocol::Connection conn_;
+  std::string user_, database_, application_name_;
+  std::vector<std::pair<std::string, std::string>> settings_;
+  std::string host_;
+  int port_ = 0;
+};
+
+void Startup::SendFatal(const PgError& e) {
+  ErrorData d = e.data();
+  LogEntry(d);
+  protocol::AppendErrorMessage(&conn_.out(), d, false);
+  conn_.FlushBestEffort();
+}
+
+bool Startup::ReadStartup() {
+  bool ssl_done = false, gss_done = false;
+  for (;;) {
+    std::string body;
+    if (!conn_.ReadStartupPacket(&body)) return false;  // a port probe: nothing to say
+    protocol::MessageReader r(body);
+    int32_t code = r.Int32();
+    if (code == kCancelRequestCode) {
+      if (body.size() != 12)
+        throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kFatal);
+      int32_t pid = r.Int32();
+      int32_t key = r.Int32();
+      for (const CancelTarget& t : client_.cancel_targets) {
+        if (t.pid == pid && t.key == key) {
+          kill(pid, SIGINT);
+          break;
+        }
+      }
+      return false;  // a cancel connection gets no reply
+    }
+    if ((code == kSslRequestCode && !ssl_done) || (code == kGssEncRequestCode && !gss_done)) {
+      // No TLS or GSS encryption yet: refuse, and the client goes on in the clear.
+      (code == kSslRequestCode ? ssl_done : gss_done) = true;
+      if (body.size() != 4)
+        throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kFatal);
+      conn_.out().push_back('N');
+      conn_.Flush();
+      continue;
+    }
+    int major = (code >> 16) & 0xffff, minor = code & 0xffff;
+    if (major != 3)
+      throw PgError(sqlstate::kFeatureNotSupported,
+                    "unsupported frontend protocol " + std::to_string(major) + "." + std::to_string(minor) +
+                        ": server supports 3.0 to 3.0",
+                    ErrLevel::kFatal);
+    if (body.back() != '\0')
+      throw PgError(sqlstate::kProtocolViolation, "invalid startup packet layout: expected terminator as last byte",
+                    ErrLevel::kFatal);
+    std::vector<std::string> unrecognized;
+    for (;;) {
+      std::string name(r.CString());
+      if (name.empty()) break;
+      std::string value(r.CString());
+      if (name == "user") {
+        user_ = value;
+      } else if (name == "database") {
+        database_ = value;
+      } else if (name == "options") {
+        for (auto& kv : ParseOptionsParam(value)) settings_.push_back(kv);
+      } else if (name == "replication") {
+        if (value != "false" && value != "0" && value != "off" && value != "no")
+          throw MakeFatal(sqlstate::kFeatureNotSupported, "replication connections are not supported yet");
+      } else if (name.rfind("_pq_.", 0) == 0) {
+        unrecognized.push_back(name);
+      } else {
+        if (name == "application_name") application_name_ = value;
+        settings_.emplace_back(name, value);
+      }
+    }
+    if (minor > 0 || !unrecognized.empty()) {
+      protocol::MessageWriter w(&conn_.out(), 'v');
+      w.Int32(3 << 16).Int32(static_cast<int32_t>(unrecognized.size()));
+      for (const auto& u : unrecognized) w.CString(u);
+    }
+    if (user_.empty())
+      throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
+                      "no PostgreSQL user name specified in startup packet");
+    if (database_.empty()) database_ = user_;
+    return true;
+  }
+}
+
+void Startup::CheckAdmission() {
+  switch (client_.cac) {
+    case CacState::kOk: return;
+    case CacState::kStartup:
+      throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is starting up");
+    case CacState::kShutdown:
+      throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is shutting down");
+    case CacState::kRecovery:
+      throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is in recovery mode");
+    case CacState::kNotConsistent:
+      throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is not yet accepting connections",
+                      "Consistent recovery state has not been yet reached.");
+    case CacState::kTooMany:
+      throw MakeFatal(sqlstate::kTooManyConnections, "sorry, too many clients already");
+  }
+}
+
+int Startup::Run() {
+  InitPsDisplay("startup");
+  host_ = ClientHostText(client_, &port_);
+  GetLogSettings().backend_type = "client backend";
+  GetLogSettings().remote_host = client_.is_unix ? "[local]" : host_ + "(" + std::to_string(port_) + ")";
+  const guc::Vars& v = guc::V();
+  try {
+    // A client that does not finish authenticating in time is dropped silently.
+    conn_.SetReadDeadline(std::chrono::steady_clock::now() + std::chrono::seconds(v.authentication_timeout),
+                          "canceling authentication due to timeout");
+    conn_.SetWakeHook([](int) { CheckForInterrupts(); });
+    if (v.log_connections) {
+      std::string where = client_.is_unix ? "host=[local]" : "host=" + host_ + " port=" + std::to_string(port_);
+      LogLine("connection received: " + where);
+    }
+    if (!ReadStartup()) return 0;
+    GetLogSettings().user_name = user_;
+    GetLogSettings().database_name = database_;
+    CheckAdmission();
+    InitPsDisplay(user_ + " " + database_ + " " +
+                  (client_.is_unix ? std::string("[local]") : host_ + "(" + std::to_string(port_) + ")"));
+    SetPsActivity("authentication");
+    // The slot first, as PostgreSQL does: a full server says so before asking for a password.
+    ProcSlot* slot = proc_array::ClaimSlot(BackendType::kClientBackend);
+    if (slot == nullptr) throw MakeFatal(sqlstate::kTooManyConnections, "sorry, too many clients already");
+    std::optional<catalog::RoleRecord> role = catalog::FindRole(Globals().data_dir, user_);
+    auth::HbaRequest req;
+    req.is_unix_socket = client_.is_unix;
+    req.addr = client_.addr;
+    req.addr_len = client_.addr_len;
+    req.user = user_;
+    req.database = database_;
+    if (!protocol::AuthenticateClient(conn_, req, role ? &*role : nullptr)) {
+      proc_array::ReleaseMySlot();
+      return 0;  // the client hung up to ask its user for a password
+    }
+    conn_.ClearReadDeadline();
+    if (!role->can_login)
+      throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
+                      "role \"" + user_ + "\" is not permitted to log in");
+    std::optional<catalog::DatabaseInfo> db = catalog::FindDatabase(Globals().data_dir, database_);
+    if (!db) throw MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist");
+    if (!db->allow_connections)
+      throw MakeFatal("55000", "database \"" + database_ + "\" is not currently accepting connections");
+    if (!role->superuser && v.superuser_reserved_connections > 0 &&
+        proc_array::FreeBackendSlots() < v.superuser_reserved_connections)
+      throw MakeFatal(sqlstate::kTooManyConnections,
+                      "remaining connection slots are reserved for non-replication superuser connections");
+    {
+      proc_array::SlotWriter w(slot);
+      slot->role_oid = role->oid;
+      slot->database_oid = db->oid;
+      slot->is_superuser = role->superuser;
+      slot->client_port = client_.is_unix ? -1 : port_;
+      slot->backend_start_us = NowMicros();
+      slot->state_change_us = slot->backend_start_us;
+      proc_array::CopyString(slot->user, sizeof slot->user, user_);
+      proc_array::CopyString(slot->database, sizeof slot->database, database_);
+      proc_array::CopyString(slot->client_addr, sizeof slot->client_addr, client_.is_unix ? "" : host_);
+    }
+    if (!role->superuser && role->conn_limit >= 0 && proc_array::CountBackendsForRole(role->oid) > role->conn_limit)
+      throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for role \"" + user_ + "\"");
+    if (db->conn_limit >= 0 && proc_array::CountBackendsForDatabase(db->oid) > db->conn_limit)
+      throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for database \"" + database_ + "\"");
+    if (v.log_connections)
+      LogLine("connection authorized: user=" + user_ + " database=" + database_ +
+              (application_name_.empty() ? "" : " application_name=" + application_name_));
+    SessionInfo info;
+    info.user = user_;
+    info.database = database_;
+    info.database_oid = db->oid;
+    info.role = *role;
+    info.cancel_key = client_.cancel_key;
+    info.startup_settings = settings_;
+    pgstat::CountSessionStart(database_);
+    Session session(conn_, std::move(info));
+    return session.Run();
+  } catch (const PgError& e) {
+    SendFatal(e);
+    proc_array::ReleaseMySlot();
+    return 1;
+  }
+}
+
+}  // namespace
+
+int BackendMain(ClientConnection conn) {
+  Globals().my_type = BackendType::kClientBackend;
+  InstallBackendSignalHandlers();
+  Startup startup(conn);
+  return startup.Run();
+}
+
+}  // namespace tusk::backend

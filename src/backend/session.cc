@@ -1,0 +1,400 @@
+// The session's command loop, the simple query protocol and the transaction
+// block state machine.
+#include "backend/session.h"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "backend/interrupts.h"
+#include "backend/system_views.h"
+#include "postmaster/pgstat.h"
+#include "protocol/message.h"
+#include "storage/ipc/latch.h"
+#include "storage/ipc/proc_array.h"
+#include "utils/guc.h"
+#include "utils/log.h"
+#include "utils/process_globals.h"
+#include "utils/ps_title.h"
+
+namespace tusk::backend {
+namespace {
+
+int64_t NowMicros() {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
+}
+
+}  // namespace
+
+Session::Session(protocol::Connection& conn, SessionInfo info)
+    : conn_(conn), info_(std::move(info)), views_(std::make_unique<SystemViews>(*this)) {}
+
+Session::~Session() = default;
+
+int Session::BackendPid() { return getpid(); }
+
+void Session::ApplyStartupSettings() {
+  // Settings from the startup packet: the client's own, like SET but with source "client".
+  for (const auto& [name, value] : info_.startup_settings) {
+    try {
+      guc::SetConfigOption(name, value, info_.role.superuser, false, guc::Source::kClient);
+    } catch (PgError& e) {
+      e.data().level = ErrLevel::kFatal;
+      throw;
+    }
+  }
+  guc::SetInternalOption("session_authorization", info_.user);
+  guc::SetInternalOption("is_superuser", info_.role.superuser ? "on" : "off");
+}
+
+void Session::StartupMessages() {
+  ApplyStartupSettings();
+  for (const auto& [name, value] : guc::AllReportedValues()) protocol::AppendParameterStatus(&conn_.out(), name, value);
+  guc::TakeReportChanges();  // everything was just reported
+  protocol::MessageWriter(&conn_.out(), 'K').Int32(getpid()).Int32(info_.cancel_key);
+  if (ProcSlot* slot = proc_array::MySlot()) {
+    proc_array::SlotWriter w(slot);
+    auto app = guc::ShowConfigOption("application_name", true);
+    proc_array::CopyString(slot->application_name, sizeof slot->application_name, app.value_or(""));
+  }
+}
+
+int Session::Run() {
+  SetQuitMessageSink([this](const ErrorData& d) {
+    protocol::AppendErrorMessage(&conn_.out(), d, true);
+    conn_.FlushBestEffort();
+  });
+  int exit_code = 0;
+  try {
+    StartupMessages();
+    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    for (;;) {
+      char type;
+      std::string body;
+      if (!ReadCommand(&type, &body)) break;  // the client went away
+      if (type == 'X') break;
+      try {
+        Dispatch(type, body);
+      } catch (const PgError& e) {
+        if (e.data().level >= ErrLevel::kFatal) throw;
+        HandleError(e);
+        if (type == 'Q') {
+          protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+        } else if (type != 'S') {
+          ignore_till_sync_ = true;
+        }
+      }
+    }
+  } catch (const PgError& e) {
+    ErrorData d = e.data();
+    d.level = ErrLevel::kFatal;
+    // A client already gone gets no message, but the log says why the session ended.
+    if (d.sqlstate != sqlstate::kProtocolViolation || !conn_.broken()) LogEntry(d);
+    if (!conn_.broken()) {
+      protocol::AppendErrorMessage(&conn_.out(), d, false);
+      conn_.FlushBestEffort();
+    }
+    pgstat::CountSessionEnd(d.sqlstate == sqlstate::kAdminShutdown, true);
+    exit_code = 1;
+  }
+  if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
+  if (guc::V().log_disconnections) LogLine("disconnection: user=" + info_.user + " database=" + info_.database);
+  pgstat::Flush(true);
+  proc_array::ReleaseMySlot();
+  return exit_code;
+}
+
+void Session::ReportIdleState() {
+  SessionState st = tx_ == TxState::kIdle      ? SessionState::kIdle
+                    : tx_ == TxState::kInBlock ? SessionState::kIdleInTransaction
+                                               : SessionState::kIdleInTransactionAborted;
+  if (ProcSlot* slot = proc_array::MySlot()) {
+    proc_array::SlotWriter w(slot);
+    slot->state = st;
+    slot->state_change_us = NowMicros();
+  }
+  SetPsActivity(SessionStateName(st));
+}
+
+void Session::OnIdleWake(int wait_result) {
+  if (wait_result & latch::kPostmasterDeath)
+    throw MakeFatal(sqlstate::kAdminShutdown, "terminating connection due to unexpected postmaster exit");
+  if (TakeReloadRequest()) {
+    ReloadConfigInChild();
+    SendParameterChanges();
+    conn_.Flush();
+  }
+  try {
+    backend::CheckForInterrupts();
+  } catch (const PgError& e) {
+    if (e.data().level >= ErrLevel::kFatal) throw;
+    // An ERROR while idle (SIGFPE): report it at once, as PostgreSQL does.
+    HandleError(e);
+    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    conn_.Flush();
+  }
+}
+
+bool Session::ReadCommand(char* type, std::string* body) {
+  if (!conn_.HasBufferedInput()) {
+    pgstat::Flush(false);
+    const guc::Vars& v = guc::V();
+    IdleStarted(tx_ != TxState::kIdle, v.idle_in_transaction_session_timeout, v.idle_session_timeout);
+    ReportIdleState();
+    conn_.Flush();
+  }
+  conn_.SetWakeHook([this](int rc) { OnIdleWake(rc); });
+  // A terminate that arrived mid-statement is acted on before waiting.
+  OnIdleWake(0);
+  bool ok = conn_.ReadMessage(type, body);
+  conn_.SetWakeHook([](int rc) {
+    if (rc & latch::kPostmasterDeath)
+      throw MakeFatal(sqlstate::kAdminShutdown, "terminating connection due to unexpected postmaster exit");
+    backend::CheckForInterrupts();
+  });
+  IdleFinished();
+  return ok;
+}
+
+void Session::Dispatch(char type, const std::string& body) {
+  if (ignore_till_sync_ && type != 'S') return;  // skip the rest of a failed extended-protocol batch
+  switch (type) {
+    case 'Q': {
+      protocol::MessageReader r(body);
+      std::string query(r.CString());
+      r.ExpectEnd();
+      SimpleQuery(query);
+      return;
+    }
+    case 'P': Parse(body); return;
+    case 'B': Bind(body); return;
+    case 'D': Describe(body); return;
+    case 'E': Execute(body); return;
+    case 'C': Close(body); return;
+    case 'S': Sync(); return;
+    case 'H': conn_.Flush(); return;
+    case 'F':
+      throw MakeError(sqlstate::kFeatureNotSupported, "fastpath function calls are not supported");
+    case 'd': case 'c': case 'f':
+      return;  // COPY data outside COPY is ignored, as PostgreSQL does
+    default:
+      throw PgError(sqlstate::kProtocolViolation,
+                    "invalid frontend message type " + std::to_string(static_cast<unsigned char>(type)),
+                    ErrLevel::kFatal);
+  }
+}
+
+void Session::BeginStatement(const sql::Statement* stmt, const std::string& text) {
+  stmt_start_us_ = NowMicros();
+  has_statement_ = true;
+  current_tag_ = stmt ? sql::CommandTagOf(*stmt) : "";
+  std::string title_tag = current_tag_;
+  if (ProcSlot* slot = proc_array::MySlot()) {
+    proc_array::SlotWriter w(slot);
+    slot->state = SessionState::kRunning;
+    slot->query_start_us = stmt_start_us_;
+    slot->state_change_us = stmt_start_us_;
+    proc_array::CopyString(slot->query, sizeof slot->query, text);
+  }
+  SetPsActivity(title_tag);
+  pgstat::CountStatement();
+  StatementStarted(guc::V().statement_timeout);
+}
+
+void Session::EndStatement() {
+  StatementFinished();
+  has_statement_ = false;
+}
+
+void Session::StartTransactionIfNeeded() {
+  if (tx_ != TxState::kIdle || implicit_xact_open_) return;
+  implicit_xact_open_ = true;
+  xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : NowMicros();
+  guc::AtTransactionStart();
+  if (ProcSlot* slot = proc_array::MySlot()) {
+    proc_array::SlotWriter w(slot);
+    slot->xact_start_us = xact_start_us_;
+  }
+}
+
+void Session::FinishImplicitTransaction() {
+  if (tx_ == TxState::kIdle && implicit_xact_open_) CommitTransaction();
+}
+
+void Session::CommitTransaction() {
+  // Deferred work runs first: if it fails, the transaction aborts instead.
+  auto work = std::move(at_commit_);
+  at_commit_.clear();
+  try {
+    for (auto& fn : work) fn();
+  } catch (...) {
+    AbortTransaction();
+    throw;
+  }
+  guc::AtTransactionEnd(true);
+  pgstat::CountTransactionEnd(true);
+  implicit_xact_open_ = false;
+  savepoints_.clear();
+  SetTxState(TxState::kIdle);
+  ClearUnnamedPortal();
+}
+
+void Session::AbortTransaction() {
+  at_commit_.clear();
+  guc::AtTransactionEnd(false);
+  pgstat::CountTransactionEnd(false);
+  implicit_xact_open_ = false;
+  savepoints_.clear();
+  SetTxState(TxState::kIdle);
+  ClearUnnamedPortal();
+}
+
+void Session::SetTxState(TxState next) {
+  tx_ = next;
+  if (next == TxState::kIdle) {
+    xact_start_us_ = 0;
+    if (ProcSlot* slot = proc_array::MySlot()) {
+      proc_array::SlotWriter w(slot);
+      slot->xact_start_us = 0;
+    }
+  }
+}
+
+char Session::TxStatusByte() const {
+  switch (tx_) {
+    case TxState::kIdle: return 'I';
+    case TxState::kInBlock: return 'T';
+    case TxState::kFailed: return 'E';
+  }
+  return 'I';
+}
+
+void Session::HandleError(const PgError& e) {
+  EndStatement();
+  ErrorData d = e.data();
+  LogEntry(d);
+  protocol::AppendErrorMessage(&conn_.out(), d, false);
+  if (tx_ == TxState::kInBlock) {
+    at_commit_.clear();
+    SetTxState(TxState::kFailed);
+  } else if (tx_ == TxState::kIdle && implicit_xact_open_) {
+    AbortTransaction();
+  }
+}
+
+bool Session::IsTransactionExit(const sql::Statement& stmt) const {
+  if (stmt.kind() != sql::StmtKind::kTransaction) return false;
+  auto k = stmt.transaction().kind;
+  return k == sql::TransactionStmt::kCommit || k == sql::TransactionStmt::kRollback ||
+         k == sql::TransactionStmt::kRollbackTo;
+}
+
+void Session::SimpleQuery(const std::string& query) {
+  stmt_start_us_ = NowMicros();
+  std::vector<std::unique_ptr<sql::Statement>> stmts;
+  try {
+    BeginStatement(nullptr, query);
+    stmts = sql::ParseQuery(query);
+  } catch (const PgError& e) {
+    if (e.data().level >= ErrLevel::kFatal) throw;
+    HandleError(e);
+    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    return;
+  }
+  if (stmts.empty()) {
+    EndStatement();
+    protocol::MessageWriter(&conn_.out(), 'I');
+    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    return;
+  }
+  for (const auto& stmt : stmts) {
+    try {
+      if (tx_ == TxState::kFailed && !IsTransactionExit(*stmt))
+        throw MakeError(sqlstate::kInFailedSqlTransaction,
+                        "current transaction is aborted, commands ignored until end of transaction block");
+      current_tag_ = sql::CommandTagOf(*stmt);
+      SetPsActivity(current_tag_);
+      RunStatement(*stmt);
+      FinishImplicitTransaction();
+    } catch (const PgError& e) {
+      if (e.data().level >= ErrLevel::kFatal) throw;
+      HandleError(e);
+      break;  // the rest of the query string is skipped
+    }
+  }
+  EndStatement();
+  protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+}
+
+void Session::RunStatement(const sql::Statement& stmt) {
+  StartTransactionIfNeeded();
+  if (!sql::ReturnsRows(stmt)) {
+    std::string tag = RunUtility(stmt);
+    SendParameterChanges();
+    protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
+    return;
+  }
+  std::unique_ptr<sql::PreparedQuery> prepared = sql::Prepare(stmt, {}, *this);
+  std::vector<int16_t> formats;  // simple protocol: text
+  AppendRowDescription(prepared->Columns(), formats);
+  std::unique_ptr<sql::Cursor> cursor = prepared->Open({}, {}, *this);
+  bool done = false;
+  int64_t n = SendRows(*cursor, formats, 0, &done);
+  SendParameterChanges();  // set_config() may have changed a reported setting
+  std::string tag = sql::CommandTagOf(stmt);
+  if (tag == "SELECT") tag += " " + std::to_string(n);
+  protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
+}
+
+int64_t Session::SendRows(sql::Cursor& cursor, const std::vector<int16_t>& formats, int64_t max_rows, bool* done) {
+  std::vector<std::optional<std::string>> values;
+  int64_t n = 0;
+  *done = false;
+  while (max_rows == 0 || n < max_rows) {
+    values.clear();
+    if (!cursor.Next(formats, &values)) {
+      *done = true;
+      break;
+    }
+    protocol::MessageWriter w(&conn_.out(), 'D');
+    w.Int16(static_cast<int16_t>(values.size()));
+    for (const auto& v : values) {
+      if (!v) {
+        w.Int32(-1);
+      } else {
+        w.Int32(static_cast<int32_t>(v->size())).Bytes(*v);
+      }
+    }
+    ++n;
+    conn_.MaybeFlush();
+  }
+  return n;
+}
+
+void Session::AppendRowDescription(const std::vector<sql::ColumnDesc>& columns, const std::vector<int16_t>& formats) {
+  protocol::MessageWriter w(&conn_.out(), 'T');
+  w.Int16(static_cast<int16_t>(columns.size()));
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const sql::ColumnDesc& c = columns[i];
+    int16_t fmt = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
+    w.CString(c.name).Int32(static_cast<int32_t>(c.table_oid)).Int16(c.attnum);
+    w.Int32(static_cast<int32_t>(c.type_oid)).Int16(c.type_len).Int32(c.type_mod).Int16(fmt);
+  }
+}
+
+void Session::SendParameterChanges() {
+  for (const auto& [name, value] : guc::TakeReportChanges()) {
+    protocol::AppendParameterStatus(&conn_.out(), name, value);
+    if (name == "application_name") {
+      if (ProcSlot* slot = proc_array::MySlot()) {
+        proc_array::SlotWriter w(slot);
+        proc_array::CopyString(slot->application_name, sizeof slot->application_name, value);
+      }
+    }
+  }
+}
+
+void Session::ClearUnnamedPortal() { portals_.erase(""); }
+
+}  // namespace tusk::backend

@@ -1,0 +1,142 @@
+// One client session after authentication: the command loop over the simple
+// and extended query protocols, the transaction-block state, the session's
+// view of settings, and the SessionContext the SQL engine calls back into.
+//
+// Transaction-block states (TxState) and their transitions, all in SetTxState():
+//   kIdle       -> kInBlock    BEGIN / START TRANSACTION
+//   kInBlock    -> kIdle       COMMIT, ROLLBACK
+//   kInBlock    -> kFailed     an ERROR inside the block
+//   kFailed     -> kIdle       COMMIT (reported as ROLLBACK), ROLLBACK
+//   kFailed     -> kInBlock    ROLLBACK TO SAVEPOINT
+// Outside a block every statement (simple protocol) or every message run up
+// to Sync (extended protocol) is its own implicit transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catalog/role_store.h"
+#include "protocol/connection.h"
+#include "sql/engine.h"
+#include "sql/session_context.h"
+
+namespace tusk::backend {
+
+struct SessionInfo {
+  std::string user;
+  std::string database;
+  uint32_t database_oid = 0;
+  catalog::RoleRecord role;
+  int32_t cancel_key = 0;
+  std::vector<std::pair<std::string, std::string>> startup_settings;
+};
+
+class SystemViews;
+
+class Session : public sql::SessionContext {
+ public:
+  Session(protocol::Connection& conn, SessionInfo info);
+  ~Session() override;
+
+  // Runs until the client leaves (0) or a FATAL ends the session (1).
+  int Run();
+
+  // sql::SessionContext
+  int BackendPid() override;
+  std::string CurrentUser() override { return info_.user; }
+  std::string SessionUser() override { return info_.user; }
+  std::string CurrentDatabase() override { return info_.database; }
+  bool IsSuperuser() override { return info_.role.superuser; }
+  std::optional<std::string> GetConfig(const std::string& name, bool missing_ok) override;
+  std::string SetConfig(const std::string& name, const std::string& value, bool is_local) override;
+  bool CancelBackend(int pid) override;
+  bool TerminateBackend(int pid) override;
+  bool ReloadConf() override;
+  int64_t TransactionStartMicros() override { return xact_start_us_; }
+  int64_t StatementStartMicros() override { return stmt_start_us_; }
+  void SleepInterruptibly(double seconds) override;
+  void CheckForInterrupts() override;
+  void EmitNotice(const ErrorData& notice) override;
+  sql::VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override;
+
+ private:
+  enum class TxState { kIdle, kInBlock, kFailed };
+
+  struct PreparedStatement {
+    std::shared_ptr<sql::Statement> stmt;  // null for an empty query
+    std::unique_ptr<sql::PreparedQuery> query;  // row-returning statements only
+    std::vector<uint32_t> param_types;
+  };
+  struct Portal {
+    std::shared_ptr<PreparedStatement> source;
+    std::unique_ptr<sql::Cursor> cursor;
+    std::vector<std::optional<std::string>> params;
+    std::vector<int16_t> result_formats;
+    int64_t rows_sent = 0;
+    bool done = false;  // utility statements run once
+  };
+
+  void StartupMessages();
+  void ApplyStartupSettings();
+  bool ReadCommand(char* type, std::string* body);
+  void OnIdleWake(int wait_result);
+  void ReportIdleState();
+  void Dispatch(char type, const std::string& body);
+
+  void SimpleQuery(const std::string& query);
+  void Parse(const std::string& body);
+  void Bind(const std::string& body);
+  void Describe(const std::string& body);
+  void Execute(const std::string& body);
+  void Close(const std::string& body);
+  void Sync();
+
+  // Runs one statement to completion (simple protocol), sending its rows.
+  void RunStatement(const sql::Statement& stmt);
+  // Sends DataRows from a cursor; returns rows sent; *done at end of rows.
+  int64_t SendRows(sql::Cursor& cursor, const std::vector<int16_t>& formats, int64_t max_rows, bool* done);
+  // Utility statements the backend executes itself; returns the command tag.
+  std::string RunUtility(const sql::Statement& stmt);
+  std::string RunTransactionStmt(const sql::TransactionStmt& t);
+  std::string RunSet(const sql::Statement& stmt);
+  std::string RunRoleStmt(const sql::Statement& stmt);
+
+  void AppendRowDescription(const std::vector<sql::ColumnDesc>& columns, const std::vector<int16_t>& formats);
+  void SendParameterChanges();
+
+  void BeginStatement(const sql::Statement* stmt, const std::string& text);
+  void EndStatement();
+  void StartTransactionIfNeeded();
+  void FinishImplicitTransaction();
+  void CommitTransaction();
+  void AbortTransaction();
+  void SetTxState(TxState next);
+  char TxStatusByte() const;
+  // ERROR: report to the client, abort the transaction; FATAL rethrows.
+  void HandleError(const PgError& e);
+  bool IsTransactionExit(const sql::Statement& stmt) const;
+  void ClearUnnamedPortal();
+
+  protocol::Connection& conn_;
+  SessionInfo info_;
+  std::unique_ptr<SystemViews> views_;
+  TxState tx_ = TxState::kIdle;
+  bool implicit_xact_open_ = false;
+  std::vector<std::string> savepoints_;
+  std::vector<std::function<void()>> at_commit_;  // role changes, applied at commit
+  bool ignore_till_sync_ = false;
+  bool has_statement_ = false;
+  std::string current_tag_;
+  int64_t xact_start_us_ = 0;
+  int64_t stmt_start_us_ = 0;
+  std::map<std::string, std::shared_ptr<PreparedStatement>> statements_;
+  std::map<std::string, std::unique_ptr<Portal>> portals_;
+};
+
+}  // namespace tusk::backend

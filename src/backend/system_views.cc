@@ -1,0 +1,236 @@
+// Rows of the process-memory system views, as PostgreSQL 15 names their columns.
+#include "backend/system_views.h"
+
+#include <time.h>
+
+#include <cstdio>
+#include <functional>
+#include <vector>
+
+#include "backend/session.h"
+#include "catalog/databases.h"
+#include "catalog/role_store.h"
+#include "postmaster/pgstat.h"
+#include "sql/types/type_oids.h"
+#include "storage/ipc/proc_array.h"
+#include "utils/guc.h"
+#include "utils/process_globals.h"
+
+namespace tusk::backend {
+
+using Row = std::vector<std::optional<std::string>>;
+using RowList = std::vector<Row>;
+namespace oid = sql::oid;
+
+std::string FormatTimestamptzUtc(int64_t micros) {
+  time_t secs = static_cast<time_t>(micros / 1000000);
+  tm parts;
+  gmtime_r(&secs, &parts);
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", parts.tm_year + 1900, parts.tm_mon + 1,
+           parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, static_cast<int>(micros % 1000000));
+  return buf;
+}
+
+namespace {
+
+class FnView : public sql::VirtualTable {
+ public:
+  FnView(std::vector<Column> columns, std::function<RowList()> rows)
+      : columns_(std::move(columns)), rows_(std::move(rows)) {}
+  const std::vector<Column>& Columns() const override { return columns_; }
+  RowList Rows() override { return rows_(); }
+
+ private:
+  std::vector<Column> columns_;
+  std::function<RowList()> rows_;
+};
+
+std::optional<std::string> Ts(int64_t us) {
+  if (us == 0) return std::nullopt;
+  return FormatTimestamptzUtc(us);
+}
+std::optional<std::string> Bool(bool b) { return std::string(b ? "t" : "f"); }
+std::optional<std::string> Int(int64_t v) { return std::to_string(v); }
+
+RowList StatActivityRows(Session& s) {
+  RowList rows;
+  bool su = s.IsSuperuser();
+  auto me = proc_array::MySlot();
+  uint32_t my_role = 0;
+  if (me != nullptr) my_role = me->role_oid;
+  for (const ProcSnapshot& p : proc_array::SnapshotAll()) {
+    bool client = p.type == BackendType::kClientBackend || p.type == BackendType::kAutovacuumWorker;
+    // Another role's session shows who, not what (tenant isolation).
+    bool visible = su || p.role_oid == my_role || !client;
+    Row r;
+    r.push_back(p.database_oid ? Int(p.database_oid) : std::nullopt);   // datid
+    r.push_back(p.database.empty() ? std::nullopt : std::optional(p.database));  // datname
+    r.push_back(Int(p.pid));                                             // pid
+    r.push_back(std::nullopt);                                           // leader_pid
+    r.push_back(p.role_oid ? Int(p.role_oid) : std::nullopt);            // usesysid
+    r.push_back(p.user.empty() ? std::nullopt : std::optional(p.user));  // usename
+    r.push_back(client ? std::optional(p.application_name) : std::optional<std::string>(""));  // application_name
+    bool tcp = p.type == BackendType::kClientBackend && p.client_port > 0;
+    r.push_back(visible && tcp ? std::optional(p.client_addr) : std::nullopt);  // client_addr
+    r.push_back(std::nullopt);                                                    // client_hostname
+    r.push_back(visible && p.type == BackendType::kClientBackend ? Int(p.client_port) : std::nullopt);  // client_port
+    r.push_back(Ts(p.backend_start_us));                                          // backend_start
+    r.push_back(visible ? Ts(p.xact_start_us) : std::nullopt);                   // xact_start
+    r.push_back(visible ? Ts(p.query_start_us) : std::nullopt);                  // query_start
+    r.push_back(visible ? Ts(p.state_change_us) : std::nullopt);                 // state_change
+    bool idle = p.state == SessionState::kIdle;
+    r.push_back(visible && idle && p.type == BackendType::kClientBackend ? std::optional<std::string>("Client") : std::nullopt);      // wait_event_type
+    r.push_back(visible && idle && p.type == BackendType::kClientBackend ? std::optional<std::string>("ClientRead") : std::nullopt);  // wait_event
+    const char* state = SessionStateName(p.state);
+    r.push_back(visible && state ? std::optional<std::string>(state) : std::nullopt);  // state
+    r.push_back(std::nullopt);  // backend_xid
+    r.push_back(std::nullopt);  // backend_xmin
+    r.push_back(std::nullopt);  // query_id
+    r.push_back(visible ? std::optional(p.query) : std::optional<std::string>("<insufficient privilege>"));  // query
+    r.push_back(std::string(BackendTypeName(p.type)));  // backend_type
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+RowList SettingsRows(bool superuser) {
+  RowList rows;
+  for (const guc::SettingRow& g : guc::AllSettings(superuser)) {
+    Row r;
+    r.push_back(g.name);
+    r.push_back(g.setting);
+    r.push_back(g.unit);
+    r.push_back(g.category);
+    r.push_back(g.short_desc);
+    r.push_back(g.extra_desc);
+    r.push_back(g.context);
+    r.push_back(g.vartype);
+    r.push_back(g.source);
+    r.push_back(g.min_val);
+    r.push_back(g.max_val);
+    r.push_back(g.enumvals);
+    r.push_back(g.boot_val);
+    r.push_back(g.reset_val);
+    r.push_back(g.sourcefile);
+    r.push_back(g.sourceline ? Int(*g.sourceline) : std::nullopt);
+    r.push_back(Bool(g.pending_restart));
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+RowList StatDatabaseRows() {
+  RowList rows;
+  auto counters = pgstat::ReadAll();
+  auto procs = proc_array::SnapshotAll();
+  for (const catalog::DatabaseInfo& db : catalog::ListDatabases(Globals().data_dir)) {
+    pgstat::DatabaseCounters c;
+    for (const auto& x : counters)
+      if (x.datname == db.name) c = x;
+    int backends = 0;
+    for (const auto& p : procs) backends += p.type == BackendType::kClientBackend && p.database_oid == db.oid;
+    Row r;
+    r.push_back(Int(db.oid));
+    r.push_back(db.name);
+    r.push_back(Int(backends));
+    r.push_back(Int(c.xact_commit));
+    r.push_back(Int(c.xact_rollback));
+    r.push_back(Int(c.sessions));
+    r.push_back(Int(c.sessions_fatal));
+    r.push_back(Int(c.sessions_killed));
+    r.push_back(Int(c.statements));
+    r.push_back(c.stats_reset_us ? Ts(c.stats_reset_us) : std::nullopt);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+RowList RoleRows(bool authid) {
+  std::vector<catalog::RoleRecord> roles;
+  std::string error;
+  if (!catalog::LoadRoles(Globals().data_dir, &roles, &error)) throw MakeError(sqlstate::kDataCorrupted, error);
+  RowList rows;
+  for (const auto& role : roles) {
+    Row r;
+    if (authid) r.push_back(Int(role.oid));
+    r.push_back(role.name);
+    r.push_back(Bool(role.superuser));
+    r.push_back(Bool(role.inherit));
+    r.push_back(Bool(role.createrole));
+    r.push_back(Bool(role.createdb));
+    r.push_back(Bool(role.can_login));
+    r.push_back(Bool(role.replication));
+    r.push_back(Bool(role.bypassrls));
+    r.push_back(Int(role.conn_limit));
+    if (authid)
+      r.push_back(role.password.empty() ? std::nullopt : std::optional(role.password));
+    else
+      r.push_back(std::string("********"));
+    r.push_back(std::nullopt);  // rolvaliduntil
+    if (!authid) r.push_back(Int(role.oid));
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+}  // namespace
+
+SystemViews::SystemViews(Session& s) {
+  using C = sql::VirtualTable::Column;
+  views_["pg_stat_activity"] = std::make_unique<FnView>(
+      std::vector<C>{{"datid", oid::kOid}, {"datname", oid::kName}, {"pid", oid::kInt4}, {"leader_pid", oid::kInt4},
+                     {"usesysid", oid::kOid}, {"usename", oid::kName}, {"application_name", oid::kText},
+                     {"client_addr", oid::kInet}, {"client_hostname", oid::kText}, {"client_port", oid::kInt4},
+                     {"backend_start", oid::kTimestamptz}, {"xact_start", oid::kTimestamptz},
+                     {"query_start", oid::kTimestamptz}, {"state_change", oid::kTimestamptz},
+                     {"wait_event_type", oid::kText}, {"wait_event", oid::kText}, {"state", oid::kText},
+                     {"backend_xid", oid::kText}, {"backend_xmin", oid::kText}, {"query_id", oid::kInt8},
+                     {"query", oid::kText}, {"backend_type", oid::kText}},
+      [&s] { return StatActivityRows(s); });
+  views_["pg_settings"] = std::make_unique<FnView>(
+      std::vector<C>{{"name", oid::kText}, {"setting", oid::kText}, {"unit", oid::kText}, {"category", oid::kText},
+                     {"short_desc", oid::kText}, {"extra_desc", oid::kText}, {"context", oid::kText},
+                     {"vartype", oid::kText}, {"source", oid::kText}, {"min_val", oid::kText}, {"max_val", oid::kText},
+                     {"enumvals", oid::kText}, {"boot_val", oid::kText}, {"reset_val", oid::kText},
+                     {"sourcefile", oid::kText}, {"sourceline", oid::kInt4}, {"pending_restart", oid::kBool}},
+      [&s] { return SettingsRows(s.IsSuperuser()); });
+  views_["pg_stat_database"] = std::make_unique<FnView>(
+      std::vector<C>{{"datid", oid::kOid}, {"datname", oid::kName}, {"numbackends", oid::kInt4},
+                     {"xact_commit", oid::kInt8}, {"xact_rollback", oid::kInt8}, {"sessions", oid::kInt8},
+                     {"sessions_fatal", oid::kInt8}, {"sessions_killed", oid::kInt8}, {"statements", oid::kInt8},
+                     {"stats_reset", oid::kTimestamptz}},
+      [] { return StatDatabaseRows(); });
+  std::vector<C> role_cols = {{"rolname", oid::kName},      {"rolsuper", oid::kBool},     {"rolinherit", oid::kBool},
+                              {"rolcreaterole", oid::kBool}, {"rolcreatedb", oid::kBool}, {"rolcanlogin", oid::kBool},
+                              {"rolreplication", oid::kBool}, {"rolbypassrls", oid::kBool}, {"rolconnlimit", oid::kInt4},
+                              {"rolpassword", oid::kText},   {"rolvaliduntil", oid::kTimestamptz}};
+  std::vector<C> roles = role_cols;
+  roles.push_back({"oid", oid::kOid});
+  views_["pg_roles"] = std::make_unique<FnView>(roles, [] { return RoleRows(false); });
+  std::vector<C> authid = role_cols;
+  authid.insert(authid.begin(), C{"oid", oid::kOid});
+  views_["pg_authid"] = std::make_unique<FnView>(authid, [&s] {
+    if (!s.IsSuperuser()) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for table pg_authid");
+    return RoleRows(true);
+  });
+  views_["pg_database"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"datname", oid::kName}, {"datdba", oid::kOid}, {"encoding", oid::kInt4},
+                     {"datallowconn", oid::kBool}, {"datconnlimit", oid::kInt4}, {"datistemplate", oid::kBool}},
+      [] {
+        RowList rows;
+        for (const auto& db : catalog::ListDatabases(Globals().data_dir))
+          rows.push_back({Int(db.oid), db.name, Int(10), Int(6), Bool(db.allow_connections), Int(db.conn_limit),
+                          Bool(db.name != "postgres")});
+        return rows;
+      });
+}
+
+SystemViews::~SystemViews() = default;
+
+sql::VirtualTable* SystemViews::Find(const std::string& name) {
+  auto it = views_.find(name);
+  return it == views_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace tusk::backend

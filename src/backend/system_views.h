@@ -1,0 +1,31 @@
+// System views backed by process memory rather than tables: pg_stat_activity
+// (the shared process array), pg_settings (this session's settings),
+// pg_stat_database (the stats collector's totals), pg_roles/pg_user/pg_authid
+// (the role store) and pg_database (the bootstrap list).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sql/session_context.h"
+
+namespace tusk::backend {
+
+class Session;
+
+class SystemViews {
+ public:
+  explicit SystemViews(Session& session);
+  ~SystemViews();
+  // nullptr if no view has that name.
+  sql::VirtualTable* Find(const std::string& name);
+
+ private:
+  std::map<std::string, std::unique_ptr<sql::VirtualTable>> views_;
+};
+
+// "2026-11-21 22:23:19.450123+00": timestamptz input text for a Unix time in µs.
+std::string FormatTimestamptzUtc(int64_t micros);
+
+}  // namespace tusk::backend
