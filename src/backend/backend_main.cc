@@ -119,6 +119,7 @@ class Startup {
 void Startup::SendFatal(const PgError& e) {
   ErrorData d = e.data();
   LogEntry(d);
+  if (d.level < ErrLevel::kError) return;  // COMMERROR: the log only
   protocol::AppendErrorMessage(&conn_.out(), d, false);
   conn_.FlushBestEffort();
 }
@@ -132,7 +133,7 @@ bool Startup::ReadStartup() {
     int32_t code = r.Int32();
     if (code == kCancelRequestCode) {
       if (body.size() != 12)
-        throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kFatal);
+        throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kLog);
       int32_t pid = r.Int32();
       int32_t key = r.Int32();
       for (const CancelTarget& t : client_.cancel_targets) {
@@ -147,7 +148,7 @@ bool Startup::ReadStartup() {
       // No TLS or GSS encryption yet: refuse, and the client goes on in the clear.
       (code == kSslRequestCode ? ssl_done : gss_done) = true;
       if (body.size() != 4)
-        throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kFatal);
+        throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kLog);
       conn_.out().push_back('N');
       conn_.Flush();
       continue;
@@ -292,7 +293,7 @@ int Startup::Run() {
   } catch (const PgError& e) {
     SendFatal(e);
     proc_array::ReleaseMySlot();
-    return 1;
+    return e.data().level < ErrLevel::kError ? 0 : 1;
   }
 }
 

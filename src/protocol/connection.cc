@@ -75,13 +75,14 @@ bool Connection::Fill(size_t n) {
 
 bool Connection::ReadStartupPacket(std::string* body) {
   if (!Fill(1)) return false;
-  if (!Fill(4)) throw PgError(sqlstate::kProtocolViolation, "incomplete startup packet", ErrLevel::kFatal);
+  // Framing errors here are PostgreSQL's COMMERROR: logged (level LOG), never sent.
+  if (!Fill(4)) throw PgError(sqlstate::kProtocolViolation, "incomplete startup packet", ErrLevel::kLog);
   uint32_t len;
   memcpy(&len, in_.data() + in_pos_, 4);
   len = ntohl(len);
   if (len < 8 || len > kMaxStartupPacket)
-    throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kFatal);
-  if (!Fill(len)) throw PgError(sqlstate::kProtocolViolation, "incomplete startup packet", ErrLevel::kFatal);
+    throw PgError(sqlstate::kProtocolViolation, "invalid length of startup packet", ErrLevel::kLog);
+  if (!Fill(len)) throw PgError(sqlstate::kProtocolViolation, "incomplete startup packet", ErrLevel::kLog);
   body->assign(in_.data() + in_pos_ + 4, len - 4);
   in_pos_ += len;
   return true;
