@@ -87,6 +87,7 @@ int AutovacWorkerMain(const std::string& database) {
     proc_array::SlotWriter w(slot);
     proc_array::CopyString(slot->database, sizeof slot->database, database);
   }
+  Log(ErrLevel::kDebug, "autovacuum: processing database \"" + database + "\"");
   // Vacuum work (dead tuples, free space) arrives with heap storage; a worker
   // that finds nothing to do ends at once, as PostgreSQL's does.
   if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
