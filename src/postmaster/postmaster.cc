@@ -52,6 +52,7 @@
 #include "utils/lock_file.h"
 #include "utils/log.h"
 #include "utils/process_globals.h"
+#include "utils/sd_notify.h"
 #include "utils/version.h"
 
 namespace tusk::postmaster {
@@ -361,6 +362,7 @@ void Postmaster::SignalChildren(int sig, const std::function<bool(const Child&)>
 
 void Postmaster::HandleShutdownRequest(ShutdownMode mode) {
   if (mode <= shutdown_) return;  // already doing this or something more drastic
+  SdNotify("STOPPING=1\n");
   switch (mode) {
     case ShutdownMode::kSmart:
       LogLine("received smart shutdown request");
@@ -513,6 +515,7 @@ void Postmaster::SetState(PmState next) {
     case PmState::kRun:
       SetLockFileStatus(Globals().data_dir, "ready");
       LogLine("database system is ready to accept connections");
+      SdNotify("READY=1\nSTATUS=ready to accept connections\n");
       break;
     case PmState::kStopBackends:
       SignalChildren(SIGTERM, [](const Child& c) {
@@ -571,6 +574,7 @@ void Postmaster::StateMachine() {
       ExitPostmaster(1);
     }
     LogLine("all server processes terminated; reinitializing");
+    SdNotify("STATUS=reinitializing after a crash\n");
     kill_pending_ = false;
     try {
       CreateSharedMemory();

@@ -162,3 +162,23 @@ TEST(Auth, AuthenticationTimeoutDropsSilentClients) {
 
 }  // namespace
 }  // namespace tusk::test
+
+namespace tusk::test {
+namespace {
+
+TEST(Systemd, NotifySocketGetsReadyAndStopping) {
+  Cluster c;
+  std::string sock = c.sockdir() + "/notify.sock";
+  // A datagram listener standing in for systemd.
+  CommandResult r = RunCommand(
+      "python3 -c \"import socket,os,subprocess,time\n"
+      "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind('" + sock + "'); s.settimeout(20)\n"
+      "p=subprocess.Popen(['" + c.tusk_binary() + "','server','-D','" + c.datadir() + "'],"
+      "env=dict(os.environ,NOTIFY_SOCKET='" + sock + "'),stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n"
+      "print(s.recv(4096).decode().split()[0]); p.send_signal(2); print(s.recv(4096).decode().split()[0]); p.wait()\"",
+      60);
+  EXPECT_EQ(r.out, "READY=1\nSTOPPING=1\n") << r.out;
+}
+
+}  // namespace
+}  // namespace tusk::test
