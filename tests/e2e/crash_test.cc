@@ -197,3 +197,58 @@ TEST(PostmasterDeath, AbortedPostmasterLeavesRecoveryForNextStart) {
 
 }  // namespace
 }  // namespace tusk::test
+
+namespace tusk::test {
+namespace {
+
+TEST(Crash, ImmediateShutdownKillsStragglersAfterFiveSeconds) {
+  Cluster c;
+  c.Start();
+  Conn frozen = c.Connect();
+  int pid = PQbackendPID(frozen.get());
+  kill(pid, SIGSTOP);  // it cannot act on SIGQUIT now
+  auto start = std::chrono::steady_clock::now();
+  int status = c.StopWith(SIGQUIT, 20);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_GE(took, std::chrono::milliseconds(4500));
+  EXPECT_LT(took, std::chrono::seconds(9));
+  EXPECT_FALSE(ProcessAlive(pid));
+}
+
+TEST(Crash, ImmediateShutdownTellsClients) {
+  Cluster c;
+  c.Start();
+  Conn conn = c.Connect();
+  std::string notice;
+  PQsetNoticeReceiver(
+      conn.get(),
+      [](void* arg, const PGresult* r) {
+        *static_cast<std::string*>(arg) = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+      },
+      &notice);
+  c.StopWith(SIGQUIT);
+  Result r(PQexec(conn.get(), "SELECT 1"));
+  EXPECT_EQ(notice, "terminating connection due to immediate shutdown command");
+}
+
+TEST(Logger, RotatesOnSigusr1) {
+  Cluster c;
+  c.AppendConf("logging_collector = on\nlog_directory = 'log'\nlog_filename = 'tusk-%H%M%S.log'");
+  c.Start();
+  pid_t logger = c.WaitForChild("tusk: logger process");
+  ASSERT_NE(logger, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  kill(logger, SIGUSR1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Conn conn = c.Connect();
+  Result r(PQexec(conn.get(), "SELECT 1/0"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CommandResult files = RunCommand("ls " + c.datadir() + "/log | wc -l; cat $(ls -1 " + c.datadir() +
+                                   "/log/* | tail -1)");
+  EXPECT_EQ(files.out.substr(0, 2), "2\n") << files.out;
+  EXPECT_NE(files.out.find("ERROR:  division by zero"), std::string::npos) << files.out;
+}
+
+}  // namespace
+}  // namespace tusk::test
