@@ -25,6 +25,7 @@
 #include "utils/guc.h"
 #include "utils/log.h"
 #include "utils/process_globals.h"
+#include "utils/timestamp.h"
 #include "utils/ps_title.h"
 
 namespace tusk::backend {
@@ -34,11 +35,6 @@ constexpr int32_t kCancelRequestCode = (1234 << 16) | 5678;
 constexpr int32_t kSslRequestCode = (1234 << 16) | 5679;
 constexpr int32_t kGssEncRequestCode = (1234 << 16) | 5680;
 
-int64_t NowMicros() {
-  timeval tv;
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
-}
 
 // Splits the startup "options" value into -c settings (backslash escapes spaces).
 std::vector<std::pair<std::string, std::string>> ParseOptionsParam(const std::string& options) {

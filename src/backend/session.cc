@@ -14,19 +14,10 @@
 #include "utils/guc.h"
 #include "utils/log.h"
 #include "utils/process_globals.h"
+#include "utils/timestamp.h"
 #include "utils/ps_title.h"
 
 namespace tusk::backend {
-namespace {
-
-int64_t NowMicros() {
-  timeval tv;
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
-}
-
-}  // namespace
-
 Session::Session(protocol::Connection& conn, SessionInfo info)
     : conn_(conn), info_(std::move(info)), views_(std::make_unique<SystemViews>(*this)) {}
 

@@ -16,6 +16,7 @@
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
 #include "utils/process_globals.h"
+#include "utils/timestamp.h"
 #include "utils/ps_title.h"
 
 namespace tusk::pgstat {
@@ -48,11 +49,6 @@ int g_sock[2] = {-1, -1};
 Message g_pending = {};
 int64_t g_last_flush_us = 0;
 
-int64_t NowMicros() {
-  timeval tv;
-  gettimeofday(&tv, nullptr);
-  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
-}
 
 Entry* FindOrAdd(const char* datname) {
   for (int i = 0; i < g_shared->count; ++i)

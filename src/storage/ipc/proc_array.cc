@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "storage/ipc/shmem.h"
+#include "utils/timestamp.h"
 
 namespace tusk {
 
@@ -112,7 +113,8 @@ ProcSlot* ClaimSlot(BackendType type) {
       s->is_superuser = false;
       s->database_oid = s->role_oid = 0;
       s->client_port = 0;
-      s->backend_start_us = s->xact_start_us = s->query_start_us = s->state_change_us = 0;
+      s->backend_start_us = NowMicros();
+      s->xact_start_us = s->query_start_us = s->state_change_us = 0;
       s->database[0] = s->user[0] = s->application_name[0] = s->client_addr[0] = s->query[0] = '\0';
       g_mine = s;
       return s;
