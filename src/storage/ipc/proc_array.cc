@@ -114,6 +114,8 @@ ProcSlot* ClaimSlot(BackendType type) {
       s->database_oid = s->role_oid = 0;
       s->client_port = 0;
       s->backend_start_us = NowMicros();
+      s->xid.store(0);
+      s->xmin.store(0);
       s->xact_start_us = s->query_start_us = s->state_change_us = 0;
       s->database[0] = s->user[0] = s->application_name[0] = s->client_addr[0] = s->query[0] = '\0';
       g_mine = s;
@@ -134,6 +136,10 @@ void ReleaseMySlot() {
   g_mine->pid.store(0);
   g_mine = nullptr;
 }
+
+int SlotIndex(const ProcSlot* slot) { return static_cast<int>(slot - g_slots); }
+ProcSlot* SlotAt(int index) { return &g_slots[index]; }
+int TotalSlots() { return g_header->total; }
 
 int FreeBackendSlots() {
   int n = 0;

@@ -66,6 +66,10 @@ struct ProcSlot {
   char application_name[kNameSize];
   char client_addr[48];           // numeric address; empty for Unix socket
   char query[kQueryTextSize];
+  // Transaction state for snapshots (storage issue): written by the owner,
+  // read by snapshot takers under the transaction manager's lock.
+  std::atomic<uint64_t> xid;   // top-level transaction ID; 0 = none assigned
+  std::atomic<uint64_t> xmin;  // oldest xid the owner's snapshot may still see as running; 0 = none
 };
 
 // A consistent copy of a slot for readers.
@@ -116,6 +120,12 @@ void CopyString(char* dst, size_t dst_size, std::string_view src);
 // Consistent copies of every occupied slot.
 std::vector<ProcSnapshot> SnapshotAll();
 std::optional<ProcSnapshot> FindByPid(int32_t pid);
+
+// Index of a slot (0-based) and the slot at an index, for subsystems that keep
+// per-process arrays parallel to this one (lock manager, snapshots).
+int SlotIndex(const ProcSlot* slot);
+ProcSlot* SlotAt(int index);
+int TotalSlots();
 
 // Count of live client backends connected to `database` / as `role` (connection limits).
 int CountBackendsForDatabase(uint32_t database_oid);
