@@ -54,7 +54,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
       return sql::CommandTagOf(stmt);
     }
     default:
-      return sql::CommandTagOf(stmt);
+      // Parsed but not executable yet: say so rather than pretend it ran.
+      throw MakeError(sqlstate::kFeatureNotSupported, sql::CommandTagOf(stmt) + " is not supported yet");
   }
 }
 
