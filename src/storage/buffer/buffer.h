@@ -1,0 +1,74 @@
+// The shared buffer pool: shared_buffers 8 kB pages with pins, content
+// locks, single-reader I/O, clock-sweep replacement and WAL-before-data
+// writes. Rules for callers: src/storage/buffer/README.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "storage/file/smgr.h"
+#include "storage/lmgr/lwlock.h"
+#include "utils/guc_vars.h"
+
+namespace tusk::buffer {
+
+using Buffer = int;  // 1-based; 0 is invalid
+inline constexpr Buffer kInvalidBuffer = 0;
+// ReadBuffer's block number meaning "extend the relation by one page".
+inline constexpr uint32_t kNewBlock = smgr::kInvalidBlock;
+
+struct BufferTag {
+  smgr::RelFileLocator loc;
+  smgr::Fork fork = smgr::Fork::kMain;
+  uint32_t block = 0;
+  bool operator==(const BufferTag&) const = default;
+};
+
+size_t ShmemSize(const guc::Vars& vars);
+// Lays out the pool in the shared region; also resets this process's pins.
+void ShmemInit(const guc::Vars& vars);
+int NumBuffers();
+
+// Pins the block, reading it through smgr if it is not cached. kNewBlock
+// adds a zeroed page at the end and returns it. Throws PgError on read
+// errors, on a page that fails verification ("invalid page in block ..."),
+// and when every buffer is pinned ("no unpinned buffers available").
+Buffer ReadBuffer(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block);
+void ReleaseBuffer(Buffer buf);
+// Another pin on a buffer this process already pins.
+void IncrBufferRefCount(Buffer buf);
+
+void LockBuffer(Buffer buf, LWLockMode mode);
+void UnlockBuffer(Buffer buf);
+bool ConditionalLockBuffer(Buffer buf);  // exclusive, only if free now
+// Exclusive lock while no other process holds a pin (vacuum); waits.
+void LockBufferForCleanup(Buffer buf);
+// Caller holds the content lock exclusively and has changed the page.
+void MarkBufferDirty(Buffer buf);
+
+char* BufferPage(Buffer buf);
+BufferTag TagOf(Buffer buf);
+uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork);
+
+// Forgets (without writing) the fork's cached blocks >= first_block, for
+// truncation and drops. The caller ensures nobody else uses the relation.
+void DropRelationBuffers(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t first_block);
+// Writes every dirty cached block of every fork of the relation.
+void FlushRelationBuffers(const smgr::RelFileLocator& loc);
+// Checkpoint: writes every buffer dirty at the start; `progress(done, total)`
+// is called after each write so the caller can pace itself. Returns the count.
+int FlushAllDirtyBuffers(const std::function<void(int done, int total)>& progress = {});
+// Background writer: writes some dirty, unpinned, unused buffers just ahead
+// of the clock hand, at most bgwriter_lru_maxpages. Returns how many.
+int BgWriterStep();
+
+// Error recovery: releases every content lock and pin this process holds.
+void ReleaseAllPins();
+inline void AtAbort() { ReleaseAllPins(); }
+int NumPinnedByMe();
+
+// Called with a page's LSN before that page is written (WAL before data).
+void SetWalFlushHook(void (*hook)(uint64_t lsn));
+
+}  // namespace tusk::buffer

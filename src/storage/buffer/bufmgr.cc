@@ -1,0 +1,581 @@
+// Buffer manager: pinning, single-process I/O with waiters on a futex,
+// clock-sweep victim selection, eviction with WAL-before-data, and the
+// checkpoint and background-writer flush loops.
+#include <linux/futex.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "storage/buffer/buf_internals.h"
+#include "storage/ipc/shmem.h"
+#include "storage/page/page.h"
+#include "utils/error.h"
+
+namespace tusk::buffer {
+namespace internal {
+Pool* g_pool = nullptr;
+}  // namespace internal
+
+using namespace internal;
+
+namespace {
+
+// This process's pins per buffer: the shared refcount counts each process
+// once, however many times it pinned the buffer.
+std::vector<int32_t> g_private;
+int g_num_pinned = 0;
+void (*g_wal_hook)(uint64_t) = nullptr;
+
+constexpr uint32_t kPageSize = smgr::kBlockSize;
+
+void FutexWait(std::atomic<uint32_t>* word, uint32_t expected, long timeout_ms) {
+  timespec ts{timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT, expected, &ts, nullptr, 0);
+}
+void FutexWakeAll(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+}
+
+void Backoff(int& spins) {
+  if (++spins > 100) sched_yield();
+}
+
+BufferDesc* Desc(Buffer buf) {
+  if (!g_pool || buf < 1 || buf > g_pool->nbuffers) throw PgError("XX000", "bad buffer ID: " + std::to_string(buf));
+  return &g_pool->descs[buf - 1];
+}
+char* PageOf(const BufferDesc* d) { return g_pool->pages + static_cast<size_t>(d->id) * kPageSize; }
+
+// A child forked after ShmemInit inherits the vector; a process that never
+// saw ShmemInit (or a re-created pool of another size) gets a fresh one.
+void EnsurePrivate() {
+  if (!g_pool) throw PgError("XX000", "buffer pool is not initialised");
+  if (g_private.size() != static_cast<size_t>(g_pool->nbuffers)) {
+    g_private.assign(g_pool->nbuffers, 0);
+    g_num_pinned = 0;
+  }
+}
+
+Buffer PinnedBuffer(Buffer buf) {
+  BufferDesc* d = Desc(buf);
+  EnsurePrivate();
+  if (g_private[d->id] <= 0) throw PgError("XX000", "buffer " + std::to_string(buf) + " is not pinned");
+  return buf;
+}
+
+uint32_t LockHeader(BufferDesc* d) {
+  int spins = 0;
+  for (;;) {
+    uint32_t old = d->state.fetch_or(kLocked, std::memory_order_acquire);
+    if (!(old & kLocked)) return old | kLocked;
+    Backoff(spins);
+  }
+}
+void UnlockHeader(BufferDesc* d, uint32_t s) { d->state.store(s & ~kLocked, std::memory_order_release); }
+
+uint32_t WaitHeaderUnlocked(BufferDesc* d) {
+  int spins = 0;
+  uint32_t s = d->state.load(std::memory_order_relaxed);
+  while (s & kLocked) {
+    Backoff(spins);
+    s = d->state.load(std::memory_order_relaxed);
+  }
+  return s;
+}
+
+// Pins without the header lock; bumps the usage count. Returns the state seen.
+uint32_t PinBuffer(BufferDesc* d) {
+  if (g_private[d->id]++ > 0) return d->state.load(std::memory_order_acquire);
+  ++g_num_pinned;
+  uint32_t old = d->state.load(std::memory_order_relaxed);
+  for (;;) {
+    if (old & kLocked) old = WaitHeaderUnlocked(d);
+    uint32_t next = old + kRefOne;
+    if (UsageCount(old) < kMaxUsage) next += kUsageOne;
+    if (d->state.compare_exchange_weak(old, next, std::memory_order_acquire, std::memory_order_relaxed))
+      return next;
+  }
+}
+
+// Pins a buffer whose header lock the caller holds (state `s`), and unlocks it.
+// The usage count is left alone: flushing is not a use.
+void PinBufferLocked(BufferDesc* d, uint32_t s) {
+  if (g_private[d->id]++ == 0) {
+    ++g_num_pinned;
+    s += kRefOne;
+  }
+  UnlockHeader(d, s);
+}
+
+void UnpinBuffer(BufferDesc* d) {
+  if (--g_private[d->id] > 0) return;
+  --g_num_pinned;
+  uint32_t old = d->state.load(std::memory_order_relaxed);
+  uint32_t next;
+  for (;;) {
+    if (old & kLocked) old = WaitHeaderUnlocked(d);
+    next = old - kRefOne;
+    if (d->state.compare_exchange_weak(old, next, std::memory_order_release, std::memory_order_relaxed)) break;
+  }
+  if (next & kPinCountWaiter) {
+    d->unpinned.fetch_add(1, std::memory_order_release);
+    FutexWakeAll(&d->unpinned);
+  }
+}
+
+// Claims the buffer's I/O. Waits while another process does I/O on it.
+// Returns false if there is nothing to do: for input the page is already
+// valid; for output it is no longer dirty.
+bool StartBufferIO(BufferDesc* d, bool for_input) {
+  uint32_t s;
+  for (;;) {
+    s = LockHeader(d);
+    if (!(s & kIoInProgress)) break;
+    // Read the counter under the header lock: the I/O's end bumps it only
+    // after clearing kIoInProgress, so the wait cannot miss that wake-up.
+    uint32_t seen = d->io_done.load(std::memory_order_acquire);
+    UnlockHeader(d, s);
+    FutexWait(&d->io_done, seen, 100);
+  }
+  if (for_input ? (s & kValid) != 0 : (s & kDirty) == 0) {
+    if (!for_input) s &= ~kCheckpointNeeded;
+    UnlockHeader(d, s);
+    return false;
+  }
+  s |= kIoInProgress;
+  if (!for_input) s &= ~kJustDirtied;
+  UnlockHeader(d, s);
+  return true;
+}
+
+// Ends the I/O started by StartBufferIO. A finished write clears kDirty
+// unless the page was dirtied again while it was being written.
+void TerminateBufferIO(BufferDesc* d, bool clear_dirty, uint32_t set_flags) {
+  uint32_t s = LockHeader(d);
+  s &= ~(kIoInProgress | kIoError);
+  if (clear_dirty && !(s & kJustDirtied)) s &= ~(kDirty | kCheckpointNeeded);
+  s |= set_flags;
+  UnlockHeader(d, s);
+  d->io_done.fetch_add(1, std::memory_order_release);
+  FutexWakeAll(&d->io_done);
+}
+
+// Writes a dirty buffer. The caller holds a pin and the content lock (shared
+// is enough: it keeps the page from changing except for hint bits, which is
+// why we write a copy). Returns whether this call wrote it.
+bool FlushBuffer(BufferDesc* d) {
+  if (!StartBufferIO(d, false)) return false;
+  alignas(8) static char copy[kPageSize];
+  std::memcpy(copy, PageOf(d), kPageSize);
+  const BufferTag tag = d->tag;
+  try {
+    // WAL before data: the page's WAL must be on disk before the page.
+    if (g_wal_hook) g_wal_hook(page::GetLsn(copy));
+    if (g_pool->checksums && !page::PageIsNew(copy)) page::SetChecksum(copy, tag.block);
+    smgr::Write(tag.loc, tag.fork, tag.block, copy);
+  } catch (...) {
+    TerminateBufferIO(d, false, kIoError);
+    throw;
+  }
+  TerminateBufferIO(d, true, 0);
+  return true;
+}
+
+// Flushes a buffer this process pins; on error the content lock is released
+// and the exception propagates (the pin stays, for the caller to drop).
+bool FlushPinned(BufferDesc* d) {
+  d->content_lock.Acquire(LWLockMode::kShared);
+  bool wrote;
+  try {
+    wrote = FlushBuffer(d);
+  } catch (...) {
+    d->content_lock.Release();
+    throw;
+  }
+  d->content_lock.Release();
+  return wrote;
+}
+
+// Clock sweep: returns an unpinned buffer with usage count 0, pinned by us.
+// Passing a buffer with usage > 0 decrements it, so one is found within
+// kMaxUsage passes unless everything stays pinned.
+BufferDesc* GetVictim() {
+  int tries = g_pool->nbuffers;
+  for (;;) {
+    uint32_t id = g_pool->next_victim.fetch_add(1, std::memory_order_relaxed) % g_pool->nbuffers;
+    BufferDesc* d = &g_pool->descs[id];
+    uint32_t s = LockHeader(d);
+    if (RefCount(s) == 0) {
+      if (UsageCount(s) == 0) {
+        PinBufferLocked(d, s);
+        return d;
+      }
+      UnlockHeader(d, s - kUsageOne);
+      tries = g_pool->nbuffers;
+    } else {
+      UnlockHeader(d, s);
+      if (--tries == 0) throw PgError("XX000", "no unpinned buffers available");
+    }
+  }
+}
+
+void AcquirePartitions(int a, int b) {
+  if (a == b) {
+    g_pool->partition_locks[a].lock.Acquire(LWLockMode::kExclusive);
+    return;
+  }
+  // Lower partition number first: the fixed order that prevents deadlock.
+  g_pool->partition_locks[a < b ? a : b].lock.Acquire(LWLockMode::kExclusive);
+  g_pool->partition_locks[a < b ? b : a].lock.Acquire(LWLockMode::kExclusive);
+}
+void ReleasePartitions(int a, int b) {
+  g_pool->partition_locks[a].lock.Release();
+  if (a != b) g_pool->partition_locks[b].lock.Release();
+}
+
+// Finds or assigns a buffer for `tag` and pins it. The page is valid only
+// if the returned buffer's state says so; the caller then does the read.
+BufferDesc* BufferAlloc(const BufferTag& tag) {
+  const uint32_t hash = TagHash(tag);
+  LWLock& plock = PartitionLock(hash);
+  plock.Acquire(LWLockMode::kShared);
+  int id = TableLookup(tag, hash);
+  if (id >= 0) {
+    // Pin before releasing the partition lock, so it cannot be replaced.
+    BufferDesc* d = &g_pool->descs[id];
+    PinBuffer(d);
+    plock.Release();
+    return d;
+  }
+  plock.Release();
+
+  for (;;) {
+    BufferDesc* d = GetVictim();
+    if (d->state.load(std::memory_order_acquire) & kDirty) {
+      // Someone holding the content lock exclusively is changing it: pick
+      // another victim rather than wait.
+      if (!d->content_lock.TryAcquire(LWLockMode::kShared)) {
+        UnpinBuffer(d);
+        continue;
+      }
+      try {
+        FlushBuffer(d);
+      } catch (...) {
+        d->content_lock.Release();
+        UnpinBuffer(d);
+        throw;
+      }
+      d->content_lock.Release();
+    }
+    uint32_t s = LockHeader(d);
+    const bool old_valid = s & kTagValid;
+    const BufferTag old_tag = d->tag;
+    UnlockHeader(d, s);
+    const uint32_t old_hash = old_valid ? TagHash(old_tag) : hash;
+    AcquirePartitions(PartitionOf(hash), PartitionOf(old_hash));
+
+    int existing = TableInsert(tag, hash, d->id);
+    if (existing >= 0) {
+      // Another process loaded the page meanwhile: use its buffer.
+      UnpinBuffer(d);
+      BufferDesc* other = &g_pool->descs[existing];
+      PinBuffer(other);
+      ReleasePartitions(PartitionOf(hash), PartitionOf(old_hash));
+      return other;
+    }
+    s = LockHeader(d);
+    if (RefCount(s) == 1 && !(s & kDirty) && (s & kTagValid) == (old_valid ? kTagValid : 0u) &&
+        (!old_valid || d->tag == old_tag)) {
+      d->tag = tag;
+      s &= ~(kValid | kDirty | kJustDirtied | kCheckpointNeeded | kIoError | kUsageMask);
+      s |= kTagValid | kUsageOne;
+      UnlockHeader(d, s);
+      if (old_valid) TableDelete(old_tag, old_hash);
+      ReleasePartitions(PartitionOf(hash), PartitionOf(old_hash));
+      return d;
+    }
+    // Pinned or re-dirtied by someone while we were flushing: try another.
+    UnlockHeader(d, s);
+    TableDelete(tag, hash);
+    ReleasePartitions(PartitionOf(hash), PartitionOf(old_hash));
+    UnpinBuffer(d);
+  }
+}
+
+// Makes a pinned buffer's page valid: reads it (verifying the page) or, for
+// a block just added, zeroes it. Unpins and rethrows on failure, leaving the
+// buffer for a later retry.
+void CompleteRead(BufferDesc* d, bool zero) {
+  if (!StartBufferIO(d, true)) return;
+  char* page = PageOf(d);
+  const BufferTag tag = d->tag;
+  try {
+    if (zero) {
+      std::memset(page, 0, kPageSize);
+    } else {
+      smgr::Read(tag.loc, tag.fork, tag.block, page);
+      if (!page::VerifyHeader(page, tag.block)) {
+        throw PgError("XX001", "invalid page in block " + std::to_string(tag.block) + " of relation " +
+                                   smgr::RelPath(tag.loc, tag.fork));
+      }
+    }
+  } catch (...) {
+    TerminateBufferIO(d, false, kIoError);
+    UnpinBuffer(d);
+    throw;
+  }
+  TerminateBufferIO(d, false, kValid);
+}
+
+Buffer ExtendByOne(const smgr::RelFileLocator& loc, smgr::Fork fork) {
+  uint32_t h = TagHash(BufferTag{loc, fork, 0});
+  LWLock& ext = g_pool->extension_locks[h % kNumExtensionLocks].lock;
+  LWLockGuard guard(ext, LWLockMode::kExclusive);
+  const uint32_t block = smgr::NBlocks(loc, fork);
+  alignas(8) static const char zeros[kPageSize] = {};
+  smgr::Extend(loc, fork, block, zeros);
+  BufferDesc* d = BufferAlloc(BufferTag{loc, fork, block});
+  CompleteRead(d, true);
+  return d->id + 1;
+}
+
+void InvalidateBuffer(BufferDesc* d, const BufferTag& tag) {
+  const uint32_t hash = TagHash(tag);
+  for (;;) {
+    LWLock& plock = PartitionLock(hash);
+    plock.Acquire(LWLockMode::kExclusive);
+    uint32_t s = LockHeader(d);
+    if (!(s & kTagValid) || !(d->tag == tag)) {
+      UnlockHeader(d, s);
+      plock.Release();
+      return;
+    }
+    if (RefCount(s) == 0) {
+      TableDelete(tag, hash);
+      d->tag = BufferTag{};
+      UnlockHeader(d, s & ~(kFlagMask | kUsageMask));
+      plock.Release();
+      return;
+    }
+    UnlockHeader(d, s);
+    plock.Release();
+    if (g_private[d->id] > 0) throw PgError("XX000", "buffer is pinned in DropRelationBuffers");
+    // Someone (the bgwriter or checkpointer, mid-write) holds it briefly.
+    usleep(1000);
+  }
+}
+
+}  // namespace
+
+size_t ShmemSize(const guc::Vars& vars) {
+  size_t n = vars.shared_buffers < 16 ? 16 : static_cast<size_t>(vars.shared_buffers);
+  size_t nbuckets = kNumPartitions;
+  while (nbuckets < 2 * n) nbuckets <<= 1;
+  return shmem::AlignedSize(sizeof(Pool)) + shmem::AlignedSize(n * sizeof(BufferDesc)) +
+         shmem::AlignedSize(n * kPageSize + 4096) + shmem::AlignedSize(nbuckets * sizeof(int32_t)) +
+         shmem::AlignedSize((n + kNumPartitions) * sizeof(HashEntry));
+}
+
+void ShmemInit(const guc::Vars& vars) {
+  const int n = vars.shared_buffers < 16 ? 16 : vars.shared_buffers;
+  uint32_t nbuckets = kNumPartitions;
+  while (nbuckets < 2u * n) nbuckets <<= 1;
+  Pool* pool = new (shmem::Alloc(sizeof(Pool))) Pool;
+  pool->nbuffers = n;
+  pool->nbuckets = nbuckets;
+  pool->checksums = vars.data_checksums;
+  pool->lru_maxpages = vars.bgwriter_lru_maxpages;
+  pool->descs = static_cast<BufferDesc*>(shmem::Alloc(n * sizeof(BufferDesc)));
+  for (int i = 0; i < n; ++i) {
+    BufferDesc* d = new (&pool->descs[i]) BufferDesc;
+    d->id = i;
+    d->state.store(0);
+    d->io_done.store(0);
+    d->unpinned.store(0);
+  }
+  // Page-aligned pages: direct I/O and the kernel's copy both like it.
+  auto raw = reinterpret_cast<uintptr_t>(shmem::Alloc(static_cast<size_t>(n) * kPageSize + 4096));
+  pool->pages = reinterpret_cast<char*>((raw + 4095) & ~uintptr_t{4095});
+  pool->buckets = static_cast<int32_t*>(shmem::Alloc(nbuckets * sizeof(int32_t)));
+  pool->entries = static_cast<HashEntry*>(shmem::Alloc((n + kNumPartitions) * sizeof(HashEntry)));
+  pool->next_victim.store(0);
+  g_pool = pool;
+  TableInit(n + kNumPartitions);
+  g_private.assign(n, 0);
+  g_num_pinned = 0;
+}
+
+int NumBuffers() { return g_pool ? g_pool->nbuffers : 0; }
+
+Buffer ReadBuffer(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
+  EnsurePrivate();
+  if (block == kNewBlock) return ExtendByOne(loc, fork);
+  BufferDesc* d = BufferAlloc(BufferTag{loc, fork, block});
+  CompleteRead(d, false);
+  return d->id + 1;
+}
+
+void ReleaseBuffer(Buffer buf) { UnpinBuffer(Desc(PinnedBuffer(buf))); }
+
+void IncrBufferRefCount(Buffer buf) { g_private[Desc(PinnedBuffer(buf))->id]++; }
+
+void LockBuffer(Buffer buf, LWLockMode mode) { Desc(PinnedBuffer(buf))->content_lock.Acquire(mode); }
+
+void UnlockBuffer(Buffer buf) { Desc(buf)->content_lock.Release(); }
+
+bool ConditionalLockBuffer(Buffer buf) {
+  return Desc(PinnedBuffer(buf))->content_lock.TryAcquire(LWLockMode::kExclusive);
+}
+
+void LockBufferForCleanup(Buffer buf) {
+  BufferDesc* d = Desc(PinnedBuffer(buf));
+  for (;;) {
+    d->content_lock.Acquire(LWLockMode::kExclusive);
+    uint32_t s = LockHeader(d);
+    if (RefCount(s) == 1) {  // only our pin
+      UnlockHeader(d, s & ~kPinCountWaiter);
+      return;
+    }
+    uint32_t seen = d->unpinned.load(std::memory_order_acquire);
+    UnlockHeader(d, s | kPinCountWaiter);
+    d->content_lock.Release();
+    // The timeout covers a second waiter clearing our flag.
+    FutexWait(&d->unpinned, seen, 50);
+  }
+}
+
+void MarkBufferDirty(Buffer buf) {
+  BufferDesc* d = Desc(PinnedBuffer(buf));
+  if (!d->content_lock.HeldByMe() || !d->content_lock.HeldExclusively())
+    throw PgError("XX000", "MarkBufferDirty without an exclusive content lock");
+  uint32_t old = d->state.load(std::memory_order_relaxed);
+  for (;;) {
+    if (old & kLocked) old = WaitHeaderUnlocked(d);
+    if (d->state.compare_exchange_weak(old, old | kDirty | kJustDirtied, std::memory_order_acq_rel,
+                                       std::memory_order_relaxed))
+      return;
+  }
+}
+
+char* BufferPage(Buffer buf) { return PageOf(Desc(buf)); }
+
+BufferTag TagOf(Buffer buf) { return Desc(buf)->tag; }
+
+uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork) { return smgr::NBlocks(loc, fork); }
+
+void DropRelationBuffers(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t first_block) {
+  EnsurePrivate();
+  for (int i = 0; i < g_pool->nbuffers; ++i) {
+    BufferDesc* d = &g_pool->descs[i];
+    uint32_t s = LockHeader(d);
+    const BufferTag tag = d->tag;
+    UnlockHeader(d, s);
+    if ((s & kTagValid) && tag.loc == loc && tag.fork == fork && tag.block >= first_block)
+      InvalidateBuffer(d, tag);
+  }
+}
+
+void FlushRelationBuffers(const smgr::RelFileLocator& loc) {
+  EnsurePrivate();
+  for (int i = 0; i < g_pool->nbuffers; ++i) {
+    BufferDesc* d = &g_pool->descs[i];
+    uint32_t s = LockHeader(d);
+    if (!((s & kTagValid) && (s & kDirty) && d->tag.loc == loc)) {
+      UnlockHeader(d, s);
+      continue;
+    }
+    PinBufferLocked(d, s);
+    try {
+      FlushPinned(d);
+    } catch (...) {
+      UnpinBuffer(d);
+      throw;
+    }
+    UnpinBuffer(d);
+  }
+}
+
+int FlushAllDirtyBuffers(const std::function<void(int, int)>& progress) {
+  EnsurePrivate();
+  // Fix the set first: pages dirtied after this point belong to the next
+  // checkpoint, so a busy system cannot keep the checkpoint from ending.
+  std::vector<int> todo;
+  for (int i = 0; i < g_pool->nbuffers; ++i) {
+    BufferDesc* d = &g_pool->descs[i];
+    uint32_t s = LockHeader(d);
+    if (s & kDirty) {
+      s |= kCheckpointNeeded;
+      todo.push_back(i);
+    }
+    UnlockHeader(d, s);
+  }
+  int written = 0, done = 0;
+  const int total = static_cast<int>(todo.size());
+  for (int i : todo) {
+    BufferDesc* d = &g_pool->descs[i];
+    uint32_t s = LockHeader(d);
+    if (!(s & kCheckpointNeeded)) {
+      UnlockHeader(d, s);  // written by someone else meanwhile
+    } else {
+      PinBufferLocked(d, s);
+      try {
+        written += FlushPinned(d) ? 1 : 0;
+      } catch (...) {
+        UnpinBuffer(d);
+        throw;
+      }
+      UnpinBuffer(d);
+    }
+    ++done;
+    if (progress) progress(done, total);
+  }
+  return written;
+}
+
+int BgWriterStep() {
+  EnsurePrivate();
+  const int max = g_pool->lru_maxpages;
+  const uint32_t start = g_pool->next_victim.load(std::memory_order_relaxed);
+  int written = 0;
+  for (int i = 0; i < g_pool->nbuffers && written < max; ++i) {
+    BufferDesc* d = &g_pool->descs[(start + i) % g_pool->nbuffers];
+    uint32_t s = LockHeader(d);
+    // Only buffers the sweep would evict next: unpinned, unused, dirty.
+    if (RefCount(s) != 0 || UsageCount(s) != 0 || !(s & kDirty)) {
+      UnlockHeader(d, s);
+      continue;
+    }
+    PinBufferLocked(d, s);
+    try {
+      written += FlushPinned(d) ? 1 : 0;
+    } catch (...) {
+      UnpinBuffer(d);
+      throw;
+    }
+    UnpinBuffer(d);
+  }
+  return written;
+}
+
+void ReleaseAllPins() {
+  if (!g_pool || g_private.size() != static_cast<size_t>(g_pool->nbuffers)) return;
+  for (int i = 0; i < g_pool->nbuffers && g_num_pinned > 0; ++i) {
+    if (g_private[i] <= 0) continue;
+    BufferDesc* d = &g_pool->descs[i];
+    while (d->content_lock.HeldByMe()) d->content_lock.Release();
+    g_private[i] = 1;
+    UnpinBuffer(d);
+  }
+}
+
+int NumPinnedByMe() { return g_num_pinned; }
+
+void SetWalFlushHook(void (*hook)(uint64_t lsn)) { g_wal_hook = hook; }
+
+}  // namespace tusk::buffer
