@@ -251,5 +251,114 @@ TEST_F(TransamXact, CrashedTransactionCountsAsAborted) {
   EXPECT_GE(AssignXid(false), next);  // counting resumes past the checkpoint's value
 }
 
+
+// The visibility matrix: inserter/deleter = self, other committed, aborted, running.
+TEST_F(TransamXact, VisibilityMatrix) {
+  OtherBackend other;
+  uint64_t committed = other.Ask('b');
+  other.Ask('c');
+  uint64_t aborted = other.Ask('b');
+  other.Ask('a');
+  uint64_t running = other.Ask('b');
+
+  CurrentXact me;
+  me.top_xid = AssignXid(false);
+  uint64_t my_sub = AssignXid(true, me.top_xid);
+  me.subxids = {my_sub};
+  me.curcid = 2;
+  Snapshot snap = GetSnapshot();
+  snap.curcid = 2;
+  const uint16_t kNoXmax = im::kXmaxInvalid;
+
+  // Own inserts: visible to later commands only.
+  TupleXactFields own1{me.top_xid, 0, 1, kNoXmax};
+  EXPECT_TRUE(SatisfiesMvcc(own1, snap, me));
+  TupleXactFields own2{my_sub, 0, 2, kNoXmax};
+  EXPECT_FALSE(SatisfiesMvcc(own2, snap, me));
+  EXPECT_EQ(SatisfiesUpdate(own2, me).result, TmResult::kInvisible);
+  EXPECT_EQ(SatisfiesUpdate(own1, me).result, TmResult::kOk);
+
+  // Own insert then own delete, one combo cid: deleted by command 1 is gone
+  // for command 2; deleted by command 2 is still visible to it.
+  TupleXactFields combo{me.top_xid, me.top_xid, ComboCid(0, 1), im::kComboCid};
+  EXPECT_FALSE(SatisfiesMvcc(combo, snap, me));
+  EXPECT_EQ(SatisfiesUpdate(combo, me).result, TmResult::kInvisible);
+  TupleXactFields combo2{me.top_xid, my_sub, ComboCid(0, 2), im::kComboCid};
+  EXPECT_TRUE(SatisfiesMvcc(combo2, snap, me));
+  EXPECT_EQ(SatisfiesUpdate(combo2, me).result, TmResult::kSelfModified);
+  EXPECT_FALSE(SatisfiesDirty(combo2, me).visible);
+
+  // Committed insert deleted by us at command 2 (SelfModified) / command 1.
+  TupleXactFields selfdel{committed, me.top_xid, 2, 0};
+  EXPECT_TRUE(SatisfiesMvcc(selfdel, snap, me));
+  EXPECT_EQ(SatisfiesUpdate(selfdel, me).result, TmResult::kSelfModified);
+  TupleXactFields selfdel1{committed, me.top_xid, 1, 0};
+  EXPECT_FALSE(SatisfiesMvcc(selfdel1, snap, me));
+
+  // Deleted by a subtransaction of ours that rolled back: visible again.
+  CurrentXact me_after_rollback = me;
+  me_after_rollback.subxids.clear();
+  TupleXactFields undone{committed, my_sub, 1, 0};
+  EXPECT_TRUE(SatisfiesMvcc(undone, snap, me_after_rollback));
+
+  // Deleted by others.
+  TupleXactFields del_committed{committed, committed, 0, 0};
+  EXPECT_FALSE(SatisfiesMvcc(del_committed, snap, me));
+  EXPECT_TRUE(del_committed.infomask & im::kXmaxCommitted);
+  UpdateResult u = SatisfiesUpdate(del_committed, me);
+  EXPECT_EQ(u.result, TmResult::kUpdated);
+  EXPECT_EQ(u.xmax, committed);
+  TupleXactFields del_aborted{committed, aborted, 0, 0};
+  EXPECT_TRUE(SatisfiesMvcc(del_aborted, snap, me));
+  EXPECT_TRUE(del_aborted.infomask & im::kXmaxInvalid);
+  EXPECT_EQ(SatisfiesUpdate(del_aborted, me).result, TmResult::kOk);
+  TupleXactFields del_running{committed, running, 0, 0};
+  EXPECT_TRUE(SatisfiesMvcc(del_running, snap, me));
+  u = SatisfiesUpdate(del_running, me);
+  EXPECT_EQ(u.result, TmResult::kBeingModified);
+  EXPECT_EQ(u.xmax, running);
+  DirtyResult d = SatisfiesDirty(del_running, me);
+  EXPECT_TRUE(d.visible);
+  EXPECT_EQ(d.wait_xmax, running);
+  EXPECT_EQ(SatisfiesVacuum(del_running, GetOldestXmin()), VacuumResult::kDeleteInProgress);
+
+  // Row lock by a running transaction: visible, but an update must wait.
+  TupleXactFields locked{committed, running, 0, im::kXmaxLockOnly | im::kXmaxExclLock};
+  EXPECT_TRUE(SatisfiesMvcc(locked, snap, me));
+  EXPECT_EQ(SatisfiesUpdate(locked, me).result, TmResult::kBeingModified);
+  EXPECT_EQ(SatisfiesVacuum(locked, GetOldestXmin()), VacuumResult::kLive);
+
+  // Inserted by a running transaction: unique checks must wait on it.
+  TupleXactFields ins_running{running, 0, 0, kNoXmax};
+  EXPECT_FALSE(SatisfiesMvcc(ins_running, snap, me));
+  d = SatisfiesDirty(ins_running, me);
+  EXPECT_TRUE(d.visible);
+  EXPECT_EQ(d.wait_xmin, running);
+  EXPECT_EQ(SatisfiesUpdate(ins_running, me).result, TmResult::kInvisible);
+  EXPECT_EQ(SatisfiesVacuum(ins_running, GetOldestXmin()), VacuumResult::kInsertInProgress);
+  TupleXactFields ins_aborted{aborted, 0, 0, kNoXmax};
+  EXPECT_FALSE(SatisfiesDirty(ins_aborted, me).visible);
+  EXPECT_EQ(SatisfiesVacuum(ins_aborted, GetOldestXmin()), VacuumResult::kDead);
+
+  // Frozen and bootstrap rows are visible to everyone.
+  TupleXactFields frozen{kFrozenXid, 0, 0, kNoXmax};
+  EXPECT_TRUE(SatisfiesMvcc(frozen, snap, me));
+  TupleXactFields hinted_frozen{running, 0, 0, static_cast<uint16_t>(kNoXmax | im::kXminFrozen)};
+  EXPECT_TRUE(SatisfiesMvcc(hinted_frozen, snap, me));
+
+  // Vacuum: a committed delete is recently dead while someone may see it.
+  other.Ask('c');
+  TupleXactFields gone{committed, running, 0, 0};
+  EXPECT_EQ(GetOldestXmin(), running);  // our snapshot xmin holds it back
+  EXPECT_EQ(SatisfiesVacuum(gone, GetOldestXmin()), VacuumResult::kRecentlyDead);
+  EXPECT_EQ(SatisfiesVacuum(gone, running + 1), VacuumResult::kDead);
+  EXPECT_TRUE(SatisfiesMvcc(gone, snap, me));  // our snapshot still has it running
+  clog::SetStatus(me.top_xid, me.subxids, XidStatus::kCommitted);
+  EndTransaction();
+  ResetComboCids();
+  EXPECT_EQ(proc_array::MySlot()->xid.load(), 0u);
+  EXPECT_FALSE(IsInProgress(my_sub));
+}
+
 }  // namespace
 }  // namespace tusk::transam
