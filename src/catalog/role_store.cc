@@ -25,7 +25,7 @@ namespace {
 constexpr char kHeader[] = "tusk_roles 1\n";
 constexpr char kTrailerTag[] = "crc32c ";
 constexpr uint32_t kFirstNormalOid = 16384;  // PostgreSQL's FirstNormalObjectId
-constexpr char kIoErrorState[] = "58030";    // io_error; not in utils/error.h
+constexpr const char* kIoErrorState = sqlstate::kIoError;
 
 std::string GlobalDir(const std::string& datadir) { return datadir + "/global"; }
 std::string RolePath(const std::string& datadir) { return GlobalDir(datadir) + "/tusk_roles"; }

@@ -21,8 +21,9 @@ TEST(LWLock, ExclusiveSerializesProcesses) {
   void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   auto* s = new (mem) Shared{};
   constexpr int kProcs = 4, kIters = 20000;
+  pid_t children[kProcs];
   for (int p = 0; p < kProcs; ++p) {
-    if (fork() == 0) {
+    if ((children[p] = fork()) == 0) {
       for (int i = 0; i < kIters; ++i) {
         if (i % 3 == 0) {
           s->lock.Acquire(LWLockMode::kShared);
@@ -40,7 +41,7 @@ TEST(LWLock, ExclusiveSerializesProcesses) {
       _exit(0);
     }
   }
-  for (int p = 0; p < kProcs; ++p) wait(nullptr);
+  for (pid_t c : children) waitpid(c, nullptr, 0);  // only our own children
   long writes = 0;
   for (int i = 0; i < kIters; ++i) writes += i % 3 != 0;
   EXPECT_EQ(s->counter, 2 * writes * kProcs);

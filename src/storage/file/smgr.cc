@@ -46,10 +46,10 @@ const char* ForkSuffix(Fork fork) {
 // SQLSTATE for a failed file operation (PostgreSQL's errcode_for_file_access).
 const char* FileErrorCode(int err) {
   switch (err) {
-    case ENOSPC: return "53100";  // disk_full
-    case ENOENT: return "58P01";  // undefined_file
+    case ENOSPC: return sqlstate::kDiskFull;
+    case ENOENT: return sqlstate::kUndefinedFile;
     case EACCES: case EPERM: return "42501";
-    default: return "58030";  // io_error
+    default: return sqlstate::kIoError;
   }
 }
 
@@ -94,7 +94,7 @@ uint32_t SegmentNBlocks(const RelFileLocator& loc, Fork fork, uint32_t segno) {
                                           "\": " + ErrnoText(err));
   }
   struct stat st;
-  if (fstat(fd, &st) != 0) {
+  if (vfs::Fstat(fd, &st) != 0) {
     int err = errno;
     throw PgError(FileErrorCode(err), "could not seek to end of file \"" + SegmentPath(loc, fork, segno) +
                                           "\": " + ErrnoText(err));
@@ -134,7 +134,7 @@ void WriteBlock(const RelFileLocator& loc, Fork fork, uint32_t block, const char
       if (err == ENOSPC) e.Hint("Check free disk space.");
       throw e;
     }
-    PgError e("53100", head + ": wrote only " + std::to_string(n) + " of " + std::to_string(kBlockSize) + " bytes");
+    PgError e(sqlstate::kDiskFull, head + ": wrote only " + std::to_string(n) + " of " + std::to_string(kBlockSize) + " bytes");
     e.Hint("Check free disk space.");
     throw e;
   }
@@ -252,7 +252,7 @@ void Truncate(const RelFileLocator& loc, Fork fork, uint32_t nblocks) {
                  : nblocks - first >= segs ? static_cast<off_t>(segs) * kBlockSize
                                            : static_cast<off_t>(nblocks - first) * kBlockSize;
     struct stat st;
-    if (fstat(fd, &st) == 0 && st.st_size > keep) {
+    if (vfs::Fstat(fd, &st) == 0 && st.st_size > keep) {
       if (vfs::Ftruncate(fd, keep) != 0) {
         int err = errno;
         throw PgError(FileErrorCode(err), "could not truncate file \"" + SegmentPath(loc, fork, segno) +

@@ -113,14 +113,14 @@ int SyncAll() {
     if (fd < 0) {
       if (errno == ENOENT) continue;  // dropped since it was written
       int err = errno;
-      throw PgError("58030", "could not open file \"" + rel + "\": " + std::strerror(err), ErrLevel::kPanic);
+      throw PgError(sqlstate::kIoError, "could not open file \"" + rel + "\": " + std::strerror(err), ErrLevel::kPanic);
     }
     // data_sync_retry = off: after a failed fsync the kernel may have dropped
     // the dirty pages, so retrying could report success for lost data.
     if (vfs::Fsync(fd) != 0) {
       int err = errno;
       vfs::Close(fd);
-      throw PgError("58030", "could not fsync file \"" + rel + "\": " + std::strerror(err), ErrLevel::kPanic);
+      throw PgError(sqlstate::kIoError, "could not fsync file \"" + rel + "\": " + std::strerror(err), ErrLevel::kPanic);
     }
     vfs::Close(fd);
     ++synced;

@@ -1,6 +1,7 @@
 // POSIX file access with an optional, process-local fault plan.
 #include "storage/file/vfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -68,6 +69,12 @@ int Open(const std::string& path, int flags, mode_t mode) {
 }
 
 ssize_t PRead(int fd, void* buf, size_t n, off_t offset) {
+  if (!Faults().empty()) {
+    if (const Fault* f = Check(FaultOp::kRead, PathOf(fd))) {
+      if (f->kind == FaultKind::kShortWrite && n > 1) return pread(fd, buf, n / 2, offset);
+      return FailWith(f->kind);
+    }
+  }
   for (;;) {
     ssize_t r = pread(fd, buf, n, offset);
     if (r < 0 && errno == EINTR) continue;
@@ -127,6 +134,22 @@ int Close(int fd) {
   return close(fd);
 }
 
+int Fstat(int fd, struct stat* st) { return fstat(fd, st); }
+
+int Mkdir(const std::string& path, mode_t mode) { return mkdir(path.c_str(), mode); }
+
+bool ListDir(const std::string& path, std::vector<std::string>* names) {
+  DIR* d = opendir(path.c_str());
+  if (d == nullptr) return false;
+  names->clear();
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names->push_back(n);
+  }
+  closedir(d);
+  return true;
+}
+
 int Unlink(const std::string& path) { return unlink(path.c_str()); }
 
 int Rename(const std::string& from, const std::string& to) { return rename(from.c_str(), to.c_str()); }
@@ -160,7 +183,7 @@ void LoadFaultsFromEnvironment() {
     std::getline(parts, times, ':');
     Fault f;
     f.path_substring = sub;
-    f.op = op == "fsync" ? FaultOp::kFsync : op == "open" ? FaultOp::kOpen : FaultOp::kWrite;
+    f.op = op == "fsync" ? FaultOp::kFsync : op == "open" ? FaultOp::kOpen : op == "read" ? FaultOp::kRead : FaultOp::kWrite;
     f.kind = kind == "short" ? FaultKind::kShortWrite : kind == "enospc" ? FaultKind::kNoSpace : FaultKind::kIoError;
     f.after = after.empty() ? 0 : atoi(after.c_str());
     f.times = times.empty() ? 1 : atoi(times.c_str());

@@ -5,7 +5,10 @@
 
 #include <sys/types.h>
 
+#include <sys/stat.h>
+
 #include <string>
+#include <vector>
 
 namespace tusk::vfs {
 
@@ -19,6 +22,10 @@ int Ftruncate(int fd, off_t length);
 int Close(int fd);
 int Unlink(const std::string& path);
 int Rename(const std::string& from, const std::string& to);
+int Fstat(int fd, struct stat* st);
+int Mkdir(const std::string& path, mode_t mode = 0700);
+// Names in a directory (without . and ..); false with errno if it cannot be read.
+[[nodiscard]] bool ListDir(const std::string& path, std::vector<std::string>* names);
 // fsync of a directory, so creations, renames and unlinks in it are durable.
 int FsyncDir(const std::string& path);
 
@@ -28,7 +35,7 @@ int FsyncDir(const std::string& path);
 // Fault injection. A fault applies to operations on paths containing
 // `path_substring`; it fires on the `after`-th matching call (0 = the next one)
 // and then `times` times in all (-1 = forever).
-enum class FaultOp { kWrite, kFsync, kOpen };
+enum class FaultOp { kWrite, kFsync, kOpen, kRead };
 enum class FaultKind { kShortWrite, kNoSpace, kIoError };
 struct Fault {
   std::string path_substring;
@@ -40,7 +47,7 @@ struct Fault {
 void InjectFault(const Fault& fault);
 void ClearFaults();
 // Reads faults from the TUSK_FAULTS environment variable
-// ("substring:op:kind:after:times;..."), for end-to-end tests.
+// ("substring:op:kind:after:times;..."; op write|fsync|open|read, kind short|enospc|eio), for end-to-end tests.
 void LoadFaultsFromEnvironment();
 
 }  // namespace tusk::vfs

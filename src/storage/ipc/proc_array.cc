@@ -57,7 +57,6 @@ Header* g_header = nullptr;
 ProcSlot* g_slots = nullptr;
 ProcSlot* g_mine = nullptr;
 
-constexpr int kAuxSlots = 16;  // checkpointer, writer, WAL writer, launcher, startup, archiver, ...
 
 void RangeFor(BackendType type, int* begin, int* end) {
   const Header& h = *g_header;
@@ -84,7 +83,7 @@ void RangeFor(BackendType type, int* begin, int* end) {
 }  // namespace
 
 size_t ShmemSize(const Sizing& s) {
-  int total = s.max_connections + s.autovacuum_max_workers + kAuxSlots + s.max_wal_senders;
+  int total = TotalSlotsFor(s);
   return shmem::AlignedSize(sizeof(Header)) + shmem::AlignedSize(sizeof(ProcSlot) * total);
 }
 
@@ -94,7 +93,7 @@ void ShmemInit(const Sizing& s) {
   g_header->autovac_slots = s.autovacuum_max_workers;
   g_header->aux_slots = kAuxSlots;
   g_header->walsender_slots = s.max_wal_senders;
-  g_header->total = s.max_connections + s.autovacuum_max_workers + kAuxSlots + s.max_wal_senders;
+  g_header->total = TotalSlotsFor(s);
   g_slots = static_cast<ProcSlot*>(shmem::Alloc(sizeof(ProcSlot) * g_header->total));
   g_mine = nullptr;
 }
@@ -133,6 +132,9 @@ void ReleaseMySlot() {
     SlotWriter w(g_mine);
     g_mine->type = BackendType::kNone;
   }
+  // A leaked xid or xmin would hold back every snapshot and vacuum.
+  g_mine->xid.store(0);
+  g_mine->xmin.store(0);
   g_mine->pid.store(0);
   g_mine = nullptr;
 }

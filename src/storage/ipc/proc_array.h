@@ -92,6 +92,13 @@ struct Sizing {
   int max_wal_senders;
 };
 
+// Slots reserved for auxiliary processes (checkpointer, writers, launcher, startup, ...).
+inline constexpr int kAuxSlots = 16;
+// How many slots a region sized for `sizing` has (known before shared memory exists).
+inline int TotalSlotsFor(const Sizing& s) {
+  return s.max_connections + s.autovacuum_max_workers + kAuxSlots + s.max_wal_senders;
+}
+
 size_t ShmemSize(const Sizing& sizing);
 void ShmemInit(const Sizing& sizing);
 
