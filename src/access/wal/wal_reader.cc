@@ -247,9 +247,12 @@ bool Reader::Decode(Lsn lsn) {
   int last_id = -1;
   bool have_rel = false;
   RelFileLocator prev_rel;
-  while (p < end) {
-    uint8_t id;
-    take(&id, 1);
+  // Headers come first; the payloads they announce fill the rest, so the
+  // headers end where only the announced payload bytes remain.
+  size_t payload = 0;
+  while (static_cast<size_t>(end - p) > payload) {
+    uint8_t id = 0;
+    take(&id, 1);  // cannot fail: the loop condition leaves at least one byte
     if (id == kMainDataShort) {
       uint8_t len8;
       if (!take(&len8, 1)) return short_record();
@@ -307,6 +310,7 @@ bool Reader::Decode(Lsn lsn) {
     if (!take(&b.block, 4)) return short_record();
     prev_rel = b.rel;
     have_rel = true;
+    payload += pd.data_len + (b.has_image ? pd.image_len : 0);
     pd.index = decoded_.blocks.size();
     decoded_.blocks.push_back(std::move(b));
     pending.push_back(pd);
