@@ -267,11 +267,12 @@ TEST_F(WalRecordTest, TornTailStopsAtLastGoodRecordWithPostgresReason) {
   EXPECT_EQ(recs.back().lsn, s2);
   EXPECT_EQ(error, "invalid record length at " + LsnToString(s3) + ": wanted 24, got 0");
 
-  // A flipped byte in the data of the last record.
-  Clobber(s3 - 0, "\x20\x00\x00\x00", 4);  // plausible length, the rest garbage
+  // Only the length word of the last record made it: its zero prev-link gives it away.
+  Clobber(s3, "\x20\x00\x00\x00", 4);
   recs = ReadAll(ckpt_, &error);
   ASSERT_EQ(recs.size(), 3u);
   EXPECT_EQ(error, "record with incorrect prev-link 0/0 at " + LsnToString(s3));
+  // A flipped byte in the data of the record before it.
   char byte = 0;
   Clobber(s2 + 40, &byte, 1);
   recs = ReadAll(ckpt_, &error);
