@@ -1,0 +1,60 @@
+// Resource managers, crash-recovery redo, and the XLOG resource manager's
+// checkpoint record. The startup process calls RunRedo; the checkpointer
+// writes checkpoint records; initdb calls BootstrapWal (wal.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "access/wal/wal_reader.h"
+
+namespace tusk::wal {
+
+using RedoFunction = void (*)(const DecodedRecord& record);
+
+// Process-local table: register in the postmaster before forking (or in the
+// startup process before RunRedo). Id 0 is XLOG, registered built in.
+void RegisterRmgr(uint8_t id, const char* name, RedoFunction redo);
+// The registered name, or nullptr.
+const char* RmgrName(uint8_t id);
+
+// XLOG resource manager.
+inline constexpr uint8_t kRmgrXlog = 0;
+inline constexpr uint8_t kXlogCheckpointShutdown = 0x00;
+inline constexpr uint8_t kXlogCheckpointOnline = 0x10;
+
+struct CheckpointInfo {
+  Lsn redo = kInvalidLsn;
+  uint64_t next_xid = 3;
+  uint32_t next_oid = 16384;
+  int64_t time = 0;  // epoch seconds
+  bool shutdown = false;
+};
+// Main data of a checkpoint record: redo (8), next_xid (8), time (8), next_oid (4), shutdown (1), pad (3).
+inline constexpr size_t kCheckpointDataSize = 32;
+void EncodeCheckpoint(const CheckpointInfo& info, char out[kCheckpointDataSize]);
+
+// Inserts and flushes a checkpoint record; returns its start LSN (the value
+// for the control file's checkpoint_lsn).
+Lsn WriteCheckpointRecord(const CheckpointInfo& info);
+// Reads the record at `lsn` in DATADIR (SetDataDirectory/ShmemInit); false with
+// *error ("invalid checkpoint record" or the reader's reason) if it is not a
+// valid checkpoint record.
+bool ReadCheckpointRecord(Lsn lsn, CheckpointInfo* info, std::string* error);
+// The same with an explicit data directory (no shared memory needed).
+bool ReadCheckpointRecordIn(const std::string& datadir, Lsn lsn, CheckpointInfo* info, std::string* error);
+
+struct RedoResult {
+  Lsn end_of_wal = kInvalidLsn;   // where insertion continues
+  Lsn last_record = kInvalidLsn;  // start of the last valid record (next prev-link)
+  uint64_t replayed = 0;
+  std::string stop_reason;        // why reading stopped ("" if the WAL ran out)
+};
+// Replays every valid record from `redo_start` through the registered redo
+// functions. When redo_start == checkpoint_lsn the checkpoint record itself is
+// not replayed (as PostgreSQL). Logs "redo starts at", the stop reason, and
+// "redo done at ... system usage: ..." or "redo is not required". Returns the
+// end of valid WAL, for StartupWal. An unregistered rmgr id is a PANIC.
+Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result = nullptr);
+
+}  // namespace tusk::wal
