@@ -498,10 +498,11 @@ Statement::Body Parser::ParseTruncate() {
     t->relations.push_back(ParseQualifiedName());
     if (IsOp("*")) Advance();
   } while (AcceptPunct(','));
-  if (AcceptWords("restart", "identity")) {
+  if (AcceptWord("restart")) {
+    ExpectWord("identity");
     t->restart_identity = true;
-  } else {
-    AcceptWords("continue", "identity");
+  } else if (AcceptWord("continue")) {
+    ExpectWord("identity");
   }
   t->cascade = ParseCascade(*this);
   return t;

@@ -163,10 +163,9 @@ void Parser::ParseSelectTail(SelectStmt& s) {
         .Position(CharPosition(q_, loc));
   };
   if (IsWord("order")) {
-    int loc = Peek().offset;
     Advance();
     ExpectWord("by");
-    if (!s.order_by.empty()) multiple("ORDER BY", loc);
+    if (!s.order_by.empty()) multiple("ORDER BY", Peek().offset);
     s.order_by = ParseSortList();
   }
   bool saw_limit = false, saw_offset = false;
