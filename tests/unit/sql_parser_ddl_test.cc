@@ -34,8 +34,8 @@ TEST(SqlParserDdl, CreateTable) {
       "create unlogged table if not exists s.t (id bigserial primary key, name varchar(20) not null default 'x', "
       "price numeric(10,2) check (price > 0), ts timestamp(3) with time zone, tags text[], "
       "grid int[3][], d double precision collate \"C\", owner int references users(id) on delete cascade, "
-      "constraint t_uq unique (name, ts), foreign key (owner) references users) with (fillfactor=70) "
-      "partition by range (ts)");
+      "constraint t_uq unique (name, ts), foreign key (owner) references users) partition by range (ts) "
+      "with (fillfactor=70)");
   ASSERT_EQ(s->kind(), StmtKind::kCreateTable);
   EXPECT_EQ(CommandTagOf(*s), "CREATE TABLE");
   const auto& t = s->create_table();
