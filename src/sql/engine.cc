@@ -5,6 +5,7 @@
 
 #include "sql/analyzer/analyzer.h"
 #include "sql/executor/plan.h"
+#include "sql/parser/lexer.h"
 #include "sql/parser/parser.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
@@ -42,13 +43,50 @@ std::string CommandTagOf(const Statement& s) {
         case DiscardStmt::kSequences: return "DISCARD SEQUENCES";
         case DiscardStmt::kTemp: return "DISCARD TEMP";
       }
+      return "DISCARD ALL";
     }
+    case StmtKind::kCreateTable: return "CREATE TABLE";
+    case StmtKind::kCreateTableAs: return "SELECT";  // PostgreSQL reports "SELECT n"
+    case StmtKind::kDrop:
+      switch (s.drop().object) {
+        case DropStmt::kTable: return "DROP TABLE";
+        case DropStmt::kIndex: return "DROP INDEX";
+        case DropStmt::kView: return "DROP VIEW";
+      }
+      return "DROP TABLE";
+    case StmtKind::kTruncate: return "TRUNCATE TABLE";
+    case StmtKind::kCreateIndex: return "CREATE INDEX";
+    case StmtKind::kAlterTable: return "ALTER TABLE";
+    case StmtKind::kInsert: return "INSERT";  // the backend appends "0 n"
+    case StmtKind::kUpdate: return "UPDATE";
+    case StmtKind::kDelete: return "DELETE";
+    case StmtKind::kCopy: return "COPY";
+    case StmtKind::kVacuum: return s.vacuum().is_vacuum ? "VACUUM" : "ANALYZE";
+    case StmtKind::kCheckpoint: return "CHECKPOINT";
+    case StmtKind::kExplain: return "EXPLAIN";
+    case StmtKind::kCreateDatabase: return "CREATE DATABASE";
+    case StmtKind::kDropDatabase: return "DROP DATABASE";
+    case StmtKind::kCreateView: return "CREATE VIEW";
+    case StmtKind::kPrepare: return "PREPARE";
+    case StmtKind::kExecute: return "EXECUTE";  // the executor reports the prepared statement's tag
+    case StmtKind::kDeallocate: return s.deallocate().all ? "DEALLOCATE ALL" : "DEALLOCATE";
+    case StmtKind::kLock: return "LOCK TABLE";
+    case StmtKind::kSetConstraints: return "SET CONSTRAINTS";
   }
   return "";
 }
 
 bool ReturnsRows(const Statement& s) {
-  return s.kind() == StmtKind::kSelect || s.kind() == StmtKind::kValues || s.kind() == StmtKind::kShow;
+  switch (s.kind()) {
+    case StmtKind::kSelect:
+    case StmtKind::kValues:
+    case StmtKind::kShow:
+    case StmtKind::kExplain: return true;
+    case StmtKind::kInsert: return !s.insert().returning.empty();
+    case StmtKind::kUpdate: return !s.update().returning.empty();
+    case StmtKind::kDelete: return !s.delete_().returning.empty();
+    default: return false;
+  }
 }
 
 struct QueryPlan {
@@ -105,8 +143,15 @@ std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<
     }
     return pq;
   }
+  if (!ReturnsRows(stmt)) throw PgError(sqlstate::kInternalError, "statement does not return rows");
   if (stmt.kind() != StmtKind::kSelect && stmt.kind() != StmtKind::kValues) {
-    throw PgError(sqlstate::kInternalError, "statement does not return rows");
+    // EXPLAIN and DML ... RETURNING return rows but cannot be planned yet.
+    throw PgError(sqlstate::kFeatureNotSupported, CommandTagOf(stmt) + " is not supported yet");
+  }
+  int loc = -1;
+  if (const char* what = FindUnplannableSelectFeature(stmt.select(), &loc)) {
+    throw PgError(sqlstate::kFeatureNotSupported, std::string(what) + " is not supported yet")
+        .Position(CharPosition(stmt.query(), loc));
   }
   AnalyzedQuery q = AnalyzeSelect(stmt, hints, ctx);
   for (size_t i = 0; i < q.visible; ++i) {

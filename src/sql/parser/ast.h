@@ -19,7 +19,9 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct TypeName {
   std::vector<std::string> names;  // possibly schema-qualified
   std::vector<int32_t> typmods;    // e.g. numeric(10,2), varchar(20)
-  bool array = false;
+  bool array = false;              // true when array_bounds is non-empty
+  std::vector<int32_t> array_bounds;  // one per [] (-1 = no bound written)
+  bool pct_type = false;           // reserved for %TYPE (not parsed)
   int location = -1;
 };
 
@@ -45,14 +47,44 @@ enum class ExprKind : uint8_t {
   kGreatest,
   kLeast,
   kSqlValue,     // current_user, current_timestamp, ...: name
-  kSubscript,    // args[0][args[1]] (parsed; not yet executable)
-  kSubLink,      // (SELECT ...) (parsed; not yet executable)
+  kSubscript,    // args[0][args[1]], or a slice args[0][args[1]:args[2]] (slice = true;
+                 // a missing bound is a null ExprPtr); not yet executable
+  kSubLink,      // subquery; see sublink (not yet executable)
+  kAnyAll,       // args[0] <str> ANY|ALL (args[1]) over an array; negated = ALL
+  kArray,        // ARRAY[args...] (ARRAY(SELECT ...) is a kSubLink of kind kArray)
+  kRow,          // ROW(args...) or (a, b, ...)
+  kCollate,      // args[0] COLLATE names
+  kDefault,      // DEFAULT in VALUES lists and UPDATE SET
 };
+
+// The kind of a kSubLink: (SELECT ...), EXISTS (...), x op ANY/ALL (...),
+// x IN (...) (= ANY with str "="), ARRAY(SELECT ...).
+enum class SubLinkKind : uint8_t { kExpr, kExists, kAny, kAll, kArray };
 
 enum class ConstKind : uint8_t { kInteger, kNumeric, kString, kBitString, kNull, kBool };
 enum class BoolTestKind : uint8_t { kTrue, kFalse, kUnknown };
 
 struct SelectStmt;
+struct Expr;
+
+struct SortBy {
+  std::unique_ptr<Expr> expr;
+  bool desc = false;
+  std::optional<bool> nulls_first;  // unset = default (NULLS LAST for ASC)
+  int location = -1;
+};
+
+// OVER (...) or a WINDOW clause entry. Frame clauses are kept as text plus
+// their offset expressions; a planner that supports frames can refine this.
+struct WindowDef {
+  std::string name;      // WINDOW w AS (...): w; empty in OVER (...)
+  std::string ref_name;  // OVER w / OVER (w ORDER BY ...)
+  std::vector<std::unique_ptr<Expr>> partition_by;
+  std::vector<SortBy> order_by;
+  std::string frame;     // e.g. "rows between unbounded preceding and current row"; empty = default
+  std::vector<std::unique_ptr<Expr>> frame_offsets;  // <n> PRECEDING / FOLLOWING values in order
+  int location = -1;
+};
 
 struct Expr {
   ExprKind kind;
@@ -74,8 +106,16 @@ struct Expr {
   ExprPtr case_else;
   bool agg_star = false;
   bool agg_distinct = false;
+  bool func_variadic = false;
+  std::vector<SortBy> agg_order;           // f(x ORDER BY y), or WITHIN GROUP (ORDER BY ...)
+  bool agg_within_group = false;
+  ExprPtr agg_filter;                      // FILTER (WHERE ...)
+  std::shared_ptr<WindowDef> over;         // f() OVER ...: a window function call
+  std::vector<std::string> arg_names;      // f(a => 1): name per arg ("" = positional)
   std::unique_ptr<TypeName> type;          // kCast
   std::shared_ptr<SelectStmt> subquery;    // kSubLink
+  SubLinkKind sublink = SubLinkKind::kExpr;  // kSubLink; test expression (ANY/ALL) in args[0], operator in str
+  bool slice = false;                      // kSubscript
 
   explicit Expr(ExprKind k, int loc = -1) : kind(k), location(loc) {}
 };
@@ -86,14 +126,7 @@ struct ResTarget {
   int location = -1;
 };
 
-struct SortBy {
-  ExprPtr expr;
-  bool desc = false;
-  std::optional<bool> nulls_first;  // unset = default (NULLS LAST for ASC)
-  int location = -1;
-};
-
-enum class FromKind : uint8_t { kRelation, kJoin, kSubquery };
+enum class FromKind : uint8_t { kRelation, kJoin, kSubquery, kFunction };
 
 struct FromItem {
   FromKind kind = FromKind::kRelation;
@@ -101,12 +134,42 @@ struct FromItem {
   std::string name;
   std::optional<std::string> alias;
   std::vector<std::string> column_aliases;
+  bool only = false;       // ONLY t (no inheritance children)
+  bool lateral = false;    // LATERAL (subquery or function)
   std::string join_type;  // "inner", "left", "right", "full", "cross"
+  bool natural = false;
+  std::vector<std::string> join_using;  // JOIN ... USING (cols)
+  std::optional<std::string> join_using_alias;  // USING (...) AS alias
   std::unique_ptr<FromItem> left, right;
   ExprPtr join_cond;
   std::shared_ptr<SelectStmt> subquery;
+  ExprPtr func;            // kFunction: the call (generate_series(1, 3))
+  bool with_ordinality = false;
   int location = -1;
 };
+
+struct CommonTableExpr {
+  std::string name;
+  std::vector<std::string> columns;
+  std::shared_ptr<SelectStmt> query;
+  std::optional<bool> materialized;  // [NOT] MATERIALIZED
+  int location = -1;
+};
+
+struct WithClause {
+  bool recursive = false;
+  std::vector<CommonTableExpr> ctes;
+  int location = -1;
+};
+
+struct LockingClause {
+  enum Strength : uint8_t { kUpdate, kNoKeyUpdate, kShare, kKeyShare } strength = kUpdate;
+  enum WaitPolicy : uint8_t { kBlock, kNowait, kSkipLocked } wait = kBlock;
+  std::vector<std::string> relations;  // OF a, b (empty = all)
+  int location = -1;
+};
+
+enum class SetOpKind : uint8_t { kNone, kUnion, kIntersect, kExcept };
 
 struct SelectStmt {
   bool distinct = false;
@@ -120,9 +183,23 @@ struct SelectStmt {
   ExprPtr limit;       // null = no limit (also LIMIT ALL)
   ExprPtr offset;
   std::vector<std::vector<ExprPtr>> values;  // non-empty for VALUES lists
-  std::string set_op;  // "union", ... (parsed; rejected by the analyzer)
+  // Set operations: when op != kNone, larg/rarg hold the operands and only
+  // with/order_by/limit/offset/locking of this node are meaningful.
+  SetOpKind op = SetOpKind::kNone;
+  bool set_all = false;
+  std::shared_ptr<SelectStmt> larg, rarg;
+  std::shared_ptr<WithClause> with;
+  std::vector<WindowDef> windows;          // WINDOW name AS (...)
+  bool limit_with_ties = false;            // FETCH FIRST n ROWS WITH TIES
+  std::vector<LockingClause> locking;
   int location = -1;
 };
+
+// The first construct in a SELECT tree that the current analyzer/executor
+// cannot run (set operations, CTEs, window functions, ...), or nullptr.
+// Sets *location to its byte offset. Lets the engine refuse with 0A000
+// instead of silently ignoring new AST fields.
+const char* FindUnplannableSelectFeature(const SelectStmt& s, int* location);
 
 // ---- utility statements -------------------------------------------------
 

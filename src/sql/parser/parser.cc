@@ -1,6 +1,6 @@
 // Statement-level parsing: splitting at ';', dispatch on the leading
-// keyword, and the SELECT / VALUES grammar (target list, FROM, WHERE,
-// GROUP BY, HAVING, ORDER BY, LIMIT, OFFSET).
+// keyword, keyword classes, and name/option helpers shared by the
+// statement grammars in the other parser_*.cc files.
 #include "sql/parser/parser.h"
 
 #include <cctype>
@@ -62,12 +62,22 @@ std::string Parser::ParseIntegerText() {
 
 Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
   const Token& t = Peek();
-  if (IsPunct('(') || IsWord("select") || IsWord("values")) {
+  if (IsWord("with")) {
+    // WITH ... SELECT, or a data-modifying statement with CTEs.
+    size_t save = pos_;
+    auto with = ParseWithClause();
+    if (IsWord("insert")) return *kind = StmtKind::kInsert, ParseInsert(with);
+    if (IsWord("update")) return *kind = StmtKind::kUpdate, ParseUpdate(with);
+    if (IsWord("delete")) return *kind = StmtKind::kDelete, ParseDelete(with);
+    pos_ = save;
+  }
+  if (IsPunct('(') || AtSelectStart()) {
     auto s = ParseSelect();
-    *kind = s->values.empty() ? StmtKind::kSelect : StmtKind::kValues;
+    *kind = s->values.empty() || s->op != SetOpKind::kNone ? StmtKind::kSelect : StmtKind::kValues;
     return s;
   }
   if (t.kind != TokKind::kIdent) Fail();
+  if (IsWord("set") && IsWord("constraints", 1)) return *kind = StmtKind::kSetConstraints, ParseSetConstraints();
   if (IsWord("set")) return ParseSet(kind);
   if (IsWord("reset")) {
     *kind = StmtKind::kReset;
@@ -98,214 +108,121 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
     *kind = StmtKind::kDiscard;
     return ParseDiscard();
   }
+  if (IsWord("create")) return ParseCreate(kind);
+  if (IsWord("drop")) return ParseDrop(kind);
+  if (IsWord("alter") && IsWord("table", 1)) return *kind = StmtKind::kAlterTable, ParseAlterTable();
+  if (IsWord("truncate")) return *kind = StmtKind::kTruncate, ParseTruncate();
+  if (IsWord("insert")) return *kind = StmtKind::kInsert, ParseInsert(nullptr);
+  if (IsWord("update")) return *kind = StmtKind::kUpdate, ParseUpdate(nullptr);
+  if (IsWord("delete")) return *kind = StmtKind::kDelete, ParseDelete(nullptr);
+  if (IsWord("copy")) return *kind = StmtKind::kCopy, ParseCopy();
+  if (IsWord("vacuum") || IsWord("analyze") || IsWord("analyse")) return ParseVacuum(kind);
+  if (IsWord("checkpoint")) {
+    Advance();
+    *kind = StmtKind::kCheckpoint;
+    return std::make_shared<CheckpointStmt>();
+  }
+  if (IsWord("explain")) return *kind = StmtKind::kExplain, ParseExplain();
+  if (IsWord("prepare")) return *kind = StmtKind::kPrepare, ParsePrepare();
+  if (IsWord("execute")) return *kind = StmtKind::kExecute, ParseExecute();
+  if (IsWord("deallocate")) return *kind = StmtKind::kDeallocate, ParseDeallocate();
+  if (IsWord("lock")) return *kind = StmtKind::kLock, ParseLock();
   Fail();
 }
 
-std::shared_ptr<SelectStmt> Parser::ParseSelect() {
-  // A parenthesized select: "(SELECT ...)" optionally followed by ORDER BY etc.
-  if (IsPunct('(')) {
-    Advance();
-    auto inner = ParseSelect();
-    ExpectPunct(')');
-    ParseSelectClauses(*inner);
-    return inner;
-  }
-  auto s = std::make_shared<SelectStmt>();
-  s->location = Peek().offset;
-  if (AcceptWord("values")) {
-    do {
-      ExpectPunct('(');
-      s->values.push_back(ParseExprList());
-      ExpectPunct(')');
-    } while (AcceptPunct(','));
-    ParseSelectClauses(*s);
-    return s;
-  }
-  ExpectWord("select");
-  if (AcceptWord("distinct")) {
-    s->distinct = true;
-    if (AcceptWord("on")) {
-      ExpectPunct('(');
-      s->distinct_on = ParseExprList();
-      ExpectPunct(')');
-    }
-  } else {
-    AcceptWord("all");
-  }
-  ParseTargetList(*s);
-  if (AcceptWord("from")) ParseFromList(*s);
-  if (AcceptWord("where")) s->where = ParseExpr();
-  if (IsWord("group")) {
-    Advance();
-    ExpectWord("by");
-    s->group_by = ParseExprList();
-  }
-  if (AcceptWord("having")) s->having = ParseExpr();
-  ParseSelectClauses(*s);
-  return s;
+std::shared_ptr<Statement> Parser::ParseInnerStatement() {
+  int start = Peek().offset;
+  StmtKind kind = StmtKind::kSelect;
+  Statement::Body body = ParseStatementBody(&kind);
+  int stop = Peek().offset;
+  std::string text(q_.substr(start, stop - start));
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return std::make_shared<Statement>(kind, std::move(body), shared_q_, start, std::move(text));
 }
 
-void Parser::ParseSelectClauses(SelectStmt& s) {
-  if (IsWord("union") || IsWord("intersect") || IsWord("except")) {
-    std::string op = Peek().text;
-    for (char& c : op) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    NotSupported(op, Peek().offset);
-  }
-  if (IsWord("order")) {
-    Advance();
-    ExpectWord("by");
-    do {
-      SortBy sb;
-      sb.location = Peek().offset;
-      sb.expr = ParseExpr();
-      if (AcceptWord("desc")) {
-        sb.desc = true;
-      } else {
-        AcceptWord("asc");
-      }
-      if (AcceptWord("nulls")) {
-        if (AcceptWord("first")) {
-          sb.nulls_first = true;
-        } else {
-          ExpectWord("last");
-          sb.nulls_first = false;
-        }
-      }
-      s.order_by.push_back(std::move(sb));
-    } while (AcceptPunct(','));
-  }
-  for (int i = 0; i < 2; ++i) {
-    if (IsWord("limit")) {
-      Advance();
-      if (AcceptWord("all")) {
-        s.limit.reset();
-      } else {
-        s.limit = ParseExpr();
-      }
-    } else if (IsWord("offset")) {
-      Advance();
-      s.offset = ParseExpr();
-      if (!AcceptWord("rows")) AcceptWord("row");
-    }
-  }
-}
-
-void Parser::ParseTargetList(SelectStmt& s) {
-  // An empty target list is legal ("SELECT;", "SELECT FROM t").
-  if (Peek().kind == TokKind::kEnd || IsPunct(';') || IsPunct(')') || IsWord("from") || IsWord("where") ||
-      IsWord("group") || IsWord("having") || IsWord("order") || IsWord("limit") || IsWord("offset")) {
-    return;
-  }
-  do {
-    ResTarget rt;
-    rt.location = Peek().offset;
-    if (IsOp("*")) {
-      Advance();
-      s.targets.push_back(std::move(rt));
-      continue;
-    }
-    rt.expr = ParseExpr();
-    if (AcceptWord("as")) {
-      rt.alias = ParseColLabel();
-    } else if (Peek().kind == TokKind::kQuotedIdent ||
-               (Peek().kind == TokKind::kIdent && !IsReservedKeyword(Peek().text))) {
-      rt.alias = Advance().text;
-    }
-    s.targets.push_back(std::move(rt));
-  } while (AcceptPunct(','));
-}
-
-void Parser::ParseFromList(SelectStmt& s) {
-  do {
-    s.from.push_back(ParseFromItem());
-  } while (AcceptPunct(','));
-}
-
-FromItem Parser::ParseFromItem() {
-  FromItem item;
-  item.location = Peek().offset;
-  if (IsPunct('(')) {
-    Advance();
-    if (IsWord("select") || IsWord("values")) {
-      item.kind = FromKind::kSubquery;
-      item.subquery = ParseSelect();
-      ExpectPunct(')');
-    } else {
-      item = ParseFromItem();
-      ExpectPunct(')');
-    }
-  } else {
-    AcceptWord("only");
-    std::string first = ParseName();
+RangeVar Parser::ParseQualifiedName() {
+  RangeVar rv;
+  rv.location = Peek().offset;
+  rv.name = ParseName();
+  if (AcceptPunct('.')) {
+    rv.schema = rv.name;
+    rv.name = ParseColLabel();
     if (AcceptPunct('.')) {
-      item.schema = first;
-      item.name = ParseColLabel();
-      if (AcceptPunct('.')) {  // catalog.schema.table: keep the last two
-        item.schema = item.name;
-        item.name = ParseColLabel();
-      }
-    } else {
-      item.name = first;
+      rv.catalog = rv.schema;
+      rv.schema = rv.name;
+      rv.name = ParseColLabel();
     }
   }
-  if (AcceptWord("as")) {
-    item.alias = ParseColLabel();
-  } else if (Peek().kind == TokKind::kQuotedIdent ||
-             (Peek().kind == TokKind::kIdent && !IsReservedKeyword(Peek().text) && !IsWord("natural") &&
-              !IsWord("cross"))) {
-    item.alias = Advance().text;
+  return rv;
+}
+
+std::vector<std::string> Parser::ParseAnyName() {
+  std::vector<std::string> out{ParseName()};
+  while (AcceptPunct('.')) out.push_back(ParseColLabel());
+  return out;
+}
+
+std::vector<std::string> Parser::ParseParenNameList() {
+  std::vector<std::string> out;
+  ExpectPunct('(');
+  do out.push_back(ParseName());
+  while (AcceptPunct(','));
+  ExpectPunct(')');
+  return out;
+}
+
+DefElem Parser::ParseDefElem(bool allow_equals) {
+  DefElem d;
+  d.location = Peek().offset;
+  d.name = ParseColLabel();
+  while (AcceptPunct('.')) d.name += "." + ParseColLabel();
+  if (allow_equals && IsOp("=")) {
+    Advance();
+  } else if (IsPunct(',') || IsPunct(')')) {
+    return d;
   }
-  if (item.alias && AcceptPunct('(')) {
-    do item.column_aliases.push_back(ParseColLabel());
+  const Token& t = Peek();
+  if (t.kind == TokKind::kString) {
+    d.arg_kind = DefElem::kString;
+    d.arg = Advance().text;
+  } else if (t.kind == TokKind::kInteger || t.kind == TokKind::kNumeric || IsOp("-") || IsOp("+")) {
+    std::string sign;
+    if (IsOp("-") || IsOp("+")) sign = Advance().text == "-" ? "-" : "";
+    if (Peek().kind != TokKind::kInteger && Peek().kind != TokKind::kNumeric) Fail();
+    d.arg_kind = DefElem::kNumber;
+    d.arg = sign + Advance().text;
+  } else if (t.kind == TokKind::kIdent || t.kind == TokKind::kQuotedIdent) {
+    d.arg_kind = DefElem::kIdent;
+    d.arg = Advance().text;
+  } else if (IsPunct('(')) {
+    d.arg_kind = DefElem::kList;
+    Advance();
+    do d.list.push_back(ParseColLabel());
     while (AcceptPunct(','));
     ExpectPunct(')');
+  } else if (IsOp("*")) {
+    d.arg_kind = DefElem::kIdent;
+    d.arg = Advance().text;
+  } else {
+    Fail();
   }
-  // Joins chain left-associatively.
-  for (;;) {
-    std::string jt;
-    int loc = Peek().offset;
-    if (AcceptWord("cross")) {
-      ExpectWord("join");
-      jt = "cross";
-    } else if (AcceptWord("join")) {
-      jt = "inner";
-    } else if (AcceptWord("inner")) {
-      ExpectWord("join");
-      jt = "inner";
-    } else if (IsWord("left") || IsWord("right") || IsWord("full")) {
-      jt = Advance().text;
-      AcceptWord("outer");
-      ExpectWord("join");
-    } else {
-      break;
-    }
-    FromItem join;
-    join.kind = FromKind::kJoin;
-    join.join_type = jt;
-    join.location = loc;
-    join.left = std::make_unique<FromItem>(std::move(item));
-    join.right = std::make_unique<FromItem>(ParseFromItem());
-    if (jt != "cross") {
-      if (AcceptWord("on")) {
-        join.join_cond = ParseExpr();
-      } else if (AcceptWord("using")) {
-        ExpectPunct('(');
-        do ParseColLabel();
-        while (AcceptPunct(','));
-        ExpectPunct(')');
-      } else {
-        Fail();
-      }
-    }
-    item = std::move(join);
-  }
-  return item;
+  return d;
+}
+
+std::vector<DefElem> Parser::ParseDefList() {
+  std::vector<DefElem> out;
+  ExpectPunct('(');
+  do out.push_back(ParseDefElem(true));
+  while (AcceptPunct(','));
+  ExpectPunct(')');
+  return out;
 }
 
 std::vector<std::unique_ptr<Statement>> ParseStatements(std::string_view query) {
   auto shared = std::make_shared<const std::string>(query);
   std::string_view q(*shared);
   Parser p(q, Tokenize(q));
+  p.SetSharedQuery(shared);
   std::vector<std::unique_ptr<Statement>> out;
   for (;;) {
     while (p.AcceptPunct(';')) {

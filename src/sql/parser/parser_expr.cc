@@ -117,7 +117,11 @@ ExprPtr Parser::ParseExpr(int min_prec) {
       case kPrecSubscript: {
         auto e = std::make_unique<Expr>(ExprKind::kSubscript, loc);
         e->args.push_back(std::move(left));
-        e->args.push_back(ParseExpr());
+        e->args.push_back(IsPunct(':') ? nullptr : ParseExpr());
+        if (AcceptPunct(':')) {
+          e->slice = true;
+          e->args.push_back(IsPunct(']') ? nullptr : ParseExpr());
+        }
         ExpectPunct(']');
         left = std::move(e);
         continue;
@@ -191,7 +195,23 @@ ExprPtr Parser::ParseExpr(int min_prec) {
           e->negated = negated_la;
           e->args.push_back(std::move(left));
           ExpectPunct('(');
-          if (IsWord("select") || IsWord("values")) NotSupported("IN (subquery)", Peek().offset);
+          if (AtSelectStart()) {
+            // x IN (SELECT ...) is x = ANY (SELECT ...); NOT IN negates it.
+            auto sub = std::make_unique<Expr>(ExprKind::kSubLink, loc);
+            sub->sublink = SubLinkKind::kAny;
+            sub->str = "=";
+            sub->args.push_back(std::move(e->args[0]));
+            sub->subquery = ParseSelect();
+            ExpectPunct(')');
+            if (negated_la) {
+              auto n = std::make_unique<Expr>(ExprKind::kNot, loc);
+              n->args.push_back(std::move(sub));
+              left = std::move(n);
+            } else {
+              left = std::move(sub);
+            }
+            continue;
+          }
           for (auto& x : ParseExprList()) e->args.push_back(std::move(x));
           ExpectPunct(')');
           left = std::move(e);
@@ -217,10 +237,19 @@ ExprPtr Parser::ParseExpr(int min_prec) {
         left = std::move(e);
         continue;
       }
-      case kPrecCollate:
-        NotSupported("COLLATE", loc);
+      case kPrecCollate: {
+        auto e = std::make_unique<Expr>(ExprKind::kCollate, loc);
+        e->args.push_back(std::move(left));
+        e->names = ParseAnyName();
+        left = std::move(e);
+        continue;
+      }
       default: {
         if (prec == kPrecCmp) blocked = prec;
+        if ((IsWord("any") || IsWord("some") || IsWord("all")) && IsPunct('(', 1)) {
+          left = ParseSubLinkTail(std::move(left), t.text, loc);
+          continue;
+        }
         ExprPtr right = ParseExpr(prec + 1);
         left = MakeOp(t.text, std::move(left), std::move(right), loc);
         continue;
@@ -287,13 +316,19 @@ ExprPtr Parser::ParsePrimary() {
     case TokKind::kPunct:
       if (IsPunct('(')) {
         Advance();
-        if (IsWord("select") || IsWord("values")) {
+        if (AtSelectStart()) {
           auto e = std::make_unique<Expr>(ExprKind::kSubLink, loc);
           e->subquery = ParseSelect();
           ExpectPunct(')');
           return e;
         }
         ExprPtr e = ParseExpr();
+        if (IsPunct(',')) {  // (a, b, ...) is a row constructor
+          auto row = std::make_unique<Expr>(ExprKind::kRow, loc);
+          row->args.push_back(std::move(e));
+          while (AcceptPunct(',')) row->args.push_back(ParseExpr());
+          e = std::move(row);
+        }
         ExpectPunct(')');
         return e;
       }
@@ -314,6 +349,36 @@ ExprPtr Parser::ParsePrimary() {
     return e;
   }
   if (w == "case") return ParseCase();
+  if (w == "default") {
+    Advance();
+    return std::make_unique<Expr>(ExprKind::kDefault, loc);
+  }
+  if (w == "exists" && IsPunct('(', 1)) {
+    pos_ += 2;
+    auto e = std::make_unique<Expr>(ExprKind::kSubLink, loc);
+    e->sublink = SubLinkKind::kExists;
+    e->subquery = ParseSelect();
+    ExpectPunct(')');
+    return e;
+  }
+  if (w == "array" && (IsPunct('[', 1) || IsPunct('(', 1))) {
+    Advance();
+    if (AcceptPunct('(')) {
+      auto e = std::make_unique<Expr>(ExprKind::kSubLink, loc);
+      e->sublink = SubLinkKind::kArray;
+      e->subquery = ParseSelect();
+      ExpectPunct(')');
+      return e;
+    }
+    return ParseArrayBrackets(loc);
+  }
+  if (w == "row" && IsPunct('(', 1)) {
+    pos_ += 2;
+    auto e = std::make_unique<Expr>(ExprKind::kRow, loc);
+    if (!IsPunct(')')) e->args = ParseExprList();
+    ExpectPunct(')');
+    return e;
+  }
   bool handled = false;
   ExprPtr special = ParseSpecialFunc(w, loc, &handled);
   if (handled) return special;
@@ -363,13 +428,90 @@ ExprPtr Parser::ParseFuncArgs(ExprPtr fn) {
     } else {
       AcceptWord("all");
     }
-    fn->args = ParseExprList();
-    if (IsWord("order")) NotSupported("ORDER BY in aggregate", Peek().offset);
+    do {
+      if (AcceptWord("variadic")) fn->func_variadic = true;
+      std::string arg_name;
+      if ((Peek().kind == TokKind::kIdent || Peek().kind == TokKind::kQuotedIdent) &&
+          (Peek(1).kind == TokKind::kEqualsGreater || Peek(1).kind == TokKind::kColonEquals)) {
+        arg_name = Advance().text;
+        Advance();
+      }
+      fn->arg_names.push_back(arg_name);
+      fn->args.push_back(ParseExpr());
+    } while (AcceptPunct(','));
+    bool named = false;
+    for (const auto& n : fn->arg_names) named = named || !n.empty();
+    if (!named) fn->arg_names.clear();
+    if (IsWord("order")) {
+      Advance();
+      ExpectWord("by");
+      fn->agg_order = ParseSortList();
+    }
   }
   ExpectPunct(')');
-  if (IsWord("filter")) NotSupported("FILTER", Peek().offset);
-  if (IsWord("over")) NotSupported("window function", Peek().offset);
+  if (IsWord("within") && IsWord("group", 1)) {
+    pos_ += 2;
+    ExpectPunct('(');
+    ExpectWord("order");
+    ExpectWord("by");
+    fn->agg_order = ParseSortList();
+    fn->agg_within_group = true;
+    ExpectPunct(')');
+  }
+  if (IsWord("filter") && IsPunct('(', 1)) {
+    pos_ += 2;
+    ExpectWord("where");
+    fn->agg_filter = ParseExpr();
+    ExpectPunct(')');
+  }
+  if (AcceptWord("over")) {
+    if (IsPunct('(')) {
+      fn->over = ParseWindowSpec();
+    } else {
+      fn->over = std::make_shared<WindowDef>();
+      fn->over->location = Peek().offset;
+      fn->over->ref_name = ParseName();
+    }
+  }
   return fn;
+}
+
+// x op ANY|SOME|ALL ( subquery | array expression ); the keyword is next.
+ExprPtr Parser::ParseSubLinkTail(ExprPtr left, const std::string& op, int loc) {
+  bool all = Advance().text == "all";
+  ExpectPunct('(');
+  ExprPtr e;
+  if (AtSelectStart()) {
+    e = std::make_unique<Expr>(ExprKind::kSubLink, loc);
+    e->sublink = all ? SubLinkKind::kAll : SubLinkKind::kAny;
+    e->args.push_back(std::move(left));
+    e->subquery = ParseSelect();
+  } else {
+    e = std::make_unique<Expr>(ExprKind::kAnyAll, loc);
+    e->negated = all;
+    e->args.push_back(std::move(left));
+    e->args.push_back(ParseExpr());
+  }
+  e->str = op;
+  ExpectPunct(')');
+  return e;
+}
+
+// ARRAY[...] with nested bracket lists for multi-dimensional arrays.
+ExprPtr Parser::ParseArrayBrackets(int loc) {
+  auto e = std::make_unique<Expr>(ExprKind::kArray, loc);
+  ExpectPunct('[');
+  if (!IsPunct(']')) {
+    do {
+      if (IsPunct('[')) {
+        e->args.push_back(ParseArrayBrackets(Peek().offset));
+      } else {
+        e->args.push_back(ParseExpr());
+      }
+    } while (AcceptPunct(','));
+  }
+  ExpectPunct(']');
+  return e;
 }
 
 ExprPtr Parser::ParseCase() {
@@ -509,90 +651,6 @@ ExprPtr Parser::ParseSpecialFunc(const std::string& w, int loc, bool* handled) {
   }
   *handled = false;
   return nullptr;
-}
-
-std::unique_ptr<TypeName> Parser::ParseTypeName() {
-  auto tn = std::make_unique<TypeName>();
-  tn->location = Peek().offset;
-  auto typmods = [&]() {
-    if (!AcceptPunct('(')) return;
-    do tn->typmods.push_back(std::stoi(ParseIntegerText()));
-    while (AcceptPunct(','));
-    ExpectPunct(')');
-  };
-  auto with_tz = [&](const char* with_name, const char* without_name) {
-    typmods();
-    const char* name = without_name;
-    if (IsWord("with") && IsWord("time", 1) && IsWord("zone", 2)) {
-      pos_ += 3;
-      name = with_name;
-    } else if (IsWord("without") && IsWord("time", 1) && IsWord("zone", 2)) {
-      pos_ += 3;
-    }
-    tn->names = {name};
-  };
-  if (Peek().kind != TokKind::kIdent && Peek().kind != TokKind::kQuotedIdent) Fail();
-  bool quoted = Peek().kind == TokKind::kQuotedIdent;
-  std::string w = Advance().text;
-  if (quoted) {
-    tn->names = {w};
-  } else if (w == "double") {
-    ExpectWord("precision");
-    tn->names = {"float8"};
-  } else if (w == "real") {
-    tn->names = {"float4"};
-  } else if (w == "float") {
-    tn->names = {"float8"};
-    if (AcceptPunct('(')) {
-      int p = std::stoi(ParseIntegerText());
-      ExpectPunct(')');
-      if (p < 1) throw PgError(sqlstate::kInvalidParameterValue, "precision for type float must be at least 1 bit");
-      if (p > 53) throw PgError(sqlstate::kInvalidParameterValue, "precision for type float must be less than 54 bits");
-      tn->names = {p <= 24 ? "float4" : "float8"};
-    }
-  } else if (w == "int" || w == "integer") {
-    tn->names = {"int4"};
-  } else if (w == "smallint") {
-    tn->names = {"int2"};
-  } else if (w == "bigint") {
-    tn->names = {"int8"};
-  } else if (w == "boolean") {
-    tn->names = {"bool"};
-  } else if (w == "decimal" || w == "dec" || w == "numeric") {
-    tn->names = {"numeric"};
-    typmods();
-  } else if (w == "char" || w == "character" || w == "nchar" || w == "national") {
-    if (w == "national") AcceptWord("character") || AcceptWord("char");
-    bool varying = AcceptWord("varying");
-    tn->names = {varying ? "varchar" : "bpchar"};
-    typmods();
-    if (!varying && tn->typmods.empty()) tn->typmods.push_back(1);
-  } else if (w == "varchar") {
-    tn->names = {"varchar"};
-    typmods();
-  } else if (w == "timestamp") {
-    with_tz("timestamptz", "timestamp");
-  } else if (w == "time") {
-    with_tz("timetz", "time");
-  } else if (w == "interval") {
-    tn->names = {"interval"};
-    typmods();
-  } else if (w == "bit") {
-    bool varying = AcceptWord("varying");
-    tn->names = {varying ? "varbit" : "bit"};
-    typmods();
-  } else {
-    tn->names = {w};
-    while (AcceptPunct('.')) tn->names.push_back(ParseColLabel());
-    typmods();
-  }
-  while (IsPunct('[')) {
-    Advance();
-    if (Peek().kind == TokKind::kInteger) Advance();
-    ExpectPunct(']');
-    tn->array = true;
-  }
-  return tn;
 }
 
 }  // namespace tusk::sql

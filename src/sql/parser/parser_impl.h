@@ -21,7 +21,63 @@ class Parser {
 
   // statements (parser.cc)
   Statement::Body ParseStatementBody(StmtKind* kind);
+  // A nested statement (EXPLAIN, PREPARE) as its own Statement object.
+  std::shared_ptr<Statement> ParseInnerStatement();
+  void SetSharedQuery(std::shared_ptr<const std::string> q) { shared_q_ = std::move(q); }
+
+  // SELECT (parser_select.cc): full select statement including WITH, set
+  // operations, ORDER BY, LIMIT/OFFSET/FETCH and locking clauses.
   std::shared_ptr<SelectStmt> ParseSelect();
+  std::shared_ptr<WithClause> ParseWithClause();
+  bool AtSelectStart(size_t ahead = 0) const {
+    return IsWord("select", ahead) || IsWord("values", ahead) || IsWord("with", ahead) || IsWord("table", ahead);
+  }
+  std::vector<SortBy> ParseSortList();
+  std::shared_ptr<WindowDef> ParseWindowSpec();
+  FromItem ParseFromItem();
+  void ParseFromList(std::vector<FromItem>& out);
+  std::vector<ResTarget> ParseReturning();
+
+  // DDL (parser_ddl.cc)
+  Statement::Body ParseCreate(StmtKind* kind);
+  Statement::Body ParseDrop(StmtKind* kind);
+  Statement::Body ParseAlterTable();
+  Statement::Body ParseTruncate();
+  std::unique_ptr<TypeName> ParseColumnType();
+  ColumnDef ParseColumnDef();
+  bool AtTableConstraint() const;
+  Constraint ParseTableConstraint();
+  IndexElem ParseIndexElem();
+  std::vector<IndexElem> ParseIndexElems();  // ( elem, ... )
+
+  // DML and COPY (parser_dml.cc)
+  Statement::Body ParseInsert(std::shared_ptr<WithClause> with);
+  Statement::Body ParseUpdate(std::shared_ptr<WithClause> with);
+  Statement::Body ParseDelete(std::shared_ptr<WithClause> with);
+  Statement::Body ParseCopy();
+
+  // maintenance and session commands (parser_admin.cc)
+  Statement::Body ParseVacuum(StmtKind* kind);
+  Statement::Body ParseExplain();
+  Statement::Body ParsePrepare();
+  Statement::Body ParseExecute();
+  Statement::Body ParseDeallocate();
+  Statement::Body ParseLock();
+  Statement::Body ParseSetConstraints();
+
+  // shared helpers (parser.cc)
+  RangeVar ParseQualifiedName();
+  std::vector<std::string> ParseParenNameList();  // ( a, b, ... )
+  std::vector<std::string> ParseAnyName();        // a[.b[.c]]
+  std::vector<DefElem> ParseDefList();            // ( name [=] value, ... )
+  DefElem ParseDefElem(bool allow_equals);
+  bool AcceptWords(const char* a, const char* b) {
+    if (!IsWord(a) || !IsWord(b, 1)) return false;
+    pos_ += 2;
+    return true;
+  }
+  // An alias after a relation or subquery: [AS] name [(cols)].
+  void ParseAlias(std::optional<std::string>* alias, std::vector<std::string>* cols);
   size_t pos() const { return pos_; }
   const Token& Peek(size_t ahead = 0) const {
     size_t i = pos_ + ahead;
@@ -89,14 +145,26 @@ class Parser {
   ExprPtr ParseFuncArgs(ExprPtr fn);
   ExprPtr ParseSpecialFunc(const std::string& word, int loc, bool* handled);
   ExprPtr ParseCase();
+  ExprPtr ParseArrayBrackets(int loc);
+  void ParseReferences(Constraint& c);
+  void ParseConstraintAttributes(Constraint& c);
+  Statement::Body ParseCreateTable(Persistence persistence);
+  Statement::Body ParseCreateIndex();
+  Statement::Body ParseCreateView(bool replace, Persistence persistence);
+  Statement::Body ParseCreateDatabase();
+  AlterTableCmd ParseAlterTableCmd();
   std::vector<ExprPtr> ParseExprList();
-  void ParseSelectClauses(SelectStmt& s);
-  void ParseFromList(SelectStmt& s);
-  FromItem ParseFromItem();
-  void ParseTargetList(SelectStmt& s);
+  std::shared_ptr<SelectStmt> ParseSetOperand(int min_prec);
+  std::shared_ptr<SelectStmt> ParseSimpleSelect();
+  void ParseSelectTail(SelectStmt& s);
+  FromItem ParseFromPrimary();
+  FromItem ParseJoinChain(FromItem left);
+  void ParseTargetList(std::vector<ResTarget>& out);
+  ExprPtr ParseSubLinkTail(ExprPtr left, const std::string& op, int loc);
   void ParseTransactionModes(TransactionModes& m);
   void ParseRoleOptions(RoleOptions& o);
 
+  std::shared_ptr<const std::string> shared_q_;
   std::string_view q_;
   std::vector<Token> toks_;
   size_t pos_ = 0;

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "sql/parser/ast.h"
+#include "sql/parser/ast_ddl.h"
 
 namespace tusk::sql {
 
@@ -23,11 +24,53 @@ enum class StmtKind : uint8_t {
   kAlterRole,
   kDropRole,
   kDiscard,
+  kCreateTable,
+  kCreateTableAs,
+  kDrop,
+  kTruncate,
+  kCreateIndex,
+  kAlterTable,
+  kInsert,
+  kUpdate,
+  kDelete,
+  kCopy,
+  kVacuum,
+  kCheckpoint,
+  kExplain,
+  kCreateDatabase,
+  kDropDatabase,
+  kCreateView,
+  kPrepare,
+  kExecute,
+  kDeallocate,
+  kLock,
+  kSetConstraints,
 };
 
 struct Statement {
   using Body = std::variant<std::shared_ptr<SelectStmt>, SetStmt, ResetStmt, ShowStmt, TransactionStmt,
-                            CreateRoleStmt, AlterRoleStmt, DropRoleStmt, DiscardStmt>;
+                            CreateRoleStmt, AlterRoleStmt, DropRoleStmt, DiscardStmt,
+                            std::shared_ptr<CreateTableStmt>,
+                            std::shared_ptr<CreateTableAsStmt>,
+                            std::shared_ptr<DropStmt>,
+                            std::shared_ptr<TruncateStmt>,
+                            std::shared_ptr<IndexStmt>,
+                            std::shared_ptr<AlterTableStmt>,
+                            std::shared_ptr<InsertStmt>,
+                            std::shared_ptr<UpdateStmt>,
+                            std::shared_ptr<DeleteStmt>,
+                            std::shared_ptr<CopyStmt>,
+                            std::shared_ptr<VacuumStmt>,
+                            std::shared_ptr<CheckpointStmt>,
+                            std::shared_ptr<ExplainStmt>,
+                            std::shared_ptr<CreateDatabaseStmt>,
+                            std::shared_ptr<DropDatabaseStmt>,
+                            std::shared_ptr<ViewStmt>,
+                            std::shared_ptr<PrepareStmt>,
+                            std::shared_ptr<ExecuteStmt>,
+                            std::shared_ptr<DeallocateStmt>,
+                            std::shared_ptr<LockStmt>,
+                            std::shared_ptr<ConstraintsSetStmt>>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -47,6 +90,27 @@ struct Statement {
   const AlterRoleStmt& alter_role() const { return std::get<AlterRoleStmt>(body_); }
   const DropRoleStmt& drop_role() const { return std::get<DropRoleStmt>(body_); }
   const DiscardStmt& discard() const { return std::get<DiscardStmt>(body_); }
+  const CreateTableStmt& create_table() const { return *std::get<std::shared_ptr<CreateTableStmt>>(body_); }
+  const CreateTableAsStmt& create_table_as() const { return *std::get<std::shared_ptr<CreateTableAsStmt>>(body_); }
+  const DropStmt& drop() const { return *std::get<std::shared_ptr<DropStmt>>(body_); }
+  const TruncateStmt& truncate() const { return *std::get<std::shared_ptr<TruncateStmt>>(body_); }
+  const IndexStmt& create_index() const { return *std::get<std::shared_ptr<IndexStmt>>(body_); }
+  const AlterTableStmt& alter_table() const { return *std::get<std::shared_ptr<AlterTableStmt>>(body_); }
+  const InsertStmt& insert() const { return *std::get<std::shared_ptr<InsertStmt>>(body_); }
+  const UpdateStmt& update() const { return *std::get<std::shared_ptr<UpdateStmt>>(body_); }
+  const DeleteStmt& delete_() const { return *std::get<std::shared_ptr<DeleteStmt>>(body_); }
+  const CopyStmt& copy() const { return *std::get<std::shared_ptr<CopyStmt>>(body_); }
+  const VacuumStmt& vacuum() const { return *std::get<std::shared_ptr<VacuumStmt>>(body_); }
+  const CheckpointStmt& checkpoint() const { return *std::get<std::shared_ptr<CheckpointStmt>>(body_); }
+  const ExplainStmt& explain() const { return *std::get<std::shared_ptr<ExplainStmt>>(body_); }
+  const CreateDatabaseStmt& create_database() const { return *std::get<std::shared_ptr<CreateDatabaseStmt>>(body_); }
+  const DropDatabaseStmt& drop_database() const { return *std::get<std::shared_ptr<DropDatabaseStmt>>(body_); }
+  const ViewStmt& create_view() const { return *std::get<std::shared_ptr<ViewStmt>>(body_); }
+  const PrepareStmt& prepare() const { return *std::get<std::shared_ptr<PrepareStmt>>(body_); }
+  const ExecuteStmt& execute() const { return *std::get<std::shared_ptr<ExecuteStmt>>(body_); }
+  const DeallocateStmt& deallocate() const { return *std::get<std::shared_ptr<DeallocateStmt>>(body_); }
+  const LockStmt& lock() const { return *std::get<std::shared_ptr<LockStmt>>(body_); }
+  const ConstraintsSetStmt& set_constraints() const { return *std::get<std::shared_ptr<ConstraintsSetStmt>>(body_); }
 
   Statement(StmtKind k, Body body, std::shared_ptr<const std::string> query, int start, std::string source)
       : kind_(k), body_(std::move(body)), query_(std::move(query)), start_(start), source_(std::move(source)) {}

@@ -1,0 +1,79 @@
+// Finds SELECT constructs the parser accepts but the analyzer and executor
+// cannot run yet, so the engine can refuse them with 0A000 instead of
+// ignoring AST fields it does not know about.
+#include "sql/parser/ast.h"
+
+namespace tusk::sql {
+namespace {
+
+const char* CheckExpr(const Expr* e, int* loc);
+
+const char* CheckSelect(const SelectStmt& s, int* loc) {
+  auto at = [&](const char* what, int where) {
+    *loc = where;
+    return what;
+  };
+  if (s.op != SetOpKind::kNone) {
+    return at(s.op == SetOpKind::kUnion ? "UNION" : s.op == SetOpKind::kIntersect ? "INTERSECT" : "EXCEPT",
+              s.location);
+  }
+  if (s.with) return at("WITH", s.with->location);
+  if (!s.locking.empty()) return at("FOR UPDATE/SHARE", s.locking[0].location);
+  if (!s.windows.empty()) return at("WINDOW", s.windows[0].location);
+  if (s.limit_with_ties) return at("FETCH ... WITH TIES", s.location);
+  for (const auto& f : s.from) {
+    if (f.kind == FromKind::kFunction) return at("function in FROM", f.location);
+    if (f.only) return at("ONLY", f.location);
+  }
+  std::vector<const Expr*> exprs;
+  for (const auto& t : s.targets) exprs.push_back(t.expr.get());
+  for (const auto& x : s.distinct_on) exprs.push_back(x.get());
+  for (const auto& x : s.group_by) exprs.push_back(x.get());
+  for (const auto& o : s.order_by) exprs.push_back(o.expr.get());
+  for (const auto& row : s.values) {
+    for (const auto& x : row) exprs.push_back(x.get());
+  }
+  exprs.push_back(s.where.get());
+  exprs.push_back(s.having.get());
+  exprs.push_back(s.limit.get());
+  exprs.push_back(s.offset.get());
+  for (const Expr* e : exprs) {
+    if (const char* w = CheckExpr(e, loc)) return w;
+  }
+  return nullptr;
+}
+
+const char* CheckExpr(const Expr* e, int* loc) {
+  if (!e) return nullptr;
+  const char* what = nullptr;
+  switch (e->kind) {
+    case ExprKind::kAnyAll: what = "ANY/ALL (array)"; break;
+    case ExprKind::kArray: what = "ARRAY constructors"; break;
+    case ExprKind::kRow: what = "row constructors"; break;
+    case ExprKind::kCollate: what = "COLLATE"; break;
+    case ExprKind::kDefault: what = "DEFAULT in this context"; break;
+    case ExprKind::kFunc:
+      if (e->over) what = "window functions";
+      else if (e->agg_filter) what = "FILTER";
+      else if (!e->agg_order.empty()) what = "ORDER BY in aggregate";
+      else if (!e->arg_names.empty()) what = "named function arguments";
+      else if (e->func_variadic) what = "VARIADIC";
+      break;
+    default: break;
+  }
+  if (what) {
+    *loc = e->location;
+    return what;
+  }
+  for (const auto& a : e->args) {
+    if (const char* w = CheckExpr(a.get(), loc)) return w;
+  }
+  if (const char* w = CheckExpr(e->case_arg.get(), loc)) return w;
+  return CheckExpr(e->case_else.get(), loc);
+}
+
+}  // namespace
+
+const char* FindUnplannableSelectFeature(const SelectStmt& s, int* location) { return CheckSelect(s, location); }
+
+}  // namespace tusk::sql
