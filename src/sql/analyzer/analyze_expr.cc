@@ -479,6 +479,16 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       Error(sqlstate::kFeatureNotSupported, "array subscripts are not supported", e.location);
     case ExprKind::kSubLink:
       Error(sqlstate::kFeatureNotSupported, "subqueries are not supported", e.location);
+    case ExprKind::kAnyAll:
+      Error(sqlstate::kFeatureNotSupported, "ANY/ALL are not supported yet", e.location);
+    case ExprKind::kArray:
+      Error(sqlstate::kFeatureNotSupported, "arrays are not supported yet", e.location);
+    case ExprKind::kRow:
+      Error(sqlstate::kFeatureNotSupported, "row expressions are not supported yet", e.location);
+    case ExprKind::kCollate:
+      Error(sqlstate::kFeatureNotSupported, "COLLATE is not supported yet", e.location);
+    case ExprKind::kDefault:
+      Error(sqlstate::kSyntaxError, "DEFAULT is not allowed in this context", e.location);
   }
   Error(sqlstate::kInternalError, "unrecognized expression", e.location);
 }
