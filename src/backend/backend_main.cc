@@ -18,6 +18,7 @@
 #include "catalog/role_store.h"
 #include "postmaster/pgstat.h"
 #include "protocol/auth_flow.h"
+#include "storage/lmgr/lock.h"
 #include "protocol/connection.h"
 #include "protocol/message.h"
 #include "storage/ipc/latch.h"
@@ -298,6 +299,8 @@ int Startup::Run() {
 int BackendMain(ClientConnection conn) {
   Globals().my_type = BackendType::kClientBackend;
   InstallBackendSignalHandlers();
+  // A lock wait must still notice cancel, timeouts and termination.
+  lmgr::SetWaitInterruptHook(&CheckForInterrupts);
   Startup startup(conn);
   return startup.Run();
 }

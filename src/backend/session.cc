@@ -7,6 +7,9 @@
 
 #include "backend/interrupts.h"
 #include "backend/system_views.h"
+#include "storage/buffer/buffer.h"
+#include "storage/lmgr/lock.h"
+#include "storage/lmgr/lwlock.h"
 #include "postmaster/pgstat.h"
 #include "protocol/message.h"
 #include "storage/ipc/latch.h"
@@ -89,7 +92,10 @@ int Session::Run() {
     pgstat::CountSessionEnd(d.sqlstate == sqlstate::kAdminShutdown, true);
     exit_code = 1;
   }
+  ReleaseAllLWLocks();
+  buffer::AtAbort();
   if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
+  lmgr::ReleaseAll(true);
   if (guc::V().log_disconnections) LogLine("disconnection: user=" + info_.user + " database=" + info_.database);
   pgstat::Flush(true);
   proc_array::ReleaseMySlot();
@@ -224,6 +230,7 @@ void Session::CommitTransaction() {
     throw;
   }
   guc::AtTransactionEnd(true);
+  lmgr::ReleaseAll(false);
   pgstat::CountTransactionEnd(true);
   implicit_xact_open_ = false;
   savepoints_.clear();
@@ -233,6 +240,7 @@ void Session::CommitTransaction() {
 
 void Session::AbortTransaction() {
   at_commit_.clear();
+  lmgr::ReleaseAll(false);
   guc::AtTransactionEnd(false);
   pgstat::CountTransactionEnd(false);
   implicit_xact_open_ = false;
@@ -263,6 +271,9 @@ char Session::TxStatusByte() const {
 
 void Session::HandleError(const PgError& e) {
   EndStatement();
+  // Whatever the statement held at the moment it failed.
+  ReleaseAllLWLocks();
+  buffer::AtAbort();
   ErrorData d = e.data();
   LogEntry(d);
   protocol::AppendErrorMessage(&conn_.out(), d, false);

@@ -1,6 +1,8 @@
 // Statements the backend runs itself: transaction control, SET/RESET,
 // DISCARD, and CREATE/ALTER/DROP ROLE (applied at commit).
+#include "backend/interrupts.h"
 #include "backend/session.h"
+#include "postmaster/checkpoint.h"
 #include "protocol/message.h"
 #include "utils/guc.h"
 #include "utils/process_globals.h"
@@ -53,6 +55,11 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
       }
       return sql::CommandTagOf(stmt);
     }
+    case sql::StmtKind::kCheckpoint:
+      if (!info_.role.superuser)
+        throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");
+      checkpoint::RequestAndWait(&backend::CheckForInterrupts);
+      return "CHECKPOINT";
     default:
       // Parsed but not executable yet: say so rather than pretend it ran.
       throw MakeError(sqlstate::kFeatureNotSupported, sql::CommandTagOf(stmt) + " is not supported yet");

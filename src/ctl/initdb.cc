@@ -15,6 +15,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "access/wal/wal.h"
 #include "catalog/role_store.h"
 #include "ctl/ctl.h"
 #include "ctl/initdb.h"
@@ -190,6 +191,8 @@ void CreateCluster(const InitDbOptions& o, const std::string& superuser, const s
   cd.system_identifier = NewSystemIdentifier();
   cd.state = DbState::kShutdowned;
   cd.checkpoint_time = time(nullptr);
+  // The first WAL segment holds a shutdown checkpoint; the control file points at it.
+  cd.checkpoint_lsn = cd.redo_lsn = wal::BootstrapWal(o.datadir, cd.system_identifier, cd.next_xid, cd.next_oid);
   std::string err;
   if (!WriteControlFile(o.datadir, &cd, &err)) Fail(err);
   Ok();

@@ -1,14 +1,16 @@
-// The background writer and the WAL writer: periodic loops that will write
-// dirty buffers ahead of the clock sweep and flush WAL (storage issue). The
-// process life cycle (signals, restart, postmaster death) is complete now.
+// The background writer and the WAL writer: periodic loops that write dirty
+// buffers ahead of the clock sweep and flush inserted WAL.
+#include "access/wal/wal.h"
 #include "postmaster/aux_process.h"
+#include "storage/buffer/buffer.h"
+#include "utils/guc.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/proc_array.h"
 #include "utils/ps_title.h"
 
 namespace tusk::aux {
 
-static int PeriodicLoop(const char* title, BackendType type, long delay_ms) {
+static int PeriodicLoop(const char* title, BackendType type, long delay_ms, void (*work)()) {
   InstallAuxSignalHandlers();
   InitPsDisplay(title);
   proc_array::ClaimSlot(type);
@@ -21,12 +23,23 @@ static int PeriodicLoop(const char* title, BackendType type, long delay_ms) {
       return 0;
     }
     f.got_sigint = 0;  // "abort current work": nothing is in progress between rounds
+    work();
     latch::WaitLatch(-1, 0, delay_ms);
   }
 }
 
-int BgWriterMain() { return PeriodicLoop("writer process", BackendType::kBackgroundWriter, 200); }
+// The writer cleans buffers ahead of the clock sweep so backends rarely write.
+int BgWriterMain() {
+  return PeriodicLoop("writer process", BackendType::kBackgroundWriter, guc::V().bgwriter_delay,
+                      [] { buffer::BgWriterStep(); });
+}
 
-int WalWriterMain() { return PeriodicLoop("wal writer process", BackendType::kWalWriter, 200); }
+// The WAL writer flushes what backends inserted, so asynchronous commits reach disk.
+int WalWriterMain() {
+  return PeriodicLoop("wal writer process", BackendType::kWalWriter, guc::V().wal_writer_delay,
+                      [] {
+                        if (wal::IsStarted()) wal::BackgroundFlush();
+                      });
+}
 
 }  // namespace tusk::aux

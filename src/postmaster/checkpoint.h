@@ -22,6 +22,18 @@ enum Flags : int {
 // the error if the control file cannot be written.
 bool Perform(int flags);
 
+// Requests from other processes (CHECKPOINT, SIGINT): a counter in shared
+// memory that the checkpointer serves; RequestAndWait returns when a
+// checkpoint that started after the request has completed.
+size_t ShmemSize();
+void ShmemInit();
+// Backend: asks the checkpointer and waits (interruptibly, via `wait_hook`
+// called every 10 ms). Throws PgError if the checkpoint failed.
+void RequestAndWait(void (*wait_hook)());
+// Checkpointer: a request is pending (takes it), and reports completion.
+bool TakeRequest(uint64_t* ticket);
+void ReportDone(uint64_t ticket, bool ok);
+
 // "2026-11-21 22:23:19 UTC", the format of `shut down at` / `last known up at`.
 std::string FormatControlTime(long epoch_seconds);
 

@@ -3,6 +3,7 @@
 // the postmaster asks for it (flag in shared memory + SIGTERM).
 #include <chrono>
 
+#include "access/wal/wal.h"
 #include "postmaster/aux_process.h"
 #include "postmaster/checkpoint.h"
 #include "storage/ipc/latch.h"
@@ -19,6 +20,9 @@ int CheckpointerMain() {
   InitPsDisplay("checkpointer process");
   proc_array::ClaimSlot(BackendType::kCheckpointer);
   AuxFlags& f = Flags();
+  using Clock = std::chrono::steady_clock;
+  auto last_checkpoint = Clock::now();
+  wal::Lsn last_insert = 0;  // unknown until the startup process has opened the WAL
   for (;;) {
     latch::ResetLatch();
     if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
@@ -33,12 +37,31 @@ int CheckpointerMain() {
         return ok ? 0 : 2;
       }
     }
-    if (f.got_sigint) {
-      f.got_sigint = 0;
-      checkpoint::Perform(checkpoint::kImmediate | checkpoint::kForce | checkpoint::kWait);
+    // During recovery the startup process owns the WAL and checkpoints itself.
+    if (!wal::IsStarted()) {
+      latch::WaitLatch(-1, 0, 100);
+      continue;
     }
-    // Timed checkpoints are skipped while nothing is WAL-logged (no storage yet).
-    latch::WaitLatch(-1, 0, 1000L * guc::V().checkpoint_timeout);
+    if (last_insert == 0) last_insert = wal::InsertPosition();
+    uint64_t ticket = 0;
+    bool requested = checkpoint::TakeRequest(&ticket) || f.got_sigint;
+    bool timed = Clock::now() - last_checkpoint >= std::chrono::seconds(guc::V().checkpoint_timeout);
+    // A timed checkpoint is skipped when nothing was logged since the last one, as in PostgreSQL.
+    if (timed && !requested && wal::InsertPosition() == last_insert) {
+      last_checkpoint = Clock::now();
+      timed = false;
+    }
+    if (requested || timed) {
+      f.got_sigint = 0;
+      bool ok = checkpoint::Perform(requested ? checkpoint::kImmediate | checkpoint::kForce | checkpoint::kWait
+                                              : checkpoint::kTime);
+      if (ticket) checkpoint::ReportDone(ticket, ok);
+      last_checkpoint = Clock::now();
+      last_insert = wal::InsertPosition();
+    }
+    auto left = std::chrono::seconds(guc::V().checkpoint_timeout) - (Clock::now() - last_checkpoint);
+    long wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
+    latch::WaitLatch(-1, 0, wait_ms < 10 ? 10 : wait_ms);
   }
 }
 

@@ -37,9 +37,13 @@
 #include <string>
 #include <vector>
 
+#include "access/transam/slru.h"
+#include "access/transam/transam.h"
+#include "access/wal/wal.h"
 #include "backend/backend.h"
 #include "postmaster/autovacuum.h"
 #include "postmaster/aux_process.h"
+#include "postmaster/checkpoint.h"
 #include "postmaster/listen.h"
 #include "postmaster/pgstat.h"
 #include "protocol/auth_flow.h"
@@ -47,7 +51,10 @@
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
+#include "storage/buffer/buffer.h"
+#include "storage/file/sync_queue.h"
 #include "storage/ipc/shmem.h"
+#include "storage/lmgr/lock.h"
 #include "utils/guc.h"
 #include "utils/lock_file.h"
 #include "utils/log.h"
@@ -167,6 +174,7 @@ int Postmaster::Run() {
   g.postmaster_pid = getpid();
   g.start_time = static_cast<long>(time(nullptr));
   g.data_dir = options_.data_dir;
+  guc::SetInternalOption("data_directory", g.data_dir);
   ApplyProcessSettings();
   const guc::Vars& v = guc::V();
   try {
@@ -227,16 +235,28 @@ void Postmaster::StartLogger() {
   dup2(logger_pipe_[1], STDOUT_FILENO);
 }
 
+// Every subsystem sizes and initialises its own part, in the order of
+// docs/design/storage.md (the transaction manager needs the process array).
 void Postmaster::CreateSharedMemory() {
   const guc::Vars& v = guc::V();
   proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
   size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
-                autovacuum::ShmemSize() + 65536;
+                autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
+                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + 65536;
   shmem::CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
   pgstat::ShmemInit();
   autovacuum::ShmemInit();
+  sync::ShmemInit(v);
+  buffer::ShmemInit(v);
+  wal::ShmemInit(v);
+  transam::ShmemInit(v);
+  lmgr::ShmemInit(v);
+  checkpoint::ShmemInit();
+  // WAL before data: pages and commit-log pages are written only after the WAL describing them.
+  buffer::SetWalFlushHook(&wal::Flush);
+  transam::SetWalFlushHook(&wal::Flush);
 }
 
 pid_t Postmaster::ForkChild(ChildKind kind, const std::function<int()>& body) {

@@ -1,8 +1,13 @@
-// The startup process: reads the control file, reports how the cluster was
-// left, runs crash recovery when it was not shut down cleanly, and exits 0 so
-// the postmaster can open for connections. WAL replay arrives with storage.
+// The startup process: reads the control file and the checkpoint record it
+// points at, restores the transaction counters, replays the WAL from the
+// checkpoint's redo point when the cluster was not shut down cleanly, writes
+// the end-of-recovery checkpoint, and exits 0 so the postmaster can open.
 #include <unistd.h>
 
+#include "access/transam/transam.h"
+#include "access/wal/wal.h"
+#include "access/wal/wal_reader.h"
+#include "access/wal/wal_redo.h"
 #include "postmaster/aux_process.h"
 #include "postmaster/checkpoint.h"
 #include "storage/file/control_file.h"
@@ -11,6 +16,13 @@
 #include "utils/ps_title.h"
 
 namespace tusk::aux {
+namespace {
+
+[[noreturn]] void Panic(const std::string& message) {
+  throw PgError(sqlstate::kDataCorrupted, message, ErrLevel::kPanic);
+}
+
+}  // namespace
 
 int StartupMain() {
   InstallAuxSignalHandlers();
@@ -18,36 +30,41 @@ int StartupMain() {
   const std::string& dir = Globals().data_dir;
   ControlData control;
   std::string error;
-  if (!ReadControlFile(dir, &control, &error)) {
-    Log(ErrLevel::kFatal, error);
-    return 1;
+  if (!ReadControlFile(dir, &control, &error)) Panic(error);
+  wal::CheckpointInfo checkpoint;
+  if (!wal::ReadCheckpointRecordIn(dir, control.checkpoint_lsn, &checkpoint, &error)) {
+    Log(ErrLevel::kLog, error);
+    Panic("could not locate a valid checkpoint record");
   }
+  transam::SetNextXid(checkpoint.next_xid);
+  transam::SetNextOid(checkpoint.next_oid);
+
   bool clean = control.state == DbState::kShutdowned || control.state == DbState::kShutdownedInRecovery;
   if (clean) {
     LogLine("database system was shut down at " + checkpoint::FormatControlTime(control.time));
+    // Nothing to replay: new WAL goes right after the shutdown checkpoint.
+    wal::Reader reader(dir, control.checkpoint_lsn, control.system_identifier);
+    if (reader.Next() == nullptr) Panic("could not read checkpoint record at " + wal::LsnToString(control.checkpoint_lsn));
+    wal::StartupWal(reader.last_end(), control.checkpoint_lsn, control.system_identifier);
+    wal::SetRedoPointer(checkpoint.redo);
+    transam::StartUpSubtrans();
   } else {
     LogLine("database system was interrupted; last known up at " + checkpoint::FormatControlTime(control.time));
     LogLine("database system was not properly shut down; automatic recovery in progress");
     control.state = DbState::kInCrashRecovery;
-    if (!WriteControlFile(dir, &control, &error)) {
-      Log(ErrLevel::kFatal, error);
-      return 1;
-    }
-    SetPsActivity("recovering 000000010000000000000001");
-    // Nothing is logged to replay until the WAL exists (storage issue).
-    LogLine("redo is not required");
+    if (!WriteControlFile(dir, &control, &error)) Panic(error);
+    SetPsActivity("recovering " + wal::SegmentFileName(wal::SegmentOf(checkpoint.redo)));
+    transam::StartUpSubtrans();
+    wal::RedoResult result;
+    wal::RunRedo(checkpoint.redo, control.checkpoint_lsn, &result);
+    // Redo left the torn tail behind: insertion continues after the last valid record.
+    wal::StartupWal(result.end_of_wal, result.last_record, control.system_identifier);
+    wal::SetRedoPointer(checkpoint.redo);
     if (!checkpoint::Perform(checkpoint::kEndOfRecovery | checkpoint::kImmediate | checkpoint::kWait)) return 1;
   }
+  if (!ReadControlFile(dir, &control, &error)) Panic(error);
   control.state = DbState::kInProduction;
-  if (!ReadControlFile(dir, &control, &error)) {
-    Log(ErrLevel::kFatal, error);
-    return 1;
-  }
-  control.state = DbState::kInProduction;
-  if (!WriteControlFile(dir, &control, &error)) {
-    Log(ErrLevel::kFatal, error);
-    return 1;
-  }
+  if (!WriteControlFile(dir, &control, &error)) Panic(error);
   return 0;
 }
 

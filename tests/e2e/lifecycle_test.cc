@@ -180,3 +180,36 @@ TEST(Lifecycle, DataDirectoryProblemsAreClearErrors) {
 
 }  // namespace
 }  // namespace tusk::test
+
+namespace tusk::test {
+namespace {
+
+TEST(Lifecycle, CheckpointCommandWritesACheckpointAndRecoveryStartsThere) {
+  Cluster c;
+  c.Start();
+  Conn conn = c.Connect();
+  size_t from = c.LogSize();
+  Result r(PQexec(conn.get(), "CHECKPOINT"));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "CHECKPOINT");
+  EXPECT_NE(c.WaitForLog("LOG:  checkpoint starting: immediate force wait", 10, from), std::string::npos);
+  EXPECT_NE(c.WaitForLog("LOG:  checkpoint complete: wrote ", 10, from), std::string::npos);
+  Result role(PQexec(conn.get(), "CREATE ROLE plain LOGIN"));
+  Conn plain = c.Connect("postgres", "plain");
+  Result denied(PQexec(plain.get(), "CHECKPOINT"));
+  EXPECT_EQ(SqlState(denied.get()), "42501");
+  EXPECT_STREQ(PQresultErrorField(denied.get(), PG_DIAG_MESSAGE_PRIMARY), "must be superuser to do CHECKPOINT");
+  // A crash now replays from that checkpoint: the WAL ends right after it.
+  conn.reset();
+  plain.reset();
+  c.StopWith(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  from = c.LogSize();
+  c.Start();
+  EXPECT_NE(c.WaitForLog("LOG:  invalid record length at ", 10, from), std::string::npos) << c.ReadLog().substr(from);
+  EXPECT_NE(c.ReadLog().find(": wanted 24, got 0", from), std::string::npos);
+  EXPECT_NE(c.WaitForLog("LOG:  redo is not required", 10, from), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tusk::test

@@ -84,6 +84,8 @@ void Flush(Lsn upto);
 void BackgroundFlush();
 // End of the last inserted record (the next one starts here or after a page header).
 Lsn InsertPosition();
+// True once StartupWal has run (the startup process finished reading the WAL).
+bool IsStarted();
 Lsn FlushedPosition();
 
 // The checkpoint's redo point, against which page LSNs decide full-page images.

@@ -22,6 +22,8 @@ namespace {
 WalShared* g_shared = nullptr;
 }  // namespace
 
+bool SharedStarted() { return g_shared != nullptr && g_shared->started.load(std::memory_order_acquire); }
+
 WalShared* Shared() {
   if (g_shared == nullptr || !g_shared->started.load(std::memory_order_acquire)) {
     throw PgError(sqlstate::kInternalError, "WAL is not initialized", ErrLevel::kPanic);
@@ -35,6 +37,8 @@ WalShared* RawShared() { return g_shared; }
 void SetRawShared(WalShared* s) { g_shared = s; }
 
 }  // namespace internal
+
+bool IsStarted() { return internal::SharedStarted(); }
 
 using internal::WalShared;
 

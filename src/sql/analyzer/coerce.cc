@@ -116,7 +116,7 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
     else goto io;
   } else if (from == oid::kBool && to == oid::kInt4) {
     out.i = in.b ? 1 : 0;
-  } else if (from == oid::kBool && IsStringType(to)) {
+  } else if (from == oid::kBool && IsStringType(to) && st.aux != kCastViaOutput) {
     // bool's cast to text spells the words out; its output function prints t/f.
     out.s = in.b ? "true" : "false";
   } else if (IsDateTime(from) && IsDateTime(to)) {

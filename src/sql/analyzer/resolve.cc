@@ -160,7 +160,10 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args) {
   for (size_t i = 0; i < args.size(); ++i) {
     uint32_t want = c->args[i] == kAnyArg ? oid::kText : c->args[i];
     CoercionContext cc = c->args[i] == kAnyArg ? CoercionContext::kExplicit : CoercionContext::kImplicit;
+    bool from_bool = args[i]->type == oid::kBool;
     args[i] = Coerce(std::move(args[i]), want, -1, cc, fc.location);
+    // "any" arguments (concat, format) are rendered by the output function: t/f, not true/false.
+    if (c->args[i] == kAnyArg && from_bool) args[i]->aux = kCastViaOutput;
   }
   return MakeCall(f.fn, f.result, std::move(args), f.strict, f.aux, fc.location);
 }
