@@ -18,8 +18,15 @@ void RegisterRmgr(uint8_t id, const char* name, RedoFunction redo);
 // The registered name, or nullptr.
 const char* RmgrName(uint8_t id);
 
-// XLOG resource manager.
+// Resource manager IDs, one per kind of WAL record; fixed forever (they are on disk).
 inline constexpr uint8_t kRmgrXlog = 0;
+inline constexpr uint8_t kRmgrXact = 1;     // commit, abort (access/transam/xact)
+inline constexpr uint8_t kRmgrSmgr = 2;     // relation file create/truncate
+inline constexpr uint8_t kRmgrClog = 3;     // commit-log page zeroing
+inline constexpr uint8_t kRmgrDatabase = 4; // CREATE/DROP DATABASE
+inline constexpr uint8_t kRmgrHeap = 10;    // heap insert/update/delete/lock
+inline constexpr uint8_t kRmgrHeap2 = 11;   // pruning, vacuum, freezing, multi-insert
+inline constexpr uint8_t kRmgrBtree = 12;   // B-tree inserts, splits, deletes
 inline constexpr uint8_t kXlogCheckpointShutdown = 0x00;
 inline constexpr uint8_t kXlogCheckpointOnline = 0x10;
 
