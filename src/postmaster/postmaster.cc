@@ -53,6 +53,7 @@
 #include "storage/ipc/proc_array.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/sync_queue.h"
+#include "storage/file/vfs.h"
 #include "storage/ipc/shmem.h"
 #include "storage/lmgr/lock.h"
 #include "utils/guc.h"
@@ -166,6 +167,9 @@ class Postmaster {
   bool kill_pending_ = false;
   std::mt19937 rng_{std::random_device{}()};
   bool lock_file_created_ = false;
+  // We sent the startup process a signal (shutdown or crash handling): its
+  // failure is then expected, not a reason to give up starting.
+  bool startup_signaled_ = false;
 };
 
 int Postmaster::Run() {
@@ -296,6 +300,7 @@ pid_t Postmaster::ForkChild(ChildKind kind, const std::function<int()>& body) {
 
 void Postmaster::StartStartupProcess() {
   SetState(PmState::kStartup);
+  startup_signaled_ = false;
   ForkChild(ChildKind::kStartup, [] { return aux::StartupMain(); });
 }
 
@@ -376,8 +381,11 @@ void Postmaster::AcceptConnection(int listen_fd, bool is_unix) {
 }
 
 void Postmaster::SignalChildren(int sig, const std::function<bool(const Child&)>& which) {
-  for (const Child& c : children_)
-    if (which(c)) kill(c.pid, sig);
+  for (const Child& c : children_) {
+    if (!which(c)) continue;
+    if (c.kind == ChildKind::kStartup) startup_signaled_ = true;
+    kill(c.pid, sig);
+  }
 }
 
 void Postmaster::HandleShutdownRequest(ShutdownMode mode) {
@@ -483,7 +491,9 @@ void Postmaster::OnChildExit(const Child& child, int status) {
         return;
       }
       if (exited && code == 0) return;  // shutdown arrived while it ran
-      if (!fatal_error_ && shutdown_ != ShutdownMode::kImmediate && state_ == PmState::kStartup && exited && code == 1) {
+      // Any unexpected failure while starting (a FATAL or PANIC reading the
+      // control file or the WAL) cannot be cured by trying again.
+      if (state_ == PmState::kStartup && !startup_signaled_) {
         LogChildExit(child, status, ErrLevel::kLog);
         LogLine("aborting startup due to startup process failure");
         SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
@@ -668,6 +678,8 @@ void Postmaster::ServerLoop() {
 
 int PostmasterMain(int argc, char** argv) {
   guc::InitializeDefaults();
+  // Test hook: a fault plan in TUSK_FAULTS applies to every process (inherited by fork).
+  vfs::LoadFaultsFromEnvironment();
   PmOptions options;
   int rc = ParsePostmasterOptions(argc, argv, &options);
   if (rc >= 0) return rc;
