@@ -17,7 +17,10 @@ TEST(Limits, ReservedSlotsAndTooManyClients) {
   c.Start();
   Conn admin = c.Connect();
   EXPECT_EQ(PQresultStatus(Result(PQexec(admin.get(), "CREATE ROLE app LOGIN")).get()), PGRES_COMMAND_OK);
+  int admin_pid = PQbackendPID(admin.get());
   admin.reset();
+  // Its slot is free only once that backend has exited.
+  for (int i = 0; i < 200 && ProcessAlive(admin_pid); ++i) usleep(10000);
   std::vector<Conn> users;
   for (int i = 0; i < 3; ++i) {
     users.push_back(c.Connect("postgres", "app"));
@@ -40,8 +43,13 @@ TEST(Limits, ReservedSlotsAndTooManyClients) {
       << PQerrorMessage(over.get());
   // Slots come back when sessions end: with the superusers gone, more than
   // the reserved number are free again.
+  std::vector<int> leaving;
+  for (auto& s : supers) leaving.push_back(PQbackendPID(s.get()));
+  leaving.push_back(PQbackendPID(users.back().get()));
   supers.clear();
   users.pop_back();
+  for (int pid : leaving)
+    for (int i = 0; i < 200 && ProcessAlive(pid); ++i) usleep(10000);
   Conn later;
   for (int i = 0; i < 50; ++i) {
     later = c.Connect("postgres", "app");
