@@ -84,8 +84,8 @@ RowList StatActivityRows(Session& s) {
     r.push_back(visible && idle && p.type == BackendType::kClientBackend ? std::optional<std::string>("ClientRead") : std::nullopt);  // wait_event
     const char* state = SessionStateName(p.state);
     r.push_back(visible && state ? std::optional<std::string>(state) : std::nullopt);  // state
-    r.push_back(std::nullopt);  // backend_xid
-    r.push_back(std::nullopt);  // backend_xmin
+    r.push_back(p.xid ? Int(static_cast<int64_t>(p.xid)) : std::nullopt);    // backend_xid
+    r.push_back(p.xmin ? Int(static_cast<int64_t>(p.xmin)) : std::nullopt);  // backend_xmin
     r.push_back(std::nullopt);  // query_id
     r.push_back(visible ? std::optional(p.query) : std::optional<std::string>("<insufficient privilege>"));  // query
     r.push_back(std::string(BackendTypeName(p.type)));  // backend_type

@@ -175,6 +175,8 @@ static bool CopySlot(const ProcSlot& s, ProcSnapshot* out) {
     out->xact_start_us = s.xact_start_us;
     out->query_start_us = s.query_start_us;
     out->state_change_us = s.state_change_us;
+    out->xid = s.xid.load();
+    out->xmin = s.xmin.load();
     out->database.assign(s.database, strnlen(s.database, sizeof s.database));
     out->user.assign(s.user, strnlen(s.user, sizeof s.user));
     out->application_name.assign(s.application_name, strnlen(s.application_name, sizeof s.application_name));

@@ -81,6 +81,7 @@ struct ProcSnapshot {
   uint32_t database_oid, role_oid;
   int32_t client_port;
   int64_t backend_start_us, xact_start_us, query_start_us, state_change_us;
+  uint64_t xid, xmin;
   std::string database, user, application_name, client_addr, query;
 };
 
