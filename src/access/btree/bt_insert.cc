@@ -23,6 +23,8 @@ char* PageOf(Buffer b) { return buffer::BufferPage(b); }
 
 void FinishSplit(const IndexRel& rel, Buffer lbuf, Stack stack);
 
+bool g_fail_next_split = false;
+
 // Makes the first root: a leaf flagged root, and the metapage pointing at it.
 uint32_t CreateRoot(const IndexRel& rel) {
   Buffer meta = ReadBlock(rel, kMetaBlock);
@@ -272,6 +274,10 @@ void Split(const IndexRel& rel, Buffer buf, OffsetNumber off, const std::string&
     UnlockRelease(child);
   }
   UnlockRelease(rbuf);
+  if (g_fail_next_split) {
+    g_fail_next_split = false;  // the left half stays locked: the caller's AtAbort releases it
+    throw MakeError(sqlstate::kInternalError, "injected failure between split and parent insert");
+  }
   InsertParent(rel, buf, rblock, high, std::move(stack), old.flags & kRoot);
 }
 
@@ -342,6 +348,8 @@ UniqueOutcome CheckUnique(const IndexRel& rel, Buffer first, const SearchKey& ke
 }
 
 }  // namespace
+
+void FailNextSplitForTesting() { g_fail_next_split = true; }
 
 uint32_t GetRoot(const IndexRel& rel, uint32_t* level, bool create) {
   Buffer meta = ReadBlock(rel, kMetaBlock);

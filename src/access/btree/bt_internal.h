@@ -144,6 +144,10 @@ using Stack = std::vector<StackEntry>;  // root first; back() is the parent
 // for_insert). Returns kInvalidBuffer when the tree has no root.
 Buffer Descend(const IndexRel& rel, const SearchKey& key, bool nextkey, bool for_insert, Stack* stack);
 
+// Tests: the next split throws after its WAL record, before the downlink
+// goes in, leaving an incomplete split as a crash or an error would.
+void FailNextSplitForTesting();
+
 // ---- WAL (bt_wal.cc) ----
 inline constexpr uint8_t kWalInsertLeaf = 0x00;
 inline constexpr uint8_t kWalInsertUpper = 0x10;
