@@ -1,0 +1,230 @@
+// Bulk operations: the sorted bottom-up build, vacuum's bulk delete, and
+// the structural checker the tests (and, later, amcheck) rely on.
+// Each changed page is WAL-logged before its buffer lock is released.
+#include <algorithm>
+#include <map>
+
+#include "access/btree/bt_internal.h"
+#include "access/wal/wal.h"
+#include "access/wal/wal_redo.h"
+#include "utils/error.h"
+
+namespace tusk::btree {
+namespace {
+
+wal::RelFileLocator WalLoc(const IndexRel& rel) {
+  return wal::RelFileLocator{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number};
+}
+
+size_t Cost(const std::string& t) { return page::MaxAlign(t.size()) + page::kItemIdSize; }
+
+// Writes a finished page image to block `expect` (the next new block) and logs it.
+void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
+  Buffer b = ReadBlock(rel, expect < buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) ? expect : buffer::kNewBlock);
+  if (BlockOf(b) != expect) {
+    buffer::ReleaseBuffer(b);
+    throw MakeError(sqlstate::kInternalError, "btree build: relation grew under the build");
+  }
+  buffer::LockBuffer(b, LWLockMode::kExclusive);
+  char* p = buffer::BufferPage(b);
+  std::memcpy(p, image, page::kPageSize);
+  buffer::MarkBufferDirty(b);
+  wal::RecordBuilder wb;
+  wb.RegisterBlock(0, WalLoc(rel), 0, expect, p, wal::kRegForceImage | wal::kRegStandard);
+  page::SetLsn(p, wb.Insert(wal::kRmgrBtree, kWalNewPage, 0));
+  UnlockRelease(b);
+}
+
+}  // namespace
+
+uint64_t Build(IndexRel& rel, const BuildScan& scan) {
+  struct Entry {
+    KeyValues keys;
+    ItemPointer tid;
+  };
+  std::vector<Entry> entries;
+  scan([&](const KeyValues& k, ItemPointer t) { entries.push_back({k, t}); });
+  auto less = [&](const Entry& a, const Entry& b) {
+    for (int i = 0; i < rel.nkeys; ++i) {
+      KeyView x = a.keys[i] ? KeyView{false, *a.keys[i]} : KeyView{};
+      KeyView y = b.keys[i] ? KeyView{false, *b.keys[i]} : KeyView{};
+      int c = CompareColumn(rel, i, x, y);
+      if (c != 0) return c < 0;
+    }
+    return a.tid.block != b.tid.block ? a.tid.block < b.tid.block : a.tid.offset < b.tid.offset;
+  };
+  std::sort(entries.begin(), entries.end(), less);
+  if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) == 0) CreateEmpty(rel);
+  if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) != 1)
+    throw MakeError(sqlstate::kInternalError, "btree build needs an empty index");
+  if (entries.empty()) return 0;
+
+  std::vector<std::string> items;
+  for (const auto& e : entries) items.push_back(FormTuple(e.keys, e.tid, 0, 0));
+  const size_t capacity = page::kPageSize - page::kHeaderSize - sizeof(Opaque);
+  uint32_t level = 0, next_block = 1, root = kNone;
+  for (;;) {
+    // Leaves are filled to 90%, upper pages to 70% (PostgreSQL's defaults),
+    // always leaving room for the high key (the next page's first item).
+    size_t target = capacity * (level == 0 ? 90 : 70) / 100;
+    std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of items
+    size_t begin = 0, bytes = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      size_t reserve = i + 1 < items.size() ? Cost(items[i + 1]) : 0;
+      if (i > begin && (bytes + Cost(items[i]) > target || bytes + Cost(items[i]) + reserve > capacity)) {
+        groups.push_back({begin, i});
+        begin = i;
+        bytes = 0;
+      }
+      bytes += Cost(items[i]);
+    }
+    groups.push_back({begin, items.size()});
+    uint32_t base = next_block;
+    std::vector<std::string> parents;
+    std::vector<char> img(page::kPageSize);
+    for (size_t g = 0; g < groups.size(); ++g) {
+      uint32_t blk = base + static_cast<uint32_t>(g);
+      uint16_t flags = static_cast<uint16_t>((level == 0 ? kLeaf : 0) | (groups.size() == 1 ? kRoot : 0));
+      InitBtPage(img.data(), level, flags);
+      Op(img.data())->left = g == 0 ? kNone : blk - 1;
+      Op(img.data())->right = g + 1 == groups.size() ? kNone : blk + 1;
+      if (g + 1 < groups.size()) {
+        std::string high = WithDownlink(items[groups[g + 1].first].data(), 0, false);
+        page::AddItem(img.data(), high.data(), high.size(), page::kInvalidOffset, 0);
+      }
+      for (size_t i = groups[g].first; i < groups[g].second; ++i) {
+        std::string t = (level > 0 && i == groups[g].first) ? WithDownlink(items[i].data(), DownlinkOf(items[i].data()), true)
+                                                           : items[i];
+        if (page::AddItem(img.data(), t.data(), t.size(), page::kInvalidOffset, 0) == page::kInvalidOffset)
+          throw MakeError(sqlstate::kInternalError, "btree build: page overflow");
+      }
+      EmitPage(rel, img.data(), blk);
+      parents.push_back(WithDownlink(items[groups[g].first].data(), blk, false));
+    }
+    next_block = base + static_cast<uint32_t>(groups.size());
+    if (groups.size() == 1) {
+      root = base;
+      break;
+    }
+    items = std::move(parents);
+    ++level;
+  }
+  Buffer meta = ReadBlock(rel, kMetaBlock);
+  buffer::LockBuffer(meta, LWLockMode::kExclusive);
+  char* mp = buffer::BufferPage(meta);
+  uint64_t lsn = page::GetLsn(mp);
+  InitMetaPage(mp, root, level);
+  page::SetLsn(mp, lsn);
+  buffer::MarkBufferDirty(meta);
+  wal::RecordBuilder wb;
+  wb.RegisterBlock(0, WalLoc(rel), 0, kMetaBlock, mp, wal::kRegForceImage | wal::kRegStandard);
+  page::SetLsn(mp, wb.Insert(wal::kRmgrBtree, kWalNewPage, 0));
+  UnlockRelease(meta);
+  return entries.size();
+}
+
+uint64_t BulkDelete(IndexRel& rel, const std::function<bool(ItemPointer)>& is_dead) {
+  uint64_t removed = 0;
+  uint32_t blk = LeftmostAtLevel(rel, 0);
+  // Leaves in key order: a concurrent split only moves tuples to the right,
+  // onto pages not visited yet, so none is missed (no cycle ids needed).
+  while (blk != kNone) {
+    Buffer b = ReadBlock(rel, blk);
+    buffer::LockBufferForCleanup(b);
+    char* p = buffer::BufferPage(b);
+    std::vector<OffsetNumber> dead;
+    for (OffsetNumber o = page::ItemCount(p); o >= FirstData(p); --o)
+      if (is_dead(TidOf(page::GetItem(p, o)))) dead.push_back(o);
+    if (!dead.empty()) {
+      for (OffsetNumber o : dead) page::IndexTupleDelete(p, o);  // descending
+      buffer::MarkBufferDirty(b);
+      wal::RecordBuilder wb;
+      wb.RegisterBlock(0, WalLoc(rel), 0, blk, p, wal::kRegStandard);
+      wb.AddBlockData(0, dead.data(), dead.size() * sizeof(OffsetNumber));
+      page::SetLsn(p, wb.Insert(wal::kRmgrBtree, kWalVacuum, 0));
+      removed += dead.size();
+    }
+    blk = Op(p)->right;
+    UnlockRelease(b);
+  }
+  return removed;
+}
+
+std::string CheckTree(IndexRel& rel, uint64_t* leaf_tuples) {
+  std::string err;
+  auto fail = [&](uint32_t blk, const std::string& what) {
+    if (err.size() < 2000) err += "block " + std::to_string(blk) + ": " + what + "\n";
+  };
+  uint64_t count = 0;
+  uint32_t root_level = 0;
+  uint32_t root = GetRoot(rel, &root_level, false);
+  if (leaf_tuples) *leaf_tuples = 0;
+  if (root == kNone) return err;
+  auto key_of = [](const char* t) {
+    SearchKey s;
+    DecodeKeys(t, &s.vals);
+    s.has_tid = true;
+    s.tid = TidOf(t);
+    return s;
+  };
+  // Expected high key of each child, from its parent: empty = rightmost.
+  std::map<uint32_t, std::string> expect, next_expect;
+  for (int level = static_cast<int>(root_level); level >= 0; --level) {
+    uint32_t blk = LeftmostAtLevel(rel, static_cast<uint32_t>(level)), prev = kNone;
+    std::string prev_high;
+    next_expect.clear();
+    std::vector<char> pg(page::kPageSize);
+    while (blk != kNone) {
+      Buffer b = ReadBlock(rel, blk);
+      buffer::LockBuffer(b, LWLockMode::kShared);
+      std::memcpy(pg.data(), buffer::BufferPage(b), page::kPageSize);
+      UnlockRelease(b);
+      const char* p = pg.data();
+      const Opaque* op = Op(p);
+      if (op->level != static_cast<uint32_t>(level)) fail(blk, "level " + std::to_string(op->level));
+      if (op->left != prev) fail(blk, "left-link " + std::to_string(op->left) + " expected " + std::to_string(prev));
+      if (bool(op->flags & kLeaf) != (level == 0)) fail(blk, "leaf flag wrong");
+      if (op->flags & kIncompleteSplit) fail(blk, "incomplete split");
+      if (bool(op->flags & kRoot) != (blk == root)) fail(blk, "root flag wrong");
+      OffsetNumber first = FirstData(p), n = page::ItemCount(p);
+      for (OffsetNumber o = first; o < n; ++o)
+        if (Compare(rel, key_of(page::GetItem(p, o + 1)), page::GetItem(p, o)) <= 0)
+          fail(blk, "items " + std::to_string(o) + " and " + std::to_string(o + 1) + " out of order");
+      if (!IsRightmost(p))
+        for (OffsetNumber o = first; o <= n; ++o)
+          if (Compare(rel, key_of(page::GetItem(p, kHighKey)), page::GetItem(p, o)) <= 0)
+            fail(blk, "item " + std::to_string(o) + " not below the high key");
+      if (!prev_high.empty() && n >= first && !(Header(page::GetItem(p, first)).flags & kTupMinusInf) &&
+          Compare(rel, key_of(page::GetItem(p, first)), prev_high.data()) < 0)
+        fail(blk, "first item below the left sibling's high key");
+      if (level != static_cast<int>(root_level)) {
+        auto it = expect.find(blk);
+        if (it == expect.end()) {
+          fail(blk, "no downlink in the parent level");
+        } else {
+          bool ok = it->second.empty() ? IsRightmost(p)
+                                       : (!IsRightmost(p) &&
+                                          Compare(rel, key_of(it->second.data()), page::GetItem(p, kHighKey)) == 0);
+          if (!ok) fail(blk, "high key differs from the parent's next separator");
+        }
+      }
+      if (level > 0) {
+        for (OffsetNumber o = first; o <= n; ++o) {
+          uint32_t child = DownlinkOf(page::GetItem(p, o));
+          std::string bound = o < n ? ItemCopy(p, o + 1) : (IsRightmost(p) ? std::string() : ItemCopy(p, kHighKey));
+          if (!next_expect.emplace(child, bound).second) fail(blk, "two downlinks to " + std::to_string(child));
+        }
+      } else {
+        count += n >= first ? n - first + 1 : 0;
+      }
+      prev_high = IsRightmost(p) ? std::string() : ItemCopy(p, kHighKey);
+      prev = blk;
+      blk = op->right;
+    }
+    expect.swap(next_expect);
+  }
+  if (leaf_tuples) *leaf_tuples = count;
+  return err;
+}
+
+}  // namespace tusk::btree

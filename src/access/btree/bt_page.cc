@@ -1,0 +1,173 @@
+// B-tree page and tuple primitives: formatting pages and the metapage,
+// encoding index tuples, and the key comparisons every search relies on.
+// Nothing here takes locks except ReadBlock's pin.
+#include <algorithm>
+
+#include "access/btree/bt_internal.h"
+#include "utils/error.h"
+
+namespace tusk::btree {
+
+void InitBtPage(char* page, uint32_t level, uint16_t flags) {
+  page::InitPage(page, sizeof(Opaque));
+  Opaque* op = Op(page);
+  op->left = op->right = kNone;
+  op->level = level;
+  op->flags = flags;
+  op->cycle = 0;
+}
+
+void InitMetaPage(char* page, uint32_t root, uint32_t level) {
+  page::InitPage(page, sizeof(Opaque));
+  Opaque* op = Op(page);
+  *op = Opaque{kNone, kNone, 0, kMeta, 0};
+  Meta* m = MetaOf(page);
+  *m = Meta{kMagic, kVersion, root, level, root, level};
+  // pd_lower covers the metadata so a "standard" full-page image keeps it.
+  uint16_t lower = static_cast<uint16_t>(kMetaOffset + sizeof(Meta));
+  std::memcpy(page + page::kOffLower, &lower, sizeof lower);
+}
+
+std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags) {
+  TupleHeader h{tid.block, tid.offset, flags, downlink, static_cast<uint16_t>(keys.size()), 0};
+  std::string bitmap;
+  bool nulls = std::any_of(keys.begin(), keys.end(), [](const auto& k) { return !k.has_value(); });
+  if (nulls && !(flags & kTupMinusInf)) {
+    h.flags |= kTupHasNulls;
+    bitmap.assign((keys.size() + 7) / 8, '\0');
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (!keys[i]) bitmap[i / 8] = static_cast<char>(bitmap[i / 8] | (1 << (i % 8)));
+  }
+  std::string body;
+  if (flags & kTupMinusInf) {
+    h.nkeys = 0;
+  } else {
+    for (const auto& k : keys) {
+      if (!k) continue;
+      uint32_t len = static_cast<uint32_t>(k->size());
+      body.append(reinterpret_cast<const char*>(&len), 4);
+      body.append(*k);
+    }
+  }
+  size_t total = sizeof h + bitmap.size() + body.size();
+  if (total > kMaxTupleSize)
+    throw MakeError(sqlstate::kProgramLimitExceeded,
+                    "index row size " + std::to_string(total) + " exceeds btree maximum, " +
+                        std::to_string(kMaxTupleSize));
+  h.size = static_cast<uint16_t>(total);
+  std::string out(reinterpret_cast<const char*>(&h), sizeof h);
+  return out + bitmap + body;
+}
+
+void DecodeKeys(const char* tup, std::vector<KeyView>* out) {
+  TupleHeader h = Header(tup);
+  out->assign(h.nkeys, KeyView{});
+  const char* p = tup + sizeof h;
+  const char* bitmap = nullptr;
+  if (h.flags & kTupHasNulls) {
+    bitmap = p;
+    p += (h.nkeys + 7) / 8;
+  }
+  for (int i = 0; i < h.nkeys; ++i) {
+    if (bitmap && (bitmap[i / 8] & (1 << (i % 8)))) continue;
+    uint32_t len;
+    std::memcpy(&len, p, 4);
+    (*out)[i] = KeyView{false, std::string_view(p + 4, len)};
+    p += 4 + len;
+  }
+}
+
+KeyValues KeysOf(const char* tup) {
+  std::vector<KeyView> kv;
+  DecodeKeys(tup, &kv);
+  KeyValues out;
+  for (const auto& k : kv) out.push_back(k.null ? std::nullopt : std::optional<std::string>(std::string(k.v)));
+  return out;
+}
+
+std::string WithDownlink(const char* tup, uint32_t downlink, bool minus_inf) {
+  TupleHeader h = Header(tup);
+  if (minus_inf) return FormTuple({}, {0, 0}, downlink, kTupMinusInf);
+  std::string out(tup, h.size);
+  std::memcpy(out.data() + offsetof(TupleHeader, downlink), &downlink, 4);
+  return out;
+}
+
+SearchKey MakeSearchKey(const KeyValues& keys, const ItemPointer* tid) {
+  SearchKey sk;
+  for (const auto& k : keys) sk.vals.push_back(k ? KeyView{false, *k} : KeyView{});
+  if (tid) {
+    sk.has_tid = true;
+    sk.tid = *tid;
+  }
+  return sk;
+}
+
+int CompareColumn(const IndexRel& rel, int col, const KeyView& a, const KeyView& b) {
+  bool nf = col < static_cast<int>(rel.nulls_first.size()) && rel.nulls_first[col];
+  if (a.null || b.null) {
+    if (a.null && b.null) return 0;
+    // NULLs sit at one end of the column's index order, whatever ASC/DESC.
+    return a.null ? (nf ? -1 : 1) : (nf ? 1 : -1);
+  }
+  int c = rel.cmp->Compare(col, a.v, b.v);
+  c = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  bool desc = col < static_cast<int>(rel.descending.size()) && rel.descending[col];
+  return desc ? -c : c;
+}
+
+int Compare(const IndexRel& rel, const SearchKey& key, const char* tup) {
+  TupleHeader h = Header(tup);
+  if (h.flags & kTupMinusInf) return 1;
+  std::vector<KeyView> kv;
+  DecodeKeys(tup, &kv);
+  size_t n = std::min(key.vals.size(), kv.size());
+  for (size_t i = 0; i < n; ++i) {
+    int c = CompareColumn(rel, static_cast<int>(i), key.vals[i], kv[i]);
+    if (c != 0) return c;
+  }
+  if (!key.has_tid) return 0;
+  if (key.tid.block != h.tid_block) return key.tid.block < h.tid_block ? -1 : 1;
+  if (key.tid.offset != h.tid_offset) return key.tid.offset < h.tid_offset ? -1 : 1;
+  return 0;
+}
+
+OffsetNumber BinarySearch(const IndexRel& rel, const char* page, const SearchKey& key, bool nextkey) {
+  OffsetNumber lo = FirstData(page), hi = static_cast<OffsetNumber>(page::ItemCount(page) + 1);
+  // Invariant: items before lo are "below" the goal, items from hi on are not.
+  while (lo < hi) {
+    OffsetNumber mid = static_cast<OffsetNumber>(lo + (hi - lo) / 2);
+    int c = Compare(rel, key, page::GetItem(page, mid));
+    bool below = nextkey ? c >= 0 : c > 0;
+    if (below)
+      lo = static_cast<OffsetNumber>(mid + 1);
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+Buffer ReadBlock(const IndexRel& rel, uint32_t block) {
+  return buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, block);
+}
+
+uint32_t LeftmostAtLevel(const IndexRel& rel, uint32_t level) {
+  uint32_t root_level = 0;
+  uint32_t blk = GetRoot(rel, &root_level, false);
+  if (blk == kNone) return kNone;
+  for (;;) {
+    Buffer b = ReadBlock(rel, blk);
+    buffer::LockBuffer(b, LWLockMode::kShared);
+    const char* p = buffer::BufferPage(b);
+    const Opaque* op = Op(p);
+    if (op->level <= level) {
+      UnlockRelease(b);
+      return blk;
+    }
+    uint32_t child = DownlinkOf(page::GetItem(p, FirstData(p)));
+    UnlockRelease(b);
+    blk = child;
+  }
+}
+
+}  // namespace tusk::btree
