@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "backend/interrupts.h"
+#include "access/transam/xact.h"
 #include "backend/system_views.h"
 #include "storage/buffer/buffer.h"
 #include "storage/lmgr/lock.h"
@@ -209,6 +210,8 @@ void Session::StartTransactionIfNeeded() {
   implicit_xact_open_ = true;
   xact_start_us_ = stmt_start_us_ ? stmt_start_us_ : NowMicros();
   guc::AtTransactionStart();
+  const guc::Vars& v = guc::V();
+  xact::StartTransaction(xact::IsolationFromName(v.default_transaction_isolation), v.default_transaction_read_only);
   if (ProcSlot* slot = proc_array::MySlot()) {
     proc_array::SlotWriter w(slot);
     slot->xact_start_us = xact_start_us_;
@@ -225,6 +228,7 @@ void Session::CommitTransaction() {
   at_commit_.clear();
   try {
     for (auto& fn : work) fn();
+    xact::Commit();  // WAL flush, then clog, then out of the process array
   } catch (...) {
     AbortTransaction();
     throw;
@@ -239,6 +243,7 @@ void Session::CommitTransaction() {
 }
 
 void Session::AbortTransaction() {
+  xact::Abort();
   at_commit_.clear();
   lmgr::ReleaseAll(false);
   guc::AtTransactionEnd(false);
@@ -331,6 +336,7 @@ void Session::SimpleQuery(const std::string& query) {
 
 void Session::RunStatement(const sql::Statement& stmt) {
   StartTransactionIfNeeded();
+  xact::StartCommand();
   if (!sql::ReturnsRows(stmt)) {
     std::string tag = RunUtility(stmt);
     SendParameterChanges();

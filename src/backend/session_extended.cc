@@ -3,6 +3,7 @@
 // PortalSuspended. After an error, messages are skipped until Sync.
 #include <arpa/inet.h>
 
+#include "access/transam/xact.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "protocol/message.h"
@@ -162,6 +163,7 @@ void Session::Execute(const std::string& body) {
                     "current transaction is aborted, commands ignored until end of transaction block");
   BeginStatement(stmt, stmt->source_text());
   StartTransactionIfNeeded();
+  xact::StartCommand();
   if (!p.cursor) {
     if (p.done) throw MakeError("55000", "portal \"" + name + "\" cannot be run");
     std::string tag = RunUtility(*stmt);

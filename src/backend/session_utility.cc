@@ -1,5 +1,6 @@
 // Statements the backend runs itself: transaction control, SET/RESET,
 // DISCARD, and CREATE/ALTER/DROP ROLE (applied at commit).
+#include "access/transam/xact.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "postmaster/checkpoint.h"
@@ -31,6 +32,10 @@ void ApplyTransactionModes(const sql::TransactionModes& m, bool session_default)
   if (m.isolation) guc::SetConfigOption(iso, *m.isolation, true, !session_default);
   if (m.read_only) guc::SetConfigOption(ro, *m.read_only ? "on" : "off", true, !session_default);
   if (m.deferrable) guc::SetConfigOption(def, *m.deferrable ? "on" : "off", true, !session_default);
+  if (!session_default) {
+    if (m.isolation) xact::SetIsolation(xact::IsolationFromName(*m.isolation));
+    if (m.read_only) xact::SetReadOnly(*m.read_only);
+  }
 }
 
 }  // namespace
@@ -103,6 +108,7 @@ std::string Session::RunTransactionStmt(const sql::TransactionStmt& t) {
     case K::kSavepoint:
       if (tx_ == TxState::kIdle)
         throw MakeError(sqlstate::kNoActiveSqlTransaction, "SAVEPOINT can only be used in transaction blocks");
+      xact::BeginSubtransaction(t.savepoint);
       savepoints_.push_back(t.savepoint);
       return "SAVEPOINT";
     case K::kRelease:
@@ -116,9 +122,11 @@ std::string Session::RunTransactionStmt(const sql::TransactionStmt& t) {
       if (it == savepoints_.end())
         throw MakeError("3B001", "savepoint \"" + t.savepoint + "\" does not exist");
       if (t.kind == K::kRelease) {
+        xact::ReleaseSubtransaction(t.savepoint);
         savepoints_.erase(it, savepoints_.end());
         return "RELEASE";
       }
+      xact::RollbackToSubtransaction(t.savepoint);
       savepoints_.erase(it + 1, savepoints_.end());
       SetTxState(TxState::kInBlock);
       return "ROLLBACK";

@@ -38,7 +38,9 @@
 #include <vector>
 
 #include "access/transam/slru.h"
+#include "access/btree/btree.h"
 #include "access/transam/transam.h"
+#include "access/transam/xact.h"
 #include "access/wal/wal.h"
 #include "backend/backend.h"
 #include "postmaster/autovacuum.h"
@@ -678,6 +680,9 @@ void Postmaster::ServerLoop() {
 
 int PostmasterMain(int argc, char** argv) {
   guc::InitializeDefaults();
+  // Redo functions, registered before any child is forked (the startup process inherits them).
+  xact::RegisterXactRmgr();
+  btree::RegisterBtreeRmgr();
   // Test hook: a fault plan in TUSK_FAULTS applies to every process (inherited by fork).
   vfs::LoadFaultsFromEnvironment();
   PmOptions options;

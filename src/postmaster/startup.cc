@@ -57,6 +57,8 @@ int StartupMain() {
     transam::StartUpSubtrans();
     wal::RedoResult result;
     wal::RunRedo(checkpoint.redo, control.checkpoint_lsn, &result);
+    // Transaction IDs seen in the WAL are never handed out again.
+    if (result.max_xid) transam::AdvanceNextXidPast(result.max_xid);
     // Redo left the torn tail behind: insertion continues after the last valid record.
     wal::StartupWal(result.end_of_wal, result.last_record, control.system_identifier);
     wal::SetRedoPointer(checkpoint.redo);

@@ -364,6 +364,9 @@ Lsn RecordBuilder::Insert(uint8_t rmgr, uint8_t info, uint64_t xid) {
 // ---- Flushing ----
 
 void Flush(Lsn upto) {
+  // During recovery the WAL being replayed is already on disk: pages that redo
+  // dirties may be written without flushing anything.
+  if (!internal::SharedStarted()) return;
   WalShared* s = internal::Shared();
   if (upto <= s->flushed.load(std::memory_order_acquire)) return;
   s->flush_requests.fetch_add(1, std::memory_order_relaxed);

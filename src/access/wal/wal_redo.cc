@@ -141,6 +141,7 @@ Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result) {
       }
       fn(*rec);
       res.replayed++;
+      if (rec->xid > res.max_xid) res.max_xid = rec->xid;
       res.last_record = rec->lsn;
       res.end_of_wal = rec->end_lsn;
     }

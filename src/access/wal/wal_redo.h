@@ -55,6 +55,7 @@ struct RedoResult {
   Lsn end_of_wal = kInvalidLsn;   // where insertion continues
   Lsn last_record = kInvalidLsn;  // start of the last valid record (next prev-link)
   uint64_t replayed = 0;
+  uint64_t max_xid = 0;           // highest transaction ID named by a replayed record
   std::string stop_reason;        // why reading stopped ("" if the WAL ran out)
 };
 // Replays every valid record from `redo_start` through the registered redo
