@@ -1,0 +1,125 @@
+// The free-space map: one byte per heap block in the FSM fork. It is a hint
+// (never WAL-logged, as PostgreSQL's leaves are not trusted either): inserters
+// re-check the page itself and correct the map when it was wrong.
+#include <algorithm>
+#include <cstring>
+
+#include "access/heap/heap_internal.h"
+#include "utils/error.h"
+
+namespace tusk::heap::internal {
+
+namespace {
+
+using buffer::Buffer;
+constexpr size_t kCategoryBytes = 32;
+
+uint8_t* Slots(char* page) { return reinterpret_cast<uint8_t*>(page::SpecialArea(page)); }
+
+// Pins FSM block `fblock`, extending the fork when `extend`; kInvalidBuffer if
+// it does not exist. A page that fails verification (a torn write: the map is
+// not protected by WAL) is replaced by an empty one.
+Buffer ReadFsmPage(const smgr::RelFileLocator& loc, uint32_t fblock, bool extend) {
+  if (!smgr::Exists(loc, smgr::Fork::kFsm)) {
+    if (!extend) return buffer::kInvalidBuffer;
+    try {
+      smgr::Create(loc, smgr::Fork::kFsm, false);
+    } catch (const PgError&) {
+      // Another process created it first.
+    }
+  }
+  while (buffer::RelationNumBlocks(loc, smgr::Fork::kFsm) <= fblock) {
+    if (!extend) return buffer::kInvalidBuffer;
+    buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kFsm, buffer::kNewBlock));
+  }
+  try {
+    return buffer::ReadBuffer(loc, smgr::Fork::kFsm, fblock);
+  } catch (const PgError&) {
+    char zero[page::kPageSize] = {};
+    smgr::Write(loc, smgr::Fork::kFsm, fblock, zero);
+    return buffer::ReadBuffer(loc, smgr::Fork::kFsm, fblock);
+  }
+}
+
+}  // namespace
+
+void FsmRecord(const smgr::RelFileLocator& loc, uint32_t block, size_t free_bytes) {
+  const uint32_t fblock = static_cast<uint32_t>(block / kFsmSlotsPerPage);
+  const uint8_t cat = static_cast<uint8_t>(std::min<size_t>(free_bytes / kCategoryBytes, 255));
+  Buffer b = ReadFsmPage(loc, fblock, cat != 0);
+  if (b == buffer::kInvalidBuffer) return;
+  buffer::LockBuffer(b, LWLockMode::kExclusive);
+  char* p = buffer::BufferPage(b);
+  if (page::PageIsNew(p)) page::InitPage(p, kFsmSlotsPerPage);
+  uint8_t& slot = Slots(p)[block % kFsmSlotsPerPage];
+  if (slot != cat) {
+    slot = cat;
+    buffer::MarkBufferDirty(b);
+  }
+  buffer::UnlockBuffer(b);
+  buffer::ReleaseBuffer(b);
+}
+
+size_t FsmGet(const smgr::RelFileLocator& loc, uint32_t block) {
+  Buffer b = ReadFsmPage(loc, static_cast<uint32_t>(block / kFsmSlotsPerPage), false);
+  if (b == buffer::kInvalidBuffer) return 0;
+  buffer::LockBuffer(b, LWLockMode::kShared);
+  const char* p = buffer::BufferPage(b);
+  size_t v = page::PageIsNew(p) ? 0 : Slots(const_cast<char*>(p))[block % kFsmSlotsPerPage] * kCategoryBytes;
+  buffer::UnlockBuffer(b);
+  buffer::ReleaseBuffer(b);
+  return v;
+}
+
+uint32_t FsmSearch(const smgr::RelFileLocator& loc, size_t needed, uint32_t start, uint32_t nblocks) {
+  if (nblocks == 0) return smgr::kInvalidBlock;
+  const uint8_t want = static_cast<uint8_t>(std::min<size_t>((needed + kCategoryBytes - 1) / kCategoryBytes, 255));
+  if (start >= nblocks) start = 0;
+  // Two passes: [start, nblocks) then [0, start), one FSM page at a time.
+  for (int pass = 0; pass < 2; ++pass) {
+    uint32_t from = pass == 0 ? start : 0, to = pass == 0 ? nblocks : start;
+    uint32_t blk = from;
+    while (blk < to) {
+      const uint32_t fblock = static_cast<uint32_t>(blk / kFsmSlotsPerPage);
+      const uint32_t page_end = std::min<uint32_t>(to, static_cast<uint32_t>((fblock + 1) * kFsmSlotsPerPage));
+      Buffer b = ReadFsmPage(loc, fblock, false);
+      if (b == buffer::kInvalidBuffer) return smgr::kInvalidBlock;
+      buffer::LockBuffer(b, LWLockMode::kShared);
+      char* p = buffer::BufferPage(b);
+      uint32_t found = smgr::kInvalidBlock;
+      if (!page::PageIsNew(p)) {
+        const uint8_t* s = Slots(p);
+        for (uint32_t x = blk; x < page_end; ++x)
+          if (s[x % kFsmSlotsPerPage] >= want) {
+            found = x;
+            break;
+          }
+      }
+      buffer::UnlockBuffer(b);
+      buffer::ReleaseBuffer(b);
+      if (found != smgr::kInvalidBlock) return found;
+      blk = page_end;
+    }
+  }
+  return smgr::kInvalidBlock;
+}
+
+void FsmTruncate(const smgr::RelFileLocator& loc, uint32_t nblocks) {
+  if (!smgr::Exists(loc, smgr::Fork::kFsm)) return;
+  const uint32_t fpages = buffer::RelationNumBlocks(loc, smgr::Fork::kFsm);
+  for (uint32_t f = static_cast<uint32_t>(nblocks / kFsmSlotsPerPage); f < fpages; ++f) {
+    Buffer b = ReadFsmPage(loc, f, false);
+    if (b == buffer::kInvalidBuffer) return;
+    buffer::LockBuffer(b, LWLockMode::kExclusive);
+    char* p = buffer::BufferPage(b);
+    if (!page::PageIsNew(p)) {
+      size_t first = f * kFsmSlotsPerPage < nblocks ? nblocks % kFsmSlotsPerPage : 0;
+      std::memset(Slots(p) + first, 0, kFsmSlotsPerPage - first);
+      buffer::MarkBufferDirty(b);
+    }
+    buffer::UnlockBuffer(b);
+    buffer::ReleaseBuffer(b);
+  }
+}
+
+}  // namespace tusk::heap::internal

@@ -1,0 +1,101 @@
+// Reading the heap: Fetch of one tid and the sequential scan. Visibility is
+// decided under a shared content lock; hint bits found on the way are stored
+// then, and the buffer marked dirty only if an exclusive lock is free now.
+#include "access/heap/heapam.h"
+
+#include "utils/error.h"
+
+namespace tusk::heap {
+
+namespace {
+
+using buffer::Buffer;
+
+// Hint bits were written under a shared lock (transam invariant 6 makes that
+// safe); getting them to disk needs a dirty mark, which needs the exclusive
+// lock. If someone holds the page, the hints wait for the next visitor.
+void DirtyForHints(Buffer buf) {
+  if (buffer::ConditionalLockBuffer(buf)) {
+    buffer::MarkBufferDirty(buf);
+    buffer::UnlockBuffer(buf);
+  }
+}
+
+// Checks one line pointer; stores hints; true if visible.
+bool CheckTuple(char* p, page::OffsetNumber off, const transam::Snapshot& snap, const transam::CurrentXact& me,
+                bool* hinted) {
+  if (page::GetItemId(p, off)->flags() != page::LpFlags::kNormal) return false;
+  char* tup = page::GetItem(p, off);
+  transam::TupleXactFields f = ReadXactFields(tup);
+  const uint16_t before = f.infomask;
+  bool vis = transam::SatisfiesMvcc(f, snap, me);
+  if (f.infomask != before) {
+    SetTupInfomask(tup, f.infomask);
+    *hinted = true;
+  }
+  return vis;
+}
+
+}  // namespace
+
+bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+           std::string* out) {
+  if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return false;
+  Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
+  buffer::LockBuffer(buf, LWLockMode::kShared);
+  char* p = buffer::BufferPage(buf);
+  bool vis = false, hinted = false;
+  if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p)) {
+    vis = CheckTuple(p, tid.offset, snapshot, me, &hinted);
+    if (vis && out) out->assign(page::GetItem(p, tid.offset), page::GetItemId(p, tid.offset)->len());
+  }
+  buffer::UnlockBuffer(buf);
+  if (hinted) DirtyForHints(buf);
+  buffer::ReleaseBuffer(buf);
+  return vis;
+}
+
+HeapScan::HeapScan(Relation& rel, const transam::Snapshot& snapshot, const transam::CurrentXact& me)
+    : rel_(rel), snapshot_(snapshot), me_(me), nblocks_(buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) {}
+
+HeapScan::~HeapScan() {
+  if (buf_ != buffer::kInvalidBuffer) buffer::ReleaseBuffer(buf_);
+}
+
+bool HeapScan::LoadPage(uint32_t block) {
+  if (buf_ != buffer::kInvalidBuffer) buffer::ReleaseBuffer(buf_);
+  buf_ = buffer::kInvalidBuffer;
+  visible_.clear();
+  next_ = 0;
+  buf_ = buffer::ReadBuffer(rel_.loc, smgr::Fork::kMain, block);
+  buffer::LockBuffer(buf_, LWLockMode::kShared);
+  char* p = buffer::BufferPage(buf_);
+  bool hinted = false;
+  if (!page::PageIsNew(p)) {
+    const page::OffsetNumber n = page::ItemCount(p);
+    for (page::OffsetNumber o = page::kFirstOffset; o <= n; ++o)
+      if (CheckTuple(p, o, snapshot_, me_, &hinted)) visible_.push_back(o);
+  }
+  buffer::UnlockBuffer(buf_);
+  if (hinted) DirtyForHints(buf_);
+  return !visible_.empty();
+}
+
+bool HeapScan::Next(ItemPointer* tid, std::string_view* tuple) {
+  while (next_ >= visible_.size()) {
+    if (block_ >= nblocks_) {
+      if (buf_ != buffer::kInvalidBuffer) buffer::ReleaseBuffer(buf_);
+      buf_ = buffer::kInvalidBuffer;
+      return false;
+    }
+    LoadPage(block_++);
+  }
+  const page::OffsetNumber off = visible_[next_++];
+  // The pin keeps the bytes in place: moving items needs a cleanup lock.
+  const char* p = buffer::BufferPage(buf_);
+  if (tid) *tid = {block_ - 1, off};
+  if (tuple) *tuple = std::string_view(page::GetItem(p, off), page::GetItemId(p, off)->len());
+  return true;
+}
+
+}  // namespace tusk::heap

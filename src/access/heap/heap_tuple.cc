@@ -1,0 +1,121 @@
+// Forming and deforming heap tuples. Alignment is relative to the tuple's
+// start, which the page keeps 8-byte aligned, so the caller's aligned types
+// stay aligned in the buffer.
+#include "access/heap/heap_tuple.h"
+
+#include "utils/error.h"
+
+namespace tusk::heap {
+
+namespace im = transam::infomask;
+
+namespace {
+
+size_t AlignUp(size_t off, uint8_t align) {
+  size_t a = align == 0 ? 1 : align;
+  return (off + a - 1) / a * a;
+}
+
+[[noreturn]] void Corrupt(const char* what) {
+  throw PgError(sqlstate::kDataCorrupted, std::string("corrupt heap tuple: ") + what);
+}
+
+}  // namespace
+
+transam::TupleXactFields ReadXactFields(const char* t) {
+  return {TupXmin(t), TupXmax(t), TupCid(t), TupInfomask(t)};
+}
+
+void WriteXactFields(char* t, const transam::TupleXactFields& f) {
+  SetTupXmin(t, f.xmin);
+  SetTupXmax(t, f.xmax);
+  SetTupCid(t, f.cid);
+  SetTupInfomask(t, f.infomask);
+}
+
+std::string FormTuple(const std::vector<AttrDesc>& attrs,
+                      const std::vector<std::optional<std::string_view>>& values) {
+  const size_t natts = values.size();
+  if (natts > kMaxAttributes || natts > attrs.size())
+    throw PgError(sqlstate::kTooManyColumns,
+                  "tables can have at most " + std::to_string(kMaxAttributes) + " columns");
+  bool has_null = false, has_var = false;
+  for (size_t i = 0; i < natts; ++i) {
+    if (!values[i]) has_null = true;
+    else if (attrs[i].len < 0) has_var = true;
+  }
+  // The bitmap is only present when some value is NULL (as PostgreSQL's).
+  const size_t hoff = has_null ? page::MaxAlign(kTupOffBits + (natts + 7) / 8) : kMinTupleHeader;
+  std::string out(hoff, '\0');
+  for (size_t i = 0; i < natts; ++i) {
+    if (has_null && values[i]) out[kTupOffBits + i / 8] |= static_cast<char>(1 << (i % 8));
+    if (!values[i]) continue;
+    const AttrDesc& a = attrs[i];
+    std::string_view v = *values[i];
+    if (a.len > 0) {
+      if (v.size() != static_cast<size_t>(a.len))
+        throw PgError(sqlstate::kInvalidBinaryRepresentation,
+                      "fixed-width value of " + std::to_string(v.size()) + " bytes for a column of " +
+                          std::to_string(a.len));
+      out.resize(AlignUp(out.size(), a.align), '\0');
+      out.append(v);
+    } else if (v.size() <= kMaxShortPayload) {
+      // 1-byte header, odd, never aligned: (total length << 1) | 1.
+      out.push_back(static_cast<char>(((v.size() + 1) << 1) | 1));
+      out.append(v);
+    } else {
+      // 4-byte header at the column's alignment: total length << 2 (low bits 00).
+      out.resize(AlignUp(out.size(), a.align), '\0');
+      uint32_t word = static_cast<uint32_t>((v.size() + 4) << 2);
+      out.append(reinterpret_cast<const char*>(&word), 4);
+      out.append(v);
+    }
+  }
+  uint16_t mask = static_cast<uint16_t>((has_null ? im::kHasNull : 0) | (has_var ? im::kHasVarWidth : 0));
+  SetTupInfomask(out.data(), mask);
+  SetTupInfomask2(out.data(), static_cast<uint16_t>(natts));
+  out[kTupOffHoff] = static_cast<char>(hoff);
+  return out;
+}
+
+void DeformTuple(const std::vector<AttrDesc>& attrs, std::string_view tuple,
+                 std::vector<std::optional<std::string_view>>* out) {
+  out->assign(attrs.size(), std::nullopt);
+  if (tuple.size() < kMinTupleHeader) Corrupt("shorter than its header");
+  const char* t = tuple.data();
+  const size_t hoff = TupHoff(t);
+  const bool has_null = TupInfomask(t) & im::kHasNull;
+  const size_t natts = std::min<size_t>(TupNatts(t), attrs.size());
+  if (hoff < kMinTupleHeader || hoff > tuple.size() ||
+      (has_null && kTupOffBits + (TupNatts(t) + 7) / 8 > hoff))
+    Corrupt("bad header length");
+  size_t off = hoff;
+  for (size_t i = 0; i < natts; ++i) {
+    if (has_null && !(t[kTupOffBits + i / 8] & (1 << (i % 8)))) continue;
+    const AttrDesc& a = attrs[i];
+    if (a.len > 0) {
+      off = AlignUp(off, a.align);
+      if (off + a.len > tuple.size()) Corrupt("attribute past the end");
+      (*out)[i] = tuple.substr(off, a.len);
+      off += a.len;
+      continue;
+    }
+    // Padding bytes are zero and a short header is odd, so an odd byte here
+    // can only be a short header; anything else means "align, then 4 bytes".
+    if (off < tuple.size() && (static_cast<uint8_t>(t[off]) & 1)) {
+      size_t total = static_cast<uint8_t>(t[off]) >> 1;
+      if (total < 1 || off + total > tuple.size()) Corrupt("bad short length");
+      (*out)[i] = tuple.substr(off + 1, total - 1);
+      off += total;
+      continue;
+    }
+    off = AlignUp(off, a.align);
+    if (off + 4 > tuple.size()) Corrupt("varlena header past the end");
+    size_t total = Load<uint32_t>(t + off) >> 2;
+    if (total < 4 || off + total > tuple.size()) Corrupt("bad varlena length");
+    (*out)[i] = tuple.substr(off + 4, total - 4);
+    off += total;
+  }
+}
+
+}  // namespace tusk::heap
