@@ -39,6 +39,7 @@
 
 #include "access/transam/slru.h"
 #include "access/btree/btree.h"
+#include "access/heap/heapam.h"
 #include "access/transam/transam.h"
 #include "access/transam/xact.h"
 #include "access/wal/wal.h"
@@ -683,6 +684,7 @@ int PostmasterMain(int argc, char** argv) {
   // Redo functions, registered before any child is forked (the startup process inherits them).
   xact::RegisterXactRmgr();
   btree::RegisterBtreeRmgr();
+  heap::RegisterHeapRmgrs();
   // Test hook: a fault plan in TUSK_FAULTS applies to every process (inherited by fork).
   vfs::LoadFaultsFromEnvironment();
   PmOptions options;
