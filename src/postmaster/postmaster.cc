@@ -58,6 +58,7 @@
 #include "storage/file/sync_queue.h"
 #include "storage/file/vfs.h"
 #include "storage/ipc/shmem.h"
+#include "storage/ipc/shmem_setup.h"
 #include "storage/lmgr/lock.h"
 #include "utils/guc.h"
 #include "utils/lock_file.h"
@@ -242,29 +243,7 @@ void Postmaster::StartLogger() {
   dup2(logger_pipe_[1], STDOUT_FILENO);
 }
 
-// Every subsystem sizes and initialises its own part, in the order of
-// docs/design/storage.md (the transaction manager needs the process array).
-void Postmaster::CreateSharedMemory() {
-  const guc::Vars& v = guc::V();
-  proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
-  size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
-                autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
-                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + 65536;
-  shmem::CreateRegion(size);
-  proc_array::ShmemInit(sizing);
-  pmsignal::ShmemInit();
-  pgstat::ShmemInit();
-  autovacuum::ShmemInit();
-  sync::ShmemInit(v);
-  buffer::ShmemInit(v);
-  wal::ShmemInit(v);
-  transam::ShmemInit(v);
-  lmgr::ShmemInit(v);
-  checkpoint::ShmemInit();
-  // WAL before data: pages and commit-log pages are written only after the WAL describing them.
-  buffer::SetWalFlushHook(&wal::Flush);
-  transam::SetWalFlushHook(&wal::Flush);
-}
+void Postmaster::CreateSharedMemory() { shmem::CreateServerSharedMemory(guc::V()); }
 
 pid_t Postmaster::ForkChild(ChildKind kind, const std::function<int()>& body) {
   fflush(stdout);

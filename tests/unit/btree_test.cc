@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "storage/ipc/shmem_setup.h"
 #include "access/btree/btree.h"
 #include "access/btree/bt_internal.h"
 #include "access/transam/transam.h"
@@ -97,20 +98,7 @@ class BtreeTest : public ::testing::Test {
   }
   // A fresh region in postmaster order: nothing cached survives it.
   void MakeRegion() {
-    proc_array::Sizing ps{vars_.max_connections, vars_.autovacuum_max_workers, vars_.max_wal_senders};
-    shmem::CreateRegion(proc_array::ShmemSize(ps) + sync::ShmemSize(vars_) + buffer::ShmemSize(vars_) +
-                        wal::ShmemSize(vars_) + transam::ShmemSize(vars_) + lmgr::ShmemSize(vars_) + 65536);
-    proc_array::ShmemInit(ps);
-    sync::ShmemInit(vars_);
-    buffer::ShmemInit(vars_);
-    wal::ShmemInit(vars_);
-    transam::ShmemInit(vars_);
-    lmgr::ShmemInit(vars_);
-    // During redo the WAL is durable already and not yet started for
-    // writing; eviction must not try to flush it then.
-    buffer::SetWalFlushHook([](uint64_t lsn) {
-      if (wal::IsStarted()) wal::Flush(lsn);
-    });
+    shmem::CreateServerSharedMemory(vars_);
     ASSERT_NE(proc_array::ClaimSlot(BackendType::kClientBackend), nullptr);
   }
   void Ins(int64_t k, uint16_t dup = 1) {

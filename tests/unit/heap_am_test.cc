@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 
+#include "storage/ipc/shmem_setup.h"
 #include "access/heap/heapam.h"
 #include "access/transam/clog.h"
 #include "access/transam/slru.h"
@@ -86,19 +87,8 @@ class HeapEnv : public ::testing::Test {
 
   // A fresh region: everything cached in shared memory is gone (a crash).
   void MakeRegion() {
-    proc_array::Sizing ps{vars_.max_connections, vars_.autovacuum_max_workers, vars_.max_wal_senders};
-    size_t size = proc_array::ShmemSize(ps) + sync::ShmemSize(vars_) + buffer::ShmemSize(vars_) +
-                  wal::ShmemSize(vars_) + transam::ShmemSize(vars_) + lmgr::ShmemSize(vars_) + 65536;
-    shmem::CreateRegion(size);
-    proc_array::ShmemInit(ps);
-    sync::ShmemInit(vars_);
-    buffer::ShmemInit(vars_);
-    wal::ShmemInit(vars_);
+    shmem::CreateServerSharedMemory(vars_);
     wal::SetDataDirectory(dir_);
-    transam::ShmemInit(vars_);
-    lmgr::ShmemInit(vars_);
-    buffer::SetWalFlushHook(&wal::Flush);
-    transam::SetWalFlushHook(&wal::Flush);
     ASSERT_NE(proc_array::ClaimSlot(BackendType::kClientBackend), nullptr);
   }
 

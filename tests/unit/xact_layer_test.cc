@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/ipc/shmem_setup.h"
 #include "access/transam/clog.h"
 #include "access/transam/slru.h"
 #include "access/transam/subtrans.h"
@@ -63,18 +64,8 @@ class XactTest : public ::testing::Test {
     vars_.max_connections = 8;
     vars_.autovacuum_max_workers = 2;
     vars_.max_wal_senders = 2;
-    proc_array::Sizing ps{vars_.max_connections, vars_.autovacuum_max_workers, vars_.max_wal_senders};
-    shmem::CreateRegion(proc_array::ShmemSize(ps) + sync::ShmemSize(vars_) + buffer::ShmemSize(vars_) +
-                        wal::ShmemSize(vars_) + transam::ShmemSize(vars_) + lmgr::ShmemSize(vars_) + 65536);
-    proc_array::ShmemInit(ps);
-    sync::ShmemInit(vars_);
-    buffer::ShmemInit(vars_);
-    wal::ShmemInit(vars_);
+    shmem::CreateServerSharedMemory(vars_);
     wal::SetDataDirectory(dir_);
-    transam::ShmemInit(vars_);
-    lmgr::ShmemInit(vars_);
-    buffer::SetWalFlushHook(&wal::Flush);
-    transam::SetWalFlushHook(&wal::Flush);
   }
   std::string dir_;
   wal::Lsn ckpt_ = 0;
