@@ -10,16 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/page/item_pointer.h"
 #include "storage/file/smgr.h"
 
 namespace tusk::btree {
 
 // A heap tuple's address. (Shared header candidate: the heap will need the same.)
-struct ItemPointer {
-  uint32_t block = 0;
-  uint16_t offset = 0;
-  bool operator==(const ItemPointer&) const = default;
-};
+using ItemPointer = tusk::ItemPointer;
 
 // Compares one key column's encoded values: <0, 0, >0. Never sees NULLs.
 class KeyComparator {

@@ -10,18 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/page/item_pointer.h"
 #include "access/transam/visibility.h"
 #include "storage/page/page.h"
 
 namespace tusk::heap {
 
 // A tuple's address: block number and 1-based line pointer number.
-struct ItemPointer {
-  uint32_t block = 0xFFFFFFFFu;
-  uint16_t offset = 0;
-  bool IsValid() const { return offset != 0; }
-  bool operator==(const ItemPointer&) const = default;
-};
+using ItemPointer = tusk::ItemPointer;
 
 // How the caller's type system stores one column.
 struct AttrDesc {
