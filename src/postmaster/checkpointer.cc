@@ -51,17 +51,26 @@ int CheckpointerMain() {
       last_checkpoint = Clock::now();
       timed = false;
     }
-    if (requested || timed) {
+    // Enough WAL since the last checkpoint's start: checkpoint before the
+    // distance reaches max_wal_size (PostgreSQL aims at max_wal_size / (1 + completion target)).
+    const guc::Vars& v = guc::V();
+    uint64_t wal_budget = static_cast<uint64_t>(v.max_wal_size) * 1024 * 1024;
+    wal_budget = static_cast<uint64_t>(wal_budget / (1.0 + v.checkpoint_completion_target));
+    bool by_wal = !requested && !timed && wal::InsertPosition() - wal::GetRedoPointer() >= wal_budget;
+    if (requested || timed || by_wal) {
       f.got_sigint = 0;
-      bool ok = checkpoint::Perform(requested ? checkpoint::kImmediate | checkpoint::kForce | checkpoint::kWait
-                                              : checkpoint::kTime);
+      int flags = requested ? checkpoint::kImmediate | checkpoint::kForce | checkpoint::kWait
+                  : by_wal  ? checkpoint::kWal
+                            : checkpoint::kTime;
+      bool ok = checkpoint::Perform(flags);
       if (ticket) checkpoint::ReportDone(ticket, ok);
       last_checkpoint = Clock::now();
       last_insert = wal::InsertPosition();
     }
     auto left = std::chrono::seconds(guc::V().checkpoint_timeout) - (Clock::now() - last_checkpoint);
     long wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();
-    latch::WaitLatch(-1, 0, wait_ms < 10 ? 10 : wait_ms);
+    // Wake at least once a second to watch the WAL distance.
+    latch::WaitLatch(-1, 0, wait_ms < 10 ? 10 : wait_ms > 1000 ? 1000 : wait_ms);
   }
 }
 
