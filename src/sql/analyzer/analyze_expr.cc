@@ -217,26 +217,8 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       }
       return c;
     }
-    case ExprKind::kColumnRef: {
-      if (e.star) Error(sqlstate::kFeatureNotSupported, "row expansion with * is not supported here", e.location);
-      const std::string& col = e.names.back();
-      if (e.names.size() > 1) {
-        const std::string& qual = e.names[e.names.size() - 2];
-        if (qual != relname_ || relname_.empty()) {
-          Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + qual + "\"", e.location);
-        }
-      }
-      for (size_t i = 0; i < scope_.size(); ++i) {
-        if (scope_[i].name == col) {
-          auto c = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
-          c->index = static_cast<int>(i);
-          c->location = e.location;
-          return c;
-        }
-      }
-      std::string shown = e.names.size() > 1 ? e.names[e.names.size() - 2] + "." + col : "\"" + col + "\"";
-      Error(sqlstate::kUndefinedColumn, "column " + shown + " does not exist", e.location);
-    }
+    case ExprKind::kColumnRef:
+      return ResolveColumnRef(e);
     case ExprKind::kParam: {
       int n = e.param_number;
       if (n < 1 || n > 65535) {
@@ -478,7 +460,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kSubscript:
       Error(sqlstate::kFeatureNotSupported, "array subscripts are not supported", e.location);
     case ExprKind::kSubLink:
-      Error(sqlstate::kFeatureNotSupported, "subqueries are not supported", e.location);
+      return TransformSubLink(e);
     case ExprKind::kAnyAll:
       Error(sqlstate::kFeatureNotSupported, "ANY/ALL are not supported yet", e.location);
     case ExprKind::kArray:

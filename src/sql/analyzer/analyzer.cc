@@ -25,12 +25,15 @@ TExprPtr TExpr::Clone() const {
   c->location = location;
   for (const auto& a : args) c->args.push_back(a->Clone());
   if (else_expr) c->else_expr = else_expr->Clone();
+  c->sub = sub;
+  if (combine) c->combine = combine->Clone();
+  c->correlated = correlated;
   return c;
 }
 
 bool TExpr::Equals(const TExpr& o) const {
   if (kind != o.kind || type != o.type || index != o.index || fn != o.fn || aux != o.aux || type_a != o.type_a ||
-      type_b != o.type_b || args.size() != o.args.size() || (else_expr == nullptr) != (o.else_expr == nullptr)) {
+      type_b != o.type_b || args.size() != o.args.size() || sub != o.sub || (else_expr == nullptr) != (o.else_expr == nullptr)) {
     return false;
   }
   if (kind == TKind::kConst) {
@@ -84,7 +87,7 @@ namespace {
 // Rewrites an expression over input rows into one over aggregate output
 // rows [group keys..., aggregate results...].
 TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std::vector<ScopeColumn>& scope,
-                       const std::string& query, const std::string& relname) {
+                       const std::vector<RangeEntry>& rtes, const std::string& query) {
   for (size_t k = 0; k < keys.size(); ++k) {
     if (e->Equals(*keys[k])) {
       auto c = std::make_unique<TExpr>(TKind::kColumn, e->type);
@@ -98,20 +101,36 @@ TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std:
     return e;
   }
   if (e->kind == TKind::kColumn) {
-    std::string name = relname.empty() ? scope[e->index].name : relname + "." + scope[e->index].name;
+    const ScopeColumn& sc = scope[e->index];
+    std::string name = sc.rte < 0 ? sc.name : rtes[sc.rte].name + "." + sc.name;
     throw PgError(sqlstate::kGroupingError,
                   "column \"" + name + "\" must appear in the GROUP BY clause or be used in an aggregate function")
         .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
   }
-  for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, query, relname);
-  if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, query, relname);
+  if (e->kind == TKind::kSubLink && e->correlated) {
+    throw PgError(sqlstate::kFeatureNotSupported, "correlated subqueries in aggregated queries are not supported yet")
+        .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
+  }
+  for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, rtes, query);
+  if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, rtes, query);
   return e;
 }
 
 }  // namespace
 
 AnalyzedQuery Analyzer::Run() {
-  const SelectStmt& s = stmt_.select();
+  AnalyzedQuery q = RunQuery();
+  for (size_t i = 0; i < params_.size(); ++i) {
+    if (params_[i] == 0 || params_[i] == oid::kUnknown) {
+      throw PgError(sqlstate::kIndeterminateDatatype, "could not determine data type of parameter $" + std::to_string(i + 1));
+    }
+  }
+  q.param_types = params_;
+  return q;
+}
+
+AnalyzedQuery Analyzer::RunSelect() {
+  const SelectStmt& s = *sel_;
   AnalyzedQuery q;
   if (auto tz = ctx_.GetConfig("timezone", true)) io_.timezone = *tz;
 
@@ -141,23 +160,8 @@ AnalyzedQuery Analyzer::Run() {
     }
     q.visible = q.targets.size();
   } else {
-    if (s.from.size() > 1) Error(sqlstate::kFeatureNotSupported, "multiple FROM items are not supported", s.from[1].location);
     if (!s.from.empty()) {
-      const FromItem& f = s.from[0];
-      if (f.kind == FromKind::kJoin) Error(sqlstate::kFeatureNotSupported, "JOIN is not supported", f.location);
-      if (f.kind == FromKind::kSubquery) Error(sqlstate::kFeatureNotSupported, "subquery in FROM is not supported", f.location);
-      q.table = ctx_.LookupRelation(f.schema, f.name);
-      if (!q.table) {
-        std::string shown = f.schema.empty() ? f.name : f.schema + "." + f.name;
-        Error(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist", f.location);
-      }
-      relname_ = f.alias ? *f.alias : f.name;
-      const auto& cols = q.table->Columns();
-      for (size_t i = 0; i < cols.size(); ++i) {
-        std::string name = i < f.column_aliases.size() ? f.column_aliases[i] : cols[i].name;
-        scope_.push_back({name, cols[i].type_oid});
-        q.input_types.push_back(cols[i].type_oid);
-      }
+      AnalyzeFromClause(q);
     } else {
       q.values.emplace_back();  // one empty input row
     }
@@ -168,24 +172,13 @@ AnalyzedQuery Analyzer::Run() {
     agg_allowed_ = true;
     for (const auto& t : s.targets) {
       if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
-        if (t.expr && t.expr->names.size() > 1 && t.expr->names[t.expr->names.size() - 2] != relname_) {
-          Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + t.expr->names[0] + "\"", t.location);
-        }
-        if (scope_.empty() && s.from.empty()) {
-          Error(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid", t.location);
-        }
-        for (size_t i = 0; i < scope_.size(); ++i) {
-          auto ref = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
-          ref->index = static_cast<int>(i);
-          q.targets.push_back(std::move(ref));
-          q.columns.push_back({scope_[i].name, scope_[i].type});
-        }
+        ExpandStar(t, q);
         continue;
       }
       TExprPtr te = Transform(*t.expr);
       // Unknown-typed literals in the output become text; parameters must be
       // typed by context instead (42P18 below).
-      if (te->type == oid::kUnknown && te->kind != TKind::kParam) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
+      if (te->type == oid::kUnknown && te->kind != TKind::kParam && !keep_unknown_) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
       q.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr), te->type, te->typmod});
       q.targets.push_back(std::move(te));
     }
@@ -254,8 +247,8 @@ AnalyzedQuery Analyzer::Run() {
   }
 
   if (q.aggregated) {
-    for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, stmt_.query(), relname_);
-    if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, stmt_.query(), relname_);
+    for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, rtes_, stmt_.query());
+    if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, rtes_, stmt_.query());
   }
   q.aggs = std::move(aggs_);
   q.distinct = s.distinct;
@@ -274,12 +267,6 @@ AnalyzedQuery Analyzer::Run() {
   q.limit = limit_expr(s.limit);
   q.offset = limit_expr(s.offset);
 
-  for (size_t i = 0; i < params_.size(); ++i) {
-    if (params_[i] == 0 || params_[i] == oid::kUnknown) {
-      throw PgError(sqlstate::kIndeterminateDatatype, "could not determine data type of parameter $" + std::to_string(i + 1));
-    }
-  }
-  q.param_types = params_;
   return q;
 }
 

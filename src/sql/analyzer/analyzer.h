@@ -4,6 +4,7 @@
 // column naming. Produces an AnalyzedQuery the planner turns into nodes.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,34 @@ struct SortKey {
   bool nulls_first;
 };
 
+enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull };
+
+// One FROM item. Every item owns the columns [start, start + types.size())
+// of the query's input row; a join's columns are its left item's, then its
+// right item's, then its USING/NATURAL merged columns. Join expressions are
+// over the input row with only the join's own columns filled in.
+struct AnalyzedFrom {
+  enum Kind : uint8_t { kTable, kSubquery, kCte, kWorkTable, kJoin } kind = kTable;
+  int start = 0;
+  std::vector<uint32_t> types;
+  VirtualTable* table = nullptr;             // kTable
+  std::shared_ptr<AnalyzedQuery> subquery;   // kSubquery
+  int cte_id = -1;                           // kCte / kWorkTable
+  bool lateral = false;                      // kSubquery: re-run per left row
+  JoinKind join = JoinKind::kInner;
+  std::unique_ptr<AnalyzedFrom> left, right;
+  TExprPtr cond;                             // null = true
+  std::vector<TExprPtr> merged;              // values of the merged columns
+  std::vector<TExprPtr> left_keys, right_keys;  // equi-join keys (same types): hash join
+};
+
+struct AnalyzedCte {
+  int id;
+  std::shared_ptr<AnalyzedQuery> query;
+};
+
 struct AnalyzedQuery {
-  VirtualTable* table = nullptr;             // FROM relation, or null
+  std::unique_ptr<AnalyzedFrom> from;        // FROM tree, or null (values)
   std::vector<uint32_t> input_types;         // input row layout
   std::vector<std::vector<TExprPtr>> values; // VALUES rows (no FROM relation)
   TExprPtr where;                            // over input rows
@@ -52,6 +79,16 @@ struct AnalyzedQuery {
   std::vector<SortKey> sort;
   TExprPtr limit, offset;                    // constant or parameter expressions (int8)
   std::vector<uint32_t> param_types;
+  std::vector<AnalyzedCte> ctes;             // WITH queries defined at this level
+  // Set operation (op != kNone): the branches replace FROM..targets; their
+  // outputs are cast by *_cast (over the branch row) when non-empty. A
+  // recursive union's right branch reads the work table of cte_id.
+  SetOpKind op = SetOpKind::kNone;
+  bool set_all = false;
+  std::shared_ptr<AnalyzedQuery> larg, rarg;
+  std::vector<TExprPtr> larg_cast, rarg_cast;
+  bool recursive = false;
+  int cte_id = -1;
 };
 
 AnalyzedQuery AnalyzeSelect(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,

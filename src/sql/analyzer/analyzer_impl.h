@@ -2,6 +2,7 @@
 // overload resolution (resolve.cc) and query analysis (analyzer.cc).
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,17 +12,66 @@
 
 namespace tusk::sql {
 
+// One column of the query's input row. rte is the FROM entry that
+// qualifies it (-1 for merged USING columns); hidden columns (the inputs of
+// a USING merge) are reachable only qualified.
 struct ScopeColumn {
   std::string name;
   uint32_t type;
+  int rte = -1;
+  bool hidden = false;
+};
+
+// A name usable as a qualifier: a table, subquery, CTE or join alias.
+struct RangeEntry {
+  std::string name;
+  std::vector<int> columns;  // input-row indices in * order
+};
+
+// A WITH query visible by name; work_table while its own recursive term is analyzed.
+struct CteEntry {
+  std::string name;
+  int id;
+  std::vector<std::string> columns;
+  std::vector<uint32_t> types;
+  bool work_table = false;
 };
 
 class Analyzer {
  public:
   Analyzer(const Statement& stmt, SessionContext& ctx, std::vector<uint32_t> params)
-      : stmt_(stmt), ctx_(ctx), params_(std::move(params)) {}
+      : stmt_(stmt), sel_(&stmt.select()), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {}
+  // A nested query: parent is the level whose columns it may reference
+  // (null for none), lexical the query it is written in.
+  Analyzer(const SelectStmt& sel, Analyzer* parent, Analyzer* lexical)
+      : stmt_(lexical->stmt_), sel_(&sel), ctx_(lexical->ctx_), params_(lexical->params_), io_(lexical->io_),
+        parent_(parent), lexical_(lexical), next_cte_id_(lexical->next_cte_id_) {}
 
   AnalyzedQuery Run();
+  // Analyzes sel_ (set operations, WITH and plain SELECT) without the
+  // final parameter checks.
+  AnalyzedQuery RunQuery();
+  AnalyzedQuery RunSelect();
+
+  // FROM clause (analyze_from.cc)
+  void AnalyzeFromClause(AnalyzedQuery& q);
+  std::unique_ptr<AnalyzedFrom> AnalyzeFromItem(const FromItem& f, std::vector<int>* star);
+  std::unique_ptr<AnalyzedFrom> AnalyzeJoin(const FromItem& f, std::vector<int>* star);
+  void AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
+                     const std::vector<std::string>& aliases, const std::vector<uint32_t>& types, AnalyzedFrom& item,
+                     std::vector<int>* star, int location);
+  TExprPtr ResolveColumnRef(const Expr& e);
+  // Resolves at this level: index, -1 when absent; errors for ambiguity.
+  int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found);
+  const CteEntry* FindCte(const std::string& name);
+  void ExpandStar(const ResTarget& t, AnalyzedQuery& q);
+
+  // subqueries, set operations, WITH (analyze_subquery.cc)
+  TExprPtr TransformSubLink(const Expr& e);
+  AnalyzedQuery AnalyzeSetOp(const SelectStmt& s);
+  void AnalyzeWith(const WithClause& w, AnalyzedQuery& q);
+  std::shared_ptr<AnalyzedQuery> AnalyzeChild(const SelectStmt& s, Analyzer* parent, bool keep_unknown,
+                                              bool* correlated);
 
   // expressions (analyze_expr.cc)
   TExprPtr Transform(const Expr& e);
@@ -40,10 +90,21 @@ class Analyzer {
   std::string TypeList(const std::vector<TExprPtr>& args) const;
 
   const Statement& stmt_;
+  const SelectStmt* sel_;
   SessionContext& ctx_;
-  std::vector<uint32_t> params_;
+  std::vector<uint32_t> own_params_;
+  std::vector<uint32_t>& params_;  // shared by every level of the statement
   IoContext io_;
-  std::string relname_;  // FROM relation name or alias
+  Analyzer* parent_ = nullptr;     // enclosing level for column references
+  Analyzer* lexical_ = nullptr;    // enclosing level in the query text
+  int own_cte_id_ = 0;
+  int& next_cte_id_ = own_cte_id_;
+  bool correlated_ = false;        // references a level above this one
+  bool keep_unknown_ = false;      // set-operation branch: unknown outputs stay unknown
+  std::vector<RangeEntry> rtes_;
+  std::vector<int> star_;          // * expansion of the FROM clause
+  std::vector<CteEntry> ctes_;
+  int visible_lo_ = 0, visible_hi_ = 1 << 30;  // JOIN ON may see only its own items
   std::vector<ScopeColumn> scope_;
   bool agg_allowed_ = false;
   bool in_agg_ = false;

@@ -21,7 +21,12 @@ enum class TKind : uint8_t {
   kCase,      // args: cond1, res1, cond2, res2, ...; else_expr may be null
   kCoalesce,
   kAgg,       // aggregate call during analysis; index into the query's aggregates
+  kOuterColumn,  // column of an enclosing query level: index, aux = levels up (>= 1)
+  kSubLink,      // subquery: sub, aux = SubLinkKind; args[0] = test value (ANY/ALL);
+                 // combine = test op column over the row [test, subquery value]
 };
+
+struct AnalyzedQuery;
 
 struct TExpr;
 using TExprPtr = std::unique_ptr<TExpr>;
@@ -40,6 +45,9 @@ struct TExpr {
   std::vector<TExprPtr> args;
   TExprPtr else_expr;
   int location = -1;
+  std::shared_ptr<AnalyzedQuery> sub;  // kSubLink
+  TExprPtr combine;                    // kSubLink ANY/ALL
+  bool correlated = false;             // kSubLink: references an enclosing level
 
   TExpr(TKind k, uint32_t t) : kind(k), type(t) {}
   TExprPtr Clone() const;

@@ -2,12 +2,14 @@
 // end of a construct is known; each construct writes one output register.
 #include "sql/executor/compile.h"
 
+#include "sql/executor/plan.h"
+
 namespace tusk::sql {
 namespace {
 
 class Compiler {
  public:
-  explicit Compiler(ExprProgram& p) : p_(p) {}
+  Compiler(ExprProgram& p, size_t num_params) : p_(p), num_params_(num_params) {}
 
   int NewReg() {
     p_.regs.emplace_back();
@@ -103,6 +105,30 @@ class Compiler {
         for (size_t i : to_end) p_.steps[i].target = static_cast<int>(p_.steps.size());
         return out;
       }
+      case TKind::kOuterColumn: {
+        int out = NewReg();
+        Step& st = Add(OpCode::kOuter);
+        st.out = out;
+        st.aux = e.aux;
+        st.target = e.index;
+        return out;
+      }
+      case TKind::kSubLink: {
+        SubPlan sp;
+        sp.kind = static_cast<uint8_t>(e.aux);
+        sp.correlated = e.correlated;
+        sp.query = std::make_shared<const CompiledQuery>(CompileQuery(*e.sub, num_params_));
+        if (e.combine) sp.combine.push_back(CompileExpr(*e.combine, num_params_));
+        std::vector<int> args;
+        if (!e.args.empty()) args.push_back(Emit(*e.args[0]));
+        int out = NewReg();
+        Step& st = Add(OpCode::kSubPlan);
+        st.out = out;
+        st.aux = static_cast<int>(p_.subplans.size());
+        st.args = std::move(args);
+        p_.subplans.push_back(std::move(sp));
+        return out;
+      }
       case TKind::kCoalesce: {
         int out = NewReg();
         std::vector<size_t> to_end;
@@ -125,6 +151,7 @@ class Compiler {
 
  private:
   ExprProgram& p_;
+  size_t num_params_;
   int null_reg_ = -1;
 };
 
@@ -134,7 +161,7 @@ ExprProgram CompileExpr(const TExpr& e, size_t num_params) {
   ExprProgram p;
   p.param_regs.assign(num_params, -1);
   p.type = e.type;
-  Compiler c(p);
+  Compiler c(p, num_params);
   p.result = c.Emit(e);
   return p;
 }

@@ -78,6 +78,18 @@ const Datum& ExprProgram::Eval(const Datum* row, ExecContext& ctx) {
         ++pc;
         break;
       }
+      case OpCode::kOuter: {
+        const Datum* r = ctx.outer[ctx.outer.size() - st.aux];
+        regs[st.out] = r[st.target];
+        ++pc;
+        break;
+      }
+      case OpCode::kSubPlan: {
+        const Datum* test = st.args.empty() ? nullptr : &operand(st.args[0]);
+        regs[st.out] = RunSubPlan(subplans[st.aux], row, test, ctx);
+        ++pc;
+        break;
+      }
       case OpCode::kNot: {
         const Datum& a = operand(st.args[0]);
         Datum& out = regs[st.out];

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,10 +14,14 @@
 namespace tusk::sql {
 
 class SessionContext;
+struct ExecState;
+struct CompiledQuery;
 
 struct ExecContext {
   SessionContext* session = nullptr;
   IoContext io;
+  ExecState* state = nullptr;         // the running statement (subplans build nodes from it)
+  std::vector<const Datum*> outer;    // rows of enclosing query levels, innermost last
 };
 
 struct Step;
@@ -34,6 +39,8 @@ enum class OpCode : uint8_t {
   kOrStep,          // arg0 true -> out=true, goto target; null -> remember
   kBoolInit,        // out = bool(aux), not null
   kNot,
+  kOuter,           // out = column index of the row aux levels up (ctx.outer)
+  kSubPlan,         // out = result of subplans[aux]; args: [test value] for ANY/ALL
 };
 
 // Operand encoding: >= 0 register, < 0 column (-1 - index) of the input row.
@@ -50,9 +57,12 @@ struct Step {
   mutable std::vector<const Datum*> arg_ptrs;  // scratch, sized at compile time
 };
 
+struct SubPlan;
+
 class ExprProgram {
  public:
   std::vector<Step> steps;
+  std::vector<SubPlan> subplans;
   std::vector<Datum> regs;    // constants preloaded; others scratch
   std::vector<int> param_regs;  // register holding $n+1, or -1
   int result = 0;             // operand of the result
@@ -62,5 +72,20 @@ class ExprProgram {
   // Loads parameter values into their registers before a run.
   void BindParams(const std::vector<Datum>& params);
 };
+
+// A subquery inside an expression. Uncorrelated ones run once per program
+// copy (that is, per execution) and keep their result.
+struct SubPlan {
+  uint8_t kind = 0;  // SubLinkKind
+  bool correlated = false;
+  std::shared_ptr<const CompiledQuery> query;
+  std::vector<ExprProgram> combine;  // ANY/ALL: over [test, subquery value]
+  bool cached = false;
+  Datum value;
+  std::vector<Datum> rows;
+};
+
+// Runs a subplan for the current row (executor/subplan.cc).
+Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* test, ExecContext& ctx);
 
 }  // namespace tusk::sql

@@ -14,7 +14,6 @@
 #include "utils/error.h"
 
 namespace tusk::sql {
-namespace {
 
 // Encodes values into a hashable key for GROUP BY and DISTINCT.
 void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& key) {
@@ -36,6 +35,8 @@ void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& 
   }
   key += '\x00';
 }
+
+namespace {
 
 class ValuesScan : public PlanNode {
  public:
@@ -344,10 +345,44 @@ int64_t EvalCount(const std::vector<ExprProgram>& p, ExecState& st, bool is_limi
 
 }  // namespace
 
-CompiledQuery CompileQuery(AnalyzedQuery& q) {
+static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, size_t np) {
+  auto c = std::make_shared<CompiledFrom>();
+  c->kind = f.kind;
+  c->start = f.start;
+  c->types = f.types;
+  c->table = f.table;
+  if (f.subquery) c->subquery = std::make_shared<const CompiledQuery>(CompileQuery(*f.subquery, np));
+  c->cte_id = f.cte_id;
+  c->lateral = f.lateral;
+  c->join = f.join;
+  if (f.left) c->left = CompileFrom(*f.left, np);
+  if (f.right) c->right = CompileFrom(*f.right, np);
+  if (f.cond) c->cond.push_back(CompileExpr(*f.cond, np));
+  for (const auto& m : f.merged) c->merged.push_back(CompileExpr(*m, np));
+  for (const auto& k : f.left_keys) {
+    c->left_keys.push_back(CompileExpr(*k, np));
+    c->key_types.push_back(k->type);
+  }
+  for (const auto& k : f.right_keys) c->right_keys.push_back(CompileExpr(*k, np));
+  return c;
+}
+
+CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   CompiledQuery c;
-  size_t np = q.param_types.size();
-  c.table = q.table;
+  if (q.from) c.from = CompileFrom(*q.from, np);
+  c.input_width = q.input_types.size();
+  for (const auto& cte : q.ctes) c.ctes.emplace_back(cte.id, std::make_shared<const CompiledQuery>(CompileQuery(*cte.query, np)));
+  c.op = q.op;
+  c.set_all = q.set_all;
+  c.recursive = q.recursive;
+  c.cte_id = q.cte_id;
+  if (q.larg) c.larg = std::make_shared<const CompiledQuery>(CompileQuery(*q.larg, np));
+  if (q.rarg) c.rarg = std::make_shared<const CompiledQuery>(CompileQuery(*q.rarg, np));
+  for (const auto& e : q.larg_cast) c.larg_cast.push_back(CompileExpr(*e, np));
+  for (const auto& e : q.rarg_cast) c.rarg_cast.push_back(CompileExpr(*e, np));
+  if (q.op != SetOpKind::kNone) {
+    for (size_t i = 0; i < q.visible; ++i) c.target_types.push_back(q.columns[i].type);
+  }
   c.input_types = q.input_types;
   for (auto& row : q.values) {
     std::vector<ExprProgram> progs;
@@ -374,14 +409,40 @@ CompiledQuery CompileQuery(AnalyzedQuery& q) {
   return c;
 }
 
+std::vector<ExprProgram> BindPrograms(std::vector<ExprProgram> progs, ExecState& st) {
+  for (auto& p : progs) p.BindParams(st.params);
+  return progs;
+}
+
+std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecState& st) {
+  switch (f.kind) {
+    case AnalyzedFrom::kTable: return std::make_unique<TableScan>(f.table, f.types);
+    case AnalyzedFrom::kSubquery: return BuildPlan(*f.subquery, st);
+    case AnalyzedFrom::kCte: return MakeCteScan(f.cte_id, false);
+    case AnalyzedFrom::kWorkTable: return MakeCteScan(f.cte_id, true);
+    case AnalyzedFrom::kJoin: return MakeJoin(f, width, st);
+  }
+  return nullptr;
+}
+
 std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
-  auto bind = [&](std::vector<ExprProgram> progs) {
-    for (auto& p : progs) p.BindParams(st.params);
-    return progs;
-  };
+  st.ctx.state = &st;
+  for (const auto& [id, query] : q.ctes) {
+    auto d = std::make_shared<CteData>();
+    d->query = query;
+    st.ctes[id] = std::move(d);
+  }
+  auto bind = [&](std::vector<ExprProgram> progs) { return BindPrograms(std::move(progs), st); };
   std::unique_ptr<PlanNode> node;
-  if (q.table) {
-    node = std::make_unique<TableScan>(q.table, q.input_types);
+  if (q.op != SetOpKind::kNone) {
+    node = MakeSetOp(q, st);
+    if (!q.sort.empty()) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
+    int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
+    if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
+    return node;
+  }
+  if (q.from) {
+    node = BuildFrom(*q.from, q.input_width, st);
   } else {
     std::vector<std::vector<ExprProgram>> rows;
     for (const auto& r : q.values) rows.push_back(bind(r));

@@ -1,9 +1,11 @@
-// Pull-based plan nodes: scans (virtual table, VALUES), filter, aggregate,
-// project, distinct, sort and limit. Each Next() returns a pointer to a row
-// owned by the node, valid until the next call; nullptr at end.
+// Pull-based plan nodes: scans (virtual table, VALUES, subquery, CTE), joins,
+// set operations, filter, aggregate, project, distinct, sort and limit. Each
+// Next() returns a pointer to a row owned by the node, valid until the next
+// call; nullptr at end.
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "sql/analyzer/analyzer.h"
@@ -13,9 +15,21 @@ namespace tusk::sql {
 
 using Row = std::vector<Datum>;
 
+struct CompiledQuery;
+
+// A WITH query's rows, materialized on first use; work holds the rows a
+// recursive term reads in the current iteration.
+struct CteData {
+  std::shared_ptr<const CompiledQuery> query;
+  bool done = false;
+  std::vector<Row> rows;
+  std::vector<Row> work;
+};
+
 struct ExecState {
   ExecContext ctx;
   std::vector<Datum> params;
+  std::unordered_map<int, std::shared_ptr<CteData>> ctes;  // by CTE id
 };
 
 class PlanNode {
@@ -32,10 +46,27 @@ struct AggSpec {
   uint32_t result_type;
 };
 
-// Compiled form of an AnalyzedQuery; copied per execution so that register
-// files are private to each cursor.
-struct CompiledQuery {
+// Compiled FROM item (see AnalyzedFrom); immutable, shared by executions.
+struct CompiledFrom {
+  AnalyzedFrom::Kind kind = AnalyzedFrom::kTable;
+  int start = 0;
+  std::vector<uint32_t> types;
   VirtualTable* table = nullptr;
+  std::shared_ptr<const CompiledQuery> subquery;
+  int cte_id = -1;
+  bool lateral = false;
+  JoinKind join = JoinKind::kInner;
+  std::shared_ptr<const CompiledFrom> left, right;
+  std::vector<ExprProgram> cond;  // 0 or 1
+  std::vector<ExprProgram> merged, left_keys, right_keys;
+  std::vector<uint32_t> key_types;
+};
+
+// Compiled form of an AnalyzedQuery; BuildPlan copies its programs per
+// execution so that register files are private to each cursor.
+struct CompiledQuery {
+  std::shared_ptr<const CompiledFrom> from;
+  size_t input_width = 0;
   std::vector<uint32_t> input_types;
   std::vector<std::vector<ExprProgram>> values;
   std::vector<ExprProgram> where;  // 0 or 1
@@ -50,10 +81,29 @@ struct CompiledQuery {
   std::vector<SortKey> sort;
   std::vector<uint32_t> target_types;
   std::vector<ExprProgram> limit, offset;
+  std::vector<std::pair<int, std::shared_ptr<const CompiledQuery>>> ctes;
+  SetOpKind op = SetOpKind::kNone;
+  bool set_all = false;
+  std::shared_ptr<const CompiledQuery> larg, rarg;
+  std::vector<ExprProgram> larg_cast, rarg_cast;
+  bool recursive = false;
+  int cte_id = -1;
 };
 
-CompiledQuery CompileQuery(AnalyzedQuery& q);
+CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t num_params);
+inline CompiledQuery CompileQuery(AnalyzedQuery& q) { return CompileQuery(q, q.param_types.size()); }
 // Builds the node tree for one execution.
 std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st);
+// Builds the nodes of one FROM item; a join's rows are input-row wide
+// (only its own columns set), other items return their own columns.
+std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecState& st);
+std::vector<ExprProgram> BindPrograms(std::vector<ExprProgram> progs, ExecState& st);
+// Appends a hashable encoding of d (GROUP BY, DISTINCT, set operations, hash joins).
+void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& key);
+
+// Nodes defined in join.cc and setop.cc.
+std::unique_ptr<PlanNode> MakeJoin(const CompiledFrom& f, size_t width, ExecState& st);
+std::unique_ptr<PlanNode> MakeSetOp(const CompiledQuery& q, ExecState& st);
+std::unique_ptr<PlanNode> MakeCteScan(int cte_id, bool work_table);
 
 }  // namespace tusk::sql

@@ -7,23 +7,45 @@ namespace tusk::sql {
 namespace {
 
 const char* CheckExpr(const Expr* e, int* loc);
+const char* CheckSelect(const SelectStmt& s, int* loc);
+
+const char* CheckFrom(const FromItem& f, int* loc) {
+  const char* what = nullptr;
+  if (f.kind == FromKind::kFunction) what = "function in FROM";
+  if (f.only) what = "ONLY";
+  if (f.join_using_alias) what = "JOIN USING alias";
+  if (what) {
+    *loc = f.location;
+    return what;
+  }
+  if (f.kind == FromKind::kSubquery) return CheckSelect(*f.subquery, loc);
+  if (f.kind == FromKind::kJoin) {
+    if (const char* w = CheckFrom(*f.left, loc)) return w;
+    if (const char* w = CheckFrom(*f.right, loc)) return w;
+    return CheckExpr(f.join_cond.get(), loc);
+  }
+  return nullptr;
+}
 
 const char* CheckSelect(const SelectStmt& s, int* loc) {
   auto at = [&](const char* what, int where) {
     *loc = where;
     return what;
   };
-  if (s.op != SetOpKind::kNone) {
-    return at(s.op == SetOpKind::kUnion ? "UNION" : s.op == SetOpKind::kIntersect ? "INTERSECT" : "EXCEPT",
-              s.location);
+  if (s.with) {
+    for (const auto& c : s.with->ctes) {
+      if (const char* w = CheckSelect(*c.query, loc)) return w;
+    }
   }
-  if (s.with) return at("WITH", s.with->location);
+  if (s.op != SetOpKind::kNone) {
+    if (const char* w = CheckSelect(*s.larg, loc)) return w;
+    if (const char* w = CheckSelect(*s.rarg, loc)) return w;
+  }
   if (!s.locking.empty()) return at("FOR UPDATE/SHARE", s.locking[0].location);
   if (!s.windows.empty()) return at("WINDOW", s.windows[0].location);
   if (s.limit_with_ties) return at("FETCH ... WITH TIES", s.location);
   for (const auto& f : s.from) {
-    if (f.kind == FromKind::kFunction) return at("function in FROM", f.location);
-    if (f.only) return at("ONLY", f.location);
+    if (const char* w = CheckFrom(f, loc)) return w;
   }
   std::vector<const Expr*> exprs;
   for (const auto& t : s.targets) exprs.push_back(t.expr.get());
@@ -64,6 +86,9 @@ const char* CheckExpr(const Expr* e, int* loc) {
   if (what) {
     *loc = e->location;
     return what;
+  }
+  if (e->kind == ExprKind::kSubLink && e->subquery) {
+    if (const char* w = CheckSelect(*e->subquery, loc)) return w;
   }
   for (const auto& a : e->args) {
     if (const char* w = CheckExpr(a.get(), loc)) return w;

@@ -1,0 +1,288 @@
+// Nested queries: subqueries in expressions (scalar, EXISTS, ANY/ALL, IN),
+// set operations with column type unification, and WITH [RECURSIVE] queries
+// with their work-table form for recursive terms.
+#include "sql/analyzer/analyzer_impl.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+constexpr char kInvalidRecursion[] = "42P19";
+
+const char* SetOpName(SetOpKind k) {
+  return k == SetOpKind::kUnion ? "UNION" : k == SetOpKind::kIntersect ? "INTERSECT" : "EXCEPT";
+}
+
+bool ReferencesName(const SelectStmt& s, const std::string& name);
+
+bool FromReferences(const FromItem& f, const std::string& name) {
+  switch (f.kind) {
+    case FromKind::kRelation: return f.schema.empty() && f.name == name;
+    case FromKind::kJoin: return FromReferences(*f.left, name) || FromReferences(*f.right, name);
+    case FromKind::kSubquery: return ReferencesName(*f.subquery, name);
+    default: return false;
+  }
+}
+
+bool ReferencesName(const SelectStmt& s, const std::string& name) {
+  if (s.op != SetOpKind::kNone) return ReferencesName(*s.larg, name) || ReferencesName(*s.rarg, name);
+  for (const auto& f : s.from) {
+    if (FromReferences(f, name)) return true;
+  }
+  return false;
+}
+
+TExprPtr ColumnRef(int index, uint32_t type) {
+  auto c = std::make_unique<TExpr>(TKind::kColumn, type);
+  c->index = index;
+  return c;
+}
+
+}  // namespace
+
+std::shared_ptr<AnalyzedQuery> Analyzer::AnalyzeChild(const SelectStmt& s, Analyzer* parent, bool keep_unknown,
+                                                      bool* correlated) {
+  Analyzer child(s, parent, this);
+  child.keep_unknown_ = keep_unknown;
+  auto q = std::make_shared<AnalyzedQuery>(child.RunQuery());
+  if (correlated) *correlated = child.correlated_;
+  // A correlated grandchild that reaches above us makes us correlated too;
+  // ResolveColumnRef already marked every lexical level in between.
+  return q;
+}
+
+TExprPtr Analyzer::TransformSubLink(const Expr& e) {
+  if (e.sublink == SubLinkKind::kArray) {
+    Error(sqlstate::kFeatureNotSupported, "ARRAY(subquery) is not supported yet", e.location);
+  }
+  bool correlated = false;
+  auto sub = AnalyzeChild(*e.subquery, this, false, &correlated);
+  auto link = std::make_unique<TExpr>(TKind::kSubLink, oid::kBool);
+  link->aux = static_cast<int>(e.sublink);
+  link->location = e.location;
+  link->correlated = correlated;
+  if (e.sublink == SubLinkKind::kExpr) {
+    if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
+    link->type = sub->columns[0].type;
+    link->typmod = sub->columns[0].typmod;
+  } else if (e.sublink == SubLinkKind::kAny || e.sublink == SubLinkKind::kAll) {
+    if (sub->visible > 1) Error(sqlstate::kSyntaxError, "subquery has too many columns", e.location);
+    if (sub->visible < 1) Error(sqlstate::kSyntaxError, "subquery has too few columns", e.location);
+    TExprPtr test = Transform(*e.args[0]);
+    uint32_t st = sub->columns[0].type;
+    if (test->type == oid::kUnknown && st != oid::kUnknown) {
+      test = Coerce(std::move(test), st, -1, CoercionContext::kImplicit, e.args[0]->location);
+    }
+    TExprPtr cmp = ResolveOperator(e.str, ColumnRef(0, test->type), ColumnRef(1, st), e.location);
+    if (cmp->type != oid::kBool) {
+      Error(sqlstate::kDatatypeMismatch, "op ANY/ALL (array) requires operator to yield boolean", e.location);
+    }
+    link->combine = std::move(cmp);
+    link->args.push_back(std::move(test));
+  }
+  link->sub = std::move(sub);
+  return link;
+}
+
+AnalyzedQuery Analyzer::RunQuery() {
+  const SelectStmt& s = *sel_;
+  AnalyzedQuery q;
+  std::vector<AnalyzedCte> ctes;
+  if (s.with) {
+    AnalyzeWith(*s.with, q);
+    ctes = std::move(q.ctes);
+  }
+  if (s.op != SetOpKind::kNone) {
+    q = AnalyzeSetOp(s);
+  } else {
+    q = RunSelect();
+  }
+  q.ctes = std::move(ctes);
+  return q;
+}
+
+AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
+  AnalyzedQuery q;
+  q.op = s.op;
+  q.set_all = s.set_all;
+  // Branches are analyzed as independent queries at this level.
+  auto branch = [&](const SelectStmt& b) {
+    if (b.op != SetOpKind::kNone && !b.with && b.order_by.empty() && !b.limit && !b.offset) {
+      Analyzer nested(b, parent_, this);
+      AnalyzedQuery r = nested.AnalyzeSetOp(b);
+      if (nested.correlated_) correlated_ = true;
+      return std::make_shared<AnalyzedQuery>(std::move(r));
+    }
+    Analyzer leaf(b, parent_, this);
+    leaf.keep_unknown_ = true;
+    auto r = std::make_shared<AnalyzedQuery>(leaf.RunQuery());
+    if (leaf.correlated_) correlated_ = true;
+    return r;
+  };
+  q.larg = branch(*s.larg);
+  q.rarg = branch(*s.rarg);
+  if (q.larg->visible != q.rarg->visible) {
+    Error(sqlstate::kSyntaxError,
+          std::string("each ") + SetOpName(s.op) + " query must have the same number of columns",
+          s.rarg->targets.empty() ? s.location : s.rarg->targets[0].location);
+  }
+  for (size_t i = 0; i < q.larg->visible; ++i) {
+    TExpr* r = q.rarg->targets.empty() ? nullptr : q.rarg->targets[i].get();
+    TExpr lt(TKind::kConst, q.larg->columns[i].type), rt(TKind::kConst, q.rarg->columns[i].type);
+    rt.location = r ? r->location : -1;
+    std::vector<TExpr*> both = {&lt, &rt};
+    uint32_t t = CommonType(both, SetOpName(s.op));
+    if (t == oid::kUnknown) t = oid::kText;
+    q.columns.push_back({q.larg->columns[i].name, t});
+    q.input_types.push_back(t);
+  }
+  q.visible = q.columns.size();
+  // Cast each branch to the common types: leaves in place (so literals are
+  // converted now, with their positions), nested set operations on top.
+  auto cast = [&](AnalyzedQuery& b, std::vector<TExprPtr>& out) {
+    bool needed = false;
+    for (size_t i = 0; i < q.visible; ++i) needed |= b.columns[i].type != q.columns[i].type;
+    if (!needed) return;
+    for (size_t i = 0; i < q.visible; ++i) {
+      uint32_t t = q.columns[i].type;
+      if (b.op == SetOpKind::kNone) {
+        b.targets[i] = Coerce(std::move(b.targets[i]), t, -1, CoercionContext::kImplicit, b.targets[i]->location);
+        b.columns[i].type = t;
+      } else {
+        out.push_back(Coerce(ColumnRef(static_cast<int>(i), b.columns[i].type), t, -1,
+                             CoercionContext::kImplicit, -1));
+      }
+    }
+    if (b.op == SetOpKind::kNone) out.clear();
+  };
+  cast(*q.larg, q.larg_cast);
+  cast(*q.rarg, q.rarg_cast);
+
+  // ORDER BY / LIMIT of the whole operation: output columns only.
+  for (const auto& sb : s.order_by) {
+    const Expr& x = *sb.expr;
+    int col = -1;
+    if (x.kind == ExprKind::kConst && x.const_kind == ConstKind::kInteger) {
+      int64_t n = std::stoll(x.str);
+      if (n < 1 || n > static_cast<int64_t>(q.visible)) {
+        Error(sqlstate::kInvalidColumnReference, "ORDER BY position " + x.str + " is not in select list", x.location);
+      }
+      col = static_cast<int>(n - 1);
+    } else if (x.kind == ExprKind::kColumnRef && x.names.size() == 1 && !x.star) {
+      for (size_t i = 0; i < q.visible && col < 0; ++i) {
+        if (q.columns[i].name == x.names[0]) col = static_cast<int>(i);
+      }
+      if (col < 0) Error(sqlstate::kUndefinedColumn, "column \"" + x.names[0] + "\" does not exist", x.location);
+    } else {
+      const Expr* left = &x;
+      while (left->kind == ExprKind::kOp && left->args.size() == 2) left = left->args[0].get();
+      throw PgError(sqlstate::kFeatureNotSupported, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
+          .Detail("Only result column names can be used, not expressions or functions.")
+          .Hint("Add the expression/function to every SELECT, or move the UNION into a FROM clause.")
+          .Position(Pos(left->location));
+    }
+    q.sort.push_back({col, sb.desc, sb.nulls_first ? *sb.nulls_first : sb.desc});
+  }
+  auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {
+    if (!e) return nullptr;
+    auto saved = std::move(scope_);
+    scope_.clear();
+    TExprPtr t = Coerce(Transform(*e), oid::kInt8, -1, CoercionContext::kImplicit, e->location);
+    scope_ = std::move(saved);
+    return t;
+  };
+  q.limit = limit_expr(s.limit);
+  q.offset = limit_expr(s.offset);
+  return q;
+}
+
+void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
+  for (size_t k = 0; k < w.ctes.size(); ++k) {
+    const CommonTableExpr& cte = w.ctes[k];
+    for (size_t m = 0; m < k; ++m) {
+      if (w.ctes[m].name == cte.name) {
+        Error("42712", "WITH query name \"" + cte.name + "\" specified more than once",
+              cte.location);
+      }
+    }
+    CteEntry entry;
+    entry.name = cte.name;
+    entry.id = next_cte_id_++;
+    std::shared_ptr<AnalyzedQuery> aq;
+    const SelectStmt& body = *cte.query;
+    bool self_ref = w.recursive && ReferencesName(body, cte.name);
+    if (self_ref) {
+      if (body.op != SetOpKind::kUnion || ReferencesName(*body.larg, cte.name)) {
+        Error(kInvalidRecursion,
+              "recursive query \"" + cte.name +
+                  "\" does not have the form non-recursive-term UNION [ALL] recursive-term",
+              cte.location);
+      }
+      Analyzer base(*body.larg, parent_, this);
+      auto larg = std::make_shared<AnalyzedQuery>(base.RunQuery());
+      if (base.correlated_) correlated_ = true;
+      CteEntry work = entry;
+      work.work_table = true;
+      for (size_t i = 0; i < larg->visible; ++i) {
+        if (larg->columns[i].type == oid::kUnknown) larg->columns[i].type = oid::kText;
+        work.columns.push_back(i < cte.columns.size() ? cte.columns[i] : larg->columns[i].name);
+        work.types.push_back(larg->columns[i].type);
+      }
+      ctes_.push_back(work);
+      Analyzer rec(*body.rarg, parent_, this);
+      auto rarg = std::make_shared<AnalyzedQuery>(rec.RunQuery());
+      if (rec.correlated_) correlated_ = true;
+      ctes_.pop_back();
+      if (rarg->visible != larg->visible) {
+        Error(sqlstate::kSyntaxError, "each UNION query must have the same number of columns", cte.location);
+      }
+      aq = std::make_shared<AnalyzedQuery>();
+      aq->op = SetOpKind::kUnion;
+      aq->set_all = body.set_all;
+      aq->recursive = true;
+      aq->cte_id = entry.id;
+      for (size_t i = 0; i < larg->visible; ++i) {
+        uint32_t t = larg->columns[i].type;
+        if (rarg->columns[i].type != t) {
+          if (!CanCoerce(rarg->columns[i].type, t, CoercionContext::kImplicit)) {
+            Error(sqlstate::kDatatypeMismatch,
+                  "recursive query \"" + cte.name + "\" column " + std::to_string(i + 1) + " has type " +
+                      TypeSqlName(t) + " in non-recursive term but type " + TypeSqlName(rarg->columns[i].type) +
+                      " overall",
+                  body.larg->targets.empty() ? cte.location : body.larg->targets[i].location,
+                  "Cast the output of the non-recursive term to the correct type.");
+          }
+          rarg->targets[i] = Coerce(std::move(rarg->targets[i]), t, -1, CoercionContext::kImplicit, -1);
+          rarg->columns[i].type = t;
+        }
+        if (larg->targets.size() > i && larg->targets[i]->type == oid::kUnknown) {
+          larg->targets[i] = Coerce(std::move(larg->targets[i]), t, -1, CoercionContext::kImplicit, -1);
+        }
+        aq->columns.push_back(larg->columns[i]);
+      }
+      aq->visible = aq->columns.size();
+      aq->larg = std::move(larg);
+      aq->rarg = std::move(rarg);
+    } else {
+      Analyzer sub(body, parent_, this);
+      aq = std::make_shared<AnalyzedQuery>(sub.RunQuery());
+      if (sub.correlated_) correlated_ = true;
+    }
+    if (cte.columns.size() > aq->visible) {
+      Error(sqlstate::kInvalidColumnReference,
+            "WITH query \"" + cte.name + "\" has " + std::to_string(aq->visible) + " columns available but " +
+                std::to_string(cte.columns.size()) + " columns specified",
+            cte.location);
+    }
+    entry.columns.clear();
+    for (size_t i = 0; i < aq->visible; ++i) {
+      entry.columns.push_back(i < cte.columns.size() ? cte.columns[i] : aq->columns[i].name);
+      entry.types.push_back(aq->columns[i].type);
+    }
+    ctes_.push_back(entry);
+    q.ctes.push_back({entry.id, std::move(aq)});
+  }
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,88 @@
+// Execution of subqueries inside expressions: scalar, EXISTS and ANY/ALL.
+// The current row is pushed as the outer row while the subquery runs, so
+// correlated references read it; uncorrelated results are kept.
+#include "sql/executor/plan.h"
+#include "sql/parser/ast.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+constexpr char kCardinalityViolation[] = "21000";
+
+// Runs the subquery, calling fn(row) until it returns false.
+template <typename Fn>
+void Each(SubPlan& sp, const Datum* row, ExecContext& ctx, Fn&& fn) {
+  ExecState& st = *ctx.state;
+  ctx.outer.push_back(row);
+  try {
+    auto plan = BuildPlan(*sp.query, st);
+    while (const Row* r = plan->Next(st)) {
+      if (!fn(*r)) break;
+    }
+  } catch (...) {
+    ctx.outer.pop_back();
+    throw;
+  }
+  ctx.outer.pop_back();
+}
+
+}  // namespace
+
+Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* test, ExecContext& ctx) {
+  auto kind = static_cast<SubLinkKind>(sp.kind);
+  if (kind == SubLinkKind::kExists || kind == SubLinkKind::kExpr) {
+    if (sp.cached) return sp.value;
+    Datum result;
+    if (kind == SubLinkKind::kExists) {
+      bool found = false;
+      Each(sp, row, ctx, [&](const Row&) {
+        found = true;
+        return false;
+      });
+      result = Datum::Bool(found);
+    } else {
+      int n = 0;
+      Each(sp, row, ctx, [&](const Row& r) {
+        if (++n > 1) {
+          throw PgError(kCardinalityViolation, "more than one row returned by a subquery used as an expression");
+        }
+        result = r[0];
+        return true;
+      });
+    }
+    if (!sp.correlated) {
+      sp.cached = true;
+      sp.value = result;
+    }
+    return result;
+  }
+  // ANY / ALL: combine the test value with every subquery value.
+  std::vector<Datum> local;
+  std::vector<Datum>* values = &sp.rows;
+  if (sp.correlated || !sp.cached) {
+    values = sp.correlated ? &local : &sp.rows;
+    values->clear();
+    Each(sp, row, ctx, [&](const Row& r) {
+      values->push_back(r[0]);
+      return true;
+    });
+    if (!sp.correlated) sp.cached = true;
+  }
+  bool any = kind == SubLinkKind::kAny;
+  bool saw_null = false;
+  Datum pair[2];
+  pair[0] = *test;
+  for (const Datum& v : *values) {
+    pair[1] = v;
+    const Datum& r = sp.combine[0].Eval(pair, ctx);
+    if (r.null) {
+      saw_null = true;
+    } else if (r.b == any) {
+      return Datum::Bool(any);
+    }
+  }
+  return saw_null ? Datum::Null() : Datum::Bool(!any);
+}
+
+}  // namespace tusk::sql
