@@ -1,5 +1,5 @@
 // Semantic analysis of SELECT / VALUES: name resolution against the FROM
-// relation, type resolution with PostgreSQL's rules for unknown literals and
+// items (joins, derived tables, CTEs), type resolution with PostgreSQL's rules for unknown literals and
 // parameters, operator/function overload selection, aggregates and output
 // column naming. Produces an AnalyzedQuery the planner turns into nodes.
 #pragma once
