@@ -1,0 +1,224 @@
+// The bootstrap catalog contents and the template copies. Everything goes
+// through the ordinary heap code and WAL, so a crash during or after initdb
+// replays the catalog like any other table.
+#include "catalog/bootstrap.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "access/heap/heapam.h"
+#include "catalog/catalog.h"
+#include "catalog/schema.h"
+#include "storage/buffer/buffer.h"
+#include "storage/file/smgr.h"
+#include "storage/file/vfs.h"
+#include "utils/error.h"
+
+namespace tusk::catalog {
+
+namespace {
+
+void MakeDir(const std::string& relative) {
+  const std::string path = smgr::FullPath(relative);
+  if (vfs::Mkdir(path, 0700) != 0 && errno != EEXIST)
+    throw PgError(sqlstate::kIoError, "could not create directory \"" + path + "\": " + std::strerror(errno));
+}
+
+TypeRow BuiltinTypeRow(const BuiltinType& t) {
+  TypeRow r;
+  r.oid = t.oid;
+  r.typname = t.name;
+  r.typlen = t.len;
+  r.typbyval = t.by_val;
+  r.typtype = t.type;
+  r.typcategory = t.category;
+  r.typispreferred = t.preferred;
+  r.typelem = t.elem;
+  r.typarray = t.array;
+  r.typalign = t.align;
+  r.typstorage = t.storage;
+  r.typcollation = t.collation;
+  return r;
+}
+
+// A catalog's composite row type, as PostgreSQL gives every table one.
+TypeRow RowTypeRow(const CatalogDef& def) {
+  TypeRow r;
+  r.oid = def.rowtype_oid;
+  r.typname = def.name;
+  r.typlen = -1;
+  r.typtype = 'c';
+  r.typcategory = 'C';
+  r.typrelid = def.oid;
+  r.typalign = 'd';
+  r.typstorage = 'x';
+  return r;
+}
+
+ClassRow CatalogClassRow(const CatalogDef& def) {
+  ClassRow r;
+  r.oid = def.oid;
+  r.relname = def.name;
+  r.relnamespace = kPgCatalogNamespace;
+  r.reltype = def.rowtype_oid;
+  r.relfilenode = def.oid;
+  r.reltablespace = def.shared ? smgr::kGlobalTablespace : 0;  // 0: the database's default
+  r.relisshared = def.shared;
+  r.relnatts = static_cast<int16_t>(def.columns.size());
+  r.relreplident = 'n';
+  return r;
+}
+
+std::vector<AttributeRow> CatalogAttributeRows(const CatalogDef& def) {
+  std::vector<AttributeRow> rows;
+  for (size_t i = 0; i < def.columns.size(); ++i) {
+    const BuiltinType* t = FindBuiltinType(def.columns[i].type_oid);
+    AttributeRow a;
+    a.attrelid = def.oid;
+    a.attname = def.columns[i].name;
+    a.atttypid = t->oid;
+    a.attstattarget = 0;
+    a.attlen = t->len;
+    a.attnum = static_cast<int16_t>(i + 1);
+    a.attbyval = t->by_val;
+    a.attalign = t->align;
+    a.attstorage = t->storage;
+    // Fixed-width catalog columns are always filled; variable-width ones may be NULL.
+    a.attnotnull = t->len > 0;
+    a.attcollation = t->collation;
+    rows.push_back(std::move(a));
+  }
+  return rows;
+}
+
+ProcRow Proc(uint32_t oid, const char* name, uint32_t rettype, const std::string& argtypes, char volatility) {
+  ProcRow p;
+  p.oid = oid;
+  p.proname = name;
+  p.prorettype = rettype;
+  p.proargtypes = argtypes;
+  p.pronargs = static_cast<int16_t>(argtypes.empty() ? 0 : 1 + std::count(argtypes.begin(), argtypes.end(), ' '));
+  p.provolatile = volatility;
+  p.prosrc = name;
+  return p;
+}
+
+std::vector<ProcRow> BuiltinProcs() {
+  // The functions clients call on connect and psql's \d needs first.
+  return {
+      Proc(89, "version", kTextOid, "", 's'),
+      Proc(861, "current_database", kNameOid, "", 's'),
+      Proc(1081, "format_type", kTextOid, "26 23", 's'),
+      Proc(1299, "now", kTimestampTzOid, "", 's'),
+      Proc(1402, "current_schema", kNameOid, "", 's'),
+      Proc(1642, "pg_get_userbyid", kNameOid, "26", 's'),
+      Proc(2026, "pg_backend_pid", kInt4Oid, "", 's'),
+      Proc(2077, "current_setting", kTextOid, "25", 's'),
+      Proc(2079, "pg_table_is_visible", kBoolOid, "26", 's'),
+  };
+}
+
+DatabaseRow Database(uint32_t oid, const char* name, bool is_template, bool allow_conn,
+                     const BootstrapOptions& o) {
+  DatabaseRow d;
+  d.oid = oid;
+  d.datname = name;
+  d.encoding = o.encoding;
+  d.datistemplate = is_template;
+  d.datallowconn = allow_conn;
+  d.datconnlimit = -1;
+  d.datcollate = o.locale;
+  d.datctype = o.locale;
+  return d;
+}
+
+void CopyFileSynced(const std::string& from, const std::string& to) {
+  int in = vfs::Open(from, O_RDONLY);
+  if (in < 0) throw PgError(sqlstate::kIoError, "could not open file \"" + from + "\": " + std::strerror(errno));
+  int out = vfs::Open(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (out < 0) {
+    int err = errno;
+    vfs::Close(in);
+    throw PgError(sqlstate::kIoError, "could not create file \"" + to + "\": " + std::strerror(err));
+  }
+  std::vector<char> buf(64 * 1024);
+  off_t off = 0;
+  bool ok = true;
+  for (;;) {
+    ssize_t n = vfs::PRead(in, buf.data(), buf.size(), off);
+    if (n < 0) { ok = false; break; }
+    if (n == 0) break;
+    if (!vfs::PWriteAll(out, buf.data(), static_cast<size_t>(n), off)) { ok = false; break; }
+    off += n;
+  }
+  int err = errno;
+  if (ok && vfs::Fsync(out) != 0) { ok = false; err = errno; }
+  vfs::Close(in);
+  vfs::Close(out);
+  if (!ok) throw PgError(sqlstate::kIoError, "could not copy \"" + from + "\" to \"" + to + "\": " + std::strerror(err));
+}
+
+}  // namespace
+
+void BootstrapCatalog(const BootstrapOptions& options) {
+  SetCurrentDatabase(kTemplate1DbOid);
+  MakeDir("base");
+  MakeDir("base/1");
+  MakeDir("global");
+  heap::XactContext x = CurrentXactContext();
+
+  for (const CatalogDef* def : AllCatalogs()) heap::CreateStorage(CatalogRelation(def->oid).loc);
+
+  for (const BuiltinType& t : BuiltinTypes()) InsertCatalogRow(BuiltinTypeRow(t), x);
+  for (const CatalogDef* def : AllCatalogs()) {
+    InsertCatalogRow(RowTypeRow(*def), x);
+    InsertCatalogRow(CatalogClassRow(*def), x);
+    for (const AttributeRow& a : CatalogAttributeRows(*def)) InsertCatalogRow(a, x);
+  }
+
+  for (auto [oid, name] : {std::pair{kPgCatalogNamespace, "pg_catalog"}, std::pair{kPgToastNamespace, "pg_toast"},
+                           std::pair{kPublicNamespace, "public"}}) {
+    NamespaceRow n;
+    n.oid = oid;
+    n.nspname = name;
+    InsertCatalogRow(n, x);
+  }
+  for (const ProcRow& p : BuiltinProcs()) InsertCatalogRow(p, x);
+
+  InsertCatalogRow(Database(kTemplate1DbOid, "template1", true, true, options), x);
+  InsertCatalogRow(Database(kTemplate0DbOid, "template0", true, false, options), x);
+  InsertCatalogRow(Database(kPostgresDbOid, "postgres", false, true, options), x);
+
+  AuthIdRow su;
+  su.oid = kBootstrapSuperuserId;
+  su.rolname = options.superuser;
+  su.rolsuper = su.rolinherit = su.rolcreaterole = su.rolcreatedb = su.rolcanlogin = su.rolreplication =
+      su.rolbypassrls = true;
+  su.rolpassword = options.password_verifier;
+  InsertCatalogRow(su, x);
+}
+
+void CreateTemplateCopies() {
+  // The copies are read from disk, so every page must be there first.
+  buffer::FlushAllDirtyBuffers();
+  const std::string src = smgr::FullPath("base/1");
+  std::vector<std::string> names;
+  if (!vfs::ListDir(src, &names))
+    throw PgError(sqlstate::kIoError, "could not open directory \"" + src + "\": " + std::strerror(errno));
+  for (uint32_t db : {kTemplate0DbOid, kPostgresDbOid}) {
+    const std::string rel = "base/" + std::to_string(db);
+    MakeDir(rel);
+    const std::string dst = smgr::FullPath(rel);
+    for (const std::string& n : names) CopyFileSynced(src + "/" + n, dst + "/" + n);
+    vfs::FsyncDir(dst);
+  }
+  vfs::FsyncDir(smgr::FullPath("base"));
+}
+
+}  // namespace tusk::catalog

@@ -1,0 +1,250 @@
+// Catalog lookups by sequential heap scan and CREATE TABLE's catalog rows.
+// Scans are O(catalog size) per lookup; the B-tree catalog indexes
+// (pg_class_oid_index and friends, docs/design/catalog.md) replace them next.
+#include "catalog/catalog.h"
+
+#include <algorithm>
+#include <set>
+
+#include "access/transam/transam.h"
+#include "access/transam/xact.h"
+#include "catalog/relcache.h"
+#include "storage/buffer/buffer.h"
+#include "storage/file/smgr.h"
+#include "utils/error.h"
+
+namespace tusk::catalog {
+
+namespace {
+
+uint32_t g_database = kTemplate1DbOid;
+
+// Relations created by the running top-level transaction, for AtEndOfTransaction.
+struct Created {
+  uint64_t xid;
+  uint32_t oid;
+  smgr::RelFileLocator loc;
+};
+std::vector<Created> g_created;
+
+template <class Row>
+std::optional<Row> First(std::vector<Row> rows) {
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+}  // namespace
+
+void SetCurrentDatabase(uint32_t db_oid) { g_database = db_oid; }
+uint32_t CurrentDatabase() { return g_database; }
+
+heap::Relation CatalogRelation(uint32_t catalog_oid, uint32_t db_oid) {
+  const CatalogDef& def = CatalogById(catalog_oid);
+  heap::Relation rel;
+  const uint32_t db = def.shared ? 0 : db_oid;
+  rel.loc = {def.shared ? smgr::kGlobalTablespace : smgr::kDefaultTablespace, db, catalog_oid};
+  rel.rel_oid = catalog_oid;
+  rel.db_oid = db;
+  rel.attrs = def.attrs;
+  rel.name = def.name;
+  return rel;
+}
+
+heap::XactContext CurrentXactContext() {
+  heap::XactContext x;
+  x.stamp_xid = xact::GetXid(true);
+  x.xid = xact::GetTopXid();
+  transam::CurrentXact me = xact::CurrentXactForVisibility();
+  x.subxids = me.subxids;
+  x.cid = me.curcid;
+  x.snapshot = xact::GetTransactionSnapshot();
+  if (x.stamp_xid == x.xid) x.stamp_xid = 0;
+  return x;
+}
+
+template <class Row>
+std::vector<Row> ScanCatalog(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                             const std::function<bool(const Row&)>& keep, uint32_t db_oid) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId, db_oid);
+  std::vector<Row> out;
+  heap::HeapScan scan(rel, snapshot, me);
+  heap::ItemPointer tid;
+  std::string_view tuple;
+  while (scan.Next(&tid, &tuple)) {
+    Row row = Row::Decode(tuple);
+    if (!keep || keep(row)) out.push_back(std::move(row));
+  }
+  return out;
+}
+
+template <class Row>
+heap::ItemPointer InsertCatalogRow(const Row& row, heap::XactContext& xact, uint32_t db_oid) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId, db_oid);
+  return heap::Insert(rel, row.Encode(), xact);
+}
+
+// Every row type gets both templates, so callers need not see their bodies.
+#define TUSK_CATALOG_INSTANTIATE(Row)                                                                       \
+  template std::vector<Row> ScanCatalog<Row>(const transam::Snapshot&, const transam::CurrentXact&,       \
+                                             const std::function<bool(const Row&)>&, uint32_t);            \
+  template heap::ItemPointer InsertCatalogRow<Row>(const Row&, heap::XactContext&, uint32_t);
+TUSK_CATALOG_INSTANTIATE(ClassRow)
+TUSK_CATALOG_INSTANTIATE(AttributeRow)
+TUSK_CATALOG_INSTANTIATE(TypeRow)
+TUSK_CATALOG_INSTANTIATE(NamespaceRow)
+TUSK_CATALOG_INSTANTIATE(DatabaseRow)
+TUSK_CATALOG_INSTANTIATE(AuthIdRow)
+TUSK_CATALOG_INSTANTIATE(IndexRow)
+TUSK_CATALOG_INSTANTIATE(ConstraintRow)
+TUSK_CATALOG_INSTANTIATE(InheritsRow)
+TUSK_CATALOG_INSTANTIATE(PartitionedTableRow)
+TUSK_CATALOG_INSTANTIATE(AttrDefRow)
+TUSK_CATALOG_INSTANTIATE(ProcRow)
+#undef TUSK_CATALOG_INSTANTIATE
+
+std::optional<ClassRow> LookupRelation(uint32_t namespace_oid, const std::string& name,
+                                       const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
+  return First(ScanCatalog<ClassRow>(snapshot, me, [&](const ClassRow& r) {
+    return r.relnamespace == namespace_oid && r.relname == name;
+  }));
+}
+
+std::optional<ClassRow> LookupRelationByOid(uint32_t relid, const transam::Snapshot& snapshot,
+                                            const transam::CurrentXact& me) {
+  return First(ScanCatalog<ClassRow>(snapshot, me, [&](const ClassRow& r) { return r.oid == relid; }));
+}
+
+std::vector<AttributeRow> RelationAttributes(uint32_t relid, const transam::Snapshot& snapshot,
+                                             const transam::CurrentXact& me) {
+  std::vector<AttributeRow> rows = ScanCatalog<AttributeRow>(snapshot, me, [&](const AttributeRow& r) {
+    return r.attrelid == relid && r.attnum > 0 && !r.attisdropped;
+  });
+  std::sort(rows.begin(), rows.end(), [](const AttributeRow& a, const AttributeRow& b) { return a.attnum < b.attnum; });
+  return rows;
+}
+
+std::optional<NamespaceRow> LookupNamespace(const std::string& name, const transam::Snapshot& snapshot,
+                                            const transam::CurrentXact& me) {
+  return First(ScanCatalog<NamespaceRow>(snapshot, me, [&](const NamespaceRow& r) { return r.nspname == name; }));
+}
+
+std::optional<TypeRow> LookupType(uint32_t type_oid, const transam::Snapshot& snapshot,
+                                  const transam::CurrentXact& me) {
+  return First(ScanCatalog<TypeRow>(snapshot, me, [&](const TypeRow& r) { return r.oid == type_oid; }));
+}
+
+std::optional<DatabaseRow> LookupDatabase(const std::string& name, const transam::Snapshot& snapshot,
+                                          const transam::CurrentXact& me) {
+  return First(ScanCatalog<DatabaseRow>(snapshot, me, [&](const DatabaseRow& r) { return r.datname == name; }));
+}
+
+std::optional<AuthIdRow> LookupRole(const std::string& name, const transam::Snapshot& snapshot,
+                                    const transam::CurrentXact& me) {
+  return First(ScanCatalog<AuthIdRow>(snapshot, me, [&](const AuthIdRow& r) { return r.rolname == name; }));
+}
+
+namespace {
+
+// An OID no pg_class or pg_type row uses. The snapshot cannot see rows of
+// transactions still running, but the counter is shared and only ever moves
+// forward, so a clash needs the counter to wrap past 2^32 (PostgreSQL checks
+// the OID index with a dirty snapshot; that arrives with the indexes).
+// The counter is not WAL-logged, so after a crash it restarts at the
+// checkpoint's value: a file left by a transaction that never committed may
+// already carry the OID, hence the file check (PostgreSQL does the same).
+uint32_t NewOid(const std::set<uint32_t>& used, uint32_t db) {
+  for (;;) {
+    uint32_t oid = transam::GetNewOid();
+    if (used.contains(oid)) continue;
+    if (smgr::Exists({smgr::kDefaultTablespace, db, oid}, smgr::Fork::kMain)) continue;
+    return oid;
+  }
+}
+
+}  // namespace
+
+uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std::vector<ColumnSpec>& columns,
+                     heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  if (LookupRelation(namespace_oid, name, xact.snapshot, me))
+    throw PgError("42P07", "relation \"" + name + "\" already exists");
+  if (columns.size() > 1600) throw PgError("54011", "tables can have at most 1600 columns");
+  std::set<std::string> names;
+  for (const ColumnSpec& c : columns)
+    if (!names.insert(c.name).second) throw PgError("42701", "column \"" + c.name + "\" specified more than once");
+
+  std::set<uint32_t> used;
+  for (const ClassRow& r : ScanCatalog<ClassRow>(xact.snapshot, me)) used.insert(r.oid);
+  std::vector<TypeRow> types = ScanCatalog<TypeRow>(xact.snapshot, me);
+  for (const TypeRow& t : types) used.insert(t.oid);
+  const uint32_t db = CurrentDatabase();
+  const uint32_t relid = NewOid(used, db);
+  used.insert(relid);
+  const uint32_t rowtype = NewOid(used, db);
+
+  std::vector<AttributeRow> attrs;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const ColumnSpec& c = columns[i];
+    auto t = std::find_if(types.begin(), types.end(), [&](const TypeRow& r) { return r.oid == c.type_oid; });
+    if (t == types.end()) throw PgError(sqlstate::kUndefinedObject, "type with OID " + std::to_string(c.type_oid) + " does not exist");
+    if (t->typtype == 'p' && t->oid != kRecordOid)
+      throw PgError(sqlstate::kDatatypeMismatch, "column \"" + c.name + "\" has pseudo-type " + t->typname);
+    AttributeRow a;
+    a.attrelid = relid;
+    a.attname = c.name;
+    a.atttypid = c.type_oid;
+    a.attlen = t->typlen;
+    a.attnum = static_cast<int16_t>(i + 1);
+    a.atttypmod = c.typmod;
+    a.attbyval = t->typbyval;
+    a.attalign = t->typalign;
+    a.attstorage = t->typstorage;
+    a.attnotnull = c.not_null;
+    a.attcollation = t->typcollation;
+    attrs.push_back(std::move(a));
+  }
+
+  const smgr::RelFileLocator loc{smgr::kDefaultTablespace, db, relid};
+  // Remember the file before creating it, so an abort after a partial
+  // failure still removes it.
+  g_created.push_back({xact.xid, relid, loc});
+  heap::CreateStorage(loc);
+
+  ClassRow cls;
+  cls.oid = relid;
+  cls.relname = name;
+  cls.relnamespace = namespace_oid;
+  cls.reltype = rowtype;
+  cls.relfilenode = relid;
+  cls.relnatts = static_cast<int16_t>(columns.size());
+  InsertCatalogRow(cls, xact);
+
+  TypeRow rt;
+  rt.oid = rowtype;
+  rt.typname = name;
+  rt.typnamespace = namespace_oid;
+  rt.typlen = -1;
+  rt.typtype = 'c';
+  rt.typcategory = 'C';
+  rt.typrelid = relid;
+  rt.typalign = 'd';
+  rt.typstorage = 'x';
+  InsertCatalogRow(rt, xact);
+
+  for (const AttributeRow& a : attrs) InsertCatalogRow(a, xact);
+  return relid;
+}
+
+void AtEndOfTransaction(bool committed) {
+  std::vector<Created> created;
+  created.swap(g_created);
+  if (committed) return;
+  for (const Created& c : created) {
+    // Pages of the dead relation must not be written back after the unlink.
+    for (smgr::Fork f : {smgr::Fork::kMain, smgr::Fork::kFsm}) buffer::DropRelationBuffers(c.loc, f, 0);
+    smgr::Unlink(c.loc);
+    RelationCacheInvalidate(c.oid);
+  }
+}
+
+}  // namespace tusk::catalog

@@ -1,0 +1,80 @@
+// Reading and writing the stored catalogs: lookups by name or OID under the
+// caller's MVCC snapshot, and CREATE TABLE's catalog rows inside the caller's
+// transaction. Lookups scan the heap; the catalog indexes come next.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access/heap/heapam.h"
+#include "catalog/schema.h"
+
+namespace tusk::catalog {
+
+// The database whose local catalogs (pg_class, pg_attribute, ...) this
+// process reads: the backend sets it once connected; bootstrap uses template1.
+void SetCurrentDatabase(uint32_t db_oid);
+uint32_t CurrentDatabase();
+
+// The heap a catalog lives in: global/OID for shared ones, base/DB/OID otherwise.
+heap::Relation CatalogRelation(uint32_t catalog_oid, uint32_t db_oid = CurrentDatabase());
+
+// The xact layer's current transaction as the heap wants it (assigns an xid):
+// for callers that drive transactions with xact::StartTransaction.
+heap::XactContext CurrentXactContext();
+
+// Every visible row of a catalog that `keep` accepts (all when it is empty).
+// `me` lets a transaction see its own uncommitted catalog changes.
+template <class Row>
+std::vector<Row> ScanCatalog(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                             const std::function<bool(const Row&)>& keep = {},
+                             uint32_t db_oid = CurrentDatabase());
+// Inserts one catalog row in the caller's transaction.
+template <class Row>
+heap::ItemPointer InsertCatalogRow(const Row& row, heap::XactContext& xact, uint32_t db_oid = CurrentDatabase());
+
+// ---- lookups (heap scans under the caller's snapshot) ----
+std::optional<ClassRow> LookupRelation(uint32_t namespace_oid, const std::string& name,
+                                       const transam::Snapshot& snapshot, const transam::CurrentXact& me = {});
+std::optional<ClassRow> LookupRelationByOid(uint32_t relid, const transam::Snapshot& snapshot,
+                                            const transam::CurrentXact& me = {});
+// User columns (attnum > 0, not dropped) in attnum order.
+std::vector<AttributeRow> RelationAttributes(uint32_t relid, const transam::Snapshot& snapshot,
+                                             const transam::CurrentXact& me = {});
+std::optional<NamespaceRow> LookupNamespace(const std::string& name, const transam::Snapshot& snapshot,
+                                            const transam::CurrentXact& me = {});
+std::optional<TypeRow> LookupType(uint32_t type_oid, const transam::Snapshot& snapshot,
+                                  const transam::CurrentXact& me = {});
+// Shared catalogs: the same answer from every database.
+std::optional<DatabaseRow> LookupDatabase(const std::string& name, const transam::Snapshot& snapshot,
+                                          const transam::CurrentXact& me = {});
+std::optional<AuthIdRow> LookupRole(const std::string& name, const transam::Snapshot& snapshot,
+                                    const transam::CurrentXact& me = {});
+
+// ---- DDL ----
+struct ColumnSpec {
+  std::string name;
+  uint32_t type_oid = 0;
+  int32_t typmod = -1;
+  bool not_null = false;
+};
+
+// CREATE TABLE: a new OID, the heap's file, its pg_class, pg_type (row type)
+// and pg_attribute rows, all in `xact` so an abort takes them back. Throws
+// 42P07 if the name is taken in the namespace, 42704 for an unknown type,
+// 42701 for a repeated column name. The rows carry xact.cid: as for any
+// command, the caller advances the command counter before reading them back.
+// Returns the relation's OID.
+uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std::vector<ColumnSpec>& columns,
+                     heap::XactContext& xact);
+
+// End of the top-level transaction, after commit or abort: on abort, unlinks
+// the files of relations this transaction created and forgets their relation
+// cache entries (the catalog rows vanish by MVCC on their own). Until xact
+// calls it, an aborted CREATE TABLE leaves only an empty, unreferenced file.
+void AtEndOfTransaction(bool committed);
+
+}  // namespace tusk::catalog
