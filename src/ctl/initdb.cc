@@ -19,6 +19,8 @@
 #include "catalog/role_store.h"
 #include "ctl/ctl.h"
 #include "ctl/initdb.h"
+#include "ctl/initdb_catalog.h"
+#include "utils/error.h"
 #include "storage/file/control_file.h"
 
 // Implemented by the authentication module (src/protocol/auth/scram.cc);
@@ -179,7 +181,8 @@ void CreateCluster(const InitDbOptions& o, const std::string& superuser, const s
   Step("creating configuration files");
   WriteFile(o.datadir + "/PG_VERSION", "15\n");
   // PostgreSQL also stamps each database directory; some tools look there.
-  for (const char* db : {"base/1", "base/4", "base/5"}) WriteFile(o.datadir + "/" + db + "/PG_VERSION", "15\n");
+  // template0 and postgres are copies of template1, made after its catalogs exist.
+  WriteFile(o.datadir + "/base/1/PG_VERSION", "15\n");
   WriteFile(o.datadir + "/postgresql.conf", PostgresqlConfText());
   WriteFile(o.datadir + "/postgresql.auto.conf", PostgresqlAutoConfText());
   WriteFile(o.datadir + "/pg_hba.conf", PgHbaConfText(o.auth_local, o.auth_host));
@@ -199,6 +202,14 @@ void CreateCluster(const InitDbOptions& o, const std::string& superuser, const s
 
   Step("creating bootstrap superuser");
   if (!catalog::BootstrapRoles(o.datadir, superuser, verifier, &err)) Fail(err);
+  Ok();
+
+  Step("creating system catalogs");
+  try {
+    BootstrapCatalogInProcess(o.datadir, cd.system_identifier, cd.checkpoint_lsn, superuser, verifier);
+  } catch (const PgError& e) {
+    Fail(e.data().message);
+  }
   Ok();
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -158,3 +160,37 @@ TEST_F(InitDbTest, InvalidMethodAndMissingDirectory) {
 }
 
 }  // namespace
+
+namespace tusk::ctl {
+namespace {
+
+// initdb leaves the system catalogs as heap files in each database and the
+// shared ones in global/, and its last act is a shutdown checkpoint.
+TEST(InitDbCatalog, CreatesCatalogTablesAndCopies) {
+  char tmpl[] = "/tmp/tusk-initdb-cat-XXXXXX";
+  std::string dir = std::string(mkdtemp(tmpl)) + "/d";
+  pid_t pid = fork();
+  if (pid == 0) {
+    // initdb runs the storage code in-process: keep its shared memory out of this one.
+    InitDbOptions o;
+    o.datadir = dir;
+    o.username = "tester";
+    o.no_sync = true;
+    _exit(RunInitDb(o));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  for (const char* f : {"base/1/1259", "base/1/1247", "base/1/1249", "base/4/1259", "base/5/1259", "global/1260",
+                        "global/1262"})
+    EXPECT_EQ(access((dir + "/" + f).c_str(), F_OK), 0) << f;
+  ControlData cd;
+  std::string err;
+  ASSERT_TRUE(ReadControlFile(dir, &cd, &err)) << err;
+  EXPECT_EQ(cd.state, DbState::kShutdowned);
+  EXPECT_GT(cd.checkpoint_lsn, 0x1000028u);  // past the bootstrap checkpoint: the catalog step checkpointed
+  std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+}
+
+}  // namespace
+}  // namespace tusk::ctl
