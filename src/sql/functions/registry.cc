@@ -36,6 +36,10 @@ struct Tables {
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat8, oid::kFloat8});
     aggs.push_back({"min", AggKind::kMin, kAnyArg, 0});
     aggs.push_back({"max", AggKind::kMax, kAnyArg, 0});
+    aggs.push_back({"bool_and", AggKind::kBoolAnd, oid::kBool, oid::kBool});
+    aggs.push_back({"bool_or", AggKind::kBoolOr, oid::kBool, oid::kBool});
+    aggs.push_back({"every", AggKind::kBoolAnd, oid::kBool, oid::kBool});
+    aggs.push_back({"string_agg", AggKind::kStringAgg, oid::kText, oid::kText, oid::kText});
   }
 };
 

@@ -33,13 +33,14 @@ struct OperDef {
   int aux = 0;
 };
 
-enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax };
+enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg };
 
 struct AggDef {
   std::string name;
   AggKind kind;
   uint32_t arg;  // 0 for count(*), kAnyArg for count/min/max of any type
   uint32_t result;  // 0 = same as argument
+  uint32_t arg2 = 0;  // second argument type (string_agg delimiter), 0 = none
 };
 
 const std::vector<FuncDef>& AllFunctions();
