@@ -18,6 +18,8 @@ struct Tables {
     AddOperatorBuiltins(ops, fns);
     AddStringBuiltins(fns);
     AddMathBuiltins(fns);
+    AddMathExtraBuiltins(fns);
+    AddDatetimeBuiltins(fns);
     AddSessionBuiltins(fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});

@@ -55,6 +55,8 @@ int CompareDatum(uint32_t type, const Datum& a, const Datum& b);
 void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddStringBuiltins(std::vector<FuncDef>& fns);
 void AddMathBuiltins(std::vector<FuncDef>& fns);
+void AddMathExtraBuiltins(std::vector<FuncDef>& fns);
+void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
 
 // Shared error helpers with PostgreSQL's wording.
