@@ -402,56 +402,19 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kFunc: {
       const std::string& name = e.names.back();
       for (const auto& agg : AllAggregates()) {
-        if (agg.name != name) continue;
-        if (!agg_allowed_) {
-          Error(sqlstate::kGroupingError, std::string("aggregate functions are not allowed in ") + agg_forbidden_clause_,
-                e.location);
-        }
-        if (in_agg_) Error(sqlstate::kGroupingError, "aggregate function calls cannot be nested", e.location);
-        AggCall call;
-        call.distinct = e.agg_distinct;
-        if (e.agg_star) {
-          if (name != "count") break;
-          call.def = &agg;
-          call.result_type = oid::kInt8;
-        } else {
-          if (e.args.size() != 1) break;
-          in_agg_ = true;
-          TExprPtr arg = Transform(*e.args[0]);
-          in_agg_ = false;
-          const AggDef* chosen = nullptr;
-          if (arg->type == oid::kUnknown) arg = Coerce(std::move(arg), oid::kText, -1, CoercionContext::kImplicit, e.location);
-          for (const auto& d : AllAggregates()) {
-            if (d.name != name || d.kind == AggKind::kCountStar) continue;
-            if (d.arg == kAnyArg || d.arg == arg->type) { chosen = &d; break; }
-          }
-          if (!chosen) {
-            for (const auto& d : AllAggregates()) {
-              if (d.name == name && d.arg != kAnyArg && d.arg != 0 && CanCoerce(arg->type, d.arg, CoercionContext::kImplicit)) {
-                chosen = &d;
-                break;
-              }
-            }
-          }
-          if (!chosen) {
-            Error(sqlstate::kUndefinedFunction, "function " + name + "(" + TypeSqlName(arg->type) + ") does not exist",
-                  e.location,
-                  "No function matches the given name and argument types. You might need to add explicit type casts.");
-          }
-          if (chosen->arg != kAnyArg) arg = Coerce(std::move(arg), chosen->arg, -1, CoercionContext::kImplicit, e.location);
-          call.def = chosen;
-          call.arg_type = arg->type;
-          call.result_type = chosen->result ? chosen->result : arg->type;
-          call.arg = std::move(arg);
-        }
-        auto ref = std::make_unique<TExpr>(TKind::kAgg, call.result_type);
-        ref->index = static_cast<int>(aggs_.size());
-        ref->location = e.location;
-        aggs_.push_back(std::move(call));
-        return ref;
+        if (agg.name == name) return TransformAggregate(e);
       }
       if (e.agg_star) {
         Error("42809", name + "(*) specified, but " + name + " is not an aggregate function", e.location);
+      }
+      if (e.agg_distinct) {
+        Error("42809", "DISTINCT specified, but " + name + " is not an aggregate function", e.location);
+      }
+      if (!e.agg_order.empty()) {
+        Error("42809", "ORDER BY specified, but " + name + " is not an aggregate function", e.location);
+      }
+      if (e.agg_filter) {
+        Error("42809", "FILTER specified, but " + name + " is not an aggregate function", e.location);
       }
       std::vector<TExprPtr> args;
       for (const auto& a : e.args) args.push_back(Transform(*a));

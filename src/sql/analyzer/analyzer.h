@@ -23,11 +23,21 @@ struct OutputColumn {
   int32_t typmod = -1;
 };
 
+struct AggOrderKey {
+  TExprPtr expr;  // over input rows
+  bool desc = false;
+  bool nulls_first = false;
+};
+
 struct AggCall {
   const AggDef* def;
   TExprPtr arg;  // null for count(*)
+  TExprPtr arg2;  // second argument (string_agg delimiter) or null
+  TExprPtr filter;  // FILTER (WHERE ...) over input rows, or null
+  std::vector<AggOrderKey> order;  // ORDER BY inside the call
   bool distinct = false;
   uint32_t arg_type = 0;
+  uint32_t arg2_type = 0;
   uint32_t result_type = 0;
 };
 

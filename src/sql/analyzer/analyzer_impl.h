@@ -68,6 +68,7 @@ class Analyzer {
 
   // subqueries, set operations, WITH (analyze_subquery.cc)
   TExprPtr TransformSubLink(const Expr& e);
+  TExprPtr TransformAggregate(const Expr& e);  // analyze_agg.cc
   AnalyzedQuery AnalyzeSetOp(const SelectStmt& s);
   void AnalyzeWith(const WithClause& w, AnalyzedQuery& q);
   std::shared_ptr<AnalyzedQuery> AnalyzeChild(const SelectStmt& s, Analyzer* parent, bool keep_unknown,

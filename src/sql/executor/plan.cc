@@ -107,21 +107,32 @@ struct AggState {
   __int128 isum = 0;
   Numeric nsum;
   double fsum = 0;
-  Datum best;  // min/max
+  Datum best;  // min/max, bool_and/bool_or
+  std::string text;  // string_agg
   std::unordered_set<std::string> seen;  // DISTINCT aggregates
+  std::vector<Row> sorted;  // ORDER BY in the call: [arg, arg2, keys...]
 };
 
 class Aggregate : public PlanNode {
  public:
   Aggregate(std::unique_ptr<PlanNode> child, const CompiledQuery& q)
-      : child_(std::move(child)), keys_(q.group_keys), args_(q.agg_args), aggs_(q.aggs) {}
+      : child_(std::move(child)),
+        keys_(q.group_keys),
+        args_(q.agg_args),
+        args2_(q.agg_args2),
+        filters_(q.agg_filters),
+        orders_(q.agg_orders),
+        aggs_(q.aggs) {}
 
   const Row* Next(ExecState& st) override {
     if (!done_) Consume(st);
     if (pos_ >= groups_.size()) return nullptr;
     Group& g = groups_[pos_++];
     row_ = g.keys;
-    for (size_t i = 0; i < aggs_.size(); ++i) row_.push_back(Final(aggs_[i], g.states[i]));
+    for (size_t i = 0; i < aggs_.size(); ++i) {
+      if (!aggs_[i].order_types.empty()) Replay(aggs_[i], g.states[i], st);
+      row_.push_back(Final(aggs_[i], g.states[i]));
+    }
     return &row_;
   }
 
@@ -150,7 +161,7 @@ class Aggregate : public PlanNode {
       } else {
         gi = it->second;
       }
-      for (size_t i = 0; i < aggs_.size(); ++i) Update(aggs_[i], args_[i], groups_[gi].states[i], r, st);
+      for (size_t i = 0; i < aggs_.size(); ++i) Update(i, groups_[gi].states[i], r, st);
     }
     // Without GROUP BY an aggregate query returns one row even for no input.
     if (groups_.empty() && keys_.empty()) {
@@ -159,16 +170,54 @@ class Aggregate : public PlanNode {
     }
   }
 
-  void Update(const AggSpec& a, ExprProgram& arg, AggState& s, const Row* r, ExecState& st) {
+  void Update(size_t i, AggState& s, const Row* r, ExecState& st) {
+    const AggSpec& a = aggs_[i];
+    if (a.has_filter) {
+      const Datum& f = filters_[i].Eval(r->data(), st.ctx);
+      if (f.null || !f.b) return;
+    }
+    Datum v, v2;
+    if (a.def->kind != AggKind::kCountStar) v = args_[i].Eval(r->data(), st.ctx);
+    if (a.def->arg2) v2 = args2_[i].Eval(r->data(), st.ctx);
+    if (!orders_[i].empty()) {
+      Row buf{std::move(v), std::move(v2)};
+      for (auto& k : orders_[i]) buf.push_back(k.Eval(r->data(), st.ctx));
+      s.sorted.push_back(std::move(buf));
+      return;
+    }
+    Accumulate(a, s, v, v2, st);
+  }
+
+  // Feeds buffered inputs in the call's ORDER BY order.
+  void Replay(const AggSpec& a, AggState& s, ExecState& st) {
+    std::vector<Row> rows = std::move(s.sorted);
+    s.sorted.clear();
+    std::stable_sort(rows.begin(), rows.end(), [&](const Row& x, const Row& y) {
+      for (size_t k = 0; k < a.order_types.size(); ++k) {
+        const Datum& l = x[k + 2];
+        const Datum& r = y[k + 2];
+        if (l.null || r.null) {
+          if (l.null == r.null) continue;
+          return l.null == a.order_nulls_first[k];
+        }
+        int c = CompareDatum(a.order_types[k], l, r);
+        if (c) return a.order_desc[k] ? c > 0 : c < 0;
+      }
+      return false;
+    });
+    for (const Row& row : rows) Accumulate(a, s, row[0], row[1], st);
+  }
+
+  void Accumulate(const AggSpec& a, AggState& s, const Datum& v, const Datum& v2, ExecState& st) {
     if (a.def->kind == AggKind::kCountStar) {
       ++s.count;
       return;
     }
-    const Datum& v = arg.Eval(r->data(), st.ctx);
     if (v.null) return;
     if (a.distinct) {
       std::string k;
       AppendKey(a.arg_type, v, st.ctx.io, k);
+      if (a.def->arg2) AppendKey(a.arg2_type, v2, st.ctx.io, k);
       if (!s.seen.insert(k).second) return;
     }
     ++s.count;
@@ -193,6 +242,12 @@ class Aggregate : public PlanNode {
         }
         break;
       }
+      case AggKind::kBoolAnd: s.best = Datum::Bool(s.count == 1 ? v.b : s.best.b && v.b); break;
+      case AggKind::kBoolOr: s.best = Datum::Bool(s.count == 1 ? v.b : s.best.b || v.b); break;
+      case AggKind::kStringAgg:
+        if (s.count > 1 && !v2.null) s.text += v2.s;
+        s.text += v.s;
+        break;
       default: break;
     }
   }
@@ -213,7 +268,10 @@ class Aggregate : public PlanNode {
       case AggKind::kCountStar:
       case AggKind::kCount: return Datum::Int(s.count);
       case AggKind::kMin:
-      case AggKind::kMax: return s.count ? s.best : Datum::Null();
+      case AggKind::kMax:
+      case AggKind::kBoolAnd:
+      case AggKind::kBoolOr: return s.count ? s.best : Datum::Null();
+      case AggKind::kStringAgg: return s.count ? Datum::Text(s.text) : Datum::Null();
       case AggKind::kSum:
         if (!s.count) return Datum::Null();
         if (a.result_type == oid::kFloat4 || a.result_type == oid::kFloat8) return Datum::Float(s.fsum);
@@ -233,6 +291,9 @@ class Aggregate : public PlanNode {
   std::unique_ptr<PlanNode> child_;
   std::vector<ExprProgram> keys_;
   std::vector<ExprProgram> args_;
+  std::vector<ExprProgram> args2_;
+  std::vector<ExprProgram> filters_;
+  std::vector<std::vector<ExprProgram>> orders_;
   std::vector<AggSpec> aggs_;
   std::vector<Group> groups_;
   bool done_ = false;
@@ -394,7 +455,24 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   for (auto& k : q.group_keys) c.group_keys.push_back(CompileExpr(*k, np));
   for (auto& a : q.aggs) {
     c.agg_args.push_back(a.arg ? CompileExpr(*a.arg, np) : ExprProgram());
-    c.aggs.push_back({a.def, a.distinct, a.arg_type, a.result_type});
+    c.agg_args2.push_back(a.arg2 ? CompileExpr(*a.arg2, np) : ExprProgram());
+    c.agg_filters.push_back(a.filter ? CompileExpr(*a.filter, np) : ExprProgram());
+    AggSpec spec;
+    spec.def = a.def;
+    spec.distinct = a.distinct;
+    spec.arg_type = a.arg_type;
+    spec.result_type = a.result_type;
+    spec.arg2_type = a.arg2_type;
+    spec.has_filter = a.filter != nullptr;
+    std::vector<ExprProgram> order;
+    for (const auto& k : a.order) {
+      order.push_back(CompileExpr(*k.expr, np));
+      spec.order_types.push_back(k.expr->type);
+      spec.order_desc.push_back(k.desc);
+      spec.order_nulls_first.push_back(k.nulls_first);
+    }
+    c.agg_orders.push_back(std::move(order));
+    c.aggs.push_back(std::move(spec));
   }
   if (q.having) c.having.push_back(CompileExpr(*q.having, np));
   for (auto& t : q.targets) {
@@ -453,6 +531,9 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     CompiledQuery bound;
     bound.group_keys = bind(q.group_keys);
     bound.agg_args = bind(q.agg_args);
+    bound.agg_args2 = bind(q.agg_args2);
+    bound.agg_filters = bind(q.agg_filters);
+    for (const auto& o : q.agg_orders) bound.agg_orders.push_back(bind(o));
     bound.aggs = q.aggs;
     auto agg = std::make_unique<Aggregate>(std::move(node), bound);
     node = std::move(agg);

@@ -40,10 +40,14 @@ class PlanNode {
 
 // An aggregate call without its argument tree (compiled separately).
 struct AggSpec {
-  const AggDef* def;
-  bool distinct;
-  uint32_t arg_type;
-  uint32_t result_type;
+  const AggDef* def = nullptr;
+  bool distinct = false;
+  uint32_t arg_type = 0;
+  uint32_t result_type = 0;
+  uint32_t arg2_type = 0;
+  bool has_filter = false;
+  std::vector<uint32_t> order_types;  // ORDER BY inside the call
+  std::vector<bool> order_desc, order_nulls_first;
 };
 
 // Compiled FROM item (see AnalyzedFrom); immutable, shared by executions.
@@ -74,6 +78,9 @@ struct CompiledQuery {
   std::vector<ExprProgram> group_keys;
   std::vector<AggSpec> aggs;
   std::vector<ExprProgram> agg_args;
+  std::vector<ExprProgram> agg_args2;    // per aggregate; empty program if none
+  std::vector<ExprProgram> agg_filters;  // per aggregate; empty program if none
+  std::vector<std::vector<ExprProgram>> agg_orders;
   std::vector<ExprProgram> having;
   std::vector<ExprProgram> targets;
   size_t visible = 0;

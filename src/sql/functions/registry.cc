@@ -18,6 +18,8 @@ struct Tables {
     AddOperatorBuiltins(ops, fns);
     AddStringBuiltins(fns);
     AddMathBuiltins(fns);
+    AddMathExtraBuiltins(fns);
+    AddDatetimeBuiltins(fns);
     AddSessionBuiltins(fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
@@ -36,6 +38,10 @@ struct Tables {
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat8, oid::kFloat8});
     aggs.push_back({"min", AggKind::kMin, kAnyArg, 0});
     aggs.push_back({"max", AggKind::kMax, kAnyArg, 0});
+    aggs.push_back({"bool_and", AggKind::kBoolAnd, oid::kBool, oid::kBool});
+    aggs.push_back({"bool_or", AggKind::kBoolOr, oid::kBool, oid::kBool});
+    aggs.push_back({"every", AggKind::kBoolAnd, oid::kBool, oid::kBool});
+    aggs.push_back({"string_agg", AggKind::kStringAgg, oid::kText, oid::kText, oid::kText});
   }
 };
 

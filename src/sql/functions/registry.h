@@ -33,13 +33,14 @@ struct OperDef {
   int aux = 0;
 };
 
-enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax };
+enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg };
 
 struct AggDef {
   std::string name;
   AggKind kind;
   uint32_t arg;  // 0 for count(*), kAnyArg for count/min/max of any type
   uint32_t result;  // 0 = same as argument
+  uint32_t arg2 = 0;  // second argument type (string_agg delimiter), 0 = none
 };
 
 const std::vector<FuncDef>& AllFunctions();
@@ -54,6 +55,8 @@ int CompareDatum(uint32_t type, const Datum& a, const Datum& b);
 void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddStringBuiltins(std::vector<FuncDef>& fns);
 void AddMathBuiltins(std::vector<FuncDef>& fns);
+void AddMathExtraBuiltins(std::vector<FuncDef>& fns);
+void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
 
 // Shared error helpers with PostgreSQL's wording.

@@ -152,6 +152,133 @@ void Reverse(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   for (size_t i = starts.size() - 1; i > 0; --i) out.s.append(a[0]->s, starts[i - 1], starts[i] - starts[i - 1]);
 }
 
+// Appends code point cp as UTF-8.
+void AppendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// lpad (aux 0) / rpad (aux 1): pads with the fill repeated, or truncates.
+void Pad(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  int64_t len = std::max<int64_t>(a[1]->i, 0);
+  std::string fill = st.args.size() == 3 ? a[2]->s : std::string(" ");
+  auto starts = CharStarts(s);
+  int64_t n = static_cast<int64_t>(starts.size()) - 1;
+  if (n >= len || fill.empty()) {
+    out.s = s.substr(0, starts[std::min(n, len)]);
+    return;
+  }
+  auto fstarts = CharStarts(fill);
+  int64_t fn = static_cast<int64_t>(fstarts.size()) - 1;
+  std::string pad;
+  for (int64_t i = 0; i < len - n; ++i) {
+    int64_t k = i % fn;
+    pad.append(fill, fstarts[k], fstarts[k + 1] - fstarts[k]);
+  }
+  out.s = st.aux ? s + pad : pad + s;
+}
+
+void Initcap(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.s = a[0]->s;
+  bool word = false;
+  for (char& c : out.s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      word = true;
+      continue;
+    }
+    c = static_cast<char>(word ? std::tolower(u) : std::toupper(u));
+    word = std::isalnum(u) != 0;
+  }
+}
+
+void SplitPart(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  const std::string& d = a[1]->s;
+  int64_t n = a[2]->i;
+  if (n == 0) throw PgError("22023", "field position must not be zero");
+  out.s.clear();
+  std::vector<std::string> parts;
+  if (d.empty()) {
+    if (!s.empty()) parts.push_back(s);
+  } else if (!s.empty()) {
+    size_t b = 0;
+    for (;;) {
+      size_t p = s.find(d, b);
+      if (p == std::string::npos) {
+        parts.push_back(s.substr(b));
+        break;
+      }
+      parts.push_back(s.substr(b, p - b));
+      b = p + d.size();
+    }
+  }
+  int64_t cnt = static_cast<int64_t>(parts.size());
+  if (n < 0) n = cnt + n + 1;
+  if (n >= 1 && n <= cnt) out.s = parts[n - 1];
+}
+
+void Translate(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string &s = a[0]->s, &from = a[1]->s, &to = a[2]->s;
+  auto ss = CharStarts(s), fs = CharStarts(from), ts = CharStarts(to);
+  auto ch = [](const std::string& str, const std::vector<size_t>& v, size_t i) {
+    return std::string_view(str).substr(v[i], v[i + 1] - v[i]);
+  };
+  out.s.clear();
+  for (size_t i = 0; i + 1 < ss.size(); ++i) {
+    std::string_view c = ch(s, ss, i);
+    size_t k = 0;
+    while (k + 1 < fs.size() && ch(from, fs, k) != c) ++k;
+    if (k + 1 == fs.size()) {
+      out.s += c;
+    } else if (k + 1 < ts.size()) {
+      out.s += ch(to, ts, k);
+    }
+  }
+}
+
+void Ascii(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  if (s.empty()) {
+    out.i = 0;
+    return;
+  }
+  unsigned char c = static_cast<unsigned char>(s[0]);
+  int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+  uint32_t cp = extra == 0 ? c : extra == 1 ? (c & 0x1F) : extra == 2 ? (c & 0x0F) : (c & 0x07);
+  for (int i = 1; i <= extra && static_cast<size_t>(i) < s.size(); ++i) cp = (cp << 6) | (s[i] & 0x3F);
+  out.i = cp;
+}
+
+void Chr(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  int64_t cp = a[0]->i;
+  if (cp == 0) throw PgError("54000", "null character not permitted");
+  if (cp < 0 || cp > 0x10FFFF) throw PgError("54000", "requested character too large for encoding: " + std::to_string(cp));
+  if (cp >= 0xD800 && cp <= 0xDFFF) {
+    throw PgError("54000", "requested character not valid for encoding: " + std::to_string(cp));
+  }
+  out.s.clear();
+  AppendUtf8(out.s, static_cast<uint32_t>(cp));
+}
+
+void StartsWith(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.b = a[0]->s.compare(0, a[1]->s.size(), a[1]->s) == 0 && a[0]->s.size() >= a[1]->s.size();
+}
+
 }  // namespace
 
 void AddStringBuiltins(std::vector<FuncDef>& f) {
@@ -181,6 +308,16 @@ void AddStringBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"right", {kText, kInt4}, kText, LeftRight, true, false, 1});
   f.push_back({"md5", {kText}, kText, Md5});
   f.push_back({"reverse", {kText}, kText, Reverse});
+  f.push_back({"lpad", {kText, kInt4}, kText, Pad, true, false, 0});
+  f.push_back({"lpad", {kText, kInt4, kText}, kText, Pad, true, false, 0});
+  f.push_back({"rpad", {kText, kInt4}, kText, Pad, true, false, 1});
+  f.push_back({"rpad", {kText, kInt4, kText}, kText, Pad, true, false, 1});
+  f.push_back({"initcap", {kText}, kText, Initcap});
+  f.push_back({"split_part", {kText, kText, kInt4}, kText, SplitPart});
+  f.push_back({"translate", {kText, kText, kText}, kText, Translate});
+  f.push_back({"ascii", {kText}, kInt4, Ascii});
+  f.push_back({"chr", {kInt4}, kText, Chr});
+  f.push_back({"starts_with", {kText, kText}, oid::kBool, StartsWith});
 }
 
 }  // namespace tusk::sql

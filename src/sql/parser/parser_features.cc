@@ -76,8 +76,7 @@ const char* CheckExpr(const Expr* e, int* loc) {
     case ExprKind::kDefault: what = "DEFAULT in this context"; break;
     case ExprKind::kFunc:
       if (e->over) what = "window functions";
-      else if (e->agg_filter) what = "FILTER";
-      else if (!e->agg_order.empty()) what = "ORDER BY in aggregate";
+      else if (e->agg_within_group) what = "WITHIN GROUP";
       else if (!e->arg_names.empty()) what = "named function arguments";
       else if (e->func_variadic) what = "VARIADIC";
       break;
