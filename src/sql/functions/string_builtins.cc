@@ -2,6 +2,7 @@
 // characters, as PostgreSQL computes them in a UTF8 database.
 #include <openssl/evp.h>
 
+#include "utils/utf8.h"
 #include "sql/functions/registry.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -152,24 +153,6 @@ void Reverse(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   for (size_t i = starts.size() - 1; i > 0; --i) out.s.append(a[0]->s, starts[i - 1], starts[i] - starts[i - 1]);
 }
 
-// Appends code point cp as UTF-8.
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // lpad (aux 0) / rpad (aux 1): pads with the fill repeated, or truncates.
 void Pad(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {

@@ -1,6 +1,7 @@
 // Tokenizer implementation: comments, identifiers, numbers, the string
 // literal family (standard, E'', U&'', B'', X'', dollar-quoted) and operators.
 // Error messages and positions mirror PostgreSQL's scanner.
+#include "utils/utf8.h"
 #include "sql/parser/lexer.h"
 
 #include <cctype>
@@ -19,23 +20,6 @@ bool IsIdentCont(unsigned char c) { return IsIdentStart(c) || std::isdigit(c) ||
 bool IsOpChar(char c) { return c && std::strchr("+-*/<>=~!@#%^&|`?", c) != nullptr; }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 int HexVal(char c) {
   if (c >= '0' && c <= '9') return c - '0';
