@@ -86,6 +86,28 @@ void Invalid(const ParamDef& def, const std::string& text, ErrorData* err,
   err->detail = std::move(detail);
 }
 
+// The number parsed from `text` ended at `end`: anything after it must be a
+// unit this parameter accepts; converts `*val` to the parameter's base unit.
+bool ApplyUnit(const ParamDef& def, const std::string& text, const char* s, const char* end, double* val,
+               ErrorData* err) {
+  if (end == s || errno == ERANGE || std::isnan(*val)) {
+    Invalid(def, text, err);
+    return false;
+  }
+  while (std::isspace(static_cast<unsigned char>(*end))) end++;
+  if (*end != '\0') {
+    if (!def.unit) {
+      Invalid(def, text, err);
+      return false;
+    }
+    if (!ConvertToBase(*val, end, def.unit, val)) {
+      Invalid(def, text, err, IsMemoryUnit(def.unit) ? kMemoryHint : kTimeHint);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool ParseInt(const ParamDef& def, const std::string& text, Value* out, ErrorData* err) {
   const char* s = text.c_str();
   char* end = nullptr;
@@ -96,21 +118,7 @@ bool ParseInt(const ParamDef& def, const std::string& text, Value* out, ErrorDat
     errno = 0;
     val = std::strtod(s, &end);
   }
-  if (end == s || errno == ERANGE || std::isnan(val)) {
-    Invalid(def, text, err);
-    return false;
-  }
-  while (std::isspace(static_cast<unsigned char>(*end))) end++;
-  if (*end != '\0') {
-    if (!def.unit) {
-      Invalid(def, text, err);
-      return false;
-    }
-    if (!ConvertToBase(val, end, def.unit, &val)) {
-      Invalid(def, text, err, IsMemoryUnit(def.unit) ? kMemoryHint : kTimeHint);
-      return false;
-    }
-  }
+  if (!ApplyUnit(def, text, s, end, &val, err)) return false;
   val = std::rint(val);
   if (val > 2147483647.0 || val < -2147483648.0) {
     Invalid(def, text, err, "Value exceeds integer range.");
@@ -134,21 +142,7 @@ bool ParseReal(const ParamDef& def, const std::string& text, Value* out, ErrorDa
   char* end = nullptr;
   errno = 0;
   double val = std::strtod(s, &end);
-  if (end == s || errno == ERANGE || std::isnan(val)) {
-    Invalid(def, text, err);
-    return false;
-  }
-  while (std::isspace(static_cast<unsigned char>(*end))) end++;
-  if (*end != '\0') {
-    if (!def.unit) {
-      Invalid(def, text, err);
-      return false;
-    }
-    if (!ConvertToBase(val, end, def.unit, &val)) {
-      Invalid(def, text, err, IsMemoryUnit(def.unit) ? kMemoryHint : kTimeHint);
-      return false;
-    }
-  }
+  if (!ApplyUnit(def, text, s, end, &val, err)) return false;
   if (val < def.min || val > def.max) {
     err->sqlstate = sqlstate::kInvalidParameterValue;
     err->message = FormatG(val) + UnitSuffix(def) + " is outside the valid range for parameter \"" +
