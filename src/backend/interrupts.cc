@@ -31,6 +31,7 @@ bool g_idle_session_deadline_set = false;
 Clock::time_point g_idle_session_deadline;
 
 std::function<void(const ErrorData&)> g_quit_sink;
+bool g_timer_armed = false;  // whether an itimer is pending (skip syscalls when none is needed)
 
 void OnSignal(int sig) {
   switch (sig) {
@@ -51,6 +52,10 @@ void ArmTimer() {
   if (g_statement_deadline_set) nearest = std::min(nearest, g_statement_deadline);
   if (g_idle_xact_deadline_set) nearest = std::min(nearest, g_idle_xact_deadline);
   if (g_idle_session_deadline_set) nearest = std::min(nearest, g_idle_session_deadline);
+  // With no timeout configured this is the common case on every statement:
+  // nothing to arm and nothing armed, so no syscall.
+  if (nearest == Clock::time_point::max() && !g_timer_armed) return;
+  g_timer_armed = nearest != Clock::time_point::max();
   itimerval it = {};
   if (nearest != Clock::time_point::max()) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(nearest - Clock::now()).count();
