@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include "backend/interrupts.h"
+#include "backend/stored_table.h"
+#include "catalog/catalog.h"
+#include "catalog/table_ddl.h"
 #include "access/transam/xact.h"
 #include "backend/system_views.h"
 #include "storage/buffer/buffer.h"
@@ -61,6 +64,7 @@ int Session::Run() {
     conn_.FlushBestEffort();
   });
   int exit_code = 0;
+  catalog::SetCurrentDatabase(info_.database_oid);
   try {
     StartupMessages();
     protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
@@ -233,6 +237,9 @@ void Session::CommitTransaction() {
     AbortTransaction();
     throw;
   }
+  catalog::AtEndOfTransaction(true);
+  catalog::AtEndOfTransactionDdl(true);
+  StoredTablesAtTransactionEnd();
   guc::AtTransactionEnd(true);
   lmgr::ReleaseAll(false);
   pgstat::CountTransactionEnd(true);
@@ -244,6 +251,9 @@ void Session::CommitTransaction() {
 
 void Session::AbortTransaction() {
   xact::Abort();
+  catalog::AtEndOfTransaction(false);
+  catalog::AtEndOfTransactionDdl(false);
+  StoredTablesAtTransactionEnd();
   at_commit_.clear();
   lmgr::ReleaseAll(false);
   guc::AtTransactionEnd(false);
@@ -337,7 +347,8 @@ void Session::SimpleQuery(const std::string& query) {
 void Session::RunStatement(const sql::Statement& stmt) {
   StartTransactionIfNeeded();
   xact::StartCommand();
-  if (!sql::ReturnsRows(stmt)) {
+  StoredTablesAtStatementStart();
+  if (!sql::IsPlannable(stmt)) {
     std::string tag = RunUtility(stmt);
     SendParameterChanges();
     protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
@@ -345,14 +356,12 @@ void Session::RunStatement(const sql::Statement& stmt) {
   }
   std::unique_ptr<sql::PreparedQuery> prepared = sql::Prepare(stmt, {}, *this);
   std::vector<int16_t> formats;  // simple protocol: text
-  AppendRowDescription(prepared->Columns(), formats);
+  if (sql::ReturnsRows(stmt)) AppendRowDescription(prepared->Columns(), formats);
   std::unique_ptr<sql::Cursor> cursor = prepared->Open({}, {}, *this);
   bool done = false;
   int64_t n = SendRows(*cursor, formats, 0, &done);
   SendParameterChanges();  // set_config() may have changed a reported setting
-  std::string tag = sql::CommandTagOf(stmt);
-  if (tag == "SELECT") tag += " " + std::to_string(n);
-  protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
+  protocol::MessageWriter(&conn_.out(), 'C').CString(cursor->CompletionTag(stmt, n));
 }
 
 int64_t Session::SendRows(sql::Cursor& cursor, const std::vector<int16_t>& formats, int64_t max_rows, bool* done) {

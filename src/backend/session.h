@@ -64,6 +64,7 @@ class Session : public sql::SessionContext {
   void CheckForInterrupts() override;
   void EmitNotice(const ErrorData& notice) override;
   sql::VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override;
+  std::shared_ptr<sql::StoredTable> LookupTable(const std::string& schema, const std::string& name) override;
 
  private:
   enum class TxState { kIdle, kInBlock, kFailed };
@@ -106,6 +107,11 @@ class Session : public sql::SessionContext {
   std::string RunTransactionStmt(const sql::TransactionStmt& t);
   std::string RunSet(const sql::Statement& stmt);
   std::string RunRoleStmt(const sql::Statement& stmt);
+  // Table DDL (session_ddl.cc).
+  std::string RunCreateTable(const sql::CreateTableStmt& c);
+  std::string RunCreateIndex(const sql::IndexStmt& s);
+  std::string RunDrop(const sql::DropStmt& d);
+  std::string RunTruncate(const sql::TruncateStmt& t);
 
   void AppendRowDescription(const std::vector<sql::ColumnDesc>& columns, const std::vector<int16_t>& formats);
   void SendParameterChanges();

@@ -1,5 +1,6 @@
 // The session's answers to the SQL engine: settings, signals to other
 // backends, sleeping, notices, and system views.
+#include "backend/stored_table.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -116,6 +117,10 @@ void Session::EmitNotice(const ErrorData& notice) {
 sql::VirtualTable* Session::LookupRelation(const std::string& schema, const std::string& name) {
   if (!schema.empty() && schema != "pg_catalog") return nullptr;
   return views_->Find(name);
+}
+
+std::shared_ptr<sql::StoredTable> Session::LookupTable(const std::string& schema, const std::string& name) {
+  return OpenStoredTable(schema, name);
 }
 
 }  // namespace tusk::backend

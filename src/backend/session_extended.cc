@@ -5,6 +5,7 @@
 
 #include "access/transam/xact.h"
 #include "backend/interrupts.h"
+#include "backend/stored_table.h"
 #include "backend/session.h"
 #include "protocol/message.h"
 #include "sql/types/type_oids.h"
@@ -33,7 +34,8 @@ void Session::Parse(const std::string& body) {
       throw MakeError(sqlstate::kInFailedSqlTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
     StartTransactionIfNeeded();
-    if (sql::ReturnsRows(*ps->stmt)) {
+    StoredTablesAtStatementStart();
+    if (sql::IsPlannable(*ps->stmt)) {
       ps->query = sql::Prepare(*ps->stmt, types, *this);
       ps->param_types = ps->query->ParamTypes();
     } else {
@@ -125,7 +127,7 @@ void Session::Describe(const std::string& body) {
       w.Int16(static_cast<int16_t>(ps.param_types.size()));
       for (uint32_t t : ps.param_types) w.Int32(static_cast<int32_t>(t));
     }
-    if (ps.query)
+    if (ps.query && sql::ReturnsRows(*ps.stmt))
       AppendRowDescription(ps.query->Columns(), {});
     else
       protocol::MessageWriter(&conn_.out(), 'n');
@@ -135,7 +137,7 @@ void Session::Describe(const std::string& body) {
     auto it = portals_.find(name);
     if (it == portals_.end()) throw MakeError(sqlstate::kInvalidCursorName, "portal \"" + name + "\" does not exist");
     const Portal& p = *it->second;
-    if (p.source->query)
+    if (p.source->query && sql::ReturnsRows(*p.source->stmt))
       AppendRowDescription(p.source->query->Columns(), p.result_formats);
     else
       protocol::MessageWriter(&conn_.out(), 'n');
@@ -164,6 +166,7 @@ void Session::Execute(const std::string& body) {
   BeginStatement(stmt, stmt->source_text());
   StartTransactionIfNeeded();
   xact::StartCommand();
+  StoredTablesAtStatementStart();
   if (!p.cursor) {
     if (p.done) throw MakeError("55000", "portal \"" + name + "\" cannot be run");
     std::string tag = RunUtility(*stmt);
@@ -178,9 +181,7 @@ void Session::Execute(const std::string& body) {
   EndStatement();
   if (done) {
     SendParameterChanges();
-    std::string tag = sql::CommandTagOf(*stmt);
-    if (tag == "SELECT") tag += " " + std::to_string(p.rows_sent);
-    protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
+    protocol::MessageWriter(&conn_.out(), 'C').CString(p.cursor->CompletionTag(*stmt, p.rows_sent));
   } else {
     protocol::MessageWriter(&conn_.out(), 's');
   }

@@ -60,6 +60,10 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
       }
       return sql::CommandTagOf(stmt);
     }
+    case sql::StmtKind::kCreateTable: return RunCreateTable(stmt.create_table());
+    case sql::StmtKind::kCreateIndex: return RunCreateIndex(stmt.create_index());
+    case sql::StmtKind::kDrop: return RunDrop(stmt.drop());
+    case sql::StmtKind::kTruncate: return RunTruncate(stmt.truncate());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");

@@ -4,6 +4,7 @@
 #include "sql/engine.h"
 
 #include "sql/analyzer/analyzer.h"
+#include "sql/executor/modify.h"
 #include "sql/executor/plan.h"
 #include "sql/parser/lexer.h"
 #include "sql/parser/parser.h"
@@ -89,7 +90,20 @@ bool ReturnsRows(const Statement& s) {
   }
 }
 
+bool IsPlannable(const Statement& s) {
+  switch (s.kind()) {
+    case StmtKind::kSelect:
+    case StmtKind::kValues:
+    case StmtKind::kShow:
+    case StmtKind::kInsert:
+    case StmtKind::kUpdate:
+    case StmtKind::kDelete: return true;
+    default: return false;
+  }
+}
+
 struct QueryPlan {
+  std::shared_ptr<const CompiledModify> modify;
   bool is_show = false;
   ShowStmt show;
   CompiledQuery query;
@@ -143,6 +157,13 @@ std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<
     }
     return pq;
   }
+  if (stmt.kind() == StmtKind::kInsert || stmt.kind() == StmtKind::kUpdate || stmt.kind() == StmtKind::kDelete) {
+    AnalyzedModify m = AnalyzeModify(stmt, hints, ctx);
+    for (const auto& c : m.returning_columns) p.columns.push_back(Describe(c.name, c.type, c.typmod));
+    p.param_types = m.param_types;
+    p.modify = std::make_shared<const CompiledModify>(CompileModify(m, m.param_types.size()));
+    return pq;
+  }
   if (!ReturnsRows(stmt)) throw PgError(sqlstate::kInternalError, "statement does not return rows");
   if (stmt.kind() != StmtKind::kSelect && stmt.kind() != StmtKind::kValues) {
     // EXPLAIN and DML ... RETURNING return rows but cannot be planned yet.
@@ -169,6 +190,10 @@ struct Cursor::Impl {
   std::unique_ptr<PlanNode> root;
   std::vector<std::vector<std::optional<std::string>>> show_rows;
   size_t show_pos = 0;
+  bool modified = false;  // the INSERT/UPDATE/DELETE has run
+  int64_t processed = 0;
+  std::vector<Row> returning;
+  size_t returning_pos = 0;
 };
 
 Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -223,7 +248,7 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
       impl->state.params.push_back(TextIn(p.param_types[i], *params[i], impl->state.ctx.io));
     }
   }
-  impl->root = BuildPlan(p.query, impl->state);
+  if (!p.modify) impl->root = BuildPlan(p.query, impl->state);
   return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
 }
 
@@ -235,10 +260,26 @@ bool Cursor::Next(const std::vector<int16_t>& formats, std::vector<std::optional
     return true;
   }
   c.session->CheckForInterrupts();
-  const Row* r = c.root->Next(c.state);
-  if (!r) return false;
-  const auto& types = c.plan->query.target_types;
-  for (size_t i = 0; i < c.plan->query.visible; ++i) {
+  const Row* r;
+  const std::vector<uint32_t>* types_ptr;
+  size_t visible;
+  if (c.plan->modify) {
+    if (!c.modified) {
+      c.modified = true;
+      c.processed = RunModify(*c.plan->modify, c.state, &c.returning);
+    }
+    if (c.returning_pos >= c.returning.size()) return false;
+    r = &c.returning[c.returning_pos++];
+    types_ptr = &c.plan->modify->returning_types;
+    visible = types_ptr->size();
+  } else {
+    r = c.root->Next(c.state);
+    if (!r) return false;
+    types_ptr = &c.plan->query.target_types;
+    visible = c.plan->query.visible;
+  }
+  const auto& types = *types_ptr;
+  for (size_t i = 0; i < visible; ++i) {
     const Datum& d = (*r)[i];
     if (d.null) {
       out->push_back(std::nullopt);
@@ -254,6 +295,16 @@ bool Cursor::Next(const std::vector<int16_t>& formats, std::vector<std::optional
     out->push_back(std::move(buf));
   }
   return true;
+}
+
+int64_t Cursor::Processed() const { return impl_->processed; }
+
+std::string Cursor::CompletionTag(const Statement& stmt, int64_t rows_sent) const {
+  std::string tag = CommandTagOf(stmt);
+  if (tag == "SELECT") return tag + " " + std::to_string(rows_sent);
+  if (tag == "INSERT") return "INSERT 0 " + std::to_string(impl_->processed);
+  if (tag == "UPDATE" || tag == "DELETE") return tag + " " + std::to_string(impl_->processed);
+  return tag;
 }
 
 }  // namespace tusk::sql

@@ -22,7 +22,10 @@ std::vector<std::unique_ptr<Statement>> ParseQuery(std::string_view query);
 // CommandComplete tag: "SELECT" (the backend appends the row count), "SET",
 // "SHOW", "BEGIN", "COMMIT", "ROLLBACK", "CREATE ROLE", ...
 std::string CommandTagOf(const Statement& stmt);
-bool ReturnsRows(const Statement& stmt);  // SELECT / VALUES / SHOW
+bool ReturnsRows(const Statement& stmt);  // SELECT / VALUES / SHOW, DML with RETURNING
+// Statements that run through Prepare and a Cursor (the row-returning ones
+// and INSERT / UPDATE / DELETE); the rest are utility statements.
+bool IsPlannable(const Statement& stmt);
 
 struct ColumnDesc {
   std::string name;
@@ -63,6 +66,11 @@ class Cursor {
   // Appends the next row's values (text or binary per result_formats; one
   // entry applies to all; empty = text) to out. Returns false at the end.
   bool Next(const std::vector<int16_t>& result_formats, std::vector<std::optional<std::string>>* out);
+  // Rows inserted, updated or deleted (INSERT/UPDATE/DELETE, once run).
+  int64_t Processed() const;
+  // CommandComplete tag once the cursor is exhausted: "SELECT n",
+  // "INSERT 0 n", "UPDATE n", "DELETE n", or the statement's tag.
+  std::string CompletionTag(const Statement& stmt, int64_t rows_sent) const;
 
  private:
   friend class PreparedQuery;

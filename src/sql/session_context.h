@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sql/table_access.h"
 #include "utils/error.h"
 
 namespace tusk::sql {
@@ -51,6 +53,13 @@ class SessionContext {  // implemented by the backend
   virtual void EmitNotice(const ErrorData& notice) = 0;
   // nullptr if unknown. Schema empty = search path (pg_catalog first).
   virtual VirtualTable* LookupRelation(const std::string& schema, const std::string& name) = 0;
+  // A stored table (or catalog) by name; nullptr if none. Schema empty =
+  // search path.
+  virtual std::shared_ptr<StoredTable> LookupTable(const std::string& schema, const std::string& name) {
+    (void)schema;
+    (void)name;
+    return nullptr;
+  }
 };
 
 }  // namespace tusk::sql

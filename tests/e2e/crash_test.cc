@@ -113,10 +113,11 @@ TEST(Crash, ConnectionsDuringRecoveryGetCannotConnectNow) {
     std::string err = PQerrorMessage(probe.get());
     if (err.find("in recovery mode") != std::string::npos || err.find("starting up") != std::string::npos)
       ++refused;
-    else if (err.find("server closed the connection unexpectedly") == std::string::npos)
+    else if (err.find("server closed the connection unexpectedly") == std::string::npos) {
       // A probe accepted just before the postmaster saw the crash is closed without a message,
       // as PostgreSQL's quickdie does for a backend still authenticating.
       EXPECT_NE(err.find("Connection refused"), std::string::npos) << err;
+    }
   }
   SUCCEED() << refused << " connections refused during recovery";
   EXPECT_TRUE(c.WaitReady());

@@ -99,3 +99,53 @@ bool HeapScan::Next(ItemPointer* tid, std::string_view* tuple) {
 }
 
 }  // namespace tusk::heap
+
+namespace tusk::heap {
+
+transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me) {
+  transam::DirtyResult r;
+  if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return r;
+  Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
+  buffer::LockBuffer(buf, LWLockMode::kShared);
+  char* p = buffer::BufferPage(buf);
+  if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p) &&
+      page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kNormal) {
+    transam::TupleXactFields f = ReadXactFields(page::GetItem(p, tid.offset));
+    r = transam::SatisfiesDirty(f, me);
+  }
+  buffer::UnlockBuffer(buf);
+  buffer::ReleaseBuffer(buf);
+  return r;
+}
+
+bool FetchLatest(Relation& rel, ItemPointer tid, const transam::CurrentXact& me, ItemPointer* at, std::string* out) {
+  for (int hops = 0; hops < 1000000; ++hops) {
+    if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return false;
+    Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
+    buffer::LockBuffer(buf, LWLockMode::kShared);
+    char* p = buffer::BufferPage(buf);
+    bool found = false, visible = false;
+    ItemPointer next = tid;
+    if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p) &&
+        page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kNormal) {
+      found = true;
+      char* t = page::GetItem(p, tid.offset);
+      transam::TupleXactFields f = ReadXactFields(t);
+      visible = transam::SatisfiesDirty(f, me).visible;
+      next = TupCtid(t);
+      if (visible) out->assign(t, page::GetItemId(p, tid.offset)->len());
+    }
+    buffer::UnlockBuffer(buf);
+    buffer::ReleaseBuffer(buf);
+    if (!found) return false;
+    if (visible) {
+      *at = tid;
+      return true;
+    }
+    if (next.block == tid.block && next.offset == tid.offset) return false;  // deleted
+    tid = next;
+  }
+  return false;
+}
+
+}  // namespace tusk::heap

@@ -103,6 +103,14 @@ class HeapScan {
   size_t next_ = 0;
 };
 
+// Unique checks: is the tuple at tid live to "anything committed or in
+// progress", and which running transaction decides it?
+transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me);
+// READ COMMITTED re-check: follows the update chain from tid to the version
+// that is committed (or in progress) and not updated by a committed
+// transaction; false if the row was deleted on the way.
+bool FetchLatest(Relation& rel, ItemPointer tid, const transam::CurrentXact& me, ItemPointer* at, std::string* out);
+
 struct VacuumStats {
   uint64_t pages_scanned = 0;
   uint64_t tuples_removed = 0;

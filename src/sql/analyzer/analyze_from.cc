@@ -131,6 +131,23 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
   }
   item->kind = AnalyzedFrom::kTable;
   item->table = ctx_.LookupRelation(f.schema, f.name);
+  if (!item->table) item->stored = ctx_.LookupTable(f.schema, f.name);
+  if (item->stored) {
+    std::vector<std::string> names;
+    std::vector<uint32_t> types;
+    for (const auto& c : item->stored->columns) {
+      names.push_back(c.name);
+      types.push_back(c.type);
+    }
+    // The row's address rides along as a hidden trailing column, reachable
+    // only qualified (t.ctid), for UPDATE and DELETE.
+    names.push_back("ctid");
+    types.push_back(oid::kInt8);
+    AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location);
+    scope_.back().hidden = true;
+    star->pop_back();
+    return item;
+  }
   if (!item->table) {
     std::string shown = f.schema.empty() ? f.name : f.schema + "." + f.name;
     Error(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist", f.location);
@@ -354,6 +371,7 @@ void Analyzer::ExpandStar(const ResTarget& t, AnalyzedQuery& q) {
     Error(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid", t.location);
   }
   for (int i : *cols) {
+    if (scope_[i].hidden && scope_[i].rte >= 0 && scope_[i].name == "ctid") continue;  // system column
     auto ref = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
     ref->index = i;
     q.targets.push_back(std::move(ref));

@@ -168,6 +168,7 @@ AnalyzedQuery Analyzer::RunSelect() {
     if (s.where) {
       agg_forbidden_clause_ = "WHERE";
       q.where = CoerceToBool(Transform(*s.where), "WHERE");
+      if (q.from) ChooseIndexScans(*q.from, *s.where);
     }
     agg_allowed_ = true;
     for (const auto& t : s.targets) {

@@ -16,6 +16,7 @@ namespace tusk::sql {
 
 class SessionContext;
 class VirtualTable;
+class StoredTable;
 
 struct OutputColumn {
   std::string name;
@@ -57,7 +58,10 @@ struct AnalyzedFrom {
   enum Kind : uint8_t { kTable, kSubquery, kCte, kWorkTable, kJoin } kind = kTable;
   int start = 0;
   std::vector<uint32_t> types;
-  VirtualTable* table = nullptr;             // kTable
+  VirtualTable* table = nullptr;             // kTable: a view over process memory, or
+  std::shared_ptr<StoredTable> stored;       // kTable: a stored table; its rows end with a hidden ctid (int8)
+  int index = -1;                            // stored: index scan on stored->indexes[index]
+  std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
   std::shared_ptr<AnalyzedQuery> subquery;   // kSubquery
   int cte_id = -1;                           // kCte / kWorkTable
   bool lateral = false;                      // kSubquery: re-run per left row
@@ -100,6 +104,30 @@ struct AnalyzedQuery {
   bool recursive = false;
   int cte_id = -1;
 };
+
+// INSERT, UPDATE and DELETE on a stored table. Row layouts: the scan of an
+// UPDATE/DELETE yields [ctid, new (UPDATE) or old (DELETE) column values...];
+// checks, RETURNING and the READ COMMITTED re-check are over a table row
+// [column values..., ctid].
+struct AnalyzedModify {
+  enum Kind : uint8_t { kInsert, kUpdate, kDelete } kind = kInsert;
+  std::shared_ptr<StoredTable> table;
+  AnalyzedQuery source;               // INSERT: the rows (VALUES or a query); else the scan
+  std::vector<TExprPtr> new_row;      // INSERT: one per table column, over a source row
+  TExprPtr recheck_where;             // UPDATE/DELETE re-check (null = true)
+  std::vector<TExprPtr> recheck_set;  // UPDATE re-check: new column values
+  bool can_recheck = true;            // false when FROM/USING joins other tables
+  std::vector<std::string> check_names;
+  std::vector<TExprPtr> checks;
+  std::vector<TExprPtr> returning;
+  std::vector<OutputColumn> returning_columns;
+  bool on_conflict_nothing = false;
+  std::vector<uint32_t> param_types;
+  std::vector<std::shared_ptr<const Statement>> keep;  // parsed DEFAULT and CHECK texts
+};
+
+AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
+                             SessionContext& ctx);
 
 AnalyzedQuery AnalyzeSelect(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
                             SessionContext& ctx);

@@ -43,6 +43,10 @@ class Analyzer {
       : stmt_(stmt), sel_(&stmt.select()), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {}
   // A nested query: parent is the level whose columns it may reference
   // (null for none), lexical the query it is written in.
+  // The top level of a statement that is not a SELECT (INSERT, UPDATE,
+  // DELETE): `sel` is a SELECT the caller builds to carry its FROM clause.
+  Analyzer(const Statement& stmt, const SelectStmt& sel, SessionContext& ctx, std::vector<uint32_t> params)
+      : stmt_(stmt), sel_(&sel), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {}
   Analyzer(const SelectStmt& sel, Analyzer* parent, Analyzer* lexical)
       : stmt_(lexical->stmt_), sel_(&sel), ctx_(lexical->ctx_), params_(lexical->params_), io_(lexical->io_),
         parent_(parent), lexical_(lexical), next_cte_id_(lexical->next_cte_id_) {}
@@ -65,6 +69,8 @@ class Analyzer {
   int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found);
   const CteEntry* FindCte(const std::string& name);
   void ExpandStar(const ResTarget& t, AnalyzedQuery& q);
+  // Index scans for stored tables from WHERE equalities (choose_index.cc).
+  void ChooseIndexScans(AnalyzedFrom& f, const Expr& where);
 
   // subqueries, set operations, WITH (analyze_subquery.cc)
   TExprPtr TransformSubLink(const Expr& e);

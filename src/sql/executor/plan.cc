@@ -86,6 +86,43 @@ class TableScan : public PlanNode {
   Row row_;
 };
 
+// Rows of a stored table (sequential or index scan), each followed by its
+// ctid packed into an int8 (block << 16 | offset).
+class StoredScan : public PlanNode {
+ public:
+  StoredScan(std::shared_ptr<StoredTable> t, int index, std::vector<ExprProgram> eq)
+      : table_(std::move(t)), index_(index), eq_(std::move(eq)) {}
+  const Row* Next(ExecState& st) override {
+    if (!scan_) {
+      if (index_ >= 0) {
+        IndexCondition cond;
+        for (auto& p : eq_) {
+          const Datum& d = p.Eval(nullptr, st.ctx);
+          if (d.null) return nullptr;  // "= NULL" matches nothing
+          cond.eq.push_back(d);
+        }
+        scan_ = table_->ScanIndex(table_->indexes[index_], cond);
+      } else {
+        scan_ = table_->Scan();
+      }
+      row_.resize(table_->columns.size() + 1);
+    }
+    st.ctx.session->CheckForInterrupts();
+    TupleId tid;
+    if (!scan_->Next(row_, &tid)) return nullptr;
+    row_.resize(table_->columns.size() + 1);
+    row_.back() = Datum::Int(PackTupleId(tid));
+    return &row_;
+  }
+
+ private:
+  std::shared_ptr<StoredTable> table_;
+  int index_;
+  std::vector<ExprProgram> eq_;
+  std::unique_ptr<RowScan> scan_;
+  Row row_;
+};
+
 class Filter : public PlanNode {
  public:
   Filter(std::unique_ptr<PlanNode> child, ExprProgram cond) : child_(std::move(child)), cond_(std::move(cond)) {}
@@ -412,6 +449,9 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->start = f.start;
   c->types = f.types;
   c->table = f.table;
+  c->stored = f.stored;
+  c->index = f.index;
+  for (const auto& k : f.index_eq) c->index_eq.push_back(CompileExpr(*k, np));
   if (f.subquery) c->subquery = std::make_shared<const CompiledQuery>(CompileQuery(*f.subquery, np));
   c->cte_id = f.cte_id;
   c->lateral = f.lateral;
@@ -494,7 +534,9 @@ std::vector<ExprProgram> BindPrograms(std::vector<ExprProgram> progs, ExecState&
 
 std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecState& st) {
   switch (f.kind) {
-    case AnalyzedFrom::kTable: return std::make_unique<TableScan>(f.table, f.types);
+    case AnalyzedFrom::kTable:
+      if (f.stored) return std::make_unique<StoredScan>(f.stored, f.index, BindPrograms(f.index_eq, st));
+      return std::make_unique<TableScan>(f.table, f.types);
     case AnalyzedFrom::kSubquery: return BuildPlan(*f.subquery, st);
     case AnalyzedFrom::kCte: return MakeCteScan(f.cte_id, false);
     case AnalyzedFrom::kWorkTable: return MakeCteScan(f.cte_id, true);

@@ -10,6 +10,7 @@
 
 #include "sql/analyzer/analyzer.h"
 #include "sql/executor/expr_program.h"
+#include "sql/table_access.h"
 
 namespace tusk::sql {
 
@@ -56,6 +57,9 @@ struct CompiledFrom {
   int start = 0;
   std::vector<uint32_t> types;
   VirtualTable* table = nullptr;
+  std::shared_ptr<StoredTable> stored;
+  int index = -1;
+  std::vector<ExprProgram> index_eq;
   std::shared_ptr<const CompiledQuery> subquery;
   int cte_id = -1;
   bool lateral = false;

@@ -13,6 +13,7 @@
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
+#include "storage/ipc/sinval.h"
 #include "storage/lmgr/lock.h"
 
 namespace tusk::shmem {
@@ -21,7 +22,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
   size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
-                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + 65536;
+                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -33,6 +34,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   transam::ShmemInit(v);
   lmgr::ShmemInit(v);
   checkpoint::ShmemInit();
+  sinval::ShmemInit();
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);

@@ -1,0 +1,438 @@
+// Table DDL the backend runs: CREATE TABLE (columns, NOT NULL, DEFAULT,
+// CHECK, PRIMARY KEY, UNIQUE, fillfactor), CREATE INDEX, DROP TABLE/INDEX
+// and TRUNCATE, all inside the session's transaction.
+#include <algorithm>
+#include <set>
+
+#include "access/btree/btree.h"
+#include "access/heap/heapam.h"
+#include "access/transam/xact.h"
+#include "backend/session.h"
+#include "backend/stored_table.h"
+#include "catalog/catalog.h"
+#include "catalog/table_ddl.h"
+#include "sql/parser/deparse.h"
+#include "sql/types/storage_codec.h"
+#include "sql/types/type_io.h"
+#include "sql/types/type_oids.h"
+#include "storage/lmgr/lock.h"
+#include "utils/error.h"
+
+namespace tusk::backend {
+namespace {
+
+heap::XactContext WriteXact() {
+  heap::XactContext x = catalog::CurrentXactContext();
+  x.cid = xact::CurrentCommandId();
+  return x;
+}
+
+// Resolves a written type to (type OID, PostgreSQL atttypmod).
+std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
+  std::string name = t.names.back();
+  if (!t.array_bounds.empty())
+    throw MakeError(sqlstate::kFeatureNotSupported, "array columns are not supported yet");
+  if (name == "serial" || name == "bigserial" || name == "smallserial")
+    throw MakeError(sqlstate::kFeatureNotSupported, "type " + name + " is not supported yet");
+  const sql::TypeInfo* ti = sql::LookupTypeByName(name);
+  if (!ti || ti->oid == sql::oid::kUnknown || ti->oid == sql::oid::kVoid) {
+    PgError e(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
+    throw e;
+  }
+  int32_t typmod = -1;
+  if (ti->oid == sql::oid::kVarchar || ti->oid == sql::oid::kBpchar) {
+    if (!t.typmods.empty()) {
+      if (t.typmods[0] < 1)
+        throw MakeError(sqlstate::kInvalidParameterValue,
+                        std::string("length for type ") + (ti->oid == sql::oid::kVarchar ? "varchar" : "char") +
+                            " must be at least 1");
+      typmod = t.typmods[0] + 4;
+    } else if (ti->oid == sql::oid::kBpchar) {
+      typmod = 1 + 4;
+    }
+  } else if (ti->oid == sql::oid::kNumeric && !t.typmods.empty()) {
+    int p = t.typmods[0], s = t.typmods.size() > 1 ? t.typmods[1] : 0;
+    if (p < 1 || p > 1000)
+      throw MakeError(sqlstate::kInvalidParameterValue,
+                      "NUMERIC precision " + std::to_string(p) + " must be between 1 and 1000");
+    typmod = ((p << 16) | (s & 0xFFFF)) + 4;
+  }
+  return {ti->oid, typmod};
+}
+
+// PostgreSQL's ChooseRelationName: table_col_suffix, numbered on a clash.
+std::string ChooseName(const std::string& table, const std::string& col, const std::string& suffix,
+                       std::set<std::string>& taken) {
+  std::string base = table + (col.empty() ? "" : "_" + col) + "_" + suffix;
+  if (base.size() > 63) base.resize(63);
+  std::string name = base;
+  for (int n = 1; taken.count(name); ++n) name = base + std::to_string(n);
+  taken.insert(name);
+  return name;
+}
+
+const sql::Expr* FirstColumnRef(const sql::Expr& e) {
+  if (e.kind == sql::ExprKind::kColumnRef) return &e;
+  for (const auto& a : e.args)
+    if (a)
+      if (const sql::Expr* r = FirstColumnRef(*a)) return r;
+  return nullptr;
+}
+
+struct IndexSpec {
+  std::string name;
+  std::vector<int16_t> attnums;
+  bool unique = false, primary = false;
+  std::string constraint_name;  // empty: a plain index
+};
+
+// Creates the index file and catalog rows and loads it from the table's rows.
+void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::XactContext& x) {
+  uint32_t ixoid = catalog::CreateIndexRows(table, spec.name, spec.attnums, spec.unique, spec.primary, x);
+  if (!spec.constraint_name.empty()) {
+    catalog::ConstraintRow c;
+    c.conname = spec.constraint_name;
+    c.connamespace = table.relnamespace;
+    c.contype = spec.primary ? 'p' : 'u';
+    c.conrelid = table.oid;
+    c.conindid = ixoid;
+    std::string keys = "{";
+    for (size_t i = 0; i < spec.attnums.size(); ++i) keys += (i ? "," : "") + std::to_string(spec.attnums[i]);
+    c.conkey = keys + "}";
+    catalog::AddConstraint(c, x);
+  }
+  const uint32_t db = catalog::CurrentDatabase();
+  smgr::RelFileLocator loc{smgr::kDefaultTablespace, db, ixoid};
+  heap::CreateStorage(loc);
+  xact::CommandCounterIncrement();
+  StoredTablesCatalogWritten();
+  auto t = OpenStoredTableByOid(table.oid);
+  if (!t) throw MakeError(sqlstate::kInternalError, "could not open the new index's table");
+  const sql::StoredIndex* six = nullptr;
+  for (const auto& ix : t->indexes)
+    if (ix.oid == ixoid) six = &ix;
+  if (!six) throw MakeError(sqlstate::kInternalError, "could not find the new index");
+  std::vector<uint32_t> types;
+  for (int c : six->columns) types.push_back(t->columns[c].type);
+  struct Cmp : btree::KeyComparator {
+    std::vector<uint32_t> types;
+    int Compare(int k, std::string_view a, std::string_view b) const override {
+      return sql::CompareStored(types[k], a, b);
+    }
+  } cmp;
+  cmp.types = types;
+  btree::IndexRel rel;
+  rel.loc = loc;
+  rel.index_oid = ixoid;
+  rel.db_oid = db;
+  rel.unique = spec.unique;
+  rel.nkeys = static_cast<int>(types.size());
+  rel.cmp = &cmp;
+  // Every row visible now, with its key; unique indexes refuse duplicates first.
+  std::vector<std::pair<btree::KeyValues, ItemPointer>> entries;
+  auto scan = t->Scan();
+  sql::Row row;
+  sql::TupleId tid;
+  while (scan->Next(row, &tid)) {
+    btree::KeyValues k;
+    for (int c : six->columns) {
+      if (row[c].null) {
+        k.emplace_back(std::nullopt);
+      } else {
+        std::string v;
+        sql::EncodeStored(t->columns[c].type, row[c], v);
+        k.emplace_back(std::move(v));
+      }
+    }
+    entries.emplace_back(std::move(k), ItemPointer{tid.block, tid.offset});
+  }
+  if (spec.unique) {
+    auto less = [&](const auto& a, const auto& b) {
+      for (size_t i = 0; i < types.size(); ++i) {
+        if (!a.first[i] || !b.first[i]) return !a.first[i] < !b.first[i];
+        int c = cmp.Compare(static_cast<int>(i), *a.first[i], *b.first[i]);
+        if (c) return c < 0;
+      }
+      return false;
+    };
+    std::vector<size_t> order(entries.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return less(entries[a], entries[b]); });
+    for (size_t i = 1; i < order.size(); ++i) {
+      const auto& a = entries[order[i - 1]];
+      const auto& b = entries[order[i]];
+      bool any_null = false;
+      for (const auto& v : a.first) any_null |= !v;
+      if (any_null || less(a, b)) continue;
+      std::string names, vals;
+      sql::IoContext io;
+      for (size_t k = 0; k < six->columns.size(); ++k) {
+        if (k) {
+          names += ", ";
+          vals += ", ";
+        }
+        names += t->columns[six->columns[k]].name;
+        sql::Datum d;
+        sql::DecodeStored(types[k], *a.first[k], d);
+        sql::TextOut(types[k], d, io, vals);
+      }
+      throw MakeError("23505", "could not create unique index \"" + spec.name + "\"")
+          .Detail("Key (" + names + ")=(" + vals + ") is duplicated.");
+    }
+  }
+  btree::Build(rel, [&](const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
+    for (const auto& [k, p] : entries) emit(k, p);
+  });
+}
+
+}  // namespace
+
+std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
+  if (c.persistence == sql::Persistence::kTemp)
+    throw MakeError(sqlstate::kFeatureNotSupported, "temporary tables are not supported yet");
+  if (c.partition_by) throw MakeError(sqlstate::kFeatureNotSupported, "partitioned tables are not supported yet");
+  if (!c.inherits.empty()) throw MakeError(sqlstate::kFeatureNotSupported, "table inheritance is not supported yet");
+  xact::CheckWritable("CREATE TABLE");
+  heap::XactContext x = WriteXact();
+  const transam::CurrentXact me = x.Me();
+  uint32_t nsp = catalog::CreationNamespace(c.relation.schema, x.snapshot, me);
+  const std::string& name = c.relation.name;
+  if (catalog::LookupRelation(nsp, name, x.snapshot, me)) {
+    if (c.if_not_exists) {
+      EmitNotice(MakeNotice(ErrLevel::kNotice, "42P07", "relation \"" + name + "\" already exists, skipping"));
+      return "CREATE TABLE";
+    }
+    throw MakeError("42P07", "relation \"" + name + "\" already exists");
+  }
+  int fillfactor = 100;
+  for (const auto& o : c.options) {
+    if (o.name == "fillfactor") {
+      fillfactor = std::atoi(o.arg.c_str());
+      if (fillfactor < 10 || fillfactor > 100)
+        throw MakeError(sqlstate::kInvalidParameterValue,
+                        "value " + o.arg + " out of bounds for option \"fillfactor\"")
+            .Detail("Valid values are between \"10\" and \"100\".");
+    } else if (o.name != "autovacuum_enabled") {
+      throw MakeError(sqlstate::kInvalidParameterValue, "unrecognized parameter \"" + o.name + "\"");
+    }
+  }
+  std::vector<catalog::ColumnSpec> cols;
+  std::vector<std::string> defaults;
+  std::vector<std::pair<std::string, std::string>> checks;  // name (maybe empty), expr text + column
+  std::vector<std::string> check_cols;
+  std::vector<IndexSpec> indexes;
+  std::vector<std::vector<std::string>> index_cols;
+  auto find_col = [&](const std::string& n) -> int {
+    for (size_t i = 0; i < cols.size(); ++i)
+      if (cols[i].name == n) return static_cast<int>(i);
+    return -1;
+  };
+  auto add_key = [&](const sql::Constraint& k, const std::vector<std::string>& keys) {
+    if (k.kind == sql::Constraint::kPrimaryKey) {
+      for (const auto& ix : indexes)
+        if (ix.primary)
+          throw MakeError("42P16", "multiple primary keys for table \"" + name + "\" are not allowed");
+    }
+    IndexSpec s;
+    s.unique = true;
+    s.primary = k.kind == sql::Constraint::kPrimaryKey;
+    s.constraint_name = k.name;
+    indexes.push_back(s);
+    index_cols.push_back(keys);
+  };
+  for (const auto& col : c.columns) {
+    if (!col.type) throw MakeError(sqlstate::kFeatureNotSupported, "column \"" + col.name + "\" needs a type");
+    auto [type, typmod] = ResolveColumnType(*col.type);
+    catalog::ColumnSpec spec;
+    spec.name = col.name;
+    spec.type_oid = type;
+    spec.typmod = typmod;
+    std::string def;
+    for (const auto& k : col.constraints) {
+      switch (k.kind) {
+        case sql::Constraint::kNotNull: spec.not_null = true; break;
+        case sql::Constraint::kNull: break;
+        case sql::Constraint::kDefault: def = sql::DeparseExpr(*k.expr); break;
+        case sql::Constraint::kCheck:
+          checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
+          check_cols.push_back(col.name);
+          break;
+        case sql::Constraint::kPrimaryKey:
+        case sql::Constraint::kUnique: add_key(k, {col.name}); break;
+        default:
+          throw MakeError(sqlstate::kFeatureNotSupported, "this column constraint is not supported yet");
+      }
+    }
+    if (find_col(col.name) >= 0) throw MakeError("42701", "column \"" + col.name + "\" specified more than once");
+    cols.push_back(spec);
+    defaults.push_back(def);
+  }
+  for (const auto& k : c.constraints) {
+    switch (k.kind) {
+      case sql::Constraint::kCheck: {
+        checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
+        const sql::Expr* ref = FirstColumnRef(*k.expr);
+        check_cols.push_back(ref ? ref->names.back() : "");
+        break;
+      }
+      case sql::Constraint::kPrimaryKey:
+      case sql::Constraint::kUnique: add_key(k, k.keys); break;
+      default: throw MakeError(sqlstate::kFeatureNotSupported, "this table constraint is not supported yet");
+    }
+  }
+  std::set<std::string> taken;
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    for (const auto& kc : index_cols[i]) {
+      int pos = find_col(kc);
+      if (pos < 0)
+        throw MakeError(sqlstate::kUndefinedColumn, "column \"" + kc + "\" named in key does not exist");
+      if (indexes[i].primary) cols[pos].not_null = true;
+      indexes[i].attnums.push_back(static_cast<int16_t>(pos + 1));
+    }
+  }
+  uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
+  taken.insert(name);
+  for (size_t i = 0; i < defaults.size(); ++i)
+    if (!defaults[i].empty()) catalog::AddDefault(relid, static_cast<int16_t>(i + 1), defaults[i], x);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    catalog::ConstraintRow row;
+    row.conname = checks[i].first.empty() ? ChooseName(name, check_cols[i], "check", taken) : checks[i].first;
+    taken.insert(row.conname);
+    row.connamespace = nsp;
+    row.contype = 'c';
+    row.conrelid = relid;
+    row.conbin = checks[i].second;
+    catalog::AddConstraint(row, x);
+  }
+  xact::CommandCounterIncrement();
+  x.cid = xact::CurrentCommandId();
+  StoredTablesCatalogWritten();
+  auto cls = catalog::LookupRelationByOid(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  if (!cls) throw MakeError(sqlstate::kInternalError, "could not read back the new table");
+  if (fillfactor != 100) catalog::SetRelOptions(relid, "{fillfactor=" + std::to_string(fillfactor) + "}", x);
+  for (auto& ix : indexes) {
+    std::string cols_part;
+    for (int16_t a : ix.attnums) cols_part += (cols_part.empty() ? "" : "_") + cols[a - 1].name;
+    if (ix.constraint_name.empty())
+      ix.constraint_name = ChooseName(name, ix.primary ? "" : cols_part, ix.primary ? "pkey" : "key", taken);
+    ix.name = ix.constraint_name;
+    BuildIndex(*cls, ix, x);
+    x.cid = xact::CurrentCommandId();
+  }
+  return "CREATE TABLE";
+}
+
+std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
+  if (s.access_method != "btree")
+    throw MakeError(sqlstate::kUndefinedObject, "access method \"" + s.access_method + "\" does not exist");
+  if (s.where) throw MakeError(sqlstate::kFeatureNotSupported, "partial indexes are not supported yet");
+  xact::CheckWritable("CREATE INDEX");
+  heap::XactContext x = WriteXact();
+  auto cls = catalog::ResolveRelation(s.relation.schema, s.relation.name, x.snapshot, x.Me());
+  if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + s.relation.name + "\" does not exist");
+  if (cls->relkind != 'r') throw MakeError("42809", "\"" + s.relation.name + "\" is not a table");
+  lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kShare, false);
+  auto attrs = catalog::RelationAttributes(cls->oid, x.snapshot, x.Me());
+  IndexSpec spec;
+  spec.unique = s.unique;
+  std::string cols_part;
+  for (const auto& e : s.params) {
+    if (e.column.empty()) throw MakeError(sqlstate::kFeatureNotSupported, "expression indexes are not supported yet");
+    auto it = std::find_if(attrs.begin(), attrs.end(), [&](const catalog::AttributeRow& a) { return a.attname == e.column; });
+    if (it == attrs.end()) throw MakeError(sqlstate::kUndefinedColumn, "column \"" + e.column + "\" does not exist");
+    if (e.desc) throw MakeError(sqlstate::kFeatureNotSupported, "descending index columns are not supported yet");
+    spec.attnums.push_back(it->attnum);
+    cols_part += (cols_part.empty() ? "" : "_") + e.column;
+  }
+  if (s.name.empty()) {
+    std::set<std::string> taken;
+    for (auto& r : catalog::ScanCatalog<catalog::ClassRow>(x.snapshot, x.Me(), [&](const catalog::ClassRow& r) {
+           return r.relnamespace == cls->relnamespace;
+         }))
+      taken.insert(r.relname);
+    spec.name = ChooseName(cls->relname, cols_part, "idx", taken);
+  } else {
+    spec.name = s.name;
+    if (catalog::LookupRelation(cls->relnamespace, s.name, x.snapshot, x.Me())) {
+      if (s.if_not_exists) {
+        EmitNotice(MakeNotice(ErrLevel::kNotice, "42P07", "relation \"" + s.name + "\" already exists, skipping"));
+        return "CREATE INDEX";
+      }
+      throw MakeError("42P07", "relation \"" + s.name + "\" already exists");
+    }
+  }
+  BuildIndex(*cls, spec, x);
+  return "CREATE INDEX";
+}
+
+std::string Session::RunDrop(const sql::DropStmt& d) {
+  if (d.object == sql::DropStmt::kView) throw MakeError(sqlstate::kFeatureNotSupported, "DROP VIEW is not supported yet");
+  const char* what = d.object == sql::DropStmt::kTable ? "table" : "index";
+  xact::CheckWritable(d.object == sql::DropStmt::kTable ? "DROP TABLE" : "DROP INDEX");
+  heap::XactContext x = WriteXact();
+  std::vector<uint32_t> victims;
+  for (const auto& rv : d.names) {
+    auto cls = catalog::ResolveRelation(rv.schema, rv.name, x.snapshot, x.Me());
+    char want = d.object == sql::DropStmt::kTable ? 'r' : 'i';
+    if (!cls || cls->relkind != want) {
+      if (cls && cls->relkind != want)
+        throw MakeError("42809", "\"" + rv.name + "\" is not " + (want == 'r' ? "a table" : "an index"));
+      if (d.missing_ok) {
+        EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                              std::string(what) + " \"" + rv.name + "\" does not exist, skipping"));
+        continue;
+      }
+      throw MakeError(sqlstate::kUndefinedTable, std::string(what) + " \"" + rv.name + "\" does not exist");
+    }
+    if (cls->relnamespace == catalog::kPgCatalogNamespace)
+      throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    if (want == 'i') {
+      for (auto& con : catalog::ScanCatalog<catalog::ConstraintRow>(x.snapshot, x.Me(), [&](const catalog::ConstraintRow& r) {
+             return r.conindid == cls->oid;
+           })) {
+        throw MakeError("2BP01", "cannot drop index " + rv.name + " because constraint " + con.conname +
+                                     " on table " + "requires it")
+            .Hint("You can drop constraint " + con.conname + " instead.");
+      }
+    }
+    victims.push_back(cls->oid);
+  }
+  for (uint32_t oid : victims) {
+    lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), oid), lmgr::LockMode::kAccessExclusive, false);
+    catalog::DropRelation(oid, x);
+  }
+  StoredTablesCatalogWritten();
+  return d.object == sql::DropStmt::kTable ? "DROP TABLE" : "DROP INDEX";
+}
+
+std::string Session::RunTruncate(const sql::TruncateStmt& t) {
+  xact::CheckWritable("TRUNCATE TABLE");
+  heap::XactContext x = WriteXact();
+  std::vector<catalog::ClassRow> rels;
+  for (const auto& rv : t.relations) {
+    auto cls = catalog::ResolveRelation(rv.schema, rv.name, x.snapshot, x.Me());
+    if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + rv.name + "\" does not exist");
+    if (cls->relkind != 'r') throw MakeError("42809", "\"" + rv.name + "\" is not a table");
+    if (cls->relnamespace == catalog::kPgCatalogNamespace)
+      throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    rels.push_back(*cls);
+  }
+  for (const auto& cls : rels) {
+    lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls.oid), lmgr::LockMode::kAccessExclusive, false);
+    catalog::SetNewRelfilenode(cls.oid, x);
+    for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
+           return r.indrelid == cls.oid;
+         })) {
+      uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
+      btree::IndexRel rel;
+      rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
+      rel.index_oid = ix.indexrelid;
+      rel.db_oid = catalog::CurrentDatabase();
+      btree::CreateEmpty(rel);
+    }
+  }
+  StoredTablesCatalogWritten();
+  return "TRUNCATE TABLE";
+}
+
+}  // namespace tusk::backend

@@ -1,0 +1,509 @@
+// Stored tables over heap + B-tree for the SQL engine (see stored_table.h).
+#include "backend/stored_table.h"
+
+#include <map>
+
+#include "access/btree/btree.h"
+#include "access/heap/heapam.h"
+#include "access/transam/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/table_ddl.h"
+#include "sql/types/storage_codec.h"
+#include "sql/types/type_io.h"
+#include "sql/types/type_oids.h"
+#include "storage/ipc/sinval.h"
+#include "storage/lmgr/lock.h"
+#include "utils/error.h"
+#include "utils/guc.h"
+
+namespace tusk::backend {
+namespace {
+
+using sql::Datum;
+using sql::Row;
+using sql::TupleId;
+
+class ColumnComparator : public btree::KeyComparator {
+ public:
+  explicit ColumnComparator(std::vector<uint32_t> types) : types_(std::move(types)) {}
+  int Compare(int key_no, std::string_view a, std::string_view b) const override {
+    return sql::CompareStored(types_[key_no], a, b);
+  }
+
+ private:
+  std::vector<uint32_t> types_;
+};
+
+struct IndexHandle {
+  btree::IndexRel rel;
+  std::unique_ptr<ColumnComparator> cmp;
+};
+
+uint64_t g_statement = 0;        // bumped per statement: XactContext reuse
+uint64_t g_cache_version = 0;    // catalog version the cache was built at
+bool g_wrote_catalog = false;
+
+ItemPointer ToTid(TupleId t) { return {t.block, t.offset}; }
+TupleId FromTid(ItemPointer t) { return {t.block, t.offset}; }
+
+class HeapTable : public sql::StoredTable {
+ public:
+  heap::Relation rel;
+  std::vector<uint32_t> storage_types;  // how each column is stored (catalog "char" shows as text)
+  std::vector<IndexHandle> index_handles;
+
+  void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
+  void LockForWrite(const char* command) override {
+    xact::CheckWritable(command);
+    Lock(lmgr::LockMode::kRowExclusive);
+  }
+
+  std::unique_ptr<sql::RowScan> Scan() override;
+  std::unique_ptr<sql::RowScan> ScanIndex(const sql::StoredIndex& index, const sql::IndexCondition& cond) override;
+  bool Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) override;
+  sql::ModifyResult Update(TupleId tid, const Row& row, TupleId* newer) override;
+  sql::ModifyResult Delete(TupleId tid, TupleId* newer) override;
+  sql::ModifyResult Lock(TupleId tid, sql::RowLock mode, sql::RowLockWait wait, TupleId* newer) override;
+  bool FetchLatest(TupleId tid, Row& row, TupleId* at) override;
+
+  void DecodeRow(std::string_view tuple, Row& row) {
+    heap::DeformTuple(rel.attrs, tuple, &values_);
+    row.resize(columns.size());
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i < values_.size() && values_[i]) {
+        sql::DecodeStored(storage_types[i], *values_[i], row[i]);
+      } else {
+        row[i].null = true;
+      }
+    }
+  }
+
+ private:
+  void Lock(lmgr::LockMode mode) {
+    if (locked_statement_ == g_statement && locked_mode_ >= mode) return;
+    lmgr::Acquire(lmgr::LockTag::Relation(rel.db_oid, oid), mode, false);
+    locked_statement_ = g_statement;
+    locked_mode_ = mode;
+  }
+  heap::XactContext& Xact() {
+    if (xact_statement_ != g_statement || xact_.xid == 0) {
+      xact_ = catalog::CurrentXactContext();
+      xact_statement_ = g_statement;
+    }
+    xact_.cid = xact::CurrentCommandId();
+    return xact_;
+  }
+  // Encodes the row into encoded_ and returns the tuple.
+  std::string Form(const Row& row) {
+    encoded_.resize(columns.size());
+    std::vector<std::optional<std::string_view>> vals(columns.size());
+    for (size_t i = 0; i < columns.size(); ++i) {
+      encoded_[i].clear();
+      if (row[i].null) continue;
+      sql::EncodeStored(storage_types[i], row[i], encoded_[i]);
+    }
+    for (size_t i = 0; i < columns.size(); ++i)
+      if (!row[i].null) vals[i] = encoded_[i];
+    return heap::FormTuple(rel.attrs, vals);
+  }
+  btree::KeyValues Keys(const sql::StoredIndex& ix) const {
+    btree::KeyValues k;
+    for (int c : ix.columns) {
+      if (c < 0 || encoded_null_[c]) {
+        k.emplace_back(std::nullopt);
+      } else {
+        k.emplace_back(encoded_[c]);
+      }
+    }
+    return k;
+  }
+  void InsertIndexEntries(const Row& row, ItemPointer tid);
+  std::string KeyDetail(const sql::StoredIndex& ix, const Row& row) const;
+  bool FindConflict(const Row& row, TupleId* conflict);
+  sql::ModifyResult Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer);
+
+  std::vector<std::optional<std::string_view>> values_;
+  std::vector<std::string> encoded_;
+  std::vector<bool> encoded_null_;
+  heap::XactContext xact_;
+  uint64_t xact_statement_ = ~0ull;
+  uint64_t locked_statement_ = ~0ull;
+  lmgr::LockMode locked_mode_ = lmgr::LockMode::kNoLock;
+};
+
+class HeapRowScan : public sql::RowScan {
+ public:
+  explicit HeapRowScan(HeapTable& t)
+      : t_(t), scan_(t.rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility()) {}
+  bool Next(Row& row, TupleId* tid) override {
+    ItemPointer p;
+    std::string_view tuple;
+    if (!scan_.Next(&p, &tuple)) return false;
+    t_.DecodeRow(tuple, row);
+    *tid = FromTid(p);
+    return true;
+  }
+
+ private:
+  HeapTable& t_;
+  heap::HeapScan scan_;
+};
+
+class IndexRowScan : public sql::RowScan {
+ public:
+  IndexRowScan(HeapTable& t, btree::IndexRel& ix, std::vector<btree::ScanKey> keys)
+      : t_(t), scan_(ix, std::move(keys)), snapshot_(xact::GetTransactionSnapshot()),
+        me_(xact::CurrentXactForVisibility()) {}
+  bool Next(Row& row, TupleId* tid) override {
+    ItemPointer p;
+    while (scan_.Next(&p)) {
+      if (!heap::Fetch(t_.rel, p, snapshot_, me_, &tuple_)) continue;
+      t_.DecodeRow(tuple_, row);
+      *tid = FromTid(p);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  HeapTable& t_;
+  btree::IndexScan scan_;
+  transam::Snapshot snapshot_;
+  transam::CurrentXact me_;
+  std::string tuple_;
+};
+
+std::unique_ptr<sql::RowScan> HeapTable::Scan() {
+  LockForRead();
+  return std::make_unique<HeapRowScan>(*this);
+}
+
+std::unique_ptr<sql::RowScan> HeapTable::ScanIndex(const sql::StoredIndex& index, const sql::IndexCondition& cond) {
+  LockForRead();
+  size_t pos = &index - indexes.data();
+  std::vector<btree::ScanKey> keys;
+  for (size_t k = 0; k < cond.eq.size(); ++k) {
+    std::string v;
+    sql::EncodeStored(storage_types[index.columns[k]], cond.eq[k], v);
+    keys.push_back(btree::ScanKey::Eq(std::move(v)));
+  }
+  return std::make_unique<IndexRowScan>(*this, index_handles[pos].rel, std::move(keys));
+}
+
+std::string HeapTable::KeyDetail(const sql::StoredIndex& ix, const Row& row) const {
+  sql::IoContext io;
+  std::string names, vals;
+  for (size_t k = 0; k < ix.columns.size(); ++k) {
+    int c = ix.columns[k];
+    if (k) {
+      names += ", ";
+      vals += ", ";
+    }
+    names += columns[c].name;
+    if (row[c].null) {
+      vals += "null";
+    } else {
+      sql::TextOut(columns[c].type, row[c], io, vals);
+    }
+  }
+  return "Key (" + names + ")=(" + vals + ") already exists.";
+}
+
+void HeapTable::InsertIndexEntries(const Row& row, ItemPointer tid) {
+  transam::CurrentXact me = xact::CurrentXactForVisibility();
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    const sql::StoredIndex& ix = indexes[i];
+    btree::LivenessFn live = [&](ItemPointer t) {
+      transam::DirtyResult d = heap::FetchDirty(rel, t, me);
+      if (d.wait_xmin) return btree::Liveness{btree::TidStatus::kInProgress, d.wait_xmin};
+      if (d.visible && d.wait_xmax) return btree::Liveness{btree::TidStatus::kInProgress, d.wait_xmax};
+      if (d.visible) return btree::Liveness{btree::TidStatus::kLiveCommitted, 0};
+      return btree::Liveness{btree::TidStatus::kDead, 0};
+    };
+    btree::InsertResult r = btree::Insert(index_handles[i].rel, Keys(ix), tid,
+                                          ix.unique ? btree::UniqueCheck::kYes : btree::UniqueCheck::kNo, live);
+    if (r.code == btree::InsertResult::kUniqueViolation) {
+      throw PgError("23505", "duplicate key value violates unique constraint \"" + ix.name + "\"")
+          .Detail(KeyDetail(ix, row));
+    }
+  }
+}
+
+bool HeapTable::FindConflict(const Row& row, TupleId* conflict) {
+  transam::CurrentXact me = xact::CurrentXactForVisibility();
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    const sql::StoredIndex& ix = indexes[i];
+    if (!ix.unique) continue;
+    std::vector<btree::ScanKey> keys;
+    bool has_null = false;
+    for (int c : ix.columns) {
+      if (row[c].null) has_null = true;
+      keys.push_back(btree::ScanKey::Eq(encoded_[c]));
+    }
+    if (has_null) continue;
+    for (;;) {
+      btree::IndexScan scan(index_handles[i].rel, keys);
+      ItemPointer p;
+      uint64_t wait = 0;
+      bool found = false;
+      while (scan.Next(&p)) {
+        transam::DirtyResult d = heap::FetchDirty(rel, p, me);
+        if (d.wait_xmin || (d.visible && d.wait_xmax)) {
+          wait = d.wait_xmin ? d.wait_xmin : d.wait_xmax;
+          break;
+        }
+        if (d.visible) {
+          *conflict = FromTid(p);
+          found = true;
+          break;
+        }
+      }
+      if (found) return true;
+      if (!wait) break;
+      xact::WaitForTransaction(wait);
+    }
+  }
+  return false;
+}
+
+bool HeapTable::Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) {
+  std::string tuple = Form(row);
+  encoded_null_.assign(columns.size(), false);
+  for (size_t i = 0; i < columns.size(); ++i) encoded_null_[i] = row[i].null;
+  if (on_conflict_skip && FindConflict(row, conflict)) return false;
+  ItemPointer tid = heap::Insert(rel, tuple, Xact());
+  InsertIndexEntries(row, tid);
+  return true;
+}
+
+sql::ModifyResult HeapTable::Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer) {
+  switch (st) {
+    case heap::TmStatus::kOk: return sql::ModifyResult::kOk;
+    case heap::TmStatus::kSelfModified: return sql::ModifyResult::kSelfModified;
+    case heap::TmStatus::kUpdated:
+    case heap::TmStatus::kDeleted:
+      if (xact::CurrentIsolation() != xact::Isolation::kReadCommitted)
+        throw PgError("40001", st == heap::TmStatus::kUpdated ? "could not serialize access due to concurrent update"
+                                                               : "could not serialize access due to concurrent delete");
+      if (st == heap::TmStatus::kDeleted) return sql::ModifyResult::kDeleted;
+      *newer = FromTid(f.ctid);
+      return sql::ModifyResult::kUpdated;
+    default: return sql::ModifyResult::kDeleted;
+  }
+}
+
+sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer) {
+  std::string tuple = Form(row);
+  encoded_null_.assign(columns.size(), false);
+  for (size_t i = 0; i < columns.size(); ++i) encoded_null_[i] = row[i].null;
+  ItemPointer new_tid;
+  heap::TmFailure f;
+  heap::TmStatus st = heap::Update(rel, ToTid(tid), tuple, Xact(), true, &new_tid, &f);
+  if (st == heap::TmStatus::kOk) InsertIndexEntries(row, new_tid);
+  return Outcome(st, f, newer);
+}
+
+sql::ModifyResult HeapTable::Delete(TupleId tid, TupleId* newer) {
+  heap::TmFailure f;
+  heap::TmStatus st = heap::Delete(rel, ToTid(tid), Xact(), true, &f);
+  return Outcome(st, f, newer);
+}
+
+sql::ModifyResult HeapTable::Lock(TupleId tid, sql::RowLock mode, sql::RowLockWait wait, TupleId* newer) {
+  heap::RowLockMode m = mode == sql::RowLock::kKeyShare  ? heap::RowLockMode::kKeyShare
+                        : mode == sql::RowLock::kShare   ? heap::RowLockMode::kShare
+                        : mode == sql::RowLock::kNoKeyUpdate ? heap::RowLockMode::kNoKeyUpdate
+                                                         : heap::RowLockMode::kUpdate;
+  heap::LockWaitPolicy p = wait == sql::RowLockWait::kBlock    ? heap::LockWaitPolicy::kBlock
+                           : wait == sql::RowLockWait::kNoWait ? heap::LockWaitPolicy::kNoWait
+                                                               : heap::LockWaitPolicy::kSkipLocked;
+  heap::TmFailure f;
+  heap::TmStatus st = heap::LockTuple(rel, ToTid(tid), m, Xact(), p, &f);
+  if (st == heap::TmStatus::kWouldBlock) return sql::ModifyResult::kSelfModified;
+  return Outcome(st, f, newer);
+}
+
+bool HeapTable::FetchLatest(TupleId tid, Row& row, TupleId* at) {
+  std::string tuple;
+  ItemPointer p;
+  if (!heap::FetchLatest(rel, ToTid(tid), xact::CurrentXactForVisibility(), &p, &tuple)) return false;
+  DecodeRow(tuple, row);
+  *at = FromTid(p);
+  return true;
+}
+
+// SQL type a catalog column shows as: text forms of arrays and vectors are text,
+// "char" is text until the engine has the type.
+uint32_t CatalogColumnType(uint32_t t) {
+  switch (t) {
+    case sql::oid::kBool: case sql::oid::kName: case sql::oid::kInt2: case sql::oid::kInt4: case sql::oid::kInt8:
+    case sql::oid::kOid: case sql::oid::kFloat4: case sql::oid::kFloat8: case sql::oid::kText:
+    case sql::oid::kTimestamptz: case sql::oid::kRegproc:
+      return t;
+    default: return sql::oid::kText;
+  }
+}
+uint32_t CatalogStorageType(uint32_t t) {
+  if (t == 18) return 18;
+  if (t == 28) return sql::oid::kInt4;  // xid: 4 bytes
+  return CatalogColumnType(t) == sql::oid::kText ? sql::oid::kText : t;
+}
+
+std::shared_ptr<HeapTable> BuildCatalogTable(const catalog::CatalogDef& def) {
+  auto t = std::make_shared<HeapTable>();
+  t->oid = def.oid;
+  t->name = def.name;
+  t->schema = "pg_catalog";
+  t->is_catalog = true;
+  t->rel = catalog::CatalogRelation(def.oid);
+  for (size_t i = 0; i < def.columns.size(); ++i) {
+    sql::StoredColumn c;
+    c.name = def.columns[i].name;
+    c.type = CatalogColumnType(def.columns[i].type_oid);
+    c.attnum = static_cast<int16_t>(i + 1);
+    t->columns.push_back(c);
+    t->storage_types.push_back(CatalogStorageType(def.columns[i].type_oid));
+  }
+  return t;
+}
+
+int32_t EngineTypmod(uint32_t type, int32_t atttypmod) {
+  if (atttypmod < 0) return -1;
+  if (type == sql::oid::kVarchar || type == sql::oid::kBpchar || type == sql::oid::kNumeric) return atttypmod - 4;
+  return atttypmod;
+}
+
+std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
+  auto t = std::make_shared<HeapTable>();
+  t->oid = info.cls.oid;
+  t->name = info.cls.relname;
+  t->schema = info.cls.relnamespace == catalog::kPgCatalogNamespace ? "pg_catalog" : "public";
+  const uint32_t db = catalog::CurrentDatabase();
+  t->rel.loc = {smgr::kDefaultTablespace, db, info.cls.relfilenode};
+  t->rel.rel_oid = info.cls.oid;
+  t->rel.db_oid = db;
+  t->rel.name = info.cls.relname;
+  if (info.cls.reloptions) {
+    auto pos = info.cls.reloptions->find("fillfactor=");
+    if (pos != std::string::npos) t->rel.fillfactor = std::atoi(info.cls.reloptions->c_str() + pos + 11);
+  }
+  std::map<int16_t, int> by_attnum;
+  for (const auto& a : info.attrs) {
+    sql::StoredColumn c;
+    c.name = a.attname;
+    c.type = a.atttypid;
+    c.typmod = EngineTypmod(a.atttypid, a.atttypmod);
+    c.not_null = a.attnotnull;
+    c.attnum = a.attnum;
+    auto d = info.defaults.find(a.attnum);
+    if (d != info.defaults.end()) c.default_sql = d->second;
+    by_attnum[a.attnum] = static_cast<int>(t->columns.size());
+    t->columns.push_back(c);
+    t->storage_types.push_back(a.atttypid);
+  }
+  // Tuples have a slot for every attnum up to the highest, dropped ones included.
+  int16_t max_attnum = info.attrs.empty() ? 0 : info.attrs.back().attnum;
+  for (int16_t n = 1; n <= max_attnum; ++n) {
+    auto it = by_attnum.find(n);
+    if (it == by_attnum.end()) {
+      t->rel.attrs.push_back(heap::AttrDesc{-1, 1, false});
+      continue;
+    }
+    const auto& a = info.attrs[it->second];
+    t->rel.attrs.push_back(catalog::AttrDescFor(a.attlen, a.attalign, a.attbyval));
+  }
+  if (static_cast<int>(t->columns.size()) != max_attnum)
+    throw PgError(sqlstate::kFeatureNotSupported, "tables with dropped columns are not supported yet");
+  for (const auto& ix : info.indexes) {
+    sql::StoredIndex si;
+    si.oid = ix.cls.oid;
+    si.name = ix.cls.relname;
+    si.unique = ix.index.indisunique;
+    si.primary = ix.index.indisprimary;
+    std::vector<uint32_t> key_types;
+    for (int16_t n : ix.attnums) {
+      auto it = by_attnum.find(n);
+      si.columns.push_back(it == by_attnum.end() ? -1 : it->second);
+      key_types.push_back(it == by_attnum.end() ? sql::oid::kText : t->storage_types[it->second]);
+    }
+    IndexHandle h;
+    h.cmp = std::make_unique<ColumnComparator>(key_types);
+    h.rel.loc = {smgr::kDefaultTablespace, db, ix.cls.relfilenode};
+    h.rel.index_oid = ix.cls.oid;
+    h.rel.db_oid = db;
+    h.rel.unique = si.unique;
+    h.rel.nkeys = static_cast<int>(si.columns.size());
+    h.rel.cmp = h.cmp.get();
+    t->indexes.push_back(std::move(si));
+    t->index_handles.push_back(std::move(h));
+  }
+  for (const auto& c : info.constraints) {
+    if (c.contype == 'c' && c.conbin) t->checks.push_back({c.conname, *c.conbin});
+  }
+  return t;
+}
+
+std::map<uint32_t, std::shared_ptr<HeapTable>>& Cache() {
+  static std::map<uint32_t, std::shared_ptr<HeapTable>> cache;
+  return cache;
+}
+
+}  // namespace
+
+std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid) {
+  auto& cache = Cache();
+  auto it = cache.find(relid);
+  if (it != cache.end()) return it->second;
+  for (const catalog::CatalogDef* def : catalog::AllCatalogs()) {
+    if (def->oid == relid) return cache[relid] = BuildCatalogTable(*def);
+  }
+  auto info = catalog::LoadTable(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  if (!info || info->cls.relkind != 'r') return nullptr;
+  auto t = BuildUserTable(*info);
+  if (!g_wrote_catalog) cache[relid] = t;
+  return t;
+}
+
+std::map<std::pair<std::string, std::string>, uint32_t>& NameCache() {
+  static std::map<std::pair<std::string, std::string>, uint32_t> cache;
+  return cache;
+}
+
+std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, const std::string& name) {
+  auto key = std::make_pair(schema, name);
+  auto& names = NameCache();
+  auto it = names.find(key);
+  if (it != names.end()) return OpenStoredTableByOid(it->second);
+  auto cls = catalog::ResolveRelation(schema, name, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  if (!cls || cls->relkind != 'r') return nullptr;
+  if (!g_wrote_catalog) names[key] = cls->oid;
+  return OpenStoredTableByOid(cls->oid);
+}
+
+void StoredTablesAtStatementStart() {
+  ++g_statement;
+  uint64_t v = sinval::CatalogVersion();
+  if (v != g_cache_version) {
+    Cache().clear();
+    NameCache().clear();
+    g_cache_version = v;
+  }
+}
+
+void StoredTablesCatalogWritten() {
+  g_wrote_catalog = true;
+  Cache().clear();
+  NameCache().clear();
+}
+
+void StoredTablesAtTransactionEnd() {
+  if (g_wrote_catalog) {
+    g_wrote_catalog = false;
+    Cache().clear();
+    NameCache().clear();
+    sinval::CatalogChanged();
+    g_cache_version = ~0ull;  // rebuild at the next statement
+  }
+}
+
+}  // namespace tusk::backend

@@ -1,0 +1,26 @@
+// The backend's side of sql::StoredTable: a table's description read from
+// the catalog, and its rows read and written through the heap and kept in
+// its B-tree indexes, in the session's transaction. Descriptions are cached
+// per process until the shared catalog version moves (storage/ipc/sinval).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sql/table_access.h"
+
+namespace tusk::backend {
+
+// nullptr if no such table (or catalog) is visible.
+std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, const std::string& name);
+std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid);
+
+// Start of each statement: drops cached descriptions if any catalog changed.
+void StoredTablesAtStatementStart();
+// This process changed catalog rows in its transaction: its own cache must
+// not outlive the change, and others learn of it when the transaction ends.
+void StoredTablesCatalogWritten();
+// Transaction end: publishes catalog changes made by it.
+void StoredTablesAtTransactionEnd();
+
+}  // namespace tusk::backend

@@ -1,0 +1,261 @@
+// Table and index DDL on the stored catalogs (see table_ddl.h).
+#include "catalog/table_ddl.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "access/transam/transam.h"
+#include "catalog/catalog.h"
+#include "catalog/relcache.h"
+#include "storage/buffer/buffer.h"
+#include "storage/file/smgr.h"
+#include "utils/error.h"
+
+namespace tusk::catalog {
+namespace {
+
+struct PendingFile {
+  smgr::RelFileLocator loc;
+  bool at_commit;  // true: dropped (unlink at commit); false: created (unlink at abort)
+};
+std::vector<PendingFile> g_pending;
+
+template <class Row>
+std::vector<std::pair<heap::ItemPointer, Row>> FindRows(const transam::Snapshot& snapshot,
+                                                         const transam::CurrentXact& me,
+                                                         const std::function<bool(const Row&)>& keep) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId);
+  std::vector<std::pair<heap::ItemPointer, Row>> out;
+  heap::HeapScan scan(rel, snapshot, me);
+  heap::ItemPointer tid;
+  std::string_view tuple;
+  while (scan.Next(&tid, &tuple)) {
+    Row row = Row::Decode(tuple);
+    if (keep(row)) out.emplace_back(tid, std::move(row));
+  }
+  return out;
+}
+
+template <class Row>
+void DeleteRows(heap::XactContext& xact, const std::function<bool(const Row&)>& keep) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId);
+  for (auto& [tid, row] : FindRows<Row>(xact.snapshot, xact.Me(), keep)) {
+    heap::TmStatus st = heap::Delete(rel, tid, xact, true);
+    if (st != heap::TmStatus::kOk && st != heap::TmStatus::kSelfModified)
+      throw PgError("XX000", "tuple concurrently updated");
+  }
+}
+
+template <class Row>
+void UpdateRow(heap::ItemPointer tid, const Row& row, heap::XactContext& xact) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId);
+  heap::ItemPointer new_tid;
+  heap::TmStatus st = heap::Update(rel, tid, row.Encode(), xact, true, &new_tid);
+  if (st != heap::TmStatus::kOk) throw PgError("XX000", "tuple concurrently updated");
+}
+
+std::vector<int16_t> ParseInt2Vector(const std::string& s) {
+  std::vector<int16_t> out;
+  std::istringstream in(s);
+  int v;
+  while (in >> v) out.push_back(static_cast<int16_t>(v));
+  return out;
+}
+
+smgr::RelFileLocator LocOf(const ClassRow& c) {
+  return {smgr::kDefaultTablespace, CurrentDatabase(), c.relfilenode};
+}
+
+void ForgetFile(const smgr::RelFileLocator& loc) {
+  for (smgr::Fork f : {smgr::Fork::kMain, smgr::Fork::kFsm}) buffer::DropRelationBuffers(loc, f, 0);
+  smgr::Unlink(loc);
+}
+
+}  // namespace
+
+std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::string& name,
+                                        const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
+  std::vector<uint32_t> path;
+  if (!schema.empty()) {
+    auto ns = LookupNamespace(schema, snapshot, me);
+    if (!ns) return std::nullopt;
+    path.push_back(ns->oid);
+  } else {
+    path = {kPgCatalogNamespace, kPublicNamespace};
+  }
+  std::optional<ClassRow> found;
+  int best = 1 << 30;
+  for (auto& r : ScanCatalog<ClassRow>(snapshot, me, [&](const ClassRow& r) { return r.relname == name; })) {
+    auto it = std::find(path.begin(), path.end(), r.relnamespace);
+    if (it == path.end()) continue;
+    int rank = static_cast<int>(it - path.begin());
+    if (rank < best) {
+      best = rank;
+      found = std::move(r);
+    }
+  }
+  return found;
+}
+
+uint32_t CreationNamespace(const std::string& schema, const transam::Snapshot& snapshot,
+                           const transam::CurrentXact& me) {
+  if (schema.empty()) return kPublicNamespace;
+  auto ns = LookupNamespace(schema, snapshot, me);
+  if (!ns) throw PgError("3F000", "schema \"" + schema + "\" does not exist");
+  return ns->oid;
+}
+
+std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
+  auto cls = LookupRelationByOid(relid, snapshot, me);
+  if (!cls) return std::nullopt;
+  TableInfo t;
+  t.cls = std::move(*cls);
+  t.attrs = RelationAttributes(relid, snapshot, me);
+  for (auto& d : ScanCatalog<AttrDefRow>(snapshot, me, [&](const AttrDefRow& r) { return r.adrelid == relid; }))
+    t.defaults[d.adnum] = d.adbin;
+  for (auto& ix : ScanCatalog<IndexRow>(snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; })) {
+    auto ic = LookupRelationByOid(ix.indexrelid, snapshot, me);
+    if (!ic) continue;
+    IndexInfo info;
+    info.cls = std::move(*ic);
+    info.attnums = ParseInt2Vector(ix.indkey);
+    info.index = std::move(ix);
+    t.indexes.push_back(std::move(info));
+  }
+  std::sort(t.indexes.begin(), t.indexes.end(),
+            [](const IndexInfo& a, const IndexInfo& b) { return a.cls.oid < b.cls.oid; });
+  t.constraints = ScanCatalog<ConstraintRow>(snapshot, me, [&](const ConstraintRow& r) { return r.conrelid == relid; });
+  return t;
+}
+
+uint32_t NewRelationOid() {
+  for (;;) {
+    uint32_t oid = transam::GetNewOid();
+    if (oid < 16384) continue;
+    if (smgr::Exists({smgr::kDefaultTablespace, CurrentDatabase(), oid}, smgr::Fork::kMain)) continue;
+    return oid;
+  }
+}
+
+uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const std::vector<int16_t>& attnums,
+                         bool unique, bool primary, heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  if (LookupRelation(table.relnamespace, name, xact.snapshot, me))
+    throw PgError("42P07", "relation \"" + name + "\" already exists");
+  const uint32_t oid = NewRelationOid();
+  ClassRow c;
+  c.oid = oid;
+  c.relname = name;
+  c.relnamespace = table.relnamespace;
+  c.relam = kBtreeAmOid;
+  c.relfilenode = oid;
+  c.relkind = 'i';
+  c.relnatts = static_cast<int16_t>(attnums.size());
+  c.relowner = table.relowner;
+  InsertCatalogRow(c, xact);
+  IndexRow ix;
+  ix.indexrelid = oid;
+  ix.indrelid = table.oid;
+  ix.indnatts = ix.indnkeyatts = static_cast<int16_t>(attnums.size());
+  ix.indisunique = unique;
+  ix.indisprimary = primary;
+  std::string keys, zeros;
+  for (size_t i = 0; i < attnums.size(); ++i) {
+    keys += (i ? " " : "") + std::to_string(attnums[i]);
+    zeros += i ? " 0" : "0";
+  }
+  ix.indkey = keys;
+  ix.indcollation = zeros;
+  ix.indclass = zeros;
+  ix.indoption = zeros;
+  InsertCatalogRow(ix, xact);
+  g_pending.push_back({{smgr::kDefaultTablespace, CurrentDatabase(), oid}, false});
+  if (!table.relhasindex) {
+    auto rows = FindRows<ClassRow>(xact.snapshot, me, [&](const ClassRow& r) { return r.oid == table.oid; });
+    if (!rows.empty()) {
+      ClassRow updated = rows[0].second;
+      updated.relhasindex = true;
+      UpdateRow(rows[0].first, updated, xact);
+    }
+  }
+  return oid;
+}
+
+void SetRelOptions(uint32_t relid, const std::string& options, heap::XactContext& xact) {
+  auto rows = FindRows<ClassRow>(xact.snapshot, xact.Me(), [&](const ClassRow& r) { return r.oid == relid; });
+  if (rows.empty()) throw PgError("XX000", "cache lookup failed for relation " + std::to_string(relid));
+  ClassRow c = rows[0].second;
+  c.reloptions = options;
+  UpdateRow(rows[0].first, c, xact);
+  RelationCacheInvalidate(relid);
+}
+
+void AddConstraint(ConstraintRow row, heap::XactContext& xact) {
+  if (row.oid == 0) row.oid = NewRelationOid();
+  InsertCatalogRow(row, xact);
+}
+
+void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  DeleteRows<AttrDefRow>(xact, [&](const AttrDefRow& r) { return r.adrelid == relid && r.adnum == attnum; });
+  if (!expr_sql.empty()) {
+    AttrDefRow d;
+    d.oid = NewRelationOid();
+    d.adrelid = relid;
+    d.adnum = attnum;
+    d.adbin = expr_sql;
+    InsertCatalogRow(d, xact);
+  }
+  auto rows = FindRows<AttributeRow>(xact.snapshot, me, [&](const AttributeRow& r) {
+    return r.attrelid == relid && r.attnum == attnum;
+  });
+  for (auto& [tid, a] : rows) {
+    a.atthasdef = !expr_sql.empty();
+    UpdateRow(tid, a, xact);
+  }
+}
+
+void DropRelation(uint32_t relid, heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  auto cls = LookupRelationByOid(relid, xact.snapshot, me);
+  if (!cls) return;
+  if (cls->relkind == 'r') {
+    for (auto& ix : ScanCatalog<IndexRow>(xact.snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; }))
+      DropRelation(ix.indexrelid, xact);
+    DeleteRows<ConstraintRow>(xact, [&](const ConstraintRow& r) { return r.conrelid == relid; });
+    DeleteRows<AttrDefRow>(xact, [&](const AttrDefRow& r) { return r.adrelid == relid; });
+    const uint32_t rowtype = cls->reltype;
+    DeleteRows<TypeRow>(xact, [&](const TypeRow& r) { return r.oid == rowtype && rowtype != 0; });
+  } else if (cls->relkind == 'i') {
+    DeleteRows<IndexRow>(xact, [&](const IndexRow& r) { return r.indexrelid == relid; });
+    DeleteRows<ConstraintRow>(xact, [&](const ConstraintRow& r) { return r.conindid == relid; });
+  }
+  DeleteRows<AttributeRow>(xact, [&](const AttributeRow& r) { return r.attrelid == relid; });
+  DeleteRows<ClassRow>(xact, [&](const ClassRow& r) { return r.oid == relid; });
+  g_pending.push_back({LocOf(*cls), true});
+  RelationCacheInvalidate(relid);
+}
+
+uint32_t SetNewRelfilenode(uint32_t relid, heap::XactContext& xact) {
+  auto rows = FindRows<ClassRow>(xact.snapshot, xact.Me(), [&](const ClassRow& r) { return r.oid == relid; });
+  if (rows.empty()) throw PgError("XX000", "cache lookup failed for relation " + std::to_string(relid));
+  ClassRow c = rows[0].second;
+  g_pending.push_back({LocOf(c), true});
+  c.relfilenode = NewRelationOid();
+  smgr::RelFileLocator loc = LocOf(c);
+  g_pending.push_back({loc, false});
+  heap::CreateStorage(loc);
+  UpdateRow(rows[0].first, c, xact);
+  RelationCacheInvalidate(relid);
+  return c.relfilenode;
+}
+
+void AtEndOfTransactionDdl(bool committed) {
+  std::vector<PendingFile> pending;
+  pending.swap(g_pending);
+  for (const PendingFile& p : pending) {
+    if (p.at_commit == committed) ForgetFile(p.loc);
+  }
+}
+
+}  // namespace tusk::catalog

@@ -1,0 +1,66 @@
+// Table and index DDL on the stored catalogs, beyond CreateTable
+// (catalog.h): reading a table's whole description, indexes and constraints
+// as catalog rows, DROP, TRUNCATE (a new relfilenode), and the files to
+// unlink when the transaction ends. All rows are written in the caller's
+// transaction, so an abort takes them back.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "access/heap/heapam.h"
+#include "catalog/schema.h"
+
+namespace tusk::catalog {
+
+inline constexpr uint32_t kBtreeAmOid = 403;
+
+struct IndexInfo {
+  ClassRow cls;
+  IndexRow index;
+  std::vector<int16_t> attnums;  // key columns
+};
+
+struct TableInfo {
+  ClassRow cls;
+  std::vector<AttributeRow> attrs;         // user columns, attnum order
+  std::map<int16_t, std::string> defaults; // attnum -> DEFAULT expression text
+  std::vector<IndexInfo> indexes;
+  std::vector<ConstraintRow> constraints;
+};
+
+// Search path resolution: an explicit schema, else pg_catalog then public.
+std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::string& name,
+                                        const transam::Snapshot& snapshot, const transam::CurrentXact& me);
+std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snapshot, const transam::CurrentXact& me);
+// Namespace OID for CREATE (explicit schema, else public); 3F000 if unknown.
+uint32_t CreationNamespace(const std::string& schema, const transam::Snapshot& snapshot,
+                           const transam::CurrentXact& me);
+
+// A fresh OID for a relation file in the current database.
+uint32_t NewRelationOid();
+
+// pg_class (relkind 'i') and pg_index rows of a new B-tree index whose file
+// the caller creates; marks the table relhasindex. Returns the index OID.
+uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const std::vector<int16_t>& attnums,
+                         bool unique, bool primary, heap::XactContext& xact);
+// pg_class.reloptions, e.g. "{fillfactor=80}".
+void SetRelOptions(uint32_t relid, const std::string& options, heap::XactContext& xact);
+void AddConstraint(ConstraintRow row, heap::XactContext& xact);
+void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact);
+
+// DROP TABLE / DROP INDEX: deletes every catalog row of the relation (and
+// of a table's indexes and constraints); its files go at commit.
+void DropRelation(uint32_t relid, heap::XactContext& xact);
+// TRUNCATE: gives the relation a new, empty file (pg_class.relfilenode);
+// the old one goes at commit, the new one at abort. Returns the new number.
+uint32_t SetNewRelfilenode(uint32_t relid, heap::XactContext& xact);
+
+// End of the top-level transaction: unlinks dropped files (commit) or
+// files created by it (abort), beside AtEndOfTransaction.
+void AtEndOfTransactionDdl(bool committed);
+
+}  // namespace tusk::catalog

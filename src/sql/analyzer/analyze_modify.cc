@@ -1,0 +1,326 @@
+// Analysis of INSERT, UPDATE and DELETE on stored tables: target columns,
+// assignment coercion, DEFAULT, the scan of the rows to change (with the
+// same index choice as SELECT), CHECK constraints and RETURNING.
+#include "sql/analyzer/analyzer_impl.h"
+#include "sql/parser/parser.h"
+#include "sql/session_context.h"
+#include "sql/table_access.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+constexpr char kUndefinedColumn[] = "42703";
+
+std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, SessionContext& ctx) {
+  std::shared_ptr<StoredTable> t = ctx.LookupTable(rv.schema, rv.name);
+  if (!t) {
+    std::string shown = rv.schema.empty() ? rv.name : rv.schema + "." + rv.name;
+    PgError e(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist");
+    throw e;
+  }
+  if (t->is_catalog) throw PgError("42809", "cannot change system catalog \"" + t->name + "\"");
+  return t;
+}
+
+// A SELECT whose only FROM item is the target table, so that an analyzer
+// over it sees the table's columns (and `*` expands to them).
+std::shared_ptr<SelectStmt> TargetSelect(const RangeVar& rv) {
+  auto s = std::make_shared<SelectStmt>();
+  FromItem f;
+  f.kind = FromKind::kRelation;
+  f.schema = rv.schema;
+  f.name = rv.name;
+  f.alias = rv.alias;
+  f.location = rv.location;
+  s->from.push_back(std::move(f));
+  return s;
+}
+
+int ColumnIndex(const StoredTable& t, const std::string& name) {
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+TExprPtr ColumnRef(int index, uint32_t type) {
+  auto r = std::make_unique<TExpr>(TKind::kColumn, type);
+  r->index = index;
+  return r;
+}
+
+TExprPtr NullOf(uint32_t type) {
+  auto c = std::make_unique<TExpr>(TKind::kConst, type);
+  c->value = Datum::Null();
+  return c;
+}
+
+std::shared_ptr<const Statement> ParseSelectOf(const std::string& expr_sql) {
+  auto stmts = ParseStatements("SELECT " + expr_sql);
+  if (stmts.size() != 1 || stmts[0]->kind() != StmtKind::kSelect || stmts[0]->select().targets.size() != 1)
+    throw PgError(sqlstate::kInternalError, "unreadable stored expression: " + expr_sql);
+  return std::shared_ptr<const Statement>(std::move(stmts[0]));
+}
+
+}  // namespace
+
+// Assignment of an expression to a table column: PostgreSQL's assignment
+// coercion and its 42804 message. Length limits are applied when the row is
+// stored (they raise 22001 rather than truncate).
+static TExprPtr AssignTo(Analyzer& a, TExprPtr e, const StoredColumn& col, int location) {
+  if (e->type == col.type) return e;
+  if (e->type != oid::kUnknown && !CanCoerce(e->type, col.type, CoercionContext::kAssignment)) {
+    PgError err(sqlstate::kDatatypeMismatch, "column \"" + col.name + "\" is of type " + TypeSqlName(col.type) +
+                                                 " but expression is of type " + TypeSqlName(e->type));
+    err.Hint("You will need to rewrite or cast the expression.");
+    err.Position(a.Pos(location));
+    throw err;
+  }
+  return a.Coerce(std::move(e), col.type, -1, CoercionContext::kAssignment, location);
+}
+
+static TExprPtr DefaultFor(AnalyzedModify& m, const StoredColumn& col, SessionContext& ctx) {
+  if (col.default_sql.empty()) return NullOf(col.type);
+  auto stmt = ParseSelectOf(col.default_sql);
+  m.keep.push_back(stmt);
+  SelectStmt empty;
+  Analyzer a(*stmt, empty, ctx, {});
+  TExprPtr e = a.Transform(*stmt->select().targets[0].expr);
+  return AssignTo(a, std::move(e), col, -1);
+}
+
+static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
+                                      const std::vector<ResTarget>& returning, Analyzer* main,
+                                      SessionContext& ctx) {
+  for (const StoredCheck& c : m.table->checks) {
+    auto stmt = ParseSelectOf(c.expr_sql);
+    m.keep.push_back(stmt);
+    auto sel = TargetSelect(target);
+    Analyzer a(*stmt, *sel, ctx, {});
+    AnalyzedQuery scope;
+    a.AnalyzeFromClause(scope);
+    m.check_names.push_back(c.name);
+    m.checks.push_back(a.CoerceToBool(a.Transform(*stmt->select().targets[0].expr), "CHECK"));
+  }
+  if (returning.empty()) return;
+  AnalyzedQuery out;
+  for (const auto& t : returning) {
+    if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
+      main->ExpandStar(t, out);
+      continue;
+    }
+    TExprPtr te = main->Transform(*t.expr);
+    if (te->type == oid::kUnknown && te->kind != TKind::kParam)
+      te = main->Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
+    out.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr), te->type, te->typmod});
+    out.targets.push_back(std::move(te));
+  }
+  m.returning = std::move(out.targets);
+  m.returning_columns = std::move(out.columns);
+}
+
+static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& top, SessionContext& ctx) {
+  const InsertStmt& ins = stmt.insert();
+  if (ins.with) throw PgError(sqlstate::kFeatureNotSupported, "WITH in INSERT is not supported yet");
+  const StoredTable& t = *m.table;
+  // Target columns: the list given, else all in order.
+  std::vector<int> targets;
+  if (ins.columns.empty()) {
+    for (size_t i = 0; i < t.columns.size(); ++i) targets.push_back(static_cast<int>(i));
+  } else {
+    for (size_t k = 0; k < ins.columns.size(); ++k) {
+      int i = ColumnIndex(t, ins.columns[k]);
+      int loc = k < ins.column_locations.size() ? ins.column_locations[k] : -1;
+      if (i < 0)
+        top.Error(kUndefinedColumn,
+                  "column \"" + ins.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
+      for (int prev : targets)
+        if (prev == i) top.Error("42701", "column \"" + ins.columns[k] + "\" specified more than once", loc);
+      targets.push_back(i);
+    }
+  }
+  std::vector<TExprPtr> defaults(t.columns.size());
+  auto default_of = [&](int col) -> TExprPtr {
+    if (!defaults[col]) defaults[col] = DefaultFor(m, t.columns[col], ctx);
+    return defaults[col]->Clone();
+  };
+  const size_t width = t.columns.size();
+  AnalyzedQuery& src = m.source;
+  for (size_t i = 0; i < width; ++i) src.input_types.push_back(t.columns[i].type);
+  if (ins.default_values || !ins.source) {
+    std::vector<TExprPtr> row;
+    for (size_t i = 0; i < width; ++i) row.push_back(default_of(static_cast<int>(i)));
+    src.values.push_back(std::move(row));
+  } else if (!ins.source->values.empty() && ins.source->from.empty() && ins.source->order_by.empty() &&
+             !ins.source->limit && !ins.source->offset && ins.source->op == SetOpKind::kNone) {
+    // VALUES rows: each expression is assigned to its column directly, so
+    // literals take the column's type (and their errors point at them).
+    SelectStmt empty;
+    Analyzer v(empty, nullptr, &top);
+    // Without a column list, shorter rows fill the leading columns.
+    if (ins.columns.empty() && ins.source->values[0].size() < targets.size())
+      targets.resize(ins.source->values[0].size());
+    for (const auto& row : ins.source->values) {
+      if (row.size() > targets.size())
+        top.Error(sqlstate::kSyntaxError, "INSERT has more expressions than target columns",
+                  row[targets.size()]->location);
+      if (row.size() < targets.size())
+        top.Error(sqlstate::kSyntaxError, "INSERT has more target columns than expressions",
+                  ins.column_locations.size() > row.size() ? ins.column_locations[row.size()] : -1);
+      std::vector<TExprPtr> out(width);
+      for (size_t k = 0; k < row.size(); ++k) {
+        int col = targets[k];
+        if (row[k]->kind == ExprKind::kDefault) {
+          out[col] = default_of(col);
+        } else {
+          out[col] = AssignTo(v, v.Transform(*row[k]), t.columns[col], row[k]->location);
+        }
+      }
+      for (size_t i = 0; i < width; ++i)
+        if (!out[i]) out[i] = default_of(static_cast<int>(i));
+      src.values.push_back(std::move(out));
+    }
+  } else {
+    Analyzer q(*ins.source, nullptr, &top);
+    q.keep_unknown_ = true;
+    AnalyzedQuery sub = q.RunQuery();
+    if (ins.columns.empty() && sub.visible < targets.size()) targets.resize(sub.visible);
+    if (sub.visible > targets.size())
+      top.Error(sqlstate::kSyntaxError, "INSERT has more expressions than target columns", -1);
+    if (sub.visible < targets.size())
+      top.Error(sqlstate::kSyntaxError, "INSERT has more target columns than expressions", -1);
+    // The query runs as a derived table; new_row assigns its columns.
+    src.input_types.clear();
+    for (size_t i = 0; i < sub.visible; ++i) src.input_types.push_back(sub.columns[i].type);
+    auto from = std::make_unique<AnalyzedFrom>();
+    from->kind = AnalyzedFrom::kSubquery;
+    from->types = src.input_types;
+    from->subquery = std::make_shared<AnalyzedQuery>(std::move(sub));
+    src.from = std::move(from);
+    std::vector<TExprPtr> out(width);
+    for (size_t k = 0; k < targets.size(); ++k) {
+      int col = targets[k];
+      out[col] = AssignTo(top, ColumnRef(static_cast<int>(k), src.input_types[k]), t.columns[col], -1);
+    }
+    for (size_t i = 0; i < width; ++i)
+      if (!out[i]) out[i] = default_of(static_cast<int>(i));
+    m.new_row = std::move(out);
+  }
+  if (m.new_row.empty()) {
+    for (size_t i = 0; i < width; ++i) m.new_row.push_back(ColumnRef(static_cast<int>(i), t.columns[i].type));
+  }
+  // The source query's output row is its input row: targets pass it through.
+  for (size_t i = 0; i < src.input_types.size(); ++i)
+    src.targets.push_back(ColumnRef(static_cast<int>(i), src.input_types[i]));
+  src.visible = src.targets.size();
+  for (size_t i = 0; i < src.visible; ++i) src.columns.push_back({"?column?", src.input_types[i]});
+  if (ins.on_conflict) {
+    if (ins.on_conflict->action != OnConflictClause::kNothing)
+      throw PgError(sqlstate::kFeatureNotSupported, "ON CONFLICT DO UPDATE is not supported yet");
+    m.on_conflict_nothing = true;
+  }
+}
+
+AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>& hints, SessionContext& ctx) {
+  AnalyzedModify m;
+  const RangeVar* target = nullptr;
+  const std::vector<ResTarget>* returning = nullptr;
+  switch (stmt.kind()) {
+    case StmtKind::kInsert:
+      m.kind = AnalyzedModify::kInsert;
+      target = &stmt.insert().relation;
+      returning = &stmt.insert().returning;
+      break;
+    case StmtKind::kUpdate:
+      m.kind = AnalyzedModify::kUpdate;
+      target = &stmt.update().relation;
+      returning = &stmt.update().returning;
+      break;
+    case StmtKind::kDelete:
+      m.kind = AnalyzedModify::kDelete;
+      target = &stmt.delete_().relation;
+      returning = &stmt.delete_().returning;
+      break;
+    default: throw PgError(sqlstate::kInternalError, "not a data-modifying statement");
+  }
+  m.table = OpenTarget(*target, ctx);
+  const StoredTable& t = *m.table;
+  const int ncols = static_cast<int>(t.columns.size());
+  auto sel = TargetSelect(*target);
+  Analyzer top(stmt, *sel, ctx, hints);
+  if (auto tz = ctx.GetConfig("timezone", true)) top.io_.timezone = *tz;
+  AnalyzedQuery scope;
+  top.AnalyzeFromClause(scope);  // the table's columns, then ctid
+
+  if (m.kind == AnalyzedModify::kInsert) {
+    AnalyzeInsert(stmt, m, top, ctx);
+  } else {
+    AnalyzedQuery& scan = m.source;
+    scan.from = std::move(scope.from);
+    const std::vector<FromItem>& extra = m.kind == AnalyzedModify::kUpdate ? stmt.update().from : stmt.delete_().using_;
+    for (const auto& f : extra) {
+      std::vector<int> star;
+      auto item = top.AnalyzeFromItem(f, &star);
+      auto j = std::make_unique<AnalyzedFrom>();
+      j->kind = AnalyzedFrom::kJoin;
+      j->types = scan.from->types;
+      j->types.insert(j->types.end(), item->types.begin(), item->types.end());
+      j->left = std::move(scan.from);
+      j->right = std::move(item);
+      scan.from = std::move(j);
+      m.can_recheck = false;
+    }
+    scan.input_types.clear();
+    for (const auto& c : top.scope_) scan.input_types.push_back(c.type);
+    const Expr* where = m.kind == AnalyzedModify::kUpdate ? stmt.update().where.get() : stmt.delete_().where.get();
+    if (where) {
+      top.agg_forbidden_clause_ = "WHERE";
+      scan.where = top.CoerceToBool(top.Transform(*where), "WHERE");
+      top.ChooseIndexScans(*scan.from, *where);
+      m.recheck_where = scan.where->Clone();
+    }
+    scan.targets.push_back(ColumnRef(ncols, oid::kInt8));  // ctid
+    if (m.kind == AnalyzedModify::kUpdate) {
+      std::vector<TExprPtr> values(ncols);
+      for (const SetClause& sc : stmt.update().set) {
+        if (sc.subquery) throw PgError(sqlstate::kFeatureNotSupported, "multiple-column UPDATE from a subquery is not supported yet");
+        for (size_t k = 0; k < sc.columns.size(); ++k) {
+          int loc = k < sc.column_locations.size() ? sc.column_locations[k] : sc.location;
+          int col = ColumnIndex(t, sc.columns[k]);
+          if (col < 0)
+            top.Error(kUndefinedColumn,
+                      "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
+          if (values[col]) top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
+          const Expr& e = *sc.values[k];
+          values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
+                                                     : AssignTo(top, top.Transform(e), t.columns[col], e.location);
+        }
+      }
+      for (int i = 0; i < ncols; ++i) {
+        if (!values[i]) values[i] = ColumnRef(i, t.columns[i].type);
+        m.recheck_set.push_back(values[i]->Clone());
+        scan.targets.push_back(std::move(values[i]));
+      }
+    } else {
+      for (int i = 0; i < ncols; ++i) scan.targets.push_back(ColumnRef(i, t.columns[i].type));
+    }
+    scan.visible = scan.targets.size();
+    for (const auto& x : scan.targets) scan.columns.push_back({"?column?", x->type});
+    scan.aggs = std::move(top.aggs_);
+    if (!scan.aggs.empty())
+      throw PgError(sqlstate::kGroupingError, "aggregate functions are not allowed in UPDATE");
+    if (!m.can_recheck && !returning->empty())
+      throw PgError(sqlstate::kFeatureNotSupported, "RETURNING with FROM or USING is not supported yet");
+  }
+  AnalyzeChecksAndReturning(m, *target, *returning, &top, ctx);
+  for (size_t i = 0; i < top.params_.size(); ++i) {
+    if (top.params_[i] == 0 || top.params_[i] == oid::kUnknown)
+      throw PgError(sqlstate::kIndeterminateDatatype,
+                    "could not determine data type of parameter $" + std::to_string(i + 1));
+  }
+  m.param_types = top.params_;
+  return m;
+}
+
+}  // namespace tusk::sql

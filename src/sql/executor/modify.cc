@@ -1,0 +1,186 @@
+// INSERT / UPDATE / DELETE execution (see modify.h).
+#include "sql/executor/modify.h"
+
+#include "sql/executor/compile.h"
+#include "sql/session_context.h"
+#include "sql/types/type_io.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+std::vector<ExprProgram> CompileAll(const std::vector<TExprPtr>& es, size_t np) {
+  std::vector<ExprProgram> out;
+  for (const auto& e : es) out.push_back(CompileExpr(*e, np));
+  return out;
+}
+
+std::string FailingRow(const StoredTable& t, const Row& row, const IoContext& io) {
+  std::string s = "Failing row contains (";
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    if (i) s += ", ";
+    if (row[i].null) {
+      s += "null";
+    } else {
+      TextOut(t.columns[i].type, row[i], io, s);
+    }
+  }
+  return s + ").";
+}
+
+size_t CharCount(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Column length limits, as an assignment applies them: too long is 22001
+// unless only spaces are cut; character(n) is padded.
+void ApplyColumnTypmod(const StoredColumn& c, Datum& d) {
+  if (d.null || c.typmod < 0) return;
+  if (c.type == oid::kVarchar || c.type == oid::kBpchar) {
+    size_t n = static_cast<size_t>(c.typmod);
+    size_t len = CharCount(d.s);
+    if (len > n) {
+      size_t i = 0, chars = 0;
+      for (; i < d.s.size(); ++i) {
+        if ((static_cast<unsigned char>(d.s[i]) & 0xC0) != 0x80) {
+          if (chars == n) break;
+          ++chars;
+        }
+      }
+      if (d.s.find_first_not_of(' ', i) != std::string::npos) {
+        throw PgError("22001", std::string("value too long for type ") +
+                                   (c.type == oid::kVarchar ? "character varying(" : "character(") +
+                                   std::to_string(n) + ")");
+      }
+      d.s.resize(i);
+      len = n;
+    }
+    if (c.type == oid::kBpchar && len < n) d.s.append(n - len, ' ');
+    return;
+  }
+  ApplyTypmod(c.type, c.typmod, d);
+}
+
+void CheckRow(const CompiledModify& m, std::vector<ExprProgram>& checks, Row& row, ExecContext& ctx) {
+  const StoredTable& t = *m.table;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    ApplyColumnTypmod(t.columns[i], row[i]);
+    if (t.columns[i].not_null && row[i].null) {
+      throw PgError("23502", "null value in column \"" + t.columns[i].name + "\" of relation \"" + t.name +
+                                 "\" violates not-null constraint")
+          .Detail(FailingRow(t, row, ctx.io));
+    }
+  }
+  for (size_t k = 0; k < checks.size(); ++k) {
+    const Datum& ok = checks[k].Eval(row.data(), ctx);
+    if (!ok.null && !ok.b) {
+      throw PgError("23514", "new row for relation \"" + t.name + "\" violates check constraint \"" +
+                                 m.check_names[k] + "\"")
+          .Detail(FailingRow(t, row, ctx.io));
+    }
+  }
+}
+
+void SerializationFailure() {
+  throw PgError("40001", "could not serialize access due to concurrent update");
+}
+
+}  // namespace
+
+CompiledModify CompileModify(const AnalyzedModify& a, size_t np) {
+  CompiledModify m;
+  m.kind = a.kind;
+  m.table = a.table;
+  m.source = CompileQuery(a.source, np);
+  m.new_row = CompileAll(a.new_row, np);
+  if (a.recheck_where) m.recheck_where.push_back(CompileExpr(*a.recheck_where, np));
+  m.recheck_set = CompileAll(a.recheck_set, np);
+  m.can_recheck = a.can_recheck;
+  m.check_names = a.check_names;
+  m.checks = CompileAll(a.checks, np);
+  m.returning = CompileAll(a.returning, np);
+  for (const auto& r : a.returning) m.returning_types.push_back(r->type);
+  m.on_conflict_nothing = a.on_conflict_nothing;
+  return m;
+}
+
+int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* returning) {
+  StoredTable& t = *m.table;
+  const size_t ncols = t.columns.size();
+  auto checks = BindPrograms(m.checks, st);
+  auto ret = BindPrograms(m.returning, st);
+  auto recheck_where = BindPrograms(m.recheck_where, st);
+  auto recheck_set = BindPrograms(m.recheck_set, st);
+  ExecContext& ctx = st.ctx;
+  std::unique_ptr<PlanNode> source = BuildPlan(m.source, st);
+  Row row(ncols + 1);
+  int64_t count = 0;
+  auto emit = [&](Row& r) {
+    ++count;
+    if (ret.empty()) return;
+    Row out;
+    out.reserve(ret.size());
+    for (auto& p : ret) out.push_back(p.Eval(r.data(), ctx));
+    returning->push_back(std::move(out));
+  };
+
+  if (m.kind == AnalyzedModify::kInsert) {
+    t.LockForWrite("INSERT");
+    auto new_row = BindPrograms(m.new_row, st);
+    while (const Row* src = source->Next(st)) {
+      for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(src->data(), ctx);
+      row[ncols] = Datum::Int(0);
+      CheckRow(m, checks, row, ctx);
+      TupleId conflict;
+      if (t.Insert(row, m.on_conflict_nothing, &conflict)) emit(row);
+    }
+    return count;
+  }
+
+  const bool is_update = m.kind == AnalyzedModify::kUpdate;
+  t.LockForWrite(is_update ? "UPDATE" : "DELETE");
+  Row latest(ncols + 1);
+  while (const Row* r = source->Next(st)) {
+    TupleId tid = UnpackTupleId((*r)[0].i);
+    for (size_t i = 0; i < ncols; ++i) row[i] = (*r)[i + 1];
+    row[ncols] = Datum::Int(PackTupleId(tid));
+    for (;;) {
+      if (is_update) CheckRow(m, checks, row, ctx);
+      TupleId newer;
+      ModifyResult res = is_update ? t.Update(tid, row, &newer) : t.Delete(tid, &newer);
+      if (res == ModifyResult::kOk) {
+        if (is_update) {
+          emit(row);
+        } else {
+          emit(row);
+        }
+        break;
+      }
+      if (res == ModifyResult::kSelfModified || res == ModifyResult::kDeleted) break;
+      // kUpdated: READ COMMITTED (the table raised 40001 otherwise) re-checks
+      // the newest version and applies the change to it if it still qualifies.
+      if (!m.can_recheck) SerializationFailure();
+      TupleId at;
+      if (!t.FetchLatest(newer, latest, &at)) break;
+      latest.resize(ncols + 1);
+      latest[ncols] = Datum::Int(PackTupleId(at));
+      if (!recheck_where.empty()) {
+        const Datum& ok = recheck_where[0].Eval(latest.data(), ctx);
+        if (ok.null || !ok.b) break;
+      }
+      if (is_update) {
+        for (size_t i = 0; i < ncols; ++i) row[i] = recheck_set[i].Eval(latest.data(), ctx);
+      } else {
+        for (size_t i = 0; i < ncols; ++i) row[i] = latest[i];
+      }
+      row[ncols] = latest[ncols];
+      tid = at;
+    }
+  }
+  return count;
+}
+
+}  // namespace tusk::sql

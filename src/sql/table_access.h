@@ -1,0 +1,106 @@
+// Stored tables as the engine sees them: the columns, indexes and checks of a
+// relation and the row operations the executor needs. The backend implements
+// it over the catalog, the heap and the B-tree (backend/stored_table.cc), so
+// the engine never touches storage directly. Rows are Datums in column order;
+// every operation works in the session's current transaction and command.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql/types/datum.h"
+
+namespace tusk::sql {
+
+using Row = std::vector<Datum>;
+
+struct TupleId {
+  uint32_t block = 0;
+  uint16_t offset = 0;
+};
+
+inline int64_t PackTupleId(TupleId t) { return (static_cast<int64_t>(t.block) << 16) | t.offset; }
+inline TupleId UnpackTupleId(int64_t v) {
+  return {static_cast<uint32_t>(v >> 16), static_cast<uint16_t>(v & 0xFFFF)};
+}
+
+struct StoredColumn {
+  std::string name;
+  uint32_t type = 0;
+  int32_t typmod = -1;
+  bool not_null = false;
+  int16_t attnum = 0;
+  std::string default_sql;  // DEFAULT expression as SQL text; empty: none
+};
+
+struct StoredIndex {
+  uint32_t oid = 0;
+  std::string name;
+  bool unique = false;
+  bool primary = false;
+  std::vector<int> columns;  // positions in StoredTable::columns
+};
+
+struct StoredCheck {
+  std::string name;
+  std::string expr_sql;
+};
+
+class RowScan {
+ public:
+  virtual ~RowScan() = default;
+  // Overwrites `row` with the next visible row. False at the end.
+  virtual bool Next(Row& row, TupleId* tid) = 0;
+};
+
+// Index conditions on a prefix of the index's columns: equality on the first
+// `eq.size()` columns, then an optional range on the next one.
+struct IndexCondition {
+  std::vector<Datum> eq;
+  bool has_lower = false, lower_inclusive = true;
+  bool has_upper = false, upper_inclusive = true;
+  Datum lower, upper;
+  bool backward = false;
+};
+
+enum class ModifyResult {
+  kOk,
+  kUpdated,       // a concurrent committed update: *newer is the next version
+  kDeleted,       // a concurrent committed delete
+  kSelfModified,  // already changed by this statement
+};
+
+enum class RowLock { kKeyShare, kShare, kNoKeyUpdate, kUpdate };
+enum class RowLockWait { kBlock, kNoWait, kSkipLocked };
+
+class StoredTable {
+ public:
+  virtual ~StoredTable() = default;
+  uint32_t oid = 0;
+  std::string name;
+  std::string schema;
+  std::vector<StoredColumn> columns;
+  std::vector<StoredIndex> indexes;
+  std::vector<StoredCheck> checks;
+  bool is_catalog = false;
+
+  virtual std::unique_ptr<RowScan> Scan() = 0;
+  virtual std::unique_ptr<RowScan> ScanIndex(const StoredIndex& index, const IndexCondition& cond) = 0;
+  // Inserts and maintains the indexes; 23505 on a unique violation. With
+  // on_conflict_skip, a unique conflict returns false instead (DO NOTHING)
+  // and *conflict names the existing row.
+  virtual bool Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) = 0;
+  virtual ModifyResult Update(TupleId tid, const Row& row, TupleId* newer) = 0;
+  virtual ModifyResult Delete(TupleId tid, TupleId* newer) = 0;
+  virtual ModifyResult Lock(TupleId tid, RowLock mode, RowLockWait wait, TupleId* newer) = 0;
+  // READ COMMITTED re-check: the newest committed version at or after tid;
+  // false if the row was deleted.
+  virtual bool FetchLatest(TupleId tid, Row& row, TupleId* at) = 0;
+  // Takes the table lock a command needs (AccessShare / RowExclusive ...).
+  virtual void LockForRead() = 0;
+  virtual void LockForWrite(const char* command) = 0;
+};
+
+}  // namespace tusk::sql
