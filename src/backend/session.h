@@ -112,6 +112,14 @@ class Session : public sql::SessionContext {
   std::string RunCreateIndex(const sql::IndexStmt& s);
   std::string RunDrop(const sql::DropStmt& d);
   std::string RunTruncate(const sql::TruncateStmt& t);
+  std::string RunAlterTable(const sql::AlterTableStmt& a);
+  std::string RunVacuum(const sql::VacuumStmt& v);
+  // COPY FROM STDIN / TO STDOUT (session_copy.cc).
+  std::string RunCopy(const sql::CopyStmt& c);
+  std::string CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,
+                       char quote, char escape);
+  std::string CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,
+                     char quote, char escape);
 
   void AppendRowDescription(const std::vector<sql::ColumnDesc>& columns, const std::vector<int16_t>& formats);
   void SendParameterChanges();

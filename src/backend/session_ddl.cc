@@ -436,3 +436,277 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
 }
 
 }  // namespace tusk::backend
+
+namespace tusk::backend {
+
+std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
+  xact::CheckWritable("ALTER TABLE");
+  heap::XactContext x = WriteXact();
+  auto cls = catalog::ResolveRelation(a.relation.schema, a.relation.name, x.snapshot, x.Me());
+  if (!cls || cls->relkind != 'r') {
+    if (a.missing_ok) {
+      EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                            "relation \"" + a.relation.name + "\" does not exist, skipping"));
+      return "ALTER TABLE";
+    }
+    throw MakeError(sqlstate::kUndefinedTable, "relation \"" + a.relation.name + "\" does not exist");
+  }
+  if (cls->relnamespace == catalog::kPgCatalogNamespace)
+    throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + cls->relname + "\" is a system catalog");
+  lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kAccessExclusive, false);
+  const uint32_t relid = cls->oid;
+  auto attnum_of = [&](const std::string& col) -> int16_t {
+    for (const auto& at : catalog::RelationAttributes(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility()))
+      if (at.attname == col) return at.attnum;
+    throw MakeError(sqlstate::kUndefinedColumn,
+                    "column \"" + col + "\" of relation \"" + cls->relname + "\" does not exist");
+  };
+  auto step = [&]() {
+    xact::CommandCounterIncrement();
+    x = WriteXact();
+    StoredTablesCatalogWritten();
+  };
+  std::set<std::string> taken;
+  for (auto& r : catalog::ScanCatalog<catalog::ClassRow>(x.snapshot, x.Me(), [&](const catalog::ClassRow& r) {
+         return r.relnamespace == cls->relnamespace;
+       }))
+    taken.insert(r.relname);
+  for (auto& con : catalog::ScanCatalog<catalog::ConstraintRow>(x.snapshot, x.Me(), [&](const catalog::ConstraintRow& r) {
+         return r.conrelid == relid;
+       }))
+    taken.insert(con.conname);
+  using K = sql::AlterTableCmd;
+  for (const auto& cmd : a.cmds) {
+    switch (cmd.kind) {
+      case K::kAddColumn: {
+        const sql::ColumnDef& col = cmd.column;
+        auto [type, typmod] = ResolveColumnType(*col.type);
+        bool not_null = false;
+        std::string def;
+        for (const auto& k : col.constraints) {
+          if (k.kind == sql::Constraint::kNotNull) not_null = true;
+          else if (k.kind == sql::Constraint::kDefault) def = sql::DeparseExpr(*k.expr);
+          else if (k.kind != sql::Constraint::kNull)
+            throw MakeError(sqlstate::kFeatureNotSupported, "this constraint in ADD COLUMN is not supported yet");
+        }
+        int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
+        if (!def.empty()) catalog::AddDefault(relid, attnum, def, x);
+        step();
+        if (!def.empty()) {
+          // Existing rows take the default, as PostgreSQL's rewrite (or missing value) gives them.
+          auto stmts = sql::ParseQuery("UPDATE " + sql::QuoteIdentifier(cls->relname) + " SET " +
+                                       sql::QuoteIdentifier(col.name) + " = DEFAULT");
+          auto q = sql::Prepare(*stmts[0], {}, *this);
+          auto cur = q->Open({}, {}, *this);
+          std::vector<std::optional<std::string>> none;
+          cur->Next({}, &none);
+          step();
+        }
+        if (not_null) {
+          catalog::UpdateAttributeRow(relid, attnum, [](catalog::AttributeRow& r) { r.attnotnull = true; }, x);
+          step();
+        }
+        break;
+      }
+      case K::kDropColumn: {
+        int16_t attnum;
+        try {
+          attnum = attnum_of(cmd.name);
+        } catch (const PgError&) {
+          if (!cmd.missing_ok) throw;
+          EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                                "column \"" + cmd.name + "\" of relation \"" + cls->relname + "\" does not exist, skipping"));
+          break;
+        }
+        auto info = catalog::LoadTable(relid, x.snapshot, x.Me());
+        for (const auto& ix : info->indexes) {
+          if (std::find(ix.attnums.begin(), ix.attnums.end(), attnum) != ix.attnums.end()) catalog::DropRelation(ix.cls.oid, x);
+        }
+        catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) {
+          r.attisdropped = true;
+          r.attnotnull = false;
+          r.atthasdef = false;
+          r.attname = "........pg.dropped." + std::to_string(attnum) + "........";
+        }, x);
+        catalog::AddDefault(relid, attnum, "", x);
+        step();
+        break;
+      }
+      case K::kSetNotNull:
+      case K::kDropNotNull: {
+        int16_t attnum = attnum_of(cmd.name);
+        bool set = cmd.kind == K::kSetNotNull;
+        if (set) {
+          auto t = OpenStoredTableByOid(relid);
+          int pos = -1;
+          for (size_t i = 0; i < t->columns.size(); ++i)
+            if (t->columns[i].attnum == attnum) pos = static_cast<int>(i);
+          auto scan = t->Scan();
+          sql::Row row;
+          sql::TupleId tid;
+          while (scan->Next(row, &tid))
+            if (row[pos].null)
+              throw MakeError("23502", "column \"" + cmd.name + "\" of relation \"" + cls->relname + "\" contains null values");
+        }
+        catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attnotnull = set; }, x);
+        step();
+        break;
+      }
+      case K::kSetDefault:
+      case K::kDropDefault: {
+        int16_t attnum = attnum_of(cmd.name);
+        catalog::AddDefault(relid, attnum, cmd.kind == K::kSetDefault && cmd.expr ? sql::DeparseExpr(*cmd.expr) : "", x);
+        step();
+        break;
+      }
+      case K::kRenameColumn: {
+        int16_t attnum = attnum_of(cmd.name);
+        for (const auto& at : catalog::RelationAttributes(relid, x.snapshot, x.Me()))
+          if (at.attname == cmd.new_name)
+            throw MakeError("42701", "column \"" + cmd.new_name + "\" of relation \"" + cls->relname + "\" already exists");
+        catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attname = cmd.new_name; }, x);
+        step();
+        break;
+      }
+      case K::kRenameTable: {
+        if (catalog::LookupRelation(cls->relnamespace, cmd.new_name, x.snapshot, x.Me()))
+          throw MakeError("42P07", "relation \"" + cmd.new_name + "\" already exists");
+        catalog::UpdateClassRow(relid, [&](catalog::ClassRow& r) { r.relname = cmd.new_name; }, x);
+        step();
+        break;
+      }
+      case K::kAddConstraint: {
+        const sql::Constraint& k = cmd.constraint;
+        if (k.kind == sql::Constraint::kCheck) {
+          catalog::ConstraintRow row;
+          const sql::Expr* ref = FirstColumnRef(*k.expr);
+          row.conname = k.name.empty() ? ChooseName(cls->relname, ref ? ref->names.back() : "", "check", taken) : k.name;
+          row.connamespace = cls->relnamespace;
+          row.contype = 'c';
+          row.conrelid = relid;
+          row.conbin = sql::DeparseExpr(*k.expr);
+          catalog::AddConstraint(row, x);
+          step();
+          // Existing rows must satisfy it.
+          auto t = OpenStoredTableByOid(relid);
+          auto stmts = sql::ParseQuery("SELECT 1 FROM " + sql::QuoteIdentifier(cls->relname) + " WHERE NOT (" +
+                                       *row.conbin + ") LIMIT 1");
+          auto q = sql::Prepare(*stmts[0], {}, *this);
+          auto cur = q->Open({}, {}, *this);
+          std::vector<std::optional<std::string>> out;
+          if (cur->Next({}, &out))
+            throw MakeError("23514", "check constraint \"" + row.conname + "\" of relation \"" + cls->relname +
+                                         "\" is violated by some row");
+          break;
+        }
+        if (k.kind != sql::Constraint::kPrimaryKey && k.kind != sql::Constraint::kUnique)
+          throw MakeError(sqlstate::kFeatureNotSupported, "this constraint is not supported yet");
+        IndexSpec spec;
+        spec.unique = true;
+        spec.primary = k.kind == sql::Constraint::kPrimaryKey;
+        std::string cols_part;
+        for (const auto& kc : k.keys) {
+          spec.attnums.push_back(attnum_of(kc));
+          cols_part += (cols_part.empty() ? "" : "_") + kc;
+        }
+        if (spec.primary) {
+          auto info = catalog::LoadTable(relid, x.snapshot, x.Me());
+          for (const auto& ix : info->indexes)
+            if (ix.index.indisprimary)
+              throw MakeError("42P16", "multiple primary keys for table \"" + cls->relname + "\" are not allowed");
+          for (int16_t an : spec.attnums) {
+            catalog::UpdateAttributeRow(relid, an, [](catalog::AttributeRow& r) { r.attnotnull = true; }, x);
+          }
+          step();
+          auto t = OpenStoredTableByOid(relid);
+          auto scan = t->Scan();
+          sql::Row row;
+          sql::TupleId tid;
+          while (scan->Next(row, &tid)) {
+            for (size_t i = 0; i < t->columns.size(); ++i) {
+              if (t->columns[i].not_null && row[i].null)
+                throw MakeError("23502", "column \"" + t->columns[i].name + "\" of relation \"" + cls->relname +
+                                             "\" contains null values");
+            }
+          }
+        }
+        spec.constraint_name = k.name.empty() ? ChooseName(cls->relname, spec.primary ? "" : cols_part,
+                                                           spec.primary ? "pkey" : "key", taken)
+                                              : k.name;
+        spec.name = spec.constraint_name;
+        auto fresh = catalog::LookupRelationByOid(relid, x.snapshot, x.Me());
+        BuildIndex(*fresh, spec, x);
+        step();
+        break;
+      }
+      case K::kDropConstraint: {
+        auto cons = catalog::ScanCatalog<catalog::ConstraintRow>(x.snapshot, x.Me(), [&](const catalog::ConstraintRow& r) {
+          return r.conrelid == relid && r.conname == cmd.name;
+        });
+        if (cons.empty()) {
+          if (cmd.missing_ok) {
+            EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                                  "constraint \"" + cmd.name + "\" of relation \"" + cls->relname + "\" does not exist, skipping"));
+            break;
+          }
+          throw MakeError(sqlstate::kUndefinedObject,
+                          "constraint \"" + cmd.name + "\" of relation \"" + cls->relname + "\" does not exist");
+        }
+        if (cons[0].conindid) catalog::DropRelation(cons[0].conindid, x);
+        catalog::DropConstraint(relid, cmd.name, x);
+        step();
+        break;
+      }
+      default:
+        throw MakeError(sqlstate::kFeatureNotSupported, "this form of ALTER TABLE is not supported yet");
+    }
+  }
+  StoredTablesCatalogWritten();
+  return "ALTER TABLE";
+}
+
+std::string Session::RunVacuum(const sql::VacuumStmt& v) {
+  bool vacuum = v.is_vacuum, analyze = !v.is_vacuum;
+  for (const auto& o : v.options) {
+    bool on = o.arg_kind == sql::DefElem::kNone || o.arg == "true" || o.arg == "on" || o.arg == "1";
+    if (o.name == "analyze") analyze = on;
+    else if (o.name == "full" && on)
+      throw MakeError(sqlstate::kFeatureNotSupported, "VACUUM FULL is not supported yet");
+    else if (o.name != "verbose" && o.name != "freeze" && o.name != "skip_locked" && o.name != "truncate" &&
+             o.name != "index_cleanup" && o.name != "process_toast" && o.name != "parallel" &&
+             o.name != "disable_page_skipping")
+      throw MakeError(sqlstate::kSyntaxError, "unrecognized " + std::string(v.is_vacuum ? "VACUUM" : "ANALYZE") +
+                                                  " option \"" + o.name + "\"");
+  }
+  if (vacuum && tx_ != TxState::kIdle)
+    throw MakeError(sqlstate::kActiveSqlTransaction, "VACUUM cannot run inside a transaction block");
+  const transam::Snapshot& snap = xact::GetTransactionSnapshot();
+  transam::CurrentXact me = xact::CurrentXactForVisibility();
+  std::vector<uint32_t> rels;
+  if (v.relations.empty()) {
+    for (auto& r : catalog::ScanCatalog<catalog::ClassRow>(snap, me, [](const catalog::ClassRow& r) {
+           return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace;
+         }))
+      rels.push_back(r.oid);
+  } else {
+    for (const auto& vr : v.relations) {
+      auto cls = catalog::ResolveRelation(vr.relation.schema, vr.relation.name, snap, me);
+      if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + vr.relation.name + "\" does not exist");
+      rels.push_back(cls->oid);
+    }
+  }
+  for (uint32_t relid : rels) {
+    VacuumResult r = VacuumStoredTable(relid, vacuum, analyze);
+    if (analyze) {
+      heap::XactContext x = WriteXact();
+      catalog::UpdateClassRow(relid, [&](catalog::ClassRow& c) {
+        c.relpages = static_cast<int32_t>(r.pages);
+        c.reltuples = static_cast<float>(r.tuples);
+      }, x);
+      StoredTablesCatalogWritten();
+    }
+  }
+  return v.is_vacuum ? "VACUUM" : "ANALYZE";
+}
+
+}  // namespace tusk::backend

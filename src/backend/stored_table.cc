@@ -1,16 +1,19 @@
 // Stored tables over heap + B-tree for the SQL engine (see stored_table.h).
 #include "backend/stored_table.h"
 
+#include <algorithm>
 #include <map>
 
 #include "access/btree/btree.h"
 #include "access/heap/heapam.h"
+#include "access/transam/snapshot.h"
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
+#include "storage/buffer/buffer.h"
 #include "storage/ipc/sinval.h"
 #include "storage/lmgr/lock.h"
 #include "utils/error.h"
@@ -51,6 +54,7 @@ class HeapTable : public sql::StoredTable {
   heap::Relation rel;
   std::vector<uint32_t> storage_types;  // how each column is stored (catalog "char" shows as text)
   std::vector<IndexHandle> index_handles;
+  std::vector<int> physical_index;  // per attnum - 1: position in columns, -1 if dropped (empty: identity)
 
   void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
   void LockForWrite(const char* command) override {
@@ -69,9 +73,11 @@ class HeapTable : public sql::StoredTable {
   void DecodeRow(std::string_view tuple, Row& row) {
     heap::DeformTuple(rel.attrs, tuple, &values_);
     row.resize(columns.size());
-    for (size_t i = 0; i < columns.size(); ++i) {
-      if (i < values_.size() && values_[i]) {
-        sql::DecodeStored(storage_types[i], *values_[i], row[i]);
+    for (size_t p = 0; p < rel.attrs.size(); ++p) {
+      int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
+      if (i < 0) continue;
+      if (p < values_.size() && values_[p]) {
+        sql::DecodeStored(storage_types[i], *values_[p], row[i]);
       } else {
         row[i].null = true;
       }
@@ -96,15 +102,17 @@ class HeapTable : public sql::StoredTable {
   // Encodes the row into encoded_ and returns the tuple.
   std::string Form(const Row& row) {
     encoded_.resize(columns.size());
-    std::vector<std::optional<std::string_view>> vals(columns.size());
     for (size_t i = 0; i < columns.size(); ++i) {
       encoded_[i].clear();
       if (row[i].null) continue;
       sql::EncodeStored(storage_types[i], row[i], encoded_[i]);
     }
-    for (size_t i = 0; i < columns.size(); ++i)
-      if (!row[i].null) vals[i] = encoded_[i];
-    return heap::FormTuple(rel.attrs, vals);
+    vals_.assign(rel.attrs.size(), std::nullopt);
+    for (size_t p = 0; p < rel.attrs.size(); ++p) {
+      int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
+      if (i >= 0 && !row[i].null) vals_[p] = encoded_[i];
+    }
+    return heap::FormTuple(rel.attrs, vals_);
   }
   btree::KeyValues Keys(const sql::StoredIndex& ix) const {
     btree::KeyValues k;
@@ -123,6 +131,7 @@ class HeapTable : public sql::StoredTable {
   sql::ModifyResult Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer);
 
   std::vector<std::optional<std::string_view>> values_;
+  std::vector<std::optional<std::string_view>> vals_;
   std::vector<std::string> encoded_;
   std::vector<bool> encoded_null_;
   heap::XactContext xact_;
@@ -401,19 +410,10 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
     t->columns.push_back(c);
     t->storage_types.push_back(a.atttypid);
   }
-  // Tuples have a slot for every attnum up to the highest, dropped ones included.
-  int16_t max_attnum = info.attrs.empty() ? 0 : info.attrs.back().attnum;
-  for (int16_t n = 1; n <= max_attnum; ++n) {
-    auto it = by_attnum.find(n);
-    if (it == by_attnum.end()) {
-      t->rel.attrs.push_back(heap::AttrDesc{-1, 1, false});
-      continue;
-    }
-    const auto& a = info.attrs[it->second];
-    t->rel.attrs.push_back(catalog::AttrDescFor(a.attlen, a.attalign, a.attbyval));
-  }
-  if (static_cast<int>(t->columns.size()) != max_attnum)
-    throw PgError(sqlstate::kFeatureNotSupported, "tables with dropped columns are not supported yet");
+  // Tuples have a slot for every attnum, dropped columns included (they read as NULL).
+  for (const auto& a : info.physical) t->rel.attrs.push_back(catalog::AttrDescFor(a.attlen, a.attalign, a.attbyval));
+  t->physical_index.assign(info.physical.size(), -1);
+  for (const auto& [attnum, pos] : by_attnum) t->physical_index[attnum - 1] = pos;
   for (const auto& ix : info.indexes) {
     sql::StoredIndex si;
     si.oid = ix.cls.oid;
@@ -478,6 +478,36 @@ std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, con
   if (!cls || cls->relkind != 'r') return nullptr;
   if (!g_wrote_catalog) names[key] = cls->oid;
   return OpenStoredTableByOid(cls->oid);
+}
+
+VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
+  VacuumResult out;
+  auto base = OpenStoredTableByOid(relid);
+  auto* t = dynamic_cast<HeapTable*>(base.get());
+  if (!t) return out;
+  lmgr::Acquire(lmgr::LockTag::Relation(t->rel.db_oid, t->oid), lmgr::LockMode::kShareUpdateExclusive, false);
+  if (vacuum) {
+    heap::VacuumStats st = heap::Vacuum(t->rel, transam::GetOldestXmin(), [&](const std::vector<ItemPointer>& dead) {
+      if (t->index_handles.empty()) return;
+      std::vector<ItemPointer> sorted = dead;
+      auto less = [](ItemPointer a, ItemPointer b) { return a.block != b.block ? a.block < b.block : a.offset < b.offset; };
+      std::sort(sorted.begin(), sorted.end(), less);
+      for (auto& h : t->index_handles)
+        btree::BulkDelete(h.rel, [&](ItemPointer p) { return std::binary_search(sorted.begin(), sorted.end(), p, less); });
+    });
+    out.pages = st.nblocks_after;
+    out.tuples = st.tuples_remaining;
+    out.removed = st.tuples_removed;
+  }
+  if (analyze) {
+    auto scan = t->Scan();
+    sql::Row row;
+    sql::TupleId tid;
+    out.tuples = 0;
+    while (scan->Next(row, &tid)) ++out.tuples;
+    out.pages = buffer::RelationNumBlocks(t->rel.loc, smgr::Fork::kMain);
+  }
+  return out;
 }
 
 void StoredTablesAtStatementStart() {

@@ -15,6 +15,13 @@ namespace tusk::backend {
 std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, const std::string& name);
 std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid);
 
+// VACUUM and/or ANALYZE of one table: dead rows and their index entries go
+// (vacuum); live rows are counted (analyze). The caller updates pg_class.
+struct VacuumResult {
+  uint64_t pages = 0, tuples = 0, removed = 0;
+};
+VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze);
+
 // Start of each statement: drops cached descriptions if any catalog changed.
 void StoredTablesAtStatementStart();
 // This process changed catalog rows in its transaction: its own cache must

@@ -110,7 +110,13 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
   if (!cls) return std::nullopt;
   TableInfo t;
   t.cls = std::move(*cls);
-  t.attrs = RelationAttributes(relid, snapshot, me);
+  t.physical = ScanCatalog<AttributeRow>(snapshot, me, [&](const AttributeRow& r) {
+    return r.attrelid == relid && r.attnum > 0;
+  });
+  std::sort(t.physical.begin(), t.physical.end(),
+            [](const AttributeRow& a, const AttributeRow& b) { return a.attnum < b.attnum; });
+  for (const auto& a : t.physical)
+    if (!a.attisdropped) t.attrs.push_back(a);
   for (auto& d : ScanCatalog<AttrDefRow>(snapshot, me, [&](const AttrDefRow& r) { return r.adrelid == relid; }))
     t.defaults[d.adnum] = d.adbin;
   for (auto& ix : ScanCatalog<IndexRow>(snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; })) {
@@ -190,9 +196,69 @@ void SetRelOptions(uint32_t relid, const std::string& options, heap::XactContext
   RelationCacheInvalidate(relid);
 }
 
+bool UpdateClassRow(uint32_t relid, const std::function<void(ClassRow&)>& change, heap::XactContext& xact) {
+  auto rows = FindRows<ClassRow>(xact.snapshot, xact.Me(), [&](const ClassRow& r) { return r.oid == relid; });
+  if (rows.empty()) return false;
+  ClassRow c = rows[0].second;
+  change(c);
+  UpdateRow(rows[0].first, c, xact);
+  RelationCacheInvalidate(relid);
+  return true;
+}
+
+bool UpdateAttributeRow(uint32_t relid, int16_t attnum, const std::function<void(AttributeRow&)>& change,
+                        heap::XactContext& xact) {
+  auto rows = FindRows<AttributeRow>(xact.snapshot, xact.Me(), [&](const AttributeRow& r) {
+    return r.attrelid == relid && r.attnum == attnum;
+  });
+  if (rows.empty()) return false;
+  AttributeRow a = rows[0].second;
+  change(a);
+  UpdateRow(rows[0].first, a, xact);
+  RelationCacheInvalidate(relid);
+  return true;
+}
+
+int16_t AddColumn(uint32_t relid, const std::string& name, uint32_t type_oid, int32_t typmod, bool not_null,
+                  heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  auto attrs = ScanCatalog<AttributeRow>(xact.snapshot, me, [&](const AttributeRow& r) {
+    return r.attrelid == relid && r.attnum > 0;
+  });
+  int16_t attnum = 1;
+  for (const auto& a : attrs) {
+    attnum = std::max<int16_t>(attnum, static_cast<int16_t>(a.attnum + 1));
+    if (!a.attisdropped && a.attname == name) {
+      auto cls = LookupRelationByOid(relid, xact.snapshot, me);
+      throw PgError("42701", "column \"" + name + "\" of relation \"" + (cls ? cls->relname : "") + "\" already exists");
+    }
+  }
+  auto t = LookupType(type_oid, xact.snapshot, me);
+  if (!t) throw PgError(sqlstate::kUndefinedObject, "type with OID " + std::to_string(type_oid) + " does not exist");
+  AttributeRow a;
+  a.attrelid = relid;
+  a.attname = name;
+  a.atttypid = type_oid;
+  a.attlen = t->typlen;
+  a.attnum = attnum;
+  a.atttypmod = typmod;
+  a.attbyval = t->typbyval;
+  a.attalign = t->typalign;
+  a.attstorage = t->typstorage;
+  a.attnotnull = not_null;
+  a.attcollation = t->typcollation;
+  InsertCatalogRow(a, xact);
+  UpdateClassRow(relid, [&](ClassRow& c) { c.relnatts = attnum; }, xact);
+  return attnum;
+}
+
 void AddConstraint(ConstraintRow row, heap::XactContext& xact) {
   if (row.oid == 0) row.oid = NewRelationOid();
   InsertCatalogRow(row, xact);
+}
+
+void DropConstraint(uint32_t relid, const std::string& name, heap::XactContext& xact) {
+  DeleteRows<ConstraintRow>(xact, [&](const ConstraintRow& r) { return r.conrelid == relid && r.conname == name; });
 }
 
 void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@ struct IndexInfo {
 struct TableInfo {
   ClassRow cls;
   std::vector<AttributeRow> attrs;         // user columns, attnum order
+  std::vector<AttributeRow> physical;      // every attnum >= 1, dropped ones too
   std::map<int16_t, std::string> defaults; // attnum -> DEFAULT expression text
   std::vector<IndexInfo> indexes;
   std::vector<ConstraintRow> constraints;
@@ -50,7 +52,17 @@ uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const s
 // pg_class.reloptions, e.g. "{fillfactor=80}".
 void SetRelOptions(uint32_t relid, const std::string& options, heap::XactContext& xact);
 void AddConstraint(ConstraintRow row, heap::XactContext& xact);
+void DropConstraint(uint32_t relid, const std::string& name, heap::XactContext& xact);
 void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact);
+
+// Changes one pg_class / pg_attribute row in place (an MVCC update); 42703
+// style errors are the caller's. False if the row is not there.
+bool UpdateClassRow(uint32_t relid, const std::function<void(ClassRow&)>& change, heap::XactContext& xact);
+bool UpdateAttributeRow(uint32_t relid, int16_t attnum, const std::function<void(AttributeRow&)>& change,
+                        heap::XactContext& xact);
+// ALTER TABLE ADD COLUMN: the new attribute (attnum = highest + 1). Returns its attnum.
+int16_t AddColumn(uint32_t relid, const std::string& name, uint32_t type_oid, int32_t typmod, bool not_null,
+                  heap::XactContext& xact);
 
 // DROP TABLE / DROP INDEX: deletes every catalog row of the relation (and
 // of a table's indexes and constraints); its files go at commit.

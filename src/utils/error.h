@@ -68,6 +68,7 @@ inline constexpr char kProgramLimitExceeded[] = "54000";
 inline constexpr char kObjectInUse[] = "55006";
 inline constexpr char kCantChangeRuntimeParam[] = "55P02";
 inline constexpr char kQueryCanceled[] = "57014";
+inline constexpr char kBadCopyFileFormat[] = "22P04";
 inline constexpr char kAdminShutdown[] = "57P01";
 inline constexpr char kCrashShutdown[] = "57P02";
 inline constexpr char kCannotConnectNow[] = "57P03";
@@ -122,6 +123,7 @@ class PgError : public std::exception {
 
   PgError& Detail(std::string d) { data_.detail = std::move(d); return *this; }
   PgError& Hint(std::string h) { data_.hint = std::move(h); return *this; }
+  PgError& Context(std::string c) { data_.context = std::move(c); return *this; }
   PgError& Position(int p) { data_.position = p; return *this; }
 
  private:

@@ -1,0 +1,394 @@
+// COPY ... FROM STDIN and COPY ... TO STDOUT over the COPY sub-protocol, in
+// text and csv formats. Rows coming in are inserted through a prepared
+// INSERT, so defaults, NOT NULL, CHECK, length limits and unique indexes
+// apply exactly as for INSERT; rows going out come from a prepared SELECT.
+#include "backend/session.h"
+#include "backend/stored_table.h"
+#include "protocol/message.h"
+#include "sql/parser/deparse.h"
+#include "utils/error.h"
+
+namespace tusk::backend {
+namespace {
+
+struct CopyFormat {
+  bool csv = false;
+  char delimiter = '\t';
+  std::string null_string = "\\N";
+  char quote = '"';
+  char escape = '"';
+  bool header = false;
+  bool freeze = false;
+};
+
+CopyFormat ParseOptions(const sql::CopyStmt& c) {
+  CopyFormat f;
+  bool delimiter_set = false, null_set = false;
+  for (const auto& o : c.options) {
+    if (o.name == "format") {
+      if (o.arg == "csv") {
+        f.csv = true;
+      } else if (o.arg != "text") {
+        throw MakeError(sqlstate::kInvalidParameterValue, "COPY format \"" + o.arg + "\" not recognized");
+      }
+    } else if (o.name == "delimiter") {
+      if (o.arg.size() != 1)
+        throw MakeError(sqlstate::kFeatureNotSupported, "COPY delimiter must be a single one-byte character");
+      f.delimiter = o.arg[0];
+      delimiter_set = true;
+    } else if (o.name == "null") {
+      f.null_string = o.arg;
+      null_set = true;
+    } else if (o.name == "header") {
+      f.header = o.arg_kind == sql::DefElem::kNone || o.arg == "true" || o.arg == "on" || o.arg == "1";
+    } else if (o.name == "freeze") {
+      f.freeze = o.arg_kind == sql::DefElem::kNone || o.arg == "true" || o.arg == "on" || o.arg == "1";
+    } else if (o.name == "quote") {
+      f.quote = o.arg.empty() ? '"' : o.arg[0];
+    } else if (o.name == "escape") {
+      f.escape = o.arg.empty() ? '"' : o.arg[0];
+    } else if (o.name == "encoding" || o.name == "force_not_null" || o.name == "force_null" ||
+               o.name == "force_quote") {
+      // Accepted; UTF8 is the only encoding and forcing options need csv.
+    } else {
+      throw MakeError(sqlstate::kSyntaxError, "option \"" + o.name + "\" not recognized");
+    }
+  }
+  if (f.csv) {
+    if (!delimiter_set) f.delimiter = ',';
+    if (!null_set) f.null_string = "";
+  }
+  if (f.header && !f.csv) throw MakeError(sqlstate::kFeatureNotSupported, "COPY HEADER available only in CSV mode");
+  return f;
+}
+
+// Splits one text-format line into fields (nullopt = NULL), undoing escapes.
+void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
+  out->clear();
+  std::string field;
+  bool raw_is_null_marker = true;
+  std::string raw;
+  auto finish = [&]() {
+    if (raw == f.null_string) {
+      out->emplace_back(std::nullopt);
+    } else {
+      out->emplace_back(field);
+    }
+    field.clear();
+    raw.clear();
+  };
+  (void)raw_is_null_marker;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == f.delimiter) {
+      finish();
+      continue;
+    }
+    if (c == '\\' && i + 1 < line.size()) {
+      char n = line[++i];
+      raw += '\\';
+      raw += n;
+      switch (n) {
+        case 'b': field += '\b'; break;
+        case 'f': field += '\f'; break;
+        case 'n': field += '\n'; break;
+        case 'r': field += '\r'; break;
+        case 't': field += '\t'; break;
+        case 'v': field += '\v'; break;
+        case 'x': {
+          int v = 0, k = 0;
+          while (k < 2 && i + 1 < line.size() && std::isxdigit(static_cast<unsigned char>(line[i + 1]))) {
+            char h = line[++i];
+            raw += h;
+            v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+            ++k;
+          }
+          if (k == 0) field += 'x'; else field += static_cast<char>(v);
+          break;
+        }
+        default:
+          if (n >= '0' && n <= '7') {
+            int v = n - '0', k = 1;
+            while (k < 3 && i + 1 < line.size() && line[i + 1] >= '0' && line[i + 1] <= '7') {
+              raw += line[i + 1];
+              v = v * 8 + (line[++i] - '0');
+              ++k;
+            }
+            field += static_cast<char>(v);
+          } else {
+            field += n;
+          }
+      }
+      continue;
+    }
+    raw += c;
+    field += c;
+  }
+  finish();
+}
+
+// Splits CSV records; *complete is false when a quoted field continues on the next line.
+bool SplitCsv(const std::string& record, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
+  out->clear();
+  std::string field;
+  bool quoted = false, in_quotes = false;
+  for (size_t i = 0; i < record.size(); ++i) {
+    char c = record[i];
+    if (in_quotes) {
+      if (c == f.escape && i + 1 < record.size() && record[i + 1] == f.quote) {
+        field += f.quote;
+        ++i;
+      } else if (c == f.quote) {
+        in_quotes = false;
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    if (c == f.quote) {
+      in_quotes = quoted = true;
+    } else if (c == f.delimiter) {
+      if (!quoted && field == f.null_string) out->emplace_back(std::nullopt); else out->emplace_back(field);
+      field.clear();
+      quoted = false;
+    } else {
+      field += c;
+    }
+  }
+  if (in_quotes) return false;
+  if (!quoted && field == f.null_string) out->emplace_back(std::nullopt); else out->emplace_back(field);
+  return true;
+}
+
+void AppendTextField(const std::string& v, char delimiter, std::string& out) {
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c == delimiter) out += '\\';
+        out += c;
+    }
+  }
+}
+
+void AppendCsvField(const std::string& v, const CopyFormat& f, std::string& out) {
+  bool need = v.empty() || v.find_first_of(std::string(1, f.delimiter) + f.quote + "\r\n") != std::string::npos ||
+              v == f.null_string || v.front() == ' ' || v.back() == ' ';
+  if (!need) {
+    out += v;
+    return;
+  }
+  out += f.quote;
+  for (char c : v) {
+    if (c == f.quote || c == f.escape) out += f.escape;
+    out += c;
+  }
+  out += f.quote;
+}
+
+std::string TableRef(const sql::RangeVar& rv) {
+  return (rv.schema.empty() ? "" : sql::QuoteIdentifier(rv.schema) + ".") + sql::QuoteIdentifier(rv.name);
+}
+
+}  // namespace
+
+std::string Session::RunCopy(const sql::CopyStmt& c) {
+  if (c.filename || c.is_program)
+    throw MakeError(sqlstate::kFeatureNotSupported, "COPY to or from a file is not supported; use STDIN/STDOUT");
+  if (c.where) throw MakeError(sqlstate::kFeatureNotSupported, "COPY FROM ... WHERE is not supported yet");
+  CopyFormat f = ParseOptions(c);
+  return c.is_from ? CopyFrom(c, f.csv, f.delimiter, f.null_string, f.header, f.quote, f.escape)
+                   : CopyTo(c, f.csv, f.delimiter, f.null_string, f.header, f.quote, f.escape);
+}
+
+std::string Session::CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string,
+                              bool header, char quote, char escape) {
+  CopyFormat f;
+  f.csv = csv;
+  f.delimiter = delimiter;
+  f.null_string = null_string;
+  f.header = header;
+  f.quote = quote;
+  f.escape = escape;
+  if (!c.relation) throw MakeError(sqlstate::kSyntaxError, "COPY FROM needs a table");
+  auto table = OpenStoredTable(c.relation->schema, c.relation->name);
+  if (!table) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + c.relation->name + "\" does not exist");
+  std::vector<std::string> cols = c.columns;
+  if (cols.empty())
+    for (const auto& col : table->columns) cols.push_back(col.name);
+  std::string sql = "INSERT INTO " + TableRef(*c.relation) + " (";
+  std::string values;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    sql += (i ? ", " : "") + sql::QuoteIdentifier(cols[i]);
+    values += (i ? ", $" : "$") + std::to_string(i + 1);
+  }
+  sql += ") VALUES (" + values + ")";
+  auto stmts = sql::ParseQuery(sql);
+  std::unique_ptr<sql::PreparedQuery> insert = sql::Prepare(*stmts[0], {}, *this);
+
+  // CopyInResponse: text format, one entry per column.
+  {
+    protocol::MessageWriter w(&conn_.out(), 'G');
+    w.Byte(0).Int16(static_cast<int16_t>(cols.size()));
+    for (size_t i = 0; i < cols.size(); ++i) w.Int16(0);
+  }
+  conn_.Flush();
+
+  std::string buffer;
+  std::string pending_record;  // csv record spanning lines
+  int64_t line_no = 0, count = 0;
+  bool done = false, failed_input = false;
+  std::optional<PgError> error;
+  std::vector<std::optional<std::string>> fields;
+  auto process_line = [&](std::string line) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (csv) {
+      if (!pending_record.empty()) line = pending_record + "\n" + line;
+      if (!SplitCsv(line, f, &fields)) {
+        pending_record = line;
+        return;
+      }
+      pending_record.clear();
+      if (header && line_no == 1) return;
+    } else {
+      if (line == "\\.") {
+        done = true;
+        return;
+      }
+      SplitText(line, f, &fields);
+    }
+    std::string context = "COPY " + c.relation->name + ", line " + std::to_string(line_no);
+    if (fields.size() < cols.size())
+      throw MakeError(sqlstate::kBadCopyFileFormat, "missing data for column \"" + cols[fields.size()] + "\"")
+          .Context(context + ": \"" + line + "\"");
+    if (fields.size() > cols.size())
+      throw MakeError(sqlstate::kBadCopyFileFormat, "extra data after last expected column")
+          .Context(context + ": \"" + line + "\"");
+    try {
+      std::unique_ptr<sql::Cursor> cur = insert->Open(fields, {}, *this);
+      std::vector<std::optional<std::string>> none;
+      cur->Next({}, &none);
+      count += cur->Processed();
+    } catch (PgError& e) {
+      if (e.data().context.empty()) e.Context(context + ": \"" + line + "\"");
+      throw;
+    }
+  };
+  for (;;) {
+    char type;
+    std::string body;
+    if (!conn_.ReadMessage(&type, &body))
+      throw MakeFatal(sqlstate::kConnectionFailure, "unexpected EOF on client connection with an open transaction");
+    if (type == 'd') {
+      if (error || done) continue;
+      buffer += body;
+      size_t start = 0, nl;
+      try {
+        while (!done && (nl = buffer.find('\n', start)) != std::string::npos) {
+          process_line(buffer.substr(start, nl - start));
+          start = nl + 1;
+        }
+      } catch (const PgError& e) {
+        if (e.data().level >= ErrLevel::kFatal) throw;
+        error = e;
+      }
+      buffer.erase(0, start);
+      CheckForInterrupts();
+    } else if (type == 'c') {
+      break;
+    } else if (type == 'f') {
+      protocol::MessageReader r(body);
+      std::string msg(r.CString());
+      failed_input = true;
+      if (!error) error = MakeError(sqlstate::kQueryCanceled, "COPY from stdin failed: " + msg);
+      break;
+    } else if (type == 'H' || type == 'S') {
+      continue;
+    } else {
+      throw MakeError(sqlstate::kProtocolViolation,
+                      "unexpected message type 0x" + std::to_string(static_cast<int>(type)) + " during COPY from stdin");
+    }
+  }
+  (void)failed_input;
+  if (error) throw *error;
+  if (!buffer.empty() && !done) process_line(buffer);
+  if (!pending_record.empty())
+    throw MakeError(sqlstate::kBadCopyFileFormat, "unterminated CSV quoted field");
+  return "COPY " + std::to_string(count);
+}
+
+std::string Session::CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string,
+                            bool header, char quote, char escape) {
+  CopyFormat f;
+  f.csv = csv;
+  f.delimiter = delimiter;
+  f.null_string = null_string;
+  f.quote = quote;
+  f.escape = escape;
+  std::unique_ptr<sql::Statement> holder;
+  std::vector<std::unique_ptr<sql::Statement>> stmts;
+  const sql::Statement* query = nullptr;
+  if (c.relation) {
+    std::string sql = "SELECT ";
+    if (c.columns.empty()) {
+      sql += "*";
+    } else {
+      for (size_t i = 0; i < c.columns.size(); ++i) sql += (i ? ", " : "") + sql::QuoteIdentifier(c.columns[i]);
+    }
+    sql += " FROM " + TableRef(*c.relation);
+    stmts = sql::ParseQuery(sql);
+    query = stmts[0].get();
+  } else {
+    stmts = sql::ParseQuery(c.query ? std::string() : std::string());
+    throw MakeError(sqlstate::kFeatureNotSupported, "COPY (query) TO is not supported yet");
+  }
+  std::unique_ptr<sql::PreparedQuery> prepared = sql::Prepare(*query, {}, *this);
+  const auto& columns = prepared->Columns();
+  {
+    protocol::MessageWriter w(&conn_.out(), 'H');
+    w.Byte(0).Int16(static_cast<int16_t>(columns.size()));
+    for (size_t i = 0; i < columns.size(); ++i) w.Int16(0);
+  }
+  std::string line;
+  if (header && csv) {
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i) line += delimiter;
+      AppendCsvField(columns[i].name, f, line);
+    }
+    line += '\n';
+    protocol::MessageWriter(&conn_.out(), 'd').Bytes(line);
+  }
+  std::unique_ptr<sql::Cursor> cur = prepared->Open({}, {}, *this);
+  std::vector<std::optional<std::string>> values;
+  int64_t n = 0;
+  for (;;) {
+    values.clear();
+    if (!cur->Next({}, &values)) break;
+    line.clear();
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i) line += delimiter;
+      if (!values[i]) {
+        line += null_string;
+      } else if (csv) {
+        AppendCsvField(*values[i], f, line);
+      } else {
+        AppendTextField(*values[i], delimiter, line);
+      }
+    }
+    line += '\n';
+    protocol::MessageWriter(&conn_.out(), 'd').Bytes(line);
+    ++n;
+    conn_.MaybeFlush();
+  }
+  protocol::MessageWriter(&conn_.out(), 'c');
+  return "COPY " + std::to_string(n);
+}
+
+}  // namespace tusk::backend
