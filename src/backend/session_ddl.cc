@@ -522,13 +522,14 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         for (const auto& ix : info->indexes) {
           if (std::find(ix.attnums.begin(), ix.attnums.end(), attnum) != ix.attnums.end()) catalog::DropRelation(ix.cls.oid, x);
         }
+        catalog::AddDefault(relid, attnum, "", x);
+        step();
         catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) {
           r.attisdropped = true;
           r.attnotnull = false;
           r.atthasdef = false;
           r.attname = "........pg.dropped." + std::to_string(attnum) + "........";
         }, x);
-        catalog::AddDefault(relid, attnum, "", x);
         step();
         break;
       }
