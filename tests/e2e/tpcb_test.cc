@@ -1,0 +1,54 @@
+// Issue 3 acceptance: pgbench -i -s 10, then each built-in script in each
+// query mode with 8 clients for 30 s, no errors, and the TPC-B invariant
+// sum(abalance) = sum(tbalance) = sum(bbalance) = sum(history.delta) after.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "cluster.h"
+
+namespace tusk::test {
+namespace {
+
+std::string Invariant(Cluster& c) {
+  CommandResult r = c.Psql(
+      "SELECT (SELECT sum(abalance) FROM pgbench_accounts) || ' ' || (SELECT sum(tbalance) FROM pgbench_tellers) "
+      "|| ' ' || (SELECT sum(bbalance) FROM pgbench_branches) || ' ' || "
+      "(SELECT coalesce(sum(delta), 0) FROM pgbench_history)");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return r.out;
+}
+
+bool AllEqual(const std::string& four) {
+  std::istringstream in(four);
+  long long a, b, c, d;
+  if (!(in >> a >> b >> c >> d)) return false;
+  return a == b && b == c && c == d;
+}
+
+class TpcbScript : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TpcbScript, EveryModeEightClientsThirtySecondsKeepsTheInvariant) {
+  Cluster c;
+  c.Start();
+  CommandResult init = RunCommand(c.Env() + "pgbench -i -s 10 -q postgres", 600);
+  ASSERT_EQ(init.exit_code, 0) << init.out;
+  CommandResult count = c.Psql("SELECT count(*) FROM pgbench_accounts");
+  EXPECT_EQ(count.out, "1000000\n");
+  for (const char* mode : {"simple", "extended", "prepared"}) {
+    CommandResult r = RunCommand(c.Env() + "pgbench -n -b " + GetParam() + " -c 8 -j 2 -T 30 -M " + mode +
+                                     " postgres",
+                                 180);
+    EXPECT_EQ(r.exit_code, 0) << mode << "\n" << r.out;
+    EXPECT_NE(r.out.find("number of failed transactions: 0 (0.000%)"), std::string::npos) << mode << "\n" << r.out;
+    EXPECT_EQ(r.out.find("error"), std::string::npos) << mode << "\n" << r.out;
+  }
+  std::string inv = Invariant(c);
+  EXPECT_TRUE(AllEqual(inv)) << inv;
+  EXPECT_EQ(c.ReadLog().find("terminated by signal"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Pgbench, TpcbScript, ::testing::Values("tpcb-like", "simple-update", "select-only"));
+
+}  // namespace
+}  // namespace tusk::test
