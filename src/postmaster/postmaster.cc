@@ -186,6 +186,12 @@ int Postmaster::Run() {
   ApplyProcessSettings();
   const guc::Vars& v = guc::V();
   try {
+    {
+      // A stale lock file whose server's processes still live: refuse, they may still write.
+      std::string ignored;
+      if (auto old = ReadLockFile(g.data_dir, &ignored); old && old->pid > 0 && kill(static_cast<pid_t>(old->pid), 0) != 0)
+        shmem::CheckOldInterlock(old->shmem_key, old->pid, g.data_dir);
+    }
     CreateDataDirLockFile(g.data_dir, v.port, SplitList(v.unix_socket_directories).empty() ? "" : SplitList(v.unix_socket_directories)[0],
                           SplitList(v.listen_addresses).empty() ? "" : SplitList(v.listen_addresses)[0]);
     lock_file_created_ = true;
@@ -199,7 +205,8 @@ int Postmaster::Run() {
     sockets_ = CreateListenSockets(v.port, v.listen_addresses, v.unix_socket_directories, v.unix_socket_permissions);
     stats_socket_ = pgstat::CreateSocket();
     CreateSharedMemory();
-    SetLockFileShmemKey(g.data_dir, std::to_string(shmem::RegionKey()));
+    shmem::CreateInterlock();
+    SetLockFileShmemKey(g.data_dir, shmem::LockFileShmemLine());
   } catch (const PgError& e) {
     LogEntry(e.data());
     if (lock_file_created_) RemoveDataDirLockFile(g.data_dir);
@@ -590,7 +597,7 @@ void Postmaster::StateMachine() {
     kill_pending_ = false;
     try {
       CreateSharedMemory();
-      SetLockFileShmemKey(Globals().data_dir, std::to_string(shmem::RegionKey()));
+      SetLockFileShmemKey(Globals().data_dir, shmem::LockFileShmemLine());
     } catch (const PgError& e) {
       LogEntry(e.data());
       ExitPostmaster(1);

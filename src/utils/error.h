@@ -69,6 +69,7 @@ inline constexpr char kObjectInUse[] = "55006";
 inline constexpr char kCantChangeRuntimeParam[] = "55P02";
 inline constexpr char kQueryCanceled[] = "57014";
 inline constexpr char kBadCopyFileFormat[] = "22P04";
+inline constexpr char kLockFileExists[] = "F0001";
 inline constexpr char kAdminShutdown[] = "57P01";
 inline constexpr char kCrashShutdown[] = "57P02";
 inline constexpr char kCannotConnectNow[] = "57P03";

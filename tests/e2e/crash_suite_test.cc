@@ -157,3 +157,43 @@ TEST(CrashSuite, TwentyTrialsOfKillsUnderLoadLoseNoAcknowledgedCommit) {
 
 }  // namespace
 }  // namespace tusk::test
+
+namespace tusk::test {
+namespace {
+
+// A new postmaster must not start while a process of the old one lives: it
+// could still write WAL over what recovery replays (PostgreSQL's interlock).
+TEST(CrashSuite, NoNewServerWhileAnOldBackendLives) {
+  Cluster c;
+  c.Start();
+  ASSERT_EQ(c.Psql("CREATE TABLE k (n int); INSERT INTO k SELECT * FROM (VALUES (1),(2),(3),(4),(5),(6),(7),(8),(9),(10)) v").exit_code, 0);
+  Conn victim = c.Connect();
+  pid_t backend = PQbackendPID(victim.get());
+  // A long statement keeps the backend busy after the postmaster is gone
+  // (a stopped process would be woken by the kernel: its group is orphaned).
+  ASSERT_EQ(PQsendQuery(victim.get(), "SELECT count(*) FROM k a, k b, k c, k d, k e, k f, k g, k h, k i"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  pid_t pm = c.postmaster_pid();
+  kill(pm, SIGKILL);
+  int status = 0;
+  for (int i = 0; i < 100 && !c.TryReap(&status); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (pid_t p : c.Children())
+    if (p != backend) kill(p, SIGKILL);
+  size_t from = c.LogSize();
+  c.Start("", false);
+  EXPECT_NE(c.WaitForLog("FATAL:  pre-existing shared memory block", 10, from), std::string::npos)
+      << c.ReadLog();
+  EXPECT_NE(c.ReadLog().find("Terminate any old server processes associated with data directory", from),
+            std::string::npos);
+  for (int i = 0; i < 100 && !c.TryReap(&status); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(backend, SIGINT);  // cancels the statement; idle, it notices the postmaster is gone
+  for (int i = 0; i < 100 && ProcessAlive(backend); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(ProcessAlive(backend));
+  victim.reset();
+  c.Start();
+  Conn again = c.Connect();
+  EXPECT_EQ(PQstatus(again.get()), CONNECTION_OK);
+}
+
+}  // namespace
+}  // namespace tusk::test

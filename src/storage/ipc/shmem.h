@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 namespace tusk::shmem {
 
@@ -23,5 +24,17 @@ size_t AlignedSize(size_t size);
 
 // A key for line 7 of the lock file (anonymous memory has none: an id of our own).
 unsigned long RegionKey();
+
+// The interlock against a second set of server processes on one data
+// directory (PostgreSQL's small System V segment): the postmaster attaches a
+// tiny segment that every child inherits, so while any process of a server
+// lives, the segment's attach count is non-zero. Line 7 of the lock file is
+// "REGIONKEY SEGMENTID".
+void CreateInterlock();
+std::string LockFileShmemLine();
+// Before starting on a data directory whose lock file is stale: FATAL
+// "pre-existing shared memory block ... is still in use" if processes of the
+// old server are still attached (they could still write WAL).
+void CheckOldInterlock(const std::string& lock_line, long old_postmaster_pid, const std::string& datadir);
 
 }  // namespace tusk::shmem
