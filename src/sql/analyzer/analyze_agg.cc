@@ -43,6 +43,11 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
         ++concrete;
       }
     }
+    if (name == "array_agg" && nargs == 1 && args[0]->type == oid::kUnknown) {
+      // PostgreSQL has array_agg(anynonarray) and array_agg(anyarray).
+      Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
+            "Could not choose a best candidate function. You might need to add explicit type casts.");
+    }
     for (size_t i = 0; i < nargs; ++i) {
       if (args[i]->type != oid::kUnknown) continue;
       uint32_t want = oid::kText;
@@ -82,6 +87,16 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
     call.def = chosen;
     call.arg_type = args[0]->type;
     call.result_type = chosen->result ? chosen->result : args[0]->type;
+    if (chosen->kind == AggKind::kArrayAgg) {
+      if (IsArrayType(args[0]->type)) {
+        Error(sqlstate::kFeatureNotSupported, "multidimensional arrays are not supported", e.location);
+      }
+      call.result_type = ArrayTypeOf(args[0]->type);
+      if (!call.result_type) {
+        Error(sqlstate::kUndefinedObject, "could not find array type for data type " + TypeSqlName(args[0]->type),
+              e.location);
+      }
+    }
     call.arg = std::move(args[0]);
   }
   in_agg_ = true;
@@ -103,6 +118,14 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
     call.order.push_back(std::move(k));
   }
   in_agg_ = false;
+  if (call.distinct && call.order.empty() && call.arg &&
+      (call.def->kind == AggKind::kArrayAgg || call.def->kind == AggKind::kStringAgg)) {
+    // DISTINCT sorts the input (PostgreSQL dedups by sorting), which shows
+    // in order-sensitive aggregates: array_agg(DISTINCT x) is ascending.
+    AggOrderKey k;
+    k.expr = call.arg->Clone();
+    call.order.push_back(std::move(k));
+  }
   if (e.agg_filter) {
     bool saved_allowed = agg_allowed_;
     const char* saved_clause = agg_forbidden_clause_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/functions/registry.h"
 #include "sql/parser/lexer.h"
@@ -362,14 +363,15 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     }
     case ExprKind::kCast: {
       const TypeName& tn = *e.type;
-      const TypeInfo* ti = tn.array ? nullptr : LookupTypeByName(tn.names.back());
+      const TypeInfo* ti = LookupTypeByName(tn.names.back());
       if (ti && tn.names.size() > 1 && tn.names[0] != "pg_catalog") ti = nullptr;
-      if (!ti || ti->oid == oid::kUnknown) {
+      uint32_t array_type = ti && tn.array ? ti->array_type : 0;
+      if (!ti || ti->oid == oid::kUnknown || (tn.array && !array_type)) {
         std::string shown;
         for (size_t i = 0; i < tn.names.size(); ++i) shown += (i ? "." : "") + tn.names[i];
         Error(sqlstate::kUndefinedObject, "type \"" + shown + (tn.array ? "[]" : "") + "\" does not exist", tn.location);
       }
-      int32_t typmod = -1;
+      int32_t typmod = -1;  // of the element type for arrays
       if (!tn.typmods.empty()) {
         if (ti->oid == oid::kNumeric) {
           int p = tn.typmods[0], s = tn.typmods.size() > 1 ? tn.typmods[1] : 0;
@@ -381,9 +383,17 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           typmod = tn.typmods[0];
         }
       }
+      if (array_type && e.args[0]->kind == ExprKind::kArray) {
+        // ARRAY[...]::t[] converts the elements to t directly, so ARRAY[]::t[] works.
+        TExprPtr r = TransformArrayExpr(*this, *e.args[0], ti->oid, typmod);
+        r->location = e.location;
+        return r;
+      }
       TExprPtr arg = Transform(*e.args[0]);
       int loc = e.location;
-      return Coerce(std::move(arg), ti->oid, typmod, CoercionContext::kExplicit, loc);
+      TExprPtr r = Coerce(std::move(arg), array_type ? array_type : ti->oid, typmod, CoercionContext::kExplicit, loc);
+      if (array_type) r->typmod = -1;  // the typmod belongs to the elements
+      return r;
     }
     case ExprKind::kSqlValue: {
       static const std::pair<const char*, const char*> kMap[] = {
@@ -401,10 +411,25 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     }
     case ExprKind::kFunc: {
       const std::string& name = e.names.back();
+      if (e.names.size() > 1 && !(e.names.size() == 2 && e.names[0] == "pg_catalog")) {
+        std::vector<TExprPtr> args;
+        if (!e.agg_star) {
+          for (const auto& a : e.args) args.push_back(Transform(*a));
+        }
+        CheckFunctionSchema(*this, e, args);
+      }
       for (const auto& agg : AllAggregates()) {
         if (agg.name == name) return TransformAggregate(e);
       }
       if (e.agg_star) {
+        // f(*) is looked up as f(): only an existing f() is "not an aggregate".
+        bool exists = false;
+        for (const auto& f : AllFunctions()) exists |= f.name == name && f.args.empty();
+        if (!exists) {
+          std::string shown = e.names.size() > 1 ? e.names[0] + "." + name : name;
+          Error(sqlstate::kUndefinedFunction, "function " + shown + "() does not exist", e.location,
+                "No function matches the given name and argument types. You might need to add explicit type casts.");
+        }
         Error("42809", name + "(*) specified, but " + name + " is not an aggregate function", e.location);
       }
       if (e.agg_distinct) {
@@ -421,13 +446,13 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       return ResolveFunction(e, std::move(args));
     }
     case ExprKind::kSubscript:
-      Error(sqlstate::kFeatureNotSupported, "array subscripts are not supported", e.location);
+      return TransformSubscript(*this, e);
     case ExprKind::kSubLink:
       return TransformSubLink(e);
     case ExprKind::kAnyAll:
-      Error(sqlstate::kFeatureNotSupported, "ANY/ALL are not supported yet", e.location);
+      return TransformAnyAllArray(*this, e);
     case ExprKind::kArray:
-      Error(sqlstate::kFeatureNotSupported, "arrays are not supported yet", e.location);
+      return TransformArrayExpr(*this, e, 0, -1);
     case ExprKind::kRow:
       Error(sqlstate::kFeatureNotSupported, "row expressions are not supported yet", e.location);
     case ExprKind::kCollate:

@@ -53,9 +53,6 @@ std::shared_ptr<AnalyzedQuery> Analyzer::AnalyzeChild(const SelectStmt& s, Analy
 }
 
 TExprPtr Analyzer::TransformSubLink(const Expr& e) {
-  if (e.sublink == SubLinkKind::kArray) {
-    Error(sqlstate::kFeatureNotSupported, "ARRAY(subquery) is not supported yet", e.location);
-  }
   bool correlated = false;
   auto sub = AnalyzeChild(*e.subquery, this, false, &correlated);
   auto link = std::make_unique<TExpr>(TKind::kSubLink, oid::kBool);
@@ -66,6 +63,17 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
     if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
     link->type = sub->columns[0].type;
     link->typmod = sub->columns[0].typmod;
+  } else if (e.sublink == SubLinkKind::kArray) {
+    // ARRAY(SELECT x ...): the column's values in row order.
+    if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
+    uint32_t elem = sub->columns[0].type;
+    if (IsArrayType(elem)) {
+      Error(sqlstate::kFeatureNotSupported, "multidimensional arrays are not supported", e.location);
+    }
+    link->type = ArrayTypeOf(elem);
+    if (!link->type) {
+      Error(sqlstate::kUndefinedObject, "could not find array type for data type " + TypeSqlName(elem), e.location);
+    }
   } else if (e.sublink == SubLinkKind::kAny || e.sublink == SubLinkKind::kAll) {
     if (sub->visible > 1) Error(sqlstate::kSyntaxError, "subquery has too many columns", e.location);
     if (sub->visible < 1) Error(sqlstate::kSyntaxError, "subquery has too few columns", e.location);

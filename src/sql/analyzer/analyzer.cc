@@ -42,6 +42,9 @@ bool TExpr::Equals(const TExpr& o) const {
                         value.n.Compare(o.value.n) != 0 || value.f != o.value.f)) {
       return false;
     }
+    if (!value.null && (value.arr || o.value.arr) && (!value.arr || !o.value.arr || CompareDatum(type, value, o.value))) {
+      return false;
+    }
   }
   for (size_t i = 0; i < args.size(); ++i) {
     if (!args[i]->Equals(*o.args[i])) return false;
@@ -59,12 +62,18 @@ std::string FigureColname(const Expr& e) {
     case ExprKind::kLeast: return "least";
     case ExprKind::kNullIf: return "nullif";
     case ExprKind::kConst: return "?column?";
+    case ExprKind::kArray: return "array";
+    case ExprKind::kSubscript: return FigureColname(*e.args[0]);
+    case ExprKind::kSubLink: return e.sublink == SubLinkKind::kArray ? "array" : "?column?";
     case ExprKind::kCast: {
       std::string inner = FigureColname(*e.args[0]);
       // A cast keeps a "strong" inner name (column, function); otherwise the
       // type name is used.
-      const Expr& a = *e.args[0];
-      bool strong = a.kind == ExprKind::kColumnRef || a.kind == ExprKind::kFunc || a.kind == ExprKind::kSqlValue ||
+      const Expr* base = e.args[0].get();
+      while (base->kind == ExprKind::kSubscript) base = base->args[0].get();  // a[1] is named by a
+      const Expr& a = *base;
+      bool strong = a.kind == ExprKind::kArray || (a.kind == ExprKind::kSubLink && a.sublink == SubLinkKind::kArray) ||
+                    a.kind == ExprKind::kColumnRef || a.kind == ExprKind::kFunc || a.kind == ExprKind::kSqlValue ||
                     a.kind == ExprKind::kCoalesce || a.kind == ExprKind::kGreatest || a.kind == ExprKind::kLeast ||
                     a.kind == ExprKind::kNullIf || (a.kind == ExprKind::kCast && inner != "?column?" &&
                                                     FigureColname(*a.args[0]) == inner);

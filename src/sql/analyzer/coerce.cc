@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "sql/functions/registry.h"
+#include "sql/types/array.h"
 #include "sql/types/datetime.h"
 #include "sql/types/type_io.h"
 #include "utils/error.h"
@@ -56,6 +57,11 @@ int64_t FloorDivDay(int64_t us) { return us >= 0 ? us / kUsecPerDay : -((-us + k
 
 bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc) {
   if (from == to || from == oid::kUnknown) return true;
+  uint32_t from_elem = ElementTypeOf(from), to_elem = ElementTypeOf(to);
+  if (from_elem && to_elem) {
+    // Array to array converts element by element, in the same context.
+    return CanCoerce(from_elem, to_elem, cc);
+  }
   bool implicit = false, assignment = false, explicit_ok = false;
   if (IsNumericFamily(from) && IsNumericFamily(to)) {
     implicit = NumRank(to) > NumRank(from);
@@ -89,6 +95,31 @@ bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc) {
 void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
   const Datum& in = *a[0];
   uint32_t from = st.type_a, to = st.type_b;
+  if (in.arr && IsArrayType(to)) {
+    // Element-wise: each non-null element goes through the element cast,
+    // which also applies the typmod.
+    Step elem_step;
+    elem_step.type_a = in.arr->elem_type;
+    elem_step.type_b = ElementTypeOf(to);
+    elem_step.typmod = st.typmod;
+    elem_step.aux = st.aux;
+    std::vector<Datum> elems;
+    elems.reserve(in.arr->elems.size());
+    for (const Datum& e : in.arr->elems) {
+      elems.emplace_back();
+      if (e.null) continue;
+      elems.back().null = false;
+      const Datum* arg = &e;
+      if (elem_step.type_a == elem_step.type_b) {
+        elems.back() = e;
+        ApplyTypmod(elem_step.type_b, st.typmod, elems.back());
+      } else {
+        CastFunction(elem_step, &arg, elems.back(), ctx);
+      }
+    }
+    out = MakeArray(elem_step.type_b, std::move(elems), in.arr->lbound);
+    return;
+  }
   if (IsInt(from) || from == oid::kOid) {
     if (IsInt(to)) out.i = CheckedInt(in.i, to);
     else if (to == oid::kOid) {

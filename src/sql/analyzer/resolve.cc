@@ -3,6 +3,7 @@
 // each category, then string types for unknown-literal arguments.
 #include <algorithm>
 
+#include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -17,6 +18,22 @@ struct Candidate {
   const void* def;
 };
 
+// The types polymorphic arguments stand for in one call: elem for the
+// anyelement/anyarray/anynonarray family (all must agree exactly), compat for
+// the anycompatible family (the common type of its arguments).
+struct PolyBinding {
+  bool elem_family = false;
+  uint32_t elem = 0;    // 0 = only unknown inputs
+  uint32_t compat = 0;  // text when only unknown inputs
+};
+
+bool HasPolymorphic(const std::vector<uint32_t>& formal) {
+  for (uint32_t f : formal) {
+    if (IsPolymorphic(f)) return true;
+  }
+  return false;
+}
+
 TypeCategory Category(uint32_t t) {
   const TypeInfo* ti = LookupType(t);
   return ti ? ti->category : TypeCategory::kUser;
@@ -27,16 +44,101 @@ bool Preferred(uint32_t t) {
   return ti && ti->preferred;
 }
 
+// The type a set of types can all be implicitly converted to, like
+// PostgreSQL's select_common_type; 0 if there is none.
+uint32_t CommonTypeOf(const std::vector<uint32_t>& types) {
+  uint32_t result = 0;
+  for (uint32_t t : types) {
+    if (!result || t == result) {
+      result = t;
+      continue;
+    }
+    const TypeInfo* a = LookupType(result);
+    const TypeInfo* b = LookupType(t);
+    if (!a || !b || a->category != b->category) return 0;
+    if (!a->preferred && CanCoerce(result, t, CoercionContext::kImplicit) &&
+        !CanCoerce(t, result, CoercionContext::kImplicit)) {
+      result = t;
+    }
+  }
+  for (uint32_t t : types) {
+    if (!CanCoerce(t, result, CoercionContext::kImplicit)) return 0;
+  }
+  return result;
+}
+
+// Binds the polymorphic formals of a candidate to the actual types; false if
+// the actual types are inconsistent with them.
+bool BindPolymorphic(const std::vector<uint32_t>& formal, const std::vector<uint32_t>& actual, PolyBinding* b) {
+  std::vector<uint32_t> compat;
+  for (size_t i = 0; i < formal.size(); ++i) {
+    uint32_t f = formal[i], a = actual[i];
+    bool known = a != oid::kUnknown;
+    uint32_t elem = 0;
+    switch (f) {
+      case oid::kAnyElement:
+      case oid::kAnyNonArray:
+        b->elem_family = true;
+        if (known && f == oid::kAnyNonArray && IsArrayType(a)) return false;
+        elem = known ? a : 0;
+        break;
+      case oid::kAnyArray:
+        b->elem_family = true;
+        if (known && !(elem = ElementTypeOf(a))) return false;
+        break;
+      case oid::kAnyCompatible:
+        if (known) compat.push_back(a);
+        continue;
+      case oid::kAnyCompatibleArray:
+        if (known) {
+          uint32_t e = ElementTypeOf(a);
+          if (!e) return false;
+          compat.push_back(e);
+        }
+        continue;
+      default:
+        continue;
+    }
+    if (elem) {
+      if (b->elem && b->elem != elem) return false;
+      b->elem = elem;
+    }
+  }
+  if (compat.empty()) {
+    b->compat = oid::kText;
+  } else if (!(b->compat = CommonTypeOf(compat))) {
+    return false;
+  }
+  return true;
+}
+
+uint32_t ConcreteType(uint32_t f, const PolyBinding& b) {
+  switch (f) {
+    case oid::kAnyElement:
+    case oid::kAnyNonArray: return b.elem;
+    case oid::kAnyArray: return ArrayTypeOf(b.elem);
+    case oid::kAnyCompatible: return b.compat;
+    case oid::kAnyCompatibleArray: return ArrayTypeOf(b.compat);
+    default: return f;
+  }
+}
+
+bool Fits(const Candidate& c, const std::vector<uint32_t>& actual) {
+  for (size_t i = 0; i < actual.size(); ++i) {
+    uint32_t f = c.args[i];
+    if (f == kAnyArg || IsPolymorphic(f)) continue;
+    if (!CanCoerce(actual[i], f, CoercionContext::kImplicit)) return false;
+  }
+  PolyBinding b;
+  return !HasPolymorphic(c.args) || BindPolymorphic(c.args, actual, &b);
+}
+
 // Returns the chosen candidate, nullptr if none; *ambiguous when several tie.
 const Candidate* Choose(const std::vector<Candidate>& all, const std::vector<uint32_t>& actual, bool* ambiguous) {
   *ambiguous = false;
   std::vector<const Candidate*> ok;
   for (const auto& c : all) {
-    bool fits = true;
-    for (size_t i = 0; i < actual.size(); ++i) {
-      if (c.args[i] != kAnyArg && !CanCoerce(actual[i], c.args[i], CoercionContext::kImplicit)) fits = false;
-    }
-    if (fits) ok.push_back(&c);
+    if (Fits(c, actual)) ok.push_back(&c);
   }
   if (ok.size() <= 1) return ok.empty() ? nullptr : ok[0];
   // One unknown argument next to a known type: assume the same type.
@@ -81,56 +183,125 @@ const Candidate* Choose(const std::vector<Candidate>& all, const std::vector<uin
       return s;
     });
   }
+  if (ok.size() > 1 && known) {
+    // Last resort (as in PostgreSQL): when every known argument has the same
+    // type, assume the unknown ones have it too and see if exactly one
+    // candidate accepts that (array || '{...}' is array || array).
+    bool same = true;
+    for (uint32_t t : actual) same &= t == oid::kUnknown || t == known;
+    std::vector<uint32_t> assumed = actual;
+    for (uint32_t& t : assumed) t = known;
+    const Candidate* only = nullptr;
+    int n = 0;
+    for (auto* c : ok) {
+      if (same && Fits(*c, assumed)) {
+        only = c;
+        ++n;
+      }
+    }
+    if (n == 1) return only;
+  }
   *ambiguous = ok.size() > 1;
   return ok[0];
 }
 
+// Concrete argument and result types of the chosen candidate: polymorphic
+// formals replaced by what the actual arguments bind them to.
+void Concretize(const std::vector<uint32_t>& formal, uint32_t result, const std::vector<uint32_t>& actual,
+                std::vector<uint32_t>* args_out, uint32_t* result_out, uint32_t* array_out) {
+  *args_out = formal;
+  *result_out = result;
+  *array_out = 0;
+  if (!HasPolymorphic(formal)) return;
+  PolyBinding b;
+  BindPolymorphic(formal, actual, &b);
+  if (b.elem_family && !b.elem) {
+    throw PgError(sqlstate::kDatatypeMismatch, "could not determine polymorphic type because input has type unknown");
+  }
+  auto concrete = [&](uint32_t f) {
+    uint32_t t = ConcreteType(f, b);
+    if (!t) {
+      uint32_t elem = f == oid::kAnyCompatibleArray ? b.compat : b.elem;
+      throw PgError(sqlstate::kUndefinedObject, "could not find array type for data type " + TypeSqlName(elem));
+    }
+    return t;
+  };
+  for (uint32_t& t : *args_out) t = concrete(t);
+  *result_out = concrete(result);
+  *array_out = ArrayTypeOf(b.elem_family ? b.elem : b.compat);
+}
+
 }  // namespace
+
+ResolvedOperator LookupOperator(Analyzer& an, const std::string& name, uint32_t lt, uint32_t rt, bool prefix,
+                                int location) {
+  std::vector<Candidate> cands;
+  for (const auto& op : AllOperators()) {
+    if (op.name != name || (op.left == 0) != prefix) continue;
+    cands.push_back({prefix ? std::vector<uint32_t>{op.right} : std::vector<uint32_t>{op.left, op.right}, &op});
+  }
+  std::vector<uint32_t> actual = prefix ? std::vector<uint32_t>{rt} : std::vector<uint32_t>{lt, rt};
+  bool ambiguous;
+  const Candidate* c = Choose(cands, actual, &ambiguous);
+  std::string sig = prefix ? name + " " + TypeSqlName(rt) : TypeSqlName(lt) + " " + name + " " + TypeSqlName(rt);
+  if (!c) {
+    an.Error(sqlstate::kUndefinedFunction, "operator does not exist: " + sig, location,
+             "No operator matches the given name and argument types. You might need to add explicit type casts.");
+  }
+  if (ambiguous) {
+    an.Error(sqlstate::kAmbiguousFunction, "operator is not unique: " + sig, location,
+             "Could not choose a best candidate operator. You might need to add explicit type casts.");
+  }
+  ResolvedOperator r;
+  r.op = static_cast<const OperDef*>(c->def);
+  std::vector<uint32_t> args;
+  uint32_t array_type;
+  Concretize(c->args, r.op->result, actual, &args, &r.result, &array_type);
+  r.left = prefix ? 0 : args[0];
+  r.right = args.back();
+  return r;
+}
 
 TExprPtr Analyzer::ResolveOperator(const std::string& name, TExprPtr left, TExprPtr right, int location) {
   uint32_t lt = left ? left->type : 0, rt = right->type;
   auto is_str = [](uint32_t t) { return t == oid::kUnknown || Category(t) == TypeCategory::kString; };
-  // text || anything: the non-string side is converted through its output
-  // function (PostgreSQL's textanycat / anytextcat).
-  if (name == "||" && left && (is_str(lt) || is_str(rt))) {
+  // text || non-array: the non-string side is converted through its output
+  // function (PostgreSQL's textanycat / anytextcat take anynonarray).
+  if (name == "||" && left && (is_str(lt) || is_str(rt)) && !IsArrayType(lt) && !IsArrayType(rt)) {
     if (!is_str(lt)) left = Coerce(std::move(left), oid::kText, -1, CoercionContext::kExplicit, location);
     if (!is_str(rt)) right = Coerce(std::move(right), oid::kText, -1, CoercionContext::kExplicit, location);
     lt = left->type;
     rt = right->type;
   }
-  std::vector<Candidate> cands;
-  for (const auto& op : AllOperators()) {
-    if (op.name != name || (op.left == 0) != (left == nullptr)) continue;
-    cands.push_back({left ? std::vector<uint32_t>{op.left, op.right} : std::vector<uint32_t>{op.right}, &op});
-  }
-  std::vector<uint32_t> actual = left ? std::vector<uint32_t>{lt, rt} : std::vector<uint32_t>{rt};
-  bool ambiguous;
-  const Candidate* c = Choose(cands, actual, &ambiguous);
-  std::string sig = left ? TypeSqlName(lt) + " " + name + " " + TypeSqlName(rt) : name + " " + TypeSqlName(rt);
-  if (!c) {
-    Error(sqlstate::kUndefinedFunction, "operator does not exist: " + sig, location,
-          "No operator matches the given name and argument types. You might need to add explicit type casts.");
-  }
-  if (ambiguous) {
-    Error(sqlstate::kAmbiguousFunction, "operator is not unique: " + sig, location,
-          "Could not choose a best candidate operator. You might need to add explicit type casts.");
-  }
-  const OperDef& op = *static_cast<const OperDef*>(c->def);
+  ResolvedOperator r = LookupOperator(*this, name, lt, rt, left == nullptr, location);
   std::vector<TExprPtr> args;
-  if (left) args.push_back(Coerce(std::move(left), op.left, -1, CoercionContext::kImplicit, location));
-  args.push_back(Coerce(std::move(right), op.right, -1, CoercionContext::kImplicit, location));
-  TExprPtr call = MakeCall(op.fn, op.result, std::move(args), true, op.aux, location);
-  call->type_a = op.left ? op.left : op.right;
-  call->type_b = op.right;
+  if (left) args.push_back(Coerce(std::move(left), r.left, -1, CoercionContext::kImplicit, location));
+  args.push_back(Coerce(std::move(right), r.right, -1, CoercionContext::kImplicit, location));
+  TExprPtr call = MakeCall(r.op->fn, r.result, std::move(args), r.op->strict, r.op->aux, location);
+  call->type_a = r.left ? r.left : r.right;
+  call->type_b = r.right;
   return call;
+}
+
+void CheckFunctionSchema(Analyzer& an, const Expr& fc, const std::vector<TExprPtr>& args) {
+  if (fc.names.size() < 2) return;
+  std::string shown;
+  for (size_t i = 0; i < fc.names.size(); ++i) shown += (i ? "." : "") + fc.names[i];
+  if (fc.names.size() > 2) {
+    an.Error(sqlstate::kFeatureNotSupported, "cross-database references are not implemented: " + shown, fc.location);
+  }
+  const std::string& schema = fc.names[0];
+  if (schema == "pg_catalog") return;
+  if (schema != "public") an.Error(kInvalidSchemaName, "schema \"" + schema + "\" does not exist", fc.location);
+  // Every builtin lives in pg_catalog; public holds no functions.
+  an.Error(sqlstate::kUndefinedFunction, "function " + shown + "(" + an.TypeList(args) + ") does not exist",
+           fc.location,
+           "No function matches the given name and argument types. You might need to add explicit type casts.");
 }
 
 TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args) {
   const std::string& name = fc.names.back();
-  if (fc.names.size() > 1 && fc.names[fc.names.size() - 2] != "pg_catalog") {
-    Error(kInvalidSchemaName, "schema \"" + fc.names[fc.names.size() - 2] + "\" does not exist",
-          fc.location);
-  }
+  CheckFunctionSchema(*this, fc, args);
   std::vector<Candidate> cands;
   for (const auto& f : AllFunctions()) {
     if (f.name != name) continue;
@@ -147,7 +318,8 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args) {
   for (auto& a : args) actual.push_back(a->type);
   bool ambiguous;
   const Candidate* c = Choose(cands, actual, &ambiguous);
-  std::string sig = name + "(" + TypeList(args) + ")";
+  std::string qualified = fc.names.size() > 1 ? fc.names[0] + "." + name : name;
+  std::string sig = qualified + "(" + TypeList(args) + ")";
   if (!c) {
     Error(sqlstate::kUndefinedFunction, "function " + sig + " does not exist", fc.location,
           "No function matches the given name and argument types. You might need to add explicit type casts.");
@@ -157,15 +329,26 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args) {
           "Could not choose a best candidate function. You might need to add explicit type casts.");
   }
   const FuncDef& f = *static_cast<const FuncDef*>(c->def);
+  std::vector<uint32_t> formal;
+  uint32_t result, array_type;
+  try {
+    Concretize(c->args, f.result, actual, &formal, &result, &array_type);
+  } catch (PgError& err) {
+    if (err.data().sqlstate != std::string(sqlstate::kDatatypeMismatch)) err.Position(Pos(fc.location));
+    throw;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
-    uint32_t want = c->args[i] == kAnyArg ? oid::kText : c->args[i];
+    uint32_t want = c->args[i] == kAnyArg ? oid::kText : formal[i];
     CoercionContext cc = c->args[i] == kAnyArg ? CoercionContext::kExplicit : CoercionContext::kImplicit;
     bool from_bool = args[i]->type == oid::kBool;
     args[i] = Coerce(std::move(args[i]), want, -1, cc, fc.location);
     // "any" arguments (concat, format) are rendered by the output function: t/f, not true/false.
     if (c->args[i] == kAnyArg && from_bool) args[i]->aux = kCastViaOutput;
   }
-  return MakeCall(f.fn, f.result, std::move(args), f.strict, f.aux, fc.location);
+  TExprPtr call = MakeCall(f.fn, result, std::move(args), f.strict, f.aux, fc.location);
+  // Polymorphic functions learn the array type they work on through type_b.
+  if (array_type) call->type_b = array_type;
+  return call;
 }
 
 }  // namespace tusk::sql

@@ -24,6 +24,8 @@ enum class TKind : uint8_t {
   kOuterColumn,  // column of an enclosing query level: index, aux = levels up (>= 1)
   kSubLink,      // subquery: sub, aux = SubLinkKind; args[0] = test value (ANY/ALL);
                  // combine = test op column over the row [test, subquery value]
+  kScalarArrayOp,  // args[0] op ANY/ALL (args[1]): fn, aux, type_a, type_b are the
+                   // operator's (applied to each element); index = 1 ANY, 0 ALL
 };
 
 struct AnalyzedQuery;

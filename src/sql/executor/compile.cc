@@ -3,6 +3,7 @@
 #include "sql/executor/compile.h"
 
 #include "sql/executor/plan.h"
+#include "sql/types/type_oids.h"
 
 namespace tusk::sql {
 namespace {
@@ -117,6 +118,7 @@ class Compiler {
         SubPlan sp;
         sp.kind = static_cast<uint8_t>(e.aux);
         sp.correlated = e.correlated;
+        sp.elem_type = ElementTypeOf(e.type);
         sp.query = std::make_shared<const CompiledQuery>(CompileQuery(*e.sub, num_params_));
         if (e.combine) sp.combine.push_back(CompileExpr(*e.combine, num_params_));
         std::vector<int> args;
@@ -127,6 +129,21 @@ class Compiler {
         st.aux = static_cast<int>(p_.subplans.size());
         st.args = std::move(args);
         p_.subplans.push_back(std::move(sp));
+        return out;
+      }
+      case TKind::kScalarArrayOp: {
+        int left = Emit(*e.args[0]);
+        int arr = Emit(*e.args[1]);
+        int out = NewReg();
+        Step& st = Add(OpCode::kArrayAnyAll);
+        st.fn = e.fn;
+        st.aux = e.aux;
+        st.type_a = e.type_a;
+        st.type_b = e.type_b;
+        st.target = e.index;
+        st.out = out;
+        st.args = {left, arr};
+        st.arg_ptrs.resize(2);
         return out;
       }
       case TKind::kCoalesce: {

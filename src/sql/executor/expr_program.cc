@@ -2,7 +2,51 @@
 // accumulating steps with short-circuit jumps; CASE and COALESCE are jumps.
 #include "sql/executor/expr_program.h"
 
+#include "sql/types/array.h"
+
 namespace tusk::sql {
+namespace {
+
+// x op ANY/ALL (array) with PostgreSQL's NULL rules: a NULL array gives
+// NULL, an empty one false (ANY) or true (ALL) whatever x is; otherwise a
+// NULL x or NULL comparison makes an undecided result NULL.
+void EvalArrayAnyAll(const Step& st, const Datum& x, const Datum& arr, Datum& out, ExecContext& ctx) {
+  bool any = st.target != 0;
+  if (arr.null) {
+    out.null = true;
+    return;
+  }
+  const std::vector<Datum>& elems = arr.arr->elems;
+  if (elems.empty()) {
+    out.null = false;
+    out.b = !any;
+    return;
+  }
+  if (x.null) {
+    out.null = true;
+    return;
+  }
+  bool saw_null = false;
+  st.arg_ptrs[0] = &x;
+  for (const Datum& e : elems) {
+    if (e.null) {
+      saw_null = true;
+      continue;
+    }
+    st.arg_ptrs[1] = &e;
+    out.null = false;
+    st.fn(st, st.arg_ptrs.data(), out, ctx);
+    if (out.null) {
+      saw_null = true;
+    } else if (out.b == any) {
+      return;
+    }
+  }
+  out.null = saw_null;
+  out.b = !any;
+}
+
+}  // namespace
 
 void ExprProgram::BindParams(const std::vector<Datum>& params) {
   for (size_t i = 0; i < param_regs.size() && i < params.size(); ++i) {
@@ -87,6 +131,11 @@ const Datum& ExprProgram::Eval(const Datum* row, ExecContext& ctx) {
       case OpCode::kSubPlan: {
         const Datum* test = st.args.empty() ? nullptr : &operand(st.args[0]);
         regs[st.out] = RunSubPlan(subplans[st.aux], row, test, ctx);
+        ++pc;
+        break;
+      }
+      case OpCode::kArrayAnyAll: {
+        EvalArrayAnyAll(st, operand(st.args[0]), operand(st.args[1]), regs[st.out], ctx);
         ++pc;
         break;
       }

@@ -41,6 +41,8 @@ enum class OpCode : uint8_t {
   kNot,
   kOuter,           // out = column index of the row aux levels up (ctx.outer)
   kSubPlan,         // out = result of subplans[aux]; args: [test value] for ANY/ALL
+  kArrayAnyAll,     // out = arg0 op ANY (target = 1) / ALL (target = 0) of the array arg1;
+                    // fn, aux, type_a, type_b are the operator's, called per element
 };
 
 // Operand encoding: >= 0 register, < 0 column (-1 - index) of the input row.
@@ -78,6 +80,7 @@ class ExprProgram {
 struct SubPlan {
   uint8_t kind = 0;  // SubLinkKind
   bool correlated = false;
+  uint32_t elem_type = 0;  // ARRAY(SELECT ...): element type
   std::shared_ptr<const CompiledQuery> query;
   std::vector<ExprProgram> combine;  // ANY/ALL: over [test, subquery value]
   bool cached = false;

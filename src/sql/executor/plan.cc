@@ -9,6 +9,7 @@
 #include "sql/executor/compile.h"
 #include "sql/functions/registry.h"
 #include "sql/session_context.h"
+#include "sql/types/array.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -22,7 +23,11 @@ void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& 
     return;
   }
   key += '\x02';
-  if (type == oid::kNumeric && !d.n.is_nan()) {
+  if (d.arr) {
+    // Element-wise, so arrays equal under = ({1.0} and {1.00}) share a key.
+    key += std::to_string(d.arr->lbound) + ':';
+    for (const Datum& e : d.arr->elems) AppendKey(d.arr->elem_type, e, io, key);
+  } else if (type == oid::kNumeric && !d.n.is_nan()) {
     // 1.0 and 1.00 are the same group: strip trailing fractional zeros.
     std::string s = d.n.ToString();
     if (s.find('.') != std::string::npos) {
@@ -146,6 +151,7 @@ struct AggState {
   double fsum = 0;
   Datum best;  // min/max, bool_and/bool_or
   std::string text;  // string_agg
+  std::vector<Datum> items;  // array_agg
   std::unordered_set<std::string> seen;  // DISTINCT aggregates
   std::vector<Row> sorted;  // ORDER BY in the call: [arg, arg2, keys...]
 };
@@ -250,7 +256,7 @@ class Aggregate : public PlanNode {
       ++s.count;
       return;
     }
-    if (v.null) return;
+    if (v.null && a.def->kind != AggKind::kArrayAgg) return;  // array_agg keeps NULLs
     if (a.distinct) {
       std::string k;
       AppendKey(a.arg_type, v, st.ctx.io, k);
@@ -285,6 +291,7 @@ class Aggregate : public PlanNode {
         if (s.count > 1 && !v2.null) s.text += v2.s;
         s.text += v.s;
         break;
+      case AggKind::kArrayAgg: s.items.push_back(v); break;
       default: break;
     }
   }
@@ -309,6 +316,7 @@ class Aggregate : public PlanNode {
       case AggKind::kBoolAnd:
       case AggKind::kBoolOr: return s.count ? s.best : Datum::Null();
       case AggKind::kStringAgg: return s.count ? Datum::Text(s.text) : Datum::Null();
+      case AggKind::kArrayAgg: return s.count ? MakeArray(ElementTypeOf(a.result_type), s.items) : Datum::Null();
       case AggKind::kSum:
         if (!s.count) return Datum::Null();
         if (a.result_type == oid::kFloat4 || a.result_type == oid::kFloat8) return Datum::Float(s.fsum);

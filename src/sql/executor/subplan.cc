@@ -3,6 +3,7 @@
 // correlated references read it; uncorrelated results are kept.
 #include "sql/executor/plan.h"
 #include "sql/parser/ast.h"
+#include "sql/types/array.h"
 #include "utils/error.h"
 
 namespace tusk::sql {
@@ -31,6 +32,20 @@ void Each(SubPlan& sp, const Datum* row, ExecContext& ctx, Fn&& fn) {
 
 Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* test, ExecContext& ctx) {
   auto kind = static_cast<SubLinkKind>(sp.kind);
+  if (kind == SubLinkKind::kArray) {
+    if (sp.cached) return sp.value;
+    std::vector<Datum> elems;
+    Each(sp, row, ctx, [&](const Row& r) {
+      elems.push_back(r[0]);
+      return true;
+    });
+    Datum result = MakeArray(sp.elem_type, std::move(elems));
+    if (!sp.correlated) {
+      sp.cached = true;
+      sp.value = result;
+    }
+    return result;
+  }
   if (kind == SubLinkKind::kExists || kind == SubLinkKind::kExpr) {
     if (sp.cached) return sp.value;
     Datum result;

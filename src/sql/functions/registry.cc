@@ -2,8 +2,10 @@
 // order over values of each type.
 #include "sql/functions/registry.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "sql/types/array.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -21,6 +23,7 @@ struct Tables {
     AddMathExtraBuiltins(fns);
     AddDatetimeBuiltins(fns);
     AddSessionBuiltins(fns);
+    AddArrayBuiltins(ops, fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
     // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).
@@ -42,6 +45,8 @@ struct Tables {
     aggs.push_back({"bool_or", AggKind::kBoolOr, oid::kBool, oid::kBool});
     aggs.push_back({"every", AggKind::kBoolAnd, oid::kBool, oid::kBool});
     aggs.push_back({"string_agg", AggKind::kStringAgg, oid::kText, oid::kText, oid::kText});
+    // array_agg(anynonarray): the result is the argument's array type.
+    aggs.push_back({"array_agg", AggKind::kArrayAgg, kAnyArg, 0});
   }
 };
 
@@ -52,6 +57,25 @@ const Tables& GetTables() {
 
 template <typename T>
 int Cmp3(T a, T b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+// PostgreSQL's btree order for arrays: element by element (a NULL element
+// sorts after every non-null one, two NULLs are equal), then the number of
+// dimensions (the empty array has none), the length, and the lower bound.
+int CompareArrays(const ArrayValue& a, const ArrayValue& b) {
+  size_t n = std::min(a.elems.size(), b.elems.size());
+  for (size_t i = 0; i < n; ++i) {
+    const Datum& x = a.elems[i];
+    const Datum& y = b.elems[i];
+    if (x.null || y.null) {
+      if (x.null != y.null) return x.null ? 1 : -1;
+      continue;
+    }
+    if (int c = CompareDatum(a.elem_type, x, y)) return c;
+  }
+  if (int c = Cmp3(a.elems.empty(), b.elems.empty())) return -c;
+  if (int c = Cmp3(a.elems.size(), b.elems.size())) return c;
+  return Cmp3(a.lbound, b.lbound);
+}
 
 }  // namespace
 
@@ -86,6 +110,7 @@ int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
       return c < 0 ? -1 : c > 0;
     }
     default: {
+      if (a.arr && b.arr) return CompareArrays(*a.arr, *b.arr);
       int c = a.s.compare(b.s);
       return c < 0 ? -1 : c > 0;
     }

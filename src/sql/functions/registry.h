@@ -31,9 +31,10 @@ struct OperDef {
   uint32_t result;
   FnImpl fn;
   int aux = 0;
+  bool strict = true;
 };
 
-enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg };
+enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg, kArrayAgg };
 
 struct AggDef {
   std::string name;
@@ -58,6 +59,19 @@ void AddMathBuiltins(std::vector<FuncDef>& fns);
 void AddMathExtraBuiltins(std::vector<FuncDef>& fns);
 void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
+void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
+
+// Array expressions the analyzer builds calls to (array_builtins.cc).
+// ARRAY[a, b, ...] (not strict; type_a = element type).
+void ArrayBuildFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+// a[i]: NULL when i is outside the array.
+void ArraySubscriptFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+// a[i:j]: args are the array, then the bounds written (aux bit 0: lower,
+// bit 1: upper); result lower bound 1.
+void ArraySliceFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+// a[i][j]...: more subscripts than dimensions; NULL, or an empty array when
+// any subscript is a slice (aux = 1).
+void ArrayMultiSubscriptFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
 
 // Shared error helpers with PostgreSQL's wording.
 [[noreturn]] void ThrowIntOutOfRange(uint32_t type);

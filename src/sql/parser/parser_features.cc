@@ -69,8 +69,6 @@ const char* CheckExpr(const Expr* e, int* loc) {
   if (!e) return nullptr;
   const char* what = nullptr;
   switch (e->kind) {
-    case ExprKind::kAnyAll: what = "ANY/ALL (array)"; break;
-    case ExprKind::kArray: what = "ARRAY constructors"; break;
     case ExprKind::kRow: what = "row constructors"; break;
     case ExprKind::kCollate: what = "COLLATE"; break;
     case ExprKind::kDefault: what = "DEFAULT in this context"; break;

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "sql/types/numeric.h"
 
 namespace tusk::sql {
+
+struct ArrayValue;  // sql/types/array.h
 
 struct Datum {
   bool null = true;
@@ -20,6 +23,9 @@ struct Datum {
   double f = 0;         // float4/float8
   std::string s;        // text-like types, inet
   Numeric n;            // numeric
+  // Arrays (any array type): an immutable, shared value; null for every
+  // other type, so copying a non-array Datum costs two null pointer copies.
+  std::shared_ptr<const ArrayValue> arr;
 
   static Datum Null() { return Datum(); }
   static Datum Bool(bool v) { Datum d; d.null = false; d.b = v; return d; }
@@ -27,6 +33,7 @@ struct Datum {
   static Datum Float(double v) { Datum d; d.null = false; d.f = v; return d; }
   static Datum Text(std::string v) { Datum d; d.null = false; d.s = std::move(v); return d; }
   static Datum Num(Numeric v) { Datum d; d.null = false; d.n = std::move(v); return d; }
+  static Datum Array(std::shared_ptr<const ArrayValue> v) { Datum d; d.null = false; d.arr = std::move(v); return d; }
 };
 
 }  // namespace tusk::sql

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "sql/types/array.h"
 #include "sql/types/datetime.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -130,7 +131,15 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kTimestamptz: out += FormatTimestamptz(d.i, io.timezone); return;
     case oid::kInterval: out += FormatInterval(d.months, d.days, d.i); return;
     case oid::kVoid: return;
-    default: out += d.s; return;  // text family, unknown, inet, arrays kept as text
+    default:
+      if (d.arr) {
+        ArrayTextOut(*d.arr, io, out);
+      } else if (IsArrayType(type)) {
+        out += "{}";  // defensive: an array-typed Datum without a value
+      } else {
+        out += d.s;  // text family, unknown, inet
+      }
+      return;
   }
 }
 
@@ -154,7 +163,10 @@ Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t 
     case oid::kName:
       d.s = std::string(text.substr(0, 63));
       break;
-    default: d.s = std::string(text); break;
+    default:
+      if (uint32_t elem = ElementTypeOf(type)) return ArrayTextIn(elem, text, io, typmod);
+      d.s = std::string(text);
+      break;
   }
   if (typmod >= 0) ApplyTypmod(type, typmod, d);
   return d;
@@ -162,7 +174,12 @@ Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t 
 
 void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
   if (typmod < 0 || d.null) return;
-  if (type == oid::kVarchar || type == oid::kBpchar) {
+  if (d.arr) {
+    // Array values are shared: the element typmod applies to a copy.
+    std::vector<Datum> elems = d.arr->elems;
+    for (Datum& e : elems) ApplyTypmod(d.arr->elem_type, typmod, e);
+    d = MakeArray(d.arr->elem_type, std::move(elems), d.arr->lbound);
+  } else if (type == oid::kVarchar || type == oid::kBpchar) {
     // typmod here is the declared length (not PostgreSQL's length + 4).
     size_t chars = 0, i = 0;
     for (; i < d.s.size(); ++i) {
@@ -193,8 +210,10 @@ bool HasBinaryIo(uint32_t type) {
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
     case oid::kTimestamptz: case oid::kInterval: case oid::kVoid:
       return true;
-    default:
-      return false;
+    default: {
+      uint32_t elem = ElementTypeOf(type);
+      return elem != 0 && HasBinaryIo(elem);
+    }
   }
 }
 
@@ -228,7 +247,15 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
       Put(out, static_cast<uint32_t>(d.months), 4);
       return;
     case oid::kVoid: return;
-    default: out += d.s; return;
+    default:
+      if (d.arr) {
+        ArrayBinaryOut(*d.arr, out);
+      } else if (uint32_t elem = ElementTypeOf(type)) {
+        ArrayBinaryOut(*EmptyArray(elem).arr, out);
+      } else {
+        out += d.s;
+      }
+      return;
   }
 }
 
@@ -268,7 +295,10 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
       d.months = static_cast<int32_t>(Get(data.substr(12), 4));
       break;
     case oid::kVoid: break;
-    default: d.s = std::string(data); break;
+    default:
+      if (uint32_t elem = ElementTypeOf(type)) return ArrayBinaryIn(elem, data);
+      d.s = std::string(data);
+      break;
   }
   return d;
 }

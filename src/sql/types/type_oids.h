@@ -21,7 +21,6 @@ inline constexpr uint32_t kFloat4 = 700;
 inline constexpr uint32_t kFloat8 = 701;
 inline constexpr uint32_t kUnknown = 705;
 inline constexpr uint32_t kInet = 869;
-inline constexpr uint32_t kTextArray = 1009;
 inline constexpr uint32_t kBpchar = 1042;
 inline constexpr uint32_t kVarchar = 1043;
 inline constexpr uint32_t kDate = 1082;
@@ -31,6 +30,33 @@ inline constexpr uint32_t kInterval = 1186;
 inline constexpr uint32_t kNumeric = 1700;
 inline constexpr uint32_t kRegclass = 2205;
 inline constexpr uint32_t kVoid = 2278;
+
+// Array types (typcategory 'A'), one per supported element type.
+inline constexpr uint32_t kBoolArray = 1000;
+inline constexpr uint32_t kNameArray = 1003;
+inline constexpr uint32_t kInt2Array = 1005;
+inline constexpr uint32_t kInt4Array = 1007;
+inline constexpr uint32_t kTextArray = 1009;
+inline constexpr uint32_t kBpcharArray = 1014;
+inline constexpr uint32_t kVarcharArray = 1015;
+inline constexpr uint32_t kInt8Array = 1016;
+inline constexpr uint32_t kFloat4Array = 1021;
+inline constexpr uint32_t kFloat8Array = 1022;
+inline constexpr uint32_t kOidArray = 1028;
+inline constexpr uint32_t kInetArray = 1041;
+inline constexpr uint32_t kTimestampArray = 1115;
+inline constexpr uint32_t kDateArray = 1182;
+inline constexpr uint32_t kTimestamptzArray = 1185;
+inline constexpr uint32_t kIntervalArray = 1187;
+inline constexpr uint32_t kNumericArray = 1231;
+
+// Polymorphic pseudo-types used only in builtin function signatures; they
+// are not in the type table (no value ever has one of these types).
+inline constexpr uint32_t kAnyArray = 2277;
+inline constexpr uint32_t kAnyElement = 2283;
+inline constexpr uint32_t kAnyNonArray = 2776;
+inline constexpr uint32_t kAnyCompatible = 5077;
+inline constexpr uint32_t kAnyCompatibleArray = 5078;
 }  // namespace oid
 
 // PostgreSQL's typcategory letters.
@@ -54,6 +80,8 @@ struct TypeInfo {
   int16_t len;          // typlen: -1 varlena, -2 cstring
   TypeCategory category;
   bool preferred;
+  uint32_t elem = 0;        // typelem of an array type, else 0
+  uint32_t array_type = 0;  // typarray: the array type of this element type, 0 if none
 };
 
 // nullptr for OIDs this engine does not know.
@@ -62,5 +90,15 @@ const TypeInfo* LookupType(uint32_t type_oid);
 const TypeInfo* LookupTypeByName(const std::string& name);
 // format_type() name for messages: "integer", "text", "double precision".
 std::string TypeSqlName(uint32_t type_oid);
+
+// Element type of an array type; 0 when type_oid is not an array type.
+uint32_t ElementTypeOf(uint32_t type_oid);
+inline bool IsArrayType(uint32_t type_oid) { return ElementTypeOf(type_oid) != 0; }
+// Array type whose elements are type_oid; 0 when there is none.
+uint32_t ArrayTypeOf(uint32_t type_oid);
+inline bool IsPolymorphic(uint32_t t) {
+  return t == oid::kAnyArray || t == oid::kAnyElement || t == oid::kAnyNonArray || t == oid::kAnyCompatible ||
+         t == oid::kAnyCompatibleArray;
+}
 
 }  // namespace tusk::sql

@@ -1,0 +1,37 @@
+// Analysis of array expressions (ARRAY[...], subscripts, op ANY/ALL (array))
+// and the operator lookup they share with ResolveOperator. Free functions
+// over the Analyzer so the class declaration stays as it is.
+#pragma once
+
+#include <string>
+
+#include "sql/analyzer/analyzer_impl.h"
+
+namespace tusk::sql {
+
+// An operator chosen by overload resolution, with polymorphic argument and
+// result types replaced by concrete ones.
+struct ResolvedOperator {
+  const OperDef* op = nullptr;
+  uint32_t left = 0;  // 0 for prefix operators
+  uint32_t right = 0;
+  uint32_t result = 0;
+};
+
+// Chooses the operator name for argument types lt, rt (lt ignored if
+// prefix); raises 42883 / 42725 like PostgreSQL. resolve.cc.
+ResolvedOperator LookupOperator(Analyzer& a, const std::string& name, uint32_t lt, uint32_t rt, bool prefix,
+                                int location);
+// Raises the error PostgreSQL gives for a function qualified with a schema
+// other than pg_catalog (42883 for public, 3F000 for unknown schemas).
+void CheckFunctionSchema(Analyzer& a, const Expr& call, const std::vector<TExprPtr>& args);
+
+// ARRAY[...]; elem_hint (nonzero) is the element type of an enclosing cast
+// to an array type, which the elements are converted to directly.
+TExprPtr TransformArrayExpr(Analyzer& a, const Expr& e, uint32_t elem_hint, int32_t elem_typmod);
+// x op ANY|ALL (array expression).
+TExprPtr TransformAnyAllArray(Analyzer& a, const Expr& e);
+// a[i], a[i:j], a[i][j]...
+TExprPtr TransformSubscript(Analyzer& a, const Expr& e);
+
+}  // namespace tusk::sql
