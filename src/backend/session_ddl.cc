@@ -82,13 +82,15 @@ const sql::Expr* FirstColumnRef(const sql::Expr& e) {
 struct IndexSpec {
   std::string name;
   std::vector<int16_t> attnums;
+  std::vector<int16_t> options;  // indoption bits per column
   bool unique = false, primary = false;
   std::string constraint_name;  // empty: a plain index
 };
 
 // Creates the index file and catalog rows and loads it from the table's rows.
 void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::XactContext& x) {
-  uint32_t ixoid = catalog::CreateIndexRows(table, spec.name, spec.attnums, spec.unique, spec.primary, x);
+  uint32_t ixoid =
+      catalog::CreateIndexRows(table, spec.name, spec.attnums, spec.options, spec.unique, spec.primary, x);
   if (!spec.constraint_name.empty()) {
     catalog::ConstraintRow c;
     c.conname = spec.constraint_name;
@@ -128,6 +130,11 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
   rel.unique = spec.unique;
   rel.nkeys = static_cast<int>(types.size());
   rel.cmp = &cmp;
+  for (size_t k = 0; k < types.size(); ++k) {
+    int16_t o = k < spec.options.size() ? spec.options[k] : 0;
+    rel.descending.push_back((o & 1) != 0);
+    rel.nulls_first.push_back((o & 2) != 0);
+  }
   // Every row visible now, with its key; unique indexes refuse duplicates first.
   std::vector<std::pair<btree::KeyValues, ItemPointer>> entries;
   auto scan = t->Scan();
@@ -340,8 +347,9 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
     if (e.column.empty()) throw MakeError(sqlstate::kFeatureNotSupported, "expression indexes are not supported yet");
     auto it = std::find_if(attrs.begin(), attrs.end(), [&](const catalog::AttributeRow& a) { return a.attname == e.column; });
     if (it == attrs.end()) throw MakeError(sqlstate::kUndefinedColumn, "column \"" + e.column + "\" does not exist");
-    if (e.desc) throw MakeError(sqlstate::kFeatureNotSupported, "descending index columns are not supported yet");
     spec.attnums.push_back(it->attnum);
+    bool nulls_first = e.nulls_first.value_or(e.desc);
+    spec.options.push_back(static_cast<int16_t>((e.desc ? 1 : 0) | (nulls_first ? 2 : 0)));
     cols_part += (cols_part.empty() ? "" : "_") + e.column;
   }
   if (s.name.empty()) {

@@ -433,6 +433,11 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
     h.rel.db_oid = db;
     h.rel.unique = si.unique;
     h.rel.nkeys = static_cast<int>(si.columns.size());
+    for (size_t k = 0; k < si.columns.size(); ++k) {
+      int16_t o = k < ix.options.size() ? ix.options[k] : 0;
+      h.rel.descending.push_back((o & 1) != 0);
+      h.rel.nulls_first.push_back((o & 2) != 0);
+    }
     h.rel.cmp = h.cmp.get();
     t->indexes.push_back(std::move(si));
     t->index_handles.push_back(std::move(h));

@@ -125,6 +125,7 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
     IndexInfo info;
     info.cls = std::move(*ic);
     info.attnums = ParseInt2Vector(ix.indkey);
+    info.options = ParseInt2Vector(ix.indoption);
     info.index = std::move(ix);
     t.indexes.push_back(std::move(info));
   }
@@ -144,7 +145,7 @@ uint32_t NewRelationOid() {
 }
 
 uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const std::vector<int16_t>& attnums,
-                         bool unique, bool primary, heap::XactContext& xact) {
+                         const std::vector<int16_t>& options, bool unique, bool primary, heap::XactContext& xact) {
   const transam::CurrentXact me = xact.Me();
   if (LookupRelation(table.relnamespace, name, xact.snapshot, me))
     throw PgError("42P07", "relation \"" + name + "\" already exists");
@@ -165,15 +166,16 @@ uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const s
   ix.indnatts = ix.indnkeyatts = static_cast<int16_t>(attnums.size());
   ix.indisunique = unique;
   ix.indisprimary = primary;
-  std::string keys, zeros;
+  std::string keys, zeros, opts;
   for (size_t i = 0; i < attnums.size(); ++i) {
     keys += (i ? " " : "") + std::to_string(attnums[i]);
     zeros += i ? " 0" : "0";
+    opts += (i ? " " : "") + std::to_string(i < options.size() ? options[i] : 0);
   }
   ix.indkey = keys;
   ix.indcollation = zeros;
   ix.indclass = zeros;
-  ix.indoption = zeros;
+  ix.indoption = opts;
   InsertCatalogRow(ix, xact);
   g_pending.push_back({{smgr::kDefaultTablespace, CurrentDatabase(), oid}, false});
   if (!table.relhasindex) {

@@ -23,6 +23,7 @@ struct IndexInfo {
   ClassRow cls;
   IndexRow index;
   std::vector<int16_t> attnums;  // key columns
+  std::vector<int16_t> options;  // per key column: pg_index.indoption bits (1 DESC, 2 NULLS FIRST)
 };
 
 struct TableInfo {
@@ -48,7 +49,7 @@ uint32_t NewRelationOid();
 // pg_class (relkind 'i') and pg_index rows of a new B-tree index whose file
 // the caller creates; marks the table relhasindex. Returns the index OID.
 uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const std::vector<int16_t>& attnums,
-                         bool unique, bool primary, heap::XactContext& xact);
+                         const std::vector<int16_t>& options, bool unique, bool primary, heap::XactContext& xact);
 // pg_class.reloptions, e.g. "{fillfactor=80}".
 void SetRelOptions(uint32_t relid, const std::string& options, heap::XactContext& xact);
 void AddConstraint(ConstraintRow row, heap::XactContext& xact);
