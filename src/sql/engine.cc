@@ -3,8 +3,12 @@
 // a tiny row source over SessionContext::GetConfig.
 #include "sql/engine.h"
 
+#include <chrono>
+#include <cstdio>
+
 #include "sql/analyzer/analyzer.h"
 #include "sql/executor/modify.h"
+#include "sql/explain.h"
 #include "sql/executor/plan.h"
 #include "sql/parser/lexer.h"
 #include "sql/parser/parser.h"
@@ -97,13 +101,17 @@ bool IsPlannable(const Statement& s) {
     case StmtKind::kShow:
     case StmtKind::kInsert:
     case StmtKind::kUpdate:
-    case StmtKind::kDelete: return true;
+    case StmtKind::kDelete:
+    case StmtKind::kExplain: return true;
     default: return false;
   }
 }
 
 struct QueryPlan {
   std::shared_ptr<const CompiledModify> modify;
+  std::vector<std::string> explain_lines;  // EXPLAIN (is_show is set too)
+  bool explain_analyze = false;
+  std::shared_ptr<PreparedQuery> explain_inner;
   bool is_show = false;
   ShowStmt show;
   CompiledQuery query;
@@ -157,6 +165,18 @@ std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<
     }
     return pq;
   }
+  if (stmt.kind() == StmtKind::kExplain) {
+    const ExplainStmt& e = stmt.explain();
+    for (const auto& o : e.options) {
+      bool on = o.arg_kind == DefElem::kNone || o.arg == "true" || o.arg == "on" || o.arg == "1";
+      if (o.name == "analyze" && on) p.explain_analyze = true;
+    }
+    p.is_show = true;  // rows computed here, sent like SHOW's
+    p.columns.push_back(Describe("QUERY PLAN", oid::kText, -1));
+    p.explain_lines = ExplainLines(*e.statement, ctx);
+    if (p.explain_analyze) p.explain_inner = Prepare(*e.statement, {}, ctx);
+    return pq;
+  }
   if (stmt.kind() == StmtKind::kInsert || stmt.kind() == StmtKind::kUpdate || stmt.kind() == StmtKind::kDelete) {
     AnalyzedModify m = AnalyzeModify(stmt, hints, ctx);
     for (const auto& c : m.returning_columns) p.columns.push_back(Describe(c.name, c.type, c.typmod));
@@ -207,6 +227,26 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
   impl->state.ctx.session = &ctx;
   if (auto tz = ctx.GetConfig("timezone", true)) impl->state.ctx.io.timezone = *tz;
   const QueryPlan& p = *plan_;
+  if (!p.explain_lines.empty()) {
+    for (const auto& l : p.explain_lines) impl->show_rows.push_back({l});
+    if (p.explain_analyze) {
+      int64_t start = ctx.StatementStartMicros();
+      (void)start;
+      auto t0 = std::chrono::steady_clock::now();
+      auto cur = p.explain_inner->Open(params, formats, ctx);
+      std::vector<std::optional<std::string>> sink;
+      int64_t rows = 0;
+      while (cur->Next({}, &sink)) {
+        sink.clear();
+        ++rows;
+      }
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      char buf[64];
+      snprintf(buf, sizeof buf, "%.3f", ms);
+      impl->show_rows.push_back({std::string("Execution Time: ") + buf + " ms"});
+    }
+    return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
+  }
   if (p.is_show) {
     if (p.show.all) {
       if (VirtualTable* t = ctx.LookupRelation("pg_catalog", "pg_settings")) {

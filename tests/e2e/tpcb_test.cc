@@ -35,6 +35,9 @@ TEST_P(TpcbScript, EveryModeEightClientsThirtySecondsKeepsTheInvariant) {
   ASSERT_EQ(init.exit_code, 0) << init.out;
   CommandResult count = c.Psql("SELECT count(*) FROM pgbench_accounts");
   EXPECT_EQ(count.out, "1000000\n");
+  CommandResult plan = c.Psql("EXPLAIN SELECT abalance FROM pgbench_accounts WHERE aid = 42");
+  EXPECT_NE(plan.out.find("Index Scan using pgbench_accounts_pkey on pgbench_accounts"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("Index Cond: (aid = 42)"), std::string::npos) << plan.out;
   for (const char* mode : {"simple", "extended", "prepared"}) {
     CommandResult r = RunCommand(c.Env() + "pgbench -n -b " + GetParam() + " -c 8 -j 2 -T 30 -M " + mode +
                                      " postgres",

@@ -2,6 +2,7 @@
 // (ON, USING, NATURAL, merged columns), range-entry names and the column
 // reference lookup across FROM entries and enclosing query levels.
 #include "sql/analyzer/analyzer_impl.h"
+#include "sql/parser/deparse.h"
 #include "sql/session_context.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -133,6 +134,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
   item->table = ctx_.LookupRelation(f.schema, f.name);
   if (!item->table) item->stored = ctx_.LookupTable(f.schema, f.name);
   if (item->stored) {
+    item->label = f.name + (f.alias && *f.alias != f.name ? " " + *f.alias : "");
     std::vector<std::string> names;
     std::vector<uint32_t> types;
     for (const auto& c : item->stored->columns) {
@@ -255,6 +257,11 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     visible_hi_ = hi;
     agg_forbidden_clause_ = "JOIN conditions";
     cond = CoerceToBool(Transform(*f.join_cond), "JOIN/ON");
+    try {
+      j->join_cond = DeparseExpr(*f.join_cond);
+    } catch (const PgError&) {
+      j->join_cond = "(...)";
+    }
     CollectKeys(*cond, lo, mid, hi, *j, f.join_cond.get(), *this);
     visible_lo_ = save_lo;
     visible_hi_ = save_hi;

@@ -62,6 +62,9 @@ struct AnalyzedFrom {
   std::shared_ptr<StoredTable> stored;       // kTable: a stored table; its rows end with a hidden ctid (int8)
   int index = -1;                            // stored: index scan on stored->indexes[index]
   std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
+  std::string label;                         // EXPLAIN: "table" or "table alias"
+  std::string index_cond;                    // EXPLAIN: the conjuncts the index scan uses
+  std::string join_cond;                     // EXPLAIN: ON condition as written
   std::shared_ptr<AnalyzedQuery> subquery;   // kSubquery
   int cte_id = -1;                           // kCte / kWorkTable
   bool lateral = false;                      // kSubquery: re-run per left row

@@ -4,6 +4,7 @@
 // leading columns they cover best. The whole WHERE clause is still applied
 // above the scan, so the choice never changes a result.
 #include "sql/analyzer/analyzer_impl.h"
+#include "sql/parser/deparse.h"
 #include "sql/table_access.h"
 #include "utils/error.h"
 
@@ -46,6 +47,7 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
   const int lo = f.start, hi = f.start + static_cast<int>(f.stored->columns.size());
   // Per table column: the first usable equality value.
   std::vector<TExprPtr> eq(f.stored->columns.size());
+  std::vector<const Expr*> eq_ast(f.stored->columns.size(), nullptr);
   for (const Expr* c : conj) {
     if (c->kind != ExprKind::kOp || c->str != "=" || c->args.size() != 2) continue;
     for (int side = 0; side < 2; ++side) {
@@ -65,6 +67,7 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
         TExprPtr v = Transform(val);
         if (v->type != ref->type) v = Coerce(std::move(v), ref->type, -1, CoercionContext::kImplicit, val.location);
         eq[pos] = std::move(v);
+        eq_ast[pos] = c;
       } catch (const PgError&) {
       }
     }
@@ -87,7 +90,17 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
   if (best < 0) return;
   f.index = best;
   const StoredIndex& ix = f.stored->indexes[best];
-  for (size_t k = 0; k < best_len; ++k) f.index_eq.push_back(std::move(eq[ix.columns[k]]));
+  for (size_t k = 0; k < best_len; ++k) {
+    f.index_eq.push_back(std::move(eq[ix.columns[k]]));
+    std::string text;
+    try {
+      text = DeparseExpr(*eq_ast[ix.columns[k]]);
+    } catch (const PgError&) {
+      text = "(...)";
+    }
+    f.index_cond += (k ? " AND " : "") + text;
+  }
+  if (best_len > 1) f.index_cond = "(" + f.index_cond + ")";
 }
 
 }  // namespace tusk::sql

@@ -1,0 +1,171 @@
+// EXPLAIN plan drawing (see explain.h).
+#include "sql/explain.h"
+
+#include "sql/analyzer/analyzer.h"
+#include "sql/parser/deparse.h"
+#include "sql/table_access.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+struct Node {
+  std::string title;
+  std::vector<std::string> details;
+  std::vector<Node> children;
+};
+
+std::string Text(const Expr& e) {
+  try {
+    return DeparseExpr(e);
+  } catch (const PgError&) {
+    return "(...)";
+  }
+}
+
+std::string Paren(std::string s) { return s.empty() || s.front() == '(' ? s : "(" + s + ")"; }
+
+Node FromNode(const AnalyzedFrom& f) {
+  Node n;
+  switch (f.kind) {
+    case AnalyzedFrom::kTable:
+      if (f.stored && f.index >= 0) {
+        n.title = "Index Scan using " + f.stored->indexes[f.index].name + " on " + f.label;
+        n.details.push_back("Index Cond: " + Paren(f.index_cond));
+      } else if (f.stored) {
+        n.title = "Seq Scan on " + f.label;
+      } else {
+        n.title = "Function Scan on pg_catalog view";
+      }
+      break;
+    case AnalyzedFrom::kSubquery: n.title = "Subquery Scan"; break;
+    case AnalyzedFrom::kCte: n.title = "CTE Scan"; break;
+    case AnalyzedFrom::kWorkTable: n.title = "WorkTable Scan"; break;
+    case AnalyzedFrom::kJoin: {
+      const char* kind = f.join == JoinKind::kLeft ? "Left " : f.join == JoinKind::kRight ? "Right "
+                         : f.join == JoinKind::kFull ? "Full " : "";
+      bool hash = !f.left_keys.empty();
+      n.title = std::string(hash ? "Hash " : "Nested Loop ") + kind + (hash ? "Join" : "Join");
+      if (!hash && f.join == JoinKind::kInner) n.title = "Nested Loop";
+      if (!f.join_cond.empty()) n.details.push_back(std::string(hash ? "Hash Cond: " : "Join Filter: ") + Paren(f.join_cond));
+      n.children.push_back(FromNode(*f.left));
+      Node right = FromNode(*f.right);
+      if (hash) {
+        Node h;
+        h.title = "Hash";
+        h.children.push_back(std::move(right));
+        n.children.push_back(std::move(h));
+      } else {
+        n.children.push_back(std::move(right));
+      }
+      break;
+    }
+  }
+  return n;
+}
+
+// WHERE as the scan's Filter, unless the index condition is all of it.
+void AddFilter(Node& n, const AnalyzedFrom& f, const Expr* where) {
+  if (!where) return;
+  std::string text = Paren(Text(*where));
+  if (f.kind == AnalyzedFrom::kTable && f.index >= 0 && text == Paren(f.index_cond)) return;
+  n.details.push_back("Filter: " + text);
+}
+
+Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
+  Node n;
+  if (q.from) {
+    n = FromNode(*q.from);
+    AddFilter(n, *q.from, s.where.get());
+  } else if (!s.values.empty()) {
+    n.title = "Values Scan on \"*VALUES*\"";
+  } else {
+    n.title = "Result";
+  }
+  if (q.aggregated) {
+    Node agg;
+    agg.title = q.group_keys.empty() ? "Aggregate" : "HashAggregate";
+    if (!s.group_by.empty()) {
+      std::string keys;
+      for (size_t i = 0; i < s.group_by.size(); ++i) keys += (i ? ", " : "") + Text(*s.group_by[i]);
+      agg.details.push_back("Group Key: " + keys);
+    }
+    if (s.having) agg.details.push_back("Filter: " + Paren(Text(*s.having)));
+    agg.children.push_back(std::move(n));
+    n = std::move(agg);
+  }
+  if (q.distinct) {
+    Node d;
+    d.title = "HashAggregate";
+    d.children.push_back(std::move(n));
+    n = std::move(d);
+  }
+  if (!s.order_by.empty()) {
+    Node sort;
+    sort.title = "Sort";
+    std::string keys;
+    for (size_t i = 0; i < s.order_by.size(); ++i)
+      keys += (i ? ", " : "") + Text(*s.order_by[i].expr) + (s.order_by[i].desc ? " DESC" : "");
+    sort.details.push_back("Sort Key: " + keys);
+    sort.children.push_back(std::move(n));
+    n = std::move(sort);
+  }
+  if (s.limit || s.offset) {
+    Node l;
+    l.title = "Limit";
+    l.children.push_back(std::move(n));
+    n = std::move(l);
+  }
+  return n;
+}
+
+void Draw(const Node& n, int depth, std::vector<std::string>* out) {
+  std::string indent = depth == 0 ? "" : std::string(static_cast<size_t>(depth - 1) * 6 + 2, ' ') + "->  ";
+  out->push_back(indent + n.title);
+  std::string detail_indent = depth == 0 ? "  " : std::string(static_cast<size_t>(depth - 1) * 6 + 8, ' ');
+  for (const auto& d : n.details) out->push_back(detail_indent + d);
+  for (const auto& c : n.children) Draw(c, depth + 1, out);
+}
+
+}  // namespace
+
+std::vector<std::string> ExplainLines(const Statement& stmt, SessionContext& ctx) {
+  Node root;
+  switch (stmt.kind()) {
+    case StmtKind::kSelect:
+    case StmtKind::kValues: {
+      const SelectStmt& s = stmt.select();
+      if (s.op != SetOpKind::kNone) {
+        root.title = s.op == SetOpKind::kUnion ? "Append" : "SetOp";
+        break;
+      }
+      AnalyzedQuery q = AnalyzeSelect(stmt, {}, ctx);
+      root = SelectNode(s, q);
+      break;
+    }
+    case StmtKind::kInsert:
+    case StmtKind::kUpdate:
+    case StmtKind::kDelete: {
+      AnalyzedModify m = AnalyzeModify(stmt, {}, ctx);
+      const char* verb = m.kind == AnalyzedModify::kInsert ? "Insert on " : m.kind == AnalyzedModify::kUpdate ? "Update on " : "Delete on ";
+      root.title = verb + m.table->name;
+      Node child;
+      if (m.kind == AnalyzedModify::kInsert) {
+        child.title = m.source.from ? "Subquery Scan" : m.source.values.size() > 1 ? "Values Scan on \"*VALUES*\"" : "Result";
+      } else {
+        child = FromNode(*m.source.from);
+        const Expr* where = m.kind == AnalyzedModify::kUpdate ? stmt.update().where.get() : stmt.delete_().where.get();
+        AddFilter(child, *m.source.from, where);
+      }
+      root.children.push_back(std::move(child));
+      break;
+    }
+    default:
+      throw PgError(sqlstate::kFeatureNotSupported, "EXPLAIN of this statement is not supported yet");
+  }
+  std::vector<std::string> out;
+  Draw(root, 0, &out);
+  return out;
+}
+
+}  // namespace tusk::sql
