@@ -328,7 +328,7 @@ sql::ModifyResult HeapTable::Lock(TupleId tid, sql::RowLock mode, sql::RowLockWa
                                                                : heap::LockWaitPolicy::kSkipLocked;
   heap::TmFailure f;
   heap::TmStatus st = heap::LockTuple(rel, ToTid(tid), m, Xact(), p, &f);
-  if (st == heap::TmStatus::kWouldBlock) return sql::ModifyResult::kSelfModified;
+  if (st == heap::TmStatus::kWouldBlock) return sql::ModifyResult::kDeleted;  // SKIP LOCKED: leave it out
   return Outcome(st, f, newer);
 }
 

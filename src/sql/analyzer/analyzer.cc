@@ -3,6 +3,8 @@
 // (ordinals, output names, or expressions added as hidden columns), LIMIT.
 #include "sql/analyzer/analyzer.h"
 
+#include <functional>
+
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/parser/lexer.h"
 #include "sql/session_context.h"
@@ -264,6 +266,7 @@ AnalyzedQuery Analyzer::RunSelect() {
   q.distinct = s.distinct;
   if (!s.distinct_on.empty()) Error(sqlstate::kFeatureNotSupported, "DISTINCT ON is not supported", s.distinct_on[0]->location);
 
+  if (!s.locking.empty()) AnalyzeLocking(s, q);
   agg_allowed_ = false;
   agg_forbidden_clause_ = "LIMIT";
   auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {
@@ -278,6 +281,43 @@ AnalyzedQuery Analyzer::RunSelect() {
   q.offset = limit_expr(s.offset);
 
   return q;
+}
+
+void Analyzer::AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q) {
+  const LockingClause& first = s.locking[0];
+  const char* what = first.strength == LockingClause::kUpdate        ? "FOR UPDATE"
+                     : first.strength == LockingClause::kNoKeyUpdate ? "FOR NO KEY UPDATE"
+                     : first.strength == LockingClause::kShare       ? "FOR SHARE"
+                                                                     : "FOR KEY SHARE";
+  if (!aggs_.empty() || q.aggregated)
+    Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with aggregate functions", first.location);
+  if (!s.group_by.empty())
+    Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with GROUP BY clause", first.location);
+  if (s.distinct)
+    Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with DISTINCT clause", first.location);
+  std::function<void(const AnalyzedFrom&)> walk = [&](const AnalyzedFrom& f) {
+    if (f.kind == AnalyzedFrom::kJoin) {
+      walk(*f.left);
+      walk(*f.right);
+      return;
+    }
+    if (f.kind != AnalyzedFrom::kTable || !f.stored) return;
+    std::string alias = f.label.substr(f.label.find(' ') == std::string::npos ? 0 : f.label.find(' ') + 1);
+    for (const LockingClause& lc : s.locking) {
+      bool named = lc.relations.empty();
+      for (const auto& r : lc.relations) named |= r == alias;
+      if (!named) continue;
+      RowMark m;
+      m.table = f.stored;
+      m.start = f.start;
+      m.width = static_cast<int>(f.stored->columns.size());
+      m.strength = lc.strength;
+      m.wait = lc.wait;
+      q.row_marks.push_back(std::move(m));
+      return;
+    }
+  };
+  if (q.from) walk(*q.from);
 }
 
 AnalyzedQuery AnalyzeSelect(const Statement& stmt, const std::vector<uint32_t>& hints, SessionContext& ctx) {

@@ -75,6 +75,16 @@ struct AnalyzedFrom {
   std::vector<TExprPtr> left_keys, right_keys;  // equi-join keys (same types): hash join
 };
 
+// SELECT ... FOR UPDATE/SHARE: rows of this stored FROM item are locked
+// after WHERE (its columns and ctid at [start, start + width]).
+struct RowMark {
+  std::shared_ptr<StoredTable> table;
+  int start = 0;
+  int width = 0;  // user columns; the ctid follows
+  uint8_t strength = 0;  // LockingClause::Strength
+  uint8_t wait = 0;      // LockingClause::WaitPolicy
+};
+
 struct AnalyzedCte {
   int id;
   std::shared_ptr<AnalyzedQuery> query;
@@ -97,6 +107,7 @@ struct AnalyzedQuery {
   TExprPtr limit, offset;                    // constant or parameter expressions (int8)
   std::vector<uint32_t> param_types;
   std::vector<AnalyzedCte> ctes;             // WITH queries defined at this level
+  std::vector<RowMark> row_marks;            // FOR UPDATE / FOR SHARE
   // Set operation (op != kNone): the branches replace FROM..targets; their
   // outputs are cast by *_cast (over the branch row) when non-empty. A
   // recursive union's right branch reads the work table of cte_id.

@@ -71,6 +71,8 @@ class Analyzer {
   void ExpandStar(const ResTarget& t, AnalyzedQuery& q);
   // Index scans for stored tables from WHERE equalities (choose_index.cc).
   void ChooseIndexScans(AnalyzedFrom& f, const Expr& where);
+  // FOR UPDATE / FOR SHARE: the row marks of the stored tables named.
+  void AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q);
 
   // subqueries, set operations, WITH (analyze_subquery.cc)
   TExprPtr TransformSubLink(const Expr& e);

@@ -128,6 +128,52 @@ class StoredScan : public PlanNode {
   Row row_;
 };
 
+// FOR UPDATE / FOR SHARE: locks each marked table's row of every row that
+// passed WHERE. A row a committed transaction changed meanwhile is re-read
+// at its newest version and WHERE checked again (READ COMMITTED); rows
+// deleted meanwhile, or locked under SKIP LOCKED, are left out.
+class LockRows : public PlanNode {
+ public:
+  LockRows(std::unique_ptr<PlanNode> child, std::vector<RowMark> marks, std::vector<ExprProgram> recheck)
+      : child_(std::move(child)), marks_(std::move(marks)), recheck_(std::move(recheck)) {}
+  const Row* Next(ExecState& st) override {
+    while (const Row* r = child_->Next(st)) {
+      row_ = *r;
+      if (LockAll(st)) return &row_;
+    }
+    return nullptr;
+  }
+
+ private:
+  bool LockAll(ExecState& st) {
+    for (const RowMark& m : marks_) {
+      static const RowLock kModes[] = {RowLock::kUpdate, RowLock::kNoKeyUpdate, RowLock::kShare, RowLock::kKeyShare};
+      static const RowLockWait kWaits[] = {RowLockWait::kBlock, RowLockWait::kNoWait, RowLockWait::kSkipLocked};
+      Datum& ctid = row_[m.start + m.width];
+      for (;;) {
+        TupleId newer;
+        ModifyResult res = m.table->Lock(UnpackTupleId(ctid.i), kModes[m.strength], kWaits[m.wait], &newer);
+        if (res == ModifyResult::kOk || res == ModifyResult::kSelfModified) break;
+        if (res == ModifyResult::kDeleted) return false;
+        TupleId at;
+        if (!m.table->FetchLatest(newer, latest_, &at)) return false;
+        for (int i = 0; i < m.width; ++i) row_[m.start + i] = latest_[i];
+        ctid = Datum::Int(PackTupleId(at));
+        if (!recheck_.empty()) {
+          const Datum& ok = recheck_[0].Eval(row_.data(), st.ctx);
+          if (ok.null || !ok.b) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  std::unique_ptr<PlanNode> child_;
+  std::vector<RowMark> marks_;
+  std::vector<ExprProgram> recheck_;
+  Row row_, latest_;
+};
+
 class Filter : public PlanNode {
  public:
   Filter(std::unique_ptr<PlanNode> child, ExprProgram cond) : child_(std::move(child)), cond_(std::move(cond)) {}
@@ -530,6 +576,7 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   c.visible = q.visible;
   c.distinct = q.distinct;
   c.sort = q.sort;
+  c.row_marks = q.row_marks;
   if (q.limit) c.limit.push_back(CompileExpr(*q.limit, np));
   if (q.offset) c.offset.push_back(CompileExpr(*q.offset, np));
   return c;
@@ -577,6 +624,10 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = std::make_unique<ValuesScan>(std::move(rows));
   }
   if (!q.where.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.where)[0]);
+  if (!q.row_marks.empty()) {
+    std::vector<ExprProgram> recheck = q.where.empty() ? std::vector<ExprProgram>() : bind(q.where);
+    node = std::make_unique<LockRows>(std::move(node), q.row_marks, std::move(recheck));
+  }
   if (q.aggregated) {
     CompiledQuery bound;
     bound.group_keys = bind(q.group_keys);

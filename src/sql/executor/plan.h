@@ -92,6 +92,7 @@ struct CompiledQuery {
   std::vector<SortKey> sort;
   std::vector<uint32_t> target_types;
   std::vector<ExprProgram> limit, offset;
+  std::vector<RowMark> row_marks;  // FOR UPDATE / SHARE: lock after WHERE (re-checked with `where`)
   std::vector<std::pair<int, std::shared_ptr<const CompiledQuery>>> ctes;
   SetOpKind op = SetOpKind::kNone;
   bool set_all = false;

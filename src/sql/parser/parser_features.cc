@@ -41,7 +41,6 @@ const char* CheckSelect(const SelectStmt& s, int* loc) {
     if (const char* w = CheckSelect(*s.larg, loc)) return w;
     if (const char* w = CheckSelect(*s.rarg, loc)) return w;
   }
-  if (!s.locking.empty()) return at("FOR UPDATE/SHARE", s.locking[0].location);
   if (!s.windows.empty()) return at("WINDOW", s.windows[0].location);
   if (s.limit_with_ties) return at("FETCH ... WITH TIES", s.location);
   for (const auto& f : s.from) {

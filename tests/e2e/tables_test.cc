@@ -1,0 +1,80 @@
+// Tables end to end: data and DDL survive restarts and crashes, a rolled-back
+// CREATE TABLE leaves nothing, row locks (FOR UPDATE, NOWAIT, SKIP LOCKED)
+// block and release as in PostgreSQL, COPY in and out through psql.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "cluster.h"
+
+namespace tusk::test {
+namespace {
+
+TEST(Tables, RowsAndDdlSurviveRestartAndCrash) {
+  Cluster c;
+  c.Start();
+  ASSERT_EQ(c.Psql("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'one'), (2, 'two')").exit_code, 0);
+  ASSERT_EQ(c.Psql("BEGIN; CREATE TABLE gone (x int); INSERT INTO gone VALUES (1); ROLLBACK").exit_code, 0);
+  c.StopWith(SIGINT);
+  c.Start();
+  EXPECT_EQ(c.Psql("SELECT v FROM t ORDER BY id").out, "one\ntwo\n");
+  EXPECT_NE(c.Psql("SELECT * FROM gone").out.find("relation \"gone\" does not exist"), std::string::npos);
+  ASSERT_EQ(c.Psql("UPDATE t SET v = 'uno' WHERE id = 1; DELETE FROM t WHERE id = 2; CREATE INDEX t_v ON t (v)").exit_code, 0);
+  c.StopWith(SIGQUIT);  // immediate: recovery must replay all of it
+  c.Start();
+  EXPECT_EQ(c.Psql("SELECT id, v FROM t").out, "1|uno\n");
+  EXPECT_EQ(c.Psql("SELECT id FROM t WHERE v = 'uno'").out, "1\n");
+  CommandResult dup = c.Psql("INSERT INTO t VALUES (1, 'again')");
+  EXPECT_NE(dup.out.find("duplicate key value violates unique constraint \"t_pkey\""), std::string::npos) << dup.out;
+}
+
+TEST(Tables, ForUpdateBlocksWritersUntilCommit) {
+  Cluster c;
+  c.Start();
+  ASSERT_EQ(c.Psql("CREATE TABLE acct (id int PRIMARY KEY, bal int); INSERT INTO acct VALUES (1, 100), (2, 200)").exit_code, 0);
+  Conn a = c.Connect();
+  Conn b = c.Connect();
+  Result r(PQexec(a.get(), "BEGIN; SELECT bal FROM acct WHERE id = 1 FOR UPDATE"));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQerrorMessage(a.get());
+  Result nowait(PQexec(b.get(), "SELECT * FROM acct WHERE id = 1 FOR UPDATE NOWAIT"));
+  EXPECT_EQ(SqlState(nowait.get()), "55P03");
+  Result skip(PQexec(b.get(), "SELECT id FROM acct ORDER BY id FOR UPDATE SKIP LOCKED"));
+  ASSERT_EQ(PQresultStatus(skip.get()), PGRES_TUPLES_OK) << PQerrorMessage(b.get());
+  ASSERT_EQ(PQntuples(skip.get()), 1);
+  EXPECT_STREQ(PQgetvalue(skip.get(), 0, 0), "2");
+  // A writer waits for the lock holder; after its commit it updates the newest version.
+  ASSERT_EQ(PQsendQuery(b.get(), "UPDATE acct SET bal = bal + 1 WHERE id = 1"), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(PQconsumeInput(b.get()), 1);
+  EXPECT_EQ(PQisBusy(b.get()), 1) << "the UPDATE should wait for the row lock";
+  Result upd(PQexec(a.get(), "UPDATE acct SET bal = bal * 2 WHERE id = 1"));
+  Result commit(PQexec(a.get(), "COMMIT"));
+  ASSERT_EQ(PQresultStatus(commit.get()), PGRES_COMMAND_OK);
+  Result done(PQgetResult(b.get()));
+  EXPECT_EQ(PQresultStatus(done.get()), PGRES_COMMAND_OK) << PQerrorMessage(b.get());
+  while (PGresult* rest = PQgetResult(b.get())) PQclear(rest);
+  EXPECT_EQ(c.Psql("SELECT bal FROM acct WHERE id = 1").out, "201\n");
+}
+
+TEST(Tables, CopyInAndOutThroughPsql) {
+  Cluster c;
+  c.Start();
+  std::string in = c.sockdir() + "/in.csv";
+  std::ofstream(in) << "id,name\n1,\"a, b\"\n2,\n3,\"say \"\"hi\"\"\"\n";
+  ASSERT_EQ(c.Psql("CREATE TABLE people (id int, name text)").exit_code, 0);
+  CommandResult load = c.Psql("\\copy people FROM '" + in + "' WITH (FORMAT csv, HEADER)");
+  EXPECT_EQ(load.exit_code, 0) << load.out;
+  EXPECT_EQ(c.Psql("SELECT id, coalesce(name, '<null>') FROM people ORDER BY id").out,
+            "1|a, b\n2|<null>\n3|say \"hi\"\n");
+  CommandResult out = c.Psql("COPY people TO STDOUT");
+  EXPECT_EQ(out.out, "1\ta, b\n2\t\\N\n3\tsay \"hi\"\n");
+  CommandResult bad = c.Psql("\\copy people FROM '" + in + "'");
+  EXPECT_NE(bad.out.find("missing data for column \"name\""), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("CONTEXT:  COPY people, line 1: \"id,name\""), std::string::npos) << bad.out;
+  EXPECT_EQ(c.Psql("SELECT count(*) FROM people").out, "3\n");
+}
+
+}  // namespace
+}  // namespace tusk::test
