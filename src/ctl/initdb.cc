@@ -53,7 +53,7 @@ std::string Errno() { return strerror(errno); }
 // PostgreSQL's directory skeleton; Tusk uses a subset today, the rest keeps
 // tools that inspect data directories (and people) on familiar ground.
 constexpr const char* kSubdirs[] = {
-    "global",         "base",          "base/1",         "base/4",         "base/5",
+    "global",         "base",          "base/1",
     "pg_wal",         "pg_wal/archive_status",           "pg_commit_ts",   "pg_dynshmem",
     "pg_notify",      "pg_serial",     "pg_snapshots",   "pg_subtrans",    "pg_twophase",
     "pg_multixact",   "pg_multixact/members",            "pg_multixact/offsets",

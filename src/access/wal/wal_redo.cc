@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "access/wal/wal.h"
+#include "access/wal/wal_dbase.h"
 #include "access/wal/wal_internal.h"
 #include "storage/file/vfs.h"
 #include "utils/crc32c.h"
@@ -55,6 +56,7 @@ void XlogRedo(const DecodedRecord& rec) {
 
 void EnsureBuiltins() {
   if (Table()[kRmgrXlog].redo == nullptr) RegisterRmgr(kRmgrXlog, "XLOG", XlogRedo);
+  if (Table()[kRmgrDatabase].redo == nullptr) RegisterDatabaseRmgr();
 }
 
 double Seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
