@@ -129,7 +129,7 @@ class Session : public sql::SessionContext {
   TxState tx_ = TxState::kIdle;
   bool implicit_xact_open_ = false;
   std::vector<std::string> savepoints_;
-  std::vector<std::function<void()>> at_commit_;  // role changes, applied at commit
+  std::vector<std::function<void()>> at_commit_;  // work deferred to just before commit
   bool ignore_till_sync_ = false;
   bool has_statement_ = false;
   std::string current_tag_;

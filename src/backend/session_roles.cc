@@ -1,0 +1,108 @@
+// The statements that write the shared catalogs: CREATE/ALTER/DROP ROLE
+// (pg_authid rows in the session's transaction: a rollback undoes them).
+#include "access/transam/xact.h"
+#include "backend/session.h"
+#include "catalog/catalog.h"
+#include "catalog/role_store.h"
+#include "utils/guc.h"
+
+namespace tusk::backend {
+namespace {
+
+// The session's role as pg_authid has it now (its attributes may have
+// changed since login); the login-time copy if the row is gone.
+catalog::RoleRecord CurrentRole(const catalog::RoleRecord& login, const heap::XactContext& x) {
+  return catalog::FindRoleByOid(login.oid, x.snapshot, x.Me()).value_or(login);
+}
+
+}  // namespace
+
+std::string Session::RunRoleStmt(const sql::Statement& stmt) {
+  xact::CheckWritable(sql::CommandTagOf(stmt).c_str());
+  auto to_options = [](const sql::RoleOptions& o) {
+    catalog::RoleOptions r;
+    r.superuser = o.superuser;
+    r.inherit = o.inherit;
+    r.createrole = o.createrole;
+    r.createdb = o.createdb;
+    r.can_login = o.login;
+    r.replication = o.replication;
+    r.bypassrls = o.bypassrls;
+    r.conn_limit = o.connection_limit;
+    if (o.password_given) r.password = o.password;
+    return r;
+  };
+  auto check_password = [this](const sql::RoleOptions& o) {
+    if (o.password_given && o.password && o.password->empty())
+      EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                           "empty string is not a valid password, clearing password"));
+  };
+  std::string encryption = guc::ShowConfigOption("password_encryption", true).value_or("scram-sha-256");
+  // Role DDL is serialised, and reads what the previous writer committed.
+  catalog::LockRoleCatalog();
+  heap::XactContext x = catalog::CatalogXactContext();
+  const catalog::RoleRecord me = CurrentRole(info_.role, x);
+  const bool su = me.superuser;
+  switch (stmt.kind()) {
+    case sql::StmtKind::kCreateRole: {
+      const sql::CreateRoleStmt& c = stmt.create_role();
+      if (!su && !me.createrole) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to create role");
+      if (!su && c.options.superuser.value_or(false))
+        throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to create superusers");
+      if (catalog::FindRole(c.name, x.snapshot, x.Me()))
+        throw MakeError(sqlstate::kDuplicateObject, "role \"" + c.name + "\" already exists");
+      check_password(c.options);
+      catalog::RoleOptions opts = to_options(c.options);
+      if (!opts.can_login) opts.can_login = c.is_user;
+      catalog::CreateRole(c.name, opts, encryption, x);
+      return "CREATE ROLE";
+    }
+    case sql::StmtKind::kAlterRole: {
+      const sql::AlterRoleStmt& a = stmt.alter_role();
+      auto target = catalog::FindRole(a.name, x.snapshot, x.Me());
+      if (!target) throw MakeError(sqlstate::kUndefinedObject, "role \"" + a.name + "\" does not exist");
+      bool self_password_only = a.name == info_.user && !a.options.superuser && !a.options.login &&
+                                !a.options.createdb && !a.options.createrole && !a.options.replication &&
+                                !a.options.connection_limit;
+      if (!su && !(me.createrole && !target->superuser) && !self_password_only)
+        throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied");
+      check_password(a.options);
+      catalog::AlterRole(a.name, to_options(a.options), encryption, x);
+      return "ALTER ROLE";
+    }
+    case sql::StmtKind::kDropRole: {
+      const sql::DropRoleStmt& d = stmt.drop_role();
+      if (!su && !me.createrole) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to drop role");
+      for (const std::string& name : d.names) {
+        if (name == info_.user) throw MakeError(sqlstate::kObjectInUse, "current user cannot be dropped");
+        auto role = catalog::FindRole(name, x.snapshot, x.Me());
+        if (!role) {
+          if (!d.missing_ok) throw MakeError(sqlstate::kUndefinedObject, "role \"" + name + "\" does not exist");
+          EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                               "role \"" + name + "\" does not exist, skipping"));
+          continue;
+        }
+        if (role->oid == catalog::kBootstrapSuperuserOid)
+          throw MakeError(sqlstate::kObjectInUse,
+                          "cannot drop role " + name + " because it is required by the database system");
+        if (role->superuser && !su) throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to drop superusers");
+        // The only objects with owners so far are databases.
+        std::vector<catalog::DatabaseRow> owned = catalog::ScanCatalog<catalog::DatabaseRow>(
+            x.snapshot, x.Me(), [&](const catalog::DatabaseRow& db) { return db.datdba == role->oid; });
+        if (!owned.empty()) {
+          std::string detail;
+          for (const catalog::DatabaseRow& db : owned)
+            detail += (detail.empty() ? "" : "\n") + std::string("owner of database ") + db.datname;
+          throw MakeError(sqlstate::kDependentObjectsStillExist,
+                          "role \"" + name + "\" cannot be dropped because some objects depend on it", detail);
+        }
+        catalog::DropRole(name, true, info_.user, x);
+      }
+      return "DROP ROLE";
+    }
+    default:
+      return sql::CommandTagOf(stmt);
+  }
+}
+
+}  // namespace tusk::backend
