@@ -106,6 +106,12 @@ class Session : public sql::SessionContext {
   std::string RunTransactionStmt(const sql::TransactionStmt& t);
   std::string RunSet(const sql::Statement& stmt);
   std::string RunRoleStmt(const sql::Statement& stmt);
+  // CREATE DATABASE / DROP DATABASE (session_roles.cc). DROP commits the
+  // transaction itself before removing the files, then opens a new one.
+  std::string RunCreateDatabase(const sql::CreateDatabaseStmt& stmt);
+  std::string RunDropDatabase(const sql::DropDatabaseStmt& stmt);
+  // Waits up to 5 s for other sessions to leave the database; their count.
+  int WaitForOtherSessions(uint32_t db_oid);
 
   void AppendRowDescription(const std::vector<sql::ColumnDesc>& columns, const std::vector<int16_t>& formats);
   void SendParameterChanges();

@@ -48,6 +48,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kCreateRole:
     case sql::StmtKind::kAlterRole:
     case sql::StmtKind::kDropRole: return RunRoleStmt(stmt);
+    case sql::StmtKind::kCreateDatabase: return RunCreateDatabase(stmt.create_database());
+    case sql::StmtKind::kDropDatabase: return RunDropDatabase(stmt.drop_database());
     case sql::StmtKind::kDiscard: {
       if (tx_ != TxState::kIdle)
         throw MakeError(sqlstate::kActiveSqlTransaction, "DISCARD ALL cannot run inside a transaction block");
