@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -14,8 +15,10 @@
 #include "backend/backend.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
-#include "catalog/databases.h"
+#include "access/transam/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/role_store.h"
+#include "storage/file/smgr.h"
 #include "postmaster/pgstat.h"
 #include "protocol/auth_flow.h"
 #include "storage/lmgr/lock.h"
@@ -103,6 +106,7 @@ class Startup {
  private:
   bool ReadStartup();  // false: the connection ends here (cancel, EOF)
   void CheckAdmission();
+  catalog::DatabaseRow OpenDatabase(ProcSlot* slot);
   void SendFatal(const PgError& e);
 
   ClientConnection& client_;
@@ -210,6 +214,39 @@ void Startup::CheckAdmission() {
   }
 }
 
+// The database from pg_database, as PostgreSQL's InitPostgres finds it: look
+// it up, announce it in our slot, take RowExclusiveLock on it (which waits
+// out a DROP DATABASE or a CREATE DATABASE copying it, both of which count
+// the sessions in it after locking), then look again under a new snapshot in
+// case it was dropped or renamed meanwhile. The lock goes with the transaction.
+catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot) {
+  auto missing = [this] {
+    return MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist");
+  };
+  xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+  xact::StartCommand();
+  std::optional<catalog::DatabaseRow> db = catalog::LookupDatabase(database_, xact::GetTransactionSnapshot());
+  if (!db) throw missing();
+  {
+    proc_array::SlotWriter w(slot);
+    slot->database_oid = db->oid;
+  }
+  lmgr::Acquire(lmgr::LockTag::Object(0, catalog::kDatabaseRelationId, db->oid, 0), lmgr::LockMode::kRowExclusive,
+                false);
+  xact::StartCommand();  // a fresh snapshot, taken after the lock
+  db = catalog::LookupDatabaseByOid(db->oid, xact::GetTransactionSnapshot());
+  if (!db || db->datname != database_) throw missing();
+  if (!db->datallowconn)
+    throw MakeFatal("55000", "database \"" + database_ + "\" is not currently accepting connections");
+  const std::string subdir = "base/" + std::to_string(db->oid);
+  struct stat st;
+  if (stat(smgr::FullPath(subdir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist",
+                    "The database subdirectory \"" + subdir + "\" is missing.");
+  xact::Commit();
+  return *db;
+}
+
 int Startup::Run() {
   InitPsDisplay("startup");
   host_ = ClientHostText(client_, &port_);
@@ -235,7 +272,14 @@ int Startup::Run() {
     // The slot first, as PostgreSQL does: a full server says so before asking for a password.
     ProcSlot* slot = proc_array::ClaimSlot(BackendType::kClientBackend);
     if (slot == nullptr) throw MakeFatal(sqlstate::kTooManyConnections, "sorry, too many clients already");
-    std::optional<catalog::RoleRecord> role = catalog::FindRole(Globals().data_dir, user_);
+    // The role, from pg_authid, in a short transaction of its own: none stays
+    // open while the client takes its time over the password.
+    std::optional<catalog::RoleRecord> role;
+    {
+      xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+      role = catalog::FindRole(user_, xact::GetTransactionSnapshot());
+      xact::Commit();
+    }
     auth::HbaRequest req;
     req.is_unix_socket = client_.is_unix;
     req.addr = client_.addr;
@@ -250,10 +294,8 @@ int Startup::Run() {
     if (!role->can_login)
       throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
                       "role \"" + user_ + "\" is not permitted to log in");
-    std::optional<catalog::DatabaseInfo> db = catalog::FindDatabase(Globals().data_dir, database_);
-    if (!db) throw MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist");
-    if (!db->allow_connections)
-      throw MakeFatal("55000", "database \"" + database_ + "\" is not currently accepting connections");
+    catalog::DatabaseRow db = OpenDatabase(slot);
+    catalog::SetCurrentDatabase(db.oid);
     if (!role->superuser && v.superuser_reserved_connections > 0 &&
         proc_array::FreeBackendSlots() < v.superuser_reserved_connections)
       throw MakeFatal(sqlstate::kTooManyConnections,
@@ -261,7 +303,6 @@ int Startup::Run() {
     {
       proc_array::SlotWriter w(slot);
       slot->role_oid = role->oid;
-      slot->database_oid = db->oid;
       slot->is_superuser = role->superuser;
       slot->client_port = client_.is_unix ? -1 : port_;
       slot->backend_start_us = NowMicros();
@@ -272,7 +313,7 @@ int Startup::Run() {
     }
     if (!role->superuser && role->conn_limit >= 0 && proc_array::CountBackendsForRole(role->oid) > role->conn_limit)
       throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for role \"" + user_ + "\"");
-    if (db->conn_limit >= 0 && proc_array::CountBackendsForDatabase(db->oid) > db->conn_limit)
+    if (db.datconnlimit >= 0 && proc_array::CountBackendsForDatabase(db.oid) > db.datconnlimit)
       throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for database \"" + database_ + "\"");
     if (v.log_connections)
       LogLine("connection authorized: user=" + user_ + " database=" + database_ +
@@ -280,7 +321,7 @@ int Startup::Run() {
     SessionInfo info;
     info.user = user_;
     info.database = database_;
-    info.database_oid = db->oid;
+    info.database_oid = db.oid;
     info.role = *role;
     info.cancel_key = client_.cancel_key;
     info.startup_settings = settings_;
@@ -289,6 +330,8 @@ int Startup::Run() {
     return session.Run();
   } catch (const PgError& e) {
     SendFatal(e);
+    xact::Abort();
+    lmgr::ReleaseAll(true);
     proc_array::ReleaseMySlot();
     return e.data().level < ErrLevel::kError ? 0 : 1;
   }

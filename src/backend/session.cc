@@ -64,7 +64,6 @@ int Session::Run() {
     conn_.FlushBestEffort();
   });
   int exit_code = 0;
-  catalog::SetCurrentDatabase(info_.database_oid);
   try {
     StartupMessages();
     protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());

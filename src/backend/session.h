@@ -120,6 +120,12 @@ class Session : public sql::SessionContext {
                        char quote, char escape);
   std::string CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,
                      char quote, char escape);
+  // CREATE DATABASE / DROP DATABASE (session_roles.cc). DROP commits the
+  // transaction itself before removing the files, then opens a new one.
+  std::string RunCreateDatabase(const sql::CreateDatabaseStmt& stmt);
+  std::string RunDropDatabase(const sql::DropDatabaseStmt& stmt);
+  // Waits up to 5 s for other sessions to leave the database; their count.
+  int WaitForOtherSessions(uint32_t db_oid);
 
   void AppendRowDescription(const std::vector<sql::ColumnDesc>& columns, const std::vector<int16_t>& formats);
   void SendParameterChanges();
@@ -143,7 +149,7 @@ class Session : public sql::SessionContext {
   TxState tx_ = TxState::kIdle;
   bool implicit_xact_open_ = false;
   std::vector<std::string> savepoints_;
-  std::vector<std::function<void()>> at_commit_;  // role changes, applied at commit
+  std::vector<std::function<void()>> at_commit_;  // work deferred to just before commit
   bool ignore_till_sync_ = false;
   bool has_statement_ = false;
   std::string current_tag_;

@@ -1,5 +1,5 @@
 // Statements the backend runs itself: transaction control, SET/RESET,
-// DISCARD, and CREATE/ALTER/DROP ROLE (applied at commit).
+// DISCARD, CHECKPOINT; roles and databases are in session_roles.cc.
 #include "access/transam/xact.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
@@ -48,6 +48,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kCreateRole:
     case sql::StmtKind::kAlterRole:
     case sql::StmtKind::kDropRole: return RunRoleStmt(stmt);
+    case sql::StmtKind::kCreateDatabase: return RunCreateDatabase(stmt.create_database());
+    case sql::StmtKind::kDropDatabase: return RunDropDatabase(stmt.drop_database());
     case sql::StmtKind::kDiscard: {
       if (tx_ != TxState::kIdle)
         throw MakeError(sqlstate::kActiveSqlTransaction, "DISCARD ALL cannot run inside a transaction block");
@@ -174,86 +176,6 @@ std::string Session::RunSet(const sql::Statement& stmt) {
       break;
   }
   return "SET";
-}
-
-std::string Session::RunRoleStmt(const sql::Statement& stmt) {
-  const std::string& dir = Globals().data_dir;
-  auto to_options = [](const sql::RoleOptions& o) {
-    catalog::RoleOptions r;
-    r.superuser = o.superuser;
-    r.inherit = o.inherit;
-    r.createrole = o.createrole;
-    r.createdb = o.createdb;
-    r.can_login = o.login;
-    r.replication = o.replication;
-    r.bypassrls = o.bypassrls;
-    r.conn_limit = o.connection_limit;
-    if (o.password_given) r.password = o.password;
-    return r;
-  };
-  auto check_password = [this](const sql::RoleOptions& o) {
-    if (o.password_given && o.password && o.password->empty())
-      EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
-                           "empty string is not a valid password, clearing password"));
-  };
-  std::string encryption = guc::ShowConfigOption("password_encryption", true).value_or("scram-sha-256");
-  bool su = info_.role.superuser;
-  switch (stmt.kind()) {
-    case sql::StmtKind::kCreateRole: {
-      const sql::CreateRoleStmt& c = stmt.create_role();
-      if (!su && !info_.role.createrole)
-        throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to create role");
-      if (!su && c.options.superuser.value_or(false))
-        throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to create superusers");
-      if (catalog::FindRole(dir, c.name))
-        throw MakeError(sqlstate::kDuplicateObject, "role \"" + c.name + "\" already exists");
-      check_password(c.options);
-      catalog::RoleOptions opts = to_options(c.options);
-      if (!opts.can_login) opts.can_login = c.is_user;
-      std::string name = c.name;
-      at_commit_.push_back([dir, name, opts, encryption] { catalog::CreateRole(dir, name, opts, encryption); });
-      return c.is_user ? "CREATE ROLE" : "CREATE ROLE";
-    }
-    case sql::StmtKind::kAlterRole: {
-      const sql::AlterRoleStmt& a = stmt.alter_role();
-      auto target = catalog::FindRole(dir, a.name);
-      if (!target) throw MakeError(sqlstate::kUndefinedObject, "role \"" + a.name + "\" does not exist");
-      bool self_password_only = a.name == info_.user && !a.options.superuser && !a.options.login &&
-                                !a.options.createdb && !a.options.createrole && !a.options.replication &&
-                                !a.options.connection_limit;
-      if (!su && !(info_.role.createrole && !target->superuser) && !self_password_only)
-        throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied");
-      check_password(a.options);
-      catalog::RoleOptions opts = to_options(a.options);
-      std::string name = a.name;
-      at_commit_.push_back([dir, name, opts, encryption] { catalog::AlterRole(dir, name, opts, encryption); });
-      return "ALTER ROLE";
-    }
-    case sql::StmtKind::kDropRole: {
-      const sql::DropRoleStmt& d = stmt.drop_role();
-      if (!su && !info_.role.createrole)
-        throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to drop role");
-      for (const std::string& name : d.names) {
-        if (name == info_.user) throw MakeError(sqlstate::kObjectInUse, "current user cannot be dropped");
-        auto role = catalog::FindRole(dir, name);
-        if (!role) {
-          if (!d.missing_ok) throw MakeError(sqlstate::kUndefinedObject, "role \"" + name + "\" does not exist");
-          EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
-                               "role \"" + name + "\" does not exist, skipping"));
-          continue;
-        }
-        if (role->oid == catalog::kBootstrapSuperuserOid)
-          throw MakeError(sqlstate::kObjectInUse,
-                          "cannot drop role " + name + " because it is required by the database system");
-        if (role->superuser && !su) throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to drop superusers");
-        std::string user = info_.user;
-        at_commit_.push_back([dir, name, user] { catalog::DropRole(dir, name, true, user); });
-      }
-      return "DROP ROLE";
-    }
-    default:
-      return sql::CommandTagOf(stmt);
-  }
 }
 
 }  // namespace tusk::backend

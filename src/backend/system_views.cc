@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "backend/session.h"
-#include "catalog/databases.h"
+#include "access/transam/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/role_store.h"
 #include "postmaster/pgstat.h"
 #include "sql/types/type_oids.h"
@@ -120,19 +121,37 @@ RowList SettingsRows(bool superuser) {
   return rows;
 }
 
+// Rows of a shared catalog as the running statement sees them (its own
+// uncommitted CREATE ROLE included); outside a transaction, in a short one.
+template <class CatalogRowT>
+std::vector<CatalogRowT> ReadCatalog() {
+  if (xact::IsInTransaction())
+    return catalog::ScanCatalog<CatalogRowT>(xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+  std::vector<CatalogRowT> rows;
+  try {
+    rows = catalog::ScanCatalog<CatalogRowT>(xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  } catch (...) {
+    xact::Abort();
+    throw;
+  }
+  xact::Commit();
+  return rows;
+}
+
 RowList StatDatabaseRows() {
   RowList rows;
   auto counters = pgstat::ReadAll();
   auto procs = proc_array::SnapshotAll();
-  for (const catalog::DatabaseInfo& db : catalog::ListDatabases(Globals().data_dir)) {
+  for (const catalog::DatabaseRow& db : ReadCatalog<catalog::DatabaseRow>()) {
     pgstat::DatabaseCounters c;
     for (const auto& x : counters)
-      if (x.datname == db.name) c = x;
+      if (x.datname == db.datname) c = x;
     int backends = 0;
     for (const auto& p : procs) backends += p.type == BackendType::kClientBackend && p.database_oid == db.oid;
     Row r;
     r.push_back(Int(db.oid));
-    r.push_back(db.name);
+    r.push_back(db.datname);
     r.push_back(Int(backends));
     r.push_back(Int(c.xact_commit));
     r.push_back(Int(c.xact_rollback));
@@ -147,11 +166,9 @@ RowList StatDatabaseRows() {
 }
 
 RowList RoleRows(bool authid) {
-  std::vector<catalog::RoleRecord> roles;
-  std::string error;
-  if (!catalog::LoadRoles(Globals().data_dir, &roles, &error)) throw MakeError(sqlstate::kDataCorrupted, error);
   RowList rows;
-  for (const auto& role : roles) {
+  for (const catalog::AuthIdRow& row : ReadCatalog<catalog::AuthIdRow>()) {
+    const catalog::RoleRecord role = catalog::RoleFromRow(row);
     Row r;
     if (authid) r.push_back(Int(role.oid));
     r.push_back(role.name);
@@ -214,14 +231,20 @@ SystemViews::SystemViews(Session& s) {
     if (!s.IsSuperuser()) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for table pg_authid");
     return RoleRows(true);
   });
+  // PostgreSQL 15's columns, but for the two xid ones (Tusk's xids do not fit
+  // and never freeze) and with "char" shown as text.
   views_["pg_database"] = std::make_unique<FnView>(
       std::vector<C>{{"oid", oid::kOid}, {"datname", oid::kName}, {"datdba", oid::kOid}, {"encoding", oid::kInt4},
-                     {"datallowconn", oid::kBool}, {"datconnlimit", oid::kInt4}, {"datistemplate", oid::kBool}},
+                     {"datlocprovider", oid::kText}, {"datistemplate", oid::kBool}, {"datallowconn", oid::kBool},
+                     {"datconnlimit", oid::kInt4}, {"dattablespace", oid::kOid}, {"datcollate", oid::kText},
+                     {"datctype", oid::kText}, {"daticulocale", oid::kText}, {"datcollversion", oid::kText},
+                     {"datacl", oid::kText}},
       [] {
         RowList rows;
-        for (const auto& db : catalog::ListDatabases(Globals().data_dir))
-          rows.push_back({Int(db.oid), db.name, Int(10), Int(6), Bool(db.allow_connections), Int(db.conn_limit),
-                          Bool(db.name != "postgres")});
+        for (const catalog::DatabaseRow& d : ReadCatalog<catalog::DatabaseRow>())
+          rows.push_back({Int(d.oid), d.datname, Int(d.datdba), Int(d.encoding), std::string(1, d.datlocprovider),
+                          Bool(d.datistemplate), Bool(d.datallowconn), Int(d.datconnlimit), Int(d.dattablespace),
+                          d.datcollate, d.datctype, d.daticulocale, d.datcollversion, d.datacl});
         return rows;
       });
 }

@@ -1,7 +1,7 @@
-// System views backed by process memory rather than tables: pg_stat_activity
+// System views the backend serves itself: pg_stat_activity
 // (the shared process array), pg_settings (this session's settings),
-// pg_stat_database (the stats collector's totals), pg_roles/pg_user/pg_authid
-// (the role store) and pg_database (the bootstrap list).
+// pg_stat_database (the stats collector's totals with pg_database's list), and
+// pg_roles/pg_authid and pg_database, read from the shared catalogs.
 #pragma once
 
 #include <map>

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "access/heap/heapam.h"
+#include "access/wal/wal_dbase.h"
 #include "catalog/catalog.h"
 #include "catalog/schema.h"
 #include "storage/buffer/buffer.h"
@@ -138,32 +139,6 @@ DatabaseRow Database(uint32_t oid, const char* name, bool is_template, bool allo
   return d;
 }
 
-void CopyFileSynced(const std::string& from, const std::string& to) {
-  int in = vfs::Open(from, O_RDONLY);
-  if (in < 0) throw PgError(sqlstate::kIoError, "could not open file \"" + from + "\": " + std::strerror(errno));
-  int out = vfs::Open(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (out < 0) {
-    int err = errno;
-    vfs::Close(in);
-    throw PgError(sqlstate::kIoError, "could not create file \"" + to + "\": " + std::strerror(err));
-  }
-  std::vector<char> buf(64 * 1024);
-  off_t off = 0;
-  bool ok = true;
-  for (;;) {
-    ssize_t n = vfs::PRead(in, buf.data(), buf.size(), off);
-    if (n < 0) { ok = false; break; }
-    if (n == 0) break;
-    if (!vfs::PWriteAll(out, buf.data(), static_cast<size_t>(n), off)) { ok = false; break; }
-    off += n;
-  }
-  int err = errno;
-  if (ok && vfs::Fsync(out) != 0) { ok = false; err = errno; }
-  vfs::Close(in);
-  vfs::Close(out);
-  if (!ok) throw PgError(sqlstate::kIoError, "could not copy \"" + from + "\" to \"" + to + "\": " + std::strerror(err));
-}
-
 }  // namespace
 
 void BootstrapCatalog(const BootstrapOptions& options) {
@@ -207,18 +182,7 @@ void BootstrapCatalog(const BootstrapOptions& options) {
 void CreateTemplateCopies() {
   // The copies are read from disk, so every page must be there first.
   buffer::FlushAllDirtyBuffers();
-  const std::string src = smgr::FullPath("base/1");
-  std::vector<std::string> names;
-  if (!vfs::ListDir(src, &names))
-    throw PgError(sqlstate::kIoError, "could not open directory \"" + src + "\": " + std::strerror(errno));
-  for (uint32_t db : {kTemplate0DbOid, kPostgresDbOid}) {
-    const std::string rel = "base/" + std::to_string(db);
-    MakeDir(rel);
-    const std::string dst = smgr::FullPath(rel);
-    for (const std::string& n : names) CopyFileSynced(src + "/" + n, dst + "/" + n);
-    vfs::FsyncDir(dst);
-  }
-  vfs::FsyncDir(smgr::FullPath("base"));
+  for (uint32_t db : {kTemplate0DbOid, kPostgresDbOid}) wal::CopyDatabaseDirectory(kTemplate1DbOid, db);
 }
 
 }  // namespace tusk::catalog

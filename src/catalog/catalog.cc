@@ -8,6 +8,7 @@
 
 #include "access/transam/transam.h"
 #include "access/transam/xact.h"
+#include "access/wal/wal_redo.h"
 #include "catalog/relcache.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/smgr.h"
@@ -143,22 +144,82 @@ std::optional<AuthIdRow> LookupRole(const std::string& name, const transam::Snap
   return First(ScanCatalog<AuthIdRow>(snapshot, me, [&](const AuthIdRow& r) { return r.rolname == name; }));
 }
 
+std::optional<AuthIdRow> LookupRoleByOid(uint32_t oid, const transam::Snapshot& snapshot,
+                                         const transam::CurrentXact& me) {
+  return First(ScanCatalog<AuthIdRow>(snapshot, me, [&](const AuthIdRow& r) { return r.oid == oid; }));
+}
+
+std::optional<DatabaseRow> LookupDatabaseByOid(uint32_t oid, const transam::Snapshot& snapshot,
+                                               const transam::CurrentXact& me) {
+  return First(ScanCatalog<DatabaseRow>(snapshot, me, [&](const DatabaseRow& r) { return r.oid == oid; }));
+}
+
+template <class Row>
+std::vector<CatalogTuple<Row>> ScanCatalogTuples(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                                                 const std::function<bool(const Row&)>& keep, uint32_t db_oid) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId, db_oid);
+  std::vector<CatalogTuple<Row>> out;
+  heap::HeapScan scan(rel, snapshot, me);
+  heap::ItemPointer tid;
+  std::string_view tuple;
+  while (scan.Next(&tid, &tuple)) {
+    Row row = Row::Decode(tuple);
+    if (!keep || keep(row)) out.push_back({std::move(row), tid});
+  }
+  return out;
+}
+
+template <class Row>
+heap::ItemPointer UpdateCatalogRow(heap::ItemPointer tid, const Row& row, heap::XactContext& xact, uint32_t db_oid) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId, db_oid);
+  heap::ItemPointer new_tid;
+  if (heap::Update(rel, tid, row.Encode(), xact, true, &new_tid) != heap::TmStatus::kOk)
+    throw PgError(sqlstate::kInternalError, "tuple concurrently updated");
+  return new_tid;
+}
+
+template <class Row>
+void DeleteCatalogRow(heap::ItemPointer tid, heap::XactContext& xact, uint32_t db_oid) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId, db_oid);
+  if (heap::Delete(rel, tid, xact, true) != heap::TmStatus::kOk)
+    throw PgError(sqlstate::kInternalError, "tuple concurrently deleted");
+}
+
+#define TUSK_CATALOG_INSTANTIATE_WRITES(Row)                                                              \
+  template std::vector<CatalogTuple<Row>> ScanCatalogTuples<Row>(                                          \
+      const transam::Snapshot&, const transam::CurrentXact&, const std::function<bool(const Row&)>&, uint32_t); \
+  template heap::ItemPointer UpdateCatalogRow<Row>(heap::ItemPointer, const Row&, heap::XactContext&, uint32_t); \
+  template void DeleteCatalogRow<Row>(heap::ItemPointer, heap::XactContext&, uint32_t);
+TUSK_CATALOG_INSTANTIATE_WRITES(AuthIdRow)
+TUSK_CATALOG_INSTANTIATE_WRITES(DatabaseRow)
+#undef TUSK_CATALOG_INSTANTIATE_WRITES
+
+heap::XactContext CatalogXactContext() {
+  heap::XactContext x = CurrentXactContext();
+  x.snapshot = transam::GetSnapshot();
+  x.snapshot.curcid = x.cid;
+  return x;
+}
+
+uint32_t NewObjectOid(const std::function<bool(uint32_t)>& in_use) {
+  for (;;) {
+    uint32_t oid = wal::NewLoggedOid();
+    if (!in_use || !in_use(oid)) return oid;
+  }
+}
+
 namespace {
 
 // An OID no pg_class or pg_type row uses. The snapshot cannot see rows of
 // transactions still running, but the counter is shared and only ever moves
-// forward, so a clash needs the counter to wrap past 2^32 (PostgreSQL checks
-// the OID index with a dirty snapshot; that arrives with the indexes).
-// The counter is not WAL-logged, so after a crash it restarts at the
-// checkpoint's value: a file left by a transaction that never committed may
-// already carry the OID, hence the file check (PostgreSQL does the same).
+// forward (across crashes too: it is WAL-logged), so a clash needs the
+// counter to wrap past 2^32 (PostgreSQL checks the OID index with a dirty
+// snapshot; that arrives with the indexes). After a wrap a file may still
+// carry the OID, hence the file check (PostgreSQL does the same).
 uint32_t NewOid(const std::set<uint32_t>& used, uint32_t db) {
-  for (;;) {
-    uint32_t oid = transam::GetNewOid();
-    if (used.contains(oid)) continue;
-    if (smgr::Exists({smgr::kDefaultTablespace, db, oid}, smgr::Fork::kMain)) continue;
-    return oid;
-  }
+  return NewObjectOid([&](uint32_t oid) {
+    return used.contains(oid) || smgr::Exists({smgr::kDefaultTablespace, db, oid}, smgr::Fork::kMain);
+  });
 }
 
 }  // namespace

@@ -53,6 +53,43 @@ std::optional<DatabaseRow> LookupDatabase(const std::string& name, const transam
                                           const transam::CurrentXact& me = {});
 std::optional<AuthIdRow> LookupRole(const std::string& name, const transam::Snapshot& snapshot,
                                     const transam::CurrentXact& me = {});
+std::optional<AuthIdRow> LookupRoleByOid(uint32_t oid, const transam::Snapshot& snapshot,
+                                         const transam::CurrentXact& me = {});
+std::optional<DatabaseRow> LookupDatabaseByOid(uint32_t oid, const transam::Snapshot& snapshot,
+                                               const transam::CurrentXact& me = {});
+
+// ---- changing rows of the shared catalogs (pg_authid, pg_database) ----
+// A row and where it is stored, for updating or deleting it.
+template <class Row>
+struct CatalogTuple {
+  Row row;
+  heap::ItemPointer tid;
+};
+// Every visible row that `keep` accepts, with its location. AuthIdRow and DatabaseRow only.
+template <class Row>
+std::vector<CatalogTuple<Row>> ScanCatalogTuples(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                                                 const std::function<bool(const Row&)>& keep = {},
+                                                 uint32_t db_oid = CurrentDatabase());
+// Replace / delete the row at `tid` in the caller's transaction (PostgreSQL's
+// CatalogTupleUpdate/Delete). XX000 `tuple concurrently updated` if another
+// transaction changed it first. AuthIdRow and DatabaseRow only.
+template <class Row>
+heap::ItemPointer UpdateCatalogRow(heap::ItemPointer tid, const Row& row, heap::XactContext& xact,
+                                   uint32_t db_oid = CurrentDatabase());
+template <class Row>
+void DeleteCatalogRow(heap::ItemPointer tid, heap::XactContext& xact, uint32_t db_oid = CurrentDatabase());
+
+// CurrentXactContext() with a fresh snapshot instead of the transaction's:
+// what DDL on shared objects reads under (PostgreSQL's catalog snapshot), so
+// a REPEATABLE READ transaction still sees the roles and databases committed
+// since it began, and a writer that waited on a lock sees what its
+// predecessor committed.
+heap::XactContext CatalogXactContext();
+
+// A new OID from the WAL-logged counter (wal::NewLoggedOid) for which
+// `in_use` is false: the caller checks its catalog (and files) for a clash,
+// as PostgreSQL's GetNewOidWithIndex checks the OID index.
+uint32_t NewObjectOid(const std::function<bool(uint32_t)>& in_use);
 
 // ---- DDL ----
 struct ColumnSpec {

@@ -1,8 +1,7 @@
-// Roles (users and groups), kept crash-safely in DATADIR/global/tusk_roles
-// until the catalog moves into tables (pg_authid). Writers serialise on an
-// flock of the file; each change writes a new file, fsyncs it, renames it
-// over the old one and fsyncs the directory, so a crash leaves the old or the
-// new set, never a mix. Format: docs/formats/roles.md.
+// Roles (users and groups) as the server uses them: pg_authid rows read into
+// a RoleRecord, and CREATE/ALTER/DROP ROLE as heap changes to pg_authid in
+// the caller's transaction, so they commit, roll back and survive crashes
+// like any other row (MVCC and the WAL do it).
 #pragma once
 
 #include <cstdint>
@@ -10,10 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "access/heap/heapam.h"
+#include "catalog/schema.h"
+
 namespace tusk::catalog {
 
-inline constexpr uint32_t kBootstrapSuperuserOid = 10;
+inline constexpr uint32_t kBootstrapSuperuserOid = kBootstrapSuperuserId;
 
+// One pg_authid row, as authentication and permission checks read it.
 struct RoleRecord {
   std::string name;
   uint32_t oid = 0;
@@ -28,6 +31,8 @@ struct RoleRecord {
   std::string password;  // stored verifier ("SCRAM-SHA-256$...", "md5..."), empty: none
 };
 
+RoleRecord RoleFromRow(const AuthIdRow& row);
+
 // Attributes named in CREATE/ALTER ROLE; unset fields are left alone by Alter.
 struct RoleOptions {
   std::optional<bool> superuser, inherit, createrole, createdb, can_login, replication, bypassrls;
@@ -35,33 +40,36 @@ struct RoleOptions {
   std::optional<std::optional<std::string>> password;  // set to nullopt inner = PASSWORD NULL
 };
 
-// initdb: writes the file with the one bootstrap superuser (OID 10, all
-// attributes), whose password verifier may be empty. False + *error on failure.
-[[nodiscard]] bool BootstrapRoles(const std::string& datadir, const std::string& superuser,
-                                  const std::string& password_verifier, std::string* error);
+// Lookups under the caller's snapshot (a fresh one for DDL: CatalogXactContext).
+std::optional<RoleRecord> FindRole(const std::string& name, const transam::Snapshot& snapshot,
+                                   const transam::CurrentXact& me = {});
+std::optional<RoleRecord> FindRoleByOid(uint32_t oid, const transam::Snapshot& snapshot,
+                                        const transam::CurrentXact& me = {});
+std::vector<RoleRecord> ListRoles(const transam::Snapshot& snapshot, const transam::CurrentXact& me = {});
 
-// Reads every role. False + *error if the file is missing or damaged.
-[[nodiscard]] bool LoadRoles(const std::string& datadir, std::vector<RoleRecord>* out, std::string* error);
+// Serialises role DDL: ShareRowExclusiveLock on pg_authid until the end of
+// the transaction (there is no unique index on rolname yet to catch two
+// sessions creating the same name). Take it before CatalogXactContext(), so
+// the snapshot sees what the previous holder committed.
+void LockRoleCatalog();
 
-// Finds one role by name; nullopt if absent. Throws PgError (XX000/58030) if the file is unreadable.
-std::optional<RoleRecord> FindRole(const std::string& datadir, const std::string& name);
+// CREATE ROLE: a new OID from the WAL-logged counter and a pg_authid row in
+// `xact`. Throws 42939 for reserved names ("pg_*", "public", "none"), 22023
+// for an empty one, 42710 `role "NAME" already exists`. A plain-text password
+// is turned into a verifier per password_encryption ("scram-sha-256" or "md5").
+// Returns the role's OID.
+uint32_t CreateRole(const std::string& name, const RoleOptions& options, const std::string& password_encryption,
+                    heap::XactContext& xact);
 
-// CREATE ROLE: throws PgError 42710 `role "NAME" already exists`, 42939 for
-// reserved names ("pg_*", "public", "none"...). A plain-text password is turned
-// into a verifier per password_encryption ("scram-sha-256" or "md5").
-void CreateRole(const std::string& datadir, const std::string& name, const RoleOptions& options,
-                const std::string& password_encryption);
+// ALTER ROLE: a new version of the row. Throws 42704 `role "NAME" does not exist`.
+void AlterRole(const std::string& name, const RoleOptions& options, const std::string& password_encryption,
+               heap::XactContext& xact);
 
-// ALTER ROLE: throws 42704 `role "NAME" does not exist`.
-void AlterRole(const std::string& datadir, const std::string& name, const RoleOptions& options,
-               const std::string& password_encryption);
-
-// DROP ROLE [IF EXISTS]: throws 42704 `role "NAME" does not exist` unless
-// missing_ok (then returns false, and the caller sends the NOTICE
-// `role "NAME" does not exist, skipping`). Refuses the bootstrap superuser
-// (55006 `cannot drop role NAME because it is required by the database system`)
-// and the current user (55006 `current user cannot be dropped`).
-bool DropRole(const std::string& datadir, const std::string& name, bool missing_ok,
-              const std::string& current_user);
+// DROP ROLE [IF EXISTS]: deletes the row. Throws 42704 `role "NAME" does not
+// exist` unless missing_ok (then returns false, and the caller sends the NOTICE
+// `role "NAME" does not exist, skipping`). Refuses the current user (55006
+// `current user cannot be dropped`) and then the bootstrap superuser (55006
+// `cannot drop role NAME because it is required by the database system`).
+bool DropRole(const std::string& name, bool missing_ok, const std::string& current_user, heap::XactContext& xact);
 
 }  // namespace tusk::catalog

@@ -136,12 +136,11 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
 }
 
 uint32_t NewRelationOid() {
-  for (;;) {
-    uint32_t oid = transam::GetNewOid();
-    if (oid < 16384) continue;
-    if (smgr::Exists({smgr::kDefaultTablespace, CurrentDatabase(), oid}, smgr::Fork::kMain)) continue;
-    return oid;
-  }
+  // The logged counter never repeats after a crash; an existing file (an
+  // orphan of a transaction that never ended) is still skipped.
+  return NewObjectOid([](uint32_t oid) {
+    return oid < 16384 || smgr::Exists({smgr::kDefaultTablespace, CurrentDatabase(), oid}, smgr::Fork::kMain);
+  });
 }
 
 uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const std::vector<int16_t>& attnums,

@@ -1,6 +1,7 @@
 // `tusk initdb`: creates a data directory (configuration files, the directory
-// skeleton PostgreSQL tools expect, global/pg_control and the roles file with
-// the bootstrap superuser), fsyncs it, and prints PostgreSQL-style progress.
+// skeleton PostgreSQL tools expect, global/pg_control, and the system catalogs
+// with the bootstrap superuser in pg_authid), fsyncs it, and prints
+// PostgreSQL-style progress.
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/random.h>
@@ -16,7 +17,6 @@
 #include <string_view>
 
 #include "access/wal/wal.h"
-#include "catalog/role_store.h"
 #include "ctl/ctl.h"
 #include "ctl/initdb.h"
 #include "ctl/initdb_catalog.h"
@@ -53,7 +53,7 @@ std::string Errno() { return strerror(errno); }
 // PostgreSQL's directory skeleton; Tusk uses a subset today, the rest keeps
 // tools that inspect data directories (and people) on familiar ground.
 constexpr const char* kSubdirs[] = {
-    "global",         "base",          "base/1",         "base/4",         "base/5",
+    "global",         "base",          "base/1",
     "pg_wal",         "pg_wal/archive_status",           "pg_commit_ts",   "pg_dynshmem",
     "pg_notify",      "pg_serial",     "pg_snapshots",   "pg_subtrans",    "pg_twophase",
     "pg_multixact",   "pg_multixact/members",            "pg_multixact/offsets",
@@ -198,10 +198,6 @@ void CreateCluster(const InitDbOptions& o, const std::string& superuser, const s
   cd.checkpoint_lsn = cd.redo_lsn = wal::BootstrapWal(o.datadir, cd.system_identifier, cd.next_xid, cd.next_oid);
   std::string err;
   if (!WriteControlFile(o.datadir, &cd, &err)) Fail(err);
-  Ok();
-
-  Step("creating bootstrap superuser");
-  if (!catalog::BootstrapRoles(o.datadir, superuser, verifier, &err)) Fail(err);
   Ok();
 
   Step("creating system catalogs");

@@ -9,6 +9,7 @@
 #include "access/wal/wal_reader.h"
 #include "catalog/bootstrap.h"
 #include "postmaster/checkpoint.h"
+#include "storage/file/smgr.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
 #include "storage/ipc/shmem_setup.h"
@@ -25,6 +26,9 @@ void BootstrapCatalogInProcess(const std::string& datadir, uint64_t system_ident
   Globals().data_dir = datadir;
   // The checkpoint's LOG lines are server-log material, not initdb output.
   GetLogSettings().min_level = ErrLevel::kFatal;
+  // Descriptors cached by an earlier run in this process (tests) name files
+  // of another directory.
+  smgr::CloseAll();
   shmem::CreateServerSharedMemory(guc::V());
   wal::SetDataDirectory(datadir);
   wal::Reader reader(datadir, checkpoint_lsn, system_identifier);
@@ -49,6 +53,7 @@ void BootstrapCatalogInProcess(const std::string& datadir, uint64_t system_ident
     throw PgError(sqlstate::kIoError, "could not write the bootstrap checkpoint");
   proc_array::ReleaseMySlot();
   shmem::DestroyRegion();
+  smgr::CloseAll();
 }
 
 }  // namespace tusk::ctl

@@ -108,7 +108,8 @@ bool Perform(int flags) {
   wal::CheckpointInfo info;
   info.redo = redo;
   info.next_xid = transam::ReadNextXid();
-  info.next_oid = transam::ReadNextOid();
+  // An online checkpoint covers the OIDs already reserved in WAL (XLOG NEXTOID).
+  info.next_oid = wal::CheckpointNextOid((flags & kShutdown) != 0);
   info.time = static_cast<int64_t>(::time(nullptr));
   info.shutdown = (flags & kShutdown) != 0;
   wal::Lsn checkpoint_lsn = wal::WriteCheckpointRecord(info);

@@ -188,13 +188,15 @@ TEST(Lifecycle, CheckpointCommandWritesACheckpointAndRecoveryStartsThere) {
   Cluster c;
   c.Start();
   Conn conn = c.Connect();
+  // Before the checkpoint: CREATE ROLE writes WAL (a pg_authid row).
+  Result role(PQexec(conn.get(), "CREATE ROLE plain LOGIN"));
+  ASSERT_EQ(PQresultStatus(role.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn.get());
   size_t from = c.LogSize();
   Result r(PQexec(conn.get(), "CHECKPOINT"));
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn.get());
   EXPECT_STREQ(PQcmdStatus(r.get()), "CHECKPOINT");
   EXPECT_NE(c.WaitForLog("LOG:  checkpoint starting: immediate force wait", 10, from), std::string::npos);
   EXPECT_NE(c.WaitForLog("LOG:  checkpoint complete: wrote ", 10, from), std::string::npos);
-  Result role(PQexec(conn.get(), "CREATE ROLE plain LOGIN"));
   Conn plain = c.Connect("postgres", "plain");
   Result denied(PQexec(plain.get(), "CHECKPOINT"));
   EXPECT_EQ(SqlState(denied.get()), "42501");

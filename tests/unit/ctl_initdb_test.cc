@@ -59,7 +59,8 @@ TEST_F(InitDbTest, CreatesEverything) {
   o.no_sync = false;  // exercise the fsync walk once
   ASSERT_EQ(Run(o), 0) << err_;
   for (const char* f : {"PG_VERSION", "postgresql.conf", "postgresql.auto.conf", "pg_hba.conf", "pg_ident.conf",
-                        "global/pg_control", "global/tusk_roles"})
+                        "global/pg_control", "global/1260", "global/1262", "base/1/1259", "base/4/1259",
+                        "base/5/1259"})
     EXPECT_TRUE(fs::is_regular_file(dir_ + "/" + f)) << f;
   for (const char* d : {"global", "base/1", "base/4", "base/5", "pg_wal/archive_status", "pg_xact", "pg_stat",
                         "pg_tblspc", "pg_notify", "pg_logical"})
@@ -131,7 +132,12 @@ TEST_F(InitDbTest, PwfileFirstLineBecomesVerifier) {
   std::string hba = Slurp(dir_ + "/pg_hba.conf");
   EXPECT_NE(hba.find("\nlocal   all             all                                     peer\n"), std::string::npos);
   EXPECT_NE(hba.find("127.0.0.1/32            scram-sha-256\n"), std::string::npos);
-  EXPECT_TRUE(fs::exists(dir_ + "/global/tusk_roles"));
+  // The bootstrap superuser and its verifier are a row of pg_authid (global/1260);
+  // the role file of earlier versions is gone.
+  std::string authid = Slurp(dir_ + "/global/1260");
+  EXPECT_NE(authid.find("alice"), std::string::npos);
+  EXPECT_NE(authid.find("SCRAM-SHA-256$4096:"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ + "/global/tusk_roles"));
 }
 
 TEST_F(InitDbTest, PwfileErrors) {

@@ -51,6 +51,13 @@ struct WalShared {
   std::atomic<uint64_t> writes;
   // Segments created since the last RemoveOldSegments.
   std::atomic<int> segments_added;
+
+  // The OID counter's logged batch (wal_oid.cc): OIDs before oid_limit are
+  // covered by an XLOG NEXTOID record already inserted. oid_lock guards both
+  // and is held while that record is inserted (order: oid_lock, insert_lock).
+  LWLock oid_lock;
+  uint32_t oid_limit;
+  bool oid_limit_valid;  // false until the first record after start-up
 };
 
 WalShared* Shared();
@@ -69,6 +76,9 @@ void SyncSegment(uint64_t segno);
 int SyncOpenFlags();
 // Closes the cached descriptor (after sync-method changes or in tests).
 void CloseCachedSegment();
+
+// Redo: moves the OID counter forward to next_oid (never back).
+void AdvanceOidCounterTo(uint32_t next_oid);
 
 [[noreturn]] void ThrowPanic(const std::string& message, int saved_errno);
 

@@ -15,6 +15,7 @@
 #include <filesystem>
 
 #include "access/wal/wal.h"
+#include "access/wal/wal_dbase.h"
 #include "access/wal/wal_internal.h"
 #include "storage/file/vfs.h"
 #include "utils/crc32c.h"
@@ -34,12 +35,28 @@ RmgrEntry* Table() {
   return table;
 }
 
-void XlogRedo(const DecodedRecord&) {
-  // Checkpoint records change no pages; start-up reads them directly.
+bool DecodeCheckpoint(std::string_view data, CheckpointInfo* info);
+
+void XlogRedo(const DecodedRecord& rec) {
+  if (rec.info == kXlogNextOid) {
+    uint32_t next_oid;
+    if (rec.main_data.size() != sizeof next_oid)
+      throw PgError(sqlstate::kInternalError, "invalid NEXTOID record at " + LsnToString(rec.lsn), ErrLevel::kPanic);
+    std::memcpy(&next_oid, rec.main_data.data(), sizeof next_oid);
+    internal::AdvanceOidCounterTo(next_oid);
+    return;
+  }
+  // Checkpoint records change no pages (start-up reads the first one
+  // directly); a later one still carries the OID counter forward.
+  CheckpointInfo info;
+  if ((rec.info == kXlogCheckpointShutdown || rec.info == kXlogCheckpointOnline) &&
+      DecodeCheckpoint(rec.main_data, &info))
+    internal::AdvanceOidCounterTo(info.next_oid);
 }
 
 void EnsureBuiltins() {
   if (Table()[kRmgrXlog].redo == nullptr) RegisterRmgr(kRmgrXlog, "XLOG", XlogRedo);
+  if (Table()[kRmgrDatabase].redo == nullptr) RegisterDatabaseRmgr();
 }
 
 double Seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }

@@ -29,6 +29,23 @@ inline constexpr uint8_t kRmgrHeap2 = 11;   // pruning, vacuum, freezing, multi-
 inline constexpr uint8_t kRmgrBtree = 12;   // B-tree inserts, splits, deletes
 inline constexpr uint8_t kXlogCheckpointShutdown = 0x00;
 inline constexpr uint8_t kXlogCheckpointOnline = 0x10;
+inline constexpr uint8_t kXlogNextOid = 0x30;  // main data: the new counter value (4 bytes)
+
+// ---- the OID counter in WAL (PostgreSQL's XLOG_NEXTOID) ----
+// OIDs one NEXTOID record reserves (PostgreSQL's VAR_OID_PREFETCH).
+inline constexpr uint32_t kOidPrefetch = 8192;
+// A new OID from the shared counter (transam::GetNewOid), WAL-logged in
+// batches: before handing out an OID at or past the end of the last logged
+// batch it inserts an XLOG NEXTOID record naming OID + kOidPrefetch, whose
+// redo moves the counter there. So after a crash the counter is past every
+// OID that can have reached a page or a file, and none is handed out twice.
+// Every caller that stores an OID takes it from here, not from transam.
+uint32_t NewLoggedOid();
+// The next_oid a checkpoint record carries: the counter itself for a
+// shutdown checkpoint (nothing runs after it), else the end of the logged
+// batch, because OIDs below it are handed out without another record and
+// redo that starts at this checkpoint would not see the record reserving them.
+uint32_t CheckpointNextOid(bool shutdown);
 
 struct CheckpointInfo {
   Lsn redo = kInvalidLsn;
