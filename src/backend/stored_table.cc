@@ -288,7 +288,9 @@ bool HeapTable::Insert(const Row& row, bool on_conflict_skip, TupleId* conflict)
 sql::ModifyResult HeapTable::Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer) {
   switch (st) {
     case heap::TmStatus::kOk: return sql::ModifyResult::kOk;
-    case heap::TmStatus::kSelfModified: return sql::ModifyResult::kSelfModified;
+    case heap::TmStatus::kSelfModified:
+    case heap::TmStatus::kInvisible:  // inserted by this very command (ON CONFLICT meeting its own row)
+      return sql::ModifyResult::kSelfModified;
     case heap::TmStatus::kUpdated:
     case heap::TmStatus::kDeleted:
       if (xact::CurrentIsolation() != xact::Isolation::kReadCommitted)

@@ -1,6 +1,8 @@
 // Analysis of INSERT, UPDATE and DELETE on stored tables: target columns,
 // assignment coercion, DEFAULT, the scan of the rows to change (with the
 // same index choice as SELECT), CHECK constraints and RETURNING.
+#include <algorithm>
+
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/parser/parser.h"
 #include "sql/session_context.h"
@@ -216,9 +218,72 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
   src.visible = src.targets.size();
   for (size_t i = 0; i < src.visible; ++i) src.columns.push_back({"?column?", src.input_types[i]});
   if (ins.on_conflict) {
-    if (ins.on_conflict->action != OnConflictClause::kNothing)
-      throw PgError(sqlstate::kFeatureNotSupported, "ON CONFLICT DO UPDATE is not supported yet");
-    m.on_conflict_nothing = true;
+    const OnConflictClause& oc = *ins.on_conflict;
+    // The arbiter: a unique index on exactly the columns named, or the constraint named.
+    if (!oc.target.empty() || !oc.constraint.empty()) {
+      bool found = false;
+      for (const StoredIndex& ix : t.indexes) {
+        if (!ix.unique) continue;
+        if (!oc.constraint.empty()) {
+          found |= ix.name == oc.constraint;
+          continue;
+        }
+        std::vector<int> want;
+        for (const auto& e : oc.target) {
+          int c = e.column.empty() ? -1 : ColumnIndex(t, e.column);
+          if (c < 0)
+            top.Error(kUndefinedColumn, "column \"" + e.column + "\" does not exist", e.location);
+          want.push_back(c);
+        }
+        std::vector<int> have = ix.columns;
+        std::sort(want.begin(), want.end());
+        std::sort(have.begin(), have.end());
+        found |= want == have;
+      }
+      if (!found && !oc.constraint.empty())
+        throw PgError(sqlstate::kUndefinedObject, "constraint \"" + oc.constraint + "\" for table \"" + t.name +
+                                                      "\" does not exist");
+      if (!found)
+        throw PgError("42P10", "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+    }
+    if (oc.action == OnConflictClause::kNothing) {
+      m.on_conflict_nothing = true;
+    } else {
+      if (oc.target.empty() && oc.constraint.empty())
+        top.Error(sqlstate::kSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                  oc.location, "For example, ON CONFLICT (column_name).");
+      m.on_conflict_update = true;
+      // Scope: the target's columns (and ctid), then EXCLUDED's, reachable only qualified.
+      auto sel = std::make_shared<SelectStmt>();
+      for (int k = 0; k < 2; ++k) {
+        FromItem f;
+        f.kind = FromKind::kRelation;
+        f.schema = ins.relation.schema;
+        f.name = ins.relation.name;
+        if (k == 0) f.alias = ins.relation.alias; else f.alias = std::string("excluded");
+        sel->from.push_back(std::move(f));
+      }
+      Analyzer u(*sel, nullptr, &top);
+      AnalyzedQuery scope;
+      u.AnalyzeFromClause(scope);
+      for (size_t i = t.columns.size() + 1; i < u.scope_.size(); ++i) u.scope_[i].hidden = true;
+      std::vector<TExprPtr> values(t.columns.size());
+      for (const SetClause& sc : oc.set) {
+        for (size_t k = 0; k < sc.columns.size(); ++k) {
+          int loc = k < sc.column_locations.size() ? sc.column_locations[k] : sc.location;
+          int col = ColumnIndex(t, sc.columns[k]);
+          if (col < 0)
+            top.Error(kUndefinedColumn, "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
+          const Expr& e = *sc.values[k];
+          values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
+                                                     : AssignTo(u, u.Transform(e), t.columns[col], e.location);
+        }
+      }
+      for (size_t i = 0; i < values.size(); ++i)
+        if (!values[i]) values[i] = ColumnRef(static_cast<int>(i), t.columns[i].type);
+      m.conflict_set = std::move(values);
+      if (oc.where) m.conflict_where = u.CoerceToBool(u.Transform(*oc.where), "WHERE");
+    }
   }
 }
 

@@ -136,6 +136,11 @@ struct AnalyzedModify {
   std::vector<TExprPtr> returning;
   std::vector<OutputColumn> returning_columns;
   bool on_conflict_nothing = false;
+  // ON CONFLICT DO UPDATE: new column values and the optional WHERE, over
+  // [existing row..., ctid, proposed row (EXCLUDED)..., 0].
+  bool on_conflict_update = false;
+  std::vector<TExprPtr> conflict_set;
+  TExprPtr conflict_where;
   std::vector<uint32_t> param_types;
   std::vector<std::shared_ptr<const Statement>> keep;  // parsed DEFAULT and CHECK texts
 };

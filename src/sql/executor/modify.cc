@@ -104,6 +104,9 @@ CompiledModify CompileModify(const AnalyzedModify& a, size_t np) {
   m.returning = CompileAll(a.returning, np);
   for (const auto& r : a.returning) m.returning_types.push_back(r->type);
   m.on_conflict_nothing = a.on_conflict_nothing;
+  m.on_conflict_update = a.on_conflict_update;
+  m.conflict_set = CompileAll(a.conflict_set, np);
+  if (a.conflict_where) m.conflict_where.push_back(CompileExpr(*a.conflict_where, np));
   return m;
 }
 
@@ -116,7 +119,7 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
   auto recheck_set = BindPrograms(m.recheck_set, st);
   ExecContext& ctx = st.ctx;
   std::unique_ptr<PlanNode> source = BuildPlan(m.source, st);
-  Row row(ncols + 1);
+  Row row(ncols + 1), latest(ncols + 1);
   int64_t count = 0;
   auto emit = [&](Row& r) {
     ++count;
@@ -130,19 +133,55 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
   if (m.kind == AnalyzedModify::kInsert) {
     t.LockForWrite("INSERT");
     auto new_row = BindPrograms(m.new_row, st);
+    auto conflict_set = BindPrograms(m.conflict_set, st);
+    auto conflict_where = BindPrograms(m.conflict_where, st);
+    Row both(2 * (ncols + 1)), updated(ncols + 1);
     while (const Row* src = source->Next(st)) {
       for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(src->data(), ctx);
       row[ncols] = Datum::Int(0);
       CheckRow(m, checks, row, ctx);
       TupleId conflict;
-      if (t.Insert(row, m.on_conflict_nothing, &conflict)) emit(row);
+      const bool skip = m.on_conflict_nothing || m.on_conflict_update;
+      for (;;) {
+        if (t.Insert(row, skip, &conflict)) {
+          emit(row);
+          break;
+        }
+        if (!m.on_conflict_update) break;
+        // DO UPDATE: lock the existing row, then change its newest version.
+        TupleId newer;
+        ModifyResult res = t.Lock(conflict, RowLock::kUpdate, RowLockWait::kBlock, &newer);
+        if (res == ModifyResult::kSelfModified) {
+          throw PgError("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time")
+              .Hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
+        }
+        if (res != ModifyResult::kOk) continue;  // changed meanwhile: look again
+        TupleId at;
+        if (!t.FetchLatest(conflict, latest, &at)) continue;
+        for (size_t i = 0; i < ncols; ++i) both[i] = latest[i];
+        both[ncols] = Datum::Int(PackTupleId(at));
+        for (size_t i = 0; i <= ncols; ++i) both[ncols + 1 + i] = row[i];
+        if (!conflict_where.empty()) {
+          const Datum& ok = conflict_where[0].Eval(both.data(), ctx);
+          if (ok.null || !ok.b) break;
+        }
+        for (size_t i = 0; i < ncols; ++i) updated[i] = conflict_set[i].Eval(both.data(), ctx);
+        updated[ncols] = both[ncols];
+        CheckRow(m, checks, updated, ctx);
+        ModifyResult u = t.Update(at, updated, &newer);
+        if (u == ModifyResult::kSelfModified) {
+          throw PgError("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time")
+              .Hint("Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
+        }
+        if (u == ModifyResult::kOk) emit(updated);
+        break;
+      }
     }
     return count;
   }
 
   const bool is_update = m.kind == AnalyzedModify::kUpdate;
   t.LockForWrite(is_update ? "UPDATE" : "DELETE");
-  Row latest(ncols + 1);
   while (const Row* r = source->Next(st)) {
     TupleId tid = UnpackTupleId((*r)[0].i);
     for (size_t i = 0; i < ncols; ++i) row[i] = (*r)[i + 1];

@@ -24,6 +24,9 @@ struct CompiledModify {
   std::vector<ExprProgram> returning;
   std::vector<uint32_t> returning_types;
   bool on_conflict_nothing = false;
+  bool on_conflict_update = false;
+  std::vector<ExprProgram> conflict_set;
+  std::vector<ExprProgram> conflict_where;  // 0 or 1
 };
 
 CompiledModify CompileModify(const AnalyzedModify& m, size_t num_params);
