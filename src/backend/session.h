@@ -65,6 +65,7 @@ class Session : public sql::SessionContext {
   void EmitNotice(const ErrorData& notice) override;
   sql::VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override;
   std::shared_ptr<sql::StoredTable> LookupTable(const std::string& schema, const std::string& name) override;
+  std::shared_ptr<const sql::ViewDef> LookupView(const std::string& schema, const std::string& name) override;
 
  private:
   enum class TxState { kIdle, kInBlock, kFailed };
@@ -114,6 +115,7 @@ class Session : public sql::SessionContext {
   std::string RunTruncate(const sql::TruncateStmt& t);
   std::string RunAlterTable(const sql::AlterTableStmt& a);
   std::string RunVacuum(const sql::VacuumStmt& v);
+  std::string RunCreateView(const sql::Statement& stmt);
   // COPY FROM STDIN / TO STDOUT (session_copy.cc).
   std::string RunCopy(const sql::CopyStmt& c);
   std::string CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,

@@ -123,4 +123,8 @@ std::shared_ptr<sql::StoredTable> Session::LookupTable(const std::string& schema
   return OpenStoredTable(schema, name);
 }
 
+std::shared_ptr<const sql::ViewDef> Session::LookupView(const std::string& schema, const std::string& name) {
+  return OpenView(schema, name);
+}
+
 }  // namespace tusk::backend

@@ -373,18 +373,61 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
   return "CREATE INDEX";
 }
 
+std::string Session::RunCreateView(const sql::Statement& stmt) {
+  const sql::ViewStmt& v = stmt.create_view();
+  if (v.persistence == sql::Persistence::kTemp)
+    throw MakeError(sqlstate::kFeatureNotSupported, "temporary views are not supported yet");
+  if (v.recursive) throw MakeError(sqlstate::kFeatureNotSupported, "recursive views are not supported yet");
+  xact::CheckWritable("CREATE VIEW");
+  const std::string& text = stmt.query();
+  if (v.query_start < 0 || v.query_end < v.query_start || static_cast<size_t>(v.query_end) > text.size())
+    throw MakeError(sqlstate::kInternalError, "could not find the view's query text");
+  std::string sql = text.substr(static_cast<size_t>(v.query_start), static_cast<size_t>(v.query_end - v.query_start));
+  while (!sql.empty() && (sql.back() == ' ' || sql.back() == '\n' || sql.back() == ';')) sql.pop_back();
+  auto parsed = sql::ParseQuery(sql);
+  if (parsed.size() != 1) throw MakeError(sqlstate::kSyntaxError, "a view must be defined by one query");
+  std::unique_ptr<sql::PreparedQuery> q = sql::Prepare(*parsed[0], {}, *this);
+  if (!q->ParamTypes().empty())
+    throw MakeError("42P02", "there is no parameter $1");
+  std::vector<std::pair<std::string, std::pair<uint32_t, int32_t>>> cols;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < q->Columns().size(); ++i) {
+    const auto& c = q->Columns()[i];
+    std::string name = i < v.columns.size() ? v.columns[i] : c.name;
+    if (!seen.insert(name).second) throw MakeError("42701", "column \"" + name + "\" specified more than once");
+    cols.push_back({name, {c.type_oid, c.type_mod}});
+  }
+  if (v.columns.size() > cols.size())
+    throw MakeError(sqlstate::kSyntaxError, "CREATE VIEW specifies more column names than columns");
+  heap::XactContext x = WriteXact();
+  uint32_t nsp = catalog::CreationNamespace(v.relation.schema, x.snapshot, x.Me());
+  auto existing = catalog::LookupRelation(nsp, v.relation.name, x.snapshot, x.Me());
+  if (existing) {
+    if (!v.replace || existing->relkind != 'v')
+      throw MakeError("42P07", "relation \"" + v.relation.name + "\" already exists");
+    lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), existing->oid), lmgr::LockMode::kAccessExclusive, false);
+    catalog::DropRelation(existing->oid, x);
+    xact::CommandCounterIncrement();
+    x = WriteXact();
+  }
+  catalog::CreateViewRows(nsp, v.relation.name, cols, sql, x);
+  StoredTablesCatalogWritten();
+  return "CREATE VIEW";
+}
+
 std::string Session::RunDrop(const sql::DropStmt& d) {
-  if (d.object == sql::DropStmt::kView) throw MakeError(sqlstate::kFeatureNotSupported, "DROP VIEW is not supported yet");
-  const char* what = d.object == sql::DropStmt::kTable ? "table" : "index";
-  xact::CheckWritable(d.object == sql::DropStmt::kTable ? "DROP TABLE" : "DROP INDEX");
+  const char* what = d.object == sql::DropStmt::kTable ? "table" : d.object == sql::DropStmt::kView ? "view" : "index";
+  xact::CheckWritable(d.object == sql::DropStmt::kTable ? "DROP TABLE" : d.object == sql::DropStmt::kView ? "DROP VIEW" : "DROP INDEX");
   heap::XactContext x = WriteXact();
   std::vector<uint32_t> victims;
   for (const auto& rv : d.names) {
     auto cls = catalog::ResolveRelation(rv.schema, rv.name, x.snapshot, x.Me());
-    char want = d.object == sql::DropStmt::kTable ? 'r' : 'i';
+    char want = d.object == sql::DropStmt::kTable ? 'r' : d.object == sql::DropStmt::kView ? 'v' : 'i';
     if (!cls || cls->relkind != want) {
       if (cls && cls->relkind != want)
-        throw MakeError("42809", "\"" + rv.name + "\" is not " + (want == 'r' ? "a table" : "an index"));
+        throw MakeError("42809", "\"" + rv.name + "\" is not " +
+                                     (want == 'r' ? "a table" : want == 'v' ? "a view" : "an index"))
+            .Hint(want == 'r' && cls->relkind == 'v' ? "Use DROP VIEW to remove a view." : "");
       if (d.missing_ok) {
         EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
                               std::string(what) + " \"" + rv.name + "\" does not exist, skipping"));
@@ -410,7 +453,7 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
     catalog::DropRelation(oid, x);
   }
   StoredTablesCatalogWritten();
-  return d.object == sql::DropStmt::kTable ? "DROP TABLE" : "DROP INDEX";
+  return d.object == sql::DropStmt::kTable ? "DROP TABLE" : d.object == sql::DropStmt::kView ? "DROP VIEW" : "DROP INDEX";
 }
 
 std::string Session::RunTruncate(const sql::TruncateStmt& t) {

@@ -69,6 +69,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kCopy: return RunCopy(stmt.copy());
     case sql::StmtKind::kAlterTable: return RunAlterTable(stmt.alter_table());
     case sql::StmtKind::kVacuum: return RunVacuum(stmt.vacuum());
+    case sql::StmtKind::kCreateView: return RunCreateView(stmt);
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");

@@ -10,6 +10,7 @@
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "sql/engine.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
@@ -517,12 +518,39 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
   return out;
 }
 
+static std::map<std::pair<std::string, std::string>, std::shared_ptr<const sql::ViewDef>>& ViewCache() {
+  static std::map<std::pair<std::string, std::string>, std::shared_ptr<const sql::ViewDef>> cache;
+  return cache;
+}
+
+std::shared_ptr<const sql::ViewDef> OpenView(const std::string& schema, const std::string& name) {
+  auto key = std::make_pair(schema, name);
+  auto it = ViewCache().find(key);
+  if (it != ViewCache().end()) return it->second;
+  const transam::Snapshot& snap = xact::GetTransactionSnapshot();
+  transam::CurrentXact me = xact::CurrentXactForVisibility();
+  auto cls = catalog::ResolveRelation(schema, name, snap, me);
+  if (!cls || cls->relkind != 'v') return nullptr;
+  auto rules = catalog::ScanCatalog<catalog::RewriteRow>(snap, me, [&](const catalog::RewriteRow& r) {
+    return r.ev_class == cls->oid;
+  });
+  if (rules.empty()) return nullptr;
+  auto stmts = sql::ParseQuery(rules[0].ev_action);
+  if (stmts.size() != 1) throw PgError(sqlstate::kInternalError, "unreadable view definition of \"" + name + "\"");
+  auto def = std::make_shared<sql::ViewDef>();
+  def->query = std::shared_ptr<const sql::Statement>(std::move(stmts[0]));
+  for (const auto& a : catalog::RelationAttributes(cls->oid, snap, me)) def->columns.push_back(a.attname);
+  if (!g_wrote_catalog) ViewCache()[key] = def;
+  return def;
+}
+
 void StoredTablesAtStatementStart() {
   ++g_statement;
   uint64_t v = sinval::CatalogVersion();
   if (v != g_cache_version) {
     Cache().clear();
     NameCache().clear();
+    ViewCache().clear();
     g_cache_version = v;
   }
 }
@@ -531,6 +559,7 @@ void StoredTablesCatalogWritten() {
   g_wrote_catalog = true;
   Cache().clear();
   NameCache().clear();
+  ViewCache().clear();
 }
 
 void StoredTablesAtTransactionEnd() {
@@ -538,6 +567,7 @@ void StoredTablesAtTransactionEnd() {
     g_wrote_catalog = false;
     Cache().clear();
     NameCache().clear();
+    ViewCache().clear();
     sinval::CatalogChanged();
     g_cache_version = ~0ull;  // rebuild at the next statement
   }

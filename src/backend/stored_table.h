@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "sql/session_context.h"
 #include "sql/table_access.h"
 
 namespace tusk::backend {
@@ -14,6 +15,8 @@ namespace tusk::backend {
 // nullptr if no such table (or catalog) is visible.
 std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, const std::string& name);
 std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid);
+// A view's parsed query and column names; nullptr if no such view.
+std::shared_ptr<const sql::ViewDef> OpenView(const std::string& schema, const std::string& name);
 
 // VACUUM and/or ANALYZE of one table: dead rows and their index entries go
 // (vacuum); live rows are counted (analyze). The caller updates pg_class.

@@ -133,6 +133,9 @@ const std::vector<const CatalogDef*>& Defs() {
         {"inhrelid", O}, {"inhparent", O}, {"inhseqno", I4}, {"inhdetachpending", B}})));
     v.push_back(new CatalogDef(MakeDef(kNamespaceRelationId, "pg_namespace", 10047, false, {
         {"oid", O}, {"nspname", N}, {"nspowner", O}, {"nspacl", ACL}})));
+    v.push_back(new CatalogDef(MakeDef(kRewriteRelationId, "pg_rewrite", 10028, false, {
+        {"oid", O}, {"rulename", N}, {"ev_class", O}, {"ev_type", C}, {"ev_enabled", C}, {"is_instead", B},
+        {"ev_qual", NT}, {"ev_action", NT}})));
     v.push_back(new CatalogDef(MakeDef(kPartitionedTableRelationId, "pg_partitioned_table", 10099, false, {
         {"partrelid", O}, {"partstrat", C}, {"partnatts", I2}, {"partdefid", O}, {"partattrs", I2V},
         {"partclass", OV}, {"partcollation", OV}, {"partexprs", NT}})));

@@ -25,6 +25,7 @@ inline constexpr uint32_t kConstraintRelationId = 2606;
 inline constexpr uint32_t kIndexRelationId = 2610;
 inline constexpr uint32_t kInheritsRelationId = 2611;
 inline constexpr uint32_t kNamespaceRelationId = 2615;
+inline constexpr uint32_t kRewriteRelationId = 2618;
 inline constexpr uint32_t kPartitionedTableRelationId = 3350;
 
 // Well-known objects.
@@ -329,6 +330,26 @@ struct AttrDefRow : CatalogRow<AttrDefRow> {
   template <class S, class V>
   static void Visit(S& r, V& v) {
     v(r.oid), v(r.adrelid), v(r.adnum), v(r.adbin);
+  }
+};
+
+// A view's rule: ev_action holds the view's query as SQL text until query
+// trees are stored (the same deviation as pg_attrdef.adbin).
+struct RewriteRow : CatalogRow<RewriteRow> {
+  static constexpr uint32_t kRelationId = kRewriteRelationId;
+  uint32_t oid = 0;
+  std::string rulename = "_RETURN";
+  uint32_t ev_class = 0;
+  char ev_type = '1';  // SELECT
+  char ev_enabled = 'O';
+  bool is_instead = true;
+  std::string ev_qual = "<>";
+  std::string ev_action;
+
+  template <class S, class V>
+  static void Visit(S& r, V& v) {
+    v(r.oid), v(r.rulename), v(r.ev_class), v(r.ev_type), v(r.ev_enabled), v(r.is_instead), v(r.ev_qual),
+        v(r.ev_action);
   }
 };
 

@@ -253,6 +253,62 @@ int16_t AddColumn(uint32_t relid, const std::string& name, uint32_t type_oid, in
   return attnum;
 }
 
+uint32_t CreateViewRows(uint32_t namespace_oid, const std::string& name,
+                        const std::vector<std::pair<std::string, std::pair<uint32_t, int32_t>>>& columns,
+                        const std::string& query_sql, heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  if (LookupRelation(namespace_oid, name, xact.snapshot, me))
+    throw PgError("42P07", "relation \"" + name + "\" already exists");
+  const uint32_t relid = NewRelationOid();
+  const uint32_t rowtype = NewRelationOid();
+  ClassRow c;
+  c.oid = relid;
+  c.relname = name;
+  c.relnamespace = namespace_oid;
+  c.reltype = rowtype;
+  c.relam = 0;
+  c.relfilenode = 0;
+  c.relkind = 'v';
+  c.relnatts = static_cast<int16_t>(columns.size());
+  c.relhasrules = true;
+  InsertCatalogRow(c, xact);
+  TypeRow rt;
+  rt.oid = rowtype;
+  rt.typname = name;
+  rt.typnamespace = namespace_oid;
+  rt.typlen = -1;
+  rt.typtype = 'c';
+  rt.typcategory = 'C';
+  rt.typrelid = relid;
+  rt.typalign = 'd';
+  rt.typstorage = 'x';
+  InsertCatalogRow(rt, xact);
+  int16_t attnum = 0;
+  for (const auto& [colname, type] : columns) {
+    auto t = LookupType(type.first, xact.snapshot, me);
+    AttributeRow a;
+    a.attrelid = relid;
+    a.attname = colname;
+    a.atttypid = type.first;
+    a.attnum = ++attnum;
+    a.atttypmod = type.second;
+    if (t) {
+      a.attlen = t->typlen;
+      a.attbyval = t->typbyval;
+      a.attalign = t->typalign;
+      a.attstorage = t->typstorage;
+      a.attcollation = t->typcollation;
+    }
+    InsertCatalogRow(a, xact);
+  }
+  RewriteRow r;
+  r.oid = NewRelationOid();
+  r.ev_class = relid;
+  r.ev_action = query_sql;
+  InsertCatalogRow(r, xact);
+  return relid;
+}
+
 void AddConstraint(ConstraintRow row, heap::XactContext& xact) {
   if (row.oid == 0) row.oid = NewRelationOid();
   InsertCatalogRow(row, xact);
@@ -293,13 +349,17 @@ void DropRelation(uint32_t relid, heap::XactContext& xact) {
     DeleteRows<AttrDefRow>(xact, [&](const AttrDefRow& r) { return r.adrelid == relid; });
     const uint32_t rowtype = cls->reltype;
     DeleteRows<TypeRow>(xact, [&](const TypeRow& r) { return r.oid == rowtype && rowtype != 0; });
+  } else if (cls->relkind == 'v') {
+    DeleteRows<RewriteRow>(xact, [&](const RewriteRow& r) { return r.ev_class == relid; });
+    const uint32_t rowtype = cls->reltype;
+    DeleteRows<TypeRow>(xact, [&](const TypeRow& r) { return r.oid == rowtype && rowtype != 0; });
   } else if (cls->relkind == 'i') {
     DeleteRows<IndexRow>(xact, [&](const IndexRow& r) { return r.indexrelid == relid; });
     DeleteRows<ConstraintRow>(xact, [&](const ConstraintRow& r) { return r.conindid == relid; });
   }
   DeleteRows<AttributeRow>(xact, [&](const AttributeRow& r) { return r.attrelid == relid; });
   DeleteRows<ClassRow>(xact, [&](const ClassRow& r) { return r.oid == relid; });
-  g_pending.push_back({LocOf(*cls), true});
+  if (cls->relkind != 'v') g_pending.push_back({LocOf(*cls), true});
   RelationCacheInvalidate(relid);
 }
 

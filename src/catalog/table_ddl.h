@@ -65,6 +65,12 @@ bool UpdateAttributeRow(uint32_t relid, int16_t attnum, const std::function<void
 int16_t AddColumn(uint32_t relid, const std::string& name, uint32_t type_oid, int32_t typmod, bool not_null,
                   heap::XactContext& xact);
 
+// CREATE VIEW: pg_class (relkind 'v', no file), its row type, pg_attribute
+// and the pg_rewrite "_RETURN" rule holding the query text.
+uint32_t CreateViewRows(uint32_t namespace_oid, const std::string& name,
+                        const std::vector<std::pair<std::string, std::pair<uint32_t, int32_t>>>& columns,
+                        const std::string& query_sql, heap::XactContext& xact);
+
 // DROP TABLE / DROP INDEX: deletes every catalog row of the relation (and
 // of a table's indexes and constraints); its files go at commit.
 void DropRelation(uint32_t relid, heap::XactContext& xact);

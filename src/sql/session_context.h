@@ -27,6 +27,14 @@ class VirtualTable {  // a system view backed by process memory (pg_stat_activit
   virtual std::vector<std::vector<std::optional<std::string>>> Rows() = 0;
 };
 
+struct Statement;
+
+// A view: its query (parsed once, kept alive while cached) and column names.
+struct ViewDef {
+  std::shared_ptr<const Statement> query;
+  std::vector<std::string> columns;
+};
+
 class SessionContext {  // implemented by the backend
  public:
   virtual ~SessionContext() = default;
@@ -56,6 +64,11 @@ class SessionContext {  // implemented by the backend
   // A stored table (or catalog) by name; nullptr if none. Schema empty =
   // search path.
   virtual std::shared_ptr<StoredTable> LookupTable(const std::string& schema, const std::string& name) {
+    (void)schema;
+    (void)name;
+    return nullptr;
+  }
+  virtual std::shared_ptr<const ViewDef> LookupView(const std::string& schema, const std::string& name) {
     (void)schema;
     (void)name;
     return nullptr;

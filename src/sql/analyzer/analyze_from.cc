@@ -151,6 +151,20 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
     return item;
   }
   if (!item->table) {
+    if (auto view = ctx_.LookupView(f.schema, f.name)) {
+      // A view is its query as a derived table under the view's column names.
+      item->kind = AnalyzedFrom::kSubquery;
+      item->table = nullptr;
+      bool correlated = false;
+      item->subquery = AnalyzeChild(view->query->select(), parent_, false, &correlated);
+      views_.push_back(view);
+      std::vector<std::string> names = view->columns;
+      std::vector<uint32_t> types;
+      for (size_t i = 0; i < item->subquery->visible; ++i) types.push_back(item->subquery->columns[i].type);
+      names.resize(types.size());
+      AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location);
+      return item;
+    }
     std::string shown = f.schema.empty() ? f.name : f.schema + "." + f.name;
     Error(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist", f.location);
   }

@@ -8,6 +8,7 @@
 
 #include "sql/analyzer/analyzer.h"
 #include "sql/analyzer/coerce.h"
+#include "sql/session_context.h"
 #include "sql/types/type_io.h"
 
 namespace tusk::sql {
@@ -119,6 +120,7 @@ class Analyzer {
   bool in_agg_ = false;
   const char* agg_forbidden_clause_ = "WHERE";
   std::vector<AggCall> aggs_;
+  std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
 
 // Output column name as PostgreSQL's FigureColname derives it.

@@ -267,6 +267,7 @@ struct ViewStmt {
   std::vector<std::string> columns;
   std::vector<DefElem> options;
   std::shared_ptr<SelectStmt> query;
+  int query_start = -1, query_end = -1;  // byte offsets of the query in the statement's text
   std::string check_option;  // "local" / "cascaded"; empty = none
 };
 

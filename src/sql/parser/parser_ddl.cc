@@ -404,7 +404,9 @@ Statement::Body Parser::ParseCreateView(bool replace, Persistence persistence) {
   if (IsPunct('(')) v->columns = ParseParenNameList();
   if (AcceptWord("with")) v->options = ParseDefList();
   ExpectWord("as");
+  v->query_start = Peek().offset;
   v->query = ParseSelect();
+  v->query_end = Peek().offset;
   if (IsWord("with") && (IsWord("check", 1) || IsWord("cascaded", 1) || IsWord("local", 1))) {
     Advance();
     v->check_option = "cascaded";
