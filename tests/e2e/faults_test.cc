@@ -37,6 +37,45 @@ TEST(Faults, WalFsyncFailureIsAPanicAndRecoveryFollows) {
   EXPECT_EQ(QueryValue(again.get(), "SELECT 1"), "1");
 }
 
+// ENOSPC or a short write while a table grows: the statement fails with
+// PostgreSQL's message and SQLSTATE, the session and the server carry on, and
+// what was committed before is intact after a restart without the fault.
+class TableWriteFault : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(TableWriteFault, FailsTheStatementOnly) {
+  Cluster c;
+  // User tables' files are base/5/16384 and up; the first few writes succeed.
+  setenv("TUSK_FAULTS", (std::string("base/5/16:write:") + GetParam() + ":3:-1").c_str(), 1);
+  c.Start();
+  unsetenv("TUSK_FAULTS");
+  Conn conn = c.Connect();
+  Result ok(PQexec(conn.get(), "CREATE TABLE f (a int, b text); INSERT INTO f VALUES (1, 'kept')"));
+  ASSERT_EQ(PQresultStatus(ok.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn.get());
+  Result grow(PQexec(conn.get(), "INSERT INTO f SELECT a.a * 100 + b.a, repeat('x', 200) FROM "
+                                 "(SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 "
+                                 "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10) a, "
+                                 "(SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 "
+                                 "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10) b, "
+                                 "(SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 "
+                                 "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10) c"));
+  EXPECT_EQ(PQresultStatus(grow.get()), PGRES_FATAL_ERROR);
+  std::string err = PQerrorMessage(conn.get());
+  EXPECT_NE(err.find("could not extend file \"base/5/16384\""), std::string::npos) << err;
+  if (std::string(GetParam()) == "enospc") {
+    EXPECT_EQ(SqlState(grow.get()), "53100") << err;
+    EXPECT_NE(err.find("No space left on device"), std::string::npos) << err;
+  }
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT count(*) FROM f"), "1");
+  EXPECT_EQ(c.ReadLog().find("PANIC"), std::string::npos);
+  conn.reset();
+  c.StopWith(SIGINT, 30);
+  c.Start();
+  Conn again = c.Connect();
+  EXPECT_EQ(QueryValue(again.get(), "SELECT b FROM f"), "kept");
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, TableWriteFault, ::testing::Values("enospc", "short"));
+
 TEST(Faults, ControlFileDamageIsRefusedClearly) {
   Cluster c;
   RunCommand("printf 'garbage' | dd of=" + c.datadir() + "/global/pg_control bs=1 seek=20 conv=notrunc 2>/dev/null");
