@@ -116,8 +116,10 @@ class Session : public sql::SessionContext {
   std::string RunAlterTable(const sql::AlterTableStmt& a);
   std::string RunVacuum(const sql::VacuumStmt& v);
   std::string RunCreateView(const sql::Statement& stmt);
+  std::string RunLock(const sql::LockStmt& l);
   // COPY FROM STDIN / TO STDOUT (session_copy.cc).
   std::string RunCopy(const sql::CopyStmt& c);
+  std::string copy_stmt_text_;  // the whole query string holding the COPY, for COPY (query) TO
   std::string CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,
                        char quote, char escape);
   std::string CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,

@@ -346,8 +346,14 @@ std::string Session::CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, co
     stmts = sql::ParseQuery(sql);
     query = stmts[0].get();
   } else {
-    stmts = sql::ParseQuery(c.query ? std::string() : std::string());
-    throw MakeError(sqlstate::kFeatureNotSupported, "COPY (query) TO is not supported yet");
+    const std::string& text = copy_stmt_text_;
+    if (c.query_start < 0 || c.query_end < c.query_start || static_cast<size_t>(c.query_end) > text.size())
+      throw MakeError(sqlstate::kInternalError, "could not find the COPY query's text");
+    stmts = sql::ParseQuery(text.substr(static_cast<size_t>(c.query_start),
+                                        static_cast<size_t>(c.query_end - c.query_start)));
+    if (stmts.size() != 1 || !sql::ReturnsRows(*stmts[0]))
+      throw MakeError(sqlstate::kSyntaxError, "COPY query must be a SELECT or VALUES");
+    query = stmts[0].get();
   }
   std::unique_ptr<sql::PreparedQuery> prepared = sql::Prepare(*query, {}, *this);
   const auto& columns = prepared->Columns();

@@ -762,3 +762,38 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
 }
 
 }  // namespace tusk::backend
+
+namespace tusk::backend {
+
+std::string Session::RunLock(const sql::LockStmt& l) {
+  if (tx_ == TxState::kIdle)
+    throw MakeError(sqlstate::kNoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
+  static const std::pair<const char*, lmgr::LockMode> kModes[] = {
+      {"access share", lmgr::LockMode::kAccessShare},
+      {"row share", lmgr::LockMode::kRowShare},
+      {"row exclusive", lmgr::LockMode::kRowExclusive},
+      {"share update exclusive", lmgr::LockMode::kShareUpdateExclusive},
+      {"share", lmgr::LockMode::kShare},
+      {"share row exclusive", lmgr::LockMode::kShareRowExclusive},
+      {"exclusive", lmgr::LockMode::kExclusive},
+      {"access exclusive", lmgr::LockMode::kAccessExclusive},
+  };
+  lmgr::LockMode mode = lmgr::LockMode::kAccessExclusive;
+  for (const auto& [name, m] : kModes)
+    if (l.mode == name) mode = m;
+  if (mode > lmgr::LockMode::kRowExclusive) xact::CheckWritable("LOCK TABLE");
+  const transam::Snapshot& snap = xact::GetTransactionSnapshot();
+  transam::CurrentXact me = xact::CurrentXactForVisibility();
+  for (const auto& rv : l.relations) {
+    auto cls = catalog::ResolveRelation(rv.schema, rv.name, snap, me);
+    if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + rv.name + "\" does not exist");
+    if (cls->relkind != 'r' && cls->relkind != 'v')
+      throw MakeError("42809", "cannot lock relation \"" + rv.name + "\"").Detail("This operation is not supported for indexes.");
+    auto r = lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), mode, l.nowait);
+    if (r == lmgr::LockResult::kNotAvailable)
+      throw MakeError("55P03", "could not obtain lock on relation \"" + rv.name + "\"");
+  }
+  return "LOCK TABLE";
+}
+
+}  // namespace tusk::backend

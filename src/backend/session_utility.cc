@@ -66,10 +66,13 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kCreateIndex: return RunCreateIndex(stmt.create_index());
     case sql::StmtKind::kDrop: return RunDrop(stmt.drop());
     case sql::StmtKind::kTruncate: return RunTruncate(stmt.truncate());
-    case sql::StmtKind::kCopy: return RunCopy(stmt.copy());
+    case sql::StmtKind::kCopy:
+      copy_stmt_text_ = stmt.query();
+      return RunCopy(stmt.copy());
     case sql::StmtKind::kAlterTable: return RunAlterTable(stmt.alter_table());
     case sql::StmtKind::kVacuum: return RunVacuum(stmt.vacuum());
     case sql::StmtKind::kCreateView: return RunCreateView(stmt);
+    case sql::StmtKind::kLock: return RunLock(stmt.lock());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");

@@ -220,6 +220,7 @@ struct CopyStmt {
   std::optional<RangeVar> relation;    // COPY t ...
   std::vector<std::string> columns;
   std::shared_ptr<SelectStmt> query;   // COPY (query) TO ...
+  int query_start = -1, query_end = -1; // byte offsets of the query in the statement's text
   bool is_from = false;
   bool is_program = false;
   std::optional<std::string> filename; // nullopt = STDIN / STDOUT

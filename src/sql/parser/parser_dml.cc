@@ -164,7 +164,9 @@ Statement::Body Parser::ParseCopy() {
   };
   if (IsPunct('(')) {
     Advance();
+    s->query_start = Peek().offset;
     s->query = ParseSelect();
+    s->query_end = Peek().offset;
     ExpectPunct(')');
     ExpectWord("to");
   } else {
