@@ -10,6 +10,7 @@
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "postmaster/autovacuum.h"
 #include "sql/engine.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
@@ -63,6 +64,9 @@ class HeapTable : public sql::StoredTable {
     Lock(lmgr::LockMode::kRowExclusive);
   }
 
+  void RowsObsoleted(int64_t n) override {
+    if (n > 0) autovacuum::CountDeadRows(rel.db_oid, oid, static_cast<uint32_t>(std::min<int64_t>(n, UINT32_MAX)));
+  }
   std::unique_ptr<sql::RowScan> Scan() override;
   std::unique_ptr<sql::RowScan> ScanIndex(const sql::StoredIndex& index, const sql::IndexCondition& cond) override;
   bool Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) override;
@@ -506,6 +510,7 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
     out.pages = st.nblocks_after;
     out.tuples = st.tuples_remaining;
     out.removed = st.tuples_removed;
+    autovacuum::ResetDeadRows(t->rel.db_oid, t->oid);
   }
   if (analyze) {
     auto scan = t->Scan();

@@ -1,11 +1,16 @@
 // Autovacuum launcher and worker main loops and their shared state.
 #include "postmaster/autovacuum.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <vector>
 
+#include "access/transam/xact.h"
+#include "backend/stored_table.h"
+#include "catalog/catalog.h"
 #include "postmaster/aux_process.h"
+#include "storage/lmgr/lock.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
@@ -18,11 +23,40 @@ namespace tusk {
 namespace autovacuum {
 namespace {
 
+struct Shared;
+Shared* g_shared = nullptr;
+
+constexpr size_t kCounterSlots = 4096;
+
+struct DeadCounter {
+  std::atomic<uint64_t> key;  // db << 32 | rel; 0 = free
+  std::atomic<uint64_t> dead;
+};
+
 struct Shared {
   std::atomic<int> lock;  // spinlock over next_db
   char next_db[64];
+  std::atomic<bool> counters_full;  // some table found no slot: unknown tables may have dead rows
+  DeadCounter counters[kCounterSlots];
 };
-Shared* g_shared = nullptr;
+
+// Open addressing with lock-free claiming: a slot's key, once set, never changes.
+DeadCounter* FindCounter(uint32_t db, uint32_t rel, bool create) {
+  if (!g_shared) return nullptr;
+  const uint64_t key = (static_cast<uint64_t>(db) << 32) | rel;
+  size_t h = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 52) % kCounterSlots;
+  for (size_t i = 0; i < kCounterSlots; ++i) {
+    DeadCounter& c = g_shared->counters[(h + i) % kCounterSlots];
+    uint64_t k = c.key.load(std::memory_order_acquire);
+    if (k == key) return &c;
+    if (k == 0) {
+      if (!create) return nullptr;
+      uint64_t expected = 0;
+      if (c.key.compare_exchange_strong(expected, key) || expected == key) return &c;
+    }
+  }
+  return nullptr;
+}
 
 void Lock() {
   int expected = 0;
@@ -40,6 +74,24 @@ std::string TakeNextDatabase() {
   std::string db = g_shared->next_db;
   Unlock();
   return db.empty() ? "postgres" : db;
+}
+
+void CountDeadRows(uint32_t db, uint32_t rel, uint32_t n) {
+  if (DeadCounter* c = FindCounter(db, rel, true)) {
+    c->dead.fetch_add(n, std::memory_order_relaxed);
+  } else if (g_shared) {
+    g_shared->counters_full.store(true);
+  }
+}
+
+uint64_t DeadRows(uint32_t db, uint32_t rel) {
+  DeadCounter* c = FindCounter(db, rel, false);
+  if (!c) return g_shared && g_shared->counters_full.load() ? UINT64_MAX : 0;
+  return c->dead.load(std::memory_order_relaxed);
+}
+
+void ResetDeadRows(uint32_t db, uint32_t rel) {
+  if (DeadCounter* c = FindCounter(db, rel, false)) c->dead.store(0, std::memory_order_relaxed);
 }
 
 static void SetNextDatabase(const std::string& db) {
@@ -78,6 +130,53 @@ int AutovacLauncherMain() {
   }
 }
 
+namespace {
+
+// One transaction per table, as PostgreSQL's workers do, so locks and the
+// snapshot never outlive the table they were for.
+void VacuumDatabase(const std::string& database) {
+  std::vector<catalog::ClassRow> tables;
+  uint32_t db_oid = 0;
+  try {
+    xact::StartTransaction(xact::Isolation::kReadCommitted, false);
+    auto db = catalog::LookupDatabase(database, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+    if (db && db->datallowconn) {
+      db_oid = db->oid;
+      catalog::SetCurrentDatabase(db_oid);
+      tables = catalog::ScanCatalog<catalog::ClassRow>(
+          xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility(), [](const catalog::ClassRow& r) {
+            return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace;
+          });
+    }
+    xact::Commit();
+  } catch (const PgError& e) {
+    LogEntry(e.data());
+    xact::Abort();
+  }
+  lmgr::ReleaseAll(false);
+  const guc::Vars& v = guc::V();
+  for (const catalog::ClassRow& t : tables) {
+    if (Flags().got_sigterm) break;
+    const double threshold = v.autovacuum_vacuum_threshold + v.autovacuum_vacuum_scale_factor * std::max(0.0f, t.reltuples);
+    if (static_cast<double>(autovacuum::DeadRows(db_oid, t.oid)) <= threshold) continue;
+    try {
+      xact::StartTransaction(xact::Isolation::kReadCommitted, false);
+      xact::StartCommand();
+      backend::StoredTablesAtStatementStart();
+      backend::VacuumResult r = backend::VacuumStoredTable(t.oid, true, false);
+      xact::Commit();
+      Log(ErrLevel::kDebug, "automatic vacuum of table \"" + database + ".public." + t.relname + "\": " +
+                                std::to_string(r.removed) + " removed, " + std::to_string(r.tuples) + " remain");
+    } catch (const PgError& e) {
+      LogEntry(e.data());
+      xact::Abort();
+    }
+    lmgr::ReleaseAll(false);
+  }
+}
+
+}  // namespace
+
 int AutovacWorkerMain(const std::string& database) {
   InstallAuxSignalHandlers();
   InitPsDisplay("autovacuum worker process " + database);
@@ -88,9 +187,8 @@ int AutovacWorkerMain(const std::string& database) {
     proc_array::CopyString(slot->database, sizeof slot->database, database);
   }
   Log(ErrLevel::kDebug, "autovacuum: processing database \"" + database + "\"");
-  // Vacuum work (dead tuples, free space) arrives with heap storage; a worker
-  // that finds nothing to do ends at once, as PostgreSQL's does.
   if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
+  VacuumDatabase(database);
   proc_array::ReleaseMySlot();
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "cluster.h"
 
@@ -75,6 +76,36 @@ TEST(Volume, RepeatedUpdatesWithVacuumStayBounded) {
   uint64_t data = DirBytes(c.datadir() + "/base"), wal = DirBytes(c.datadir() + "/pg_wal");
   EXPECT_LE(data, base_data * 3 / 2) << "table and index files grew from " << base_data << " to " << data;
   EXPECT_LE(wal, std::max<uint64_t>(base_wal * 2, 160ull << 20)) << "pg_wal grew from " << base_wal << " to " << wal;
+}
+
+}  // namespace
+}  // namespace tusk::test
+
+namespace tusk::test {
+namespace {
+
+// Autovacuum workers find tables with many dead rows and vacuum them, so a
+// table updated over and over without VACUUM stays bounded too.
+TEST(Volume, AutovacuumKeepsAnUpdatedTableBounded) {
+  Cluster c;
+  c.AppendConf("autovacuum_naptime = 1\nautovacuum_vacuum_threshold = 50\nautovacuum_vacuum_scale_factor = 0.1");
+  c.Start();
+  ASSERT_EQ(c.Psql("CREATE TABLE churn (id int PRIMARY KEY, n int)").exit_code, 0);
+  CommandResult fill = RunCommand("seq 1 5000 | awk '{print $1 \"\\t0\"}' | " + c.Env() +
+                                      "psql -X -c 'COPY churn FROM STDIN' postgres",
+                                  60);
+  ASSERT_EQ(fill.exit_code, 0) << fill.out;
+  ASSERT_EQ(c.Psql("ANALYZE churn").exit_code, 0);
+  std::string file = c.datadir() + "/base/5/" + c.Psql("SELECT relfilenode FROM pg_class WHERE relname = 'churn'").out;
+  file.pop_back();  // newline
+  uint64_t start = std::filesystem::file_size(file);
+  for (int round = 0; round < 15; ++round) {
+    ASSERT_EQ(c.Psql("UPDATE churn SET n = n + 1").exit_code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  }
+  uint64_t end = std::filesystem::file_size(file);
+  EXPECT_LE(end, start * 5) << "the table grew from " << start << " to " << end << " bytes: nothing vacuumed it";
+  EXPECT_EQ(c.Psql("SELECT min(n), max(n) FROM churn").out, "15|15\n");
 }
 
 }  // namespace

@@ -219,6 +219,7 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
       tid = at;
     }
   }
+  t.RowsObsoleted(count);
   return count;
 }
 
