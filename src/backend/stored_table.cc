@@ -201,6 +201,21 @@ std::unique_ptr<sql::RowScan> HeapTable::ScanIndex(const sql::StoredIndex& index
     sql::EncodeStored(storage_types[index.columns[k]], cond.eq[k], v);
     keys.push_back(btree::ScanKey::Eq(std::move(v)));
   }
+  if ((cond.has_lower || cond.has_upper) && cond.eq.size() < index.columns.size()) {
+    const uint32_t type = storage_types[index.columns[cond.eq.size()]];
+    btree::ScanKey k;
+    if (cond.has_lower) {
+      std::string v;
+      sql::EncodeStored(type, cond.lower, v);
+      k.lower = btree::Bound{std::move(v), cond.lower_inclusive};
+    }
+    if (cond.has_upper) {
+      std::string v;
+      sql::EncodeStored(type, cond.upper, v);
+      k.upper = btree::Bound{std::move(v), cond.upper_inclusive};
+    }
+    keys.push_back(std::move(k));
+  }
   return std::make_unique<IndexRowScan>(*this, index_handles[pos].rel, std::move(keys));
 }
 

@@ -62,6 +62,8 @@ struct AnalyzedFrom {
   std::shared_ptr<StoredTable> stored;       // kTable: a stored table; its rows end with a hidden ctid (int8)
   int index = -1;                            // stored: index scan on stored->indexes[index]
   std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
+  TExprPtr index_lower, index_upper;         // stored: range on the next index column (either may be null)
+  bool index_lower_incl = true, index_upper_incl = true;
   std::string label;                         // EXPLAIN: "table" or "table alias"
   std::string index_cond;                    // EXPLAIN: the conjuncts the index scan uses
   std::string join_cond;                     // EXPLAIN: ON condition as written

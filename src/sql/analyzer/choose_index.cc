@@ -45,62 +45,120 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
   std::vector<const Expr*> conj;
   CollectConjuncts(where, &conj);
   const int lo = f.start, hi = f.start + static_cast<int>(f.stored->columns.size());
-  // Per table column: the first usable equality value.
-  std::vector<TExprPtr> eq(f.stored->columns.size());
-  std::vector<const Expr*> eq_ast(f.stored->columns.size(), nullptr);
+  const size_t ncols = f.stored->columns.size();
+  // A column of this table on one side, a row-free value of its type on the other.
+  auto match = [&](const Expr& col, const Expr& val, size_t* pos) -> TExprPtr {
+    if (col.kind != ExprKind::kColumnRef || col.star || !IsRowFree(val)) return nullptr;
+    try {
+      TExprPtr ref = Transform(col);
+      if (ref->kind != TKind::kColumn || ref->index < lo || ref->index >= hi) return nullptr;
+      *pos = static_cast<size_t>(ref->index - lo);
+      TExprPtr v = Transform(val);
+      if (v->type != ref->type) v = Coerce(std::move(v), ref->type, -1, CoercionContext::kImplicit, val.location);
+      return v;
+    } catch (const PgError&) {
+      return nullptr;
+    }
+  };
+  struct Range {
+    TExprPtr lower, upper;
+    bool lower_incl = true, upper_incl = true;
+    std::vector<const Expr*> ast;
+  };
+  std::vector<TExprPtr> eq(ncols);
+  std::vector<const Expr*> eq_ast(ncols, nullptr);
+  std::vector<Range> range(ncols);
   for (const Expr* c : conj) {
-    if (c->kind != ExprKind::kOp || c->str != "=" || c->args.size() != 2) continue;
+    if (c->kind == ExprKind::kBetween && !c->negated && !c->symmetric && c->args.size() == 3) {
+      size_t pos = 0, pos2 = 0;
+      TExprPtr l = match(*c->args[0], *c->args[1], &pos);
+      TExprPtr u = l ? match(*c->args[0], *c->args[2], &pos2) : nullptr;
+      if (l && u && !range[pos].lower && !range[pos].upper) {
+        range[pos].lower = std::move(l);
+        range[pos].upper = std::move(u);
+        range[pos].ast.push_back(c);
+      }
+      continue;
+    }
+    if (c->kind != ExprKind::kOp || c->args.size() != 2) continue;
+    const std::string& op = c->str;
+    if (op != "=" && op != "<" && op != "<=" && op != ">" && op != ">=") continue;
     for (int side = 0; side < 2; ++side) {
-      const Expr& col = *c->args[side];
-      const Expr& val = *c->args[1 - side];
-      if (col.kind != ExprKind::kColumnRef || col.star || !IsRowFree(val)) continue;
-      TExprPtr ref;
-      try {
-        ref = Transform(col);
-      } catch (const PgError&) {
-        continue;
+      size_t pos = 0;
+      TExprPtr v = match(*c->args[side], *c->args[1 - side], &pos);
+      if (!v) continue;
+      if (op == "=") {
+        if (!eq[pos]) {
+          eq[pos] = std::move(v);
+          eq_ast[pos] = c;
+        }
+        break;
       }
-      if (ref->kind != TKind::kColumn || ref->index < lo || ref->index >= hi) continue;
-      size_t pos = static_cast<size_t>(ref->index - lo);
-      if (eq[pos]) continue;
-      try {
-        TExprPtr v = Transform(val);
-        if (v->type != ref->type) v = Coerce(std::move(v), ref->type, -1, CoercionContext::kImplicit, val.location);
-        eq[pos] = std::move(v);
-        eq_ast[pos] = c;
-      } catch (const PgError&) {
+      // Normalize to "column OP value".
+      bool greater = (op[0] == '>') == (side == 0);
+      bool incl = op.size() == 2;
+      Range& r = range[pos];
+      if (greater && !r.lower) {
+        r.lower = std::move(v);
+        r.lower_incl = incl;
+        r.ast.push_back(c);
+      } else if (!greater && !r.upper) {
+        r.upper = std::move(v);
+        r.upper_incl = incl;
+        r.ast.push_back(c);
       }
+      break;
     }
   }
   int best = -1;
   size_t best_len = 0;
-  bool best_full_unique = false;
+  bool best_full_unique = false, best_range = false;
   for (size_t i = 0; i < f.stored->indexes.size(); ++i) {
     const StoredIndex& ix = f.stored->indexes[i];
     size_t n = 0;
-    while (n < ix.columns.size() && eq[ix.columns[n]]) ++n;
+    while (n < ix.columns.size() && ix.columns[n] >= 0 && eq[ix.columns[n]]) ++n;
     bool full_unique = ix.unique && n == ix.columns.size();
-    if (n == 0) continue;
-    if (best < 0 || (full_unique && !best_full_unique) || (full_unique == best_full_unique && n > best_len)) {
+    bool has_range = n < ix.columns.size() && ix.columns[n] >= 0 &&
+                     (range[ix.columns[n]].lower || range[ix.columns[n]].upper);
+    if (n == 0 && !has_range) continue;
+    auto better = [&] {
+      if (best < 0) return true;
+      if (full_unique != best_full_unique) return full_unique;
+      if (n != best_len) return n > best_len;
+      return has_range && !best_range;
+    };
+    if (better()) {
       best = static_cast<int>(i);
       best_len = n;
       best_full_unique = full_unique;
+      best_range = has_range && !full_unique;
     }
   }
   if (best < 0) return;
   f.index = best;
   const StoredIndex& ix = f.stored->indexes[best];
+  std::vector<std::string> texts;
+  auto text_of = [](const Expr* e) {
+    try {
+      return DeparseExpr(*e);
+    } catch (const PgError&) {
+      return std::string("(...)");
+    }
+  };
   for (size_t k = 0; k < best_len; ++k) {
     f.index_eq.push_back(std::move(eq[ix.columns[k]]));
-    std::string text;
-    try {
-      text = DeparseExpr(*eq_ast[ix.columns[k]]);
-    } catch (const PgError&) {
-      text = "(...)";
-    }
-    f.index_cond += (k ? " AND " : "") + text;
+    texts.push_back(text_of(eq_ast[ix.columns[k]]));
   }
-  if (best_len > 1) f.index_cond = "(" + f.index_cond + ")";
+  if (best_range) {
+    Range& r = range[ix.columns[best_len]];
+    f.index_lower = std::move(r.lower);
+    f.index_upper = std::move(r.upper);
+    f.index_lower_incl = r.lower_incl;
+    f.index_upper_incl = r.upper_incl;
+    for (const Expr* e : r.ast) texts.push_back(text_of(e));
+  }
+  for (size_t k = 0; k < texts.size(); ++k) f.index_cond += (k ? " AND " : "") + texts[k];
+  if (texts.size() > 1) f.index_cond = "(" + f.index_cond + ")";
 }
 
 }  // namespace tusk::sql

@@ -95,8 +95,11 @@ class TableScan : public PlanNode {
 // ctid packed into an int8 (block << 16 | offset).
 class StoredScan : public PlanNode {
  public:
-  StoredScan(std::shared_ptr<StoredTable> t, int index, std::vector<ExprProgram> eq)
-      : table_(std::move(t)), index_(index), eq_(std::move(eq)) {}
+  StoredScan(std::shared_ptr<StoredTable> t, int index, std::vector<ExprProgram> eq, const CompiledFrom& f,
+             ExecState& st)
+      : table_(std::move(t)), index_(index), eq_(std::move(eq)),
+        lower_(BindPrograms(f.index_lower, st)), upper_(BindPrograms(f.index_upper, st)),
+        lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl) {}
   const Row* Next(ExecState& st) override {
     if (!scan_) {
       if (index_ >= 0) {
@@ -105,6 +108,20 @@ class StoredScan : public PlanNode {
           const Datum& d = p.Eval(nullptr, st.ctx);
           if (d.null) return nullptr;  // "= NULL" matches nothing
           cond.eq.push_back(d);
+        }
+        if (!lower_.empty()) {
+          const Datum& d = lower_[0].Eval(nullptr, st.ctx);
+          if (d.null) return nullptr;
+          cond.has_lower = true;
+          cond.lower = d;
+          cond.lower_inclusive = lower_incl_;
+        }
+        if (!upper_.empty()) {
+          const Datum& d = upper_[0].Eval(nullptr, st.ctx);
+          if (d.null) return nullptr;
+          cond.has_upper = true;
+          cond.upper = d;
+          cond.upper_inclusive = upper_incl_;
         }
         scan_ = table_->ScanIndex(table_->indexes[index_], cond);
       } else {
@@ -124,6 +141,8 @@ class StoredScan : public PlanNode {
   std::shared_ptr<StoredTable> table_;
   int index_;
   std::vector<ExprProgram> eq_;
+  std::vector<ExprProgram> lower_, upper_;
+  bool lower_incl_, upper_incl_;
   std::unique_ptr<RowScan> scan_;
   Row row_;
 };
@@ -506,6 +525,10 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->stored = f.stored;
   c->index = f.index;
   for (const auto& k : f.index_eq) c->index_eq.push_back(CompileExpr(*k, np));
+  if (f.index_lower) c->index_lower.push_back(CompileExpr(*f.index_lower, np));
+  if (f.index_upper) c->index_upper.push_back(CompileExpr(*f.index_upper, np));
+  c->index_lower_incl = f.index_lower_incl;
+  c->index_upper_incl = f.index_upper_incl;
   if (f.subquery) c->subquery = std::make_shared<const CompiledQuery>(CompileQuery(*f.subquery, np));
   c->cte_id = f.cte_id;
   c->lateral = f.lateral;
@@ -590,7 +613,7 @@ std::vector<ExprProgram> BindPrograms(std::vector<ExprProgram> progs, ExecState&
 std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecState& st) {
   switch (f.kind) {
     case AnalyzedFrom::kTable:
-      if (f.stored) return std::make_unique<StoredScan>(f.stored, f.index, BindPrograms(f.index_eq, st));
+      if (f.stored) return std::make_unique<StoredScan>(f.stored, f.index, BindPrograms(f.index_eq, st), f, st);
       return std::make_unique<TableScan>(f.table, f.types);
     case AnalyzedFrom::kSubquery: return BuildPlan(*f.subquery, st);
     case AnalyzedFrom::kCte: return MakeCteScan(f.cte_id, false);

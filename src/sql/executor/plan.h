@@ -60,6 +60,8 @@ struct CompiledFrom {
   std::shared_ptr<StoredTable> stored;
   int index = -1;
   std::vector<ExprProgram> index_eq;
+  std::vector<ExprProgram> index_lower, index_upper;  // 0 or 1 each
+  bool index_lower_incl = true, index_upper_incl = true;
   std::shared_ptr<const CompiledQuery> subquery;
   int cte_id = -1;
   bool lateral = false;
