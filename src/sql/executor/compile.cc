@@ -43,6 +43,18 @@ class Compiler {
         return p_.param_regs[e.index];
       }
       case TKind::kCall: {
+        // A strict call with a NULL constant argument is NULL without
+        // evaluating the others, as PostgreSQL's constant folding makes it
+        // (so `x / 0 = NULL` never divides).
+        if (e.strict) {
+          for (const auto& a : e.args) {
+            if (a->kind == TKind::kConst && a->value.null) {
+              int r = NewReg();
+              p_.regs[r] = Datum::Null();
+              return r;
+            }
+          }
+        }
         std::vector<int> args;
         for (const auto& a : e.args) args.push_back(Emit(*a));
         int out = NewReg();
