@@ -82,6 +82,11 @@ fi
 # Issue 4's bar: on every file Tusk passes at least as many records as
 # PostgreSQL. A run cut short by the time limit or a server that stopped
 # answering proves nothing either way, so it only reports.
+if grep -q "terminated by signal" "$dir/tusk.log"; then
+  echo "slt_shared_corpus: a Tusk process died by a signal:"
+  grep -B2 "terminated by signal" "$dir/tusk.log" | head -20
+  exit 1
+fi
 if grep -q "time limit reached\|cannot connect" "$dir/report.txt"; then
   echo "slt_shared_corpus: incomplete run, no verdict"
   exit 0
