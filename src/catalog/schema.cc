@@ -73,8 +73,12 @@ constexpr uint32_t B = kBoolOid, C = kCharOid, N = kNameOid, I2 = kInt2Oid, I4 =
 
 const std::vector<const CatalogDef*>& Defs() {
   static const std::vector<const CatalogDef*> defs = [] {
+    // Owned by a static vector (reserved, so addresses never move) rather
+    // than leaked, so leak checkers stay quiet.
+    static std::vector<CatalogDef> owned;
+    owned.reserve(32);
     std::vector<const CatalogDef*> v;
-    v.push_back(new CatalogDef(MakeDef(kTypeRelationId, "pg_type", 71, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kTypeRelationId, "pg_type", 71, false, {
         {"oid", O}, {"typname", N}, {"typnamespace", O}, {"typowner", O}, {"typlen", I2}, {"typbyval", B},
         {"typtype", C}, {"typcategory", C}, {"typispreferred", B}, {"typisdefined", B}, {"typdelim", C},
         {"typrelid", O}, {"typsubscript", RP}, {"typelem", O}, {"typarray", O}, {"typinput", RP},
@@ -82,14 +86,14 @@ const std::vector<const CatalogDef*>& Defs() {
         {"typanalyze", RP}, {"typalign", C}, {"typstorage", C}, {"typnotnull", B}, {"typbasetype", O},
         {"typtypmod", I4}, {"typndims", I4}, {"typcollation", O}, {"typdefaultbin", NT}, {"typdefault", T},
         {"typacl", ACL}})));
-    v.push_back(new CatalogDef(MakeDef(kAttributeRelationId, "pg_attribute", 75, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kAttributeRelationId, "pg_attribute", 75, false, {
         {"attrelid", O}, {"attname", N}, {"atttypid", O}, {"attstattarget", I4}, {"attlen", I2}, {"attnum", I2},
         {"attndims", I4}, {"attcacheoff", I4}, {"atttypmod", I4}, {"attbyval", B}, {"attalign", C},
         {"attstorage", C}, {"attcompression", C}, {"attnotnull", B}, {"atthasdef", B}, {"atthasmissing", B},
         {"attidentity", C}, {"attgenerated", C}, {"attisdropped", B}, {"attislocal", B}, {"attinhcount", I4},
         {"attcollation", O}, {"attacl", ACL}, {"attoptions", TA}, {"attfdwoptions", TA},
         {"attmissingval", AA}})));
-    v.push_back(new CatalogDef(MakeDef(kProcRelationId, "pg_proc", 81, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kProcRelationId, "pg_proc", 81, false, {
         {"oid", O}, {"proname", N}, {"pronamespace", O}, {"proowner", O}, {"prolang", O}, {"procost", F4},
         {"prorows", F4}, {"provariadic", O}, {"prosupport", RP}, {"prokind", C}, {"prosecdef", B},
         {"proleakproof", B}, {"proisstrict", B}, {"proretset", B}, {"provolatile", C}, {"proparallel", C},
@@ -97,7 +101,7 @@ const std::vector<const CatalogDef*>& Defs() {
         {"proallargtypes", OA}, {"proargmodes", CA}, {"proargnames", TA}, {"proargdefaults", NT},
         {"protrftypes", OA}, {"prosrc", T}, {"probin", T}, {"prosqlbody", NT}, {"proconfig", TA},
         {"proacl", ACL}})));
-    v.push_back(new CatalogDef(MakeDef(kRelationRelationId, "pg_class", 83, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kRelationRelationId, "pg_class", 83, false, {
         {"oid", O}, {"relname", N}, {"relnamespace", O}, {"reltype", O}, {"reloftype", O}, {"relowner", O},
         {"relam", O}, {"relfilenode", O}, {"reltablespace", O}, {"relpages", I4}, {"reltuples", F4},
         {"relallvisible", I4}, {"reltoastrelid", O}, {"relhasindex", B}, {"relisshared", B},
@@ -105,38 +109,38 @@ const std::vector<const CatalogDef*>& Defs() {
         {"relhastriggers", B}, {"relhassubclass", B}, {"relrowsecurity", B}, {"relforcerowsecurity", B},
         {"relispopulated", B}, {"relreplident", C}, {"relispartition", B}, {"relrewrite", O},
         {"relfrozenxid", X}, {"relminmxid", X}, {"relacl", ACL}, {"reloptions", TA}, {"relpartbound", NT}})));
-    v.push_back(new CatalogDef(MakeDef(kAuthIdRelationId, "pg_authid", 2842, true, {
+    v.push_back(&owned.emplace_back(MakeDef(kAuthIdRelationId, "pg_authid", 2842, true, {
         {"oid", O}, {"rolname", N}, {"rolsuper", B}, {"rolinherit", B}, {"rolcreaterole", B},
         {"rolcreatedb", B}, {"rolcanlogin", B}, {"rolreplication", B}, {"rolbypassrls", B},
         {"rolconnlimit", I4}, {"rolpassword", T}, {"rolvaliduntil", TZ}})));
-    v.push_back(new CatalogDef(MakeDef(kDatabaseRelationId, "pg_database", 1248, true, {
+    v.push_back(&owned.emplace_back(MakeDef(kDatabaseRelationId, "pg_database", 1248, true, {
         {"oid", O}, {"datname", N}, {"datdba", O}, {"encoding", I4}, {"datlocprovider", C},
         {"datistemplate", B}, {"datallowconn", B}, {"datconnlimit", I4}, {"datfrozenxid", X},
         {"datminmxid", X}, {"dattablespace", O}, {"datcollate", T}, {"datctype", T}, {"daticulocale", T},
         {"datcollversion", T}, {"datacl", ACL}})));
-    v.push_back(new CatalogDef(MakeDef(kAttrDefaultRelationId, "pg_attrdef", 10001, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kAttrDefaultRelationId, "pg_attrdef", 10001, false, {
         {"oid", O}, {"adrelid", O}, {"adnum", I2}, {"adbin", NT}})));
-    v.push_back(new CatalogDef(MakeDef(kConstraintRelationId, "pg_constraint", 10003, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kConstraintRelationId, "pg_constraint", 10003, false, {
         {"oid", O}, {"conname", N}, {"connamespace", O}, {"contype", C}, {"condeferrable", B},
         {"condeferred", B}, {"convalidated", B}, {"conrelid", O}, {"contypid", O}, {"conindid", O},
         {"conparentid", O}, {"confrelid", O}, {"confupdtype", C}, {"confdeltype", C}, {"confmatchtype", C},
         {"conislocal", B}, {"coninhcount", I4}, {"connoinherit", B}, {"conkey", I2A}, {"confkey", I2A},
         {"conpfeqop", OA}, {"conppeqop", OA}, {"conffeqop", OA}, {"confdelsetcols", I2A}, {"conexclop", OA},
         {"conbin", NT}})));
-    v.push_back(new CatalogDef(MakeDef(kIndexRelationId, "pg_index", 10007, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kIndexRelationId, "pg_index", 10007, false, {
         {"indexrelid", O}, {"indrelid", O}, {"indnatts", I2}, {"indnkeyatts", I2}, {"indisunique", B},
         {"indnullsnotdistinct", B}, {"indisprimary", B}, {"indisexclusion", B}, {"indimmediate", B},
         {"indisclustered", B}, {"indisvalid", B}, {"indcheckxmin", B}, {"indisready", B}, {"indislive", B},
         {"indisreplident", B}, {"indkey", I2V}, {"indcollation", OV}, {"indclass", OV}, {"indoption", I2V},
         {"indexprs", NT}, {"indpred", NT}})));
-    v.push_back(new CatalogDef(MakeDef(kInheritsRelationId, "pg_inherits", 10005, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kInheritsRelationId, "pg_inherits", 10005, false, {
         {"inhrelid", O}, {"inhparent", O}, {"inhseqno", I4}, {"inhdetachpending", B}})));
-    v.push_back(new CatalogDef(MakeDef(kNamespaceRelationId, "pg_namespace", 10047, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kNamespaceRelationId, "pg_namespace", 10047, false, {
         {"oid", O}, {"nspname", N}, {"nspowner", O}, {"nspacl", ACL}})));
-    v.push_back(new CatalogDef(MakeDef(kRewriteRelationId, "pg_rewrite", 10028, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kRewriteRelationId, "pg_rewrite", 10028, false, {
         {"oid", O}, {"rulename", N}, {"ev_class", O}, {"ev_type", C}, {"ev_enabled", C}, {"is_instead", B},
         {"ev_qual", NT}, {"ev_action", NT}})));
-    v.push_back(new CatalogDef(MakeDef(kPartitionedTableRelationId, "pg_partitioned_table", 10099, false, {
+    v.push_back(&owned.emplace_back(MakeDef(kPartitionedTableRelationId, "pg_partitioned_table", 10099, false, {
         {"partrelid", O}, {"partstrat", C}, {"partnatts", I2}, {"partdefid", O}, {"partattrs", I2V},
         {"partclass", OV}, {"partcollation", OV}, {"partexprs", NT}})));
     return v;
