@@ -63,6 +63,7 @@ struct AnalyzedFrom {
   int index = -1;                            // stored: index scan on stored->indexes[index]
   std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
   TExprPtr index_lower, index_upper;         // stored: range on the next index column (either may be null)
+  std::vector<TExprPtr> index_in;            // stored: IN list on the index's first column (one scan per value)
   bool index_lower_incl = true, index_upper_incl = true;
   std::string label;                         // EXPLAIN: "table" or "table alias"
   std::string index_cond;                    // EXPLAIN: the conjuncts the index scan uses

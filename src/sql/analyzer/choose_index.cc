@@ -68,7 +68,26 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
   std::vector<TExprPtr> eq(ncols);
   std::vector<const Expr*> eq_ast(ncols, nullptr);
   std::vector<Range> range(ncols);
+  std::vector<std::vector<TExprPtr>> in_list(ncols);
+  std::vector<const Expr*> in_ast(ncols, nullptr);
   for (const Expr* c : conj) {
+    if (c->kind == ExprKind::kIn && !c->negated && c->args.size() >= 2) {
+      size_t pos = 0;
+      std::vector<TExprPtr> values;
+      bool ok = true;
+      for (size_t k = 1; k < c->args.size() && ok; ++k) {
+        size_t p = 0;
+        TExprPtr v = match(*c->args[0], *c->args[k], &p);
+        ok = v != nullptr && (k == 1 || p == pos);
+        pos = p;
+        if (ok) values.push_back(std::move(v));
+      }
+      if (ok && in_list[pos].empty()) {
+        in_list[pos] = std::move(values);
+        in_ast[pos] = c;
+      }
+      continue;
+    }
     if (c->kind == ExprKind::kBetween && !c->negated && !c->symmetric && c->args.size() == 3) {
       size_t pos = 0, pos2 = 0;
       TExprPtr l = match(*c->args[0], *c->args[1], &pos);
@@ -134,7 +153,23 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
       best_range = has_range && !full_unique;
     }
   }
-  if (best < 0) return;
+  if (best < 0) {
+    // No equality or range: an IN list on an index's first column runs one
+    // equality scan per distinct value.
+    for (size_t i = 0; i < f.stored->indexes.size(); ++i) {
+      const StoredIndex& ix = f.stored->indexes[i];
+      if (ix.columns.empty() || ix.columns[0] < 0 || in_list[ix.columns[0]].empty()) continue;
+      f.index = static_cast<int>(i);
+      f.index_in = std::move(in_list[ix.columns[0]]);
+      try {
+        f.index_cond = DeparseExpr(*in_ast[ix.columns[0]]);
+      } catch (const PgError&) {
+        f.index_cond = "(...)";
+      }
+      return;
+    }
+    return;
+  }
   f.index = best;
   const StoredIndex& ix = f.stored->indexes[best];
   std::vector<std::string> texts;

@@ -99,8 +99,10 @@ class StoredScan : public PlanNode {
              ExecState& st)
       : table_(std::move(t)), index_(index), eq_(std::move(eq)),
         lower_(BindPrograms(f.index_lower, st)), upper_(BindPrograms(f.index_upper, st)),
-        lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl) {}
+        in_(BindPrograms(f.index_in, st)), lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl),
+        key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]) {}
   const Row* Next(ExecState& st) override {
+    if (!in_.empty()) return NextInList(st);
     if (!scan_) {
       if (index_ >= 0) {
         IndexCondition cond;
@@ -141,8 +143,45 @@ class StoredScan : public PlanNode {
   std::shared_ptr<StoredTable> table_;
   int index_;
   std::vector<ExprProgram> eq_;
-  std::vector<ExprProgram> lower_, upper_;
+  // IN list: distinct non-null values, scanned one after the other.
+  const Row* NextInList(ExecState& st) {
+    if (!in_started_) {
+      in_started_ = true;
+      for (auto& p : in_) {
+        const Datum& d = p.Eval(nullptr, st.ctx);
+        if (!d.null) in_values_.push_back(d);
+      }
+      std::sort(in_values_.begin(), in_values_.end(),
+                [&](const Datum& a, const Datum& b) { return CompareDatum(key_type_, a, b) < 0; });
+      in_values_.erase(std::unique(in_values_.begin(), in_values_.end(),
+                                   [&](const Datum& a, const Datum& b) { return CompareDatum(key_type_, a, b) == 0; }),
+                       in_values_.end());
+      row_.resize(table_->columns.size() + 1);
+    }
+    for (;;) {
+      if (!scan_) {
+        if (in_pos_ >= in_values_.size()) return nullptr;
+        IndexCondition cond;
+        cond.eq.push_back(in_values_[in_pos_++]);
+        scan_ = table_->ScanIndex(table_->indexes[index_], cond);
+      }
+      st.ctx.session->CheckForInterrupts();
+      TupleId tid;
+      if (scan_->Next(row_, &tid)) {
+        row_.resize(table_->columns.size() + 1);
+        row_.back() = Datum::Int(PackTupleId(tid));
+        return &row_;
+      }
+      scan_.reset();
+    }
+  }
+
+  std::vector<ExprProgram> lower_, upper_, in_;
   bool lower_incl_, upper_incl_;
+  uint32_t key_type_;
+  bool in_started_ = false;
+  std::vector<Datum> in_values_;
+  size_t in_pos_ = 0;
   std::unique_ptr<RowScan> scan_;
   Row row_;
 };
@@ -525,6 +564,7 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->stored = f.stored;
   c->index = f.index;
   for (const auto& k : f.index_eq) c->index_eq.push_back(CompileExpr(*k, np));
+  for (const auto& k : f.index_in) c->index_in.push_back(CompileExpr(*k, np));
   if (f.index_lower) c->index_lower.push_back(CompileExpr(*f.index_lower, np));
   if (f.index_upper) c->index_upper.push_back(CompileExpr(*f.index_upper, np));
   c->index_lower_incl = f.index_lower_incl;

@@ -61,6 +61,7 @@ struct CompiledFrom {
   int index = -1;
   std::vector<ExprProgram> index_eq;
   std::vector<ExprProgram> index_lower, index_upper;  // 0 or 1 each
+  std::vector<ExprProgram> index_in;
   bool index_lower_incl = true, index_upper_incl = true;
   std::shared_ptr<const CompiledQuery> subquery;
   int cte_id = -1;
