@@ -165,8 +165,8 @@ class HeapRowScan : public sql::RowScan {
 
 class IndexRowScan : public sql::RowScan {
  public:
-  IndexRowScan(HeapTable& t, btree::IndexRel& ix, std::vector<btree::ScanKey> keys)
-      : t_(t), scan_(ix, std::move(keys)), snapshot_(xact::GetTransactionSnapshot()),
+  IndexRowScan(HeapTable& t, btree::IndexRel& ix, std::vector<btree::ScanKey> keys, btree::ScanDirection dir)
+      : t_(t), scan_(ix, std::move(keys), dir), snapshot_(xact::GetTransactionSnapshot()),
         me_(xact::CurrentXactForVisibility()) {}
   bool Next(Row& row, TupleId* tid) override {
     ItemPointer p;
@@ -216,7 +216,8 @@ std::unique_ptr<sql::RowScan> HeapTable::ScanIndex(const sql::StoredIndex& index
     }
     keys.push_back(std::move(k));
   }
-  return std::make_unique<IndexRowScan>(*this, index_handles[pos].rel, std::move(keys));
+  return std::make_unique<IndexRowScan>(*this, index_handles[pos].rel, std::move(keys),
+                                        cond.backward ? btree::ScanDirection::kBackward : btree::ScanDirection::kForward);
 }
 
 std::string HeapTable::KeyDetail(const sql::StoredIndex& ix, const Row& row) const {
@@ -459,6 +460,8 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
       int16_t o = k < ix.options.size() ? ix.options[k] : 0;
       h.rel.descending.push_back((o & 1) != 0);
       h.rel.nulls_first.push_back((o & 2) != 0);
+      si.descending.push_back((o & 1) != 0);
+      si.nulls_first.push_back((o & 2) != 0);
     }
     h.rel.cmp = h.cmp.get();
     t->indexes.push_back(std::move(si));

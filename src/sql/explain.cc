@@ -30,8 +30,9 @@ Node FromNode(const AnalyzedFrom& f) {
   switch (f.kind) {
     case AnalyzedFrom::kTable:
       if (f.stored && f.index >= 0) {
-        n.title = "Index Scan using " + f.stored->indexes[f.index].name + " on " + f.label;
-        n.details.push_back("Index Cond: " + Paren(f.index_cond));
+        n.title = std::string(f.index_backward ? "Index Scan Backward using " : "Index Scan using ") +
+                  f.stored->indexes[f.index].name + " on " + f.label;
+        if (!f.index_cond.empty()) n.details.push_back("Index Cond: " + Paren(f.index_cond));
       } else if (f.stored) {
         n.title = "Seq Scan on " + f.label;
       } else {
@@ -100,7 +101,7 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
     d.children.push_back(std::move(n));
     n = std::move(d);
   }
-  if (!s.order_by.empty()) {
+  if (!s.order_by.empty() && !q.sorted_by_index) {
     Node sort;
     sort.title = "Sort";
     std::string keys;

@@ -41,6 +41,7 @@ struct StoredIndex {
   bool unique = false;
   bool primary = false;
   std::vector<int> columns;  // positions in StoredTable::columns
+  std::vector<bool> descending, nulls_first;  // per column, as created
 };
 
 struct StoredCheck {

@@ -267,6 +267,7 @@ AnalyzedQuery Analyzer::RunSelect() {
   if (!s.distinct_on.empty()) Error(sqlstate::kFeatureNotSupported, "DISTINCT ON is not supported", s.distinct_on[0]->location);
 
   if (!s.locking.empty()) AnalyzeLocking(s, q);
+  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct) ChooseIndexOrder(q);
   agg_allowed_ = false;
   agg_forbidden_clause_ = "LIMIT";
   auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {

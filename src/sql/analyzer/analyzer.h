@@ -64,6 +64,7 @@ struct AnalyzedFrom {
   std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
   TExprPtr index_lower, index_upper;         // stored: range on the next index column (either may be null)
   std::vector<TExprPtr> index_in;            // stored: IN list on the index's first column (one scan per value)
+  bool index_backward = false;               // stored: scan the index from its end (ORDER BY ... DESC)
   bool index_lower_incl = true, index_upper_incl = true;
   std::string label;                         // EXPLAIN: "table" or "table alias"
   std::string index_cond;                    // EXPLAIN: the conjuncts the index scan uses
@@ -107,6 +108,7 @@ struct AnalyzedQuery {
   std::vector<OutputColumn> columns;
   bool distinct = false;
   std::vector<SortKey> sort;
+  bool sorted_by_index = false;              // the FROM index scan already yields `sort` order
   TExprPtr limit, offset;                    // constant or parameter expressions (int8)
   std::vector<uint32_t> param_types;
   std::vector<AnalyzedCte> ctes;             // WITH queries defined at this level

@@ -72,6 +72,9 @@ class Analyzer {
   void ExpandStar(const ResTarget& t, AnalyzedQuery& q);
   // Index scans for stored tables from WHERE equalities (choose_index.cc).
   void ChooseIndexScans(AnalyzedFrom& f, const Expr& where);
+  // ORDER BY on a stored table's indexed columns: scan the index in that
+  // order (forward or backward) and drop the sort.
+  void ChooseIndexOrder(AnalyzedQuery& q);
   // FOR UPDATE / FOR SHARE: the row marks of the stored tables named.
   void AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q);
 

@@ -196,4 +196,51 @@ void Analyzer::ChooseIndexScans(AnalyzedFrom& f, const Expr& where) {
   if (texts.size() > 1) f.index_cond = "(" + f.index_cond + ")";
 }
 
+void Analyzer::ChooseIndexOrder(AnalyzedQuery& q) {
+  AnalyzedFrom& f = *q.from;
+  if (f.kind != AnalyzedFrom::kTable || !f.stored || !f.index_in.empty()) return;
+  const int lo = f.start, hi = f.start + static_cast<int>(f.stored->columns.size());
+  // The sort keys as table columns.
+  std::vector<int> cols;
+  for (const SortKey& k : q.sort) {
+    const TExpr& t = *q.targets[k.column];
+    if (t.kind != TKind::kColumn || t.index < lo || t.index >= hi) return;
+    cols.push_back(t.index - lo);
+  }
+  auto fits = [&](const StoredIndex& ix, size_t skip, bool* backward) {
+    if (skip + cols.size() > ix.columns.size()) return false;
+    int dir = 0;  // +1 forward, -1 backward
+    for (size_t i = 0; i < cols.size(); ++i) {
+      size_t c = skip + i;
+      if (ix.columns[c] != cols[i]) return false;
+      bool desc = c < ix.descending.size() && ix.descending[c];
+      bool nf = c < ix.nulls_first.size() && ix.nulls_first[c];
+      int d = q.sort[i].desc == desc && q.sort[i].nulls_first == nf     ? 1
+              : q.sort[i].desc != desc && q.sort[i].nulls_first != nf ? -1
+                                                                        : 0;
+      if (d == 0 || (dir != 0 && d != dir)) return false;
+      dir = d;
+    }
+    *backward = dir < 0;
+    return true;
+  };
+  bool backward = false;
+  if (f.index >= 0) {
+    // An equality prefix already chosen: the order must follow right after it.
+    if (f.index_lower || f.index_upper) {
+      if (!f.index_eq.empty() || !fits(f.stored->indexes[f.index], 0, &backward)) return;
+    } else if (!fits(f.stored->indexes[f.index], f.index_eq.size(), &backward)) {
+      return;
+    }
+  } else {
+    int chosen = -1;
+    for (size_t i = 0; i < f.stored->indexes.size() && chosen < 0; ++i)
+      if (fits(f.stored->indexes[i], 0, &backward)) chosen = static_cast<int>(i);
+    if (chosen < 0) return;
+    f.index = chosen;
+  }
+  f.index_backward = backward;
+  q.sorted_by_index = true;
+}
+
 }  // namespace tusk::sql

@@ -100,6 +100,7 @@ class StoredScan : public PlanNode {
       : table_(std::move(t)), index_(index), eq_(std::move(eq)),
         lower_(BindPrograms(f.index_lower, st)), upper_(BindPrograms(f.index_upper, st)),
         in_(BindPrograms(f.index_in, st)), lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl),
+        backward_(f.index_backward),
         key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]) {}
   const Row* Next(ExecState& st) override {
     if (!in_.empty()) return NextInList(st);
@@ -125,6 +126,7 @@ class StoredScan : public PlanNode {
           cond.upper = d;
           cond.upper_inclusive = upper_incl_;
         }
+        cond.backward = backward_;
         scan_ = table_->ScanIndex(table_->indexes[index_], cond);
       } else {
         scan_ = table_->Scan();
@@ -178,6 +180,7 @@ class StoredScan : public PlanNode {
 
   std::vector<ExprProgram> lower_, upper_, in_;
   bool lower_incl_, upper_incl_;
+  bool backward_;
   uint32_t key_type_;
   bool in_started_ = false;
   std::vector<Datum> in_values_;
@@ -565,6 +568,7 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->index = f.index;
   for (const auto& k : f.index_eq) c->index_eq.push_back(CompileExpr(*k, np));
   for (const auto& k : f.index_in) c->index_in.push_back(CompileExpr(*k, np));
+  c->index_backward = f.index_backward;
   if (f.index_lower) c->index_lower.push_back(CompileExpr(*f.index_lower, np));
   if (f.index_upper) c->index_upper.push_back(CompileExpr(*f.index_upper, np));
   c->index_lower_incl = f.index_lower_incl;
@@ -639,6 +643,7 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   c.visible = q.visible;
   c.distinct = q.distinct;
   c.sort = q.sort;
+  c.sorted_by_index = q.sorted_by_index;
   c.row_marks = q.row_marks;
   if (q.limit) c.limit.push_back(CompileExpr(*q.limit, np));
   if (q.offset) c.offset.push_back(CompileExpr(*q.offset, np));
@@ -705,7 +710,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
   }
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
   if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
-  if (!q.sort.empty()) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
+  if (!q.sort.empty() && !q.sorted_by_index) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
   if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
   return node;

@@ -62,6 +62,7 @@ struct CompiledFrom {
   std::vector<ExprProgram> index_eq;
   std::vector<ExprProgram> index_lower, index_upper;  // 0 or 1 each
   std::vector<ExprProgram> index_in;
+  bool index_backward = false;
   bool index_lower_incl = true, index_upper_incl = true;
   std::shared_ptr<const CompiledQuery> subquery;
   int cte_id = -1;
@@ -93,6 +94,7 @@ struct CompiledQuery {
   size_t visible = 0;
   bool distinct = false;
   std::vector<SortKey> sort;
+  bool sorted_by_index = false;
   std::vector<uint32_t> target_types;
   std::vector<ExprProgram> limit, offset;
   std::vector<RowMark> row_marks;  // FOR UPDATE / SHARE: lock after WHERE (re-checked with `where`)
