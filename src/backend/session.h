@@ -38,6 +38,7 @@ struct SessionInfo {
 };
 
 class SystemViews;
+struct CopyFormat;  // session_copy.cc
 
 class Session : public sql::SessionContext {
  public:
@@ -120,10 +121,8 @@ class Session : public sql::SessionContext {
   // COPY FROM STDIN / TO STDOUT (session_copy.cc).
   std::string RunCopy(const sql::CopyStmt& c);
   std::string copy_stmt_text_;  // the whole query string holding the COPY, for COPY (query) TO
-  std::string CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,
-                       char quote, char escape);
-  std::string CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string, bool header,
-                     char quote, char escape);
+  std::string CopyFrom(const sql::CopyStmt& c, const CopyFormat& f);
+  std::string CopyTo(const sql::CopyStmt& c, const CopyFormat& f);
   // CREATE DATABASE / DROP DATABASE (session_roles.cc). DROP commits the
   // transaction itself before removing the files, then opens a new one.
   std::string RunCreateDatabase(const sql::CreateDatabaseStmt& stmt);

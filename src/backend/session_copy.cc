@@ -9,7 +9,6 @@
 #include "utils/error.h"
 
 namespace tusk::backend {
-namespace {
 
 struct CopyFormat {
   bool csv = false;
@@ -20,6 +19,9 @@ struct CopyFormat {
   bool header = false;
   bool freeze = false;
 };
+
+namespace {
+
 
 CopyFormat ParseOptions(const sql::CopyStmt& c) {
   CopyFormat f;
@@ -47,9 +49,11 @@ CopyFormat ParseOptions(const sql::CopyStmt& c) {
       f.quote = o.arg.empty() ? '"' : o.arg[0];
     } else if (o.name == "escape") {
       f.escape = o.arg.empty() ? '"' : o.arg[0];
-    } else if (o.name == "encoding" || o.name == "force_not_null" || o.name == "force_null" ||
-               o.name == "force_quote") {
-      // Accepted; UTF8 is the only encoding and forcing options need csv.
+    } else if (o.name == "encoding") {
+      if (o.arg != "utf8" && o.arg != "UTF8" && o.arg != "utf-8")
+        throw MakeError(sqlstate::kFeatureNotSupported, "COPY encoding \"" + o.arg + "\" is not supported; UTF8 is");
+    } else if (o.name == "force_not_null" || o.name == "force_null" || o.name == "force_quote") {
+      throw MakeError(sqlstate::kFeatureNotSupported, "COPY option \"" + o.name + "\" is not supported yet");
     } else {
       throw MakeError(sqlstate::kSyntaxError, "option \"" + o.name + "\" not recognized");
     }
@@ -66,8 +70,7 @@ CopyFormat ParseOptions(const sql::CopyStmt& c) {
 void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
   out->clear();
   std::string field;
-  bool raw_is_null_marker = true;
-  std::string raw;
+  std::string raw;  // the field as written, to compare with the NULL marker
   auto finish = [&]() {
     if (raw == f.null_string) {
       out->emplace_back(std::nullopt);
@@ -77,7 +80,6 @@ void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::op
     field.clear();
     raw.clear();
   };
-  (void)raw_is_null_marker;
   for (size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
     if (c == f.delimiter) {
@@ -203,19 +205,11 @@ std::string Session::RunCopy(const sql::CopyStmt& c) {
     throw MakeError(sqlstate::kFeatureNotSupported, "COPY to or from a file is not supported; use STDIN/STDOUT");
   if (c.where) throw MakeError(sqlstate::kFeatureNotSupported, "COPY FROM ... WHERE is not supported yet");
   CopyFormat f = ParseOptions(c);
-  return c.is_from ? CopyFrom(c, f.csv, f.delimiter, f.null_string, f.header, f.quote, f.escape)
-                   : CopyTo(c, f.csv, f.delimiter, f.null_string, f.header, f.quote, f.escape);
+  return c.is_from ? CopyFrom(c, f) : CopyTo(c, f);
 }
 
-std::string Session::CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string,
-                              bool header, char quote, char escape) {
-  CopyFormat f;
-  f.csv = csv;
-  f.delimiter = delimiter;
-  f.null_string = null_string;
-  f.header = header;
-  f.quote = quote;
-  f.escape = escape;
+std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
+  const bool csv = f.csv, header = f.header;
   if (!c.relation) throw MakeError(sqlstate::kSyntaxError, "COPY FROM needs a table");
   auto table = OpenStoredTable(c.relation->schema, c.relation->name);
   if (!table) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + c.relation->name + "\" does not exist");
@@ -324,15 +318,10 @@ std::string Session::CopyFrom(const sql::CopyStmt& c, bool csv, char delimiter, 
   return "COPY " + std::to_string(count);
 }
 
-std::string Session::CopyTo(const sql::CopyStmt& c, bool csv, char delimiter, const std::string& null_string,
-                            bool header, char quote, char escape) {
-  CopyFormat f;
-  f.csv = csv;
-  f.delimiter = delimiter;
-  f.null_string = null_string;
-  f.quote = quote;
-  f.escape = escape;
-  std::unique_ptr<sql::Statement> holder;
+std::string Session::CopyTo(const sql::CopyStmt& c, const CopyFormat& f) {
+  const bool csv = f.csv, header = f.header;
+  const char delimiter = f.delimiter;
+  const std::string& null_string = f.null_string;
   std::vector<std::unique_ptr<sql::Statement>> stmts;
   const sql::Statement* query = nullptr;
   if (c.relation) {

@@ -116,13 +116,7 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
   if (!six) throw MakeError(sqlstate::kInternalError, "could not find the new index");
   std::vector<uint32_t> types;
   for (int c : six->columns) types.push_back(t->columns[c].type);
-  struct Cmp : btree::KeyComparator {
-    std::vector<uint32_t> types;
-    int Compare(int k, std::string_view a, std::string_view b) const override {
-      return sql::CompareStored(types[k], a, b);
-    }
-  } cmp;
-  cmp.types = types;
+  StoredKeyComparator cmp(types);
   btree::IndexRel rel;
   rel.loc = loc;
   rel.index_oid = ixoid;

@@ -22,26 +22,20 @@
 #include "utils/guc.h"
 
 namespace tusk::backend {
+
+int StoredKeyComparator::Compare(int key_no, std::string_view a, std::string_view b) const {
+  return sql::CompareStored(types_[key_no], a, b);
+}
+
 namespace {
 
 using sql::Datum;
 using sql::Row;
 using sql::TupleId;
 
-class ColumnComparator : public btree::KeyComparator {
- public:
-  explicit ColumnComparator(std::vector<uint32_t> types) : types_(std::move(types)) {}
-  int Compare(int key_no, std::string_view a, std::string_view b) const override {
-    return sql::CompareStored(types_[key_no], a, b);
-  }
-
- private:
-  std::vector<uint32_t> types_;
-};
-
 struct IndexHandle {
   btree::IndexRel rel;
-  std::unique_ptr<ColumnComparator> cmp;
+  std::unique_ptr<StoredKeyComparator> cmp;
 };
 
 uint64_t g_statement = 0;        // bumped per statement: XactContext reuse
@@ -104,11 +98,13 @@ class HeapTable : public sql::StoredTable {
     xact_.cid = xact::CurrentCommandId();
     return xact_;
   }
-  // Encodes the row into encoded_ and returns the tuple.
+  // Encodes the row into encoded_ (NULLs in encoded_null_) and returns the tuple.
   std::string Form(const Row& row) {
     encoded_.resize(columns.size());
+    encoded_null_.resize(columns.size());
     for (size_t i = 0; i < columns.size(); ++i) {
       encoded_[i].clear();
+      encoded_null_[i] = row[i].null;
       if (row[i].null) continue;
       sql::EncodeStored(storage_types[i], row[i], encoded_[i]);
     }
@@ -298,8 +294,6 @@ bool HeapTable::FindConflict(const Row& row, TupleId* conflict) {
 
 bool HeapTable::Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) {
   std::string tuple = Form(row);
-  encoded_null_.assign(columns.size(), false);
-  for (size_t i = 0; i < columns.size(); ++i) encoded_null_[i] = row[i].null;
   if (on_conflict_skip && FindConflict(row, conflict)) return false;
   ItemPointer tid = heap::Insert(rel, tuple, Xact());
   InsertIndexEntries(row, tid);
@@ -326,8 +320,6 @@ sql::ModifyResult HeapTable::Outcome(heap::TmStatus st, const heap::TmFailure& f
 
 sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer) {
   std::string tuple = Form(row);
-  encoded_null_.assign(columns.size(), false);
-  for (size_t i = 0; i < columns.size(); ++i) encoded_null_[i] = row[i].null;
   ItemPointer new_tid;
   heap::TmFailure f;
   heap::TmStatus st = heap::Update(rel, ToTid(tid), tuple, Xact(), true, &new_tid, &f);
@@ -450,7 +442,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
       key_types.push_back(it == by_attnum.end() ? sql::oid::kText : t->storage_types[it->second]);
     }
     IndexHandle h;
-    h.cmp = std::make_unique<ColumnComparator>(key_types);
+    h.cmp = std::make_unique<StoredKeyComparator>(key_types);
     h.rel.loc = {smgr::kDefaultTablespace, db, ix.cls.relfilenode};
     h.rel.index_oid = ix.cls.oid;
     h.rel.db_oid = db;

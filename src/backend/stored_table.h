@@ -6,11 +6,23 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "access/btree/btree.h"
 #include "sql/session_context.h"
 #include "sql/table_access.h"
 
 namespace tusk::backend {
+
+// B-tree key order for stored values of the given column types.
+class StoredKeyComparator : public btree::KeyComparator {
+ public:
+  explicit StoredKeyComparator(std::vector<uint32_t> types) : types_(std::move(types)) {}
+  int Compare(int key_no, std::string_view a, std::string_view b) const override;
+
+ private:
+  std::vector<uint32_t> types_;
+};
 
 // nullptr if no such table (or catalog) is visible.
 std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, const std::string& name);

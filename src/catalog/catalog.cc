@@ -251,19 +251,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
     if (t == types.end()) throw PgError(sqlstate::kUndefinedObject, "type with OID " + std::to_string(c.type_oid) + " does not exist");
     if (t->typtype == 'p' && t->oid != kRecordOid)
       throw PgError(sqlstate::kDatatypeMismatch, "column \"" + c.name + "\" has pseudo-type " + t->typname);
-    AttributeRow a;
-    a.attrelid = relid;
-    a.attname = c.name;
-    a.atttypid = c.type_oid;
-    a.attlen = t->typlen;
-    a.attnum = static_cast<int16_t>(i + 1);
-    a.atttypmod = c.typmod;
-    a.attbyval = t->typbyval;
-    a.attalign = t->typalign;
-    a.attstorage = t->typstorage;
-    a.attnotnull = c.not_null;
-    a.attcollation = t->typcollation;
-    attrs.push_back(std::move(a));
+    attrs.push_back(AttributeFor(relid, c.name, static_cast<int16_t>(i + 1), *t, c.typmod, c.not_null));
   }
 
   const smgr::RelFileLocator loc{smgr::kDefaultTablespace, db, relid};
@@ -281,17 +269,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
   cls.relnatts = static_cast<int16_t>(columns.size());
   InsertCatalogRow(cls, xact);
 
-  TypeRow rt;
-  rt.oid = rowtype;
-  rt.typname = name;
-  rt.typnamespace = namespace_oid;
-  rt.typlen = -1;
-  rt.typtype = 'c';
-  rt.typcategory = 'C';
-  rt.typrelid = relid;
-  rt.typalign = 'd';
-  rt.typstorage = 'x';
-  InsertCatalogRow(rt, xact);
+  InsertCatalogRow(CompositeRowType(rowtype, relid, name, namespace_oid), xact);
 
   for (const AttributeRow& a : attrs) InsertCatalogRow(a, xact);
   return relid;

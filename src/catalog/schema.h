@@ -197,6 +197,39 @@ struct TypeRow : CatalogRow<TypeRow> {
   }
 };
 
+// The composite pg_type row a table or view gets (named like it, typrelid = it).
+inline TypeRow CompositeRowType(uint32_t rowtype_oid, uint32_t relid, const std::string& name, uint32_t namespace_oid) {
+  TypeRow rt;
+  rt.oid = rowtype_oid;
+  rt.typname = name;
+  rt.typnamespace = namespace_oid;
+  rt.typlen = -1;
+  rt.typtype = 'c';
+  rt.typcategory = 'C';
+  rt.typrelid = relid;
+  rt.typalign = 'd';
+  rt.typstorage = 'x';
+  return rt;
+}
+
+// A column's pg_attribute row, its storage taken from its type's pg_type row.
+inline AttributeRow AttributeFor(uint32_t relid, const std::string& name, int16_t attnum, const TypeRow& type,
+                                 int32_t typmod, bool not_null) {
+  AttributeRow a;
+  a.attrelid = relid;
+  a.attname = name;
+  a.atttypid = type.oid;
+  a.attlen = type.typlen;
+  a.attnum = attnum;
+  a.atttypmod = typmod;
+  a.attbyval = type.typbyval;
+  a.attalign = type.typalign;
+  a.attstorage = type.typstorage;
+  a.attnotnull = not_null;
+  a.attcollation = type.typcollation;
+  return a;
+}
+
 struct NamespaceRow : CatalogRow<NamespaceRow> {
   static constexpr uint32_t kRelationId = kNamespaceRelationId;
   uint32_t oid = 0;

@@ -236,19 +236,7 @@ int16_t AddColumn(uint32_t relid, const std::string& name, uint32_t type_oid, in
   }
   auto t = LookupType(type_oid, xact.snapshot, me);
   if (!t) throw PgError(sqlstate::kUndefinedObject, "type with OID " + std::to_string(type_oid) + " does not exist");
-  AttributeRow a;
-  a.attrelid = relid;
-  a.attname = name;
-  a.atttypid = type_oid;
-  a.attlen = t->typlen;
-  a.attnum = attnum;
-  a.atttypmod = typmod;
-  a.attbyval = t->typbyval;
-  a.attalign = t->typalign;
-  a.attstorage = t->typstorage;
-  a.attnotnull = not_null;
-  a.attcollation = t->typcollation;
-  InsertCatalogRow(a, xact);
+  InsertCatalogRow(AttributeFor(relid, name, attnum, *t, typmod, not_null), xact);
   UpdateClassRow(relid, [&](ClassRow& c) { c.relnatts = attnum; }, xact);
   return attnum;
 }
@@ -272,34 +260,12 @@ uint32_t CreateViewRows(uint32_t namespace_oid, const std::string& name,
   c.relnatts = static_cast<int16_t>(columns.size());
   c.relhasrules = true;
   InsertCatalogRow(c, xact);
-  TypeRow rt;
-  rt.oid = rowtype;
-  rt.typname = name;
-  rt.typnamespace = namespace_oid;
-  rt.typlen = -1;
-  rt.typtype = 'c';
-  rt.typcategory = 'C';
-  rt.typrelid = relid;
-  rt.typalign = 'd';
-  rt.typstorage = 'x';
-  InsertCatalogRow(rt, xact);
+  InsertCatalogRow(CompositeRowType(rowtype, relid, name, namespace_oid), xact);
   int16_t attnum = 0;
   for (const auto& [colname, type] : columns) {
     auto t = LookupType(type.first, xact.snapshot, me);
-    AttributeRow a;
-    a.attrelid = relid;
-    a.attname = colname;
-    a.atttypid = type.first;
-    a.attnum = ++attnum;
-    a.atttypmod = type.second;
-    if (t) {
-      a.attlen = t->typlen;
-      a.attbyval = t->typbyval;
-      a.attalign = t->typalign;
-      a.attstorage = t->typstorage;
-      a.attcollation = t->typcollation;
-    }
-    InsertCatalogRow(a, xact);
+    if (!t) throw PgError(sqlstate::kUndefinedObject, "type with OID " + std::to_string(type.first) + " does not exist");
+    InsertCatalogRow(AttributeFor(relid, colname, ++attnum, *t, type.second, false), xact);
   }
   RewriteRow r;
   r.oid = NewRelationOid();

@@ -1,6 +1,6 @@
 // The SQL engine API the backend calls: parse a query string into
-// statements, describe them, and plan/execute the row-producing ones
-// (SELECT, VALUES, SHOW) through PreparedQuery and Cursor.
+// statements, describe them, and plan/execute SELECT, VALUES, SHOW, EXPLAIN
+// and INSERT/UPDATE/DELETE through PreparedQuery and Cursor.
 #pragma once
 
 #include <cstdint>

@@ -36,7 +36,7 @@ Node FromNode(const AnalyzedFrom& f) {
       } else if (f.stored) {
         n.title = "Seq Scan on " + f.label;
       } else {
-        n.title = "Function Scan on pg_catalog view";
+        n.title = "Function Scan on " + f.label;  // a view over process memory
       }
       break;
     case AnalyzedFrom::kSubquery: n.title = "Subquery Scan"; break;

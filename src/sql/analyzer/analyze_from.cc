@@ -131,10 +131,10 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
     }
   }
   item->kind = AnalyzedFrom::kTable;
+  item->label = f.name + (f.alias && *f.alias != f.name ? " " + *f.alias : "");
   item->table = ctx_.LookupRelation(f.schema, f.name);
   if (!item->table) item->stored = ctx_.LookupTable(f.schema, f.name);
   if (item->stored) {
-    item->label = f.name + (f.alias && *f.alias != f.name ? " " + *f.alias : "");
     std::vector<std::string> names;
     std::vector<uint32_t> types;
     for (const auto& c : item->stored->columns) {

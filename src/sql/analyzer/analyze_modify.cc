@@ -17,6 +17,9 @@ constexpr char kUndefinedColumn[] = "42703";
 
 std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, SessionContext& ctx) {
   std::shared_ptr<StoredTable> t = ctx.LookupTable(rv.schema, rv.name);
+  if (!t && ctx.LookupView(rv.schema, rv.name))
+    throw PgError(sqlstate::kFeatureNotSupported, "changing view \"" + rv.name + "\" is not supported yet")
+        .Hint("Views are read-only in Tusk for now; change the underlying table.");
   if (!t) {
     std::string shown = rv.schema.empty() ? rv.name : rv.schema + "." + rv.name;
     PgError e(sqlstate::kUndefinedTable, "relation \"" + shown + "\" does not exist");
