@@ -120,6 +120,7 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
   btree::IndexRel rel;
   rel.loc = loc;
   rel.index_oid = ixoid;
+  rel.name = spec.name;
   rel.db_oid = db;
   rel.unique = spec.unique;
   rel.nkeys = static_cast<int>(types.size());
@@ -184,6 +185,18 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
   btree::Build(rel, [&](const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
     for (const auto& [k, p] : entries) emit(k, p);
   });
+}
+
+// A toast table for a table that now needs one (CREATE TABLE, ADD COLUMN).
+// The next command (and `x`) sees the new rows.
+void EnsureToastTable(const catalog::ClassRow& table, heap::XactContext& x) {
+  if (table.reltoastrelid != 0) return;
+  auto info = catalog::LoadTable(table.oid, x.snapshot, x.Me());
+  if (!info || !catalog::NeedsToastTable(info->physical)) return;
+  catalog::CreateToastTable(table, x);
+  xact::CommandCounterIncrement();
+  x = WriteXact();
+  StoredTablesCatalogWritten();
 }
 
 }  // namespace
@@ -306,10 +319,11 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     catalog::AddConstraint(row, x);
   }
   xact::CommandCounterIncrement();
-  x.cid = xact::CurrentCommandId();
+  x = WriteXact();
   StoredTablesCatalogWritten();
   auto cls = catalog::LookupRelationByOid(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
   if (!cls) throw MakeError(sqlstate::kInternalError, "could not read back the new table");
+  EnsureToastTable(*cls, x);
   if (fillfactor != 100) catalog::SetRelOptions(relid, "{fillfactor=" + std::to_string(fillfactor) + "}", x);
   for (auto& ix : indexes) {
     std::string cols_part;
@@ -318,7 +332,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
       ix.constraint_name = ChooseName(name, ix.primary ? "" : cols_part, ix.primary ? "pkey" : "key", taken);
     ix.name = ix.constraint_name;
     BuildIndex(*cls, ix, x);
-    x.cid = xact::CurrentCommandId();
+    x = WriteXact();
   }
   return "CREATE TABLE";
 }
@@ -464,16 +478,20 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
   }
   for (const auto& cls : rels) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls.oid), lmgr::LockMode::kAccessExclusive, false);
-    catalog::SetNewRelfilenode(cls.oid, x);
-    for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
-           return r.indrelid == cls.oid;
-         })) {
-      uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
-      btree::IndexRel rel;
-      rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
-      rel.index_oid = ix.indexrelid;
-      rel.db_oid = catalog::CurrentDatabase();
-      btree::CreateEmpty(rel);
+    // The table, then its toast table (which goes with it), each with its indexes.
+    for (uint32_t heap_oid : {cls.oid, cls.reltoastrelid}) {
+      if (heap_oid == 0) continue;
+      catalog::SetNewRelfilenode(heap_oid, x);
+      for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
+             return r.indrelid == heap_oid;
+           })) {
+        uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
+        btree::IndexRel rel;
+        rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
+        rel.index_oid = ix.indexrelid;
+        rel.db_oid = catalog::CurrentDatabase();
+        btree::CreateEmpty(rel);
+      }
     }
   }
   StoredTablesCatalogWritten();
@@ -537,6 +555,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
         if (!def.empty()) catalog::AddDefault(relid, attnum, def, x);
         step();
+        if (auto now = catalog::LookupRelationByOid(relid, x.snapshot, x.Me())) EnsureToastTable(*now, x);
         if (!def.empty()) {
           // Existing rows take the default, as PostgreSQL's rewrite (or missing value) gives them.
           auto stmts = sql::ParseQuery("UPDATE " + sql::QuoteIdentifier(cls->relname) + " SET " +

@@ -6,6 +6,7 @@
 
 #include "access/btree/btree.h"
 #include "access/heap/heapam.h"
+#include "access/toast/toast.h"
 #include "access/transam/snapshot.h"
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
@@ -51,6 +52,7 @@ class HeapTable : public sql::StoredTable {
   std::vector<uint32_t> storage_types;  // how each column is stored (catalog "char" shows as text)
   std::vector<IndexHandle> index_handles;
   std::vector<int> physical_index;  // per attnum - 1: position in columns, -1 if dropped (empty: identity)
+  std::optional<toast::ToastRel> toast;
 
   void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
   void LockForWrite(const char* command) override {
@@ -70,13 +72,20 @@ class HeapTable : public sql::StoredTable {
   bool FetchLatest(TupleId tid, Row& row, TupleId* at) override;
 
   void DecodeRow(std::string_view tuple, Row& row) {
-    heap::DeformTuple(rel.attrs, tuple, &values_);
+    const bool has_external = heap::TupHasExternal(tuple.data());
+    heap::DeformTuple(rel.attrs, tuple, &values_, has_external ? &external_ : nullptr);
     row.resize(columns.size());
     for (size_t p = 0; p < rel.attrs.size(); ++p) {
       int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
       if (i < 0) continue;
       if (p < values_.size() && values_[p]) {
-        sql::DecodeStored(storage_types[i], *values_[p], row[i]);
+        if (has_external && external_[p]) {
+          if (!toast) throw PgError(sqlstate::kDataCorrupted, "out-of-line value in \"" + name + "\" without a toast table");
+          toast::FetchValue(*toast, *values_[p], &detoasted_);
+          sql::DecodeStored(storage_types[i], detoasted_, row[i]);
+        } else {
+          sql::DecodeStored(storage_types[i], *values_[p], row[i]);
+        }
       } else {
         row[i].null = true;
       }
@@ -98,8 +107,8 @@ class HeapTable : public sql::StoredTable {
     xact_.cid = xact::CurrentCommandId();
     return xact_;
   }
-  // Encodes the row into encoded_ (NULLs in encoded_null_) and returns the tuple.
-  std::string Form(const Row& row) {
+  // Encodes the row into encoded_ (NULLs in encoded_null_) and vals_.
+  void Encode(const Row& row) {
     encoded_.resize(columns.size());
     encoded_null_.resize(columns.size());
     for (size_t i = 0; i < columns.size(); ++i) {
@@ -113,7 +122,21 @@ class HeapTable : public sql::StoredTable {
       int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
       if (i >= 0 && !row[i].null) vals_[p] = encoded_[i];
     }
-    return heap::FormTuple(rel.attrs, vals_);
+  }
+  // The tuple of the encoded row, its widest values moved out of line if needed.
+  std::string FormEncoded() { return toast::FormToastedTuple(rel.attrs, vals_, toast ? &*toast : nullptr, Xact()); }
+  bool NeedsToasting() const {
+    if (!toast) return false;
+    // An over-estimate of FormToastedTuple's first form (bitmap, padding, headers).
+    size_t width = heap::kMinTupleHeader + vals_.size() / 8 + 8;
+    for (const auto& v : vals_) width += v ? v->size() + 8 : 0;
+    return width > toast::kTupleThreshold;
+  }
+  // The out-of-line values of a row version we just deleted or updated die with it.
+  void DeleteToastedValues(ItemPointer tid) {
+    if (!toast) return;
+    std::string old;
+    if (heap::FetchAnyVersion(rel, tid, &old)) toast::DeleteValues(*toast, rel.attrs, old, Xact());
   }
   btree::KeyValues Keys(const sql::StoredIndex& ix) const {
     btree::KeyValues k;
@@ -135,6 +158,8 @@ class HeapTable : public sql::StoredTable {
   std::vector<std::optional<std::string_view>> vals_;
   std::vector<std::string> encoded_;
   std::vector<bool> encoded_null_;
+  std::vector<bool> external_;
+  std::string detoasted_;
   heap::XactContext xact_;
   uint64_t xact_statement_ = ~0ull;
   uint64_t locked_statement_ = ~0ull;
@@ -293,9 +318,10 @@ bool HeapTable::FindConflict(const Row& row, TupleId* conflict) {
 }
 
 bool HeapTable::Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) {
-  std::string tuple = Form(row);
+  Encode(row);
+  // Before any chunk is written: a skipped row must leave none behind.
   if (on_conflict_skip && FindConflict(row, conflict)) return false;
-  ItemPointer tid = heap::Insert(rel, tuple, Xact());
+  ItemPointer tid = heap::Insert(rel, FormEncoded(), Xact());
   InsertIndexEntries(row, tid);
   return true;
 }
@@ -319,17 +345,28 @@ sql::ModifyResult HeapTable::Outcome(heap::TmStatus st, const heap::TmFailure& f
 }
 
 sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer) {
-  std::string tuple = Form(row);
-  ItemPointer new_tid;
+  Encode(row);
   heap::TmFailure f;
-  heap::TmStatus st = heap::Update(rel, ToTid(tid), tuple, Xact(), true, &new_tid, &f);
-  if (st == heap::TmStatus::kOk) InsertIndexEntries(row, new_tid);
+  if (NeedsToasting()) {
+    // Chunks are written only once the update cannot fail: lock the row
+    // first, so a concurrent change (and the re-check) leaves none behind.
+    heap::TmStatus st = heap::LockTuple(rel, ToTid(tid), heap::RowLockMode::kNoKeyUpdate, Xact(),
+                                        heap::LockWaitPolicy::kBlock, &f);
+    if (st != heap::TmStatus::kOk) return Outcome(st, f, newer);
+  }
+  ItemPointer new_tid;
+  heap::TmStatus st = heap::Update(rel, ToTid(tid), FormEncoded(), Xact(), true, &new_tid, &f);
+  if (st == heap::TmStatus::kOk) {
+    DeleteToastedValues(ToTid(tid));
+    InsertIndexEntries(row, new_tid);
+  }
   return Outcome(st, f, newer);
 }
 
 sql::ModifyResult HeapTable::Delete(TupleId tid, TupleId* newer) {
   heap::TmFailure f;
   heap::TmStatus st = heap::Delete(rel, ToTid(tid), Xact(), true, &f);
+  if (st == heap::TmStatus::kOk) DeleteToastedValues(ToTid(tid));
   return Outcome(st, f, newer);
 }
 
@@ -445,6 +482,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
     h.cmp = std::make_unique<StoredKeyComparator>(key_types);
     h.rel.loc = {smgr::kDefaultTablespace, db, ix.cls.relfilenode};
     h.rel.index_oid = ix.cls.oid;
+    h.rel.name = ix.cls.relname;
     h.rel.db_oid = db;
     h.rel.unique = si.unique;
     h.rel.nkeys = static_cast<int>(si.columns.size());
@@ -462,6 +500,9 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
   for (const auto& c : info.constraints) {
     if (c.contype == 'c' && c.conbin) t->checks.push_back({c.conname, *c.conbin});
   }
+  if (info.toast && info.toast_index)
+    t->toast = toast::OpenToastRel(db, info.cls.oid, info.toast->oid, info.toast->relfilenode, info.toast_index->oid,
+                                   info.toast_index->relfilenode);
   return t;
 }
 
@@ -509,14 +550,11 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
   if (!t) return out;
   lmgr::Acquire(lmgr::LockTag::Relation(t->rel.db_oid, t->oid), lmgr::LockMode::kShareUpdateExclusive, false);
   if (vacuum) {
-    heap::VacuumStats st = heap::Vacuum(t->rel, transam::GetOldestXmin(), [&](const std::vector<ItemPointer>& dead) {
-      if (t->index_handles.empty()) return;
-      std::vector<ItemPointer> sorted = dead;
-      auto less = [](ItemPointer a, ItemPointer b) { return a.block != b.block ? a.block < b.block : a.offset < b.offset; };
-      std::sort(sorted.begin(), sorted.end(), less);
-      for (auto& h : t->index_handles)
-        btree::BulkDelete(h.rel, [&](ItemPointer p) { return std::binary_search(sorted.begin(), sorted.end(), p, less); });
+    const uint64_t oldest_xmin = transam::GetOldestXmin();
+    heap::VacuumStats st = heap::Vacuum(t->rel, oldest_xmin, [&](const std::vector<ItemPointer>& dead) {
+      for (auto& h : t->index_handles) btree::BulkDeleteTids(h.rel, dead);
     });
+    if (t->toast) toast::Vacuum(*t->toast, oldest_xmin);
     out.pages = st.nblocks_after;
     out.tuples = st.tuples_remaining;
     out.removed = st.tuples_removed;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "access/toast/toast.h"
 #include "access/transam/transam.h"
 #include "catalog/catalog.h"
 #include "catalog/relcache.h"
@@ -132,6 +133,13 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
   std::sort(t.indexes.begin(), t.indexes.end(),
             [](const IndexInfo& a, const IndexInfo& b) { return a.cls.oid < b.cls.oid; });
   t.constraints = ScanCatalog<ConstraintRow>(snapshot, me, [&](const ConstraintRow& r) { return r.conrelid == relid; });
+  if (t.cls.reltoastrelid != 0) {
+    t.toast = LookupRelationByOid(t.cls.reltoastrelid, snapshot, me);
+    for (auto& ix : ScanCatalog<IndexRow>(snapshot, me, [&](const IndexRow& r) { return r.indrelid == t.cls.reltoastrelid; }))
+      t.toast_index = LookupRelationByOid(ix.indexrelid, snapshot, me);
+    if (!t.toast || !t.toast_index)
+      throw PgError(sqlstate::kInternalError, "missing toast table of relation \"" + t.cls.relname + "\"");
+  }
   return t;
 }
 
@@ -304,11 +312,65 @@ void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, hea
   }
 }
 
+bool NeedsToastTable(const std::vector<AttributeRow>& attrs) {
+  constexpr uint32_t kBpcharOid = 1042, kVarcharOid = 1043;
+  constexpr int32_t kMaxBytesPerChar = 4;  // UTF8
+  size_t width = heap::kMinTupleHeader + (attrs.size() + 7) / 8;
+  for (const auto& a : attrs) {
+    if (a.attisdropped) continue;
+    if (a.attlen > 0) {
+      width += static_cast<size_t>(a.attlen) + 7;  // with the worst alignment padding
+    } else if ((a.atttypid == kBpcharOid || a.atttypid == kVarcharOid) && a.atttypmod > 4) {
+      width += static_cast<size_t>((a.atttypmod - 4) * kMaxBytesPerChar + 4) + 3;
+    } else {
+      return true;
+    }
+  }
+  return width > toast::kTupleThreshold;
+}
+
+uint32_t CreateToastTable(const ClassRow& table, heap::XactContext& xact) {
+  const transam::CurrentXact me = xact.Me();
+  const uint32_t toast_oid = NewRelationOid();
+  ClassRow c;
+  c.oid = toast_oid;
+  c.relname = "pg_toast_" + std::to_string(table.oid);
+  c.relnamespace = kPgToastNamespace;
+  c.relfilenode = toast_oid;
+  c.relkind = 't';
+  c.relnatts = 3;
+  c.relowner = table.relowner;
+  c.relhasindex = true;
+  InsertCatalogRow(c, xact);
+  const std::pair<const char*, uint32_t> columns[] = {{"chunk_id", kOidOid}, {"chunk_seq", kInt4Oid},
+                                                      {"chunk_data", kByteaOid}};
+  int16_t attnum = 0;
+  for (const auto& [name, type_oid] : columns) {
+    auto t = LookupType(type_oid, xact.snapshot, me);
+    if (!t) throw PgError(sqlstate::kUndefinedObject, "type with OID " + std::to_string(type_oid) + " does not exist");
+    AttributeRow a = AttributeFor(toast_oid, name, ++attnum, *t, -1, false);
+    a.attstorage = 'p';
+    InsertCatalogRow(a, xact);
+  }
+  const uint32_t index_oid = CreateIndexRows(c, c.relname + "_index", {1, 2}, {}, true, false, xact);
+  const uint32_t db = CurrentDatabase();
+  g_pending.push_back({{smgr::kDefaultTablespace, db, toast_oid}, false});
+  toast::ToastRel rel = toast::OpenToastRel(db, table.oid, toast_oid, toast_oid, index_oid, index_oid);
+  toast::CreateStorage(rel);
+  if (!UpdateClassRow(table.oid, [&](ClassRow& r) { r.reltoastrelid = toast_oid; }, xact))
+    throw PgError(sqlstate::kInternalError, "cache lookup failed for relation " + std::to_string(table.oid));
+  return toast_oid;
+}
+
 void DropRelation(uint32_t relid, heap::XactContext& xact) {
   const transam::CurrentXact me = xact.Me();
   auto cls = LookupRelationByOid(relid, xact.snapshot, me);
   if (!cls) return;
-  if (cls->relkind == 'r') {
+  if (cls->reltoastrelid != 0) DropRelation(cls->reltoastrelid, xact);
+  if (cls->relkind == 't') {
+    for (auto& ix : ScanCatalog<IndexRow>(xact.snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; }))
+      DropRelation(ix.indexrelid, xact);
+  } else if (cls->relkind == 'r') {
     for (auto& ix : ScanCatalog<IndexRow>(xact.snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; }))
       DropRelation(ix.indexrelid, xact);
     DeleteRows<ConstraintRow>(xact, [&](const ConstraintRow& r) { return r.conrelid == relid; });

@@ -28,6 +28,7 @@ struct IndexInfo {
 
 struct TableInfo {
   ClassRow cls;
+  std::optional<ClassRow> toast, toast_index;  // pg_class.reltoastrelid and its index
   std::vector<AttributeRow> attrs;         // user columns, attnum order
   std::vector<AttributeRow> physical;      // every attnum >= 1, dropped ones too
   std::map<int16_t, std::string> defaults; // attnum -> DEFAULT expression text
@@ -71,8 +72,16 @@ uint32_t CreateViewRows(uint32_t namespace_oid, const std::string& name,
                         const std::vector<std::pair<std::string, std::pair<uint32_t, int32_t>>>& columns,
                         const std::string& query_sql, heap::XactContext& xact);
 
+// PostgreSQL's needs_toast_table: some column is variable-width without a
+// bound (or the bounded widths add up to more than a toasted row may keep).
+bool NeedsToastTable(const std::vector<AttributeRow>& attrs);
+// pg_toast.pg_toast_<table oid> (relkind 't'), its attributes and its unique
+// index pg_toast_<table oid>_index on (chunk_id, chunk_seq), their files, and
+// the table's reltoastrelid. The table's row must be visible to the command.
+uint32_t CreateToastTable(const ClassRow& table, heap::XactContext& xact);
+
 // DROP TABLE / DROP INDEX: deletes every catalog row of the relation (and
-// of a table's indexes and constraints); its files go at commit.
+// of a table's indexes, constraints and toast table); its files go at commit.
 void DropRelation(uint32_t relid, heap::XactContext& xact);
 // TRUNCATE: gives the relation a new, empty file (pg_class.relfilenode);
 // the old one goes at commit, the new one at abort. Returns the new number.

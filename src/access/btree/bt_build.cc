@@ -60,7 +60,7 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan) {
   if (entries.empty()) return 0;
 
   std::vector<std::string> items;
-  for (const auto& e : entries) items.push_back(FormTuple(e.keys, e.tid, 0, 0));
+  for (const auto& e : entries) items.push_back(FormTuple(e.keys, e.tid, 0, 0, &rel));
   const size_t capacity = page::kPageSize - page::kHeaderSize - sizeof(Opaque);
   uint32_t level = 0, next_block = 1, root = kNone;
   for (;;) {
@@ -148,6 +148,13 @@ uint64_t BulkDelete(IndexRel& rel, const std::function<bool(ItemPointer)>& is_de
     UnlockRelease(b);
   }
   return removed;
+}
+
+uint64_t BulkDeleteTids(IndexRel& rel, std::vector<ItemPointer> dead) {
+  if (dead.empty()) return 0;
+  auto less = [](ItemPointer a, ItemPointer b) { return a.block != b.block ? a.block < b.block : a.offset < b.offset; };
+  std::sort(dead.begin(), dead.end(), less);
+  return BulkDelete(rel, [&](ItemPointer p) { return std::binary_search(dead.begin(), dead.end(), p, less); });
 }
 
 std::string CheckTree(IndexRel& rel, uint64_t* leaf_tuples) {

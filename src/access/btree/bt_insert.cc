@@ -419,7 +419,7 @@ InsertResult Insert(IndexRel& rel, const KeyValues& keys, ItemPointer tid, Uniqu
                     const LivenessFn& liveness) {
   if (static_cast<int>(keys.size()) != rel.nkeys)
     throw MakeError(sqlstate::kInternalError, "btree insert with the wrong number of keys");
-  std::string tup = FormTuple(keys, tid, 0, 0);
+  std::string tup = FormTuple(keys, tid, 0, 0, &rel);
   SearchKey full = MakeSearchKey(keys, &tid);
   bool any_null = false;
   for (const auto& k : keys) any_null |= !k.has_value();

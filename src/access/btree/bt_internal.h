@@ -82,7 +82,9 @@ inline constexpr uint16_t kTupHasNulls = 0x2;
 // A third of the usable page, like PostgreSQL's limit, so a split always works.
 inline constexpr size_t kMaxTupleSize = 2704;
 
-std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags);
+// `rel` (leaf tuples) names the index in the 54000 error of an oversized key.
+std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags,
+                      const IndexRel* rel = nullptr);
 inline TupleHeader Header(const char* tup) {
   TupleHeader h;
   std::memcpy(&h, tup, sizeof h);

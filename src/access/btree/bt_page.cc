@@ -28,7 +28,7 @@ void InitMetaPage(char* page, uint32_t root, uint32_t level) {
   std::memcpy(page + page::kOffLower, &lower, sizeof lower);
 }
 
-std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags) {
+std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags, const IndexRel* rel) {
   TupleHeader h{tid.block, tid.offset, flags, downlink, static_cast<uint16_t>(keys.size()), 0};
   std::string bitmap;
   bool nulls = std::any_of(keys.begin(), keys.end(), [](const auto& k) { return !k.has_value(); });
@@ -52,8 +52,10 @@ std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink,
   size_t total = sizeof h + bitmap.size() + body.size();
   if (total > kMaxTupleSize)
     throw MakeError(sqlstate::kProgramLimitExceeded,
-                    "index row size " + std::to_string(total) + " exceeds btree maximum, " +
-                        std::to_string(kMaxTupleSize));
+                    "index row size " + std::to_string(total) + " exceeds btree version 4 maximum " +
+                        std::to_string(kMaxTupleSize) + " for index \"" + (rel ? rel->name : std::string()) + "\"")
+        .Hint("Values larger than 1/3 of a buffer page cannot be indexed.\n"
+              "Consider a function index of an MD5 hash of the value, or use full text indexing.");
   h.size = static_cast<uint16_t>(total);
   std::string out(reinterpret_cast<const char*>(&h), sizeof h);
   return out + bitmap + body;

@@ -31,6 +31,7 @@ struct IndexRel {
   smgr::RelFileLocator loc;
   uint32_t index_oid = 0;
   uint32_t db_oid = 0;
+  std::string name;  // for messages
   bool unique = false;
   int nkeys = 1;
   std::vector<bool> descending, nulls_first;  // per key column; empty = all false
@@ -121,6 +122,8 @@ class IndexScan {
 // Vacuum: removes every leaf entry whose heap TID `is_dead` says is dead.
 // Pages are never deleted (even when emptied). Returns entries removed.
 uint64_t BulkDelete(IndexRel& rel, const std::function<bool(ItemPointer)>& is_dead);
+// The same for the heap vacuum's list of dead TIDs (any order).
+uint64_t BulkDeleteTids(IndexRel& rel, std::vector<ItemPointer> dead);
 
 // Registers the B-tree redo function under wal::kRmgrBtree; call before forking.
 void RegisterBtreeRmgr();

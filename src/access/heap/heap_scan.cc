@@ -55,6 +55,19 @@ bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, co
   return vis;
 }
 
+bool FetchAnyVersion(Relation& rel, ItemPointer tid, std::string* out) {
+  if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return false;
+  Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
+  buffer::LockBuffer(buf, LWLockMode::kShared);
+  char* p = buffer::BufferPage(buf);
+  bool found = !page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p) &&
+               page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kNormal;
+  if (found) out->assign(page::GetItem(p, tid.offset), page::GetItemId(p, tid.offset)->len());
+  buffer::UnlockBuffer(buf);
+  buffer::ReleaseBuffer(buf);
+  return found;
+}
+
 HeapScan::HeapScan(Relation& rel, const transam::Snapshot& snapshot, const transam::CurrentXact& me)
     : rel_(rel), snapshot_(snapshot), me_(me), nblocks_(buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) {}
 

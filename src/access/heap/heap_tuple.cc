@@ -11,6 +11,8 @@ namespace im = transam::infomask;
 
 namespace {
 
+constexpr uint32_t kExternalTag = 2;  // low bits of a 4-byte varlena header
+
 size_t AlignUp(size_t off, uint8_t align) {
   size_t a = align == 0 ? 1 : align;
   return (off + a - 1) / a * a;
@@ -34,16 +36,18 @@ void WriteXactFields(char* t, const transam::TupleXactFields& f) {
 }
 
 std::string FormTuple(const std::vector<AttrDesc>& attrs,
-                      const std::vector<std::optional<std::string_view>>& values) {
+                      const std::vector<std::optional<std::string_view>>& values,
+                      const std::vector<bool>* external) {
   const size_t natts = values.size();
   if (natts > kMaxAttributes || natts > attrs.size())
     throw PgError(sqlstate::kTooManyColumns,
                   "tables can have at most " + std::to_string(kMaxAttributes) + " columns");
-  bool has_null = false, has_var = false;
+  bool has_null = false, has_var = false, has_ext = false;
   for (size_t i = 0; i < natts; ++i) {
     if (!values[i]) has_null = true;
     else if (attrs[i].len < 0) has_var = true;
   }
+  auto is_external = [&](size_t i) { return external && i < external->size() && (*external)[i]; };
   // The bitmap is only present when some value is NULL (as PostgreSQL's).
   const size_t hoff = has_null ? page::MaxAlign(kTupOffBits + (natts + 7) / 8) : kMinTupleHeader;
   std::string out(hoff, '\0');
@@ -59,6 +63,13 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
                           std::to_string(a.len));
       out.resize(AlignUp(out.size(), a.align), '\0');
       out.append(v);
+    } else if (is_external(i)) {
+      // 4-byte header with low bits 10: an out-of-line pointer.
+      out.resize(AlignUp(out.size(), a.align), '\0');
+      uint32_t word = static_cast<uint32_t>(((v.size() + 4) << 2) | kExternalTag);
+      out.append(reinterpret_cast<const char*>(&word), 4);
+      out.append(v);
+      has_ext = true;
     } else if (v.size() <= kMaxShortPayload) {
       // 1-byte header, odd, never aligned: (total length << 1) | 1.
       out.push_back(static_cast<char>(((v.size() + 1) << 1) | 1));
@@ -71,7 +82,8 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
       out.append(v);
     }
   }
-  uint16_t mask = static_cast<uint16_t>((has_null ? im::kHasNull : 0) | (has_var ? im::kHasVarWidth : 0));
+  uint16_t mask = static_cast<uint16_t>((has_null ? im::kHasNull : 0) | (has_var ? im::kHasVarWidth : 0) |
+                                        (has_ext ? im::kHasExternal : 0));
   SetTupInfomask(out.data(), mask);
   SetTupInfomask2(out.data(), static_cast<uint16_t>(natts));
   out[kTupOffHoff] = static_cast<char>(hoff);
@@ -79,8 +91,9 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
 }
 
 void DeformTuple(const std::vector<AttrDesc>& attrs, std::string_view tuple,
-                 std::vector<std::optional<std::string_view>>* out) {
+                 std::vector<std::optional<std::string_view>>* out, std::vector<bool>* external) {
   out->assign(attrs.size(), std::nullopt);
+  if (external) external->assign(attrs.size(), false);
   if (tuple.size() < kMinTupleHeader) Corrupt("shorter than its header");
   const char* t = tuple.data();
   const size_t hoff = TupHoff(t);
@@ -111,8 +124,15 @@ void DeformTuple(const std::vector<AttrDesc>& attrs, std::string_view tuple,
     }
     off = AlignUp(off, a.align);
     if (off + 4 > tuple.size()) Corrupt("varlena header past the end");
-    size_t total = Load<uint32_t>(t + off) >> 2;
+    const uint32_t word = Load<uint32_t>(t + off);
+    size_t total = word >> 2;
     if (total < 4 || off + total > tuple.size()) Corrupt("bad varlena length");
+    if ((word & 3) == kExternalTag) {
+      if (!external) throw PgError(sqlstate::kInternalError, "unexpected out-of-line value in a heap tuple");
+      (*external)[i] = true;
+    } else if ((word & 3) != 0) {
+      Corrupt("bad varlena header");
+    }
     (*out)[i] = tuple.substr(off + 4, total - 4);
     off += total;
   }

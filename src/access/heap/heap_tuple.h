@@ -84,13 +84,20 @@ void WriteXactFields(char* t, const transam::TupleXactFields& f);
 // Builds a tuple (header with zero xact fields, natts, HASNULL/HASVARWIDTH).
 // Fixed-width values must be exactly `len` bytes. Throws 54011 past
 // kMaxAttributes columns and 22P03 for a fixed value of the wrong width.
+// `external[i]` marks varlena value i as an out-of-line pointer (TOAST,
+// access/toast): it gets the external header form and the tuple HASEXTERNAL.
 std::string FormTuple(const std::vector<AttrDesc>& attrs,
-                      const std::vector<std::optional<std::string_view>>& values);
+                      const std::vector<std::optional<std::string_view>>& values,
+                      const std::vector<bool>* external = nullptr);
 
 // Splits a tuple into values pointing into `tuple` (varlena payloads without
 // their length header). Attributes past the tuple's natts come back NULL
 // (columns added after the row was written). Throws XX001 on a corrupt tuple.
+// With `external`, marks the out-of-line pointers there (all false when the
+// tuple has none); without it, a tuple holding one is an error (XX000).
 void DeformTuple(const std::vector<AttrDesc>& attrs, std::string_view tuple,
-                 std::vector<std::optional<std::string_view>>* out);
+                 std::vector<std::optional<std::string_view>>* out, std::vector<bool>* external = nullptr);
+
+inline bool TupHasExternal(const char* t) { return TupInfomask(t) & transam::infomask::kHasExternal; }
 
 }  // namespace tusk::heap

@@ -81,6 +81,11 @@ TmStatus LockTuple(Relation& rel, ItemPointer tid, RowLockMode mode, XactContext
 bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
            std::string* out);
 
+// Copies the tuple at tid into *out whatever its visibility, as long as the
+// line pointer holds one (TOAST chunks: the owning row was already judged
+// visible, and its chunks live and die with it).
+bool FetchAnyVersion(Relation& rel, ItemPointer tid, std::string* out);
+
 // Sequential scan. Visibility of a whole page is decided under one shared
 // lock; returned tuples point into the pinned page until the next call.
 class HeapScan {
