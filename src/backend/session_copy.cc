@@ -239,6 +239,12 @@ std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
   int64_t line_no = 0, count = 0;
   bool done = false, failed_input = false;
   std::optional<PgError> error;
+  // Rows are never frozen (64-bit xids need no freezing), but the option
+  // keeps PostgreSQL's prerequisite, checked as there once COPY has begun.
+  if (f.freeze && !HasNewRelfilenodeInCurrentSubtransaction(table->oid))
+    error = MakeError("55000",
+                      "cannot perform COPY FREEZE because the table was not created or truncated in the current "
+                      "subtransaction");
   std::vector<std::optional<std::string>> fields;
   auto process_line = [&](std::string line) {
     ++line_no;

@@ -305,6 +305,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     }
   }
   uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
+  NoteNewRelfilenode(relid);
   taken.insert(name);
   for (size_t i = 0; i < defaults.size(); ++i)
     if (!defaults[i].empty()) catalog::AddDefault(relid, static_cast<int16_t>(i + 1), defaults[i], x);
@@ -478,6 +479,7 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
   }
   for (const auto& cls : rels) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls.oid), lmgr::LockMode::kAccessExclusive, false);
+    NoteNewRelfilenode(cls.oid);
     // The table, then its toast table (which goes with it), each with its indexes.
     for (uint32_t heap_oid : {cls.oid, cls.reltoastrelid}) {
       if (heap_oid == 0) continue;

@@ -615,7 +615,22 @@ void StoredTablesCatalogWritten() {
   ViewCache().clear();
 }
 
+namespace {
+std::map<uint32_t, uint64_t>& NewRelfilenodes() {  // relid -> (sub)transaction xid
+  static std::map<uint32_t, uint64_t> m;
+  return m;
+}
+}  // namespace
+
+void NoteNewRelfilenode(uint32_t relid) { NewRelfilenodes()[relid] = xact::GetXid(true); }
+
+bool HasNewRelfilenodeInCurrentSubtransaction(uint32_t relid) {
+  auto it = NewRelfilenodes().find(relid);
+  return it != NewRelfilenodes().end() && it->second != 0 && it->second == xact::GetXid(false);
+}
+
 void StoredTablesAtTransactionEnd() {
+  NewRelfilenodes().clear();
   if (g_wrote_catalog) {
     g_wrote_catalog = false;
     Cache().clear();

@@ -45,4 +45,9 @@ void StoredTablesCatalogWritten();
 // Transaction end: publishes catalog changes made by it.
 void StoredTablesAtTransactionEnd();
 
+// CREATE TABLE and TRUNCATE give a table a new file in the current
+// (sub)transaction; COPY FREEZE is allowed only then (PostgreSQL's rule).
+void NoteNewRelfilenode(uint32_t relid);
+bool HasNewRelfilenodeInCurrentSubtransaction(uint32_t relid);
+
 }  // namespace tusk::backend

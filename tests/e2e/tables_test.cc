@@ -76,5 +76,25 @@ TEST(Tables, CopyInAndOutThroughPsql) {
   EXPECT_EQ(c.Psql("SELECT count(*) FROM people").out, "3\n");
 }
 
+TEST(Tables, CopyFreezeNeedsATableNewInTheSubtransaction) {
+  Cluster c;
+  c.Start();
+  std::string script = c.sockdir() + "/freeze.sql";
+  std::ofstream(script) << "CREATE TABLE f (a int);\n"
+                           "COPY f FROM STDIN (FREEZE);\n1\n\\.\n"
+                           "BEGIN;\nTRUNCATE f;\nCOPY f FROM STDIN (FREEZE);\n2\n\\.\n"
+                           "SAVEPOINT s;\nCOPY f FROM STDIN (FREEZE);\n3\n\\.\nROLLBACK TO s;\nCOMMIT;\n"
+                           "BEGIN;\nCREATE TABLE g (a int);\nCOPY g FROM STDIN (FREEZE);\n4\n\\.\nCOMMIT;\n";
+  CommandResult r = RunCommand(c.Env() + "PGUSER=" + c.superuser() + " PGDATABASE=postgres psql -X -A -t -f " + script);
+  const std::string refused =
+      "ERROR:  cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction";
+  size_t first = r.out.find(refused);
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(refused, first + 1), std::string::npos) << r.out;  // the savepoint's COPY too
+  EXPECT_EQ(r.out.find("syntax error"), std::string::npos) << "copy data ran as SQL: " << r.out;
+  EXPECT_EQ(c.Psql("SELECT (SELECT string_agg(a::text, ',') FROM f) || ' ' || (SELECT string_agg(a::text, ',') FROM g)").out,
+            "2 4\n");
+}
+
 }  // namespace
 }  // namespace tusk::test
