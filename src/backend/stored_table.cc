@@ -59,6 +59,10 @@ class HeapTable : public sql::StoredTable {
     xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowExclusive);
   }
+  void LockForRowMarks(const char* command) override {
+    xact::CheckWritable(command);
+    Lock(lmgr::LockMode::kRowShare);
+  }
 
   void RowsObsoleted(int64_t n) override {
     if (n > 0) autovacuum::CountDeadRows(rel.db_oid, oid, static_cast<uint32_t>(std::min<int64_t>(n, UINT32_MAX)));

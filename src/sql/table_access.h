@@ -102,6 +102,8 @@ class StoredTable {
   // Takes the table lock a command needs (AccessShare / RowExclusive ...).
   virtual void LockForRead() = 0;
   virtual void LockForWrite(const char* command) = 0;
+  // SELECT FOR UPDATE/SHARE: RowShareLock; refused in read-only transactions.
+  virtual void LockForRowMarks(const char* command) = 0;
   // UPDATE/DELETE left n old row versions behind (for autovacuum).
   virtual void RowsObsoleted(int64_t n) { (void)n; }
 };

@@ -58,6 +58,24 @@ TEST(Tables, ForUpdateBlocksWritersUntilCommit) {
   EXPECT_EQ(c.Psql("SELECT bal FROM acct WHERE id = 1").out, "201\n");
 }
 
+TEST(Tables, ForUpdateTakesRowShareLock) {
+  Cluster c;
+  c.Start();
+  ASSERT_EQ(c.Psql("CREATE TABLE acct (id int PRIMARY KEY, bal int); INSERT INTO acct VALUES (1, 100)").exit_code, 0);
+  Conn a = c.Connect();
+  Conn b = c.Connect();
+  Result lock(PQexec(a.get(), "BEGIN; LOCK acct IN EXCLUSIVE MODE"));
+  ASSERT_EQ(PQresultStatus(lock.get()), PGRES_COMMAND_OK) << PQerrorMessage(a.get());
+  // EXCLUSIVE admits readers (AccessShare) but not row lockers (RowShare).
+  EXPECT_EQ(QueryValue(b.get(), "SELECT bal FROM acct"), "100");
+  Result to(PQexec(b.get(), "SET lock_timeout = '200ms'"));
+  Result fu(PQexec(b.get(), "SELECT bal FROM acct FOR UPDATE"));
+  EXPECT_EQ(SqlState(fu.get()), "55P03") << PQerrorMessage(b.get());
+  Result done(PQexec(a.get(), "COMMIT"));
+  Result again(PQexec(b.get(), "SELECT bal FROM acct FOR SHARE"));
+  EXPECT_EQ(PQresultStatus(again.get()), PGRES_TUPLES_OK) << PQerrorMessage(b.get());
+}
+
 TEST(Tables, CopyInAndOutThroughPsql) {
   Cluster c;
   c.Start();

@@ -196,7 +196,11 @@ class StoredScan : public PlanNode {
 class LockRows : public PlanNode {
  public:
   LockRows(std::unique_ptr<PlanNode> child, std::vector<RowMark> marks, std::vector<ExprProgram> recheck)
-      : child_(std::move(child)), marks_(std::move(marks)), recheck_(std::move(recheck)) {}
+      : child_(std::move(child)), marks_(std::move(marks)), recheck_(std::move(recheck)) {
+    static const char* const kCommands[] = {"SELECT FOR UPDATE", "SELECT FOR NO KEY UPDATE", "SELECT FOR SHARE",
+                                            "SELECT FOR KEY SHARE"};
+    for (const RowMark& m : marks_) m.table->LockForRowMarks(kCommands[m.strength]);
+  }
   const Row* Next(ExecState& st) override {
     while (const Row* r = child_->Next(st)) {
       row_ = *r;
