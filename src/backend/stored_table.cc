@@ -69,7 +69,7 @@ class HeapTable : public sql::StoredTable {
   }
   std::unique_ptr<sql::RowScan> Scan() override;
   std::unique_ptr<sql::RowScan> ScanIndex(const sql::StoredIndex& index, const sql::IndexCondition& cond) override;
-  bool Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) override;
+  bool Insert(const Row& row, const std::vector<uint32_t>* arbiters, TupleId* conflict) override;
   sql::ModifyResult Update(TupleId tid, const Row& row, TupleId* newer) override;
   sql::ModifyResult Delete(TupleId tid, TupleId* newer) override;
   sql::ModifyResult Lock(TupleId tid, sql::RowLock mode, sql::RowLockWait wait, TupleId* newer) override;
@@ -155,7 +155,13 @@ class HeapTable : public sql::StoredTable {
   }
   void InsertIndexEntries(const Row& row, ItemPointer tid);
   std::string KeyDetail(const sql::StoredIndex& ix, const Row& row) const;
-  bool FindConflict(const Row& row, TupleId* conflict);
+  // A live row holding one of row's unique keys (*found), or the transaction
+  // to wait for before deciding.
+  uint64_t FindConflict(const Row& row, const std::vector<uint32_t>& arbiters, TupleId* conflict, bool* found);
+  std::vector<lmgr::LockTag> KeyLocks(const Row& row, const std::vector<uint32_t>& arbiters) const;
+  static bool IsArbiter(const sql::StoredIndex& ix, const std::vector<uint32_t>& arbiters) {
+    return ix.unique && (arbiters.empty() || std::find(arbiters.begin(), arbiters.end(), ix.oid) != arbiters.end());
+  }
   sql::ModifyResult Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer);
 
   std::vector<std::optional<std::string_view>> values_;
@@ -284,11 +290,13 @@ void HeapTable::InsertIndexEntries(const Row& row, ItemPointer tid) {
   }
 }
 
-bool HeapTable::FindConflict(const Row& row, TupleId* conflict) {
+uint64_t HeapTable::FindConflict(const Row& row, const std::vector<uint32_t>& arbiters, TupleId* conflict,
+                                 bool* found) {
   transam::CurrentXact me = xact::CurrentXactForVisibility();
+  *found = false;
   for (size_t i = 0; i < indexes.size(); ++i) {
     const sql::StoredIndex& ix = indexes[i];
-    if (!ix.unique) continue;
+    if (!IsArbiter(ix, arbiters)) continue;
     std::vector<btree::ScanKey> keys;
     bool has_null = false;
     for (int c : ix.columns) {
@@ -296,38 +304,73 @@ bool HeapTable::FindConflict(const Row& row, TupleId* conflict) {
       keys.push_back(btree::ScanKey::Eq(encoded_[c]));
     }
     if (has_null) continue;
-    for (;;) {
-      btree::IndexScan scan(index_handles[i].rel, keys);
-      ItemPointer p;
-      uint64_t wait = 0;
-      bool found = false;
-      while (scan.Next(&p)) {
-        transam::DirtyResult d = heap::FetchDirty(rel, p, me);
-        if (d.wait_xmin || (d.visible && d.wait_xmax)) {
-          wait = d.wait_xmin ? d.wait_xmin : d.wait_xmax;
-          break;
-        }
-        if (d.visible) {
-          *conflict = FromTid(p);
-          found = true;
-          break;
-        }
+    btree::IndexScan scan(index_handles[i].rel, keys);
+    ItemPointer p;
+    while (scan.Next(&p)) {
+      transam::DirtyResult d = heap::FetchDirty(rel, p, me);
+      if (d.wait_xmin) return d.wait_xmin;
+      if (d.visible && d.wait_xmax) return d.wait_xmax;
+      if (d.visible) {
+        *conflict = FromTid(p);
+        *found = true;
+        return 0;
       }
-      if (found) return true;
-      if (!wait) break;
-      xact::WaitForTransaction(wait);
     }
   }
-  return false;
+  return 0;
 }
 
-bool HeapTable::Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) {
+std::vector<lmgr::LockTag> HeapTable::KeyLocks(const Row& row, const std::vector<uint32_t>& arbiters) const {
+  // One lock per unique key value (a hash of it: a collision only makes
+  // two inserters of different keys take turns).
+  constexpr uint32_t kKeyLockKind = 3;  // pg_advisory_* use kinds 1 and 2
+  std::vector<lmgr::LockTag> tags;
+  for (const sql::StoredIndex& ix : indexes) {
+    if (!IsArbiter(ix, arbiters)) continue;
+    std::string key;
+    bool has_null = false;
+    for (int c : ix.columns) {
+      if (row[c].null) has_null = true;
+      key += encoded_[c];
+      key.push_back('\0');
+    }
+    if (has_null) continue;
+    const uint64_t h = std::hash<std::string>()(key);
+    tags.push_back(lmgr::LockTag::Advisory(rel.db_oid, ix.oid, static_cast<uint32_t>(h ^ (h >> 32)), kKeyLockKind));
+  }
+  return tags;
+}
+
+bool HeapTable::Insert(const Row& row, const std::vector<uint32_t>* arbiters, TupleId* conflict) {
   Encode(row);
-  // Before any chunk is written: a skipped row must leave none behind.
-  if (on_conflict_skip && FindConflict(row, conflict)) return false;
-  ItemPointer tid = heap::Insert(rel, FormEncoded(), Xact());
-  InsertIndexEntries(row, tid);
-  return true;
+  if (!arbiters) {
+    InsertIndexEntries(row, heap::Insert(rel, FormEncoded(), Xact()));
+    return true;
+  }
+  // INSERT ... ON CONFLICT: the check and the insert happen under a lock on
+  // each unique key value, so two inserters of one key cannot both miss the
+  // other; the second finds the first's row (waiting for its transaction
+  // with the key locks released) and takes the ON CONFLICT branch.
+  const std::vector<lmgr::LockTag> tags = KeyLocks(row, *arbiters);
+  auto release = [&]() {
+    for (const auto& t : tags) lmgr::Release(t, lmgr::LockMode::kExclusive);
+  };
+  for (;;) {
+    for (const auto& t : tags) lmgr::Acquire(t, lmgr::LockMode::kExclusive, false);
+    bool found = false;
+    uint64_t wait = 0;
+    try {
+      wait = FindConflict(row, *arbiters, conflict, &found);
+      // Chunks are written only for a row that will be inserted.
+      if (!wait && !found) InsertIndexEntries(row, heap::Insert(rel, FormEncoded(), Xact()));
+    } catch (...) {
+      release();
+      throw;
+    }
+    release();
+    if (!wait) return !found;
+    xact::WaitForTransaction(wait);
+  }
 }
 
 sql::ModifyResult HeapTable::Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer) {

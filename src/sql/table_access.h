@@ -90,9 +90,10 @@ class StoredTable {
   virtual std::unique_ptr<RowScan> Scan() = 0;
   virtual std::unique_ptr<RowScan> ScanIndex(const StoredIndex& index, const IndexCondition& cond) = 0;
   // Inserts and maintains the indexes; 23505 on a unique violation. With
-  // on_conflict_skip, a unique conflict returns false instead (DO NOTHING)
-  // and *conflict names the existing row.
-  virtual bool Insert(const Row& row, bool on_conflict_skip, TupleId* conflict) = 0;
+  // `arbiters` (ON CONFLICT), first looks for a live row holding the same key
+  // in one of those unique indexes (all unique ones when empty): if there is
+  // one, stores nothing, sets *conflict and returns false.
+  virtual bool Insert(const Row& row, const std::vector<uint32_t>* arbiters, TupleId* conflict) = 0;
   virtual ModifyResult Update(TupleId tid, const Row& row, TupleId* newer) = 0;
   virtual ModifyResult Delete(TupleId tid, TupleId* newer) = 0;
   virtual ModifyResult Lock(TupleId tid, RowLock mode, RowLockWait wait, TupleId* newer) = 0;

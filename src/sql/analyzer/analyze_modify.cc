@@ -228,7 +228,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       for (const StoredIndex& ix : t.indexes) {
         if (!ix.unique) continue;
         if (!oc.constraint.empty()) {
-          found |= ix.name == oc.constraint;
+          if (ix.name == oc.constraint) m.arbiters.push_back(ix.oid);
           continue;
         }
         std::vector<int> want;
@@ -241,8 +241,9 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
         std::vector<int> have = ix.columns;
         std::sort(want.begin(), want.end());
         std::sort(have.begin(), have.end());
-        found |= want == have;
+        if (want == have) m.arbiters.push_back(ix.oid);
       }
+      found = !m.arbiters.empty();
       if (!found && !oc.constraint.empty())
         throw PgError(sqlstate::kUndefinedObject, "constraint \"" + oc.constraint + "\" for table \"" + t.name +
                                                       "\" does not exist");

@@ -141,6 +141,7 @@ struct AnalyzedModify {
   std::vector<TExprPtr> returning;
   std::vector<OutputColumn> returning_columns;
   bool on_conflict_nothing = false;
+  std::vector<uint32_t> arbiters;  // ON CONFLICT's unique indexes (OIDs); empty: all of them
   // ON CONFLICT DO UPDATE: new column values and the optional WHERE, over
   // [existing row..., ctid, proposed row (EXCLUDED)..., 0].
   bool on_conflict_update = false;

@@ -104,6 +104,7 @@ CompiledModify CompileModify(const AnalyzedModify& a, size_t np) {
   m.returning = CompileAll(a.returning, np);
   for (const auto& r : a.returning) m.returning_types.push_back(r->type);
   m.on_conflict_nothing = a.on_conflict_nothing;
+  m.arbiters = a.arbiters;
   m.on_conflict_update = a.on_conflict_update;
   m.conflict_set = CompileAll(a.conflict_set, np);
   if (a.conflict_where) m.conflict_where.push_back(CompileExpr(*a.conflict_where, np));
@@ -143,7 +144,7 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
       TupleId conflict;
       const bool skip = m.on_conflict_nothing || m.on_conflict_update;
       for (;;) {
-        if (t.Insert(row, skip, &conflict)) {
+        if (t.Insert(row, skip ? &m.arbiters : nullptr, &conflict)) {
           emit(row);
           break;
         }

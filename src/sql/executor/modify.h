@@ -24,6 +24,7 @@ struct CompiledModify {
   std::vector<ExprProgram> returning;
   std::vector<uint32_t> returning_types;
   bool on_conflict_nothing = false;
+  std::vector<uint32_t> arbiters;  // ON CONFLICT unique indexes; empty: all
   bool on_conflict_update = false;
   std::vector<ExprProgram> conflict_set;
   std::vector<ExprProgram> conflict_where;  // 0 or 1
