@@ -1,5 +1,5 @@
 // COPY ... FROM STDIN and COPY ... TO STDOUT over the COPY sub-protocol, in
-// text and csv formats. Rows coming in are inserted through a prepared
+// text and csv formats. Rows coming in feed one execution of a prepared
 // INSERT, so defaults, NOT NULL, CHECK, length limits and unique indexes
 // apply exactly as for INSERT; rows going out come from a prepared SELECT.
 #include "backend/session.h"
@@ -66,26 +66,16 @@ CopyFormat ParseOptions(const sql::CopyStmt& c) {
   return f;
 }
 
-// Splits one text-format line into fields (nullopt = NULL), undoing escapes.
-void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
-  out->clear();
+// One text-format field with escapes, from `i` up to the next unescaped
+// delimiter; appends it and returns where the next field starts (past the
+// end of the line after the last field).
+size_t SplitEscapedField(const std::string& line, size_t i, const CopyFormat& f,
+                         std::vector<std::optional<std::string>>* out) {
   std::string field;
   std::string raw;  // the field as written, to compare with the NULL marker
-  auto finish = [&]() {
-    if (raw == f.null_string) {
-      out->emplace_back(std::nullopt);
-    } else {
-      out->emplace_back(field);
-    }
-    field.clear();
-    raw.clear();
-  };
-  for (size_t i = 0; i < line.size(); ++i) {
+  for (; i < line.size(); ++i) {
     char c = line[i];
-    if (c == f.delimiter) {
-      finish();
-      continue;
-    }
+    if (c == f.delimiter) break;
     if (c == '\\' && i + 1 < line.size()) {
       char n = line[++i];
       raw += '\\';
@@ -126,7 +116,38 @@ void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::op
     raw += c;
     field += c;
   }
-  finish();
+  if (raw == f.null_string) {
+    out->emplace_back(std::nullopt);
+  } else {
+    out->emplace_back(std::move(field));
+  }
+  return i < line.size() ? i + 1 : line.size() + 1;
+}
+
+// Splits one text-format line into fields (nullopt = NULL), undoing escapes.
+// Fields without a backslash (nearly all) are cut out whole.
+void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
+  out->clear();
+  const char delimiter = f.delimiter;
+  size_t i = 0;
+  for (;;) {
+    size_t stop = i;
+    while (stop < line.size() && line[stop] != delimiter && line[stop] != '\\') ++stop;
+    if (stop == line.size()) stop = std::string::npos;
+    if (stop == std::string::npos || line[stop] == f.delimiter) {
+      std::string_view v(line.data() + i, (stop == std::string::npos ? line.size() : stop) - i);
+      if (v == f.null_string) {
+        out->emplace_back(std::nullopt);
+      } else {
+        out->emplace_back(std::string(v));
+      }
+      if (stop == std::string::npos) return;
+      i = stop + 1;
+      continue;
+    }
+    i = SplitEscapedField(line, i, f, out);
+    if (i > line.size()) return;
+  }
 }
 
 // Splits CSV records; *complete is false when a quoted field continues on the next line.
@@ -200,6 +221,125 @@ std::string TableRef(const sql::RangeVar& rv) {
 
 }  // namespace
 
+namespace {
+
+// The rows of COPY FROM STDIN, read from the client as the insert asks for
+// them: CopyData messages cut into lines (csv records may span lines), the
+// header skipped, `\.` ending text input.
+class CopyFeed : public sql::RowFeed {
+ public:
+  CopyFeed(protocol::Connection& conn, const CopyFormat& f, const std::string& table, size_t ncols,
+           const std::vector<std::string>& cols)
+      : conn_(conn), f_(f), table_(table), ncols_(ncols), cols_(cols) {}
+
+  bool Next(std::vector<std::optional<std::string>>* fields) override {
+    for (;;) {
+      if (done_) return false;
+      size_t nl = buffer_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        std::string line = buffer_.substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        if (Line(std::move(line), fields)) return true;
+        continue;
+      }
+      if (ended_) {
+        if (pos_ < buffer_.size()) {
+          std::string line = buffer_.substr(pos_);
+          pos_ = buffer_.size();
+          if (Line(std::move(line), fields)) return true;
+          continue;
+        }
+        if (!pending_record_.empty())
+          throw MakeError(sqlstate::kBadCopyFileFormat, "unterminated CSV quoted field");
+        return false;
+      }
+      buffer_.erase(0, pos_);
+      pos_ = 0;
+      Read();
+    }
+  }
+
+  // After the rows (or an error): reads what the client still sends up to
+  // CopyDone or CopyFail. Returns the CopyFail message, if that came.
+  std::optional<std::string> Drain() {
+    while (!ended_ && !failed_) Read(/*discard=*/true);
+    return fail_message_;
+  }
+
+  // "COPY t, line N: "..."" for errors about the current row.
+  std::string Context() const { return "COPY " + table_ + ", line " + std::to_string(line_no_) + ": \"" + line_ + "\""; }
+  bool failed() const { return failed_; }
+
+ private:
+  void Read(bool discard = false) {
+    char type;
+    std::string body;
+    if (!conn_.ReadMessage(&type, &body))
+      throw MakeFatal(sqlstate::kConnectionFailure, "unexpected EOF on client connection with an open transaction");
+    if (type == 'd') {
+      if (!discard) buffer_ += body;
+    } else if (type == 'c') {
+      ended_ = true;
+    } else if (type == 'f') {
+      protocol::MessageReader r(body);
+      fail_message_ = std::string(r.CString());
+      failed_ = true;
+      if (!discard) throw MakeError(sqlstate::kQueryCanceled, "COPY from stdin failed: " + *fail_message_);
+    } else if (type != 'H' && type != 'S') {
+      throw MakeError(sqlstate::kProtocolViolation,
+                      "unexpected message type 0x" + std::to_string(static_cast<int>(type)) + " during COPY from stdin");
+    }
+  }
+
+  // One input line; true if it completed a row in *fields.
+  bool Line(std::string line, std::vector<std::optional<std::string>>* fields) {
+    ++line_no_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (f_.csv) {
+      if (!pending_record_.empty()) line = pending_record_ + "\n" + line;
+      if (!SplitCsv(line, f_, fields)) {
+        pending_record_ = std::move(line);
+        fields->clear();
+        return false;
+      }
+      pending_record_.clear();
+      if (f_.header && !header_done_) {
+        header_done_ = true;
+        fields->clear();
+        return false;
+      }
+    } else {
+      if (line == "\\.") {
+        done_ = true;
+        return false;
+      }
+      SplitText(line, f_, fields);
+    }
+    line_ = std::move(line);
+    if (fields->size() < ncols_)
+      throw MakeError(sqlstate::kBadCopyFileFormat, "missing data for column \"" + cols_[fields->size()] + "\"")
+          .Context(Context());
+    if (fields->size() > ncols_)
+      throw MakeError(sqlstate::kBadCopyFileFormat, "extra data after last expected column").Context(Context());
+    return true;
+  }
+
+  protocol::Connection& conn_;
+  const CopyFormat& f_;
+  std::string table_;
+  size_t ncols_;
+  const std::vector<std::string>& cols_;
+  std::string buffer_;
+  size_t pos_ = 0;
+  std::string pending_record_;  // csv record spanning lines
+  std::string line_;            // the current row's text
+  int64_t line_no_ = 0;
+  bool done_ = false, ended_ = false, failed_ = false, header_done_ = false;
+  std::optional<std::string> fail_message_;
+};
+
+}  // namespace
+
 std::string Session::RunCopy(const sql::CopyStmt& c) {
   if (c.filename || c.is_program)
     throw MakeError(sqlstate::kFeatureNotSupported, "COPY to or from a file is not supported; use STDIN/STDOUT");
@@ -209,7 +349,6 @@ std::string Session::RunCopy(const sql::CopyStmt& c) {
 }
 
 std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
-  const bool csv = f.csv, header = f.header;
   if (!c.relation) throw MakeError(sqlstate::kSyntaxError, "COPY FROM needs a table");
   auto table = OpenStoredTable(c.relation->schema, c.relation->name);
   if (!table) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + c.relation->name + "\" does not exist");
@@ -234,93 +373,25 @@ std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
   }
   conn_.Flush();
 
-  std::string buffer;
-  std::string pending_record;  // csv record spanning lines
-  int64_t line_no = 0, count = 0;
-  bool done = false, failed_input = false;
-  std::optional<PgError> error;
-  // Rows are never frozen (64-bit xids need no freezing), but the option
-  // keeps PostgreSQL's prerequisite, checked as there once COPY has begun.
-  if (f.freeze && !HasNewRelfilenodeInCurrentSubtransaction(table->oid))
-    error = MakeError("55000",
+  CopyFeed feed(conn_, f, c.relation->name, cols.size(), cols);
+  int64_t count = 0;
+  try {
+    // Rows are never frozen (64-bit xids need no freezing), but the option
+    // keeps PostgreSQL's prerequisite, checked as there once COPY has begun.
+    if (f.freeze && !HasNewRelfilenodeInCurrentSubtransaction(table->oid))
+      throw MakeError("55000",
                       "cannot perform COPY FREEZE because the table was not created or truncated in the current "
                       "subtransaction");
-  std::vector<std::optional<std::string>> fields;
-  auto process_line = [&](std::string line) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (csv) {
-      if (!pending_record.empty()) line = pending_record + "\n" + line;
-      if (!SplitCsv(line, f, &fields)) {
-        pending_record = line;
-        return;
-      }
-      pending_record.clear();
-      if (header && line_no == 1) return;
-    } else {
-      if (line == "\\.") {
-        done = true;
-        return;
-      }
-      SplitText(line, f, &fields);
-    }
-    std::string context = "COPY " + c.relation->name + ", line " + std::to_string(line_no);
-    if (fields.size() < cols.size())
-      throw MakeError(sqlstate::kBadCopyFileFormat, "missing data for column \"" + cols[fields.size()] + "\"")
-          .Context(context + ": \"" + line + "\"");
-    if (fields.size() > cols.size())
-      throw MakeError(sqlstate::kBadCopyFileFormat, "extra data after last expected column")
-          .Context(context + ": \"" + line + "\"");
-    try {
-      std::unique_ptr<sql::Cursor> cur = insert->Open(fields, {}, *this);
-      std::vector<std::optional<std::string>> none;
-      cur->Next({}, &none);
-      count += cur->Processed();
-    } catch (PgError& e) {
-      if (e.data().context.empty()) e.Context(context + ": \"" + line + "\"");
-      throw;
-    }
-  };
-  for (;;) {
-    char type;
-    std::string body;
-    if (!conn_.ReadMessage(&type, &body))
-      throw MakeFatal(sqlstate::kConnectionFailure, "unexpected EOF on client connection with an open transaction");
-    if (type == 'd') {
-      if (error || done) continue;
-      buffer += body;
-      size_t start = 0, nl;
-      try {
-        while (!done && (nl = buffer.find('\n', start)) != std::string::npos) {
-          process_line(buffer.substr(start, nl - start));
-          start = nl + 1;
-        }
-      } catch (const PgError& e) {
-        if (e.data().level >= ErrLevel::kFatal) throw;
-        error = e;
-      }
-      buffer.erase(0, start);
-      CheckForInterrupts();
-    } else if (type == 'c') {
-      break;
-    } else if (type == 'f') {
-      protocol::MessageReader r(body);
-      std::string msg(r.CString());
-      failed_input = true;
-      if (!error) error = MakeError(sqlstate::kQueryCanceled, "COPY from stdin failed: " + msg);
-      break;
-    } else if (type == 'H' || type == 'S') {
-      continue;
-    } else {
-      throw MakeError(sqlstate::kProtocolViolation,
-                      "unexpected message type 0x" + std::to_string(static_cast<int>(type)) + " during COPY from stdin");
-    }
+    count = insert->InsertRows(feed, *this);
+  } catch (PgError& e) {
+    if (e.data().level >= ErrLevel::kFatal) throw;
+    if (e.data().context.empty() && e.data().sqlstate != "55000" && !feed.failed()) e.Context(feed.Context());
+    std::optional<std::string> failed = feed.Drain();
+    if (failed && !feed.failed()) throw MakeError(sqlstate::kQueryCanceled, "COPY from stdin failed: " + *failed);
+    throw;
   }
-  (void)failed_input;
-  if (error) throw *error;
-  if (!buffer.empty() && !done) process_line(buffer);
-  if (!pending_record.empty())
-    throw MakeError(sqlstate::kBadCopyFileFormat, "unterminated CSV quoted field");
+  if (std::optional<std::string> failed = feed.Drain())
+    throw MakeError(sqlstate::kQueryCanceled, "COPY from stdin failed: " + *failed);
   return "COPY " + std::to_string(count);
 }
 

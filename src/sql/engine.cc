@@ -292,6 +292,27 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
   return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
 }
 
+int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {
+  const QueryPlan& p = *plan_;
+  if (!p.modify || p.modify->kind != AnalyzedModify::kInsert || !p.modify->returning.empty() ||
+      p.modify->on_conflict_nothing || p.modify->on_conflict_update)
+    throw PgError(sqlstate::kInternalError, "InsertRows needs a plain INSERT");
+  ExecState state;
+  state.ctx.session = &ctx;
+  if (auto tz = ctx.GetConfig("timezone", true)) state.ctx.io.timezone = *tz;
+  std::vector<std::optional<std::string>> text;
+  return RunInsertFeed(*p.modify, state, [&]() {
+    text.clear();
+    if (!feed.Next(&text)) return false;
+    if (text.size() != p.param_types.size())
+      throw PgError(sqlstate::kInternalError, "InsertRows: wrong number of values");
+    state.params.resize(text.size());
+    for (size_t i = 0; i < text.size(); ++i)
+      state.params[i] = text[i] ? TextIn(p.param_types[i], *text[i], state.ctx.io) : Datum::Null();
+    return true;
+  });
+}
+
 bool Cursor::Next(const std::vector<int16_t>& formats, std::vector<std::optional<std::string>>* out) {
   Impl& c = *impl_;
   if (c.plan->is_show) {

@@ -39,6 +39,14 @@ struct ColumnDesc {
 class Cursor;
 struct QueryPlan;
 
+// Rows for PreparedQuery::InsertRows: the text of each parameter, one row
+// per call, until Next returns false.
+class RowFeed {
+ public:
+  virtual ~RowFeed() = default;
+  virtual bool Next(std::vector<std::optional<std::string>>* params) = 0;
+};
+
 class PreparedQuery {
  public:
   ~PreparedQuery();
@@ -48,6 +56,10 @@ class PreparedQuery {
   // 1 binary; empty = all text; one entry applies to all); nullopt = NULL.
   std::unique_ptr<Cursor> Open(const std::vector<std::optional<std::string>>& params,
                                const std::vector<int16_t>& param_formats, SessionContext& ctx) const;
+  // COPY FROM: runs `INSERT ... VALUES ($1, ..., $n)` once for every row the
+  // feed gives, in one execution (programs bound once, no cursor per row).
+  // Returns the rows inserted; errors propagate with the feed at the failing row.
+  int64_t InsertRows(RowFeed& feed, SessionContext& ctx) const;
 
  private:
   friend std::unique_ptr<PreparedQuery> Prepare(const Statement&, const std::vector<uint32_t>&, SessionContext&);

@@ -71,6 +71,34 @@ size_t FsmGet(const smgr::RelFileLocator& loc, uint32_t block) {
   return v;
 }
 
+namespace {
+
+// First block in [from, to) (all on one FSM page) whose slot is >= want.
+// Mostly every slot is full (a bulk load), so 64 slots are tested at a time
+// by a loop without early exit, which the compiler vectorizes.
+uint32_t FirstWithRoom(const uint8_t* s, uint32_t from, uint32_t to, uint8_t want) {
+  constexpr uint32_t kChunk = 64;
+  uint32_t x = from;
+  while (x < to) {
+    const uint32_t n = std::min(kChunk, to - x);
+    const uint8_t* c = s + x % kFsmSlotsPerPage;
+    bool any = false;
+    if (n == kChunk) {
+      for (uint32_t k = 0; k < kChunk; ++k) any |= c[k] >= want;
+    } else {
+      any = true;
+    }
+    if (any) {
+      for (uint32_t k = 0; k < n; ++k)
+        if (c[k] >= want) return x + k;
+    }
+    x += n;
+  }
+  return smgr::kInvalidBlock;
+}
+
+}  // namespace
+
 uint32_t FsmSearch(const smgr::RelFileLocator& loc, size_t needed, uint32_t start, uint32_t nblocks) {
   if (nblocks == 0) return smgr::kInvalidBlock;
   const uint8_t want = static_cast<uint8_t>(std::min<size_t>((needed + kCategoryBytes - 1) / kCategoryBytes, 255));
@@ -88,12 +116,7 @@ uint32_t FsmSearch(const smgr::RelFileLocator& loc, size_t needed, uint32_t star
       char* p = buffer::BufferPage(b);
       uint32_t found = smgr::kInvalidBlock;
       if (!page::PageIsNew(p)) {
-        const uint8_t* s = Slots(p);
-        for (uint32_t x = blk; x < page_end; ++x)
-          if (s[x % kFsmSlotsPerPage] >= want) {
-            found = x;
-            break;
-          }
+        found = FirstWithRoom(Slots(p), blk, page_end, want);
       }
       buffer::UnlockBuffer(b);
       buffer::ReleaseBuffer(b);

@@ -6,6 +6,7 @@
 #include "access/heap/heap_internal.h"
 #include "access/heap/heapam.h"
 #include "access/wal/wal_redo.h"
+#include "storage/ipc/sinval.h"
 #include "utils/error.h"
 
 namespace tusk::heap {
@@ -301,6 +302,7 @@ void TruncateStorage(const smgr::RelFileLocator& loc, uint32_t nblocks) {
   // truncation itself is forgotten.
   wal::Flush(b.Insert(wal::kRmgrSmgr, internal::kSmgrTruncate, 0));
   buffer::DropRelationBuffers(loc, smgr::Fork::kMain, nblocks);
+  sinval::RelationTruncated();  // before the file shrinks: no insert target may point past it
   smgr::Truncate(loc, smgr::Fork::kMain, nblocks);
   internal::FsmTruncate(loc, nblocks);
 }

@@ -12,6 +12,7 @@
 #include "access/heap/heap_internal.h"
 #include "access/transam/subtrans.h"
 #include "access/transam/transam.h"
+#include "storage/ipc/sinval.h"
 #include "storage/lmgr/lock.h"
 #include "utils/error.h"
 
@@ -26,11 +27,17 @@ namespace {
 
 // Last block this process inserted into, per relation: the next insert tries
 // it first, so a session fills one page instead of asking the FSM each time.
-std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> g_target;
+// The block this process last inserted into, per relation file, and the
+// truncation count it was valid at (sinval.h): trusted without asking the
+// file's size until some relation is truncated.
+struct Target {
+  uint32_t block = smgr::kInvalidBlock;
+  uint64_t truncations = 0;
+};
+std::map<std::tuple<uint32_t, uint32_t, uint32_t>, Target> g_target;
 
-uint32_t& TargetOf(const Relation& rel) {
-  auto [it, added] = g_target.try_emplace({rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number}, smgr::kInvalidBlock);
-  return it->second;
+Target& TargetOf(const Relation& rel) {
+  return g_target[{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number}];
 }
 
 size_t ReserveFor(const Relation& rel) {
@@ -70,12 +77,15 @@ std::string PrepareTuple(std::string_view tuple, const XactContext& xact, uint16
 // plus the fillfactor reserve (an empty page takes any tuple that fits).
 Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
   const size_t need = page::MaxAlign(len), reserve = ReserveFor(rel);
-  uint32_t& cached = TargetOf(rel);
-  uint32_t target = cached, search_from = cached == smgr::kInvalidBlock ? 0 : cached;
+  Target& cached = TargetOf(rel);
+  const uint64_t truncations = sinval::TruncationCount();
+  uint32_t target = cached.truncations == truncations ? cached.block : smgr::kInvalidBlock;
+  uint32_t search_from = target == smgr::kInvalidBlock ? 0 : target;
   for (;;) {
-    const uint32_t nblocks = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
-    if (target == exclude || target >= nblocks) target = smgr::kInvalidBlock;
+    if (target == exclude) target = smgr::kInvalidBlock;
     if (target == smgr::kInvalidBlock) {
+      const uint32_t nblocks = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
+      if (search_from >= nblocks) search_from = 0;
       target = internal::FsmSearch(rel.loc, need + reserve, search_from, nblocks);
       if (target == exclude && target != smgr::kInvalidBlock) {
         target = internal::FsmSearch(rel.loc, need + reserve, target + 1, nblocks);
@@ -98,7 +108,7 @@ Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
     for (page::OffsetNumber o = 1; o <= page::ItemCount(p) && empty; ++o)
       empty = !page::GetItemId(p, o)->IsUsed();
     if (free >= need + reserve || (empty && free >= need)) {
-      cached = target;
+      cached = {target, truncations};
       return buf;
     }
     Release(buf);
@@ -277,7 +287,7 @@ ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact) {
     if (off == page::kInvalidOffset) {  // out of line pointers
       Release(buf);
       internal::FsmRecord(rel.loc, block, 0);
-      TargetOf(rel) = smgr::kInvalidBlock;
+      TargetOf(rel).block = smgr::kInvalidBlock;
       continue;
     }
     char* item = page::GetItem(p, off);
@@ -327,7 +337,7 @@ std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::strin
     if (n == 0) {
       Release(buf);
       internal::FsmRecord(rel.loc, block, 0);
-      TargetOf(rel) = smgr::kInvalidBlock;
+      TargetOf(rel).block = smgr::kInvalidBlock;
       continue;
     }
     Store(main.data(), n);
@@ -397,7 +407,7 @@ TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, Xact
       buffer::UnlockBuffer(lt.buf);
       Release(nbuf);
       internal::FsmRecord(rel.loc, nblock, 0);
-      TargetOf(rel) = smgr::kInvalidBlock;
+      TargetOf(rel).block = smgr::kInvalidBlock;
     }
     lt.tup = page::GetItem(lt.page, tid.offset);
   }

@@ -72,6 +72,7 @@ class RecordBuilder {
   void Reset();
 
   Block blocks_[kMaxBlockId + 1];
+  uint8_t nblocks_ = 0;  // blocks_[nblocks_..] are unused
   std::string main_data_;
   Lsn last_start_ = kInvalidLsn;
 };

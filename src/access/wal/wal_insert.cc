@@ -240,6 +240,7 @@ void RecordBuilder::RegisterBlock(uint8_t id, RelFileLocator rel, uint8_t fork, 
     throw PgError(sqlstate::kInternalError, "invalid or duplicate WAL block id " + std::to_string(id));
   }
   Block& b = blocks_[id];
+  nblocks_ = std::max<uint8_t>(nblocks_, static_cast<uint8_t>(id + 1));
   b.used = true;
   b.rel = rel;
   b.fork = fork;
@@ -260,20 +261,23 @@ void RecordBuilder::AddData(const void* data, size_t len) { Append(&main_data_, 
 bool RecordBuilder::ImageTaken(uint8_t id) const { return id <= kMaxBlockId && blocks_[id].image_taken; }
 
 void RecordBuilder::Reset() {
-  for (Block& b : blocks_) {
-    bool taken = b.image_taken;
-    b = Block{};
-    b.image_taken = taken;
+  for (uint8_t id = 0; id < nblocks_; ++id) {
+    Block& b = blocks_[id];
+    b.used = false;
+    b.page = nullptr;
+    b.flags = 0;
+    b.data.clear();
   }
+  nblocks_ = 0;
   main_data_.clear();
 }
 
 void RecordBuilder::Assemble(Lsn redo, bool fpw, std::string* out) {
   std::string payload;  // images and block data, after all the headers
   const RelFileLocator* prev_rel = nullptr;
-  for (uint8_t id = 0; id <= kMaxBlockId; ++id) {
+  for (uint8_t id = 0; id <= kMaxBlockId; ++id) blocks_[id].image_taken = false;
+  for (uint8_t id = 0; id < nblocks_; ++id) {
     Block& b = blocks_[id];
-    b.image_taken = false;
     if (!b.used) continue;
     bool image = b.page != nullptr && !(b.flags & (kRegWillInit | kRegNoImage)) &&
                  ((b.flags & kRegForceImage) || (fpw && PageGetLsn(b.page) <= redo));

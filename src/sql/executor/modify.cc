@@ -225,3 +225,46 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
 }
 
 }  // namespace tusk::sql
+
+namespace tusk::sql {
+
+int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, const std::function<bool()>& next_params) {
+  StoredTable& t = *m.table;
+  const size_t ncols = t.columns.size();
+  t.LockForWrite("INSERT");
+  auto checks = BindPrograms(m.checks, st);
+  auto new_row = BindPrograms(m.new_row, st);
+  ExecContext& ctx = st.ctx;
+  Row row(ncols + 1), src;
+  int64_t count = 0;
+  auto insert = [&](const Row& from) {
+    for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(from.data(), ctx);
+    row[ncols] = Datum::Int(0);
+    CheckRow(m, checks, row, ctx);
+    TupleId unused;
+    t.Insert(row, nullptr, &unused);
+    ++count;
+  };
+  // One VALUES row (COPY's own INSERT): its programs are bound once and get
+  // each row's parameters; any other source is planned per row.
+  const bool one_values_row = m.source.values.size() == 1 && !m.source.from;
+  std::vector<ExprProgram> values;
+  if (one_values_row) values = BindPrograms(m.source.values[0], st);
+  while (next_params()) {
+    ctx.session->CheckForInterrupts();
+    if (one_values_row) {
+      src.resize(values.size());
+      for (size_t i = 0; i < values.size(); ++i) {
+        values[i].BindParams(st.params);
+        src[i] = values[i].Eval(nullptr, ctx);
+      }
+      insert(src);
+      continue;
+    }
+    std::unique_ptr<PlanNode> source = BuildPlan(m.source, st);
+    while (const Row* r = source->Next(st)) insert(*r);
+  }
+  return count;
+}
+
+}  // namespace tusk::sql

@@ -3,6 +3,7 @@
 // with READ COMMITTED re-check of concurrently updated rows, and RETURNING.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,5 +36,9 @@ CompiledModify CompileModify(const AnalyzedModify& m, size_t num_params);
 // Runs the whole statement; RETURNING rows go to *returning. Returns the
 // number of rows inserted, updated or deleted.
 int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* returning);
+
+// INSERT whose source is one VALUES row of parameters: inserts one row per
+// call of next_params (which fills st.params), without RETURNING.
+int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, const std::function<bool()>& next_params);
 
 }  // namespace tusk::sql

@@ -17,4 +17,10 @@ uint64_t CatalogVersion();
 // After a transaction that wrote catalog rows ends (either way).
 void CatalogChanged();
 
+// Relation files shrink only by vacuum's truncation, which advances this
+// counter: a process may trust a block number it remembered (an insert
+// target) without asking the file's size while the counter stands still.
+uint64_t TruncationCount();
+void RelationTruncated();
+
 }  // namespace tusk::sinval
