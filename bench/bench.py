@@ -44,6 +44,8 @@ def scan_log(server, offset, workload, anomalies):
 
 def run_workload(w, servers, anomalies):
     tusk, pg = servers
+    for s in servers:
+        s.phase = w.name
     setup_failed = {}
     if w.setup:
         for s in servers:
@@ -91,6 +93,7 @@ def main():
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     query_timeout = int(os.environ.get("BENCH_QUERY_TIMEOUT", "120"))
     keep = os.environ.get("BENCH_KEEP") == "1"
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # even if started ignoring it
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGHUP, _on_signal)
     root = tempfile.mkdtemp(prefix="tusk-bench-")
@@ -131,7 +134,8 @@ def main():
             log(f"stopping {s.name}")
             s.stop()
         sizes = {s.kind: (du_mb(s.data), du_mb(os.path.join(s.data, "pg_wal"))) for s in servers}
-        memory = {s.kind: (s.peak_pss / 1024, s.peak_rss / 1024) for s in servers}
+        memory = {s.kind: (s.peak_pss / 1024, s.peak_rss / 1024,
+                           {k: v / 1024 for k, v in s.phase_peaks.items()}) for s in servers}
         md_path, table = report.write(REPO, workloads, versions, memory, sizes, anomalies,
                                       seconds, time.monotonic() - T0)
         print(table)
@@ -151,4 +155,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        log("interrupted; servers stopped")
+        sys.exit(130)

@@ -78,10 +78,14 @@ def raw_table(workloads, memory, sizes):
     lines = ["", "Whole session, sampled every 0.5 s / measured after the final shutdown:", "",
              "| Measure | Tusk | PostgreSQL 15 |", "|---|---:|---:|"]
     lines.append(f"| peak summed PSS | {memory['tusk'][0]:,.1f} MB | {memory['pg'][0]:,.1f} MB |")
-    lines.append(f"| peak summed RSS (counts shared memory once per process) | "
+    lines.append(f"| peak summed RSS (shared memory counted again in every process) | "
                  f"{memory['tusk'][1]:,.1f} MB | {memory['pg'][1]:,.1f} MB |")
     lines.append(f"| data directory (du -sk) | {sizes['tusk'][0]:,.1f} MB | {sizes['pg'][0]:,.1f} MB |")
     lines.append(f"| of which pg_wal | {sizes['tusk'][1]:,.1f} MB | {sizes['pg'][1]:,.1f} MB |")
+    lines += ["", "Peak summed PSS while each workload ran (both servers are up throughout):", "",
+              "| Workload | Tusk | PostgreSQL 15 |", "|---|---:|---:|"]
+    for phase, mb in memory["tusk"][2].items():
+        lines.append(f"| {cell(phase)} | {mb:,.1f} MB | {memory['pg'][2].get(phase, 0):,.1f} MB |")
     return "\n".join(out + lines)
 
 
@@ -148,6 +152,14 @@ def log_messages(anomalies):
     return "\n".join(out)
 
 
+SHORT = {"connect per transaction": "connect/tx", "analytical queries": "analytics",
+         "crash recovery after ~200 MB WAL: start to SELECT 1": "crash recovery (~200 MB WAL)",
+         " (summed PSS of postmaster + children)": " (PSS)",
+         "data directory size after the runs (du)": "data directory size",
+         "count/sum/avg over 1M rows": "count/sum/avg", " (50 groups)": "",
+         ", GROUP BY region": "", " FROM STDIN": ""}
+
+
 def chart(rows, path, date):
     """Bars from 1 to each ratio on a log scale; green where Tusk is better."""
     if not shutil.which("gnuplot"):
@@ -156,14 +168,14 @@ def chart(rows, path, date):
     with open(data, "w") as f:
         for name, _, higher, t, p, _ in rows:
             r = ratio(t, p, higher)
-            label = re.sub(r'["\\]', "", name).replace("connect per transaction", "connect/tx")
-            if len(label) > 38:
-                label = label[:36] + "…"
+            label = re.sub(r'["\\]', "", name)
+            for long, short in SHORT.items():
+                label = label.replace(long, short)
             if r:
                 color = "0x2e9d4a" if r >= 1 else "0xd04a3a"
-                f.write(f'"{label}" {r} {color} "{r:.2f}" {r}\n')
+                f.write(f'"{label}" {r} {color} "{r:.2f}" {r * 1.1 if r >= 1 else r / 1.1}\n')
             else:
-                f.write(f'"{label}" NaN 0x888888 "failed" 1\n')
+                f.write(f'"{label}" 1 0x888888 "failed" 1\n')
     script = f"""
 set terminal pngcairo size 1400,800 font "sans,10"
 set output "{path}"
@@ -179,7 +191,7 @@ set xrange [-0.6:{len(rows) - 0.4}]
 unset key
 plot "{data}" using 0:(1):($0-0.38):($0+0.38):(1):2:3:xtic(1) with boxxyerror lc rgb variable, \\
      1 with lines lc rgb "black" lw 1.5, \\
-     "{data}" using 0:5:4 with labels offset 0,0.8 noenhanced
+     "{data}" using 0:5:4 with labels noenhanced
 """
     p = subprocess.run(["gnuplot"], input=script, text=True, stderr=subprocess.PIPE)
     os.remove(data)

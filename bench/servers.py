@@ -55,6 +55,10 @@ def run(cmd, timeout, env=None, stdin=None, check=True):
             p.kill()
             p.communicate()
         raise BenchError(f"timeout after {timeout:.0f} s: {' '.join(cmd[:4])}")
+    except BaseException:   # Ctrl-C or SIGTERM: do not leave the client running
+        p.kill()
+        p.wait()
+        raise
     if check and p.returncode != 0:
         raise BenchError(tail(err or out) or f"exit code {p.returncode}")
     return p.returncode, out, err
@@ -101,6 +105,8 @@ class Server:
         self.port = free_port()
         self.proc = None
         self.peak_pss = self.peak_rss = 0
+        self.phase = "startup"     # the workload running now, for per-workload peaks
+        self.phase_peaks = {}      # phase -> peak summed PSS in kB
         self.os_user = None
         if kind == "pg" and os.geteuid() == 0:
             self.os_user = "postgres"
@@ -213,6 +219,7 @@ class Server:
             pss += p
             rss += r
         self.peak_pss = max(self.peak_pss, pss)
+        self.phase_peaks[self.phase] = max(self.phase_peaks.get(self.phase, 0), pss)
         self.peak_rss = max(self.peak_rss, rss)
 
     def log_size(self):

@@ -125,9 +125,10 @@ def crash_recovery(facts, qty_sum):
         seconds = s.start()
         log = s.log_since(offset)
         start = re.search(r"redo starts at ([0-9A-F]+/[0-9A-F]+)", log)
-        done = re.search(r"redo done at ([0-9A-F]+/[0-9A-F]+)", log)
+        done = re.search(r"redo done at ([0-9A-F]+/[0-9A-F]+).*?(elapsed: [\d.]+ s)?$", log, re.M)
         if start and done:
-            w.note(s, f"replayed {(_lsn(done.group(1)) - _lsn(start.group(1))) / 2**20:.0f} MB of WAL")
+            mb = (_lsn(done.group(1)) - _lsn(start.group(1))) / 2**20
+            w.note(s, f"replayed {mb:.0f} MB of WAL" + (f" (redo {done.group(2)})" if done.group(2) else ""))
         else:
             w.note(s, "no 'redo starts/done' lines in the log")
         got = s.psql("SELECT count(*), sum(qty) FROM crash_t").strip()
