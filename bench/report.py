@@ -205,7 +205,8 @@ def write(repo, workloads, versions, memory, sizes, anomalies, seconds, total):
     rows = summary_rows(workloads, memory, sizes)
     table = summary_table(rows)
     png_ok = chart(rows, os.path.join(outdir, f"{date}.png"), date)
-    commit = git(repo, "rev-parse", "HEAD")
+    commit = git(repo, "rev-parse", "--short=12", "HEAD")
+    src_commit = git(repo, "log", "-1", "--format=%h", "--", "src", "CMakeLists.txt")
     dirty = " (with uncommitted changes)" if git(repo, "status", "--porcelain", "--", "src",
                                                  "CMakeLists.txt") else ""
     build_type = os.environ.get("TUSK_BUILD_TYPE", "unknown")
@@ -224,12 +225,15 @@ PostgreSQL's time or space).
 
 ## Setup
 
-- Date: {date}; whole run {total / 60:.1f} min; pgbench runs of {seconds} s (BENCH_SECONDS)
+- Date: {date}; benchmark {total / 60:.1f} min after a build step of
+  {os.environ.get("TUSK_BUILD_SECONDS", "?")} s; pgbench runs of {seconds} s (BENCH_SECONDS)
 - Machine: {machine()}
-- Tusk: commit {commit}{dirty}, CMAKE_BUILD_TYPE={build_type}; reports `{versions['tusk']}`
+- Tusk: commit {commit} (its src/ last changed in {src_commit}){dirty},
+  CMAKE_BUILD_TYPE={build_type}; reports `{versions['tusk']}`
 - PostgreSQL: `{versions['pg']}` from {PG_BIN}
-- Settings on both: {settings}; fresh data directories (initdb -U bench, trust
-  auth; PostgreSQL with --locale=C -E UTF8); clients connect over Unix sockets
+- Settings on both: {settings};
+  fresh data directories (initdb -U bench, trust auth; PostgreSQL with
+  --locale=C -E UTF8); other settings default; clients connect over Unix sockets
   in a temp dir; the ports were picked free at run time. pgbench at scale 10.
 - COPY: 1,000,000 generated rows (int, int, text, int, numeric(10,2),
   timestamp, text; 75 MB of text) through `psql -c "COPY ... FROM STDIN"` into
