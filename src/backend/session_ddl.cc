@@ -130,7 +130,7 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
     rel.descending.push_back((o & 1) != 0);
     rel.nulls_first.push_back((o & 2) != 0);
   }
-  // Every row visible now, with its key; unique indexes refuse duplicates first.
+  // Every row visible now, with its key.
   std::vector<std::pair<btree::KeyValues, ItemPointer>> entries;
   auto scan = t->Scan();
   sql::Row row;
@@ -148,24 +148,10 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
     }
     entries.emplace_back(std::move(k), ItemPointer{tid.block, tid.offset});
   }
+  // Unique indexes refuse duplicates before anything is written.
+  btree::DuplicateFn duplicate;
   if (spec.unique) {
-    auto less = [&](const auto& a, const auto& b) {
-      for (size_t i = 0; i < types.size(); ++i) {
-        if (!a.first[i] || !b.first[i]) return !a.first[i] < !b.first[i];
-        int c = cmp.Compare(static_cast<int>(i), *a.first[i], *b.first[i]);
-        if (c) return c < 0;
-      }
-      return false;
-    };
-    std::vector<size_t> order(entries.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return less(entries[a], entries[b]); });
-    for (size_t i = 1; i < order.size(); ++i) {
-      const auto& a = entries[order[i - 1]];
-      const auto& b = entries[order[i]];
-      bool any_null = false;
-      for (const auto& v : a.first) any_null |= !v;
-      if (any_null || less(a, b)) continue;
+    duplicate = [&](const btree::KeyValues& keys) {
       std::string names, vals;
       sql::IoContext io;
       for (size_t k = 0; k < six->columns.size(); ++k) {
@@ -175,16 +161,19 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
         }
         names += t->columns[six->columns[k]].name;
         sql::Datum d;
-        sql::DecodeStored(types[k], *a.first[k], d);
+        sql::DecodeStored(types[k], *keys[k], d);
         sql::TextOut(types[k], d, io, vals);
       }
       throw MakeError("23505", "could not create unique index \"" + spec.name + "\"")
           .Detail("Key (" + names + ")=(" + vals + ") is duplicated.");
-    }
+    };
   }
-  btree::Build(rel, [&](const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
-    for (const auto& [k, p] : entries) emit(k, p);
-  });
+  btree::Build(
+      rel,
+      [&](const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
+        for (const auto& [k, p] : entries) emit(k, p);
+      },
+      duplicate);
 }
 
 // A toast table for a table that now needs one (CREATE TABLE, ADD COLUMN).

@@ -37,23 +37,35 @@ void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
 
 }  // namespace
 
-uint64_t Build(IndexRel& rel, const BuildScan& scan) {
+uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicate) {
   struct Entry {
     KeyValues keys;
     ItemPointer tid;
   };
   std::vector<Entry> entries;
   scan([&](const KeyValues& k, ItemPointer t) { entries.push_back({k, t}); });
-  auto less = [&](const Entry& a, const Entry& b) {
+  auto compare_keys = [&](const Entry& a, const Entry& b) {
     for (int i = 0; i < rel.nkeys; ++i) {
       KeyView x = a.keys[i] ? KeyView{false, *a.keys[i]} : KeyView{};
       KeyView y = b.keys[i] ? KeyView{false, *b.keys[i]} : KeyView{};
       int c = CompareColumn(rel, i, x, y);
-      if (c != 0) return c < 0;
+      if (c != 0) return c;
     }
+    return 0;
+  };
+  auto less = [&](const Entry& a, const Entry& b) {
+    int c = compare_keys(a, b);
+    if (c != 0) return c < 0;
     return a.tid.block != b.tid.block ? a.tid.block < b.tid.block : a.tid.offset < b.tid.offset;
   };
   std::sort(entries.begin(), entries.end(), less);
+  if (duplicate) {
+    for (size_t i = 1; i < entries.size(); ++i) {
+      bool has_null = false;
+      for (const auto& k : entries[i].keys) has_null |= !k;
+      if (!has_null && compare_keys(entries[i - 1], entries[i]) == 0) duplicate(entries[i].keys);
+    }
+  }
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) == 0) CreateEmpty(rel);
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) != 1)
     throw MakeError(sqlstate::kInternalError, "btree build needs an empty index");

@@ -48,7 +48,10 @@ void CreateEmpty(IndexRel& rel);
 using BuildScan = std::function<void(const std::function<void(const KeyValues&, ItemPointer)>& emit)>;
 // Sorts the entries and loads the tree bottom-up into an empty relation;
 // every page is WAL-logged as a full-page image. Returns the tuple count.
-uint64_t Build(IndexRel& rel, const BuildScan& scan);
+// With `duplicate` (unique indexes), equal keys without NULLs are handed to
+// it before anything is written; it is expected to throw.
+using DuplicateFn = std::function<void(const KeyValues&)>;
+uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicate = {});
 
 enum class UniqueCheck { kNo, kYes };
 enum class TidStatus { kDead, kLiveCommitted, kInProgress };

@@ -23,8 +23,21 @@ void Put(std::string& out, T v) {
 template <typename T>
 T Get(std::string_view b) {
   T v{};
-  std::memcpy(&v, b.data(), std::min(sizeof v, b.size()));
+  if (b.size() >= sizeof v) {
+    std::memcpy(&v, b.data(), sizeof v);  // fixed size: one load
+  } else {
+    std::memcpy(&v, b.data(), b.size());
+  }
   return v;
+}
+
+// Types without a byte-level order: decode both and compare the values.
+// Out of line so the fast cases do not pay for two Datums on the stack.
+[[gnu::noinline]] int CompareDecoded(uint32_t t, std::string_view a, std::string_view b) {
+  Datum x, y;
+  DecodeStored(t, a, x);
+  DecodeStored(t, b, y);
+  return CompareDatum(t, x, y);
 }
 
 bool IsTextLike(uint32_t t) {
@@ -118,12 +131,7 @@ int CompareStored(uint32_t t, std::string_view a, std::string_view b) {
       int c = a.compare(b);
       return c < 0 ? -1 : c > 0;
     }
-    default: {
-      Datum x, y;
-      DecodeStored(t, a, x);
-      DecodeStored(t, b, y);
-      return CompareDatum(t, x, y);
-    }
+    default: return CompareDecoded(t, a, b);
   }
 }
 
