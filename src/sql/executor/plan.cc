@@ -586,6 +586,9 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
     c->key_types.push_back(k->type);
   }
   for (const auto& k : f.right_keys) c->right_keys.push_back(CompileExpr(*k, np));
+  c->merge = f.merge;
+  c->sort_left = f.sort_left;
+  c->sort_right = f.sort_right;
   return c;
 }
 
@@ -663,7 +666,7 @@ std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecSta
     case AnalyzedFrom::kSubquery: return BuildPlan(*f.subquery, st);
     case AnalyzedFrom::kCte: return MakeCteScan(f.cte_id, false);
     case AnalyzedFrom::kWorkTable: return MakeCteScan(f.cte_id, true);
-    case AnalyzedFrom::kJoin: return MakeJoin(f, width, st);
+    case AnalyzedFrom::kJoin: return f.merge ? MakeMergeJoin(f, width, st) : MakeJoin(f, width, st);
   }
   return nullptr;
 }
