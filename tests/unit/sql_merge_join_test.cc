@@ -369,6 +369,27 @@ TEST(SqlMergeJoin, NestedJoinsAndInterrupts) {
   EXPECT_GE(s.interrupts - before, 12);
 }
 
+// Values equal under `=` but written differently: the hash join (and
+// GROUP BY / DISTINCT) treat them as equal like the merge join.
+TEST(SqlMergeJoin, HashKeysOfEqualIntervalsAndCharacters) {
+  Session s;
+  const std::string iv =
+      "select t.x, u.y from (values (interval '1 day'), (interval '1 mon')) t(x) "
+      "join (values (interval '24 hours'), (interval '30 days'), (interval '1 day 1 second')) u(y) on x = y";
+  const std::string ch =
+      "select t.x || '|', u.y || '|' from (values ('a'::char(3)), ('b'::char(2))) t(x) "
+      "full join (values ('a'::char(5)), ('c'::char(1))) u(y) on x = y";
+  for (bool hash : {true, false}) {
+    s.Methods(hash, !hash, true);
+    EXPECT_EQ(Method(s, iv), hash ? "Hash Join" : "Merge Join");
+    EXPECT_EQ(Sorted(s, iv), "1 day|24:00:00;1 mon|30 days");
+    EXPECT_EQ(Sorted(s, ch), "NULL|c|;a||a|;b||NULL");  // || drops the padding
+  }
+  EXPECT_EQ(Sorted(s, "select x, count(*) from (values (interval '1 day'), (interval '24 hours')) t(x) group by x"),
+            "1 day|2");
+  EXPECT_EQ(Sorted(s, "select count(distinct x) from (values ('a'::char(3)), ('a'::char(5)), ('a ')) t(x)"), "1");
+}
+
 // Random inputs (small keys, duplicates, NULLs): merge join, hash join and
 // nested loop agree for every join kind, with and without a residual filter.
 TEST(SqlMergeJoin, AgreesWithHashJoinAndNestedLoop) {
