@@ -45,19 +45,40 @@ Node FromNode(const AnalyzedFrom& f) {
     case AnalyzedFrom::kJoin: {
       const char* kind = f.join == JoinKind::kLeft ? "Left " : f.join == JoinKind::kRight ? "Right "
                          : f.join == JoinKind::kFull ? "Full " : "";
-      bool hash = !f.left_keys.empty();
-      n.title = std::string(hash ? "Hash " : "Nested Loop ") + kind + (hash ? "Join" : "Join");
-      if (!hash && f.join == JoinKind::kInner) n.title = "Nested Loop";
-      if (!f.join_cond.empty()) n.details.push_back(std::string(hash ? "Hash Cond: " : "Join Filter: ") + Paren(f.join_cond));
-      n.children.push_back(FromNode(*f.left));
-      Node right = FromNode(*f.right);
-      if (hash) {
+      Node left = FromNode(*f.left), right = FromNode(*f.right);
+      if (f.left_keys.empty()) {
+        n.title = f.join == JoinKind::kInner ? std::string("Nested Loop") : std::string("Nested Loop ") + kind + "Join";
+        if (!f.join_cond.empty()) n.details.push_back("Join Filter: " + Paren(f.join_cond));
+        n.children.push_back(std::move(left));
+        n.children.push_back(std::move(right));
+        break;
+      }
+      // Hash / Merge Cond: the keys, left input's side first; the rest of ON is the join filter.
+      std::string cond;
+      for (size_t i = 0; i < f.left_keys.size(); ++i)
+        cond += (i ? " AND " : "") + ("(" + f.left_key_text[i] + " = " + f.right_key_text[i] + ")");
+      if (f.left_keys.size() > 1) cond = "(" + cond + ")";
+      n.title = std::string(f.merge ? "Merge " : "Hash ") + kind + "Join";
+      n.details.push_back(std::string(f.merge ? "Merge Cond: " : "Hash Cond: ") + cond);
+      if (!f.join_filter.empty()) n.details.push_back("Join Filter: " + Paren(f.join_filter));
+      if (f.merge) {
+        auto sorted = [](Node child, const std::vector<std::string>& keys) {
+          Node s;
+          s.title = "Sort";
+          std::string text;
+          for (size_t i = 0; i < keys.size(); ++i) text += (i ? ", " : "") + keys[i];
+          s.details.push_back("Sort Key: " + text);
+          s.children.push_back(std::move(child));
+          return s;
+        };
+        n.children.push_back(f.sort_left ? sorted(std::move(left), f.left_key_text) : std::move(left));
+        n.children.push_back(f.sort_right ? sorted(std::move(right), f.right_key_text) : std::move(right));
+      } else {
         Node h;
         h.title = "Hash";
         h.children.push_back(std::move(right));
+        n.children.push_back(std::move(left));
         n.children.push_back(std::move(h));
-      } else {
-        n.children.push_back(std::move(right));
       }
       break;
     }

@@ -1,6 +1,6 @@
 // EXPLAIN: the plan the engine will run, as PostgreSQL's text format draws
 // it without costs (node names, "->" nesting, Index Cond / Filter / Sort Key
-// / Group Key / Hash Cond lines).
+// / Group Key / Hash Cond / Merge Cond / Join Filter lines).
 #pragma once
 
 #include <string>

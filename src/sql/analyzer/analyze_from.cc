@@ -21,16 +21,39 @@ JoinKind ToJoinKind(const std::string& s) {
 
 int Width(const AnalyzedFrom& f) { return static_cast<int>(f.types.size()); }
 
-// Collects conjuncts "l = r" where l uses only left columns and r only right
-// columns (or the reverse) of equal type: usable as hash keys.
-void CollectKeys(const TExpr& cond, int lo, int mid, int hi, AnalyzedFrom& j, const Expr* ast,
-                 Analyzer& a) {
-  (void)cond;
-  if (!ast) return;
-  if (ast->kind == ExprKind::kAnd) {
-    for (const auto& x : ast->args) CollectKeys(cond, lo, mid, hi, j, x.get(), a);
+// Types whose `=` agrees with CompareDatum under the order B-tree indexes
+// use (see JoinKey).
+bool IsMergeableType(uint32_t t) {
+  switch (t) {
+    case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid:
+    case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
+    case oid::kName: case oid::kBpchar: case oid::kBytea: case oid::kDate: case oid::kTimestamp:
+    case oid::kTimestamptz: case oid::kInterval:
+      return true;
+    default: return false;
+  }
+}
+
+void FlattenAnd(const Expr& e, std::vector<const Expr*>* out) {
+  if (e.kind == ExprKind::kAnd) {
+    for (const auto& x : e.args) FlattenAnd(*x, out);
     return;
   }
+  out->push_back(&e);
+}
+
+std::string DeparseOrDots(const Expr& e) {
+  try {
+    return DeparseExpr(e);
+  } catch (const PgError&) {
+    return "(...)";
+  }
+}
+
+// Records ON conjunct number `index` as a join key when it is "l = r" where
+// l uses only left columns and r only right columns (or the reverse), both
+// of one type that can be hashed or merged.
+void CollectKey(const Expr* ast, int index, int lo, int mid, int hi, AnalyzedFrom& j, Analyzer& a) {
   if (ast->kind != ExprKind::kOp || ast->str != "=" || ast->args.size() != 2) return;
   auto range = [&](const TExpr& e, auto&& self, int* mn, int* mx) -> bool {
     if (e.kind == TKind::kSubLink || e.kind == TKind::kAgg || e.kind == TKind::kParam) return false;
@@ -45,18 +68,30 @@ void CollectKeys(const TExpr& cond, int lo, int mid, int hi, AnalyzedFrom& j, co
   };
   TExprPtr l = a.Transform(*ast->args[0]);
   TExprPtr r = a.Transform(*ast->args[1]);
-  if (l->type != r->type || l->type == oid::kFloat4 || l->type == oid::kFloat8 || l->type == oid::kUnknown) return;
+  if (l->type != r->type || l->type == oid::kUnknown) return;
+  JoinKey k;
+  k.hashable = l->type != oid::kFloat4 && l->type != oid::kFloat8;
+  k.mergeable = IsMergeableType(l->type);
+  if (!k.hashable && !k.mergeable) return;
   int lmin = 1 << 30, lmax = -1, rmin = 1 << 30, rmax = -1;
   if (!range(*l, range, &lmin, &lmax) || !range(*r, range, &rmin, &rmax) || lmax < 0 || rmax < 0) return;
   bool l_left = lmin >= lo && lmax < mid, l_right = lmin >= mid && lmax < hi;
   bool r_left = rmin >= lo && rmax < mid, r_right = rmin >= mid && rmax < hi;
+  k.conjunct = index;
   if (l_left && r_right) {
-    j.left_keys.push_back(std::move(l));
-    j.right_keys.push_back(std::move(r));
+    k.left = std::move(l);
+    k.right = std::move(r);
+    k.left_text = DeparseOrDots(*ast->args[0]);
+    k.right_text = DeparseOrDots(*ast->args[1]);
   } else if (l_right && r_left) {
-    j.left_keys.push_back(std::move(r));
-    j.right_keys.push_back(std::move(l));
+    k.left = std::move(r);
+    k.right = std::move(l);
+    k.left_text = DeparseOrDots(*ast->args[1]);
+    k.right_text = DeparseOrDots(*ast->args[0]);
+  } else {
+    return;
   }
+  j.join_keys.push_back(std::move(k));
 }
 
 }  // namespace
@@ -235,9 +270,19 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     bool left_cast = scope_[l].type != t, right_cast = scope_[r].type != t;
     le = Coerce(std::move(le), t, -1, CoercionContext::kImplicit, f.location);
     re = Coerce(std::move(re), t, -1, CoercionContext::kImplicit, f.location);
-    if (t == scope_[l].type && t == scope_[r].type && t != oid::kFloat4 && t != oid::kFloat8) {
-      j->left_keys.push_back(le->Clone());
-      j->right_keys.push_back(re->Clone());
+    if (t == scope_[l].type && t == scope_[r].type && t != oid::kUnknown) {
+      JoinKey k;
+      k.hashable = t != oid::kFloat4 && t != oid::kFloat8;
+      k.mergeable = IsMergeableType(t);
+      auto text = [&](int idx) {
+        int rte = scope_[idx].rte;
+        return rte >= 0 ? rtes_[rte].name + "." + name : name;
+      };
+      k.left = le->Clone();
+      k.right = re->Clone();
+      k.left_text = text(l);
+      k.right_text = text(r);
+      if (k.hashable || k.mergeable) j->join_keys.push_back(std::move(k));
     }
     TExprPtr eq = ResolveOperator("=", le->Clone(), re->Clone(), f.location);
     if (!cond) {
@@ -276,11 +321,24 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     } catch (const PgError&) {
       j->join_cond = "(...)";
     }
-    CollectKeys(*cond, lo, mid, hi, *j, f.join_cond.get(), *this);
+    std::vector<const Expr*> parts;
+    FlattenAnd(*f.join_cond, &parts);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      j->conjuncts.push_back(DeparseOrDots(*parts[i]));
+      CollectKey(parts[i], static_cast<int>(i), lo, mid, hi, *j, *this);
+    }
     visible_lo_ = save_lo;
     visible_hi_ = save_hi;
   }
   j->cond = std::move(cond);
+  // Until ChooseJoinMethods decides otherwise: a hash join on the hashable keys.
+  for (const JoinKey& k : j->join_keys) {
+    if (!k.hashable) continue;
+    j->left_keys.push_back(k.left->Clone());
+    j->right_keys.push_back(k.right->Clone());
+    j->left_key_text.push_back(k.left_text);
+    j->right_key_text.push_back(k.right_text);
+  }
   // * order: merged columns, then the rest of left, then the rest of right.
   for (int m : merged_idx) star->push_back(m);
   for (int l : lstar) {

@@ -349,6 +349,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
       top.ChooseIndexScans(*scan.from, *where);
       m.recheck_where = scan.where->Clone();
     }
+    top.ChooseJoinMethods(*scan.from);
     scan.targets.push_back(ColumnRef(ncols, oid::kInt8));  // ctid
     if (m.kind == AnalyzedModify::kUpdate) {
       std::vector<TExprPtr> values(ncols);

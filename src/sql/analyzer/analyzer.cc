@@ -181,6 +181,7 @@ AnalyzedQuery Analyzer::RunSelect() {
       q.where = CoerceToBool(Transform(*s.where), "WHERE");
       if (q.from) ChooseIndexScans(*q.from, *s.where);
     }
+    if (q.from) ChooseJoinMethods(*q.from);
     agg_allowed_ = true;
     for (const auto& t : s.targets) {
       if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {

@@ -50,6 +50,19 @@ struct SortKey {
 
 enum class JoinKind : uint8_t { kInner, kLeft, kRight, kFull };
 
+// A join conjunct `left = right` whose sides use only the left / only the
+// right item's columns and have the same type. Hashable: any type but
+// float4/float8 (AppendKey's text encoding); mergeable: a type whose `=` is
+// CompareDatum(...) == 0 under a total order the B-tree indexes share (bool,
+// integers, oid, floats, numeric, text-like, bytea, date, timestamps,
+// interval).
+struct JoinKey {
+  TExprPtr left, right;
+  bool hashable = false, mergeable = false;
+  int conjunct = -1;                   // index into AnalyzedFrom::conjuncts; -1 for USING
+  std::string left_text, right_text;  // EXPLAIN: "a.x", "b.y"
+};
+
 // One FROM item. Every item owns the columns [start, start + types.size())
 // of the query's input row; a join's columns are its left item's, then its
 // right item's, then its USING/NATURAL merged columns. Join expressions are
@@ -76,7 +89,16 @@ struct AnalyzedFrom {
   std::unique_ptr<AnalyzedFrom> left, right;
   TExprPtr cond;                             // null = true
   std::vector<TExprPtr> merged;              // values of the merged columns
-  std::vector<TExprPtr> left_keys, right_keys;  // equi-join keys (same types): hash join
+  std::vector<JoinKey> join_keys;            // equi-join conjuncts usable as hash or merge keys
+  std::vector<std::string> conjuncts;        // EXPLAIN: the ON condition's top-level AND parts
+  // The chosen method's keys (choose_join.cc): empty = nested loop; else a
+  // hash join, or a merge join when `merge` (keys in merge order, inputs
+  // delivered in that order by an index scan or by a sort under the join).
+  std::vector<TExprPtr> left_keys, right_keys;
+  std::vector<std::string> left_key_text, right_key_text;  // EXPLAIN, parallel to the keys
+  bool merge = false;
+  bool sort_left = false, sort_right = false;  // merge: sort that input by its keys
+  std::string join_filter;                   // EXPLAIN: ON conjuncts other than the keys
 };
 
 // SELECT ... FOR UPDATE/SHARE: rows of this stored FROM item are locked

@@ -75,6 +75,9 @@ class Analyzer {
   // ORDER BY on a stored table's indexed columns: scan the index in that
   // order (forward or backward) and drop the sort.
   void ChooseIndexOrder(AnalyzedQuery& q);
+  // Nested loop, hash or merge join for every join of the FROM tree, after
+  // the WHERE index choice (choose_join.cc).
+  void ChooseJoinMethods(AnalyzedFrom& f);
   // FOR UPDATE / FOR SHARE: the row marks of the stored tables named.
   void AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q);
 

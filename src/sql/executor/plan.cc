@@ -16,7 +16,10 @@
 
 namespace tusk::sql {
 
-// Encodes values into a hashable key for GROUP BY and DISTINCT.
+// Encodes values into a hashable key for GROUP BY and DISTINCT; equal
+// intervals ('1 day', '24 hours') and character(n) values differing only in
+// trailing spaces share a key. Floats do not (-0 and 0), so they are never
+// hash join keys.
 void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& key) {
   if (d.null) {
     key += '\x01';
@@ -35,6 +38,22 @@ void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& 
       if (s.back() == '.') s.pop_back();
     }
     key += s;
+  } else if (type == oid::kInterval) {
+    // '1 day' = '24 hours': compare as CompareDatum does, months as 30 days.
+    __int128 v = (static_cast<__int128>(d.months) * 30 + d.days) * 86400000000LL + d.i;
+    bool neg = v < 0;
+    unsigned __int128 m = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+    std::string digits;
+    do {
+      digits.push_back(static_cast<char>('0' + static_cast<int>(m % 10)));
+      m /= 10;
+    } while (m);
+    key += neg ? "-" : "";
+    key.append(digits.rbegin(), digits.rend());
+  } else if (type == oid::kBpchar) {
+    // Trailing spaces are insignificant for character(n).
+    size_t n = d.s.find_last_not_of(' ');
+    key.append(d.s, 0, n == std::string::npos ? 0 : n + 1);
   } else {
     TextOut(type, d, io, key);
   }
@@ -590,6 +609,9 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
     c->key_types.push_back(k->type);
   }
   for (const auto& k : f.right_keys) c->right_keys.push_back(CompileExpr(*k, np));
+  c->merge = f.merge;
+  c->sort_left = f.sort_left;
+  c->sort_right = f.sort_right;
   return c;
 }
 
@@ -667,7 +689,7 @@ std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecSta
     case AnalyzedFrom::kSubquery: return BuildPlan(*f.subquery, st);
     case AnalyzedFrom::kCte: return MakeCteScan(f.cte_id, false);
     case AnalyzedFrom::kWorkTable: return MakeCteScan(f.cte_id, true);
-    case AnalyzedFrom::kJoin: return MakeJoin(f, width, st);
+    case AnalyzedFrom::kJoin: return f.merge ? MakeMergeJoin(f, width, st) : MakeJoin(f, width, st);
   }
   return nullptr;
 }
