@@ -65,13 +65,14 @@ class MemTable : public StoredTable {
     if (cond.backward) std::reverse(out.begin(), out.end());
     return std::make_unique<VecScan>(std::move(out));
   }
-  bool Insert(const Row&, bool, TupleId*) override { return false; }
+  bool Insert(const Row&, const std::vector<uint32_t>*, TupleId*) override { return false; }
   ModifyResult Update(TupleId, const Row&, TupleId*) override { return ModifyResult::kOk; }
   ModifyResult Delete(TupleId, TupleId*) override { return ModifyResult::kOk; }
   ModifyResult Lock(TupleId, RowLock, RowLockWait, TupleId*) override { return ModifyResult::kOk; }
   bool FetchLatest(TupleId, Row&, TupleId*) override { return false; }
   void LockForRead() override {}
   void LockForWrite(const char*) override {}
+  void LockForRowMarks(const char*) override {}
 
  private:
   class VecScan : public RowScan {
