@@ -514,36 +514,68 @@ class Distinct : public PlanNode {
   std::unordered_set<std::string> seen_;
 };
 
+// ORDER BY. With a bound (ORDER BY ... LIMIT n [OFFSET m]: n + m rows are
+// ever needed) only that many rows are kept, in a heap whose top is the
+// worst kept row, as PostgreSQL's top-N heapsort; otherwise all rows are
+// sorted. Ties keep input order either way (the input position breaks them).
 class Sort : public PlanNode {
  public:
-  Sort(std::unique_ptr<PlanNode> child, std::vector<SortKey> keys, std::vector<uint32_t> types)
-      : child_(std::move(child)), keys_(std::move(keys)), types_(std::move(types)) {}
+  Sort(std::unique_ptr<PlanNode> child, std::vector<SortKey> keys, std::vector<uint32_t> types, int64_t bound)
+      : child_(std::move(child)), keys_(std::move(keys)), types_(std::move(types)), bound_(bound) {}
   const Row* Next(ExecState& st) override {
     if (!sorted_) {
-      while (const Row* r = child_->Next(st)) rows_.push_back(*r);
-      std::stable_sort(rows_.begin(), rows_.end(), [&](const Row& a, const Row& b) {
-        for (const auto& k : keys_) {
-          const Datum& x = a[k.column];
-          const Datum& y = b[k.column];
-          if (x.null || y.null) {
-            if (x.null && y.null) continue;
-            return x.null ? k.nulls_first : !k.nulls_first;
-          }
-          int c = CompareDatum(types_[k.column], x, y);
-          if (c != 0) return k.desc ? c > 0 : c < 0;
-        }
-        return false;
-      });
+      if (bound_ >= 0) {
+        TopN(st);
+      } else {
+        while (const Row* r = child_->Next(st)) rows_.push_back({*r, rows_.size()});
+        std::sort(rows_.begin(), rows_.end(), [&](const Entry& a, const Entry& b) { return Less(a.row, a.seq, b.row, b.seq); });
+      }
       sorted_ = true;
     }
-    return pos_ < rows_.size() ? &rows_[pos_++] : nullptr;
+    return pos_ < rows_.size() ? &rows_[pos_++].row : nullptr;
   }
 
  private:
+  struct Entry {
+    Row row;
+    size_t seq;
+  };
+  bool Less(const Row& a, size_t sa, const Row& b, size_t sb) const {
+    for (const auto& k : keys_) {
+      const Datum& x = a[k.column];
+      const Datum& y = b[k.column];
+      if (x.null || y.null) {
+        if (x.null && y.null) continue;
+        return x.null ? k.nulls_first : !k.nulls_first;
+      }
+      int c = CompareDatum(types_[k.column], x, y);
+      if (c != 0) return k.desc ? c > 0 : c < 0;
+    }
+    return sa < sb;
+  }
+  void TopN(ExecState& st) {
+    auto heap_less = [&](const Entry& a, const Entry& b) { return Less(a.row, a.seq, b.row, b.seq); };
+    const size_t bound = static_cast<size_t>(bound_);
+    size_t seq = 0;
+    while (const Row* r = child_->Next(st)) {
+      if (rows_.size() < bound) {
+        rows_.push_back({*r, seq});
+        std::push_heap(rows_.begin(), rows_.end(), heap_less);
+      } else if (bound > 0 && Less(*r, seq, rows_.front().row, rows_.front().seq)) {
+        std::pop_heap(rows_.begin(), rows_.end(), heap_less);
+        rows_.back() = {*r, seq};
+        std::push_heap(rows_.begin(), rows_.end(), heap_less);
+      }
+      ++seq;
+    }
+    std::sort_heap(rows_.begin(), rows_.end(), heap_less);
+  }
+
   std::unique_ptr<PlanNode> child_;
   std::vector<SortKey> keys_;
   std::vector<uint32_t> types_;
-  std::vector<Row> rows_;
+  int64_t bound_;  // -1: none
+  std::vector<Entry> rows_;
   bool sorted_ = false;
   size_t pos_ = 0;
 };
@@ -705,8 +737,9 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
   std::unique_ptr<PlanNode> node;
   if (q.op != SetOpKind::kNone) {
     node = MakeSetOp(q, st);
-    if (!q.sort.empty()) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
     int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
+    if (!q.sort.empty())
+      node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, limit >= 0 ? offset + limit : -1);
     if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
     return node;
   }
@@ -736,8 +769,9 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
   }
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
   if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
-  if (!q.sort.empty() && !q.sorted_by_index) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
+  if (!q.sort.empty() && !q.sorted_by_index)
+    node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, limit >= 0 ? offset + limit : -1);
   if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
   return node;
 }
