@@ -263,6 +263,7 @@ void SmgrRedo(const wal::DecodedRecord& rec) {
       const uint32_t nblocks = Load<uint32_t>(main.data() + 13);
       if (!smgr::Exists(loc, fork)) return;
       buffer::DropRelationBuffers(loc, fork, nblocks);
+      sinval::RelationTruncated();
       if (smgr::NBlocks(loc, fork) > nblocks) smgr::Truncate(loc, fork, nblocks);
       if (fork == smgr::Fork::kMain) FsmTruncate(loc, nblocks);
       return;

@@ -40,7 +40,7 @@ bool CheckTuple(char* p, page::OffsetNumber off, const transam::Snapshot& snap, 
 
 bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
            std::string* out) {
-  if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return false;
+  if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return false;
   Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
@@ -56,7 +56,7 @@ bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, co
 }
 
 bool FetchAnyVersion(Relation& rel, ItemPointer tid, std::string* out) {
-  if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return false;
+  if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return false;
   Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
@@ -117,7 +117,7 @@ namespace tusk::heap {
 
 transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me) {
   transam::DirtyResult r;
-  if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return r;
+  if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return r;
   Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
@@ -133,7 +133,7 @@ transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::C
 
 bool FetchLatest(Relation& rel, ItemPointer tid, const transam::CurrentXact& me, ItemPointer* at, std::string* out) {
   for (int hops = 0; hops < 1000000; ++hops) {
-    if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return false;
+    if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return false;
     Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
     buffer::LockBuffer(buf, LWLockMode::kShared);
     char* p = buffer::BufferPage(buf);

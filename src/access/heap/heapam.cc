@@ -176,7 +176,7 @@ TmStatus AcquireForChange(Relation& rel, ItemPointer tid, const XactContext& xac
                           TupleLockGuard* guard, LockedTuple* out, TmFailure* failure) {
   const transam::CurrentXact me = xact.Me();
   for (;;) {
-    if (tid.block >= buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) return TmStatus::kInvisible;
+    if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return TmStatus::kInvisible;
     Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
     buffer::LockBuffer(buf, LWLockMode::kExclusive);
     char* p = buffer::BufferPage(buf);

@@ -50,6 +50,10 @@ void MarkBufferDirty(Buffer buf);
 char* BufferPage(Buffer buf);
 BufferTag TagOf(Buffer buf);
 uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork);
+// Whether `block` is inside the relation fork: answered from the size this
+// process last saw while no relation was truncated since (sinval.h), so a
+// TID's check costs no system call; the file is asked only past that size.
+bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block);
 
 // Forgets (without writing) the fork's cached blocks >= first_block, for
 // truncation and drops. The caller ensures nobody else uses the relation.

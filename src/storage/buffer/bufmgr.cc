@@ -9,11 +9,14 @@
 
 #include <climits>
 #include <cstring>
+#include <map>
+#include <tuple>
 #include <new>
 #include <vector>
 
 #include "storage/buffer/buf_internals.h"
 #include "storage/ipc/shmem.h"
+#include "storage/ipc/sinval.h"
 #include "storage/page/page.h"
 #include "utils/error.h"
 
@@ -468,6 +471,20 @@ char* BufferPage(Buffer buf) { return PageOf(Desc(buf)); }
 BufferTag TagOf(Buffer buf) { return Desc(buf)->tag; }
 
 uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork) { return smgr::NBlocks(loc, fork); }
+
+bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
+  struct Known {
+    uint32_t nblocks = 0;
+    uint64_t truncations = ~0ull;
+  };
+  static std::map<std::tuple<uint32_t, uint32_t, uint32_t, int>, Known> known;
+  Known& k = known[{loc.spc_oid, loc.db_oid, loc.rel_number, static_cast<int>(fork)}];
+  const uint64_t truncations = sinval::TruncationCount();
+  if (k.truncations == truncations && block < k.nblocks) return true;
+  k.nblocks = smgr::NBlocks(loc, fork);
+  k.truncations = truncations;
+  return block < k.nblocks;
+}
 
 void DropRelationBuffers(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t first_block) {
   EnsurePrivate();
