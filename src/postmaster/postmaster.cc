@@ -51,6 +51,7 @@
 #include "postmaster/pgstat.h"
 #include "protocol/auth_flow.h"
 #include "postmaster/pm_options.h"
+#include "sql/engine.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
@@ -671,6 +672,7 @@ int PostmasterMain(int argc, char** argv) {
   xact::RegisterXactRmgr();
   btree::RegisterBtreeRmgr();
   heap::RegisterHeapRmgrs();
+  sql::WarmUpBuiltins();
   // Test hook: a fault plan in TUSK_FAULTS applies to every process (inherited by fork).
   vfs::LoadFaultsFromEnvironment();
   PmOptions options;

@@ -12,7 +12,9 @@
 #include "sql/executor/plan.h"
 #include "sql/parser/lexer.h"
 #include "sql/parser/parser.h"
+#include "sql/functions/registry.h"
 #include "sql/types/type_io.h"
+#include "sql/types/type_oids.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -290,6 +292,14 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
   }
   if (!p.modify) impl->root = BuildPlan(p.query, impl->state);
   return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
+}
+
+void WarmUpBuiltins() {
+  ParseQuery("SELECT a FROM b WHERE c = 1 ORDER BY d LIMIT 1");
+  AllFunctions();
+  AllOperators();
+  AllAggregates();
+  LookupTypeByName("int4");
 }
 
 int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {

@@ -19,6 +19,11 @@ namespace tusk::sql {
 // Throws PgError 42601 with a 1-based position into the whole query.
 std::vector<std::unique_ptr<Statement>> ParseQuery(std::string_view query);
 
+// Builds the engine's static tables (keywords, builtin functions, operators,
+// aggregates, types). The postmaster calls it before forking, so every
+// backend inherits them instead of building its own copy per connection.
+void WarmUpBuiltins();
+
 // CommandComplete tag: "SELECT" (the backend appends the row count), "SET",
 // "SHOW", "BEGIN", "COMMIT", "ROLLBACK", "CREATE ROLE", ...
 std::string CommandTagOf(const Statement& stmt);
