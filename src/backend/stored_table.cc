@@ -202,7 +202,11 @@ class IndexRowScan : public sql::RowScan {
   bool Next(Row& row, TupleId* tid) override {
     ItemPointer p;
     while (scan_.Next(&p)) {
-      if (!heap::Fetch(t_.rel, p, snapshot_, me_, &tuple_)) continue;
+      bool dead = false;
+      if (!heap::Fetch(t_.rel, p, snapshot_, me_, &tuple_, &oldest_xmin_, &dead)) {
+        if (dead) scan_.KillCurrent();
+        continue;
+      }
       t_.DecodeRow(tuple_, row);
       *tid = FromTid(p);
       return true;
@@ -216,6 +220,7 @@ class IndexRowScan : public sql::RowScan {
   transam::Snapshot snapshot_;
   transam::CurrentXact me_;
   std::string tuple_;
+  uint64_t oldest_xmin_ = 0;  // horizon for "dead to all", taken when first needed
 };
 
 std::unique_ptr<sql::RowScan> HeapTable::Scan() {

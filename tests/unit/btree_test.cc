@@ -221,6 +221,54 @@ TEST_F(BtreeTest, DuplicatesWithDistinctTidsSpanPages) {
   EXPECT_TRUE(std::is_sorted(offs.begin(), offs.end()));
 }
 
+// Entries whose heap tuples a scan found dead to all: later scans and unique
+// checks skip them, an insert short of room removes them instead of
+// splitting, and a page changed since the scan read it is left alone.
+TEST_F(BtreeTest, DeadHintsAreSkippedAndMakeRoom) {
+  rel_.unique = true;
+  CreateEmpty(rel_);
+  auto live = [](ItemPointer) { return Liveness{TidStatus::kLiveCommitted, 0}; };
+  // Versions of key 7 (all "live" to the unique check, as if not yet dead).
+  for (uint16_t v = 1; v <= 50; ++v) ASSERT_EQ(Insert(rel_, {Enc(7)}, {7, v}).code, InsertResult::kOk);
+  {
+    IndexScan s(rel_, {ScanKey::Eq(Enc(7))});
+    ItemPointer t;
+    while (s.Next(&t))
+      if (t.offset != 50) s.KillCurrent();
+  }
+  std::vector<ItemPointer> seen;
+  {
+    IndexScan s(rel_, {ScanKey::Eq(Enc(7))});
+    ItemPointer t;
+    while (s.Next(&t)) seen.push_back(t);
+  }
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], (ItemPointer{7, 50}));
+  // The unique check only meets the remaining one.
+  InsertResult r = Insert(rel_, {Enc(7)}, {8, 1}, UniqueCheck::kYes, live);
+  ASSERT_EQ(r.code, InsertResult::kUniqueViolation);
+  EXPECT_EQ(r.conflicting_tid, (ItemPointer{7, 50}));
+  // A kill after the page changed (an insert since the scan read it) is ignored.
+  {
+    IndexScan s(rel_, {ScanKey::Eq(Enc(7))});
+    ItemPointer t;
+    ASSERT_TRUE(s.Next(&t));
+    Ins(9);
+    s.KillCurrent();
+  }
+  EXPECT_EQ(ScanAll({ScanKey::Eq(Enc(7))}, ScanDirection::kForward, false).size(), 1u);
+  // Filling the leaf: the 49 dead entries make room before any split.
+  EXPECT_EQ(CheckTree(rel_), "");
+  uint64_t before = 0;
+  CheckTree(rel_, &before);
+  EXPECT_EQ(before, 51u);  // dead-hinted entries are still there
+  for (int64_t k = 100; k < 400; ++k) Ins(k);
+  uint64_t after = 0;
+  EXPECT_EQ(CheckTree(rel_, &after), "");
+  EXPECT_EQ(after, before + 300 - 49);  // the dead entries went when the leaf first filled
+  EXPECT_EQ(ScanAll({ScanKey::Eq(Enc(7))}, ScanDirection::kForward, false).size(), 1u);
+}
+
 TEST_F(BtreeTest, UniqueViolationsAcrossPages) {
   rel_.unique = true;
   CreateEmpty(rel_);

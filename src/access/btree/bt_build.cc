@@ -135,6 +135,16 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
   return entries.size();
 }
 
+void DeleteItemsLogged(const IndexRel& rel, Buffer buf, const std::vector<OffsetNumber>& descending) {
+  char* p = buffer::BufferPage(buf);
+  for (OffsetNumber o : descending) page::IndexTupleDelete(p, o);
+  buffer::MarkBufferDirty(buf);
+  wal::RecordBuilder wb;
+  wb.RegisterBlock(0, WalLoc(rel), 0, buffer::TagOf(buf).block, p, wal::kRegStandard);
+  wb.AddBlockData(0, descending.data(), descending.size() * sizeof(OffsetNumber));
+  page::SetLsn(p, wb.Insert(wal::kRmgrBtree, kWalVacuum, 0));
+}
+
 uint64_t BulkDelete(IndexRel& rel, const std::function<bool(ItemPointer)>& is_dead) {
   uint64_t removed = 0;
   uint32_t blk = LeftmostAtLevel(rel, 0);
@@ -148,12 +158,7 @@ uint64_t BulkDelete(IndexRel& rel, const std::function<bool(ItemPointer)>& is_de
     for (OffsetNumber o = page::ItemCount(p); o >= FirstData(p); --o)
       if (is_dead(TidOf(page::GetItem(p, o)))) dead.push_back(o);
     if (!dead.empty()) {
-      for (OffsetNumber o : dead) page::IndexTupleDelete(p, o);  // descending
-      buffer::MarkBufferDirty(b);
-      wal::RecordBuilder wb;
-      wb.RegisterBlock(0, WalLoc(rel), 0, blk, p, wal::kRegStandard);
-      wb.AddBlockData(0, dead.data(), dead.size() * sizeof(OffsetNumber));
-      page::SetLsn(p, wb.Insert(wal::kRmgrBtree, kWalVacuum, 0));
+      DeleteItemsLogged(rel, b, dead);
       removed += dead.size();
     }
     blk = Op(p)->right;

@@ -323,6 +323,7 @@ UniqueOutcome CheckUnique(const IndexRel& rel, Buffer first, const SearchKey& ke
         more = false;
         break;
       }
+      if (IsDeadHint(t)) continue;
       Liveness l = live ? live(TidOf(t)) : Liveness{TidStatus::kLiveCommitted, 0};
       if (l.status == TidStatus::kLiveCommitted) {
         out = UniqueOutcome::kConflict;
@@ -345,6 +346,16 @@ UniqueOutcome CheckUnique(const IndexRel& rel, Buffer first, const SearchKey& ke
   }
   if (b != first) UnlockRelease(b);
   return out;
+}
+
+// Before a split: if the leaf lacks room, entries already known dead go first.
+void RemoveDeadHintedIfFull(const IndexRel& rel, Buffer buf, size_t tuple_size) {
+  const char* p = PageOf(buf);
+  if (page::FreeSpace(p) >= page::MaxAlign(tuple_size) + page::kItemIdSize) return;
+  std::vector<OffsetNumber> dead;
+  for (OffsetNumber o = page::ItemCount(p); o >= FirstData(p); --o)
+    if (IsDeadHint(page::GetItem(p, o))) dead.push_back(o);
+  if (!dead.empty()) DeleteItemsLogged(rel, buf, dead);
 }
 
 }  // namespace
@@ -465,6 +476,7 @@ InsertResult Insert(IndexRel& rel, const KeyValues& keys, ItemPointer tid, Uniqu
       cur = next;
     }
     if (restart) continue;
+    RemoveDeadHintedIfFull(rel, cur, tup.size());
     OffsetNumber off = BinarySearch(rel, PageOf(cur), full, true);
     InsertOnPage(rel, cur, off, tup, std::move(stack), buffer::kInvalidBuffer);
     if (cur != first) UnlockRelease(first);

@@ -79,6 +79,10 @@ struct TupleHeader {
 static_assert(sizeof(TupleHeader) == 16);
 inline constexpr uint16_t kTupMinusInf = 0x1;
 inline constexpr uint16_t kTupHasNulls = 0x2;
+// Leaf tuple whose heap tuple a scan found dead to every transaction (a
+// hint, PostgreSQL's LP_DEAD): scans and unique checks skip it, and an
+// insert short of room removes such tuples before it splits the page.
+inline constexpr uint16_t kTupDead = 0x4;
 // A third of the usable page, like PostgreSQL's limit, so a split always works.
 inline constexpr size_t kMaxTupleSize = 2704;
 
@@ -95,6 +99,10 @@ inline ItemPointer TidOf(const char* tup) {
   return {h.tid_block, h.tid_offset};
 }
 inline uint32_t DownlinkOf(const char* tup) { return Header(tup).downlink; }
+inline bool IsDeadHint(const char* tup) { return Header(tup).flags & kTupDead; }
+// Removes leaf items (offsets in descending order) from the exclusively
+// locked page and WAL-logs it as a vacuum record.
+void DeleteItemsLogged(const IndexRel& rel, Buffer buf, const std::vector<OffsetNumber>& descending);
 // Decodes the key columns (nullopt for NULL). Views point into the tuple.
 struct KeyView {
   bool null = true;

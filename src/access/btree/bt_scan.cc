@@ -84,6 +84,7 @@ void IndexScan::ReadLeaf(int buf, uint16_t start) {
   const char* p = buffer::BufferPage(buf);
   const Opaque* op = Op(p);
   cur_block_ = BlockOf(buf);
+  cur_lsn_ = page::GetLsn(p);
   items_.clear();
   keys_out_.clear();
   pos_ = 0;
@@ -95,7 +96,7 @@ void IndexScan::ReadLeaf(int buf, uint16_t start) {
       const char* t = page::GetItem(p, o);
       int m = Match(t);
       if (m < 0) stop = true;
-      if (m > 0) items_.push_back(TidOf(t)), keys_out_.push_back(KeysOf(t));
+      if (m > 0 && !IsDeadHint(t)) items_.push_back(TidOf(t)), keys_out_.push_back(KeysOf(t));
     }
     next_block_ = op->right;
   } else {
@@ -103,12 +104,40 @@ void IndexScan::ReadLeaf(int buf, uint16_t start) {
       const char* t = page::GetItem(p, static_cast<OffsetNumber>(o));
       int m = Match(t);
       if (m < 0) stop = true;
-      if (m > 0) items_.push_back(TidOf(t)), keys_out_.push_back(KeysOf(t));
+      if (m > 0 && !IsDeadHint(t)) items_.push_back(TidOf(t)), keys_out_.push_back(KeysOf(t));
     }
     next_block_ = op->left;
   }
   if (stop || next_block_ == kNone) done_ = true;
   UnlockRelease(buf);
+}
+
+void IndexScan::KillCurrent() {
+  if (pos_ == 0 || pos_ > items_.size()) return;
+  const ItemPointer tid = items_[pos_ - 1];
+  Buffer b = ReadBlock(rel_, cur_block_);
+  // A hint: skipped when the page is busy, and never WAL-logged (a torn
+  // write mixes two versions that differ only in such bits).
+  if (!buffer::ConditionalLockBuffer(b)) {
+    buffer::ReleaseBuffer(b);
+    return;
+  }
+  char* p = buffer::BufferPage(b);
+  // Changed since we read it (an insert, or vacuum freeing the heap slot for
+  // a new row with the same TID): the match by TID is no proof, give up.
+  if (IsLeaf(p) && page::GetLsn(p) == cur_lsn_) {
+    for (OffsetNumber o = FirstData(p); o <= page::ItemCount(p); ++o) {
+      char* t = page::GetItem(p, o);
+      if (TidOf(t) == tid) {
+        TupleHeader h = Header(t);
+        h.flags |= kTupDead;
+        std::memcpy(t, &h, sizeof h);
+        buffer::MarkBufferDirty(b);
+        break;
+      }
+    }
+  }
+  UnlockRelease(b);
 }
 
 bool IndexScan::Next(ItemPointer* tid) {

@@ -95,6 +95,9 @@ class IndexScan {
   // `keys` has at most rel.nkeys entries; missing trailing columns are unrestricted.
   IndexScan(IndexRel& rel, std::vector<ScanKey> keys, ScanDirection dir = ScanDirection::kForward);
   bool Next(ItemPointer* tid);
+  // The heap tuple of the last TID returned is dead to every transaction:
+  // marks its entry so later scans skip it (a hint; best effort).
+  void KillCurrent();
   // The key values of the last tuple returned (index-only use, tests).
   const KeyValues& CurrentKeys() const { return keys_out_[pos_ - 1]; }
 
@@ -117,6 +120,7 @@ class IndexScan {
   std::vector<bool> eq_;
   bool started_ = false, done_ = false;
   uint32_t cur_block_ = 0, next_block_ = 0;  // next: right-link (forward) or left-link (backward)
+  uint64_t cur_lsn_ = 0;                     // cur_block_'s LSN when its matches were copied
   std::vector<ItemPointer> items_;
   std::vector<KeyValues> keys_out_;
   size_t pos_ = 0;

@@ -39,19 +39,36 @@ bool CheckTuple(char* p, page::OffsetNumber off, const transam::Snapshot& snap, 
 }  // namespace
 
 bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
-           std::string* out) {
+           std::string* out, uint64_t* oldest_xmin, bool* dead_to_all) {
+  if (dead_to_all) *dead_to_all = false;
   if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return false;
   Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
   bool vis = false, hinted = false;
+  bool judge = false;  // invisible: decide "dead to all" once unlocked
+  page::LpFlags lp = page::LpFlags::kUnused;
+  transam::TupleXactFields fields{};
   if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p)) {
     vis = CheckTuple(p, tid.offset, snapshot, me, &hinted);
     if (vis && out) out->assign(page::GetItem(p, tid.offset), page::GetItemId(p, tid.offset)->len());
+    if (!vis && dead_to_all) {
+      judge = true;
+      lp = page::GetItemId(p, tid.offset)->flags();
+      if (lp == page::LpFlags::kNormal) fields = ReadXactFields(page::GetItem(p, tid.offset));
+    }
   }
   buffer::UnlockBuffer(buf);
   if (hinted) DirtyForHints(buf);
   buffer::ReleaseBuffer(buf);
+  if (judge) {
+    if (lp == page::LpFlags::kNormal) {
+      if (*oldest_xmin == 0) *oldest_xmin = transam::GetOldestXmin();
+      *dead_to_all = transam::SatisfiesVacuum(fields, *oldest_xmin) == transam::VacuumResult::kDead;
+    } else {
+      *dead_to_all = lp == page::LpFlags::kDead;  // pruned; its index entries await vacuum
+    }
+  }
   return vis;
 }
 

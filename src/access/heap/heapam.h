@@ -77,9 +77,13 @@ TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, Xact
 TmStatus LockTuple(Relation& rel, ItemPointer tid, RowLockMode mode, XactContext& xact, LockWaitPolicy policy,
                    TmFailure* failure = nullptr);
 
-// Copies the tuple at tid into *out if it is visible to the snapshot.
+// Copies the tuple at tid into *out if it is visible to the snapshot. When
+// it is not and `dead_to_all` is given, says whether no transaction can see
+// it any more (pruned, or dead before the oldest xmin, which is computed into
+// *oldest_xmin if that is 0): index scans mark such entries so nobody visits
+// the heap for them again.
 bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
-           std::string* out);
+           std::string* out, uint64_t* oldest_xmin = nullptr, bool* dead_to_all = nullptr);
 
 // Copies the tuple at tid into *out whatever its visibility, as long as the
 // line pointer holds one (TOAST chunks: the owning row was already judged
