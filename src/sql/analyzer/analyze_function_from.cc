@@ -74,6 +74,9 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   for (const auto& a : item->func_args) LowestColumn(*a, !scope_.empty(), &lowest);
   item->lateral = lowest >= 0;
   item->lateral_min = lowest;
+  if (lowest >= 0 && lowest < static_cast<int>(scope_.size()) && scope_[lowest].rte >= 0) {
+    item->lateral_table = rtes_[scope_[lowest].rte].name;
+  }
   std::string name = f.alias ? *f.alias : fname;
   item->label = fname + (f.alias && *f.alias != fname ? " " + *f.alias : "");
   std::vector<std::string> names = {name};
@@ -95,8 +98,10 @@ void CheckLateralFunction(const AnalyzedFrom& j) {
   }
   if (j.right->kind != AnalyzedFrom::kFunction || !j.right->lateral) return;
   if (j.join == JoinKind::kRight || j.join == JoinKind::kFull) {
-    throw PgError(sqlstate::kInvalidColumnReference,
-                  "invalid reference to FROM-clause entry in a function in FROM");
+    PgError err(sqlstate::kInvalidColumnReference,
+                "invalid reference to FROM-clause entry for table \"" + j.right->lateral_table + "\"");
+    err.Detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference.");
+    throw err;
   }
   if (j.right->lateral_min < j.left->start) {
     refuse("a function in FROM may reference only the FROM items directly to its left");

@@ -93,6 +93,7 @@ struct AnalyzedFrom {
   std::vector<TExprPtr> func_args;
   bool ordinality = false;
   int lateral_min = -1;
+  std::string lateral_table;                 // kFunction: FROM entry of that column (errors)
   JoinKind join = JoinKind::kInner;
   std::unique_ptr<AnalyzedFrom> left, right;
   TExprPtr cond;                             // null = true
