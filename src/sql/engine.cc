@@ -180,6 +180,22 @@ std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<
     return pq;
   }
   if (stmt.kind() == StmtKind::kInsert || stmt.kind() == StmtKind::kUpdate || stmt.kind() == StmtKind::kDelete) {
+    if (stmt.kind() == StmtKind::kInsert) {
+      // INSERT ... SELECT refuses what a plain SELECT refuses, with the same error.
+      const InsertStmt& ins = stmt.insert();
+      int loc = -1;
+      const char* what = nullptr;
+      if (ins.with) {
+        for (const auto& c : ins.with->ctes) {
+          if (!what) what = FindUnplannableSelectFeature(*c.query, &loc);
+        }
+      }
+      if (!what && ins.source && ins.source->values.empty()) what = FindUnplannableSelectFeature(*ins.source, &loc);
+      if (what) {
+        throw PgError(sqlstate::kFeatureNotSupported, std::string(what) + " is not supported yet")
+            .Position(CharPosition(stmt.query(), loc));
+      }
+    }
     AnalyzedModify m = AnalyzeModify(stmt, hints, ctx);
     for (const auto& c : m.returning_columns) p.columns.push_back(Describe(c.name, c.type, c.typmod));
     p.param_types = m.param_types;

@@ -42,6 +42,7 @@ Node FromNode(const AnalyzedFrom& f) {
     case AnalyzedFrom::kSubquery: n.title = "Subquery Scan"; break;
     case AnalyzedFrom::kCte: n.title = "CTE Scan"; break;
     case AnalyzedFrom::kWorkTable: n.title = "WorkTable Scan"; break;
+    case AnalyzedFrom::kFunction: n.title = "Function Scan on " + f.label; break;
     case AnalyzedFrom::kJoin: {
       const char* kind = f.join == JoinKind::kLeft ? "Left " : f.join == JoinKind::kRight ? "Right "
                          : f.join == JoinKind::kFull ? "Full " : "";

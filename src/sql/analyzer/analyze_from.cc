@@ -136,6 +136,7 @@ void Analyzer::AddRangeEntry(const std::string& name, const std::vector<std::str
 std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::vector<int>* star) {
   auto item = std::make_unique<AnalyzedFrom>();
   if (f.kind == FromKind::kJoin) return AnalyzeJoin(f, star);
+  if (f.kind == FromKind::kFunction) return AnalyzeFunctionFrom(f, star);
   if (f.kind == FromKind::kSubquery) {
     if (!f.alias) {
       Error(sqlstate::kSyntaxError, "subquery in FROM must have an alias", f.location,
@@ -224,6 +225,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
   int lo = j->start, mid = j->left->start + Width(*j->left), hi = j->right->start + Width(*j->right);
   j->types = j->left->types;
   j->types.insert(j->types.end(), j->right->types.begin(), j->right->types.end());
+  CheckLateralFunction(*j);
 
   // USING / NATURAL: pairs of columns to merge.
   std::vector<std::string> using_cols = f.join_using;
@@ -360,6 +362,10 @@ void Analyzer::AnalyzeFromClause(AnalyzedQuery& q) {
   std::vector<int> star;
   for (const auto& f : sel_->from) {
     auto item = AnalyzeFromItem(f, &star);
+    if (!q.from && item->kind == AnalyzedFrom::kFunction && item->lateral) {
+      throw PgError(sqlstate::kFeatureNotSupported,
+                    "a function in FROM that references earlier FROM items must be the right side of a join");
+    }
     if (!q.from) {
       q.from = std::move(item);
       continue;
@@ -372,6 +378,7 @@ void Analyzer::AnalyzeFromClause(AnalyzedQuery& q) {
     j->types.insert(j->types.end(), item->types.begin(), item->types.end());
     j->left = std::move(q.from);
     j->right = std::move(item);
+    CheckLateralFunction(*j);
     q.from = std::move(j);
   }
   star_ = std::move(star);

@@ -328,6 +328,10 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     AnalyzedQuery& scan = m.source;
     scan.from = std::move(scope.from);
     const std::vector<FromItem>& extra = m.kind == AnalyzedModify::kUpdate ? stmt.update().from : stmt.delete_().using_;
+    // FROM / USING items cannot see the target table (PostgreSQL's error
+    // when a function or LATERAL subquery there names it).
+    const int saved_lo = top.visible_lo_;
+    top.visible_lo_ = static_cast<int>(top.scope_.size());
     for (const auto& f : extra) {
       std::vector<int> star;
       auto item = top.AnalyzeFromItem(f, &star);
@@ -340,6 +344,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
       scan.from = std::move(j);
       m.can_recheck = false;
     }
+    top.visible_lo_ = saved_lo;
     scan.input_types.clear();
     for (const auto& c : top.scope_) scan.input_types.push_back(c.type);
     const Expr* where = m.kind == AnalyzedModify::kUpdate ? stmt.update().where.get() : stmt.delete_().where.get();

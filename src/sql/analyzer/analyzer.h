@@ -68,7 +68,7 @@ struct JoinKey {
 // right item's, then its USING/NATURAL merged columns. Join expressions are
 // over the input row with only the join's own columns filled in.
 struct AnalyzedFrom {
-  enum Kind : uint8_t { kTable, kSubquery, kCte, kWorkTable, kJoin } kind = kTable;
+  enum Kind : uint8_t { kTable, kSubquery, kCte, kWorkTable, kJoin, kFunction } kind = kTable;
   int start = 0;
   std::vector<uint32_t> types;
   VirtualTable* table = nullptr;             // kTable: a view over process memory, or
@@ -84,7 +84,16 @@ struct AnalyzedFrom {
   std::string join_cond;                     // EXPLAIN: ON condition as written
   std::shared_ptr<AnalyzedQuery> subquery;   // kSubquery
   int cte_id = -1;                           // kCte / kWorkTable
-  bool lateral = false;                      // kSubquery: re-run per left row
+  bool lateral = false;                      // kSubquery / kFunction: re-run per left row
+  // kFunction: a set-returning builtin (SrfKind, functions/srf.h) over
+  // func_args, or (srf < 0) one row holding the value of the scalar call
+  // func_args[0]; WITH ORDINALITY appends a bigint row number. A lateral
+  // function's arguments read input columns from lateral_min on.
+  int srf = -1;
+  std::vector<TExprPtr> func_args;
+  bool ordinality = false;
+  int lateral_min = -1;
+  std::string lateral_table;                 // kFunction: FROM entry of that column (errors)
   JoinKind join = JoinKind::kInner;
   std::unique_ptr<AnalyzedFrom> left, right;
   TExprPtr cond;                             // null = true

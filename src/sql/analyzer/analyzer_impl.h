@@ -16,6 +16,8 @@ namespace tusk::sql {
 // One column of the query's input row. rte is the FROM entry that
 // qualifies it (-1 for merged USING columns); hidden columns (the inputs of
 // a USING merge) are reachable only qualified.
+struct FuncDef;
+
 struct ScopeColumn {
   std::string name;
   uint32_t type;
@@ -62,6 +64,8 @@ class Analyzer {
   void AnalyzeFromClause(AnalyzedQuery& q);
   std::unique_ptr<AnalyzedFrom> AnalyzeFromItem(const FromItem& f, std::vector<int>* star);
   std::unique_ptr<AnalyzedFrom> AnalyzeJoin(const FromItem& f, std::vector<int>* star);
+  // A function call in FROM (analyze_function_from.cc).
+  std::unique_ptr<AnalyzedFrom> AnalyzeFunctionFrom(const FromItem& f, std::vector<int>* star);
   void AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
                      const std::vector<std::string>& aliases, const std::vector<uint32_t>& types, AnalyzedFrom& item,
                      std::vector<int>* star, int location);
@@ -99,7 +103,8 @@ class Analyzer {
 
   // resolution (resolve.cc)
   TExprPtr ResolveOperator(const std::string& name, TExprPtr left, TExprPtr right, int location);
-  TExprPtr ResolveFunction(const Expr& call, std::vector<TExprPtr> args);
+  // pool: the candidates (default: AllFunctions(); set-returning ones for FROM).
+  TExprPtr ResolveFunction(const Expr& call, std::vector<TExprPtr> args, const std::vector<FuncDef>* pool = nullptr);
 
   [[noreturn]] void Error(const char* state, const std::string& msg, int location, const std::string& hint = "");
   int Pos(int location) const;
@@ -128,6 +133,10 @@ class Analyzer {
   std::vector<AggCall> aggs_;
   std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
+
+// Refuses a join whose inputs include a lateral function item it cannot run
+// (analyze_function_from.cc).
+void CheckLateralFunction(const AnalyzedFrom& join);
 
 // Output column name as PostgreSQL's FigureColname derives it.
 std::string FigureColname(const Expr& e);

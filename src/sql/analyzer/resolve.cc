@@ -299,11 +299,11 @@ void CheckFunctionSchema(Analyzer& an, const Expr& fc, const std::vector<TExprPt
            "No function matches the given name and argument types. You might need to add explicit type casts.");
 }
 
-TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args) {
+TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args, const std::vector<FuncDef>* pool) {
   const std::string& name = fc.names.back();
   CheckFunctionSchema(*this, fc, args);
   std::vector<Candidate> cands;
-  for (const auto& f : AllFunctions()) {
+  for (const auto& f : pool ? *pool : AllFunctions()) {
     if (f.name != name) continue;
     std::vector<uint32_t> sig = f.args;
     if (f.variadic) {

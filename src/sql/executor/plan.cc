@@ -644,6 +644,9 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->merge = f.merge;
   c->sort_left = f.sort_left;
   c->sort_right = f.sort_right;
+  c->srf = f.srf;
+  for (const auto& a : f.func_args) c->func_args.push_back(CompileExpr(*a, np));
+  c->ordinality = f.ordinality;
   return c;
 }
 
@@ -722,6 +725,7 @@ std::unique_ptr<PlanNode> BuildFrom(const CompiledFrom& f, size_t width, ExecSta
     case AnalyzedFrom::kCte: return MakeCteScan(f.cte_id, false);
     case AnalyzedFrom::kWorkTable: return MakeCteScan(f.cte_id, true);
     case AnalyzedFrom::kJoin: return f.merge ? MakeMergeJoin(f, width, st) : MakeJoin(f, width, st);
+    case AnalyzedFrom::kFunction: return MakeFunctionScan(f, width, st);
   }
   return nullptr;
 }

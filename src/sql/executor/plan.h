@@ -74,6 +74,9 @@ struct CompiledFrom {
   std::vector<uint32_t> key_types;
   bool merge = false;                          // merge join on the keys (else hash join)
   bool sort_left = false, sort_right = false;  // merge: sort that input first
+  int srf = -1;                                // kFunction: see AnalyzedFrom
+  std::vector<ExprProgram> func_args;
+  bool ordinality = false;
 };
 
 // Compiled form of an AnalyzedQuery; BuildPlan copies its programs per
@@ -120,10 +123,12 @@ std::vector<ExprProgram> BindPrograms(std::vector<ExprProgram> progs, ExecState&
 // Appends a hashable encoding of d (GROUP BY, DISTINCT, set operations, hash joins).
 void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& key);
 
-// Nodes defined in join.cc, merge_join.cc and setop.cc.
+// Nodes defined in join.cc, merge_join.cc, setop.cc and function_scan.cc.
 std::unique_ptr<PlanNode> MakeJoin(const CompiledFrom& f, size_t width, ExecState& st);
 std::unique_ptr<PlanNode> MakeMergeJoin(const CompiledFrom& f, size_t width, ExecState& st);
 std::unique_ptr<PlanNode> MakeSetOp(const CompiledQuery& q, ExecState& st);
 std::unique_ptr<PlanNode> MakeCteScan(int cte_id, bool work_table);
+// Function Scan (function_scan.cc): streams a function call's rows.
+std::unique_ptr<PlanNode> MakeFunctionScan(const CompiledFrom& f, size_t width, ExecState& st);
 
 }  // namespace tusk::sql

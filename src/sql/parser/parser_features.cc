@@ -11,7 +11,6 @@ const char* CheckSelect(const SelectStmt& s, int* loc);
 
 const char* CheckFrom(const FromItem& f, int* loc) {
   const char* what = nullptr;
-  if (f.kind == FromKind::kFunction) what = "function in FROM";
   if (f.only) what = "ONLY";
   if (f.join_using_alias) what = "JOIN USING alias";
   if (what) {
@@ -19,6 +18,7 @@ const char* CheckFrom(const FromItem& f, int* loc) {
     return what;
   }
   if (f.kind == FromKind::kSubquery) return CheckSelect(*f.subquery, loc);
+  if (f.kind == FromKind::kFunction) return CheckExpr(f.func.get(), loc);
   if (f.kind == FromKind::kJoin) {
     if (const char* w = CheckFrom(*f.left, loc)) return w;
     if (const char* w = CheckFrom(*f.right, loc)) return w;

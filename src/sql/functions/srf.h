@@ -1,0 +1,36 @@
+// Set-returning functions usable in FROM (generate_series, unnest). They
+// are resolved like other builtins but kept out of AllFunctions(), so a
+// set-returning call in an expression stays an unknown function. Each call
+// yields its rows one at a time from an SrfIterator; nothing is
+// materialized.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sql/functions/registry.h"
+
+namespace tusk::sql {
+
+enum SrfKind : int { kSrfSeriesInt = 0, kSrfSeriesNumeric, kSrfSeriesTimestamp, kSrfUnnest };
+
+// Signatures for overload resolution; FuncDef::aux is the SrfKind and
+// FuncDef::fn is never called.
+const std::vector<FuncDef>& AllSetFunctions();
+bool IsSetFunctionName(const std::string& name);
+
+class SrfIterator {
+ public:
+  virtual ~SrfIterator() = default;
+  // Writes the next value and returns true, or returns false at the end.
+  virtual bool Next(Datum& out, ExecContext& ctx) = 0;
+};
+
+// Starts a call with its (coerced, non-NULL) argument values; result_type
+// is the call's resolved result type. Raises the function's argument errors
+// (22023 "step size cannot equal zero", ...).
+std::unique_ptr<SrfIterator> StartSetFunction(int kind, uint32_t result_type, std::vector<Datum> args,
+                                              ExecContext& ctx);
+
+}  // namespace tusk::sql

@@ -1,0 +1,161 @@
+// generate_series over integers, numeric and timestamps, and unnest of
+// one-dimensional arrays, as streaming iterators for Function Scan nodes.
+#include <limits>
+
+#include "sql/functions/srf.h"
+#include "sql/types/array.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+[[noreturn]] void BadArg(const char* msg) { throw PgError(sqlstate::kInvalidParameterValue, msg); }
+
+// int4 and int8: the series ends before a step that would leave the type's
+// range, like PostgreSQL's overflow check.
+class IntSeries : public SrfIterator {
+ public:
+  IntSeries(int64_t start, int64_t stop, int64_t step, bool int4)
+      : cur_(start), stop_(stop), step_(step), lo_(int4 ? std::numeric_limits<int32_t>::min()
+                                                         : std::numeric_limits<int64_t>::min()),
+        hi_(int4 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int64_t>::max()) {}
+  bool Next(Datum& out, ExecContext&) override {
+    if (done_ || (step_ > 0 ? cur_ > stop_ : cur_ < stop_)) return false;
+    out = Datum::Int(static_cast<int64_t>(cur_));
+    cur_ += step_;
+    if (cur_ < lo_ || cur_ > hi_) done_ = true;
+    return true;
+  }
+
+ private:
+  __int128 cur_;
+  int64_t stop_, step_;
+  __int128 lo_, hi_;
+  bool done_ = false;
+};
+
+class NumericSeries : public SrfIterator {
+ public:
+  NumericSeries(Numeric start, Numeric stop, Numeric step)
+      : cur_(std::move(start)), stop_(std::move(stop)), step_(std::move(step)), down_(step_.negative()) {}
+  bool Next(Datum& out, ExecContext&) override {
+    int c = cur_.Compare(stop_);
+    if (down_ ? c < 0 : c > 0) return false;
+    out = Datum::Num(cur_);
+    cur_ = cur_.Add(step_);
+    return true;
+  }
+
+ private:
+  Numeric cur_, stop_, step_;
+  bool down_;
+};
+
+// timestamp and timestamptz: each value is the previous plus the step, by
+// the `+` operator's own implementation (month arithmetic in local time for
+// timestamptz).
+class TimestampSeries : public SrfIterator {
+ public:
+  TimestampSeries(uint32_t type, const Datum& start, const Datum& stop, const Datum& step, bool down)
+      : cur_(start), stop_(stop.i), step_(step), down_(down) {
+    add_.op = OpCode::kCall;
+    for (const OperDef& op : AllOperators()) {
+      if (op.name == "+" && op.left == type && op.right == oid::kInterval) {
+        add_.fn = op.fn;
+        add_.aux = op.aux;
+        add_.type_a = type;
+        add_.type_b = oid::kInterval;
+        add_.strict = op.strict;
+      }
+    }
+    if (!add_.fn) throw PgError(sqlstate::kInternalError, "timestamp + interval operator missing");
+  }
+  bool Next(Datum& out, ExecContext& ctx) override {
+    if (down_ ? cur_.i < stop_ : cur_.i > stop_) return false;
+    out = cur_;
+    const Datum* args[2] = {&cur_, &step_};
+    Datum next = cur_;
+    add_.fn(add_, args, next, ctx);
+    cur_ = next;
+    return true;
+  }
+
+ private:
+  Datum cur_;
+  int64_t stop_;
+  Datum step_;
+  bool down_;
+  Step add_;
+};
+
+class Unnest : public SrfIterator {
+ public:
+  explicit Unnest(std::shared_ptr<const ArrayValue> arr) : arr_(std::move(arr)) {}
+  bool Next(Datum& out, ExecContext&) override {
+    if (!arr_ || pos_ >= arr_->elems.size()) return false;
+    out = arr_->elems[pos_++];
+    return true;
+  }
+
+ private:
+  std::shared_ptr<const ArrayValue> arr_;
+  size_t pos_ = 0;
+};
+
+std::vector<FuncDef> BuildSetFunctions() {
+  std::vector<FuncDef> v;
+  auto add = [&](std::vector<uint32_t> args, uint32_t result, int kind) {
+    v.push_back({std::string(kind == kSrfUnnest ? "unnest" : "generate_series"), std::move(args), result, nullptr,
+                 true, false, kind});
+  };
+  for (uint32_t t : {oid::kInt4, oid::kInt8}) {
+    add({t, t}, t, kSrfSeriesInt);
+    add({t, t, t}, t, kSrfSeriesInt);
+  }
+  add({oid::kNumeric, oid::kNumeric}, oid::kNumeric, kSrfSeriesNumeric);
+  add({oid::kNumeric, oid::kNumeric, oid::kNumeric}, oid::kNumeric, kSrfSeriesNumeric);
+  add({oid::kTimestamp, oid::kTimestamp, oid::kInterval}, oid::kTimestamp, kSrfSeriesTimestamp);
+  add({oid::kTimestamptz, oid::kTimestamptz, oid::kInterval}, oid::kTimestamptz, kSrfSeriesTimestamp);
+  add({oid::kAnyArray}, oid::kAnyElement, kSrfUnnest);
+  return v;
+}
+
+}  // namespace
+
+const std::vector<FuncDef>& AllSetFunctions() {
+  static const std::vector<FuncDef> fns = BuildSetFunctions();
+  return fns;
+}
+
+bool IsSetFunctionName(const std::string& name) { return name == "generate_series" || name == "unnest"; }
+
+std::unique_ptr<SrfIterator> StartSetFunction(int kind, uint32_t result_type, std::vector<Datum> args,
+                                              ExecContext&) {
+  switch (kind) {
+    case kSrfSeriesInt: {
+      int64_t step = args.size() > 2 ? args[2].i : 1;
+      if (step == 0) BadArg("step size cannot equal zero");
+      return std::make_unique<IntSeries>(args[0].i, args[1].i, step, result_type == oid::kInt4);
+    }
+    case kSrfSeriesNumeric: {
+      Numeric step = args.size() > 2 ? args[2].n : Numeric::FromInt(1);
+      if (args[0].n.is_nan()) BadArg("start value cannot be NaN");
+      if (args[1].n.is_nan()) BadArg("stop value cannot be NaN");
+      if (step.is_nan()) BadArg("step size cannot be NaN");
+      if (step.is_zero()) BadArg("step size cannot equal zero");
+      return std::make_unique<NumericSeries>(args[0].n, args[1].n, std::move(step));
+    }
+    case kSrfSeriesTimestamp: {
+      // The step's sign as interval comparison sees it (a month is 30 days).
+      const Datum& iv = args[2];
+      __int128 span = (static_cast<__int128>(iv.months) * 30 + iv.days) * 86400000000LL + iv.i;
+      if (span == 0) BadArg("step size cannot equal zero");
+      return std::make_unique<TimestampSeries>(result_type, args[0], args[1], args[2], span < 0);
+    }
+    case kSrfUnnest: return std::make_unique<Unnest>(args[0].arr);
+  }
+  throw PgError(sqlstate::kInternalError, "unknown set-returning function");
+}
+
+}  // namespace tusk::sql
