@@ -142,7 +142,11 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
     if (to == oid::kInt2) out.i = in.n.ToInt64(INT16_MIN, INT16_MAX, "smallint");
     else if (to == oid::kInt4) out.i = in.n.ToInt64(INT32_MIN, INT32_MAX, "integer");
     else if (to == oid::kInt8) out.i = in.n.ToInt64(INT64_MIN, INT64_MAX, "bigint");
-    else if (IsFloat(to)) out.f = to == oid::kFloat4 ? static_cast<float>(in.n.ToDouble()) : in.n.ToDouble();
+    else if (IsFloat(to)) {
+      // Through float8in/float4in, as PostgreSQL does (their range errors).
+      out.f = in.n.is_nan() ? std::nan("") : ParseFloat(in.n.ToString(), to);
+      if (to == oid::kFloat4) out.f = static_cast<float>(out.f);
+    }
     else if (to == oid::kNumeric) out.n = in.n;
     else goto io;
   } else if (from == oid::kBool && to == oid::kInt4) {

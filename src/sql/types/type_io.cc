@@ -193,6 +193,11 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
   } else if (type == oid::kNumeric) {
     int precision = (typmod >> 16) & 0xFFFF, scale = typmod & 0xFFFF;
     if (d.n.is_nan()) return;
+    if (d.n.is_inf()) {
+      throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
+          .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
+                  " cannot hold an infinite value.");
+    }
     d.n = d.n.Round(scale);
     if (!d.n.is_zero() && d.n.LeadingExponent() + 1 > precision - scale) {
       throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
