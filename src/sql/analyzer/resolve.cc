@@ -337,6 +337,11 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args) {
     if (err.data().sqlstate != std::string(sqlstate::kDatatypeMismatch)) err.Position(Pos(fc.location));
     throw;
   }
+  if (f.fn == PgTypeofFn) {
+    // The argument keeps its own type (unknown literals included).
+    int type = static_cast<int>(args[0]->type);
+    return MakeCall(f.fn, result, std::move(args), false, type, fc.location);
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     uint32_t want = c->args[i] == kAnyArg ? oid::kText : formal[i];
     CoercionContext cc = c->args[i] == kAnyArg ? CoercionContext::kExplicit : CoercionContext::kImplicit;

@@ -86,7 +86,7 @@ const std::vector<AggDef>& AllAggregates() { return GetTables().aggs; }
 int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
   switch (type) {
     case oid::kBool: return Cmp3(a.b, b.b);
-    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kDate:
+    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype: case oid::kDate:
     case oid::kTimestamp: case oid::kTimestamptz:
       return Cmp3(a.i, b.i);
     case oid::kFloat4: case oid::kFloat8: {

@@ -73,6 +73,10 @@ void ArraySliceFn(const Step& st, const Datum* const* args, Datum& out, ExecCont
 // any subscript is a slice (aux = 1).
 void ArrayMultiSubscriptFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
 
+// pg_typeof("any"): the analyzer keeps the argument's own type in Step::aux
+// (session_builtins.cc).
+void PgTypeofFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+
 // Shared error helpers with PostgreSQL's wording.
 [[noreturn]] void ThrowIntOutOfRange(uint32_t type);
 [[noreturn]] void ThrowDivisionByZero();

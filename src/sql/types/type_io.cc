@@ -3,6 +3,7 @@
 // outside [1e-4, 1e15) (1e6 for float4).
 #include "sql/types/type_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -105,6 +106,29 @@ double ParseFloat(std::string_view text, uint32_t type_oid) {
   return v;
 }
 
+// regtypein: an OID, or a type name (case-insensitive unless quoted).
+int64_t ParseRegtype(std::string_view text) {
+  std::string_view t = Trim(text);
+  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    return ParseInteger(t, oid::kOid);
+  }
+  std::string name;
+  bool space = false;
+  for (char c : t) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !name.empty()) name.push_back(' ');
+    space = false;
+    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (name.size() > 11 && name.compare(0, 11, "pg_catalog.") == 0) name.erase(0, 11);
+  uint32_t type = TypeOidFromName(name);
+  if (!type) throw PgError(sqlstate::kUndefinedObject, "type \"" + std::string(t) + "\" does not exist");
+  return type;
+}
+
 bool ParseBool(std::string_view text) {
   std::string t;
   for (char c : Trim(text)) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
@@ -123,6 +147,10 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kInt4:
     case oid::kInt8:
     case oid::kOid: out += std::to_string(d.i); return;
+    case oid::kRegtype:
+      // regtypeout: format_type's name, or the number for unknown OIDs.
+      out += LookupType(static_cast<uint32_t>(d.i)) ? TypeSqlName(static_cast<uint32_t>(d.i)) : std::to_string(d.i);
+      return;
     case oid::kFloat4: out += FormatFloat4(static_cast<float>(d.f)); return;
     case oid::kFloat8: out += FormatFloat8(d.f); return;
     case oid::kNumeric: out += d.n.ToString(); return;
@@ -152,6 +180,7 @@ Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t 
     case oid::kInt4:
     case oid::kInt8:
     case oid::kOid: d.i = ParseInteger(text, type); break;
+    case oid::kRegtype: d.i = ParseRegtype(text); break;
     case oid::kFloat4: d.f = static_cast<float>(ParseFloat(text, type)); break;
     case oid::kFloat8: d.f = ParseFloat(text, type); break;
     case oid::kNumeric: d.n = Numeric::Parse(text); break;
@@ -210,7 +239,7 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
 
 bool HasBinaryIo(uint32_t type) {
   switch (type) {
-    case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid:
+    case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
     case oid::kTimestamptz: case oid::kInterval: case oid::kVoid:
@@ -228,6 +257,7 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
     case oid::kInt2: Put(out, static_cast<uint16_t>(d.i), 2); return;
     case oid::kInt4:
     case oid::kOid:
+    case oid::kRegtype:
     case oid::kDate: Put(out, static_cast<uint32_t>(d.i), 4); return;
     case oid::kInt8:
     case oid::kTimestamp:
@@ -276,7 +306,7 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
     case oid::kBool: need(1); d.b = data[0] != 0; break;
     case oid::kInt2: need(2); d.i = static_cast<int16_t>(Get(data, 2)); break;
     case oid::kInt4: case oid::kDate: need(4); d.i = static_cast<int32_t>(Get(data, 4)); break;
-    case oid::kOid: need(4); d.i = static_cast<uint32_t>(Get(data, 4)); break;
+    case oid::kOid: case oid::kRegtype: need(4); d.i = static_cast<uint32_t>(Get(data, 4)); break;
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
     case oid::kFloat4: {
       need(4);
