@@ -597,6 +597,25 @@ ExprPtr Parser::ParseSpecialFunc(const std::string& w, int loc, bool* handled) {
     ExpectPunct(')');
     return e;
   }
+  if (w == "overlay") {
+    // overlay(a PLACING b FROM s [FOR n]) is overlay(a, b, s [, n]).
+    Advance();
+    Advance();
+    auto e = MakeFunc("overlay", loc);
+    if (!IsPunct(')')) {
+      e->args.push_back(ParseExpr());
+      if (AcceptWord("placing")) {
+        e->args.push_back(ParseExpr());
+        ExpectWord("from");
+        e->args.push_back(ParseExpr());
+        if (AcceptWord("for")) e->args.push_back(ParseExpr());
+      } else {
+        while (AcceptPunct(',')) e->args.push_back(ParseExpr());
+      }
+    }
+    ExpectPunct(')');
+    return e;
+  }
   if (w == "position") {
     Advance();
     Advance();
