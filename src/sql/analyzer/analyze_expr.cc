@@ -299,7 +299,15 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       return o;
     }
     case ExprKind::kLike: {
-      if (e.str == "similar") Error(sqlstate::kFeatureNotSupported, "SIMILAR TO is not supported", e.location);
+      if (e.str == "similar") {
+        // x SIMILAR TO p [ESCAPE e] is x ~ similar_to_escape(p [, e]).
+        Expr fn(ExprKind::kFunc, e.location);
+        fn.names = {"similar_to_escape"};
+        std::vector<TExprPtr> fargs;
+        for (size_t i = 1; i < e.args.size(); ++i) fargs.push_back(Transform(*e.args[i]));
+        TExprPtr pattern = ResolveFunction(fn, std::move(fargs));
+        return ResolveOperator(e.negated ? "!~" : "~", Transform(*e.args[0]), std::move(pattern), e.location);
+      }
       std::string op = e.str == "ilike" ? (e.negated ? "!~~*" : "~~*") : (e.negated ? "!~~" : "~~");
       TExprPtr call = ResolveOperator(op, Transform(*e.args[0]), Transform(*e.args[1]), e.location);
       if (e.args.size() == 3) {

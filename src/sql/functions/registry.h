@@ -60,6 +60,7 @@ void AddMathExtraBuiltins(std::vector<FuncDef>& fns);
 void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
 void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
+void AddRegexBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 
 // Array expressions the analyzer builds calls to (array_builtins.cc).
 // ARRAY[a, b, ...] (not strict; type_a = element type).

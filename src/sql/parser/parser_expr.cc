@@ -90,7 +90,9 @@ ExprPtr Parser::ParseExpr(int min_prec) {
       prec = kPrecAnd;
     } else if (word == "is" || word == "isnull" || word == "notnull") {
       prec = kPrecIs;
-    } else if (word == "between" || word == "in" || word == "like" || word == "ilike" || word == "similar") {
+    } else if (word == "between" || word == "in" || word == "like" || word == "ilike" ||
+               (word == "similar" && IsWord("to", 1))) {
+      // A bare SIMILAR (no TO) ends the expression: substring(x SIMILAR p ESCAPE e).
       prec = kPrecLike;
     } else if (word == "not" && (IsWord("between", 1) || IsWord("in", 1) || IsWord("like", 1) ||
                                  IsWord("ilike", 1) || IsWord("similar", 1))) {
@@ -585,11 +587,27 @@ ExprPtr Parser::ParseSpecialFunc(const std::string& w, int loc, bool* handled) {
       e->args.push_back(ParseExpr());
       if (AcceptWord("for")) e->args.push_back(ParseExpr());
     } else if (AcceptWord("for")) {
-      // substring(x FOR n) means substring(x, 1, n).
-      auto one = std::make_unique<Expr>(ExprKind::kConst, loc);
-      one->const_kind = ConstKind::kInteger;
-      one->str = "1";
-      e->args.push_back(std::move(one));
+      // substring(x FOR n [FROM m]) means substring(x, m, n); without FROM,
+      // substring(x, 1, n::int4).
+      ExprPtr count = ParseExpr();
+      if (AcceptWord("from")) {
+        e->args.push_back(ParseExpr());
+        e->args.push_back(std::move(count));
+      } else {
+        auto one = std::make_unique<Expr>(ExprKind::kConst, loc);
+        one->const_kind = ConstKind::kInteger;
+        one->str = "1";
+        e->args.push_back(std::move(one));
+        auto cast = std::make_unique<Expr>(ExprKind::kCast, count->location);
+        cast->type = std::make_unique<TypeName>();
+        cast->type->names = {"int4"};
+        cast->args.push_back(std::move(count));
+        e->args.push_back(std::move(cast));
+      }
+    } else if (AcceptWord("similar")) {
+      // substring(x SIMILAR p ESCAPE e) is substring(x, p, e).
+      e->args.push_back(ParseExpr(kPrecLike + 1));
+      ExpectWord("escape");
       e->args.push_back(ParseExpr());
     } else {
       while (AcceptPunct(',')) e->args.push_back(ParseExpr());
