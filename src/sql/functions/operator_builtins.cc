@@ -54,7 +54,7 @@ void FloatArith(const Step& st, const Datum* const* a, Datum& out, ExecContext&)
     case kSub: r = x - y; break;
     case kMul: r = x * y; break;
     case kDiv:
-      if (y == 0) ThrowDivisionByZero();
+      if (y == 0 && !std::isnan(x)) ThrowDivisionByZero();  // NaN / 0 is NaN
       r = x / y;
       break;
     case kNeg: r = -x; break;
@@ -90,6 +90,61 @@ void NumericArith(const Step& st, const Datum* const* a, Datum& out, ExecContext
     case kNeg: out.n = a[0]->n.Neg(); break;
     case kPos: out.n = a[0]->n; break;
     case kPow: out.n = a[0]->n.Pow(a[1]->n); break;
+  }
+}
+
+// Integer bit operators: & | # (xor), prefix ~, << and >> (shift count int4).
+enum BitOp { kAnd, kOr, kXor, kNot, kShl, kShr };
+
+void IntBits(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  uint32_t t = st.type_a;
+  int64_t x = a[0]->i;
+  int bits = t == oid::kInt2 ? 16 : t == oid::kInt4 ? 32 : 64;
+  int64_t r = 0;
+  switch (st.aux) {
+    case kAnd: r = x & a[1]->i; break;
+    case kOr: r = x | a[1]->i; break;
+    case kXor: r = x ^ a[1]->i; break;
+    case kNot: r = ~x; break;
+    case kShl:
+    case kShr: {
+      // Shift in the type's width; C's shifts by >= width are undefined, the
+      // hardware (and so PostgreSQL on x86-64) masks the count.
+      int64_t n = a[1]->i & (bits == 64 ? 63 : 31);
+      if (st.aux == kShl) {
+        uint64_t u = static_cast<uint64_t>(x) << n;
+        r = bits == 16 ? static_cast<int16_t>(u) : bits == 32 ? static_cast<int32_t>(u) : static_cast<int64_t>(u);
+      } else {
+        r = n >= bits ? (x < 0 ? -1 : 0) : x >> n;
+      }
+      break;
+    }
+  }
+  out.i = r;
+}
+
+// Prefix @ (absolute value) for every numeric type.
+void AbsOp(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  uint32_t t = st.type_a;
+  if (t == oid::kNumeric) {
+    out.n = a[0]->n.Abs();
+  } else if (t == oid::kFloat4 || t == oid::kFloat8) {
+    out.f = std::fabs(a[0]->f);
+  } else {
+    int64_t lo = t == oid::kInt2 ? INT16_MIN : t == oid::kInt4 ? INT32_MIN : INT64_MIN;
+    if (a[0]->i == lo) ThrowIntOutOfRange(t);
+    out.i = a[0]->i < 0 ? -a[0]->i : a[0]->i;
+  }
+}
+
+// Prefix |/ (square root) and ||/ (cube root) of float8.
+void RootOp(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  double x = a[0]->f;
+  if (st.aux == 0) {
+    if (x < 0) throw PgError("2201F", "cannot take square root of a negative number");
+    out.f = std::sqrt(x);
+  } else {
+    out.f = std::cbrt(x);
   }
 }
 
@@ -262,6 +317,19 @@ void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>&) {
     ops.push_back({kArithNames[i], oid::kFloat8, oid::kFloat4, oid::kFloat8, FloatArith, i});
   }
   ops.push_back({"^", oid::kFloat8, oid::kFloat8, oid::kFloat8, FloatArith, kPow});
+  for (uint32_t t : {oid::kInt2, oid::kInt4, oid::kInt8}) {
+    ops.push_back({"&", t, t, t, IntBits, kAnd});
+    ops.push_back({"|", t, t, t, IntBits, kOr});
+    ops.push_back({"#", t, t, t, IntBits, kXor});
+    ops.push_back({"~", 0, t, t, IntBits, kNot});
+    ops.push_back({"<<", t, oid::kInt4, t, IntBits, kShl});
+    ops.push_back({">>", t, oid::kInt4, t, IntBits, kShr});
+  }
+  for (uint32_t t : {oid::kInt2, oid::kInt4, oid::kInt8, oid::kFloat4, oid::kFloat8, oid::kNumeric}) {
+    ops.push_back({"@", 0, t, t, AbsOp, 0});
+  }
+  ops.push_back({"|/", 0, oid::kFloat8, oid::kFloat8, RootOp, 0});
+  ops.push_back({"||/", 0, oid::kFloat8, oid::kFloat8, RootOp, 1});
   for (int i = 0; i < 5; ++i) ops.push_back({kArithNames[i], oid::kNumeric, oid::kNumeric, oid::kNumeric, NumericArith, i});
   ops.push_back({"-", 0, oid::kNumeric, oid::kNumeric, NumericArith, kNeg});
   ops.push_back({"+", 0, oid::kNumeric, oid::kNumeric, NumericArith, kPos});
