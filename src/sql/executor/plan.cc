@@ -551,7 +551,7 @@ int64_t EvalCount(const std::vector<ExprProgram>& p, ExecState& st, bool is_limi
   const Datum& d = prog.Eval(nullptr, st.ctx);
   if (d.null) return is_limit ? -1 : 0;
   if (d.i < 0) {
-    throw PgError("2201W", is_limit ? "LIMIT must not be negative" : "OFFSET must not be negative");
+    throw PgError(is_limit ? "2201W" : "2201X", is_limit ? "LIMIT must not be negative" : "OFFSET must not be negative");
   }
   return d.i;
 }
