@@ -33,48 +33,28 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
   } else {
     size_t nargs = args.size();
     std::string sig = name + "(" + TypeList(args) + ")";
-    auto arity = [](const AggDef& d) -> size_t { return d.kind == AggKind::kCountStar ? 0 : d.arg2 ? 2 : 1; };
-    // Unknown literals take the type of the only concrete candidate, else text.
-    const AggDef* only = nullptr;
-    int concrete = 0;
-    for (const auto& d : AllAggregates()) {
-      if (d.name == name && arity(d) == nargs && d.arg != kAnyArg) {
-        only = &d;
-        ++concrete;
-      }
-    }
+    std::vector<uint32_t> actual;
+    for (const auto& a : args) actual.push_back(a->type);
     if (name == "array_agg" && nargs == 1 && args[0]->type == oid::kUnknown) {
       // PostgreSQL has array_agg(anynonarray) and array_agg(anyarray).
       Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
             "Could not choose a best candidate function. You might need to add explicit type casts.");
     }
-    for (size_t i = 0; i < nargs; ++i) {
-      if (args[i]->type != oid::kUnknown) continue;
-      uint32_t want = oid::kText;
-      if (concrete == 1) want = i == 0 ? only->arg : only->arg2;
-      args[i] = Coerce(std::move(args[i]), want, -1, CoercionContext::kImplicit, args[i]->location);
-    }
-    auto matches = [&](const AggDef& d, bool exact) {
-      if (d.name != name || arity(d) != nargs || d.kind == AggKind::kCountStar) return false;
-      for (size_t i = 0; i < nargs; ++i) {
-        uint32_t want = i == 0 ? d.arg : d.arg2;
-        if (want == kAnyArg || want == args[i]->type) continue;
-        if (exact || !CanCoerce(args[i]->type, want, CoercionContext::kImplicit)) return false;
-      }
-      return true;
-    };
-    const AggDef* chosen = nullptr;
-    for (int pass = 0; pass < 2 && !chosen; ++pass) {
-      for (const auto& d : AllAggregates()) {
-        if (matches(d, pass == 0)) {
-          chosen = &d;
-          break;
-        }
-      }
-    }
+    bool ambiguous = false;
+    const AggDef* chosen = LookupAggregate(name, actual, &ambiguous);
     if (!chosen) {
       Error(sqlstate::kUndefinedFunction, "function " + sig + " does not exist", e.location,
             "No function matches the given name and argument types. You might need to add explicit type casts.");
+    }
+    if (ambiguous) {
+      Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
+            "Could not choose a best candidate function. You might need to add explicit type casts.");
+    }
+    // Unknown literals passed as "any" (count, min, max) become text.
+    for (size_t i = 0; i < nargs; ++i) {
+      if (args[i]->type == oid::kUnknown && (i == 0 ? chosen->arg : chosen->arg2) == kAnyArg) {
+        args[i] = Coerce(std::move(args[i]), oid::kText, -1, CoercionContext::kImplicit, args[i]->location);
+      }
     }
     if (chosen->arg != kAnyArg) {
       args[0] = Coerce(std::move(args[0]), chosen->arg, -1, CoercionContext::kImplicit, args[0]->location);
