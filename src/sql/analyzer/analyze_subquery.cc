@@ -63,6 +63,7 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
     if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
     link->type = sub->columns[0].type;
     link->typmod = sub->columns[0].typmod;
+    sublink_names_[&e] = sub->columns[0].name;
   } else if (e.sublink == SubLinkKind::kArray) {
     // ARRAY(SELECT x ...): the column's values in row order.
     if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
@@ -171,16 +172,10 @@ AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
   for (const auto& sb : s.order_by) {
     const Expr& x = *sb.expr;
     int col = -1;
-    if (x.kind == ExprKind::kConst && x.const_kind == ConstKind::kInteger) {
-      int64_t n = std::stoll(x.str);
-      if (n < 1 || n > static_cast<int64_t>(q.visible)) {
-        Error(sqlstate::kInvalidColumnReference, "ORDER BY position " + x.str + " is not in select list", x.location);
-      }
-      col = static_cast<int>(n - 1);
+    if (x.kind == ExprKind::kConst && x.const_kind != ConstKind::kBool) {
+      col = OutputOrdinal(q, x, "ORDER BY");
     } else if (x.kind == ExprKind::kColumnRef && x.names.size() == 1 && !x.star) {
-      for (size_t i = 0; i < q.visible && col < 0; ++i) {
-        if (q.columns[i].name == x.names[0]) col = static_cast<int>(i);
-      }
+      col = FindOutputColumn(q, x.names[0], "ORDER BY", x.location);
       if (col < 0) Error(sqlstate::kUndefinedColumn, "column \"" + x.names[0] + "\" does not exist", x.location);
     } else {
       const Expr* left = &x;
@@ -192,16 +187,8 @@ AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
     }
     q.sort.push_back({col, sb.desc, sb.nulls_first ? *sb.nulls_first : sb.desc});
   }
-  auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {
-    if (!e) return nullptr;
-    auto saved = std::move(scope_);
-    scope_.clear();
-    TExprPtr t = Coerce(Transform(*e), oid::kInt8, -1, CoercionContext::kImplicit, e->location);
-    scope_ = std::move(saved);
-    return t;
-  };
-  q.limit = limit_expr(s.limit);
-  q.offset = limit_expr(s.offset);
+  q.limit = AnalyzeLimit(s.limit, "LIMIT");
+  q.offset = AnalyzeLimit(s.offset, "OFFSET");
   return q;
 }
 
@@ -239,6 +226,7 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
       }
       ctes_.push_back(work);
       Analyzer rec(*body.rarg, parent_, this);
+      rec.keep_unknown_ = true;  // literals take the non-recursive term's types
       auto rarg = std::make_shared<AnalyzedQuery>(rec.RunQuery());
       if (rec.correlated_) correlated_ = true;
       ctes_.pop_back();

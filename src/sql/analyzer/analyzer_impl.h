@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct RangeEntry {
   std::string name;
   std::vector<int> columns;  // input-row indices in * order
 };
+
+// Output column name of each analyzed scalar subquery ((SELECT x ...) is
+// named x), keyed by its parse node.
+using SublinkNames = std::map<const Expr*, std::string>;
 
 // A WITH query visible by name; work_table while its own recursive term is analyzed.
 struct CteEntry {
@@ -57,6 +62,13 @@ class Analyzer {
   // final parameter checks.
   AnalyzedQuery RunQuery();
   AnalyzedQuery RunSelect();
+  // GROUP BY / ORDER BY items by PostgreSQL's SQL92 rules: the output column
+  // named `name` (-1 if none; 42702 if several differ), or the output column
+  // an integer constant designates (42601 for other constants).
+  int FindOutputColumn(const AnalyzedQuery& q, const std::string& name, const char* clause, int location);
+  int OutputOrdinal(const AnalyzedQuery& q, const Expr& c, const char* clause);
+  // LIMIT / OFFSET: assignment-coerced to bigint, no columns of this level.
+  TExprPtr AnalyzeLimit(const ExprPtr& e, const char* clause);
 
   // FROM clause (analyze_from.cc)
   void AnalyzeFromClause(AnalyzedQuery& q);
@@ -123,10 +135,16 @@ class Analyzer {
   bool in_agg_ = false;
   const char* agg_forbidden_clause_ = "WHERE";
   std::vector<AggCall> aggs_;
+  SublinkNames sublink_names_;
   std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
 
-// Output column name as PostgreSQL's FigureColname derives it.
-std::string FigureColname(const Expr& e);
+// The aggregate `name` whose argument types best fit `actual` (PostgreSQL's
+// candidate selection); nullptr if none, *ambiguous when several tie.
+const AggDef* LookupAggregate(const std::string& name, const std::vector<uint32_t>& actual, bool* ambiguous);
+
+// Output column name as PostgreSQL's FigureColname derives it; sublinks
+// holds the output names of the scalar subqueries already analyzed.
+std::string FigureColname(const Expr& e, const SublinkNames* sublinks = nullptr);
 
 }  // namespace tusk::sql
