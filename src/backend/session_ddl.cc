@@ -55,7 +55,10 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
     if (p < 1 || p > 1000)
       throw MakeError(sqlstate::kInvalidParameterValue,
                       "NUMERIC precision " + std::to_string(p) + " must be between 1 and 1000");
-    typmod = ((p << 16) | (s & 0xFFFF)) + 4;
+    if (s < -1000 || s > 1000)
+      throw MakeError(sqlstate::kInvalidParameterValue,
+                      "NUMERIC scale " + std::to_string(s) + " must be between -1000 and 1000");
+    typmod = sql::NumericTypmod(p, s) + 4;
   }
   return {ti->oid, typmod};
 }

@@ -386,7 +386,10 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           if (p < 1 || p > 1000) {
             Error(sqlstate::kInvalidParameterValue, "NUMERIC precision " + std::to_string(p) + " must be between 1 and 1000", tn.location);
           }
-          typmod = (p << 16) | s;
+          if (s < -1000 || s > 1000) {
+            Error(sqlstate::kInvalidParameterValue, "NUMERIC scale " + std::to_string(s) + " must be between -1000 and 1000", tn.location);
+          }
+          typmod = NumericTypmod(p, s);
         } else if (ti->oid == oid::kVarchar || ti->oid == oid::kBpchar) {
           typmod = tn.typmods[0];
         }

@@ -309,7 +309,8 @@ ResolvedOperator LookupOperator(Analyzer& an, const std::string& name, uint32_t 
   std::string sig = prefix ? name + " " + TypeSqlName(rt) : TypeSqlName(lt) + " " + name + " " + TypeSqlName(rt);
   if (!c) {
     an.Error(sqlstate::kUndefinedFunction, "operator does not exist: " + sig, location,
-             "No operator matches the given name and argument types. You might need to add explicit type casts.");
+             prefix ? "No operator matches the given name and argument type. You might need to add an explicit type cast."
+                    : "No operator matches the given name and argument types. You might need to add explicit type casts.");
   }
   if (ambiguous) {
     an.Error(sqlstate::kAmbiguousFunction, "operator is not unique: " + sig, location,

@@ -105,6 +105,7 @@ ExprPtr Parser::ParseExpr(int min_prec) {
     }
     if (prec == 0 || prec < min_prec) break;
     if (prec == blocked) Fail();  // e.g. a < b < c
+    blocked = -1;  // (a < b) IS TRUE = c is fine: the left side is no comparison now
     Advance();
     if (negated_la) word = Advance().text;
 
@@ -144,7 +145,8 @@ ExprPtr Parser::ParseExpr(int min_prec) {
         continue;
       }
       case kPrecIs: {
-        blocked = prec;
+        // Postfix IS tests chain (a IS NULL IS NULL); only the binary
+        // IS [NOT] DISTINCT FROM is non-associative.
         if (word == "isnull" || word == "notnull") {
           auto e = std::make_unique<Expr>(ExprKind::kNullTest, loc);
           e->negated = word == "notnull";
@@ -166,6 +168,7 @@ ExprPtr Parser::ParseExpr(int min_prec) {
           e->args.push_back(std::move(left));
           left = std::move(e);
         } else if (AcceptWord("distinct")) {
+          blocked = prec;
           ExpectWord("from");
           auto e = std::make_unique<Expr>(ExprKind::kDistinct, loc);
           e->negated = neg;

@@ -220,7 +220,7 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
     d.s.resize(i);
     if (type == oid::kBpchar) d.s.append(static_cast<size_t>(typmod) - chars, ' ');
   } else if (type == oid::kNumeric) {
-    int precision = (typmod >> 16) & 0xFFFF, scale = typmod & 0xFFFF;
+    int precision = NumericTypmodPrecision(typmod), scale = NumericTypmodScale(typmod);
     if (d.n.is_nan()) return;
     if (d.n.is_inf()) {
       throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
@@ -232,7 +232,7 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
       throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
           .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
                   " must round to an absolute value less than " +
-                  (precision - scale > 0 ? "10^" + std::to_string(precision - scale) : "1") + ".");
+                  (precision != scale ? "10^" + std::to_string(precision - scale) : "1") + ".");
     }
   }
 }
