@@ -2,6 +2,7 @@
 // input; everything else streams one row at a time.
 #include "sql/executor/plan.h"
 
+#include <cmath>
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -374,7 +375,15 @@ class Aggregate : public PlanNode {
     switch (a.def->kind) {
       case AggKind::kSum:
       case AggKind::kAvg:
-        if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
+        if (a.arg_type == oid::kInterval) {
+          if (s.count == 1) {
+            s.best = v;
+          } else if (__builtin_add_overflow(s.best.months, v.months, &s.best.months) ||
+                     __builtin_add_overflow(s.best.days, v.days, &s.best.days) ||
+                     __builtin_add_overflow(s.best.i, v.i, &s.best.i)) {
+            throw PgError("22008", "interval out of range");
+          }
+        } else if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
           s.fsum += v.f;
         } else if (a.arg_type == oid::kNumeric) {
           s.nsum = s.nsum.Add(v.n);
@@ -403,6 +412,26 @@ class Aggregate : public PlanNode {
     }
   }
 
+  // PostgreSQL's interval_div: fractional months become days (30 each) and
+  // fractional days seconds, rounded to microseconds.
+  static Datum IntervalDiv(const Datum& span, double factor) {
+    auto ts_round = [](double j) { return std::rint(j * 1000000.0) / 1000000.0; };
+    Datum r;
+    r.null = false;
+    r.months = static_cast<int32_t>(span.months / factor);
+    r.days = static_cast<int32_t>(span.days / factor);
+    double month_remainder_days = ts_round((span.months / factor - r.months) * 30);
+    double sec_remainder =
+        ts_round((span.days / factor - r.days + month_remainder_days - static_cast<int>(month_remainder_days)) * 86400);
+    if (std::fabs(sec_remainder) >= 86400) {
+      r.days += static_cast<int>(sec_remainder / 86400);
+      sec_remainder -= static_cast<int>(sec_remainder / 86400) * 86400.0;
+    }
+    r.days += static_cast<int32_t>(month_remainder_days);
+    r.i = static_cast<int64_t>(std::rint(static_cast<double>(span.i) / factor + sec_remainder * 1000000.0));
+    return r;
+  }
+
   static Numeric FromI128(__int128 v) {
     bool neg = v < 0;
     unsigned __int128 m = neg ? -static_cast<unsigned __int128>(v) : v;
@@ -426,12 +455,14 @@ class Aggregate : public PlanNode {
       case AggKind::kArrayAgg: return s.count ? MakeArray(ElementTypeOf(a.result_type), s.items) : Datum::Null();
       case AggKind::kSum:
         if (!s.count) return Datum::Null();
+        if (a.result_type == oid::kInterval) return s.best;
         if (a.result_type == oid::kFloat4 || a.result_type == oid::kFloat8) return Datum::Float(s.fsum);
         if (a.result_type == oid::kNumeric) return Datum::Num(a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum));
         if (s.isum > INT64_MAX || s.isum < INT64_MIN) ThrowIntOutOfRange(oid::kInt8);
         return Datum::Int(static_cast<int64_t>(s.isum));
       case AggKind::kAvg: {
         if (!s.count) return Datum::Null();
+        if (a.result_type == oid::kInterval) return IntervalDiv(s.best, static_cast<double>(s.count));
         if (a.result_type == oid::kFloat8) return Datum::Float(s.fsum / static_cast<double>(s.count));
         Numeric sum = a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum);
         return Datum::Num(sum.Div(Numeric::FromInt(s.count)));

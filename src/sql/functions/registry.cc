@@ -34,12 +34,14 @@ struct Tables {
     aggs.push_back({"sum", AggKind::kSum, oid::kNumeric, oid::kNumeric});
     aggs.push_back({"sum", AggKind::kSum, oid::kFloat4, oid::kFloat4});
     aggs.push_back({"sum", AggKind::kSum, oid::kFloat8, oid::kFloat8});
+    aggs.push_back({"sum", AggKind::kSum, oid::kInterval, oid::kInterval});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInt2, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInt4, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInt8, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kNumeric, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat4, oid::kFloat8});
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat8, oid::kFloat8});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kInterval, oid::kInterval});
     aggs.push_back({"min", AggKind::kMin, kAnyArg, 0});
     aggs.push_back({"max", AggKind::kMax, kAnyArg, 0});
     aggs.push_back({"bool_and", AggKind::kBoolAnd, oid::kBool, oid::kBool});
