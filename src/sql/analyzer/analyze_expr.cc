@@ -115,12 +115,17 @@ TExprPtr Analyzer::Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionC
   if (e->kind == TKind::kConst && e->type == oid::kUnknown) {
     // Literal coercion happens now; errors point at the literal.
     if (!e->value.null) {
+      // The input function's errors point at the literal; the typmod is
+      // applied afterwards like PostgreSQL's length coercion, so its errors
+      // have no position (interval's input takes the typmod itself).
+      bool typmod_in_input = target == oid::kInterval;
       try {
-        e->value = TextIn(target, e->value.s, io_, typmod);
+        e->value = TextIn(target, e->value.s, io_, typmod_in_input ? typmod : -1);
       } catch (PgError& err) {
         if (err.data().position == 0) err.Position(Pos(e->location));
         throw;
       }
+      if (!typmod_in_input && typmod >= 0) ApplyTypmod(target, typmod, e->value);
     }
     e->type = target;
     e->typmod = typmod;
