@@ -12,6 +12,7 @@
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
 #include "sql/parser/deparse.h"
+#include "sql/parser/lexer.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
@@ -381,9 +382,16 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
     throw MakeError(sqlstate::kInternalError, "could not find the view's query text");
   std::string sql = text.substr(static_cast<size_t>(v.query_start), static_cast<size_t>(v.query_end - v.query_start));
   while (!sql.empty() && (sql.back() == ' ' || sql.back() == '\n' || sql.back() == ';')) sql.pop_back();
-  auto parsed = sql::ParseQuery(sql);
-  if (parsed.size() != 1) throw MakeError(sqlstate::kSyntaxError, "a view must be defined by one query");
-  std::unique_ptr<sql::PreparedQuery> q = sql::Prepare(*parsed[0], {}, *this);
+  std::unique_ptr<sql::PreparedQuery> q;
+  try {
+    auto parsed = sql::ParseQuery(sql);
+    if (parsed.size() != 1) throw MakeError(sqlstate::kSyntaxError, "a view must be defined by one query");
+    q = sql::Prepare(*parsed[0], {}, *this);
+  } catch (PgError& e) {
+    // Positions in the view's query become positions in the statement.
+    if (e.data().position > 0) e.Position(e.data().position + sql::CharPosition(text, v.query_start) - 1);
+    throw;
+  }
   if (!q->ParamTypes().empty())
     throw MakeError("42P02", "there is no parameter $1");
   std::vector<std::pair<std::string, std::pair<uint32_t, int32_t>>> cols;
