@@ -14,24 +14,36 @@ const char* SetOpName(SetOpKind k) {
   return k == SetOpKind::kUnion ? "UNION" : k == SetOpKind::kIntersect ? "INTERSECT" : "EXCEPT";
 }
 
-bool ReferencesName(const SelectStmt& s, const std::string& name);
+int ReferenceLocation(const SelectStmt& s, const std::string& name);
 
-bool FromReferences(const FromItem& f, const std::string& name) {
+// Location of the first FROM reference to `name` (-1 if none; -2 if there
+// is one but its location is unknown).
+int FromReferenceLocation(const FromItem& f, const std::string& name) {
   switch (f.kind) {
-    case FromKind::kRelation: return f.schema.empty() && f.name == name;
-    case FromKind::kJoin: return FromReferences(*f.left, name) || FromReferences(*f.right, name);
-    case FromKind::kSubquery: return ReferencesName(*f.subquery, name);
-    default: return false;
+    case FromKind::kRelation:
+      return f.schema.empty() && f.name == name ? (f.location >= 0 ? f.location : -2) : -1;
+    case FromKind::kJoin: {
+      int l = FromReferenceLocation(*f.left, name);
+      return l != -1 ? l : FromReferenceLocation(*f.right, name);
+    }
+    case FromKind::kSubquery: return ReferenceLocation(*f.subquery, name);
+    default: return -1;
   }
 }
 
-bool ReferencesName(const SelectStmt& s, const std::string& name) {
-  if (s.op != SetOpKind::kNone) return ReferencesName(*s.larg, name) || ReferencesName(*s.rarg, name);
-  for (const auto& f : s.from) {
-    if (FromReferences(f, name)) return true;
+int ReferenceLocation(const SelectStmt& s, const std::string& name) {
+  if (s.op != SetOpKind::kNone) {
+    int l = ReferenceLocation(*s.larg, name);
+    return l != -1 ? l : ReferenceLocation(*s.rarg, name);
   }
-  return false;
+  for (const auto& f : s.from) {
+    int l = FromReferenceLocation(f, name);
+    if (l != -1) return l;
+  }
+  return -1;
 }
+
+bool ReferencesName(const SelectStmt& s, const std::string& name) { return ReferenceLocation(s, name) != -1; }
 
 TExprPtr ColumnRef(int index, uint32_t type) {
   auto c = std::make_unique<TExpr>(TKind::kColumn, type);
@@ -172,7 +184,7 @@ AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
   for (const auto& sb : s.order_by) {
     const Expr& x = *sb.expr;
     int col = -1;
-    if (x.kind == ExprKind::kConst && x.const_kind != ConstKind::kBool) {
+    if (x.kind == ExprKind::kConst) {
       col = OutputOrdinal(q, x, "ORDER BY");
     } else if (x.kind == ExprKind::kColumnRef && x.names.size() == 1 && !x.star) {
       col = FindOutputColumn(q, x.names[0], "ORDER BY", x.location);
@@ -208,11 +220,17 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
     const SelectStmt& body = *cte.query;
     bool self_ref = w.recursive && ReferencesName(body, cte.name);
     if (self_ref) {
-      if (body.op != SetOpKind::kUnion || ReferencesName(*body.larg, cte.name)) {
+      if (body.op != SetOpKind::kUnion) {
         Error(kInvalidRecursion,
               "recursive query \"" + cte.name +
                   "\" does not have the form non-recursive-term UNION [ALL] recursive-term",
               cte.location);
+      }
+      int ref = ReferenceLocation(*body.larg, cte.name);
+      if (ref != -1) {
+        Error(kInvalidRecursion,
+              "recursive reference to query \"" + cte.name + "\" must not appear within its non-recursive term",
+              ref);
       }
       Analyzer base(*body.larg, parent_, this);
       auto larg = std::make_shared<AnalyzedQuery>(base.RunQuery());
@@ -231,7 +249,8 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
       if (rec.correlated_) correlated_ = true;
       ctes_.pop_back();
       if (rarg->visible != larg->visible) {
-        Error(sqlstate::kSyntaxError, "each UNION query must have the same number of columns", cte.location);
+        Error(sqlstate::kSyntaxError, "each UNION query must have the same number of columns",
+              body.rarg->targets.empty() ? cte.location : body.rarg->targets[0].location);
       }
       aq = std::make_shared<AnalyzedQuery>();
       aq->op = SetOpKind::kUnion;

@@ -232,7 +232,6 @@ int Analyzer::OutputOrdinal(const AnalyzedQuery& q, const Expr& c, const char* c
     integer = errno == 0 && *end == '\0' && v >= INT32_MIN && v <= INT32_MAX;
     n = v;
   }
-  if (c.const_kind == ConstKind::kBool) return -1;  // TRUE/FALSE are expressions
   if (!integer) Error(sqlstate::kSyntaxError, std::string("non-integer constant in ") + clause, c.location);
   if (n < 1 || n > static_cast<int64_t>(q.visible)) {
     Error(sqlstate::kInvalidColumnReference, std::string(clause) + " position " + std::to_string(n) + " is not in select list",
