@@ -30,6 +30,8 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
       if (d.kind == AggKind::kCountStar) call.def = &d;
     }
     call.result_type = oid::kInt8;
+  } else if (args.empty() && name == "count") {
+    Error("42809", "count(*) must be used to call a parameterless aggregate function", e.location);
   } else {
     size_t nargs = args.size();
     std::string sig = name + "(" + TypeList(args) + ")";

@@ -430,6 +430,7 @@ ExprPtr Parser::ParseFuncArgs(ExprPtr fn) {
   } else if (!IsPunct(')')) {
     if (AcceptWord("distinct")) {
       fn->agg_distinct = true;
+      if (IsOp("*")) Fail();  // count(DISTINCT *)
     } else {
       AcceptWord("all");
     }
