@@ -192,6 +192,62 @@ int FirstColumnLocation(const TExpr& e) {
 
 }  // namespace
 
+void Analyzer::AnalyzeDistinctOn(const SelectStmt& s, AnalyzedQuery& q) {
+  // Each expression names a target like an ORDER BY item (output name,
+  // ordinal, or an expression, added as a hidden column when new).
+  std::vector<int> cols;
+  for (const auto& e : s.distinct_on) {
+    int col = -1;
+    if (e->kind == ExprKind::kConst) {
+      col = OutputOrdinal(q, *e, "DISTINCT ON");
+    } else if (e->kind == ExprKind::kColumnRef && e->names.size() == 1 && !e->star) {
+      col = FindOutputColumn(q, e->names[0], "DISTINCT ON", e->location);
+    }
+    if (col < 0) {
+      TExprPtr te = Transform(*e);
+      if (te->type == oid::kUnknown) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, e->location);
+      for (size_t i = 0; i < q.targets.size() && col < 0; ++i) {
+        if (q.targets[i]->Equals(*te)) col = static_cast<int>(i);
+      }
+      if (col < 0) {
+        col = static_cast<int>(q.targets.size());
+        q.columns.push_back({"?column?", te->type});
+        q.targets.push_back(std::move(te));
+      }
+    }
+    cols.push_back(col);
+  }
+  // PostgreSQL's rule: ORDER BY must start with the DISTINCT ON columns (in
+  // any order); the ones ORDER BY leaves out are sorted ascending after it.
+  auto location_of = [&](int col) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (cols[i] == col) return s.distinct_on[i]->location;
+    }
+    return -1;
+  };
+  auto mismatch = [&](int location) {
+    Error(sqlstate::kInvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+          location);
+  };
+  bool skipped = false;
+  std::vector<int> covered;
+  for (const SortKey& k : q.sort) {
+    if (std::find(cols.begin(), cols.end(), k.column) != cols.end()) {
+      if (skipped) mismatch(location_of(k.column));
+      covered.push_back(k.column);
+    } else {
+      skipped = true;
+    }
+  }
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (std::find(covered.begin(), covered.end(), cols[i]) != covered.end()) continue;
+    if (skipped) mismatch(s.distinct_on[i]->location);
+    covered.push_back(cols[i]);
+    q.sort.push_back({cols[i], false, false});
+  }
+  q.distinct_on = std::move(cols);
+}
+
 TExprPtr Analyzer::AnalyzeLimit(const ExprPtr& e, const char* clause) {
   if (!e) return nullptr;
   const char* saved = agg_forbidden_clause_;
@@ -354,7 +410,7 @@ AnalyzedQuery Analyzer::RunSelect() {
         if (q.targets[i]->Equals(*te)) col = static_cast<int>(i);
       }
       if (col < 0) {
-        if (s.distinct) {
+        if (s.distinct && s.distinct_on.empty()) {
           Error(sqlstate::kInvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
                 x.location);
         }
@@ -371,16 +427,17 @@ AnalyzedQuery Analyzer::RunSelect() {
     q.sort.push_back({col, sb.desc, sb.nulls_first ? *sb.nulls_first : sb.desc});
   }
 
+  if (!s.distinct_on.empty()) AnalyzeDistinctOn(s, q);
+
   if (q.aggregated) {
     for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, rtes_, stmt_.query());
     if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, rtes_, stmt_.query());
   }
   q.aggs = std::move(aggs_);
-  q.distinct = s.distinct;
-  if (!s.distinct_on.empty()) Error(sqlstate::kFeatureNotSupported, "DISTINCT ON is not supported", s.distinct_on[0]->location);
+  q.distinct = s.distinct && s.distinct_on.empty();
 
   if (!s.locking.empty()) AnalyzeLocking(s, q);
-  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct) ChooseIndexOrder(q);
+  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct && q.distinct_on.empty()) ChooseIndexOrder(q);
   agg_allowed_ = false;
   q.limit = AnalyzeLimit(s.limit, "LIMIT");
   q.offset = AnalyzeLimit(s.offset, "OFFSET");

@@ -67,6 +67,8 @@ class Analyzer {
   // an integer constant designates (42601 for other constants).
   int FindOutputColumn(const AnalyzedQuery& q, const std::string& name, const char* clause, int location);
   int OutputOrdinal(const AnalyzedQuery& q, const Expr& c, const char* clause);
+  // DISTINCT ON: resolves its expressions to targets and extends the sort.
+  void AnalyzeDistinctOn(const SelectStmt& s, AnalyzedQuery& q);
   // LIMIT / OFFSET: assignment-coerced to bigint, no columns of this level.
   TExprPtr AnalyzeLimit(const ExprPtr& e, const char* clause);
 

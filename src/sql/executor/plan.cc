@@ -522,6 +522,42 @@ class Distinct : public PlanNode {
   std::unordered_set<std::string> seen_;
 };
 
+// Keeps the first row of each run of rows equal (NULLs equal) on `cols`.
+class DistinctOn : public PlanNode {
+ public:
+  DistinctOn(std::unique_ptr<PlanNode> child, std::vector<uint32_t> types, std::vector<int> cols)
+      : child_(std::move(child)), types_(std::move(types)), cols_(std::move(cols)) {}
+  const Row* Next(ExecState& st) override {
+    while (const Row* r = child_->Next(st)) {
+      if (have_prev_ && Same(*r)) continue;
+      prev_ = *r;
+      have_prev_ = true;
+      return r;
+    }
+    return nullptr;
+  }
+
+ private:
+  bool Same(const Row& r) const {
+    for (int c : cols_) {
+      const Datum& a = prev_[c];
+      const Datum& b = r[c];
+      if (a.null || b.null) {
+        if (a.null != b.null) return false;
+        continue;
+      }
+      if (CompareDatum(types_[c], a, b) != 0) return false;
+    }
+    return true;
+  }
+
+  std::unique_ptr<PlanNode> child_;
+  std::vector<uint32_t> types_;
+  std::vector<int> cols_;
+  Row prev_;
+  bool have_prev_ = false;
+};
+
 class Sort : public PlanNode {
  public:
   Sort(std::unique_ptr<PlanNode> child, std::vector<SortKey> keys, std::vector<uint32_t> types)
@@ -673,6 +709,7 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   }
   c.visible = q.visible;
   c.distinct = q.distinct;
+  c.distinct_on = q.distinct_on;
   c.sort = q.sort;
   c.sorted_by_index = q.sorted_by_index;
   c.row_marks = q.row_marks;
@@ -740,8 +777,15 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     if (!q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
   }
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
-  if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
-  if (!q.sort.empty() && !q.sorted_by_index) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
+  if (!q.distinct_on.empty()) {
+    // Sorted so that rows equal on the DISTINCT ON columns are adjacent and
+    // in ORDER BY order; the first of each run is kept.
+    node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
+    node = std::make_unique<DistinctOn>(std::move(node), q.target_types, q.distinct_on);
+  } else {
+    if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
+    if (!q.sort.empty() && !q.sorted_by_index) node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types);
+  }
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
   if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
   return node;
