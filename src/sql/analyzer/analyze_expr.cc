@@ -185,6 +185,50 @@ uint32_t Analyzer::CommonType(const std::vector<TExpr*>& exprs, const char* cons
   return result ? result : oid::kText;
 }
 
+TExprPtr Analyzer::TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location) {
+  if (l.args.size() != r.args.size()) {
+    Error(sqlstate::kSyntaxError, "unequal number of entries in row expressions", location);
+  }
+  if (l.args.empty()) Error(sqlstate::kFeatureNotSupported, "cannot compare rows of zero length", location);
+  std::vector<TExprPtr> pairs;
+  for (size_t i = 0; i < l.args.size(); ++i) {
+    pairs.push_back(ResolveOperator(op, Transform(*l.args[i]), Transform(*r.args[i]), location));
+    if (pairs.back()->type != oid::kBool) {
+      Error(sqlstate::kDatatypeMismatch, "row comparison operator must yield type boolean, not type " +
+                                             TypeSqlName(pairs.back()->type), location);
+    }
+  }
+  bool ordering = op == "<" || op == "<=" || op == ">" || op == ">=";
+  if (op != "=" && op != "<>" && !ordering) {
+    throw PgError(sqlstate::kFeatureNotSupported, "could not determine interpretation of row comparison operator " + op)
+        .Hint("Row comparison operators must be associated with btree operator families.")
+        .Position(Pos(location));
+  }
+  if (pairs.size() == 1) return std::move(pairs[0]);
+  if (!ordering) {
+    // = is every pair equal, <> some pair unequal.
+    auto b = std::make_unique<TExpr>(op == "=" ? TKind::kAnd : TKind::kOr, oid::kBool);
+    b->location = location;
+    b->args = std::move(pairs);
+    return b;
+  }
+  // Lexicographic, deciding at the first unequal pair (NULL there or before
+  // makes it NULL): a1 < b1 OR (a1 = b1 AND (... an <= bn)).
+  std::string strict = op.substr(0, 1);
+  TExprPtr result = std::move(pairs.back());
+  for (size_t i = l.args.size() - 1; i-- > 0;) {
+    auto both = std::make_unique<TExpr>(TKind::kAnd, oid::kBool);
+    both->args.push_back(ResolveOperator("=", Transform(*l.args[i]), Transform(*r.args[i]), location));
+    both->args.push_back(std::move(result));
+    auto either = std::make_unique<TExpr>(TKind::kOr, oid::kBool);
+    either->args.push_back(op.size() == 1 ? std::move(pairs[i])
+                                          : ResolveOperator(strict, Transform(*l.args[i]), Transform(*r.args[i]), location));
+    either->args.push_back(std::move(both));
+    result = std::move(either);
+  }
+  return result;
+}
+
 TExprPtr Analyzer::Transform(const Expr& e) {
   switch (e.kind) {
     case ExprKind::kConst: {
@@ -237,6 +281,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       return p;
     }
     case ExprKind::kOp: {
+      if (e.args.size() == 2 && e.args[0]->kind == ExprKind::kRow && e.args[1]->kind == ExprKind::kRow) {
+        return TransformRowCompare(e.str, *e.args[0], *e.args[1], e.location);
+      }
       TExprPtr l = e.args.size() == 2 ? Transform(*e.args[0]) : nullptr;
       TExprPtr r = Transform(*e.args.back());
       return ResolveOperator(e.str, std::move(l), std::move(r), e.location);
@@ -255,6 +302,17 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       return b;
     }
     case ExprKind::kNullTest: {
+      if (e.args[0]->kind == ExprKind::kRow) {
+        // ROW(...) IS NULL: every field is null; IS NOT NULL: none is.
+        auto all = std::make_unique<TExpr>(TKind::kAnd, oid::kBool);
+        all->location = e.location;
+        for (const auto& f : e.args[0]->args) {
+          std::vector<TExprPtr> args;
+          args.push_back(Transform(*f));
+          all->args.push_back(MakeCall(IsNullFn, oid::kBool, std::move(args), false, e.negated, e.location));
+        }
+        return all;
+      }
       std::vector<TExprPtr> args;
       args.push_back(Transform(*e.args[0]));
       return MakeCall(IsNullFn, oid::kBool, std::move(args), false, e.negated, e.location);
@@ -267,6 +325,27 @@ TExprPtr Analyzer::Transform(const Expr& e) {
                       static_cast<int>(e.bool_test) * 2 + e.negated, e.location);
     }
     case ExprKind::kDistinct: {
+      if (e.args[0]->kind == ExprKind::kRow && e.args[1]->kind == ExprKind::kRow) {
+        // Rows are distinct when any pair of fields is.
+        const Expr& l = *e.args[0];
+        const Expr& r = *e.args[1];
+        if (l.args.size() != r.args.size()) {
+          Error(sqlstate::kSyntaxError, "unequal number of entries in row expressions", e.location);
+        }
+        auto any = std::make_unique<TExpr>(TKind::kOr, oid::kBool);
+        any->location = e.location;
+        for (size_t i = 0; i < l.args.size(); ++i) {
+          TExprPtr eq = ResolveOperator("=", Transform(*l.args[i]), Transform(*r.args[i]), e.location);
+          uint32_t t = eq->type_a;
+          TExprPtr c = MakeCall(DistinctFn, oid::kBool, std::move(eq->args), false, 0, e.location);
+          c->type_a = t;
+          any->args.push_back(std::move(c));
+        }
+        if (!e.negated) return any;
+        auto n = std::make_unique<TExpr>(TKind::kNot, oid::kBool);
+        n->args.push_back(std::move(any));
+        return n;
+      }
       // Resolve "=" to settle both argument types, then compare null-aware.
       TExprPtr eq = ResolveOperator("=", Transform(*e.args[0]), Transform(*e.args[1]), e.location);
       uint32_t t = eq->type_a;
@@ -299,6 +378,10 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       // x IN (a, b) is x = a OR x = b, which has the same NULL semantics.
       auto o = std::make_unique<TExpr>(e.negated ? TKind::kAnd : TKind::kOr, oid::kBool);
       for (size_t i = 1; i < e.args.size(); ++i) {
+        if (e.args[0]->kind == ExprKind::kRow && e.args[i]->kind == ExprKind::kRow) {
+          o->args.push_back(TransformRowCompare(e.negated ? "<>" : "=", *e.args[0], *e.args[i], e.location));
+          continue;
+        }
         o->args.push_back(ResolveOperator(e.negated ? "<>" : "=", Transform(*e.args[0]), Transform(*e.args[i]), e.location));
       }
       return o;

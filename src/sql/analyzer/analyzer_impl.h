@@ -104,6 +104,9 @@ class Analyzer {
   TExprPtr Transform(const Expr& e);
   TExprPtr Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionContext cc, int location);
   TExprPtr CoerceToBool(TExprPtr e, const char* construct);
+  // ROW(a...) op ROW(b...) for = <> < <= > >=, expanded pairwise like
+  // PostgreSQL's row comparison (lexicographic for the orderings).
+  TExprPtr TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location);
   // Resolves a set of expressions to one type (CASE, COALESCE, VALUES...).
   uint32_t CommonType(const std::vector<TExpr*>& exprs, const char* construct);
   TExprPtr MakeCall(FnImpl fn, uint32_t result, std::vector<TExprPtr> args, bool strict, int aux, int loc);

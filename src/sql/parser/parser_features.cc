@@ -68,7 +68,6 @@ const char* CheckExpr(const Expr* e, int* loc) {
   if (!e) return nullptr;
   const char* what = nullptr;
   switch (e->kind) {
-    case ExprKind::kRow: what = "row constructors"; break;
     case ExprKind::kCollate: what = "COLLATE"; break;
     case ExprKind::kDefault: what = "DEFAULT in this context"; break;
     case ExprKind::kFunc:
