@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <cstring>
 
 #include "sql/types/array.h"
@@ -28,6 +30,23 @@ std::string_view Trim(std::string_view s) {
                 "invalid input syntax for type " + TypeSqlName(type_oid) + ": \"" + std::string(text) + "\"");
 }
 
+// True when the decimal `s` is exactly the midpoint between v and one of
+// its neighbours. PostgreSQL's Ryu never prints such a bound (1e23::float8
+// is 9.999999999999999e+22, '95e20'::float8 9.500000000000001e+21), while
+// std::to_chars does when the value's mantissa is even.
+template <typename T>
+bool IsMidpoint(T v, const std::string& s) {
+  T a = std::fabs(v);
+  if (a == 0) return false;
+  const char* digits = s.c_str() + (s[0] == '-' ? 1 : 0);
+  long double d = std::strtold(digits, nullptr);
+  for (T n : {std::nextafter(a, std::numeric_limits<T>::infinity()), std::nextafter(a, T(0))}) {
+    if (std::isinf(n)) continue;
+    if (d == (static_cast<long double>(a) + static_cast<long double>(n)) / 2) return true;
+  }
+  return false;
+}
+
 template <typename T>
 std::string ShortestFloat(T v, int max_fixed_exp) {
   if (std::isnan(v)) return "NaN";
@@ -35,6 +54,27 @@ std::string ShortestFloat(T v, int max_fixed_exp) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   std::string sci(buf, r.ptr);
+  if (IsMidpoint(v, sci)) {
+    // The next shortest correctly rounded form that reads back as v.
+    for (int precision = 1; precision <= std::numeric_limits<T>::max_digits10; ++precision) {
+      r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, precision);
+      std::string cand(buf, r.ptr);
+      T back;
+      std::from_chars(cand.data(), cand.data() + cand.size(), back);
+      if (back == v && !IsMidpoint(v, cand)) {
+        // Drop trailing zeros of the mantissa, as the shortest form has none.
+        size_t e = cand.find('e');
+        std::string mant = cand.substr(0, e), ex = cand.substr(e);
+        if (mant.find('.') != std::string::npos) {
+          while (mant.back() == '0') mant.pop_back();
+          if (mant.back() == '.') mant.pop_back();
+        }
+        sci = mant + ex;
+        break;
+      }
+    }
+    return sci;  // only magnitudes far beyond the fixed range get here
+  }
   size_t e = sci.find('e');
   int exp = std::atoi(sci.c_str() + e + 1);
   if (exp < -4 || exp >= max_fixed_exp) return sci;
