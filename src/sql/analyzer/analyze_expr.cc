@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
@@ -185,14 +186,11 @@ uint32_t Analyzer::CommonType(const std::vector<TExpr*>& exprs, const char* cons
   return result ? result : oid::kText;
 }
 
-TExprPtr Analyzer::TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location) {
-  if (l.args.size() != r.args.size()) {
-    Error(sqlstate::kSyntaxError, "unequal number of entries in row expressions", location);
-  }
-  if (l.args.empty()) Error(sqlstate::kFeatureNotSupported, "cannot compare rows of zero length", location);
+TExprPtr Analyzer::RowCompare(const std::string& op, size_t n, const std::function<TExprPtr(size_t)>& left,
+                               const std::function<TExprPtr(size_t)>& right, int location) {
   std::vector<TExprPtr> pairs;
-  for (size_t i = 0; i < l.args.size(); ++i) {
-    pairs.push_back(ResolveOperator(op, Transform(*l.args[i]), Transform(*r.args[i]), location));
+  for (size_t i = 0; i < n; ++i) {
+    pairs.push_back(ResolveOperator(op, left(i), right(i), location));
     if (pairs.back()->type != oid::kBool) {
       Error(sqlstate::kDatatypeMismatch, "row comparison operator must yield type boolean, not type " +
                                              TypeSqlName(pairs.back()->type), location);
@@ -216,17 +214,26 @@ TExprPtr Analyzer::TransformRowCompare(const std::string& op, const Expr& l, con
   // makes it NULL): a1 < b1 OR (a1 = b1 AND (... an <= bn)).
   std::string strict = op.substr(0, 1);
   TExprPtr result = std::move(pairs.back());
-  for (size_t i = l.args.size() - 1; i-- > 0;) {
+  for (size_t i = n - 1; i-- > 0;) {
     auto both = std::make_unique<TExpr>(TKind::kAnd, oid::kBool);
-    both->args.push_back(ResolveOperator("=", Transform(*l.args[i]), Transform(*r.args[i]), location));
+    both->args.push_back(ResolveOperator("=", left(i), right(i), location));
     both->args.push_back(std::move(result));
     auto either = std::make_unique<TExpr>(TKind::kOr, oid::kBool);
-    either->args.push_back(op.size() == 1 ? std::move(pairs[i])
-                                          : ResolveOperator(strict, Transform(*l.args[i]), Transform(*r.args[i]), location));
+    either->args.push_back(op.size() == 1 ? std::move(pairs[i]) : ResolveOperator(strict, left(i), right(i), location));
     either->args.push_back(std::move(both));
     result = std::move(either);
   }
   return result;
+}
+
+TExprPtr Analyzer::TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location) {
+  if (l.args.size() != r.args.size()) {
+    Error(sqlstate::kSyntaxError, "unequal number of entries in row expressions", location);
+  }
+  if (l.args.empty()) Error(sqlstate::kFeatureNotSupported, "cannot compare rows of zero length", location);
+  return RowCompare(
+      op, l.args.size(), [&](size_t i) { return Transform(*l.args[i]); }, [&](size_t i) { return Transform(*r.args[i]); },
+      location);
 }
 
 TExprPtr Analyzer::Transform(const Expr& e) {

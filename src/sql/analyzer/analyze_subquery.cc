@@ -87,6 +87,27 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
     if (!link->type) {
       Error(sqlstate::kUndefinedObject, "could not find array type for data type " + TypeSqlName(elem), e.location);
     }
+  } else if ((e.sublink == SubLinkKind::kAny || e.sublink == SubLinkKind::kAll) &&
+             e.args[0]->kind == ExprKind::kRow) {
+    // (a, b) op ANY (SELECT x, y ...): the combine compares the test row
+    // [0..n) with the subquery row [n..2n) like a row comparison.
+    const Expr& row = *e.args[0];
+    size_t n = row.args.size();
+    if (sub->visible > n) Error(sqlstate::kSyntaxError, "subquery has too many columns", e.location);
+    if (sub->visible < n) Error(sqlstate::kSyntaxError, "subquery has too few columns", e.location);
+    std::vector<uint32_t> test_types;
+    for (size_t i = 0; i < n; ++i) {
+      TExprPtr test = Transform(*row.args[i]);
+      uint32_t st = sub->columns[i].type;
+      if (test->type == oid::kUnknown && st != oid::kUnknown) {
+        test = Coerce(std::move(test), st, -1, CoercionContext::kImplicit, row.args[i]->location);
+      }
+      test_types.push_back(test->type);
+      link->args.push_back(std::move(test));
+    }
+    link->combine = RowCompare(
+        e.str, n, [&](size_t i) { return ColumnRef(static_cast<int>(i), test_types[i]); },
+        [&](size_t i) { return ColumnRef(static_cast<int>(n + i), sub->columns[i].type); }, e.location);
   } else if (e.sublink == SubLinkKind::kAny || e.sublink == SubLinkKind::kAll) {
     if (sub->visible > 1) Error(sqlstate::kSyntaxError, "subquery has too many columns", e.location);
     if (sub->visible < 1) Error(sqlstate::kSyntaxError, "subquery has too few columns", e.location);

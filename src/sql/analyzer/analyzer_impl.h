@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -107,6 +108,10 @@ class Analyzer {
   // ROW(a...) op ROW(b...) for = <> < <= > >=, expanded pairwise like
   // PostgreSQL's row comparison (lexicographic for the orderings).
   TExprPtr TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location);
+  // The same comparison over n pairs whose sides left(i)/right(i) build
+  // (each call a fresh tree).
+  TExprPtr RowCompare(const std::string& op, size_t n, const std::function<TExprPtr(size_t)>& left,
+                      const std::function<TExprPtr(size_t)>& right, int location);
   // Resolves a set of expressions to one type (CASE, COALESCE, VALUES...).
   uint32_t CommonType(const std::vector<TExpr*>& exprs, const char* construct);
   TExprPtr MakeCall(FnImpl fn, uint32_t result, std::vector<TExprPtr> args, bool strict, int aux, int loc);
