@@ -302,7 +302,23 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
       aq->rarg = std::move(rarg);
     } else {
       Analyzer sub(body, parent_, this);
-      aq = std::make_shared<AnalyzedQuery>(sub.RunQuery());
+      try {
+        aq = std::make_shared<AnalyzedQuery>(sub.RunQuery());
+      } catch (PgError& err) {
+        // A WITH item that is not visible yet (itself, or a later one
+        // without RECURSIVE): PostgreSQL explains why the name is missing.
+        if (err.data().sqlstate == std::string(sqlstate::kUndefinedTable) && err.data().detail.empty()) {
+          for (size_t m = k; m < w.ctes.size(); ++m) {
+            if (err.data().message == "relation \"" + w.ctes[m].name + "\" does not exist") {
+              err.Detail("There is a WITH item named \"" + w.ctes[m].name +
+                         "\", but it cannot be referenced from this part of the query.")
+                  .Hint("Use WITH RECURSIVE, or re-order the WITH items to remove forward references.");
+              break;
+            }
+          }
+        }
+        throw;
+      }
       if (sub.correlated_) correlated_ = true;
     }
     if (cte.columns.size() > aq->visible) {
