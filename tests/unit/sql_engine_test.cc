@@ -442,3 +442,22 @@ TEST(SqlEngine, RowComparisonsAndColumnNames) {
   for (auto& c : r.cols) names.push_back(c.name);
   EXPECT_EQ(names, (std::vector<std::string>{"exists", "pid", "count", "text", "case"}));
 }
+
+TEST(SqlEngine, OuterAggregatesAndGroupedCorrelatedSubqueries) {
+  // sum(p.pid) inside the subquery aggregates the outer query's rows.
+  EXPECT_EQ(One("select (select sum(p.pid)) from pg_stat_activity p"), "100");
+  FakeSession s;
+  Result r = RunSql(s,
+                    "select usename, (select count(*) from pg_stat_activity q where q.usename = p.usename), "
+                    "(select max(p.pid) + 1) from pg_stat_activity p group by usename order by usename");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(*r.rows[0][1], "2");   // alice
+  EXPECT_EQ(*r.rows[0][2], "31");  // alice's max pid + 1
+  EXPECT_EQ(*r.rows[2][1], "1");   // carol
+  auto e = Err("select usename, (select p.pid) from pg_stat_activity p group by usename");
+  EXPECT_EQ(e.sqlstate, "42803");
+  EXPECT_EQ(e.message, "subquery uses ungrouped column \"p.pid\" from outer query");
+  EXPECT_EQ(e.position, 25);
+  e = Err("select 1 from pg_stat_activity p where (select max(p.pid)) > 1");
+  EXPECT_EQ(e.message, "aggregate functions are not allowed in WHERE");
+}

@@ -8,12 +8,79 @@
 
 namespace tusk::sql {
 
+namespace {
+
+// Lowest query level (0 = the aggregate's own) that the columns of an
+// aggregate's arguments come from; kNoColumns when they have none.
+constexpr int kNoColumns = 1 << 30;
+
+int MinLevel(const AnalyzedQuery& q, int depth);
+
+int MinLevel(const TExpr* e, int depth) {
+  if (!e) return kNoColumns;
+  int m = kNoColumns;
+  if (e->kind == TKind::kColumn && depth == 0) return 0;
+  if (e->kind == TKind::kOuterColumn && e->aux >= depth) m = e->aux - depth;
+  for (const auto& a : e->args) m = std::min(m, MinLevel(a.get(), depth));
+  m = std::min(m, MinLevel(e->else_expr.get(), depth));
+  if (e->kind == TKind::kSubLink && e->sub) m = std::min(m, MinLevel(*e->sub, depth + 1));
+  return m;
+}
+
+int MinLevel(const AnalyzedQuery& q, int depth) {
+  int m = kNoColumns;
+  auto x = [&](const TExprPtr& e) { m = std::min(m, MinLevel(e.get(), depth)); };
+  x(q.where);
+  x(q.having);
+  for (const auto& t : q.targets) x(t);
+  for (const auto& g : q.group_keys) x(g);
+  for (const auto& row : q.values) {
+    for (const auto& v : row) x(v);
+  }
+  for (const auto& a : q.aggs) {
+    x(a.arg);
+    x(a.arg2);
+    x(a.filter);
+  }
+  return m;
+}
+
+// Moves an expression `levels` query levels up: references to that level
+// become its own columns, references beyond it get closer.
+void ShiftLevels(TExpr& e, int levels, int depth);
+
+void ShiftLevels(AnalyzedQuery& q, int levels, int depth) {
+  auto x = [&](TExprPtr& e) {
+    if (e) ShiftLevels(*e, levels, depth);
+  };
+  x(q.where);
+  x(q.having);
+  for (auto& t : q.targets) x(t);
+  for (auto& g : q.group_keys) x(g);
+  for (auto& row : q.values) {
+    for (auto& v : row) x(v);
+  }
+  for (auto& a : q.aggs) {
+    x(a.arg);
+    x(a.arg2);
+    x(a.filter);
+  }
+}
+
+void ShiftLevels(TExpr& e, int levels, int depth) {
+  if (e.kind == TKind::kOuterColumn && e.aux >= levels + depth) {
+    e.aux -= levels;
+    if (e.aux == 0) e.kind = TKind::kColumn;
+  }
+  for (auto& a : e.args) ShiftLevels(*a, levels, depth);
+  if (e.else_expr) ShiftLevels(*e.else_expr, levels, depth);
+  if (e.kind == TKind::kSubLink && e.sub) ShiftLevels(*e.sub, levels, depth + 1);
+}
+
+}  // namespace
+
 TExprPtr Analyzer::TransformAggregate(const Expr& e) {
   const std::string& name = e.names.back();
-  if (!agg_allowed_) {
-    Error(sqlstate::kGroupingError, std::string("aggregate functions are not allowed in ") + agg_forbidden_clause_,
-          e.location);
-  }
   if (in_agg_) Error(sqlstate::kGroupingError, "aggregate function calls cannot be nested", e.location);
   AggCall call;
   call.distinct = e.agg_distinct;
@@ -116,6 +183,38 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
     call.filter = CoerceToBool(Transform(*e.agg_filter), "FILTER");
     agg_allowed_ = saved_allowed;
     agg_forbidden_clause_ = saved_clause;
+  }
+  // The aggregate belongs to the level its arguments' columns come from
+  // (PostgreSQL's agglevelsup): sum(outer.x) in a subquery aggregates the
+  // outer query's rows.
+  int level = MinLevel(call.arg.get(), 0);
+  level = std::min(level, MinLevel(call.arg2.get(), 0));
+  level = std::min(level, MinLevel(call.filter.get(), 0));
+  for (const auto& k : call.order) level = std::min(level, MinLevel(k.expr.get(), 0));
+  if (level == kNoColumns) level = 0;
+  Analyzer* owner = this;
+  for (int i = 0; i < level && owner->parent_; ++i) owner = owner->parent_;
+  if (!owner->agg_allowed_) {
+    Error(sqlstate::kGroupingError, std::string("aggregate functions are not allowed in ") + owner->agg_forbidden_clause_,
+          e.location);
+  }
+  if (level > 0) {
+    auto shift = [&](TExprPtr& x) {
+      if (x) ShiftLevels(*x, level, 0);
+    };
+    shift(call.arg);
+    shift(call.arg2);
+    shift(call.filter);
+    for (auto& k : call.order) shift(k.expr);
+    // Every query written between here and the owner reads its row.
+    for (Analyzer* m = this; m && m != owner; m = m->lexical_) m->correlated_ = true;
+    auto ref = std::make_unique<TExpr>(TKind::kOuterColumn, call.result_type);
+    ref->aux = level;
+    ref->index = static_cast<int>(owner->aggs_.size());
+    ref->type_b = kOuterAggregateRef;
+    ref->location = e.location;
+    owner->aggs_.push_back(std::move(call));
+    return ref;
   }
   auto ref = std::make_unique<TExpr>(TKind::kAgg, call.result_type);
   ref->index = static_cast<int>(aggs_.size());

@@ -126,6 +126,83 @@ std::string FigureColname(const Expr& e, const SublinkNames* sublinks) {
 
 namespace {
 
+// A correlated subquery in an aggregated query's targets or HAVING runs
+// with the aggregate row as its outer row: its references to this level
+// (kOuterColumn whose levels-up count reaches us, `depth`) are remapped
+// from input columns to the group keys they are; any other column is
+// PostgreSQL's 42803 "subquery uses ungrouped column".
+struct OuterRemap {
+  const std::vector<TExprPtr>& keys;
+  const std::vector<ScopeColumn>& scope;
+  const std::vector<RangeEntry>& rtes;
+  const std::string& query;
+
+  void Expr(TExpr& e, int depth) {
+    if (e.kind == TKind::kOuterColumn && e.aux == depth && e.type_b == kOuterAggregateRef) {
+      // An aggregate of this level used inside the subquery.
+      e.index += static_cast<int>(keys.size());
+      e.type_b = 0;
+      return;
+    }
+    if (e.kind == TKind::kOuterColumn && e.aux == depth) {
+      for (size_t k = 0; k < keys.size(); ++k) {
+        if (keys[k]->kind == TKind::kColumn && keys[k]->index == e.index) {
+          e.index = static_cast<int>(k);
+          return;
+        }
+      }
+      const ScopeColumn& sc = scope[e.index];
+      std::string name = sc.rte < 0 ? sc.name : rtes[sc.rte].name + "." + sc.name;
+      throw PgError(sqlstate::kGroupingError, "subquery uses ungrouped column \"" + name + "\" from outer query")
+          .Position(e.location >= 0 ? CharPosition(query, e.location) : 0);
+    }
+    for (auto& a : e.args) Expr(*a, depth);
+    if (e.else_expr) Expr(*e.else_expr, depth);
+    if (e.combine) Expr(*e.combine, depth);
+    if (e.kind == TKind::kSubLink && e.sub) Query(*e.sub, depth + 1);
+  }
+  void Opt(TExprPtr& e, int depth) {
+    if (e) Expr(*e, depth);
+  }
+  void From(AnalyzedFrom& f, int depth) {
+    for (auto& x : f.index_eq) Opt(x, depth);
+    for (auto& x : f.index_in) Opt(x, depth);
+    Opt(f.index_lower, depth);
+    Opt(f.index_upper, depth);
+    // Derived tables skip their own level unless LATERAL.
+    if (f.subquery) Query(*f.subquery, f.lateral ? depth + 1 : depth);
+    if (f.left) From(*f.left, depth);
+    if (f.right) From(*f.right, depth);
+    Opt(f.cond, depth);
+    for (auto& x : f.merged) Opt(x, depth);
+    for (auto& x : f.left_keys) Opt(x, depth);
+    for (auto& x : f.right_keys) Opt(x, depth);
+  }
+  void Query(AnalyzedQuery& q, int depth) {
+    if (q.from) From(*q.from, depth);
+    for (auto& row : q.values) {
+      for (auto& x : row) Opt(x, depth);
+    }
+    Opt(q.where, depth);
+    for (auto& x : q.group_keys) Opt(x, depth);
+    for (auto& a : q.aggs) {
+      Opt(a.arg, depth);
+      Opt(a.arg2, depth);
+      Opt(a.filter, depth);
+      for (auto& o : a.order) Opt(o.expr, depth);
+    }
+    Opt(q.having, depth);
+    for (auto& x : q.targets) Opt(x, depth);
+    Opt(q.limit, depth);
+    Opt(q.offset, depth);
+    for (auto& c : q.ctes) Query(*c.query, depth);
+    if (q.larg) Query(*q.larg, depth);
+    if (q.rarg) Query(*q.rarg, depth);
+    for (auto& x : q.larg_cast) Opt(x, depth);
+    for (auto& x : q.rarg_cast) Opt(x, depth);
+  }
+};
+
 // Rewrites an expression over input rows into one over aggregate output
 // rows [group keys..., aggregate results...].
 TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std::vector<ScopeColumn>& scope,
@@ -150,8 +227,8 @@ TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std:
         .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
   }
   if (e->kind == TKind::kSubLink && e->correlated) {
-    throw PgError(sqlstate::kFeatureNotSupported, "correlated subqueries in aggregated queries are not supported yet")
-        .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
+    OuterRemap remap{keys, scope, rtes, query};
+    remap.Query(*e->sub, 1);
   }
   for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, rtes, query);
   if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, rtes, query);

@@ -31,6 +31,11 @@ struct RangeEntry {
   std::vector<int> columns;  // input-row indices in * order
 };
 
+// TExpr::type_b of a kOuterColumn that stands for an outer query's
+// aggregate (index = its aggregate number) until that query's aggregate
+// rewrite turns it into a column of the aggregate row.
+inline constexpr uint32_t kOuterAggregateRef = 1;
+
 // Output column name of each analyzed scalar subquery ((SELECT x ...) is
 // named x), keyed by its parse node.
 using SublinkNames = std::map<const Expr*, std::string>;
