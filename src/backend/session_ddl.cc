@@ -2,6 +2,7 @@
 // CHECK, PRIMARY KEY, UNIQUE, fillfactor), CREATE INDEX, DROP TABLE/INDEX
 // and TRUNCATE, all inside the session's transaction.
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "access/btree/btree.h"
@@ -12,6 +13,7 @@
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
 #include "sql/parser/deparse.h"
+#include "sql/parser/lexer.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
@@ -55,7 +57,10 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
     if (p < 1 || p > 1000)
       throw MakeError(sqlstate::kInvalidParameterValue,
                       "NUMERIC precision " + std::to_string(p) + " must be between 1 and 1000");
-    typmod = ((p << 16) | (s & 0xFFFF)) + 4;
+    if (s < -1000 || s > 1000)
+      throw MakeError(sqlstate::kInvalidParameterValue,
+                      "NUMERIC scale " + std::to_string(s) + " must be between -1000 and 1000");
+    typmod = sql::NumericTypmod(p, s) + 4;
   }
   return {ti->oid, typmod};
 }
@@ -382,9 +387,16 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
     throw MakeError(sqlstate::kInternalError, "could not find the view's query text");
   std::string sql = text.substr(static_cast<size_t>(v.query_start), static_cast<size_t>(v.query_end - v.query_start));
   while (!sql.empty() && (sql.back() == ' ' || sql.back() == '\n' || sql.back() == ';')) sql.pop_back();
-  auto parsed = sql::ParseQuery(sql);
-  if (parsed.size() != 1) throw MakeError(sqlstate::kSyntaxError, "a view must be defined by one query");
-  std::unique_ptr<sql::PreparedQuery> q = sql::Prepare(*parsed[0], {}, *this);
+  std::unique_ptr<sql::PreparedQuery> q;
+  try {
+    auto parsed = sql::ParseQuery(sql);
+    if (parsed.size() != 1) throw MakeError(sqlstate::kSyntaxError, "a view must be defined by one query");
+    q = sql::Prepare(*parsed[0], {}, *this);
+  } catch (PgError& e) {
+    // Positions in the view's query become positions in the statement.
+    if (e.data().position > 0) e.Position(e.data().position + sql::CharPosition(text, v.query_start) - 1);
+    throw;
+  }
   if (!q->ParamTypes().empty())
     throw MakeError("42P02", "there is no parameter $1");
   std::vector<std::pair<std::string, std::pair<uint32_t, int32_t>>> cols;
@@ -413,11 +425,69 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
   return "CREATE VIEW";
 }
 
+namespace {
+
+std::string RelationDescription(const catalog::ClassRow& c) {
+  return std::string(c.relkind == 'v' ? "view " : c.relkind == 'i' ? "index " : "table ") + c.relname;
+}
+
+// A view that reads a dropped relation, directly or through other views.
+struct DependentView {
+  catalog::ClassRow view;
+  std::string on;  // "table t" / "view v" it depends on
+};
+
+// The views depending on `victims`, found by reading every view's query
+// (there is no pg_depend): a view depends on the relations its query names,
+// resolved as they are now.
+std::vector<DependentView> FindDependentViews(const std::vector<catalog::ClassRow>& victims, heap::XactContext& x) {
+  std::vector<DependentView> out;
+  auto views = catalog::ScanCatalog<catalog::ClassRow>(x.snapshot, x.Me(), [](const catalog::ClassRow& r) {
+    return r.relkind == 'v';
+  });
+  std::sort(views.begin(), views.end(), [](const catalog::ClassRow& a, const catalog::ClassRow& b) { return a.oid < b.oid; });
+  // Referenced relation OIDs per view.
+  std::vector<std::vector<uint32_t>> refs(views.size());
+  for (size_t i = 0; i < views.size(); ++i) {
+    auto rules = catalog::ScanCatalog<catalog::RewriteRow>(x.snapshot, x.Me(), [&](const catalog::RewriteRow& r) {
+      return r.ev_class == views[i].oid;
+    });
+    if (rules.empty()) continue;
+    try {
+      auto stmts = sql::ParseQuery(rules[0].ev_action);
+      if (stmts.size() != 1 || stmts[0]->kind() != sql::StmtKind::kSelect) continue;
+      for (const auto& [schema, name] : sql::ReferencedRelations(stmts[0]->select())) {
+        if (auto cls = catalog::ResolveRelation(schema, name, x.snapshot, x.Me())) refs[i].push_back(cls->oid);
+      }
+    } catch (const PgError&) {
+      continue;  // an unreadable definition depends on nothing we can name
+    }
+  }
+  // Depth first from each dropped relation, dependents in creation order,
+  // which is the order PostgreSQL lists them in.
+  std::vector<uint32_t> seen;
+  for (const auto& v : victims) seen.push_back(v.oid);
+  std::function<void(const catalog::ClassRow&)> visit = [&](const catalog::ClassRow& rel) {
+    for (size_t i = 0; i < views.size(); ++i) {
+      if (std::find(seen.begin(), seen.end(), views[i].oid) != seen.end()) continue;
+      if (std::find(refs[i].begin(), refs[i].end(), rel.oid) == refs[i].end()) continue;
+      seen.push_back(views[i].oid);
+      out.push_back({views[i], RelationDescription(rel)});
+      visit(views[i]);
+    }
+  };
+  for (const auto& v : victims) visit(v);
+  return out;
+}
+
+}  // namespace
+
 std::string Session::RunDrop(const sql::DropStmt& d) {
   const char* what = d.object == sql::DropStmt::kTable ? "table" : d.object == sql::DropStmt::kView ? "view" : "index";
   xact::CheckWritable(d.object == sql::DropStmt::kTable ? "DROP TABLE" : d.object == sql::DropStmt::kView ? "DROP VIEW" : "DROP INDEX");
   heap::XactContext x = WriteXact();
   std::vector<uint32_t> victims;
+  std::vector<catalog::ClassRow> victim_rows;
   for (const auto& rv : d.names) {
     auto cls = catalog::ResolveRelation(rv.schema, rv.name, x.snapshot, x.Me());
     char want = d.object == sql::DropStmt::kTable ? 'r' : d.object == sql::DropStmt::kView ? 'v' : 'i';
@@ -425,7 +495,10 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
       if (cls && cls->relkind != want)
         throw MakeError("42809", "\"" + rv.name + "\" is not " +
                                      (want == 'r' ? "a table" : want == 'v' ? "a view" : "an index"))
-            .Hint(want == 'r' && cls->relkind == 'v' ? "Use DROP VIEW to remove a view." : "");
+            .Hint(cls->relkind == 'v'   ? "Use DROP VIEW to remove a view."
+                  : cls->relkind == 'r' ? "Use DROP TABLE to remove a table."
+                  : cls->relkind == 'i' ? "Use DROP INDEX to remove an index."
+                                        : "");
       if (d.missing_ok) {
         EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
                               std::string(what) + " \"" + rv.name + "\" does not exist, skipping"));
@@ -445,6 +518,38 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
       }
     }
     victims.push_back(cls->oid);
+    victim_rows.push_back(*cls);
+  }
+  if (d.object != sql::DropStmt::kIndex && !victim_rows.empty()) {
+    std::vector<DependentView> deps = FindDependentViews(victim_rows, x);
+    if (!deps.empty()) {
+      std::string detail;
+      for (const auto& dep : deps) detail += (detail.empty() ? "" : "\n") + RelationDescription(dep.view) + " depends on " + dep.on;
+      if (!d.cascade) {
+        // PostgreSQL names the object only when the DROP names one.
+        throw MakeError("2BP01", d.names.size() == 1
+                                     ? "cannot drop " + deps[0].on + " because other objects depend on it"
+                                     : std::string("cannot drop desired object(s) because other objects depend on them"))
+            .Detail(detail)
+            .Hint("Use DROP ... CASCADE to drop the dependent objects too.");
+      }
+      if (deps.size() == 1) {
+        EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                              "drop cascades to " + RelationDescription(deps[0].view)));
+      } else {
+        std::string list;
+        for (const auto& dep : deps) list += (list.empty() ? "" : "\n") + ("drop cascades to " + RelationDescription(dep.view));
+        ErrorData n = MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                                 "drop cascades to " + std::to_string(deps.size()) + " other objects");
+        n.detail = list;
+        EmitNotice(n);
+      }
+      // Dependents go first, the most derived view first.
+      std::vector<uint32_t> all;
+      for (auto it = deps.rbegin(); it != deps.rend(); ++it) all.push_back(it->view.oid);
+      all.insert(all.end(), victims.begin(), victims.end());
+      victims = std::move(all);
+    }
   }
   for (uint32_t oid : victims) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), oid), lmgr::LockMode::kAccessExclusive, false);

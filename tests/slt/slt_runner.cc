@@ -173,12 +173,25 @@ void FileRun::Fail(const Record& rec, const std::string& why,
   std::cerr << out.str();
 }
 
+// The first line of the error message followed by its SQLSTATE and, when
+// the server sent one, the cursor position:
+//   ERROR:  column "x" does not exist (SQLSTATE 42703, position 8)
+// so `statement error` patterns can pin the code and position too.
+std::string ErrorText(PGconn* conn, const PGresult* res) {
+  std::string err = FirstLine(PQerrorMessage(conn));
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  if (!state) return err;
+  err += std::string(" (SQLSTATE ") + state;
+  if (const char* pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)) err += std::string(", position ") + pos;
+  return err + ")";
+}
+
 void FileRun::RunRecord(const Record& rec) {
   ++stats_.run;
   PGresult* res = PQexec(conn_, rec.sql.c_str());
   ExecStatusType st = PQresultStatus(res);
   bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-  std::string err = ok ? "" : FirstLine(PQerrorMessage(conn_));
+  std::string err = ok ? "" : ErrorText(conn_, res);
 
   if (rec.kind == RecordKind::kStatement) {
     PQclear(res);

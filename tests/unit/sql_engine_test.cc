@@ -379,3 +379,85 @@ TEST(SqlNumeric, BinaryRoundTripAndScale) {
   EXPECT_EQ(Numeric::Parse("1e20").ToString(), "100000000000000000000");
   EXPECT_EQ(Numeric::Parse("-1.50").ToString(), "-1.50");
 }
+
+TEST(SqlEngine, OverloadResolutionLikePostgres) {
+  // Unknown arguments take the preferred type of the category the
+  // candidates agree on; conflicting categories are ambiguous.
+  EXPECT_EQ(One("select pg_typeof(abs(null))"), "double precision");
+  EXPECT_EQ(One("select pg_typeof(round(null))"), "double precision");
+  EXPECT_EQ(One("select pg_typeof('5' + 3)"), "integer");
+  EXPECT_EQ(One("select pg_typeof(1::int2 + 1::int8)"), "bigint");
+  EXPECT_EQ(One("select pg_typeof('a')"), "unknown");
+  EXPECT_EQ(One("select pg_typeof(sum(1))"), "bigint");
+  auto e = Err("select avg('a')");
+  EXPECT_EQ(e.sqlstate, "42725");
+  EXPECT_EQ(e.message, "function avg(unknown) is not unique");
+  e = Err("select -'a'");
+  EXPECT_EQ(e.sqlstate, "42725");
+  EXPECT_EQ(e.message, "operator is not unique: - unknown");
+  e = Err("select pg_typeof(1) = 'integer'");
+  EXPECT_EQ(e.message, "invalid input syntax for type oid: \"integer\"");
+}
+
+TEST(SqlEngine, GroupOrderDistinctOnAndLimitRules) {
+  FakeSession s;
+  Result r = RunSql(s, "select usename as u, count(*) from pg_stat_activity group by u order by u");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(*r.rows[0][0], "alice");
+  EXPECT_EQ(*r.rows[0][1], "2");
+  r = RunSql(s, "select distinct on (usename) usename, pid from pg_stat_activity order by usename, pid desc");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(*r.rows[0][1], "30");  // alice's highest pid
+  r = RunSql(s, "select pid from pg_stat_activity order by pid limit 2.5");
+  EXPECT_EQ(r.rows.size(), 3u);  // LIMIT 2.5 is LIMIT 3
+  auto e = Err("select distinct on (usename) pid from pg_stat_activity order by pid");
+  EXPECT_EQ(e.sqlstate, "42P10");
+  EXPECT_EQ(e.message, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
+  e = Err("select pid as x, usename as x from pg_stat_activity order by x");
+  EXPECT_EQ(e.sqlstate, "42702");
+  EXPECT_EQ(e.message, "ORDER BY \"x\" is ambiguous");
+  e = Err("select pid from pg_stat_activity order by 'a'");
+  EXPECT_EQ(e.sqlstate, "42601");
+  EXPECT_EQ(e.message, "non-integer constant in ORDER BY");
+  EXPECT_EQ(e.position, 43);
+  e = Err("select pid from pg_stat_activity limit pid");
+  EXPECT_EQ(e.sqlstate, "42P10");
+  EXPECT_EQ(e.message, "argument of LIMIT must not contain variables");
+}
+
+TEST(SqlEngine, RowComparisonsAndColumnNames) {
+  EXPECT_EQ(One("select (1, 2) < (1, 3)"), "t");
+  EXPECT_EQ(One("select (1, null) < (2, 1)"), "t");
+  EXPECT_EQ(One("select (1, null) < (1, 2)"), "NULL");
+  EXPECT_EQ(One("select (1, null) = (2, 2)"), "f");
+  EXPECT_EQ(One("select (1, null) is null"), "f");
+  EXPECT_EQ(One("select (1, null) is not distinct from (1, null)"), "t");
+  auto e = Err("select (1, 2) = (1, 2, 3)");
+  EXPECT_EQ(e.message, "unequal number of entries in row expressions");
+  FakeSession s;
+  Result r = RunSql(s, "select exists (select 1), (select pid from pg_stat_activity limit 1), "
+                       "(select count(*) from pg_stat_activity), 1::int::text, case when true then pid end "
+                       "from pg_stat_activity limit 1");
+  std::vector<std::string> names;
+  for (auto& c : r.cols) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"exists", "pid", "count", "text", "case"}));
+}
+
+TEST(SqlEngine, OuterAggregatesAndGroupedCorrelatedSubqueries) {
+  // sum(p.pid) inside the subquery aggregates the outer query's rows.
+  EXPECT_EQ(One("select (select sum(p.pid)) from pg_stat_activity p"), "100");
+  FakeSession s;
+  Result r = RunSql(s,
+                    "select usename, (select count(*) from pg_stat_activity q where q.usename = p.usename), "
+                    "(select max(p.pid) + 1) from pg_stat_activity p group by usename order by usename");
+  ASSERT_EQ(r.rows.size(), 3u);
+  EXPECT_EQ(*r.rows[0][1], "2");   // alice
+  EXPECT_EQ(*r.rows[0][2], "31");  // alice's max pid + 1
+  EXPECT_EQ(*r.rows[2][1], "1");   // carol
+  auto e = Err("select usename, (select p.pid) from pg_stat_activity p group by usename");
+  EXPECT_EQ(e.sqlstate, "42803");
+  EXPECT_EQ(e.message, "subquery uses ungrouped column \"p.pid\" from outer query");
+  EXPECT_EQ(e.position, 25);
+  e = Err("select 1 from pg_stat_activity p where (select max(p.pid)) > 1");
+  EXPECT_EQ(e.message, "aggregate functions are not allowed in WHERE");
+}

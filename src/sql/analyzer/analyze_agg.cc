@@ -8,12 +8,79 @@
 
 namespace tusk::sql {
 
+namespace {
+
+// Lowest query level (0 = the aggregate's own) that the columns of an
+// aggregate's arguments come from; kNoColumns when they have none.
+constexpr int kNoColumns = 1 << 30;
+
+int MinLevel(const AnalyzedQuery& q, int depth);
+
+int MinLevel(const TExpr* e, int depth) {
+  if (!e) return kNoColumns;
+  int m = kNoColumns;
+  if (e->kind == TKind::kColumn && depth == 0) return 0;
+  if (e->kind == TKind::kOuterColumn && e->aux >= depth) m = e->aux - depth;
+  for (const auto& a : e->args) m = std::min(m, MinLevel(a.get(), depth));
+  m = std::min(m, MinLevel(e->else_expr.get(), depth));
+  if (e->kind == TKind::kSubLink && e->sub) m = std::min(m, MinLevel(*e->sub, depth + 1));
+  return m;
+}
+
+int MinLevel(const AnalyzedQuery& q, int depth) {
+  int m = kNoColumns;
+  auto x = [&](const TExprPtr& e) { m = std::min(m, MinLevel(e.get(), depth)); };
+  x(q.where);
+  x(q.having);
+  for (const auto& t : q.targets) x(t);
+  for (const auto& g : q.group_keys) x(g);
+  for (const auto& row : q.values) {
+    for (const auto& v : row) x(v);
+  }
+  for (const auto& a : q.aggs) {
+    x(a.arg);
+    x(a.arg2);
+    x(a.filter);
+  }
+  return m;
+}
+
+// Moves an expression `levels` query levels up: references to that level
+// become its own columns, references beyond it get closer.
+void ShiftLevels(TExpr& e, int levels, int depth);
+
+void ShiftLevels(AnalyzedQuery& q, int levels, int depth) {
+  auto x = [&](TExprPtr& e) {
+    if (e) ShiftLevels(*e, levels, depth);
+  };
+  x(q.where);
+  x(q.having);
+  for (auto& t : q.targets) x(t);
+  for (auto& g : q.group_keys) x(g);
+  for (auto& row : q.values) {
+    for (auto& v : row) x(v);
+  }
+  for (auto& a : q.aggs) {
+    x(a.arg);
+    x(a.arg2);
+    x(a.filter);
+  }
+}
+
+void ShiftLevels(TExpr& e, int levels, int depth) {
+  if (e.kind == TKind::kOuterColumn && e.aux >= levels + depth) {
+    e.aux -= levels;
+    if (e.aux == 0) e.kind = TKind::kColumn;
+  }
+  for (auto& a : e.args) ShiftLevels(*a, levels, depth);
+  if (e.else_expr) ShiftLevels(*e.else_expr, levels, depth);
+  if (e.kind == TKind::kSubLink && e.sub) ShiftLevels(*e.sub, levels, depth + 1);
+}
+
+}  // namespace
+
 TExprPtr Analyzer::TransformAggregate(const Expr& e) {
   const std::string& name = e.names.back();
-  if (!agg_allowed_) {
-    Error(sqlstate::kGroupingError, std::string("aggregate functions are not allowed in ") + agg_forbidden_clause_,
-          e.location);
-  }
   if (in_agg_) Error(sqlstate::kGroupingError, "aggregate function calls cannot be nested", e.location);
   AggCall call;
   call.distinct = e.agg_distinct;
@@ -30,51 +97,33 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
       if (d.kind == AggKind::kCountStar) call.def = &d;
     }
     call.result_type = oid::kInt8;
+  } else if (args.empty() && name == "count") {
+    Error("42809", "count(*) must be used to call a parameterless aggregate function", e.location);
   } else {
     size_t nargs = args.size();
     std::string sig = name + "(" + TypeList(args) + ")";
-    auto arity = [](const AggDef& d) -> size_t { return d.kind == AggKind::kCountStar ? 0 : d.arg2 ? 2 : 1; };
-    // Unknown literals take the type of the only concrete candidate, else text.
-    const AggDef* only = nullptr;
-    int concrete = 0;
-    for (const auto& d : AllAggregates()) {
-      if (d.name == name && arity(d) == nargs && d.arg != kAnyArg) {
-        only = &d;
-        ++concrete;
-      }
-    }
+    std::vector<uint32_t> actual;
+    for (const auto& a : args) actual.push_back(a->type);
     if (name == "array_agg" && nargs == 1 && args[0]->type == oid::kUnknown) {
       // PostgreSQL has array_agg(anynonarray) and array_agg(anyarray).
       Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
             "Could not choose a best candidate function. You might need to add explicit type casts.");
     }
-    for (size_t i = 0; i < nargs; ++i) {
-      if (args[i]->type != oid::kUnknown) continue;
-      uint32_t want = oid::kText;
-      if (concrete == 1) want = i == 0 ? only->arg : only->arg2;
-      args[i] = Coerce(std::move(args[i]), want, -1, CoercionContext::kImplicit, args[i]->location);
-    }
-    auto matches = [&](const AggDef& d, bool exact) {
-      if (d.name != name || arity(d) != nargs || d.kind == AggKind::kCountStar) return false;
-      for (size_t i = 0; i < nargs; ++i) {
-        uint32_t want = i == 0 ? d.arg : d.arg2;
-        if (want == kAnyArg || want == args[i]->type) continue;
-        if (exact || !CanCoerce(args[i]->type, want, CoercionContext::kImplicit)) return false;
-      }
-      return true;
-    };
-    const AggDef* chosen = nullptr;
-    for (int pass = 0; pass < 2 && !chosen; ++pass) {
-      for (const auto& d : AllAggregates()) {
-        if (matches(d, pass == 0)) {
-          chosen = &d;
-          break;
-        }
-      }
-    }
+    bool ambiguous = false;
+    const AggDef* chosen = LookupAggregate(name, actual, &ambiguous);
     if (!chosen) {
       Error(sqlstate::kUndefinedFunction, "function " + sig + " does not exist", e.location,
             "No function matches the given name and argument types. You might need to add explicit type casts.");
+    }
+    if (ambiguous) {
+      Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
+            "Could not choose a best candidate function. You might need to add explicit type casts.");
+    }
+    // Unknown literals passed as "any" (count, min, max) become text.
+    for (size_t i = 0; i < nargs; ++i) {
+      if (args[i]->type == oid::kUnknown && (i == 0 ? chosen->arg : chosen->arg2) == kAnyArg) {
+        args[i] = Coerce(std::move(args[i]), oid::kText, -1, CoercionContext::kImplicit, args[i]->location);
+      }
     }
     if (chosen->arg != kAnyArg) {
       args[0] = Coerce(std::move(args[0]), chosen->arg, -1, CoercionContext::kImplicit, args[0]->location);
@@ -134,6 +183,38 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
     call.filter = CoerceToBool(Transform(*e.agg_filter), "FILTER");
     agg_allowed_ = saved_allowed;
     agg_forbidden_clause_ = saved_clause;
+  }
+  // The aggregate belongs to the level its arguments' columns come from
+  // (PostgreSQL's agglevelsup): sum(outer.x) in a subquery aggregates the
+  // outer query's rows.
+  int level = MinLevel(call.arg.get(), 0);
+  level = std::min(level, MinLevel(call.arg2.get(), 0));
+  level = std::min(level, MinLevel(call.filter.get(), 0));
+  for (const auto& k : call.order) level = std::min(level, MinLevel(k.expr.get(), 0));
+  if (level == kNoColumns) level = 0;
+  Analyzer* owner = this;
+  for (int i = 0; i < level && owner->parent_; ++i) owner = owner->parent_;
+  if (!owner->agg_allowed_) {
+    Error(sqlstate::kGroupingError, std::string("aggregate functions are not allowed in ") + owner->agg_forbidden_clause_,
+          e.location);
+  }
+  if (level > 0) {
+    auto shift = [&](TExprPtr& x) {
+      if (x) ShiftLevels(*x, level, 0);
+    };
+    shift(call.arg);
+    shift(call.arg2);
+    shift(call.filter);
+    for (auto& k : call.order) shift(k.expr);
+    // Every query written between here and the owner reads its row.
+    for (Analyzer* m = this; m && m != owner; m = m->lexical_) m->correlated_ = true;
+    auto ref = std::make_unique<TExpr>(TKind::kOuterColumn, call.result_type);
+    ref->aux = level;
+    ref->index = static_cast<int>(owner->aggs_.size());
+    ref->type_b = kOuterAggregateRef;
+    ref->location = e.location;
+    owner->aggs_.push_back(std::move(call));
+    return ref;
   }
   auto ref = std::make_unique<TExpr>(TKind::kAgg, call.result_type);
   ref->index = static_cast<int>(aggs_.size());

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
@@ -115,12 +116,17 @@ TExprPtr Analyzer::Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionC
   if (e->kind == TKind::kConst && e->type == oid::kUnknown) {
     // Literal coercion happens now; errors point at the literal.
     if (!e->value.null) {
+      // The input function's errors point at the literal; the typmod is
+      // applied afterwards like PostgreSQL's length coercion, so its errors
+      // have no position (interval's input takes the typmod itself).
+      bool typmod_in_input = target == oid::kInterval;
       try {
-        e->value = TextIn(target, e->value.s, io_, typmod);
+        e->value = TextIn(target, e->value.s, io_, typmod_in_input ? typmod : -1);
       } catch (PgError& err) {
         if (err.data().position == 0) err.Position(Pos(e->location));
         throw;
       }
+      if (!typmod_in_input && typmod >= 0) ApplyTypmod(target, typmod, e->value);
     }
     e->type = target;
     e->typmod = typmod;
@@ -180,6 +186,56 @@ uint32_t Analyzer::CommonType(const std::vector<TExpr*>& exprs, const char* cons
   return result ? result : oid::kText;
 }
 
+TExprPtr Analyzer::RowCompare(const std::string& op, size_t n, const std::function<TExprPtr(size_t)>& left,
+                               const std::function<TExprPtr(size_t)>& right, int location) {
+  std::vector<TExprPtr> pairs;
+  for (size_t i = 0; i < n; ++i) {
+    pairs.push_back(ResolveOperator(op, left(i), right(i), location));
+    if (pairs.back()->type != oid::kBool) {
+      Error(sqlstate::kDatatypeMismatch, "row comparison operator must yield type boolean, not type " +
+                                             TypeSqlName(pairs.back()->type), location);
+    }
+  }
+  bool ordering = op == "<" || op == "<=" || op == ">" || op == ">=";
+  if (op != "=" && op != "<>" && !ordering) {
+    throw PgError(sqlstate::kFeatureNotSupported, "could not determine interpretation of row comparison operator " + op)
+        .Hint("Row comparison operators must be associated with btree operator families.")
+        .Position(Pos(location));
+  }
+  if (pairs.size() == 1) return std::move(pairs[0]);
+  if (!ordering) {
+    // = is every pair equal, <> some pair unequal.
+    auto b = std::make_unique<TExpr>(op == "=" ? TKind::kAnd : TKind::kOr, oid::kBool);
+    b->location = location;
+    b->args = std::move(pairs);
+    return b;
+  }
+  // Lexicographic, deciding at the first unequal pair (NULL there or before
+  // makes it NULL): a1 < b1 OR (a1 = b1 AND (... an <= bn)).
+  std::string strict = op.substr(0, 1);
+  TExprPtr result = std::move(pairs.back());
+  for (size_t i = n - 1; i-- > 0;) {
+    auto both = std::make_unique<TExpr>(TKind::kAnd, oid::kBool);
+    both->args.push_back(ResolveOperator("=", left(i), right(i), location));
+    both->args.push_back(std::move(result));
+    auto either = std::make_unique<TExpr>(TKind::kOr, oid::kBool);
+    either->args.push_back(op.size() == 1 ? std::move(pairs[i]) : ResolveOperator(strict, left(i), right(i), location));
+    either->args.push_back(std::move(both));
+    result = std::move(either);
+  }
+  return result;
+}
+
+TExprPtr Analyzer::TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location) {
+  if (l.args.size() != r.args.size()) {
+    Error(sqlstate::kSyntaxError, "unequal number of entries in row expressions", location);
+  }
+  if (l.args.empty()) Error(sqlstate::kFeatureNotSupported, "cannot compare rows of zero length", location);
+  return RowCompare(
+      op, l.args.size(), [&](size_t i) { return Transform(*l.args[i]); }, [&](size_t i) { return Transform(*r.args[i]); },
+      location);
+}
+
 TExprPtr Analyzer::Transform(const Expr& e) {
   switch (e.kind) {
     case ExprKind::kConst: {
@@ -232,6 +288,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       return p;
     }
     case ExprKind::kOp: {
+      if (e.args.size() == 2 && e.args[0]->kind == ExprKind::kRow && e.args[1]->kind == ExprKind::kRow) {
+        return TransformRowCompare(e.str, *e.args[0], *e.args[1], e.location);
+      }
       TExprPtr l = e.args.size() == 2 ? Transform(*e.args[0]) : nullptr;
       TExprPtr r = Transform(*e.args.back());
       return ResolveOperator(e.str, std::move(l), std::move(r), e.location);
@@ -250,6 +309,17 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       return b;
     }
     case ExprKind::kNullTest: {
+      if (e.args[0]->kind == ExprKind::kRow) {
+        // ROW(...) IS NULL: every field is null; IS NOT NULL: none is.
+        auto all = std::make_unique<TExpr>(TKind::kAnd, oid::kBool);
+        all->location = e.location;
+        for (const auto& f : e.args[0]->args) {
+          std::vector<TExprPtr> args;
+          args.push_back(Transform(*f));
+          all->args.push_back(MakeCall(IsNullFn, oid::kBool, std::move(args), false, e.negated, e.location));
+        }
+        return all;
+      }
       std::vector<TExprPtr> args;
       args.push_back(Transform(*e.args[0]));
       return MakeCall(IsNullFn, oid::kBool, std::move(args), false, e.negated, e.location);
@@ -262,6 +332,27 @@ TExprPtr Analyzer::Transform(const Expr& e) {
                       static_cast<int>(e.bool_test) * 2 + e.negated, e.location);
     }
     case ExprKind::kDistinct: {
+      if (e.args[0]->kind == ExprKind::kRow && e.args[1]->kind == ExprKind::kRow) {
+        // Rows are distinct when any pair of fields is.
+        const Expr& l = *e.args[0];
+        const Expr& r = *e.args[1];
+        if (l.args.size() != r.args.size()) {
+          Error(sqlstate::kSyntaxError, "unequal number of entries in row expressions", e.location);
+        }
+        auto any = std::make_unique<TExpr>(TKind::kOr, oid::kBool);
+        any->location = e.location;
+        for (size_t i = 0; i < l.args.size(); ++i) {
+          TExprPtr eq = ResolveOperator("=", Transform(*l.args[i]), Transform(*r.args[i]), e.location);
+          uint32_t t = eq->type_a;
+          TExprPtr c = MakeCall(DistinctFn, oid::kBool, std::move(eq->args), false, 0, e.location);
+          c->type_a = t;
+          any->args.push_back(std::move(c));
+        }
+        if (!e.negated) return any;
+        auto n = std::make_unique<TExpr>(TKind::kNot, oid::kBool);
+        n->args.push_back(std::move(any));
+        return n;
+      }
       // Resolve "=" to settle both argument types, then compare null-aware.
       TExprPtr eq = ResolveOperator("=", Transform(*e.args[0]), Transform(*e.args[1]), e.location);
       uint32_t t = eq->type_a;
@@ -294,12 +385,24 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       // x IN (a, b) is x = a OR x = b, which has the same NULL semantics.
       auto o = std::make_unique<TExpr>(e.negated ? TKind::kAnd : TKind::kOr, oid::kBool);
       for (size_t i = 1; i < e.args.size(); ++i) {
+        if (e.args[0]->kind == ExprKind::kRow && e.args[i]->kind == ExprKind::kRow) {
+          o->args.push_back(TransformRowCompare(e.negated ? "<>" : "=", *e.args[0], *e.args[i], e.location));
+          continue;
+        }
         o->args.push_back(ResolveOperator(e.negated ? "<>" : "=", Transform(*e.args[0]), Transform(*e.args[i]), e.location));
       }
       return o;
     }
     case ExprKind::kLike: {
-      if (e.str == "similar") Error(sqlstate::kFeatureNotSupported, "SIMILAR TO is not supported", e.location);
+      if (e.str == "similar") {
+        // x SIMILAR TO p [ESCAPE e] is x ~ similar_to_escape(p [, e]).
+        Expr fn(ExprKind::kFunc, e.location);
+        fn.names = {"similar_to_escape"};
+        std::vector<TExprPtr> fargs;
+        for (size_t i = 1; i < e.args.size(); ++i) fargs.push_back(Transform(*e.args[i]));
+        TExprPtr pattern = ResolveFunction(fn, std::move(fargs));
+        return ResolveOperator(e.negated ? "!~" : "~", Transform(*e.args[0]), std::move(pattern), e.location);
+      }
       std::string op = e.str == "ilike" ? (e.negated ? "!~~*" : "~~*") : (e.negated ? "!~~" : "~~");
       TExprPtr call = ResolveOperator(op, Transform(*e.args[0]), Transform(*e.args[1]), e.location);
       if (e.args.size() == 3) {
@@ -378,7 +481,10 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           if (p < 1 || p > 1000) {
             Error(sqlstate::kInvalidParameterValue, "NUMERIC precision " + std::to_string(p) + " must be between 1 and 1000", tn.location);
           }
-          typmod = (p << 16) | s;
+          if (s < -1000 || s > 1000) {
+            Error(sqlstate::kInvalidParameterValue, "NUMERIC scale " + std::to_string(s) + " must be between -1000 and 1000", tn.location);
+          }
+          typmod = NumericTypmod(p, s);
         } else if (ti->oid == oid::kVarchar || ti->oid == oid::kBpchar) {
           typmod = tn.typmods[0];
         }

@@ -118,7 +118,7 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
     TExprPtr te = main->Transform(*t.expr);
     if (te->type == oid::kUnknown && te->kind != TKind::kParam)
       te = main->Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
-    out.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr), te->type, te->typmod});
+    out.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr, &main->sublink_names_), te->type, te->typmod});
     out.targets.push_back(std::move(te));
   }
   m.returning = std::move(out.targets);

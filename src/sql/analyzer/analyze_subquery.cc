@@ -14,24 +14,36 @@ const char* SetOpName(SetOpKind k) {
   return k == SetOpKind::kUnion ? "UNION" : k == SetOpKind::kIntersect ? "INTERSECT" : "EXCEPT";
 }
 
-bool ReferencesName(const SelectStmt& s, const std::string& name);
+int ReferenceLocation(const SelectStmt& s, const std::string& name);
 
-bool FromReferences(const FromItem& f, const std::string& name) {
+// Location of the first FROM reference to `name` (-1 if none; -2 if there
+// is one but its location is unknown).
+int FromReferenceLocation(const FromItem& f, const std::string& name) {
   switch (f.kind) {
-    case FromKind::kRelation: return f.schema.empty() && f.name == name;
-    case FromKind::kJoin: return FromReferences(*f.left, name) || FromReferences(*f.right, name);
-    case FromKind::kSubquery: return ReferencesName(*f.subquery, name);
-    default: return false;
+    case FromKind::kRelation:
+      return f.schema.empty() && f.name == name ? (f.location >= 0 ? f.location : -2) : -1;
+    case FromKind::kJoin: {
+      int l = FromReferenceLocation(*f.left, name);
+      return l != -1 ? l : FromReferenceLocation(*f.right, name);
+    }
+    case FromKind::kSubquery: return ReferenceLocation(*f.subquery, name);
+    default: return -1;
   }
 }
 
-bool ReferencesName(const SelectStmt& s, const std::string& name) {
-  if (s.op != SetOpKind::kNone) return ReferencesName(*s.larg, name) || ReferencesName(*s.rarg, name);
-  for (const auto& f : s.from) {
-    if (FromReferences(f, name)) return true;
+int ReferenceLocation(const SelectStmt& s, const std::string& name) {
+  if (s.op != SetOpKind::kNone) {
+    int l = ReferenceLocation(*s.larg, name);
+    return l != -1 ? l : ReferenceLocation(*s.rarg, name);
   }
-  return false;
+  for (const auto& f : s.from) {
+    int l = FromReferenceLocation(f, name);
+    if (l != -1) return l;
+  }
+  return -1;
 }
+
+bool ReferencesName(const SelectStmt& s, const std::string& name) { return ReferenceLocation(s, name) != -1; }
 
 TExprPtr ColumnRef(int index, uint32_t type) {
   auto c = std::make_unique<TExpr>(TKind::kColumn, type);
@@ -63,6 +75,7 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
     if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
     link->type = sub->columns[0].type;
     link->typmod = sub->columns[0].typmod;
+    sublink_names_[&e] = sub->columns[0].name;
   } else if (e.sublink == SubLinkKind::kArray) {
     // ARRAY(SELECT x ...): the column's values in row order.
     if (sub->visible != 1) Error(sqlstate::kSyntaxError, "subquery must return only one column", e.location);
@@ -74,6 +87,27 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
     if (!link->type) {
       Error(sqlstate::kUndefinedObject, "could not find array type for data type " + TypeSqlName(elem), e.location);
     }
+  } else if ((e.sublink == SubLinkKind::kAny || e.sublink == SubLinkKind::kAll) &&
+             e.args[0]->kind == ExprKind::kRow) {
+    // (a, b) op ANY (SELECT x, y ...): the combine compares the test row
+    // [0..n) with the subquery row [n..2n) like a row comparison.
+    const Expr& row = *e.args[0];
+    size_t n = row.args.size();
+    if (sub->visible > n) Error(sqlstate::kSyntaxError, "subquery has too many columns", e.location);
+    if (sub->visible < n) Error(sqlstate::kSyntaxError, "subquery has too few columns", e.location);
+    std::vector<uint32_t> test_types;
+    for (size_t i = 0; i < n; ++i) {
+      TExprPtr test = Transform(*row.args[i]);
+      uint32_t st = sub->columns[i].type;
+      if (test->type == oid::kUnknown && st != oid::kUnknown) {
+        test = Coerce(std::move(test), st, -1, CoercionContext::kImplicit, row.args[i]->location);
+      }
+      test_types.push_back(test->type);
+      link->args.push_back(std::move(test));
+    }
+    link->combine = RowCompare(
+        e.str, n, [&](size_t i) { return ColumnRef(static_cast<int>(i), test_types[i]); },
+        [&](size_t i) { return ColumnRef(static_cast<int>(n + i), sub->columns[i].type); }, e.location);
   } else if (e.sublink == SubLinkKind::kAny || e.sublink == SubLinkKind::kAll) {
     if (sub->visible > 1) Error(sqlstate::kSyntaxError, "subquery has too many columns", e.location);
     if (sub->visible < 1) Error(sqlstate::kSyntaxError, "subquery has too few columns", e.location);
@@ -171,16 +205,10 @@ AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
   for (const auto& sb : s.order_by) {
     const Expr& x = *sb.expr;
     int col = -1;
-    if (x.kind == ExprKind::kConst && x.const_kind == ConstKind::kInteger) {
-      int64_t n = std::stoll(x.str);
-      if (n < 1 || n > static_cast<int64_t>(q.visible)) {
-        Error(sqlstate::kInvalidColumnReference, "ORDER BY position " + x.str + " is not in select list", x.location);
-      }
-      col = static_cast<int>(n - 1);
+    if (x.kind == ExprKind::kConst) {
+      col = OutputOrdinal(q, x, "ORDER BY");
     } else if (x.kind == ExprKind::kColumnRef && x.names.size() == 1 && !x.star) {
-      for (size_t i = 0; i < q.visible && col < 0; ++i) {
-        if (q.columns[i].name == x.names[0]) col = static_cast<int>(i);
-      }
+      col = FindOutputColumn(q, x.names[0], "ORDER BY", x.location);
       if (col < 0) Error(sqlstate::kUndefinedColumn, "column \"" + x.names[0] + "\" does not exist", x.location);
     } else {
       const Expr* left = &x;
@@ -192,16 +220,8 @@ AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
     }
     q.sort.push_back({col, sb.desc, sb.nulls_first ? *sb.nulls_first : sb.desc});
   }
-  auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {
-    if (!e) return nullptr;
-    auto saved = std::move(scope_);
-    scope_.clear();
-    TExprPtr t = Coerce(Transform(*e), oid::kInt8, -1, CoercionContext::kImplicit, e->location);
-    scope_ = std::move(saved);
-    return t;
-  };
-  q.limit = limit_expr(s.limit);
-  q.offset = limit_expr(s.offset);
+  q.limit = AnalyzeLimit(s.limit, "LIMIT");
+  q.offset = AnalyzeLimit(s.offset, "OFFSET");
   return q;
 }
 
@@ -221,11 +241,17 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
     const SelectStmt& body = *cte.query;
     bool self_ref = w.recursive && ReferencesName(body, cte.name);
     if (self_ref) {
-      if (body.op != SetOpKind::kUnion || ReferencesName(*body.larg, cte.name)) {
+      if (body.op != SetOpKind::kUnion) {
         Error(kInvalidRecursion,
               "recursive query \"" + cte.name +
                   "\" does not have the form non-recursive-term UNION [ALL] recursive-term",
               cte.location);
+      }
+      int ref = ReferenceLocation(*body.larg, cte.name);
+      if (ref != -1) {
+        Error(kInvalidRecursion,
+              "recursive reference to query \"" + cte.name + "\" must not appear within its non-recursive term",
+              ref);
       }
       Analyzer base(*body.larg, parent_, this);
       auto larg = std::make_shared<AnalyzedQuery>(base.RunQuery());
@@ -239,11 +265,13 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
       }
       ctes_.push_back(work);
       Analyzer rec(*body.rarg, parent_, this);
+      rec.keep_unknown_ = true;  // literals take the non-recursive term's types
       auto rarg = std::make_shared<AnalyzedQuery>(rec.RunQuery());
       if (rec.correlated_) correlated_ = true;
       ctes_.pop_back();
       if (rarg->visible != larg->visible) {
-        Error(sqlstate::kSyntaxError, "each UNION query must have the same number of columns", cte.location);
+        Error(sqlstate::kSyntaxError, "each UNION query must have the same number of columns",
+              body.rarg->targets.empty() ? cte.location : body.rarg->targets[0].location);
       }
       aq = std::make_shared<AnalyzedQuery>();
       aq->op = SetOpKind::kUnion;
@@ -274,7 +302,23 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
       aq->rarg = std::move(rarg);
     } else {
       Analyzer sub(body, parent_, this);
-      aq = std::make_shared<AnalyzedQuery>(sub.RunQuery());
+      try {
+        aq = std::make_shared<AnalyzedQuery>(sub.RunQuery());
+      } catch (PgError& err) {
+        // A WITH item that is not visible yet (itself, or a later one
+        // without RECURSIVE): PostgreSQL explains why the name is missing.
+        if (err.data().sqlstate == std::string(sqlstate::kUndefinedTable) && err.data().detail.empty()) {
+          for (size_t m = k; m < w.ctes.size(); ++m) {
+            if (err.data().message == "relation \"" + w.ctes[m].name + "\" does not exist") {
+              err.Detail("There is a WITH item named \"" + w.ctes[m].name +
+                         "\", but it cannot be referenced from this part of the query.")
+                  .Hint("Use WITH RECURSIVE, or re-order the WITH items to remove forward references.");
+              break;
+            }
+          }
+        }
+        throw;
+      }
       if (sub.correlated_) correlated_ = true;
     }
     if (cte.columns.size() > aq->visible) {

@@ -3,6 +3,9 @@
 // (ordinals, output names, or expressions added as hidden columns), LIMIT.
 #include "sql/analyzer/analyzer.h"
 
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <functional>
 
 #include "sql/analyzer/analyzer_impl.h"
@@ -54,46 +57,151 @@ bool TExpr::Equals(const TExpr& o) const {
   return !else_expr || else_expr->Equals(*o.else_expr);
 }
 
-std::string FigureColname(const Expr& e) {
+namespace {
+
+// PostgreSQL's FigureColnameInternal: a name and its strength (0 none, 1 a
+// type name from a cast or "case", 2 a real name). A cast keeps a strong
+// inner name; CASE takes its ELSE's name only when that is strong.
+int FigureColnameStrength(const Expr& e, const SublinkNames* sublinks, std::string* name) {
   switch (e.kind) {
-    case ExprKind::kColumnRef: return e.star ? "?column?" : e.names.back();
-    case ExprKind::kFunc: return e.names.back();
-    case ExprKind::kSqlValue: return e.str;
-    case ExprKind::kCoalesce: return "coalesce";
-    case ExprKind::kGreatest: return "greatest";
-    case ExprKind::kLeast: return "least";
-    case ExprKind::kNullIf: return "nullif";
-    case ExprKind::kConst: return "?column?";
-    case ExprKind::kArray: return "array";
-    case ExprKind::kSubscript: return FigureColname(*e.args[0]);
-    case ExprKind::kSubLink: return e.sublink == SubLinkKind::kArray ? "array" : "?column?";
+    case ExprKind::kColumnRef:
+      if (e.names.empty()) return 0;
+      *name = e.names.back();
+      return 2;
+    case ExprKind::kFunc: *name = e.names.back(); return 2;
+    case ExprKind::kSqlValue: *name = e.str; return 2;
+    case ExprKind::kCoalesce: *name = "coalesce"; return 2;
+    case ExprKind::kGreatest: *name = "greatest"; return 2;
+    case ExprKind::kLeast: *name = "least"; return 2;
+    case ExprKind::kNullIf: *name = "nullif"; return 2;
+    case ExprKind::kArray: *name = "array"; return 2;
+    case ExprKind::kRow: *name = "row"; return 2;
+    case ExprKind::kSubscript:
+    case ExprKind::kCollate: return FigureColnameStrength(*e.args[0], sublinks, name);
+    case ExprKind::kSubLink:
+      if (e.sublink == SubLinkKind::kExists) {
+        *name = "exists";
+        return 2;
+      }
+      if (e.sublink == SubLinkKind::kArray) {
+        *name = "array";
+        return 2;
+      }
+      if (e.sublink == SubLinkKind::kExpr && sublinks) {
+        // (SELECT x ...) is named by the subquery's only output column.
+        auto it = sublinks->find(&e);
+        if (it != sublinks->end()) {
+          *name = it->second;
+          return 2;
+        }
+      }
+      return 0;
     case ExprKind::kCast: {
-      std::string inner = FigureColname(*e.args[0]);
-      // A cast keeps a "strong" inner name (column, function); otherwise the
-      // type name is used.
-      const Expr* base = e.args[0].get();
-      while (base->kind == ExprKind::kSubscript) base = base->args[0].get();  // a[1] is named by a
-      const Expr& a = *base;
-      bool strong = a.kind == ExprKind::kArray || (a.kind == ExprKind::kSubLink && a.sublink == SubLinkKind::kArray) ||
-                    a.kind == ExprKind::kColumnRef || a.kind == ExprKind::kFunc || a.kind == ExprKind::kSqlValue ||
-                    a.kind == ExprKind::kCoalesce || a.kind == ExprKind::kGreatest || a.kind == ExprKind::kLeast ||
-                    a.kind == ExprKind::kNullIf || (a.kind == ExprKind::kCast && inner != "?column?" &&
-                                                    FigureColname(*a.args[0]) == inner);
-      return strong ? inner : e.type->names.back();
+      int strength = FigureColnameStrength(*e.args[0], sublinks, name);
+      if (strength <= 1 && e.type && !e.type->names.empty()) {
+        *name = e.type->names.back();
+        return 1;
+      }
+      return strength;
     }
     case ExprKind::kCase: {
-      if (e.case_else) {
-        std::string inner = FigureColname(*e.case_else);
-        const Expr& a = *e.case_else;
-        if (a.kind == ExprKind::kColumnRef || a.kind == ExprKind::kFunc || a.kind == ExprKind::kSqlValue) return inner;
+      int strength = e.case_else ? FigureColnameStrength(*e.case_else, sublinks, name) : 0;
+      if (strength <= 1) {
+        *name = "case";
+        return 1;
       }
-      return "case";
+      return strength;
     }
-    default: return "?column?";
+    default: return 0;
   }
 }
 
+}  // namespace
+
+std::string FigureColname(const Expr& e, const SublinkNames* sublinks) {
+  std::string name;
+  if (FigureColnameStrength(e, sublinks, &name) == 0) return "?column?";
+  return name;
+}
+
 namespace {
+
+// A correlated subquery in an aggregated query's targets or HAVING runs
+// with the aggregate row as its outer row: its references to this level
+// (kOuterColumn whose levels-up count reaches us, `depth`) are remapped
+// from input columns to the group keys they are; any other column is
+// PostgreSQL's 42803 "subquery uses ungrouped column".
+struct OuterRemap {
+  const std::vector<TExprPtr>& keys;
+  const std::vector<ScopeColumn>& scope;
+  const std::vector<RangeEntry>& rtes;
+  const std::string& query;
+
+  void Expr(TExpr& e, int depth) {
+    if (e.kind == TKind::kOuterColumn && e.aux == depth && e.type_b == kOuterAggregateRef) {
+      // An aggregate of this level used inside the subquery.
+      e.index += static_cast<int>(keys.size());
+      e.type_b = 0;
+      return;
+    }
+    if (e.kind == TKind::kOuterColumn && e.aux == depth) {
+      for (size_t k = 0; k < keys.size(); ++k) {
+        if (keys[k]->kind == TKind::kColumn && keys[k]->index == e.index) {
+          e.index = static_cast<int>(k);
+          return;
+        }
+      }
+      const ScopeColumn& sc = scope[e.index];
+      std::string name = sc.rte < 0 ? sc.name : rtes[sc.rte].name + "." + sc.name;
+      throw PgError(sqlstate::kGroupingError, "subquery uses ungrouped column \"" + name + "\" from outer query")
+          .Position(e.location >= 0 ? CharPosition(query, e.location) : 0);
+    }
+    for (auto& a : e.args) Expr(*a, depth);
+    if (e.else_expr) Expr(*e.else_expr, depth);
+    if (e.combine) Expr(*e.combine, depth);
+    if (e.kind == TKind::kSubLink && e.sub) Query(*e.sub, depth + 1);
+  }
+  void Opt(TExprPtr& e, int depth) {
+    if (e) Expr(*e, depth);
+  }
+  void From(AnalyzedFrom& f, int depth) {
+    for (auto& x : f.index_eq) Opt(x, depth);
+    for (auto& x : f.index_in) Opt(x, depth);
+    Opt(f.index_lower, depth);
+    Opt(f.index_upper, depth);
+    // Derived tables skip their own level unless LATERAL.
+    if (f.subquery) Query(*f.subquery, f.lateral ? depth + 1 : depth);
+    if (f.left) From(*f.left, depth);
+    if (f.right) From(*f.right, depth);
+    Opt(f.cond, depth);
+    for (auto& x : f.merged) Opt(x, depth);
+    for (auto& x : f.left_keys) Opt(x, depth);
+    for (auto& x : f.right_keys) Opt(x, depth);
+  }
+  void Query(AnalyzedQuery& q, int depth) {
+    if (q.from) From(*q.from, depth);
+    for (auto& row : q.values) {
+      for (auto& x : row) Opt(x, depth);
+    }
+    Opt(q.where, depth);
+    for (auto& x : q.group_keys) Opt(x, depth);
+    for (auto& a : q.aggs) {
+      Opt(a.arg, depth);
+      Opt(a.arg2, depth);
+      Opt(a.filter, depth);
+      for (auto& o : a.order) Opt(o.expr, depth);
+    }
+    Opt(q.having, depth);
+    for (auto& x : q.targets) Opt(x, depth);
+    Opt(q.limit, depth);
+    Opt(q.offset, depth);
+    for (auto& c : q.ctes) Query(*c.query, depth);
+    if (q.larg) Query(*q.larg, depth);
+    if (q.rarg) Query(*q.rarg, depth);
+    for (auto& x : q.larg_cast) Opt(x, depth);
+    for (auto& x : q.rarg_cast) Opt(x, depth);
+  }
+};
 
 // Rewrites an expression over input rows into one over aggregate output
 // rows [group keys..., aggregate results...].
@@ -119,8 +227,8 @@ TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std:
         .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
   }
   if (e->kind == TKind::kSubLink && e->correlated) {
-    throw PgError(sqlstate::kFeatureNotSupported, "correlated subqueries in aggregated queries are not supported yet")
-        .Position(e->location >= 0 ? CharPosition(query, e->location) : 0);
+    OuterRemap remap{keys, scope, rtes, query};
+    remap.Query(*e->sub, 1);
   }
   for (auto& a : e->args) a = RewriteForAgg(std::move(a), keys, scope, rtes, query);
   if (e->else_expr) e->else_expr = RewriteForAgg(std::move(e->else_expr), keys, scope, rtes, query);
@@ -128,6 +236,142 @@ TExprPtr RewriteForAgg(TExprPtr e, const std::vector<TExprPtr>& keys, const std:
 }
 
 }  // namespace
+
+namespace {
+
+bool ContainsAggregate(const TExpr& e) {
+  if (e.kind == TKind::kAgg) return true;
+  for (const auto& a : e.args) {
+    if (ContainsAggregate(*a)) return true;
+  }
+  return e.else_expr && ContainsAggregate(*e.else_expr);
+}
+
+int FirstAggregateLocation(const TExpr& e) {
+  if (e.kind == TKind::kAgg) return e.location;
+  for (const auto& a : e.args) {
+    int loc = FirstAggregateLocation(*a);
+    if (loc >= 0) return loc;
+  }
+  return e.else_expr ? FirstAggregateLocation(*e.else_expr) : -1;
+}
+
+// Location of the first column of this query level in e (-1 when it has
+// none recorded), -2 when there is no such column.
+int FirstColumnLocation(const TExpr& e) {
+  if (e.kind == TKind::kColumn) return e.location;
+  for (const auto& a : e.args) {
+    int loc = FirstColumnLocation(*a);
+    if (loc != -2) return loc;
+  }
+  return e.else_expr ? FirstColumnLocation(*e.else_expr) : -2;
+}
+
+}  // namespace
+
+void Analyzer::AnalyzeDistinctOn(const SelectStmt& s, AnalyzedQuery& q) {
+  // Each expression names a target like an ORDER BY item (output name,
+  // ordinal, or an expression, added as a hidden column when new).
+  std::vector<int> cols;
+  for (const auto& e : s.distinct_on) {
+    int col = -1;
+    if (e->kind == ExprKind::kConst) {
+      col = OutputOrdinal(q, *e, "DISTINCT ON");
+    } else if (e->kind == ExprKind::kColumnRef && e->names.size() == 1 && !e->star) {
+      col = FindOutputColumn(q, e->names[0], "DISTINCT ON", e->location);
+    }
+    if (col < 0) {
+      TExprPtr te = Transform(*e);
+      if (te->type == oid::kUnknown) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, e->location);
+      for (size_t i = 0; i < q.targets.size() && col < 0; ++i) {
+        if (q.targets[i]->Equals(*te)) col = static_cast<int>(i);
+      }
+      if (col < 0) {
+        col = static_cast<int>(q.targets.size());
+        q.columns.push_back({"?column?", te->type});
+        q.targets.push_back(std::move(te));
+      }
+    }
+    cols.push_back(col);
+  }
+  // PostgreSQL's rule: ORDER BY must start with the DISTINCT ON columns (in
+  // any order); the ones ORDER BY leaves out are sorted ascending after it.
+  auto location_of = [&](int col) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (cols[i] == col) return s.distinct_on[i]->location;
+    }
+    return -1;
+  };
+  auto mismatch = [&](int location) {
+    Error(sqlstate::kInvalidColumnReference, "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+          location);
+  };
+  bool skipped = false;
+  std::vector<int> covered;
+  for (const SortKey& k : q.sort) {
+    if (std::find(cols.begin(), cols.end(), k.column) != cols.end()) {
+      if (skipped) mismatch(location_of(k.column));
+      covered.push_back(k.column);
+    } else {
+      skipped = true;
+    }
+  }
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (std::find(covered.begin(), covered.end(), cols[i]) != covered.end()) continue;
+    if (skipped) mismatch(s.distinct_on[i]->location);
+    covered.push_back(cols[i]);
+    q.sort.push_back({cols[i], false, false});
+  }
+  q.distinct_on = std::move(cols);
+}
+
+TExprPtr Analyzer::AnalyzeLimit(const ExprPtr& e, const char* clause) {
+  if (!e) return nullptr;
+  const char* saved = agg_forbidden_clause_;
+  agg_forbidden_clause_ = clause;
+  TExprPtr t = Transform(*e);
+  agg_forbidden_clause_ = saved;
+  if (!CanCoerce(t->type, oid::kInt8, CoercionContext::kAssignment)) {
+    Error(sqlstate::kDatatypeMismatch,
+          std::string("argument of ") + clause + " must be type bigint, not type " + TypeSqlName(t->type), e->location);
+  }
+  t = Coerce(std::move(t), oid::kInt8, -1, CoercionContext::kAssignment, e->location);
+  int var = FirstColumnLocation(*t);
+  if (var != -2) Error("42P10", std::string("argument of ") + clause + " must not contain variables", var);
+  return t;
+}
+
+int Analyzer::FindOutputColumn(const AnalyzedQuery& q, const std::string& name, const char* clause, int location) {
+  int found = -1;
+  for (size_t i = 0; i < q.visible; ++i) {
+    if (q.columns[i].name != name) continue;
+    // Set operations have no target expressions: equal names always differ.
+    if (found >= 0 && (q.targets.size() <= i || !q.targets[found]->Equals(*q.targets[i]))) {
+      Error(sqlstate::kAmbiguousColumn, std::string(clause) + " \"" + name + "\" is ambiguous", location);
+    }
+    if (found < 0) found = static_cast<int>(i);
+  }
+  return found;
+}
+
+int Analyzer::OutputOrdinal(const AnalyzedQuery& q, const Expr& c, const char* clause) {
+  int64_t n = 0;
+  bool integer = c.const_kind == ConstKind::kInteger;
+  if (integer) {
+    errno = 0;
+    char* end = nullptr;
+    long long v = std::strtoll(c.str.c_str(), &end, 10);
+    // Integer literals beyond int4 are numeric constants in PostgreSQL.
+    integer = errno == 0 && *end == '\0' && v >= INT32_MIN && v <= INT32_MAX;
+    n = v;
+  }
+  if (!integer) Error(sqlstate::kSyntaxError, std::string("non-integer constant in ") + clause, c.location);
+  if (n < 1 || n > static_cast<int64_t>(q.visible)) {
+    Error(sqlstate::kInvalidColumnReference, std::string(clause) + " position " + std::to_string(n) + " is not in select list",
+          c.location);
+  }
+  return static_cast<int>(n - 1);
+}
 
 AnalyzedQuery Analyzer::Run() {
   AnalyzedQuery q = RunQuery();
@@ -192,19 +436,30 @@ AnalyzedQuery Analyzer::RunSelect() {
       // Unknown-typed literals in the output become text; parameters must be
       // typed by context instead (42P18 below).
       if (te->type == oid::kUnknown && te->kind != TKind::kParam && !keep_unknown_) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
-      q.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr), te->type, te->typmod});
+      q.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr, &sublink_names_), te->type, te->typmod});
       q.targets.push_back(std::move(te));
     }
     q.visible = q.targets.size();
     agg_allowed_ = false;
     agg_forbidden_clause_ = "GROUP BY";
     for (const auto& g : s.group_by) {
-      if (g->kind == ExprKind::kConst && g->const_kind == ConstKind::kInteger) {
-        int64_t n = std::stoll(g->str);
-        if (n < 1 || n > static_cast<int64_t>(q.visible)) {
-          Error(sqlstate::kInvalidColumnReference, "GROUP BY position " + g->str + " is not in select list", g->location);
+      // A bare name that is no input column may name an output column; an
+      // integer constant is an ordinal (PostgreSQL's SQL92 rules).
+      int col = -1;
+      if (g->kind == ExprKind::kColumnRef && g->names.size() == 1 && !g->star) {
+        bool rte_found;
+        if (LookupColumn(nullptr, g->names[0], g->location, &rte_found) < 0) {
+          col = FindOutputColumn(q, g->names[0], "GROUP BY", g->location);
         }
-        q.group_keys.push_back(q.targets[n - 1]->Clone());
+      } else if (g->kind == ExprKind::kConst) {
+        col = OutputOrdinal(q, *g, "GROUP BY");
+      }
+      if (col >= 0) {
+        if (ContainsAggregate(*q.targets[col])) {
+          Error(sqlstate::kGroupingError, "aggregate functions are not allowed in GROUP BY",
+                FirstAggregateLocation(*q.targets[col]));
+        }
+        q.group_keys.push_back(q.targets[col]->Clone());
         continue;
       }
       q.group_keys.push_back(Transform(*g));
@@ -221,19 +476,10 @@ AnalyzedQuery Analyzer::RunSelect() {
   for (const auto& sb : s.order_by) {
     int col = -1;
     const Expr& x = *sb.expr;
-    if (x.kind == ExprKind::kConst && x.const_kind == ConstKind::kInteger) {
-      int64_t n = std::stoll(x.str);
-      if (n < 1 || n > static_cast<int64_t>(q.visible)) {
-        Error(sqlstate::kInvalidColumnReference, "ORDER BY position " + x.str + " is not in select list", x.location);
-      }
-      col = static_cast<int>(n - 1);
+    if (x.kind == ExprKind::kConst) {
+      col = OutputOrdinal(q, x, "ORDER BY");
     } else if (x.kind == ExprKind::kColumnRef && x.names.size() == 1 && !x.star) {
-      for (size_t i = 0; i < q.visible; ++i) {
-        if (q.columns[i].name == x.names[0]) {
-          col = static_cast<int>(i);
-          break;
-        }
-      }
+      col = FindOutputColumn(q, x.names[0], "ORDER BY", x.location);
     }
     if (col < 0) {
       TExprPtr te = Transform(x);
@@ -242,7 +488,7 @@ AnalyzedQuery Analyzer::RunSelect() {
         if (q.targets[i]->Equals(*te)) col = static_cast<int>(i);
       }
       if (col < 0) {
-        if (s.distinct) {
+        if (s.distinct && s.distinct_on.empty()) {
           Error(sqlstate::kInvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
                 x.location);
         }
@@ -259,28 +505,20 @@ AnalyzedQuery Analyzer::RunSelect() {
     q.sort.push_back({col, sb.desc, sb.nulls_first ? *sb.nulls_first : sb.desc});
   }
 
+  if (!s.distinct_on.empty()) AnalyzeDistinctOn(s, q);
+
   if (q.aggregated) {
     for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, rtes_, stmt_.query());
     if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, rtes_, stmt_.query());
   }
   q.aggs = std::move(aggs_);
-  q.distinct = s.distinct;
-  if (!s.distinct_on.empty()) Error(sqlstate::kFeatureNotSupported, "DISTINCT ON is not supported", s.distinct_on[0]->location);
+  q.distinct = s.distinct && s.distinct_on.empty();
 
   if (!s.locking.empty()) AnalyzeLocking(s, q);
-  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct) ChooseIndexOrder(q);
+  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct && q.distinct_on.empty()) ChooseIndexOrder(q);
   agg_allowed_ = false;
-  agg_forbidden_clause_ = "LIMIT";
-  auto limit_expr = [&](const ExprPtr& e) -> TExprPtr {
-    if (!e) return nullptr;
-    auto saved = scope_;
-    scope_.clear();  // LIMIT cannot reference columns
-    TExprPtr t = Coerce(Transform(*e), oid::kInt8, -1, CoercionContext::kImplicit, e->location);
-    scope_ = saved;
-    return t;
-  };
-  q.limit = limit_expr(s.limit);
-  q.offset = limit_expr(s.offset);
+  q.limit = AnalyzeLimit(s.limit, "LIMIT");
+  q.offset = AnalyzeLimit(s.offset, "OFFSET");
 
   return q;
 }

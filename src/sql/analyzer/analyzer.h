@@ -138,6 +138,9 @@ struct AnalyzedQuery {
   size_t visible = 0;                        // number of non-resjunk targets
   std::vector<OutputColumn> columns;
   bool distinct = false;
+  // DISTINCT ON: target columns; `sort` then starts with them (in some
+  // order) and rows equal on them are consecutive, the first one is kept.
+  std::vector<int> distinct_on;
   std::vector<SortKey> sort;
   bool sorted_by_index = false;              // the FROM index scan already yields `sort` order
   TExprPtr limit, offset;                    // constant or parameter expressions (int8)

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,15 @@ struct RangeEntry {
   std::string name;
   std::vector<int> columns;  // input-row indices in * order
 };
+
+// TExpr::type_b of a kOuterColumn that stands for an outer query's
+// aggregate (index = its aggregate number) until that query's aggregate
+// rewrite turns it into a column of the aggregate row.
+inline constexpr uint32_t kOuterAggregateRef = 1;
+
+// Output column name of each analyzed scalar subquery ((SELECT x ...) is
+// named x), keyed by its parse node.
+using SublinkNames = std::map<const Expr*, std::string>;
 
 // A WITH query visible by name; work_table while its own recursive term is analyzed.
 struct CteEntry {
@@ -59,6 +70,15 @@ class Analyzer {
   // final parameter checks.
   AnalyzedQuery RunQuery();
   AnalyzedQuery RunSelect();
+  // GROUP BY / ORDER BY items by PostgreSQL's SQL92 rules: the output column
+  // named `name` (-1 if none; 42702 if several differ), or the output column
+  // an integer constant designates (42601 for other constants).
+  int FindOutputColumn(const AnalyzedQuery& q, const std::string& name, const char* clause, int location);
+  int OutputOrdinal(const AnalyzedQuery& q, const Expr& c, const char* clause);
+  // DISTINCT ON: resolves its expressions to targets and extends the sort.
+  void AnalyzeDistinctOn(const SelectStmt& s, AnalyzedQuery& q);
+  // LIMIT / OFFSET: assignment-coerced to bigint, no columns of this level.
+  TExprPtr AnalyzeLimit(const ExprPtr& e, const char* clause);
 
   // FROM clause (analyze_from.cc)
   void AnalyzeFromClause(AnalyzedQuery& q);
@@ -97,6 +117,13 @@ class Analyzer {
   TExprPtr Transform(const Expr& e);
   TExprPtr Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionContext cc, int location);
   TExprPtr CoerceToBool(TExprPtr e, const char* construct);
+  // ROW(a...) op ROW(b...) for = <> < <= > >=, expanded pairwise like
+  // PostgreSQL's row comparison (lexicographic for the orderings).
+  TExprPtr TransformRowCompare(const std::string& op, const Expr& l, const Expr& r, int location);
+  // The same comparison over n pairs whose sides left(i)/right(i) build
+  // (each call a fresh tree).
+  TExprPtr RowCompare(const std::string& op, size_t n, const std::function<TExprPtr(size_t)>& left,
+                      const std::function<TExprPtr(size_t)>& right, int location);
   // Resolves a set of expressions to one type (CASE, COALESCE, VALUES...).
   uint32_t CommonType(const std::vector<TExpr*>& exprs, const char* construct);
   TExprPtr MakeCall(FnImpl fn, uint32_t result, std::vector<TExprPtr> args, bool strict, int aux, int loc);
@@ -131,6 +158,7 @@ class Analyzer {
   bool in_agg_ = false;
   const char* agg_forbidden_clause_ = "WHERE";
   std::vector<AggCall> aggs_;
+  SublinkNames sublink_names_;
   std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
 
@@ -138,7 +166,12 @@ class Analyzer {
 // (analyze_function_from.cc).
 void CheckLateralFunction(const AnalyzedFrom& join);
 
-// Output column name as PostgreSQL's FigureColname derives it.
-std::string FigureColname(const Expr& e);
+// The aggregate `name` whose argument types best fit `actual` (PostgreSQL's
+// candidate selection); nullptr if none, *ambiguous when several tie.
+const AggDef* LookupAggregate(const std::string& name, const std::vector<uint32_t>& actual, bool* ambiguous);
+
+// Output column name as PostgreSQL's FigureColname derives it; sublinks
+// holds the output names of the scalar subqueries already analyzed.
+std::string FigureColname(const Expr& e, const SublinkNames* sublinks = nullptr);
 
 }  // namespace tusk::sql

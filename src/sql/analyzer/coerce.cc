@@ -66,8 +66,10 @@ bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc) {
   if (IsNumericFamily(from) && IsNumericFamily(to)) {
     implicit = NumRank(to) > NumRank(from);
     assignment = true;
-  } else if ((IsInt(from) && to == oid::kOid)) {
-    implicit = true;
+  } else if ((IsInt(from) || from == oid::kOid || from == oid::kRegtype) && (to == oid::kOid || to == oid::kRegtype)) {
+    implicit = true;  // oid and regtype are the same value; integers widen to them
+  } else if (from == oid::kRegtype && (to == oid::kInt4 || to == oid::kInt8)) {
+    assignment = true;
   } else if (from == oid::kOid && IsInt(to)) {
     implicit = to == oid::kInt8;
     assignment = true;
@@ -120,9 +122,9 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
     out = MakeArray(elem_step.type_b, std::move(elems), in.arr->lbound);
     return;
   }
-  if (IsInt(from) || from == oid::kOid) {
+  if (IsInt(from) || from == oid::kOid || from == oid::kRegtype) {
     if (IsInt(to)) out.i = CheckedInt(in.i, to);
-    else if (to == oid::kOid) {
+    else if (to == oid::kOid || to == oid::kRegtype) {
       if (in.i < INT32_MIN || in.i > UINT32_MAX) throw PgError(sqlstate::kNumericValueOutOfRange, "OID out of range");
       out.i = in.i < 0 ? in.i + (int64_t{1} << 32) : in.i;
     } else if (IsFloat(to)) out.f = to == oid::kFloat4 ? static_cast<float>(in.i) : static_cast<double>(in.i);
@@ -142,7 +144,11 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
     if (to == oid::kInt2) out.i = in.n.ToInt64(INT16_MIN, INT16_MAX, "smallint");
     else if (to == oid::kInt4) out.i = in.n.ToInt64(INT32_MIN, INT32_MAX, "integer");
     else if (to == oid::kInt8) out.i = in.n.ToInt64(INT64_MIN, INT64_MAX, "bigint");
-    else if (IsFloat(to)) out.f = to == oid::kFloat4 ? static_cast<float>(in.n.ToDouble()) : in.n.ToDouble();
+    else if (IsFloat(to)) {
+      // Through float8in/float4in, as PostgreSQL does (their range errors).
+      out.f = in.n.is_nan() ? std::nan("") : ParseFloat(in.n.ToString(), to);
+      if (to == oid::kFloat4) out.f = static_cast<float>(out.f);
+    }
     else if (to == oid::kNumeric) out.n = in.n;
     else goto io;
   } else if (from == oid::kBool && to == oid::kInt4) {

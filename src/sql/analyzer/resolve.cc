@@ -35,6 +35,7 @@ bool HasPolymorphic(const std::vector<uint32_t>& formal) {
 }
 
 TypeCategory Category(uint32_t t) {
+  if (t == kAnyArg || IsPolymorphic(t)) return TypeCategory::kPseudo;
   const TypeInfo* ti = LookupType(t);
   return ti ? ti->category : TypeCategory::kUser;
 }
@@ -133,75 +134,134 @@ bool Fits(const Candidate& c, const std::vector<uint32_t>& actual) {
   return !HasPolymorphic(c.args) || BindPolymorphic(c.args, actual, &b);
 }
 
-// Returns the chosen candidate, nullptr if none; *ambiguous when several tie.
-const Candidate* Choose(const std::vector<Candidate>& all, const std::vector<uint32_t>& actual, bool* ambiguous) {
+// Keeps the candidates with the highest score; true when one is left.
+template <typename Score>
+bool KeepBest(std::vector<const Candidate*>& cands, Score score) {
+  int best = -1;
+  std::vector<const Candidate*> keep;
+  for (const Candidate* c : cands) {
+    int s = score(*c);
+    if (s > best) {
+      best = s;
+      keep.clear();
+    }
+    if (s == best) keep.push_back(c);
+  }
+  cands = std::move(keep);
+  return cands.size() == 1;
+}
+
+// PostgreSQL's func_select_candidate over the candidates the arguments can
+// be implicitly coerced to: most exact matches, then most exact-or-preferred
+// matches, then categories for unknown arguments (string wins, then
+// preferred types), then "unknowns have the known arguments' type".
+const Candidate* SelectCandidate(std::vector<const Candidate*> cands, const std::vector<uint32_t>& actual) {
+  size_t nargs = actual.size();
+  if (KeepBest(cands, [&](const Candidate& c) {
+        int n = 0;
+        for (size_t i = 0; i < nargs; ++i) n += actual[i] != oid::kUnknown && c.args[i] == actual[i];
+        return n;
+      })) {
+    return cands[0];
+  }
+  if (KeepBest(cands, [&](const Candidate& c) {
+        int n = 0;
+        for (size_t i = 0; i < nargs; ++i) {
+          if (actual[i] == oid::kUnknown) continue;
+          n += c.args[i] == actual[i] ||
+               (Category(c.args[i]) == Category(actual[i]) && Preferred(c.args[i]));
+        }
+        return n;
+      })) {
+    return cands[0];
+  }
+  size_t nunknowns = 0;
+  for (uint32_t t : actual) nunknowns += t == oid::kUnknown;
+  if (nunknowns == 0) return nullptr;
+  // Unknown arguments: pick a category per position (string if any
+  // candidate takes one there; otherwise all candidates must agree).
+  bool resolved = true;
+  std::vector<TypeCategory> slot_category(nargs, TypeCategory::kUnknown);
+  std::vector<bool> slot_preferred(nargs, false);
+  for (size_t i = 0; i < nargs && resolved; ++i) {
+    if (actual[i] != oid::kUnknown) continue;
+    bool have = false, conflict = false;
+    for (const Candidate* c : cands) {
+      TypeCategory cat = Category(c->args[i]);
+      bool pref = Preferred(c->args[i]);
+      if (!have) {
+        have = true;
+        slot_category[i] = cat;
+        slot_preferred[i] = pref;
+      } else if (cat == slot_category[i]) {
+        slot_preferred[i] = slot_preferred[i] || pref;
+      } else if (cat == TypeCategory::kString) {
+        slot_category[i] = cat;
+        slot_preferred[i] = pref;
+      } else if (slot_category[i] != TypeCategory::kString) {
+        conflict = true;
+      }
+    }
+    if (conflict && slot_category[i] != TypeCategory::kString) resolved = false;
+  }
+  if (resolved) {
+    std::vector<const Candidate*> keep;
+    for (const Candidate* c : cands) {
+      bool ok = true;
+      for (size_t i = 0; i < nargs && ok; ++i) {
+        if (actual[i] != oid::kUnknown) continue;
+        if (Category(c->args[i]) != slot_category[i]) ok = false;
+        if (slot_preferred[i] && !Preferred(c->args[i])) ok = false;
+      }
+      if (ok) keep.push_back(c);
+    }
+    if (!keep.empty()) cands = std::move(keep);
+    if (cands.size() == 1) return cands[0];
+  }
+  // Last resort: every known argument has one type; assume the unknown ones
+  // have it too (array || '{3}' is array || array).
+  if (nunknowns < nargs) {
+    uint32_t known = 0;
+    bool same = true;
+    for (uint32_t t : actual) {
+      if (t == oid::kUnknown) continue;
+      if (!known) known = t;
+      same &= t == known;
+    }
+    if (same) {
+      std::vector<uint32_t> assumed(nargs, known);
+      const Candidate* only = nullptr;
+      int n = 0;
+      for (const Candidate* c : cands) {
+        if (Fits(*c, assumed)) {
+          only = c;
+          ++n;
+        }
+      }
+      if (n == 1) return only;
+    }
+  }
+  return nullptr;
+}
+
+// Returns the chosen candidate, nullptr if none; *ambiguous when several
+// fit and none is best. `probe` is tried for an exact match first (for a
+// binary operator with one unknown side, PostgreSQL's binary_oper_exact
+// probes the known type on both sides).
+const Candidate* Choose(const std::vector<Candidate>& all, const std::vector<uint32_t>& actual, bool* ambiguous,
+                        const std::vector<uint32_t>& probe) {
   *ambiguous = false;
+  for (const auto& c : all) {
+    if (c.args == probe && !HasPolymorphic(c.args)) return &c;
+  }
   std::vector<const Candidate*> ok;
   for (const auto& c : all) {
     if (Fits(c, actual)) ok.push_back(&c);
   }
   if (ok.size() <= 1) return ok.empty() ? nullptr : ok[0];
-  // One unknown argument next to a known type: assume the same type.
-  auto best_by = [&](auto score) {
-    int best = -1;
-    std::vector<const Candidate*> keep;
-    for (auto* c : ok) {
-      int s = score(*c);
-      if (s > best) {
-        best = s;
-        keep.clear();
-      }
-      if (s == best) keep.push_back(c);
-    }
-    ok = keep;
-  };
-  uint32_t known = 0;
-  for (uint32_t t : actual) {
-    if (t != oid::kUnknown) known = known ? known : t;
-  }
-  best_by([&](const Candidate& c) {
-    int s = 0;
-    for (size_t i = 0; i < actual.size(); ++i) {
-      uint32_t a = actual[i] == oid::kUnknown ? known : actual[i];
-      s += c.args[i] == a;
-    }
-    return s;
-  });
-  if (ok.size() > 1) {
-    best_by([&](const Candidate& c) {
-      int s = 0;
-      for (size_t i = 0; i < actual.size(); ++i) s += actual[i] != oid::kUnknown && Preferred(c.args[i]);
-      return s;
-    });
-  }
-  if (ok.size() > 1) {
-    best_by([&](const Candidate& c) {
-      int s = 0;
-      for (size_t i = 0; i < actual.size(); ++i) {
-        s += actual[i] == oid::kUnknown && Category(c.args[i]) == TypeCategory::kString && Preferred(c.args[i]);
-      }
-      return s;
-    });
-  }
-  if (ok.size() > 1 && known) {
-    // Last resort (as in PostgreSQL): when every known argument has the same
-    // type, assume the unknown ones have it too and see if exactly one
-    // candidate accepts that (array || '{...}' is array || array).
-    bool same = true;
-    for (uint32_t t : actual) same &= t == oid::kUnknown || t == known;
-    std::vector<uint32_t> assumed = actual;
-    for (uint32_t& t : assumed) t = known;
-    const Candidate* only = nullptr;
-    int n = 0;
-    for (auto* c : ok) {
-      if (same && Fits(*c, assumed)) {
-        only = c;
-        ++n;
-      }
-    }
-    if (n == 1) return only;
-  }
-  *ambiguous = ok.size() > 1;
+  const Candidate* best = SelectCandidate(ok, actual);
+  if (best) return best;
+  *ambiguous = true;
   return ok[0];
 }
 
@@ -241,12 +301,16 @@ ResolvedOperator LookupOperator(Analyzer& an, const std::string& name, uint32_t 
     cands.push_back({prefix ? std::vector<uint32_t>{op.right} : std::vector<uint32_t>{op.left, op.right}, &op});
   }
   std::vector<uint32_t> actual = prefix ? std::vector<uint32_t>{rt} : std::vector<uint32_t>{lt, rt};
+  std::vector<uint32_t> probe = actual;
+  if (!prefix && lt == oid::kUnknown) probe[0] = rt;
+  if (!prefix && rt == oid::kUnknown) probe[1] = lt;
   bool ambiguous;
-  const Candidate* c = Choose(cands, actual, &ambiguous);
+  const Candidate* c = Choose(cands, actual, &ambiguous, probe);
   std::string sig = prefix ? name + " " + TypeSqlName(rt) : TypeSqlName(lt) + " " + name + " " + TypeSqlName(rt);
   if (!c) {
     an.Error(sqlstate::kUndefinedFunction, "operator does not exist: " + sig, location,
-             "No operator matches the given name and argument types. You might need to add explicit type casts.");
+             prefix ? "No operator matches the given name and argument type. You might need to add an explicit type cast."
+                    : "No operator matches the given name and argument types. You might need to add explicit type casts.");
   }
   if (ambiguous) {
     an.Error(sqlstate::kAmbiguousFunction, "operator is not unique: " + sig, location,
@@ -283,6 +347,18 @@ TExprPtr Analyzer::ResolveOperator(const std::string& name, TExprPtr left, TExpr
   return call;
 }
 
+const AggDef* LookupAggregate(const std::string& name, const std::vector<uint32_t>& actual, bool* ambiguous) {
+  std::vector<Candidate> cands;
+  for (const auto& d : AllAggregates()) {
+    if (d.name != name || d.kind == AggKind::kCountStar) continue;
+    std::vector<uint32_t> sig{d.arg};
+    if (d.arg2) sig.push_back(d.arg2);
+    if (sig.size() == actual.size()) cands.push_back({sig, &d});
+  }
+  const Candidate* c = Choose(cands, actual, ambiguous, actual);
+  return c ? static_cast<const AggDef*>(c->def) : nullptr;
+}
+
 void CheckFunctionSchema(Analyzer& an, const Expr& fc, const std::vector<TExprPtr>& args) {
   if (fc.names.size() < 2) return;
   std::string shown;
@@ -317,7 +393,7 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args, c
   std::vector<uint32_t> actual;
   for (auto& a : args) actual.push_back(a->type);
   bool ambiguous;
-  const Candidate* c = Choose(cands, actual, &ambiguous);
+  const Candidate* c = Choose(cands, actual, &ambiguous, actual);
   std::string qualified = fc.names.size() > 1 ? fc.names[0] + "." + name : name;
   std::string sig = qualified + "(" + TypeList(args) + ")";
   if (!c) {
@@ -336,6 +412,11 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args, c
   } catch (PgError& err) {
     if (err.data().sqlstate != std::string(sqlstate::kDatatypeMismatch)) err.Position(Pos(fc.location));
     throw;
+  }
+  if (f.fn == PgTypeofFn) {
+    // The argument keeps its own type (unknown literals included).
+    int type = static_cast<int>(args[0]->type);
+    return MakeCall(f.fn, result, std::move(args), false, type, fc.location);
   }
   for (size_t i = 0; i < args.size(); ++i) {
     uint32_t want = c->args[i] == kAnyArg ? oid::kText : formal[i];

@@ -134,7 +134,8 @@ class Compiler {
         sp.query = std::make_shared<const CompiledQuery>(CompileQuery(*e.sub, num_params_));
         if (e.combine) sp.combine.push_back(CompileExpr(*e.combine, num_params_));
         std::vector<int> args;
-        if (!e.args.empty()) args.push_back(Emit(*e.args[0]));
+        for (const auto& a : e.args) args.push_back(Emit(*a));  // the test values (a row: several)
+        sp.width = static_cast<int>(args.size());
         int out = NewReg();
         Step& st = Add(OpCode::kSubPlan);
         st.out = out;

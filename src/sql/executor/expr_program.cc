@@ -129,7 +129,14 @@ const Datum& ExprProgram::Eval(const Datum* row, ExecContext& ctx) {
         break;
       }
       case OpCode::kSubPlan: {
-        const Datum* test = st.args.empty() ? nullptr : &operand(st.args[0]);
+        const Datum* test = nullptr;
+        std::vector<Datum> tests;
+        if (st.args.size() == 1) {
+          test = &operand(st.args[0]);
+        } else if (!st.args.empty()) {
+          for (int a : st.args) tests.push_back(operand(a));
+          test = tests.data();
+        }
         regs[st.out] = RunSubPlan(subplans[st.aux], row, test, ctx);
         ++pc;
         break;

@@ -82,13 +82,15 @@ struct SubPlan {
   bool correlated = false;
   uint32_t elem_type = 0;  // ARRAY(SELECT ...): element type
   std::shared_ptr<const CompiledQuery> query;
-  std::vector<ExprProgram> combine;  // ANY/ALL: over [test, subquery value]
+  std::vector<ExprProgram> combine;  // ANY/ALL: over [tests..., subquery row...]
+  int width = 1;                      // ANY/ALL: number of test values (columns)
   bool cached = false;
   Datum value;
   std::vector<Datum> rows;
 };
 
 // Runs a subplan for the current row (executor/subplan.cc).
-Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* test, ExecContext& ctx);
+// `tests` holds sp.width values for ANY/ALL.
+Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* tests, ExecContext& ctx);
 
 }  // namespace tusk::sql

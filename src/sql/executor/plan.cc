@@ -2,6 +2,7 @@
 // input; everything else streams one row at a time.
 #include "sql/executor/plan.h"
 
+#include <cmath>
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
@@ -397,7 +398,15 @@ class Aggregate : public PlanNode {
     switch (a.def->kind) {
       case AggKind::kSum:
       case AggKind::kAvg:
-        if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
+        if (a.arg_type == oid::kInterval) {
+          if (s.count == 1) {
+            s.best = v;
+          } else if (__builtin_add_overflow(s.best.months, v.months, &s.best.months) ||
+                     __builtin_add_overflow(s.best.days, v.days, &s.best.days) ||
+                     __builtin_add_overflow(s.best.i, v.i, &s.best.i)) {
+            throw PgError("22008", "interval out of range");
+          }
+        } else if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
           s.fsum += v.f;
         } else if (a.arg_type == oid::kNumeric) {
           s.nsum = s.nsum.Add(v.n);
@@ -426,6 +435,26 @@ class Aggregate : public PlanNode {
     }
   }
 
+  // PostgreSQL's interval_div: fractional months become days (30 each) and
+  // fractional days seconds, rounded to microseconds.
+  static Datum IntervalDiv(const Datum& span, double factor) {
+    auto ts_round = [](double j) { return std::rint(j * 1000000.0) / 1000000.0; };
+    Datum r;
+    r.null = false;
+    r.months = static_cast<int32_t>(span.months / factor);
+    r.days = static_cast<int32_t>(span.days / factor);
+    double month_remainder_days = ts_round((span.months / factor - r.months) * 30);
+    double sec_remainder =
+        ts_round((span.days / factor - r.days + month_remainder_days - static_cast<int>(month_remainder_days)) * 86400);
+    if (std::fabs(sec_remainder) >= 86400) {
+      r.days += static_cast<int>(sec_remainder / 86400);
+      sec_remainder -= static_cast<int>(sec_remainder / 86400) * 86400.0;
+    }
+    r.days += static_cast<int32_t>(month_remainder_days);
+    r.i = static_cast<int64_t>(std::rint(static_cast<double>(span.i) / factor + sec_remainder * 1000000.0));
+    return r;
+  }
+
   static Numeric FromI128(__int128 v) {
     bool neg = v < 0;
     unsigned __int128 m = neg ? -static_cast<unsigned __int128>(v) : v;
@@ -449,12 +478,14 @@ class Aggregate : public PlanNode {
       case AggKind::kArrayAgg: return s.count ? MakeArray(ElementTypeOf(a.result_type), s.items) : Datum::Null();
       case AggKind::kSum:
         if (!s.count) return Datum::Null();
+        if (a.result_type == oid::kInterval) return s.best;
         if (a.result_type == oid::kFloat4 || a.result_type == oid::kFloat8) return Datum::Float(s.fsum);
         if (a.result_type == oid::kNumeric) return Datum::Num(a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum));
         if (s.isum > INT64_MAX || s.isum < INT64_MIN) ThrowIntOutOfRange(oid::kInt8);
         return Datum::Int(static_cast<int64_t>(s.isum));
       case AggKind::kAvg: {
         if (!s.count) return Datum::Null();
+        if (a.result_type == oid::kInterval) return IntervalDiv(s.best, static_cast<double>(s.count));
         if (a.result_type == oid::kFloat8) return Datum::Float(s.fsum / static_cast<double>(s.count));
         Numeric sum = a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum);
         return Datum::Num(sum.Div(Numeric::FromInt(s.count)));
@@ -512,6 +543,42 @@ class Distinct : public PlanNode {
   std::vector<uint32_t> types_;
   size_t n_;
   std::unordered_set<std::string> seen_;
+};
+
+// Keeps the first row of each run of rows equal (NULLs equal) on `cols`.
+class DistinctOn : public PlanNode {
+ public:
+  DistinctOn(std::unique_ptr<PlanNode> child, std::vector<uint32_t> types, std::vector<int> cols)
+      : child_(std::move(child)), types_(std::move(types)), cols_(std::move(cols)) {}
+  const Row* Next(ExecState& st) override {
+    while (const Row* r = child_->Next(st)) {
+      if (have_prev_ && Same(*r)) continue;
+      prev_ = *r;
+      have_prev_ = true;
+      return r;
+    }
+    return nullptr;
+  }
+
+ private:
+  bool Same(const Row& r) const {
+    for (int c : cols_) {
+      const Datum& a = prev_[c];
+      const Datum& b = r[c];
+      if (a.null || b.null) {
+        if (a.null != b.null) return false;
+        continue;
+      }
+      if (CompareDatum(types_[c], a, b) != 0) return false;
+    }
+    return true;
+  }
+
+  std::unique_ptr<PlanNode> child_;
+  std::vector<uint32_t> types_;
+  std::vector<int> cols_;
+  Row prev_;
+  bool have_prev_ = false;
 };
 
 // ORDER BY. With a bound (ORDER BY ... LIMIT n [OFFSET m]: n + m rows are
@@ -606,7 +673,7 @@ int64_t EvalCount(const std::vector<ExprProgram>& p, ExecState& st, bool is_limi
   const Datum& d = prog.Eval(nullptr, st.ctx);
   if (d.null) return is_limit ? -1 : 0;
   if (d.i < 0) {
-    throw PgError("2201W", is_limit ? "LIMIT must not be negative" : "OFFSET must not be negative");
+    throw PgError(is_limit ? "2201W" : "2201X", is_limit ? "LIMIT must not be negative" : "OFFSET must not be negative");
   }
   return d.i;
 }
@@ -703,6 +770,7 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   }
   c.visible = q.visible;
   c.distinct = q.distinct;
+  c.distinct_on = q.distinct_on;
   c.sort = q.sort;
   c.sorted_by_index = q.sorted_by_index;
   c.row_marks = q.row_marks;
@@ -772,10 +840,17 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     if (!q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
   }
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
-  if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
-  if (!q.sort.empty() && !q.sorted_by_index)
-    node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, limit >= 0 ? offset + limit : -1);
+  if (!q.distinct_on.empty()) {
+    // Sorted so that rows equal on the DISTINCT ON columns are adjacent and
+    // in ORDER BY order; the first of each run is kept.
+    node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, -1);
+    node = std::make_unique<DistinctOn>(std::move(node), q.target_types, q.distinct_on);
+  } else {
+    if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
+    if (!q.sort.empty() && !q.sorted_by_index)
+      node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, limit >= 0 ? offset + limit : -1);
+  }
   if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
   return node;
 }

@@ -98,6 +98,7 @@ struct CompiledQuery {
   std::vector<ExprProgram> targets;
   size_t visible = 0;
   bool distinct = false;
+  std::vector<int> distinct_on;  // see AnalyzedQuery::distinct_on
   std::vector<SortKey> sort;
   bool sorted_by_index = false;
   std::vector<uint32_t> target_types;

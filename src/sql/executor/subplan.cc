@@ -30,7 +30,7 @@ void Each(SubPlan& sp, const Datum* row, ExecContext& ctx, Fn&& fn) {
 
 }  // namespace
 
-Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* test, ExecContext& ctx) {
+Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* tests, ExecContext& ctx) {
   auto kind = static_cast<SubLinkKind>(sp.kind);
   if (kind == SubLinkKind::kArray) {
     if (sp.cached) return sp.value;
@@ -72,25 +72,27 @@ Datum RunSubPlan(SubPlan& sp, const Datum* row, const Datum* test, ExecContext& 
     }
     return result;
   }
-  // ANY / ALL: combine the test value with every subquery value.
+  // ANY / ALL: combine the test values with every subquery row (rows are
+  // kept flattened, sp.width values each).
+  size_t w = static_cast<size_t>(sp.width);
   std::vector<Datum> local;
   std::vector<Datum>* values = &sp.rows;
   if (sp.correlated || !sp.cached) {
     values = sp.correlated ? &local : &sp.rows;
     values->clear();
     Each(sp, row, ctx, [&](const Row& r) {
-      values->push_back(r[0]);
+      values->insert(values->end(), r.begin(), r.begin() + static_cast<std::ptrdiff_t>(w));
       return true;
     });
     if (!sp.correlated) sp.cached = true;
   }
   bool any = kind == SubLinkKind::kAny;
   bool saw_null = false;
-  Datum pair[2];
-  pair[0] = *test;
-  for (const Datum& v : *values) {
-    pair[1] = v;
-    const Datum& r = sp.combine[0].Eval(pair, ctx);
+  std::vector<Datum> pair(2 * w);
+  for (size_t i = 0; i < w; ++i) pair[i] = tests[i];
+  for (size_t k = 0; k + w <= values->size(); k += w) {
+    for (size_t i = 0; i < w; ++i) pair[w + i] = (*values)[k + i];
+    const Datum& r = sp.combine[0].Eval(pair.data(), ctx);
     if (r.null) {
       saw_null = true;
     } else if (r.b == any) {

@@ -69,6 +69,17 @@ void SqrtFloat(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
 }
 void SqrtNum(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.n = a[0]->n.Sqrt(); }
 
+// aux: 0 ln, 1 exp, 2 log10 (log(x) is log(10, x)), 3 log(base, x).
+void LnExpNum(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  static const Numeric kTen = Numeric::FromInt(10);
+  switch (st.aux) {
+    case 0: out.n = a[0]->n.Ln(); break;
+    case 1: out.n = a[0]->n.Exp(); break;
+    case 2: out.n = Numeric::Log(kTen, a[0]->n); break;
+    default: out.n = Numeric::Log(a[0]->n, a[1]->n); break;
+  }
+}
+
 void SignNum(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   out.n = Numeric::FromInt(a[0]->n.is_zero() ? 0 : a[0]->n.negative() ? -1 : 1);
 }
@@ -103,6 +114,11 @@ void AddMathBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"sqrt", {kF8}, kF8, SqrtFloat});
   f.push_back({"sqrt", {kNum}, kNum, SqrtNum});
   f.push_back({"sign", {kNum}, kNum, SignNum});
+  f.push_back({"ln", {kNum}, kNum, LnExpNum, true, false, 0});
+  f.push_back({"exp", {kNum}, kNum, LnExpNum, true, false, 1});
+  f.push_back({"log", {kNum}, kNum, LnExpNum, true, false, 2});
+  f.push_back({"log10", {kNum}, kNum, LnExpNum, true, false, 2});
+  f.push_back({"log", {kNum, kNum}, kNum, LnExpNum, true, false, 3});
   f.push_back({"random", {}, kF8, Random});
 }
 

@@ -2,8 +2,11 @@
 // PostgreSQL's overflow and division errors), text comparison, concatenation,
 // LIKE/ILIKE, boolean comparison and basic date/time arithmetic.
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "sql/functions/registry.h"
+#include "sql/functions/text_locale.h"
 #include "sql/types/datetime.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -51,7 +54,7 @@ void FloatArith(const Step& st, const Datum* const* a, Datum& out, ExecContext&)
     case kSub: r = x - y; break;
     case kMul: r = x * y; break;
     case kDiv:
-      if (y == 0) ThrowDivisionByZero();
+      if (y == 0 && !std::isnan(x)) ThrowDivisionByZero();  // NaN / 0 is NaN
       r = x / y;
       break;
     case kNeg: r = -x; break;
@@ -90,6 +93,61 @@ void NumericArith(const Step& st, const Datum* const* a, Datum& out, ExecContext
   }
 }
 
+// Integer bit operators: & | # (xor), prefix ~, << and >> (shift count int4).
+enum BitOp { kAnd, kOr, kXor, kNot, kShl, kShr };
+
+void IntBits(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  uint32_t t = st.type_a;
+  int64_t x = a[0]->i;
+  int bits = t == oid::kInt2 ? 16 : t == oid::kInt4 ? 32 : 64;
+  int64_t r = 0;
+  switch (st.aux) {
+    case kAnd: r = x & a[1]->i; break;
+    case kOr: r = x | a[1]->i; break;
+    case kXor: r = x ^ a[1]->i; break;
+    case kNot: r = ~x; break;
+    case kShl:
+    case kShr: {
+      // Shift in the type's width; C's shifts by >= width are undefined, the
+      // hardware (and so PostgreSQL on x86-64) masks the count.
+      int64_t n = a[1]->i & (bits == 64 ? 63 : 31);
+      if (st.aux == kShl) {
+        uint64_t u = static_cast<uint64_t>(x) << n;
+        r = bits == 16 ? static_cast<int16_t>(u) : bits == 32 ? static_cast<int32_t>(u) : static_cast<int64_t>(u);
+      } else {
+        r = n >= bits ? (x < 0 ? -1 : 0) : x >> n;
+      }
+      break;
+    }
+  }
+  out.i = r;
+}
+
+// Prefix @ (absolute value) for every numeric type.
+void AbsOp(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  uint32_t t = st.type_a;
+  if (t == oid::kNumeric) {
+    out.n = a[0]->n.Abs();
+  } else if (t == oid::kFloat4 || t == oid::kFloat8) {
+    out.f = std::fabs(a[0]->f);
+  } else {
+    int64_t lo = t == oid::kInt2 ? INT16_MIN : t == oid::kInt4 ? INT32_MIN : INT64_MIN;
+    if (a[0]->i == lo) ThrowIntOutOfRange(t);
+    out.i = a[0]->i < 0 ? -a[0]->i : a[0]->i;
+  }
+}
+
+// Prefix |/ (square root) and ||/ (cube root) of float8.
+void RootOp(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  double x = a[0]->f;
+  if (st.aux == 0) {
+    if (x < 0) throw PgError("2201F", "cannot take square root of a negative number");
+    out.f = std::sqrt(x);
+  } else {
+    out.f = std::cbrt(x);
+  }
+}
+
 void Compare(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
   int c = CompareDatum(st.type_a, *a[0], *a[1]);
   switch (st.aux) {
@@ -114,61 +172,75 @@ void TextConcat(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   out.s.append(a[1]->s);
 }
 
-// SQL LIKE matching with an escape character; case folding for ILIKE.
-bool LikeMatch(std::string_view s, std::string_view p, char esc, bool fold) {
-  auto eq = [&](char x, char y) {
-    if (fold) return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    return x == y;
-  };
-  size_t si = 0, pi = 0, star_p = std::string_view::npos, star_s = 0;
+// A LIKE pattern element: a literal character, _ (one character), % (any
+// run), or a trailing escape character (an error once matching reaches it).
+struct LikeToken {
+  enum Kind : uint8_t { kChar, kOne, kAny, kBadEscape } kind;
+  uint32_t cp = 0;
+};
+
+std::vector<LikeToken> LikeTokens(const std::vector<uint32_t>& p, bool has_esc, uint32_t esc, bool fold) {
+  std::vector<LikeToken> out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (has_esc && p[i] == esc) {
+      if (i + 1 == p.size()) {
+        out.push_back({LikeToken::kBadEscape});
+      } else {
+        ++i;
+        out.push_back({LikeToken::kChar, fold ? ToLowerCp(p[i]) : p[i]});
+      }
+    } else if (p[i] == '%') {
+      out.push_back({LikeToken::kAny});
+    } else if (p[i] == '_') {
+      out.push_back({LikeToken::kOne});
+    } else {
+      out.push_back({LikeToken::kChar, fold ? ToLowerCp(p[i]) : p[i]});
+    }
+  }
+  return out;
+}
+
+// SQL LIKE over code points, backtracking to the last %. ILIKE lower-cases
+// both sides (PostgreSQL's behaviour in a UTF8 database).
+bool LikeMatch(const std::vector<uint32_t>& s, const std::vector<LikeToken>& p) {
+  size_t si = 0, pi = 0, star_p = SIZE_MAX, star_s = 0;
   while (si < s.size()) {
-    if (pi < p.size() && p[pi] == '%') {
+    if (pi < p.size() && p[pi].kind == LikeToken::kAny) {
       star_p = ++pi;
       star_s = si;
       continue;
     }
     if (pi < p.size()) {
-      char pc = p[pi];
-      size_t plen = 1;
-      bool literal = false;
-      if (esc && pc == esc) {
-        if (pi + 1 >= p.size()) {
-          throw PgError("22025", "LIKE pattern must not end with escape character");
-        }
-        pc = p[pi + 1];
-        plen = 2;
-        literal = true;
+      if (p[pi].kind == LikeToken::kBadEscape) {
+        throw PgError("22025", "LIKE pattern must not end with escape character");
       }
-      // '_' matches one whole UTF-8 character.
-      if (!literal && pc == '_') {
-        size_t clen = 1;
-        while (si + clen < s.size() && (static_cast<unsigned char>(s[si + clen]) & 0xC0) == 0x80) ++clen;
-        si += clen;
-        pi += plen;
-        continue;
-      }
-      if (eq(pc, s[si])) {
+      if (p[pi].kind == LikeToken::kOne || p[pi].cp == s[si]) {
         ++si;
-        pi += plen;
+        ++pi;
         continue;
       }
     }
-    if (star_p == std::string_view::npos) return false;
+    if (star_p == SIZE_MAX) return false;
     pi = star_p;
     si = ++star_s;
   }
-  while (pi < p.size() && p[pi] == '%') ++pi;
+  while (pi < p.size() && p[pi].kind == LikeToken::kAny) ++pi;
   return pi == p.size();
 }
 
+// aux bit 0: ILIKE, bit 1: NOT.
 void Like(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
-  char esc = '\\';
+  bool has_esc = true;
+  uint32_t esc = '\\';
   if (st.args.size() == 3) {
-    const std::string& e = a[2]->s;
-    if (e.size() > 1) throw PgError("22019", "invalid escape string").Hint("Escape string must be empty or one character.");
-    esc = e.empty() ? '\0' : e[0];
+    std::vector<uint32_t> e = DecodeUtf8(a[2]->s);
+    if (e.size() > 1) throw PgError("22025", "invalid escape string").Hint("Escape string must be empty or one character.");
+    has_esc = !e.empty();
+    if (has_esc) esc = e[0];
   }
-  bool m = LikeMatch(a[0]->s, a[1]->s, esc, (st.aux & 1) != 0);
+  bool fold = (st.aux & 1) != 0;
+  std::vector<uint32_t> text = DecodeUtf8(fold ? Utf8Lower(a[0]->s) : a[0]->s);
+  bool m = LikeMatch(text, LikeTokens(DecodeUtf8(a[1]->s), has_esc, esc, fold));
   out.b = (st.aux & 2) ? !m : m;
 }
 
@@ -245,6 +317,19 @@ void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>&) {
     ops.push_back({kArithNames[i], oid::kFloat8, oid::kFloat4, oid::kFloat8, FloatArith, i});
   }
   ops.push_back({"^", oid::kFloat8, oid::kFloat8, oid::kFloat8, FloatArith, kPow});
+  for (uint32_t t : {oid::kInt2, oid::kInt4, oid::kInt8}) {
+    ops.push_back({"&", t, t, t, IntBits, kAnd});
+    ops.push_back({"|", t, t, t, IntBits, kOr});
+    ops.push_back({"#", t, t, t, IntBits, kXor});
+    ops.push_back({"~", 0, t, t, IntBits, kNot});
+    ops.push_back({"<<", t, oid::kInt4, t, IntBits, kShl});
+    ops.push_back({">>", t, oid::kInt4, t, IntBits, kShr});
+  }
+  for (uint32_t t : {oid::kInt2, oid::kInt4, oid::kInt8, oid::kFloat4, oid::kFloat8, oid::kNumeric}) {
+    ops.push_back({"@", 0, t, t, AbsOp, 0});
+  }
+  ops.push_back({"|/", 0, oid::kFloat8, oid::kFloat8, RootOp, 0});
+  ops.push_back({"||/", 0, oid::kFloat8, oid::kFloat8, RootOp, 1});
   for (int i = 0; i < 5; ++i) ops.push_back({kArithNames[i], oid::kNumeric, oid::kNumeric, oid::kNumeric, NumericArith, i});
   ops.push_back({"-", 0, oid::kNumeric, oid::kNumeric, NumericArith, kNeg});
   ops.push_back({"+", 0, oid::kNumeric, oid::kNumeric, NumericArith, kPos});

@@ -24,6 +24,7 @@ struct Tables {
     AddDatetimeBuiltins(fns);
     AddSessionBuiltins(fns);
     AddArrayBuiltins(ops, fns);
+    AddRegexBuiltins(ops, fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
     // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).
@@ -33,12 +34,14 @@ struct Tables {
     aggs.push_back({"sum", AggKind::kSum, oid::kNumeric, oid::kNumeric});
     aggs.push_back({"sum", AggKind::kSum, oid::kFloat4, oid::kFloat4});
     aggs.push_back({"sum", AggKind::kSum, oid::kFloat8, oid::kFloat8});
+    aggs.push_back({"sum", AggKind::kSum, oid::kInterval, oid::kInterval});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInt2, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInt4, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInt8, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kNumeric, oid::kNumeric});
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat4, oid::kFloat8});
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat8, oid::kFloat8});
+    aggs.push_back({"avg", AggKind::kAvg, oid::kInterval, oid::kInterval});
     aggs.push_back({"min", AggKind::kMin, kAnyArg, 0});
     aggs.push_back({"max", AggKind::kMax, kAnyArg, 0});
     aggs.push_back({"bool_and", AggKind::kBoolAnd, oid::kBool, oid::kBool});
@@ -86,7 +89,7 @@ const std::vector<AggDef>& AllAggregates() { return GetTables().aggs; }
 int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
   switch (type) {
     case oid::kBool: return Cmp3(a.b, b.b);
-    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kDate:
+    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype: case oid::kDate:
     case oid::kTimestamp: case oid::kTimestamptz:
       return Cmp3(a.i, b.i);
     case oid::kFloat4: case oid::kFloat8: {

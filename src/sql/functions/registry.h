@@ -60,6 +60,7 @@ void AddMathExtraBuiltins(std::vector<FuncDef>& fns);
 void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
 void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
+void AddRegexBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 
 // Array expressions the analyzer builds calls to (array_builtins.cc).
 // ARRAY[a, b, ...] (not strict; type_a = element type).
@@ -72,6 +73,10 @@ void ArraySliceFn(const Step& st, const Datum* const* args, Datum& out, ExecCont
 // a[i][j]...: more subscripts than dimensions; NULL, or an empty array when
 // any subscript is a slice (aux = 1).
 void ArrayMultiSubscriptFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+
+// pg_typeof("any"): the analyzer keeps the argument's own type in Step::aux
+// (session_builtins.cc).
+void PgTypeofFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
 
 // Shared error helpers with PostgreSQL's wording.
 [[noreturn]] void ThrowIntOutOfRange(uint32_t type);

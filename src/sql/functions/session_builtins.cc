@@ -87,6 +87,8 @@ void False(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.b =
 
 }  // namespace
 
+void PgTypeofFn(const Step& st, const Datum* const*, Datum& out, ExecContext&) { out.i = st.aux; }
+
 void AddSessionBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"pg_sleep", {oid::kFloat8}, oid::kVoid, PgSleep});
   f.push_back({"pg_backend_pid", {}, kI4, BackendPid});
@@ -110,6 +112,7 @@ void AddSessionBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"current_date", {}, oid::kDate, LocalNow, true, false, 1});
   f.push_back({"timeofday", {}, kText, TimeOfDay});
   f.push_back({"pg_is_in_recovery", {}, kBool, False});
+  f.push_back({"pg_typeof", {kAnyArg}, oid::kRegtype, PgTypeofFn, false});
 }
 
 }  // namespace tusk::sql

@@ -2,8 +2,11 @@
 // characters, as PostgreSQL computes them in a UTF8 database.
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "utils/utf8.h"
 #include "sql/functions/registry.h"
+#include "sql/functions/text_locale.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -33,8 +36,7 @@ void Length(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.
 void OctetLength(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.i = static_cast<int64_t>(a[0]->s.size()); }
 
 void Lower(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
-  out.s = a[0]->s;
-  for (char& c : out.s) c = static_cast<char>(st.aux ? std::toupper(static_cast<unsigned char>(c)) : std::tolower(static_cast<unsigned char>(c)));
+  out.s = st.aux ? Utf8Upper(a[0]->s) : Utf8Lower(a[0]->s);
 }
 
 // substring(s, start [, count]) with SQL semantics for out-of-range starts.
@@ -57,23 +59,43 @@ void Substring(const Step& st, const Datum* const* a, Datum& out, ExecContext&) 
   out.s = s.substr(starts[b - 1], starts[e - 1] - starts[b - 1]);
 }
 
+// overlay(t PLACING s FROM from [FOR count]): t's first from-1 characters,
+// s, then t from character from+count (count defaults to length(s)).
+void Overlay(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  int64_t from = a[2]->i;
+  int64_t count = st.args.size() > 3 ? a[3]->i : CharLen(a[1]->s);
+  if (from <= 0) throw PgError("22011", "negative substring length not allowed");
+  int64_t rest = from + count;
+  if (rest > INT32_MAX || rest < INT32_MIN) throw PgError(sqlstate::kNumericValueOutOfRange, "integer out of range");
+  auto starts = CharStarts(a[0]->s);
+  int64_t nchars = static_cast<int64_t>(starts.size()) - 1;
+  int64_t head = std::min(from - 1, nchars);
+  out.s = a[0]->s.substr(0, starts[head]);
+  out.s += a[1]->s;
+  int64_t tail = std::max<int64_t>(rest, 1);
+  if (tail <= nchars) out.s += a[0]->s.substr(starts[tail - 1]);
+}
+
 void Position(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   size_t p = a[0]->s.find(a[1]->s);
   out.i = p == std::string::npos ? 0 : CharLen(a[0]->s.substr(0, p)) + 1;
 }
 
-// aux: 0 btrim, 1 ltrim, 2 rtrim.
+// aux: 0 btrim, 1 ltrim, 2 rtrim. The set is of characters, not bytes.
 void Trim(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
   const std::string& s = a[0]->s;
-  std::string set = st.args.size() > 1 ? a[1]->s : " ";
-  size_t b = 0, e = s.size();
+  std::vector<uint32_t> set = DecodeUtf8(st.args.size() > 1 ? std::string_view(a[1]->s) : std::string_view(" "));
+  std::vector<uint32_t> cps = DecodeUtf8(s);
+  auto in_set = [&](uint32_t cp) { return std::find(set.begin(), set.end(), cp) != set.end(); };
+  size_t b = 0, e = cps.size();
   if (st.aux != 2) {
-    while (b < e && set.find(s[b]) != std::string::npos) ++b;
+    while (b < e && in_set(cps[b])) ++b;
   }
   if (st.aux != 1) {
-    while (e > b && set.find(s[e - 1]) != std::string::npos) --e;
+    while (e > b && in_set(cps[e - 1])) --e;
   }
-  out.s = s.substr(b, e - b);
+  out.s = EncodeUtf8(std::vector<uint32_t>(cps.begin() + static_cast<std::ptrdiff_t>(b),
+                                           cps.begin() + static_cast<std::ptrdiff_t>(e)));
 }
 
 void Replace(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
@@ -175,19 +197,7 @@ void Pad(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
   out.s = st.aux ? s + pad : pad + s;
 }
 
-void Initcap(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
-  out.s = a[0]->s;
-  bool word = false;
-  for (char& c : out.s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
-      word = true;
-      continue;
-    }
-    c = static_cast<char>(word ? std::tolower(u) : std::toupper(u));
-    word = std::isalnum(u) != 0;
-  }
-}
+void Initcap(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.s = Utf8Initcap(a[0]->s); }
 
 void SplitPart(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   const std::string& s = a[0]->s;
@@ -276,6 +286,8 @@ void AddStringBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"substr", {kText, kInt4}, kText, Substring});
   f.push_back({"substr", {kText, kInt4, kInt4}, kText, Substring});
   f.push_back({"position", {kText, kText}, kInt4, Position});
+  f.push_back({"overlay", {kText, kText, kInt4}, kText, Overlay});
+  f.push_back({"overlay", {kText, kText, kInt4, kInt4}, kText, Overlay});
   f.push_back({"strpos", {kText, kText}, kInt4, Position});
   f.push_back({"btrim", {kText}, kText, Trim, true, false, 0});
   f.push_back({"btrim", {kText, kText}, kText, Trim, true, false, 0});

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include <utility>
 
 namespace tusk::sql {
 
@@ -200,6 +201,12 @@ struct SelectStmt {
 // Sets *location to its byte offset. Lets the engine refuse with 0A000
 // instead of silently ignoring new AST fields.
 const char* FindUnplannableSelectFeature(const SelectStmt& s, int* location);
+
+// The relations a query reads, as written ({schema or "", name}): FROM
+// items anywhere in it (subqueries, set operations, WITH bodies, sublinks
+// in expressions), minus names its WITH queries shadow. Used to find the
+// views that depend on a table or view.
+std::vector<std::pair<std::string, std::string>> ReferencedRelations(const SelectStmt& s);
 
 // ---- utility statements -------------------------------------------------
 

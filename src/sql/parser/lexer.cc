@@ -35,9 +35,17 @@ class Lexer {
   std::vector<Token> Run() {
     std::vector<Token> out;
     for (;;) {
-      SkipSpaceAndComments();
-      if (pos_ >= q_.size()) break;
-      out.push_back(Next());
+      size_t start = pos_;
+      try {
+        SkipSpaceAndComments();
+        if (pos_ >= q_.size()) break;
+        out.push_back(Next());
+      } catch (const PgError& e) {
+        Token err{TokKind::kError, e.data().message, e.data().position, static_cast<int>(start),
+                  static_cast<int>(q_.size())};
+        out.push_back(err);
+        break;
+      }
       // Adjacent string literals separated by whitespace that includes a
       // newline are one literal (SQL standard continuation).
       Token& t = out.back();
@@ -414,6 +422,10 @@ void ThrowSyntaxErrorMsg(std::string_view query, const std::string& msg, int byt
     full += " at or near \"" + std::string(query.substr(byte_offset, byte_end - byte_offset)) + "\"";
   }
   throw PgError(sqlstate::kSyntaxError, full).Position(CharPosition(query, byte_offset));
+}
+
+void ThrowIfError(const Token& tok) {
+  if (tok.kind == TokKind::kError) throw PgError(sqlstate::kSyntaxError, tok.text).Position(static_cast<int>(tok.ival));
 }
 
 void ThrowSyntaxError(std::string_view query, const Token& tok) {

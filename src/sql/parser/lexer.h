@@ -23,6 +23,7 @@ enum class TokKind : uint8_t {
   kColonEquals,
   kEqualsGreater,
   kPunct,      // one of ( ) [ ] , ; . :
+  kError,      // a lexical error: text is the message, ival the position
   kEnd,
 };
 
@@ -35,8 +36,11 @@ struct Token {
 };
 
 // Tokenizes the whole query; always ends with one kEnd token whose offset is
-// the query length. Throws PgError 42601 for lexical errors.
+// the query length. A lexical error becomes a kError token (followed by
+// kEnd) so that it is reported only if the parser gets that far, like
+// PostgreSQL's on-demand scanner; ThrowIfError raises it.
 std::vector<Token> Tokenize(std::string_view query);
+void ThrowIfError(const Token& tok);
 
 // 1-based character position of a byte offset, as PostgreSQL reports it
 // (multibyte UTF-8 sequences count as one character).

@@ -90,7 +90,9 @@ ExprPtr Parser::ParseExpr(int min_prec) {
       prec = kPrecAnd;
     } else if (word == "is" || word == "isnull" || word == "notnull") {
       prec = kPrecIs;
-    } else if (word == "between" || word == "in" || word == "like" || word == "ilike" || word == "similar") {
+    } else if (word == "between" || word == "in" || word == "like" || word == "ilike" ||
+               (word == "similar" && IsWord("to", 1))) {
+      // A bare SIMILAR (no TO) ends the expression: substring(x SIMILAR p ESCAPE e).
       prec = kPrecLike;
     } else if (word == "not" && (IsWord("between", 1) || IsWord("in", 1) || IsWord("like", 1) ||
                                  IsWord("ilike", 1) || IsWord("similar", 1))) {
@@ -103,6 +105,7 @@ ExprPtr Parser::ParseExpr(int min_prec) {
     }
     if (prec == 0 || prec < min_prec) break;
     if (prec == blocked) Fail();  // e.g. a < b < c
+    blocked = -1;  // (a < b) IS TRUE = c is fine: the left side is no comparison now
     Advance();
     if (negated_la) word = Advance().text;
 
@@ -142,7 +145,8 @@ ExprPtr Parser::ParseExpr(int min_prec) {
         continue;
       }
       case kPrecIs: {
-        blocked = prec;
+        // Postfix IS tests chain (a IS NULL IS NULL); only the binary
+        // IS [NOT] DISTINCT FROM is non-associative.
         if (word == "isnull" || word == "notnull") {
           auto e = std::make_unique<Expr>(ExprKind::kNullTest, loc);
           e->negated = word == "notnull";
@@ -164,6 +168,7 @@ ExprPtr Parser::ParseExpr(int min_prec) {
           e->args.push_back(std::move(left));
           left = std::move(e);
         } else if (AcceptWord("distinct")) {
+          blocked = prec;
           ExpectWord("from");
           auto e = std::make_unique<Expr>(ExprKind::kDistinct, loc);
           e->negated = neg;
@@ -425,6 +430,7 @@ ExprPtr Parser::ParseFuncArgs(ExprPtr fn) {
   } else if (!IsPunct(')')) {
     if (AcceptWord("distinct")) {
       fn->agg_distinct = true;
+      if (IsOp("*")) Fail();  // count(DISTINCT *)
     } else {
       AcceptWord("all");
     }
@@ -585,14 +591,49 @@ ExprPtr Parser::ParseSpecialFunc(const std::string& w, int loc, bool* handled) {
       e->args.push_back(ParseExpr());
       if (AcceptWord("for")) e->args.push_back(ParseExpr());
     } else if (AcceptWord("for")) {
-      // substring(x FOR n) means substring(x, 1, n).
-      auto one = std::make_unique<Expr>(ExprKind::kConst, loc);
-      one->const_kind = ConstKind::kInteger;
-      one->str = "1";
-      e->args.push_back(std::move(one));
+      // substring(x FOR n [FROM m]) means substring(x, m, n); without FROM,
+      // substring(x, 1, n::int4).
+      ExprPtr count = ParseExpr();
+      if (AcceptWord("from")) {
+        e->args.push_back(ParseExpr());
+        e->args.push_back(std::move(count));
+      } else {
+        auto one = std::make_unique<Expr>(ExprKind::kConst, loc);
+        one->const_kind = ConstKind::kInteger;
+        one->str = "1";
+        e->args.push_back(std::move(one));
+        auto cast = std::make_unique<Expr>(ExprKind::kCast, count->location);
+        cast->type = std::make_unique<TypeName>();
+        cast->type->names = {"int4"};
+        cast->args.push_back(std::move(count));
+        e->args.push_back(std::move(cast));
+      }
+    } else if (AcceptWord("similar")) {
+      // substring(x SIMILAR p ESCAPE e) is substring(x, p, e).
+      e->args.push_back(ParseExpr(kPrecLike + 1));
+      ExpectWord("escape");
       e->args.push_back(ParseExpr());
     } else {
       while (AcceptPunct(',')) e->args.push_back(ParseExpr());
+    }
+    ExpectPunct(')');
+    return e;
+  }
+  if (w == "overlay") {
+    // overlay(a PLACING b FROM s [FOR n]) is overlay(a, b, s [, n]).
+    Advance();
+    Advance();
+    auto e = MakeFunc("overlay", loc);
+    if (!IsPunct(')')) {
+      e->args.push_back(ParseExpr());
+      if (AcceptWord("placing")) {
+        e->args.push_back(ParseExpr());
+        ExpectWord("from");
+        e->args.push_back(ParseExpr());
+        if (AcceptWord("for")) e->args.push_back(ParseExpr());
+      } else {
+        while (AcceptPunct(',')) e->args.push_back(ParseExpr());
+      }
     }
     ExpectPunct(')');
     return e;

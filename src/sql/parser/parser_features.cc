@@ -1,6 +1,8 @@
 // Finds SELECT constructs the parser accepts but the analyzer and executor
 // cannot run yet, so the engine can refuse them with 0A000 instead of
 // ignoring AST fields it does not know about.
+#include <algorithm>
+
 #include "sql/parser/ast.h"
 
 namespace tusk::sql {
@@ -68,7 +70,6 @@ const char* CheckExpr(const Expr* e, int* loc) {
   if (!e) return nullptr;
   const char* what = nullptr;
   switch (e->kind) {
-    case ExprKind::kRow: what = "row constructors"; break;
     case ExprKind::kCollate: what = "COLLATE"; break;
     case ExprKind::kDefault: what = "DEFAULT in this context"; break;
     case ExprKind::kFunc:
@@ -93,8 +94,68 @@ const char* CheckExpr(const Expr* e, int* loc) {
   return CheckExpr(e->case_else.get(), loc);
 }
 
+using RelationList = std::vector<std::pair<std::string, std::string>>;
+
+void RelationsOfSelect(const SelectStmt& s, std::vector<std::string> ctes, RelationList* out);
+
+void RelationsOfExpr(const Expr* e, const std::vector<std::string>& ctes, RelationList* out) {
+  if (!e) return;
+  if (e->subquery) RelationsOfSelect(*e->subquery, ctes, out);
+  for (const auto& a : e->args) RelationsOfExpr(a.get(), ctes, out);
+  RelationsOfExpr(e->case_arg.get(), ctes, out);
+  RelationsOfExpr(e->case_else.get(), ctes, out);
+  RelationsOfExpr(e->agg_filter.get(), ctes, out);
+  for (const auto& sb : e->agg_order) RelationsOfExpr(sb.expr.get(), ctes, out);
+}
+
+void RelationsOfFrom(const FromItem& f, const std::vector<std::string>& ctes, RelationList* out) {
+  switch (f.kind) {
+    case FromKind::kRelation: {
+      bool cte = f.schema.empty() && std::find(ctes.begin(), ctes.end(), f.name) != ctes.end();
+      if (!cte) out->push_back({f.schema, f.name});
+      break;
+    }
+    case FromKind::kJoin:
+      RelationsOfFrom(*f.left, ctes, out);
+      RelationsOfFrom(*f.right, ctes, out);
+      RelationsOfExpr(f.join_cond.get(), ctes, out);
+      break;
+    case FromKind::kSubquery: RelationsOfSelect(*f.subquery, ctes, out); break;
+    case FromKind::kFunction: RelationsOfExpr(f.func.get(), ctes, out); break;
+  }
+}
+
+void RelationsOfSelect(const SelectStmt& s, std::vector<std::string> ctes, RelationList* out) {
+  if (s.with) {
+    for (const auto& c : s.with->ctes) ctes.push_back(c.name);
+    for (const auto& c : s.with->ctes) RelationsOfSelect(*c.query, ctes, out);
+  }
+  if (s.op != SetOpKind::kNone) {
+    RelationsOfSelect(*s.larg, ctes, out);
+    RelationsOfSelect(*s.rarg, ctes, out);
+  }
+  for (const auto& f : s.from) RelationsOfFrom(f, ctes, out);
+  for (const auto& t : s.targets) RelationsOfExpr(t.expr.get(), ctes, out);
+  for (const auto& row : s.values) {
+    for (const auto& x : row) RelationsOfExpr(x.get(), ctes, out);
+  }
+  for (const auto& x : s.distinct_on) RelationsOfExpr(x.get(), ctes, out);
+  for (const auto& x : s.group_by) RelationsOfExpr(x.get(), ctes, out);
+  for (const auto& sb : s.order_by) RelationsOfExpr(sb.expr.get(), ctes, out);
+  RelationsOfExpr(s.where.get(), ctes, out);
+  RelationsOfExpr(s.having.get(), ctes, out);
+  RelationsOfExpr(s.limit.get(), ctes, out);
+  RelationsOfExpr(s.offset.get(), ctes, out);
+}
+
 }  // namespace
 
 const char* FindUnplannableSelectFeature(const SelectStmt& s, int* location) { return CheckSelect(s, location); }
+
+std::vector<std::pair<std::string, std::string>> ReferencedRelations(const SelectStmt& s) {
+  RelationList out;
+  RelationsOfSelect(s, {}, &out);
+  return out;
+}
 
 }  // namespace tusk::sql

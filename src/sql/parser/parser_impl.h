@@ -79,9 +79,12 @@ class Parser {
   // An alias after a relation or subquery: [AS] name [(cols)].
   void ParseAlias(std::optional<std::string>* alias, std::vector<std::string>* cols);
   size_t pos() const { return pos_; }
+  // A lexical error surfaces when the parser reaches its token.
   const Token& Peek(size_t ahead = 0) const {
     size_t i = pos_ + ahead;
-    return i < toks_.size() ? toks_[i] : toks_.back();
+    const Token& t = i < toks_.size() ? toks_[i] : toks_.back();
+    ThrowIfError(t);
+    return t;
   }
 
   // expressions (parser_expr.cc)
@@ -127,7 +130,11 @@ class Parser {
   void ExpectPunct(char c) {
     if (!AcceptPunct(c)) Fail();
   }
-  const Token& Advance() { return toks_[pos_ < toks_.size() - 1 ? pos_++ : pos_]; }
+  const Token& Advance() {
+    const Token& t = toks_[pos_ < toks_.size() - 1 ? pos_++ : pos_];
+    ThrowIfError(t);
+    return t;
+  }
   [[noreturn]] void Fail() const { ThrowSyntaxError(q_, Peek()); }
   [[noreturn]] void NotSupported(const std::string& what, int offset) const;
 

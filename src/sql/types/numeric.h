@@ -1,11 +1,14 @@
 // Arbitrary-precision decimal (PostgreSQL's numeric). Stored as a decimal
 // digit string plus a display scale so that output, trailing zeros and the
 // base-10000 binary wire format all derive from one exact representation.
+// Besides finite values there are NaN, Infinity and -Infinity with
+// PostgreSQL's arithmetic (Inf - Inf is NaN, x / Inf is 0, ...).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tusk::sql {
 
@@ -18,6 +21,7 @@ class Numeric {
   // float -> numeric keeps 15 significant digits, as PostgreSQL does.
   static Numeric FromDouble(double v);
   static Numeric NaN();
+  static Numeric Infinity(bool negative = false);
 
   std::string ToString() const;
   double ToDouble() const;
@@ -25,7 +29,9 @@ class Numeric {
   int64_t ToInt64(int64_t lo, int64_t hi, const char* type_name) const;
 
   bool is_nan() const { return nan_; }
-  bool is_zero() const { return digits_.empty() && !nan_; }
+  bool is_inf() const { return inf_; }
+  bool is_special() const { return nan_ || inf_; }
+  bool is_zero() const { return digits_.empty() && !nan_ && !inf_; }
   bool negative() const { return neg_ && !is_zero(); }
   int scale() const { return scale_; }
 
@@ -37,8 +43,13 @@ class Numeric {
   Numeric DivScale(const Numeric& o, int rscale) const;  // rounded to rscale
   Numeric DivTrunc(const Numeric& o) const;          // integer quotient
   Numeric Mod(const Numeric& o) const;
+  // power, sqrt, ln, exp and log(base, x) with PostgreSQL's result scales,
+  // computed exactly (sqrt) or with guard digits and rounded.
   Numeric Pow(const Numeric& o) const;
   Numeric Sqrt() const;
+  Numeric Ln() const;
+  Numeric Exp() const;
+  static Numeric Log(const Numeric& base, const Numeric& x);
   Numeric Neg() const;
   Numeric Abs() const;
   Numeric Round(int scale) const;  // half away from zero; negative scale rounds left of the point
@@ -58,9 +69,24 @@ class Numeric {
   void Normalize();  // strips leading zeros of the unscaled integer
   // Base-10000 view used by the division scale rule and the wire format.
   void Base10000(int* weight, int* first_digit) const;
+  // All base-10000 digits (no trailing zero groups) and the weight of the first.
+  std::vector<int> Groups(int* weight) const;
+  // PostgreSQL's estimate_ln_dweight: decimal weight of ln(this), this > 0.
+  int EstimateLnWeight() const;
+  // Finite positive arguments; results rounded to rscale.
+  Numeric SqrtScale(int rscale) const;
+ public:
+  // Square root rounded to rscale decimals (finite, non-negative input).
+  Numeric Sqrt(int rscale) const;
+
+ private:
+  Numeric LnScale(int rscale) const;
+  Numeric ExpScale(int rscale) const;
+  Numeric PowInt(int64_t e, int rscale) const;
 
   bool neg_ = false;
   bool nan_ = false;
+  bool inf_ = false;    // +/-Infinity (sign in neg_)
   std::string digits_;  // unscaled absolute value, no leading zeros ("" = 0)
   int scale_ = 0;       // digits after the decimal point
 };

@@ -3,9 +3,12 @@
 // outside [1e-4, 1e15) (1e6 for float4).
 #include "sql/types/type_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <cstring>
 
 #include "sql/types/array.h"
@@ -27,6 +30,23 @@ std::string_view Trim(std::string_view s) {
                 "invalid input syntax for type " + TypeSqlName(type_oid) + ": \"" + std::string(text) + "\"");
 }
 
+// True when the decimal `s` is exactly the midpoint between v and one of
+// its neighbours. PostgreSQL's Ryu never prints such a bound (1e23::float8
+// is 9.999999999999999e+22, '95e20'::float8 9.500000000000001e+21), while
+// std::to_chars does when the value's mantissa is even.
+template <typename T>
+bool IsMidpoint(T v, const std::string& s) {
+  T a = std::fabs(v);
+  if (a == 0) return false;
+  const char* digits = s.c_str() + (s[0] == '-' ? 1 : 0);
+  long double d = std::strtold(digits, nullptr);
+  for (T n : {std::nextafter(a, std::numeric_limits<T>::infinity()), std::nextafter(a, T(0))}) {
+    if (std::isinf(n)) continue;
+    if (d == (static_cast<long double>(a) + static_cast<long double>(n)) / 2) return true;
+  }
+  return false;
+}
+
 template <typename T>
 std::string ShortestFloat(T v, int max_fixed_exp) {
   if (std::isnan(v)) return "NaN";
@@ -34,6 +54,27 @@ std::string ShortestFloat(T v, int max_fixed_exp) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
   std::string sci(buf, r.ptr);
+  if (IsMidpoint(v, sci)) {
+    // The next shortest correctly rounded form that reads back as v.
+    for (int precision = 1; precision <= std::numeric_limits<T>::max_digits10; ++precision) {
+      r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, precision);
+      std::string cand(buf, r.ptr);
+      T back;
+      std::from_chars(cand.data(), cand.data() + cand.size(), back);
+      if (back == v && !IsMidpoint(v, cand)) {
+        // Drop trailing zeros of the mantissa, as the shortest form has none.
+        size_t e = cand.find('e');
+        std::string mant = cand.substr(0, e), ex = cand.substr(e);
+        if (mant.find('.') != std::string::npos) {
+          while (mant.back() == '0') mant.pop_back();
+          if (mant.back() == '.') mant.pop_back();
+        }
+        sci = mant + ex;
+        break;
+      }
+    }
+    return sci;  // only magnitudes far beyond the fixed range get here
+  }
   size_t e = sci.find('e');
   int exp = std::atoi(sci.c_str() + e + 1);
   if (exp < -4 || exp >= max_fixed_exp) return sci;
@@ -105,6 +146,29 @@ double ParseFloat(std::string_view text, uint32_t type_oid) {
   return v;
 }
 
+// regtypein: an OID, or a type name (case-insensitive unless quoted).
+int64_t ParseRegtype(std::string_view text) {
+  std::string_view t = Trim(text);
+  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    return ParseInteger(t, oid::kOid);
+  }
+  std::string name;
+  bool space = false;
+  for (char c : t) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space && !name.empty()) name.push_back(' ');
+    space = false;
+    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (name.size() > 11 && name.compare(0, 11, "pg_catalog.") == 0) name.erase(0, 11);
+  uint32_t type = TypeOidFromName(name);
+  if (!type) throw PgError(sqlstate::kUndefinedObject, "type \"" + std::string(t) + "\" does not exist");
+  return type;
+}
+
 bool ParseBool(std::string_view text) {
   std::string t;
   for (char c : Trim(text)) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
@@ -123,6 +187,10 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kInt4:
     case oid::kInt8:
     case oid::kOid: out += std::to_string(d.i); return;
+    case oid::kRegtype:
+      // regtypeout: format_type's name, or the number for unknown OIDs.
+      out += LookupType(static_cast<uint32_t>(d.i)) ? TypeSqlName(static_cast<uint32_t>(d.i)) : std::to_string(d.i);
+      return;
     case oid::kFloat4: out += FormatFloat4(static_cast<float>(d.f)); return;
     case oid::kFloat8: out += FormatFloat8(d.f); return;
     case oid::kNumeric: out += d.n.ToString(); return;
@@ -152,6 +220,7 @@ Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t 
     case oid::kInt4:
     case oid::kInt8:
     case oid::kOid: d.i = ParseInteger(text, type); break;
+    case oid::kRegtype: d.i = ParseRegtype(text); break;
     case oid::kFloat4: d.f = static_cast<float>(ParseFloat(text, type)); break;
     case oid::kFloat8: d.f = ParseFloat(text, type); break;
     case oid::kNumeric: d.n = Numeric::Parse(text); break;
@@ -191,21 +260,26 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
     d.s.resize(i);
     if (type == oid::kBpchar) d.s.append(static_cast<size_t>(typmod) - chars, ' ');
   } else if (type == oid::kNumeric) {
-    int precision = (typmod >> 16) & 0xFFFF, scale = typmod & 0xFFFF;
+    int precision = NumericTypmodPrecision(typmod), scale = NumericTypmodScale(typmod);
     if (d.n.is_nan()) return;
+    if (d.n.is_inf()) {
+      throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
+          .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
+                  " cannot hold an infinite value.");
+    }
     d.n = d.n.Round(scale);
     if (!d.n.is_zero() && d.n.LeadingExponent() + 1 > precision - scale) {
       throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
           .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
                   " must round to an absolute value less than " +
-                  (precision - scale > 0 ? "10^" + std::to_string(precision - scale) : "1") + ".");
+                  (precision != scale ? "10^" + std::to_string(precision - scale) : "1") + ".");
     }
   }
 }
 
 bool HasBinaryIo(uint32_t type) {
   switch (type) {
-    case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid:
+    case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
     case oid::kTimestamptz: case oid::kInterval: case oid::kVoid:
@@ -223,6 +297,7 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
     case oid::kInt2: Put(out, static_cast<uint16_t>(d.i), 2); return;
     case oid::kInt4:
     case oid::kOid:
+    case oid::kRegtype:
     case oid::kDate: Put(out, static_cast<uint32_t>(d.i), 4); return;
     case oid::kInt8:
     case oid::kTimestamp:
@@ -271,7 +346,7 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
     case oid::kBool: need(1); d.b = data[0] != 0; break;
     case oid::kInt2: need(2); d.i = static_cast<int16_t>(Get(data, 2)); break;
     case oid::kInt4: case oid::kDate: need(4); d.i = static_cast<int32_t>(Get(data, 4)); break;
-    case oid::kOid: need(4); d.i = static_cast<uint32_t>(Get(data, 4)); break;
+    case oid::kOid: case oid::kRegtype: need(4); d.i = static_cast<uint32_t>(Get(data, 4)); break;
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
     case oid::kFloat4: {
       need(4);

@@ -35,6 +35,13 @@ int64_t ParseInteger(std::string_view text, uint32_t type_oid);
 double ParseFloat(std::string_view text, uint32_t type_oid);
 bool ParseBool(std::string_view text);
 
+// numeric(p, s) typmods without the 4-byte header: precision in the high
+// 16 bits, the scale (-1000..1000) as an 11-bit two's complement, as in
+// PostgreSQL 15.
+inline int32_t NumericTypmod(int precision, int scale) { return (precision << 16) | (scale & 0x7ff); }
+inline int NumericTypmodPrecision(int32_t typmod) { return (typmod >> 16) & 0xffff; }
+inline int NumericTypmodScale(int32_t typmod) { return ((typmod & 0x7ff) ^ 1024) - 1024; }
+
 // Applies a typmod (numeric(p,s), varchar(n), bpchar(n)) for explicit casts.
 void ApplyTypmod(uint32_t type_oid, int32_t typmod, Datum& d);
 

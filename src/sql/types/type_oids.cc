@@ -26,6 +26,7 @@ constexpr TypeInfo kTypes[] = {
      oid::kTimestamptzArray},
     {oid::kInterval, "interval", "interval", 16, TypeCategory::kTimespan, true, 0, oid::kIntervalArray},
     {oid::kNumeric, "numeric", "numeric", -1, TypeCategory::kNumeric, false, 0, oid::kNumericArray},
+    {oid::kRegtype, "regtype", "regtype", 4, TypeCategory::kNumeric, false},
     {oid::kVoid, "void", "void", 4, TypeCategory::kPseudo, false},
     {oid::kBoolArray, "_bool", "boolean[]", -1, TypeCategory::kArray, false, oid::kBool},
     {oid::kNameArray, "_name", "name[]", -1, TypeCategory::kArray, false, oid::kName},
@@ -75,6 +76,23 @@ std::string TypeSqlName(uint32_t type_oid) {
     case oid::kAnyCompatibleArray: return "anycompatiblearray";
     default: return "oid " + std::to_string(type_oid);
   }
+}
+
+uint32_t TypeOidFromName(const std::string& name) {
+  static const struct {
+    const char* alias;
+    uint32_t type;
+  } kAliases[] = {{"int", oid::kInt4},      {"integer", oid::kInt4},  {"smallint", oid::kInt2},
+                  {"bigint", oid::kInt8},   {"float", oid::kFloat8},  {"real", oid::kFloat4},
+                  {"decimal", oid::kNumeric}, {"boolean", oid::kBool}, {"char", oid::kBpchar},
+                  {"character", oid::kBpchar}, {"timestamp with time zone", oid::kTimestamptz}};
+  for (const auto& a : kAliases) {
+    if (name == a.alias) return a.type;
+  }
+  for (const auto& t : kTypes) {
+    if (name == t.name || name == t.sql_name) return t.oid;
+  }
+  return 0;
 }
 
 uint32_t ElementTypeOf(uint32_t type_oid) {

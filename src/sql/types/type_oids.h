@@ -29,6 +29,7 @@ inline constexpr uint32_t kTimestamptz = 1184;
 inline constexpr uint32_t kInterval = 1186;
 inline constexpr uint32_t kNumeric = 1700;
 inline constexpr uint32_t kRegclass = 2205;
+inline constexpr uint32_t kRegtype = 2206;
 inline constexpr uint32_t kVoid = 2278;
 
 // Array types (typcategory 'A'), one per supported element type.
@@ -90,6 +91,9 @@ const TypeInfo* LookupType(uint32_t type_oid);
 const TypeInfo* LookupTypeByName(const std::string& name);
 // format_type() name for messages: "integer", "text", "double precision".
 std::string TypeSqlName(uint32_t type_oid);
+// A type named as regtype input accepts it: typname, format_type spelling
+// or a common alias (int, float, decimal, char, ...); 0 if unknown.
+uint32_t TypeOidFromName(const std::string& name);
 
 // Element type of an array type; 0 when type_oid is not an array type.
 uint32_t ElementTypeOf(uint32_t type_oid);
