@@ -280,6 +280,9 @@ struct AggState {
   __int128 isum = 0;
   Numeric nsum;
   double fsum = 0;
+  Numeric nsum2;     // variance/stddev over numeric: sum of squares
+  double fsxx = 0;   // variance/stddev over floats: Youngs-Cramer Sxx
+  bool special = false;  // variance/stddev: a NaN or infinite input was seen
   Datum best;  // min/max, bool_and/bool_or
   std::string text;  // string_agg
   std::vector<Datum> items;  // array_agg
@@ -431,8 +434,62 @@ class Aggregate : public PlanNode {
         s.text += v.s;
         break;
       case AggKind::kArrayAgg: s.items.push_back(v); break;
+      case AggKind::kVarSamp:
+      case AggKind::kVarPop:
+      case AggKind::kStddevSamp:
+      case AggKind::kStddevPop:
+        if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
+          // PostgreSQL's float8_accum (Youngs-Cramer).
+          double n = static_cast<double>(s.count);
+          double old_sum = s.fsum;
+          s.fsum += v.f;
+          if (n > 1) {
+            double tmp = v.f * n - s.fsum;
+            s.fsxx += tmp * tmp / (n * (n - 1));
+            // Finite inputs overflowing is an error; infinities make Sxx NaN.
+            if (std::isinf(s.fsum) || std::isinf(s.fsxx)) {
+              if (!std::isinf(old_sum) && !std::isinf(v.f)) ThrowFloatOverflow();
+              s.fsxx = std::nan("");
+            }
+          } else if (std::isnan(v.f) || std::isinf(v.f)) {
+            s.fsxx = std::nan("");
+          }
+        } else {
+          Numeric x = a.arg_type == oid::kNumeric ? v.n : Numeric::FromInt(v.i);
+          if (x.is_special()) {
+            s.special = true;
+          } else {
+            s.nsum = s.nsum.Add(x);
+            s.nsum2 = s.nsum2.Add(x.Mul(x));
+          }
+        }
+        break;
       default: break;
     }
+  }
+
+  [[noreturn]] static void ThrowFloatOverflow() {
+    throw PgError(sqlstate::kNumericValueOutOfRange, "value out of range: overflow");
+  }
+
+  // PostgreSQL's numeric_stddev_internal / float8_var_* finals.
+  static Datum Statistics(const AggSpec& a, const AggState& s) {
+    bool sample = a.def->kind == AggKind::kVarSamp || a.def->kind == AggKind::kStddevSamp;
+    bool stddev = a.def->kind == AggKind::kStddevSamp || a.def->kind == AggKind::kStddevPop;
+    if (s.count == 0 || (sample && s.count <= 1)) return Datum::Null();
+    if (a.result_type == oid::kFloat8) {
+      double v = s.fsxx / (sample ? static_cast<double>(s.count) - 1 : static_cast<double>(s.count));
+      return Datum::Float(stddev ? std::sqrt(v) : v);
+    }
+    if (s.special) return Datum::Num(Numeric::NaN());
+    Numeric n = Numeric::FromInt(s.count);
+    // N * sum(x^2) - sum(x)^2 over N * (N - 1) (or N * N), exactly, then
+    // divided at the usual division scale.
+    Numeric num = n.Mul(s.nsum2).Sub(s.nsum.Mul(s.nsum));
+    if (num.Compare(Numeric::FromInt(0)) <= 0) return Datum::Num(Numeric::FromInt(0));
+    Numeric den = sample ? n.Mul(Numeric::FromInt(s.count - 1)) : n.Mul(n);
+    Numeric var = num.Div(den);
+    return Datum::Num(stddev ? var.Sqrt(var.scale()) : var);
   }
 
   // PostgreSQL's interval_div: fractional months become days (30 each) and
@@ -483,6 +540,11 @@ class Aggregate : public PlanNode {
         if (a.result_type == oid::kNumeric) return Datum::Num(a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum));
         if (s.isum > INT64_MAX || s.isum < INT64_MIN) ThrowIntOutOfRange(oid::kInt8);
         return Datum::Int(static_cast<int64_t>(s.isum));
+      case AggKind::kVarSamp:
+      case AggKind::kVarPop:
+      case AggKind::kStddevSamp:
+      case AggKind::kStddevPop:
+        return Statistics(a, s);
       case AggKind::kAvg: {
         if (!s.count) return Datum::Null();
         if (a.result_type == oid::kInterval) return IntervalDiv(s.best, static_cast<double>(s.count));

@@ -42,6 +42,14 @@ struct Tables {
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat4, oid::kFloat8});
     aggs.push_back({"avg", AggKind::kAvg, oid::kFloat8, oid::kFloat8});
     aggs.push_back({"avg", AggKind::kAvg, oid::kInterval, oid::kInterval});
+    // variance/stddev: numeric for integer and numeric inputs, float8 for floats.
+    const std::pair<const char*, AggKind> kStats[] = {
+        {"variance", AggKind::kVarSamp},  {"var_samp", AggKind::kVarSamp},       {"var_pop", AggKind::kVarPop},
+        {"stddev", AggKind::kStddevSamp}, {"stddev_samp", AggKind::kStddevSamp}, {"stddev_pop", AggKind::kStddevPop}};
+    for (const auto& [name, kind] : kStats) {
+      for (uint32_t t : {oid::kInt2, oid::kInt4, oid::kInt8, oid::kNumeric}) aggs.push_back({name, kind, t, oid::kNumeric});
+      for (uint32_t t : {oid::kFloat4, oid::kFloat8}) aggs.push_back({name, kind, t, oid::kFloat8});
+    }
     aggs.push_back({"min", AggKind::kMin, kAnyArg, 0});
     aggs.push_back({"max", AggKind::kMax, kAnyArg, 0});
     aggs.push_back({"bool_and", AggKind::kBoolAnd, oid::kBool, oid::kBool});

@@ -34,7 +34,10 @@ struct OperDef {
   bool strict = true;
 };
 
-enum class AggKind : uint8_t { kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg, kArrayAgg };
+enum class AggKind : uint8_t {
+  kCountStar, kCount, kSum, kAvg, kMin, kMax, kBoolAnd, kBoolOr, kStringAgg, kArrayAgg,
+  kVarSamp, kVarPop, kStddevSamp, kStddevPop,  // statistics over numeric (exact) or float8 inputs
+};
 
 struct AggDef {
   std::string name;

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <set>
 
 #include "utils/utf8.h"
 #include "sql/functions/registry.h"
@@ -268,6 +270,182 @@ void Chr(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   AppendUtf8(out.s, static_cast<uint32_t>(cp));
 }
 
+// quote_ident: as is when it is a plain lower-case name that is not a
+// keyword PostgreSQL would misread (anything but an unreserved keyword).
+std::string QuoteIdent(const std::string& s) {
+  static const std::set<std::string> kKeywords = {
+      // reserved
+      "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast", "check",
+      "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+      "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+      "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+      "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+      "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+      "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user",
+      "using", "variadic", "when", "where", "window", "with",
+      // type_func_name
+      "authorization", "binary", "collation", "concurrently", "cross", "current_schema", "freeze", "full",
+      "ilike", "inner", "is", "isnull", "join", "left", "like", "natural", "notnull", "outer", "overlaps",
+      "right", "similar", "tablesample", "verbose",
+      // col_name
+      "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal", "exists",
+      "extract", "float", "greatest", "grouping", "inout", "int", "integer", "interval", "least", "national",
+      "nchar", "none", "normalize", "nullif", "numeric", "out", "overlay", "position", "precision", "real", "row",
+      "setof", "smallint", "substring", "time", "timestamp", "treat", "trim", "values", "varchar",
+      "xmlattributes", "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse",
+      "xmlpi", "xmlroot", "xmlserialize", "xmltable"};
+  bool safe = !s.empty() && ((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_');
+  for (char c : s) safe = safe && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  if (safe && !kKeywords.count(s)) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// quote_literal: doubled quotes; with a backslash, an E'' string with
+// doubled backslashes.
+std::string QuoteLiteralText(const std::string& s) {
+  std::string out = s.find('\\') != std::string::npos ? "E'" : "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') out += c;
+    out += c;
+  }
+  return out + "'";
+}
+
+void QuoteIdentFn(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.s = QuoteIdent(a[0]->s); }
+
+// aux 0: quote_literal (strict), 1: quote_nullable (NULL is the word NULL).
+void QuoteLiteralFn(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  if (a[0]->null) {
+    if (st.aux == 0) {
+      out.null = true;
+    } else {
+      out.s = "NULL";
+    }
+    return;
+  }
+  out.s = QuoteLiteralText(a[0]->s);
+}
+
+// format(fmt, args...): %[n$][-][width|*|*n$](s|I|L) and %%, as
+// PostgreSQL's text_format.
+void Format(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  if (a[0]->null) {
+    out.null = true;
+    return;
+  }
+  const std::string& f = a[0]->s;
+  size_t nargs = st.args.size() - 1;
+  auto bad_type = [](const std::string& spec) {
+    return PgError(sqlstate::kInvalidParameterValue, "unrecognized format() type specifier \"" + spec + "\"")
+        .Hint("For a single \"%\" use \"%%\".");
+  };
+  auto unterminated = [] {
+    return PgError(sqlstate::kInvalidParameterValue, "unterminated format() type specifier")
+        .Hint("For a single \"%\" use \"%%\".");
+  };
+  auto too_few = [] { return PgError(sqlstate::kInvalidParameterValue, "too few arguments for format()"); };
+  out.s.clear();
+  size_t arg = 0;  // last argument used (1-based)
+  size_t i = 0;
+  auto number = [&](size_t* n) {
+    size_t start = i;
+    *n = 0;
+    while (i < f.size() && f[i] >= '0' && f[i] <= '9') {
+      *n = *n * 10 + static_cast<size_t>(f[i] - '0');
+      if (*n > INT32_MAX) throw PgError(sqlstate::kInvalidParameterValue, "number is out of range");
+      ++i;
+    }
+    return i > start;
+  };
+  while (i < f.size()) {
+    if (f[i] != '%') {
+      out.s += f[i++];
+      continue;
+    }
+    ++i;
+    if (i >= f.size()) throw unterminated();
+    if (f[i] == '%') {
+      out.s += '%';
+      ++i;
+      continue;
+    }
+    size_t argpos = 0, width = 0, widthpos = 0;
+    bool left = false, width_from_arg = false, has_width = false;
+    size_t n;
+    if (number(&n)) {
+      if (i < f.size() && f[i] == '$') {
+        if (n == 0) throw PgError(sqlstate::kInvalidParameterValue, "format specifies argument 0, but arguments are numbered from 1");
+        argpos = n;
+        ++i;
+      } else {
+        width = n;
+        has_width = true;
+      }
+    }
+    if (!has_width) {
+      while (i < f.size() && f[i] == '-') {
+        left = true;
+        ++i;
+      }
+      if (i < f.size() && f[i] == '*') {
+        ++i;
+        width_from_arg = true;
+        if (number(&n)) {
+          if (i >= f.size() || f[i] != '$') throw PgError(sqlstate::kInvalidParameterValue, "width argument position must be ended by \"$\"");
+          if (n == 0) throw PgError(sqlstate::kInvalidParameterValue, "format specifies argument 0, but arguments are numbered from 1");
+          widthpos = n;
+          ++i;
+        }
+      } else if (number(&n)) {
+        width = n;
+      }
+    }
+    if (i >= f.size()) throw unterminated();
+    char type = f[i];
+    size_t len = 1;
+    while (i + len < f.size() && (static_cast<unsigned char>(f[i + len]) & 0xC0) == 0x80) ++len;
+    std::string spec = f.substr(i, len);
+    ++i;
+    if (type != 's' && type != 'I' && type != 'L') throw bad_type(spec);
+    if (width_from_arg) {
+      size_t wa = widthpos ? widthpos : arg + 1;
+      if (wa > nargs) throw too_few();
+      arg = wa;
+      const Datum& w = *a[wa];
+      long long wv = w.null ? 0 : std::strtoll(w.s.c_str(), nullptr, 10);
+      if (wv < 0) {
+        left = true;
+        wv = -wv;
+      }
+      width = static_cast<size_t>(wv);
+    }
+    size_t which = argpos ? argpos : arg + 1;
+    if (which > nargs) throw too_few();
+    arg = which;
+    const Datum& v = *a[which];
+    std::string piece;
+    if (type == 's') {
+      if (!v.null) piece = v.s;
+    } else if (type == 'I') {
+      if (v.null) throw PgError("22004", "null values cannot be formatted as an SQL identifier");
+      piece = QuoteIdent(v.s);
+    } else {
+      piece = v.null ? "NULL" : QuoteLiteralText(v.s);
+    }
+    size_t chars = static_cast<size_t>(CharLen(piece));
+    if (chars < width) {
+      std::string pad(width - chars, ' ');
+      piece = left ? piece + pad : pad + piece;
+    }
+    out.s += piece;
+  }
+}
+
 void StartsWith(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   out.b = a[0]->s.compare(0, a[1]->s.size(), a[1]->s) == 0 && a[0]->s.size() >= a[1]->s.size();
 }
@@ -313,6 +491,11 @@ void AddStringBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"ascii", {kText}, kInt4, Ascii});
   f.push_back({"chr", {kInt4}, kText, Chr});
   f.push_back({"starts_with", {kText, kText}, oid::kBool, StartsWith});
+  f.push_back({"quote_ident", {kText}, kText, QuoteIdentFn});
+  f.push_back({"quote_literal", {kAnyArg}, kText, QuoteLiteralFn, true, false, 0});
+  f.push_back({"quote_nullable", {kAnyArg}, kText, QuoteLiteralFn, false, false, 1});
+  f.push_back({"format", {kText}, kText, Format, false});
+  f.push_back({"format", {kText, kAnyArg}, kText, Format, false, true});
 }
 
 }  // namespace tusk::sql

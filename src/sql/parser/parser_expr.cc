@@ -680,7 +680,7 @@ ExprPtr Parser::ParseSpecialFunc(const std::string& w, int loc, bool* handled) {
   if (w == "extract") {
     Advance();
     Advance();
-    auto e = MakeFunc("date_part", loc);
+    auto e = MakeFunc("extract", loc);
     int floc = Peek().offset;
     std::string field = Peek().kind == TokKind::kString ? Peek().text : ParseColLabel();
     if (Peek().kind == TokKind::kString) Advance();
