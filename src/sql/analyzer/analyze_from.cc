@@ -107,7 +107,7 @@ const CteEntry* Analyzer::FindCte(const std::string& name) {
 
 void Analyzer::AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
                              const std::vector<std::string>& aliases, const std::vector<uint32_t>& types,
-                             AnalyzedFrom& item, std::vector<int>* star, int location) {
+                             AnalyzedFrom& item, std::vector<int>* star, [[maybe_unused]] int location) {
   for (const auto& r : rtes_) {
     if (r.name == name && !name.empty()) {
       Error(kDuplicateAlias, "table name \"" + name + "\" specified more than once", -1);
@@ -117,7 +117,7 @@ void Analyzer::AddRangeEntry(const std::string& name, const std::vector<std::str
     Error(sqlstate::kInvalidColumnReference,
           "table \"" + name + "\" has " + std::to_string(colnames.size()) + " columns available but " +
               std::to_string(aliases.size()) + " columns specified",
-          location);
+          -1);  // PostgreSQL reports no position here
   }
   item.start = static_cast<int>(scope_.size());
   item.types = types;
@@ -177,11 +177,18 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
       names.push_back(c.name);
       types.push_back(c.type);
     }
+    if (f.column_aliases.size() > names.size()) {
+      Error(sqlstate::kInvalidColumnReference,
+            "table \"" + (f.alias ? *f.alias : f.name) + "\" has " + std::to_string(names.size()) +
+                " columns available but " + std::to_string(f.column_aliases.size()) + " columns specified",
+            -1);
+    }
     // The row's address rides along as a hidden trailing column, reachable
     // only qualified (t.ctid), for UPDATE and DELETE.
     names.push_back("ctid");
     types.push_back(oid::kInt8);
     AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location);
+    rtes_.back().relname = f.name;
     scope_.back().hidden = true;
     star->pop_back();
     return item;
@@ -242,6 +249,12 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
   std::vector<int> merged_idx;
   std::vector<int> lused, rused;
   TExprPtr cond;
+  for (size_t i = 0; i < using_cols.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (using_cols[i] == using_cols[j])
+        Error("42701", "column name \"" + using_cols[i] + "\" appears more than once in USING clause", -1);
+    }
+  }
   for (const auto& name : using_cols) {
     auto find = [&](const std::vector<int>& side, const char* which) {
       int found = -1;
@@ -440,8 +453,19 @@ TExprPtr Analyzer::ResolveColumnRef(const Expr& e) {
     c->location = e.location;
     return c;
   }
-  if (qual) Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + *qual + "\"", e.location);
+  if (qual) MissingFromEntry(*qual, e.location);
   Error(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", e.location);
+}
+
+void Analyzer::MissingFromEntry(const std::string& qual, int location) {
+  for (Analyzer* a = this; a; a = a->lexical_) {
+    for (const auto& r : a->rtes_) {
+      if (r.relname == qual && r.name != qual)
+        Error(sqlstate::kUndefinedTable, "invalid reference to FROM-clause entry for table \"" + qual + "\"", location,
+              "Perhaps you meant to reference the table alias \"" + r.name + "\".");
+    }
+  }
+  Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + qual + "\"", location);
 }
 
 void Analyzer::ExpandStar(const ResTarget& t, AnalyzedQuery& q) {
@@ -452,7 +476,7 @@ void Analyzer::ExpandStar(const ResTarget& t, AnalyzedQuery& q) {
     for (const auto& r : rtes_) {
       if (r.name == qual) cols = &r.columns;
     }
-    if (!cols) Error(sqlstate::kUndefinedTable, "missing FROM-clause entry for table \"" + qual + "\"", t.location);
+    if (!cols) MissingFromEntry(qual, t.location);
   } else if (sel_->from.empty()) {
     Error(sqlstate::kSyntaxError, "SELECT * with no tables specified is not valid", t.location);
   }

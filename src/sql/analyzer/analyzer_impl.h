@@ -30,6 +30,7 @@ struct ScopeColumn {
 // A name usable as a qualifier: a table, subquery, CTE or join alias.
 struct RangeEntry {
   std::string name;
+  std::string relname;  // the table's own name when `name` is an alias
   std::vector<int> columns;  // input-row indices in * order
 };
 
@@ -86,6 +87,9 @@ class Analyzer {
   std::unique_ptr<AnalyzedFrom> AnalyzeJoin(const FromItem& f, std::vector<int>* star);
   // A function call in FROM (analyze_function_from.cc).
   std::unique_ptr<AnalyzedFrom> AnalyzeFunctionFrom(const FromItem& f, std::vector<int>* star);
+  // 42P01 for a qualifier naming no FROM entry; PostgreSQL's "invalid
+  // reference" with a hint when it names an aliased table.
+  [[noreturn]] void MissingFromEntry(const std::string& qual, int location);
   void AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
                      const std::vector<std::string>& aliases, const std::vector<uint32_t>& types, AnalyzedFrom& item,
                      std::vector<int>* star, int location);
