@@ -12,6 +12,8 @@
 
 #include "access/transam/clog.h"
 #include "access/transam/slru.h"
+#include <filesystem>
+
 #include "access/transam/transam.h"
 #include "storage/file/vfs.h"
 #include "storage/ipc/proc_array.h"
@@ -21,11 +23,21 @@
 namespace tusk::transam {
 namespace {
 
+// Temporary directories of this test process, removed when it exits.
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    for (const auto& d : dirs) std::filesystem::remove_all(d);
+  }
+};
+TempDirs g_temp_dirs;
+
 std::string MakeTempDir() {
   char tmpl[] = "/tmp/tusk_transam_XXXXXX";
   char* d = mkdtemp(tmpl);
   EXPECT_NE(d, nullptr);
-  return d;
+  if (d) g_temp_dirs.dirs.push_back(d);
+  return d ? d : "";
 }
 
 bool FileExists(const std::string& path) {
