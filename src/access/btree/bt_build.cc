@@ -12,10 +12,6 @@
 namespace tusk::btree {
 namespace {
 
-wal::RelFileLocator WalLoc(const IndexRel& rel) {
-  return wal::RelFileLocator{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number};
-}
-
 size_t Cost(const std::string& t) { return page::MaxAlign(t.size()) + page::kItemIdSize; }
 
 // Writes a finished page image to block `expect` (the next new block) and logs it.

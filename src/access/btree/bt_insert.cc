@@ -15,10 +15,6 @@ namespace {
 using buffer::LockBuffer;
 using buffer::MarkBufferDirty;
 
-wal::RelFileLocator WalLoc(const IndexRel& rel) {
-  return wal::RelFileLocator{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number};
-}
-
 char* PageOf(Buffer b) { return buffer::BufferPage(b); }
 
 void FinishSplit(const IndexRel& rel, Buffer lbuf, Stack stack);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "access/btree/btree.h"
+#include "access/wal/wal.h"
 #include "storage/buffer/buffer.h"
 #include "storage/page/page.h"
 
@@ -100,6 +101,10 @@ inline ItemPointer TidOf(const char* tup) {
 }
 inline uint32_t DownlinkOf(const char* tup) { return Header(tup).downlink; }
 inline bool IsDeadHint(const char* tup) { return Header(tup).flags & kTupDead; }
+// The index's relation as WAL records name it.
+inline wal::RelFileLocator WalLoc(const IndexRel& rel) {
+  return wal::RelFileLocator{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number};
+}
 // Removes leaf items (offsets in descending order) from the exclusively
 // locked page and WAL-logs it as a vacuum record.
 void DeleteItemsLogged(const IndexRel& rel, Buffer buf, const std::vector<OffsetNumber>& descending);

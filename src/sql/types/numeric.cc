@@ -779,20 +779,7 @@ std::string Numeric::ToBinary() const {
   int weight = 0;
   uint16_t sign = nan_ ? 0xC000 : inf_ ? (neg_ ? 0xF000 : 0xD000) : (negative() ? 0x4000 : 0x0000);
   if (!nan_ && !inf_ && !digits_.empty()) {
-    int w, f;
-    Base10000(&w, &f);
-    weight = w;
-    int lowest_power = -scale_;  // power of ten of the last digit
-    int last_group = lowest_power >= 0 ? lowest_power / 4 : -((-lowest_power + 3) / 4);
-    for (int g = w; g >= last_group; --g) {
-      int v = 0;
-      for (int p = 4 * g + 3; p >= 4 * g; --p) {
-        int idx = static_cast<int>(digits_.size()) - scale_ - 1 - p;
-        v = v * 10 + ((idx >= 0 && idx < static_cast<int>(digits_.size())) ? digits_[idx] - '0' : 0);
-      }
-      groups.push_back(static_cast<int16_t>(v));
-    }
-    while (!groups.empty() && groups.back() == 0) groups.pop_back();
+    for (int g : Groups(&weight)) groups.push_back(static_cast<int16_t>(g));
   }
   std::string out;
   auto put16 = [&](uint16_t v) {
