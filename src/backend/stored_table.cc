@@ -159,6 +159,17 @@ class HeapTable : public sql::StoredTable {
   // to wait for before deciding.
   uint64_t FindConflict(const Row& row, const std::vector<uint32_t>& arbiters, TupleId* conflict, bool* found);
   std::vector<lmgr::LockTag> KeyLocks(const Row& row, const std::vector<uint32_t>& arbiters) const;
+  // Whether stored tuple `tuple` has the encoded row's key in index ix.
+  bool SameKey(const sql::StoredIndex& ix, std::string_view tuple) {
+    DecodeRow(tuple, other_);
+    for (int c : ix.columns) {
+      if (c < 0 || other_[c].null || encoded_null_[c]) return false;
+      std::string v;
+      sql::EncodeStored(storage_types[c], other_[c], v);
+      if (sql::CompareStored(storage_types[c], v, encoded_[c]) != 0) return false;
+    }
+    return true;
+  }
   static bool IsArbiter(const sql::StoredIndex& ix, const std::vector<uint32_t>& arbiters) {
     return ix.unique && (arbiters.empty() || std::find(arbiters.begin(), arbiters.end(), ix.oid) != arbiters.end());
   }
@@ -170,6 +181,7 @@ class HeapTable : public sql::StoredTable {
   std::vector<bool> encoded_null_;
   std::vector<bool> external_;
   std::string detoasted_;
+  Row other_;  // scratch for SameKey
   heap::XactContext xact_;
   uint64_t xact_statement_ = ~0ull;
   uint64_t locked_statement_ = ~0ull;
@@ -312,11 +324,20 @@ uint64_t HeapTable::FindConflict(const Row& row, const std::vector<uint32_t>& ar
     btree::IndexScan scan(index_handles[i].rel, keys);
     ItemPointer p;
     while (scan.Next(&p)) {
+      // An entry of a version updated meanwhile: the row lives on in the
+      // newer version, whose own entry the scan may already have passed
+      // (updates do not take the key locks), so that version decides.
+      ItemPointer at = p;
       transam::DirtyResult d = heap::FetchDirty(rel, p, me);
+      if (!d.visible && !d.wait_xmin) {
+        std::string newer;
+        if (!heap::FetchLatest(rel, p, me, &at, &newer) || at == p || !SameKey(ix, newer)) continue;
+        d = heap::FetchDirty(rel, at, me);
+      }
       if (d.wait_xmin) return d.wait_xmin;
       if (d.visible && d.wait_xmax) return d.wait_xmax;
       if (d.visible) {
-        *conflict = FromTid(p);
+        *conflict = FromTid(at);
         *found = true;
         return 0;
       }
