@@ -299,6 +299,11 @@ void Session::HandleError(const PgError& e) {
   }
 }
 
+void Session::PreventInTransactionBlock(const char* what) const {
+  if (InTransactionBlock())
+    throw MakeError(sqlstate::kActiveSqlTransaction, std::string(what) + " cannot run inside a transaction block");
+}
+
 bool Session::IsTransactionExit(const sql::Statement& stmt) const {
   if (stmt.kind() != sql::StmtKind::kTransaction) return false;
   auto k = stmt.transaction().kind;
@@ -324,21 +329,27 @@ void Session::SimpleQuery(const std::string& query) {
     protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
     return;
   }
-  for (const auto& stmt : stmts) {
+  implicit_block_ = stmts.size() > 1;
+  for (size_t i = 0; i < stmts.size(); ++i) {
+    const sql::Statement& stmt = *stmts[i];
     try {
-      if (tx_ == TxState::kFailed && !IsTransactionExit(*stmt))
+      if (tx_ == TxState::kFailed && !IsTransactionExit(stmt))
         throw MakeError(sqlstate::kInFailedSqlTransaction,
                         "current transaction is aborted, commands ignored until end of transaction block");
-      current_tag_ = sql::CommandTagOf(*stmt);
+      current_tag_ = sql::CommandTagOf(stmt);
       SetPsActivity(current_tag_);
-      RunStatement(*stmt);
-      FinishImplicitTransaction();
+      RunStatement(stmt);
+      if (i + 1 == stmts.size() || stmt.kind() == sql::StmtKind::kTransaction) FinishImplicitTransaction();
     } catch (const PgError& e) {
-      if (e.data().level >= ErrLevel::kFatal) throw;
+      if (e.data().level >= ErrLevel::kFatal) {
+        implicit_block_ = false;
+        throw;
+      }
       HandleError(e);
       break;  // the rest of the query string is skipped
     }
   }
+  implicit_block_ = false;
   EndStatement();
   protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
 }

@@ -108,6 +108,7 @@ class Session : public sql::SessionContext {
   std::string RunUtility(const sql::Statement& stmt);
   std::string RunTransactionStmt(const sql::TransactionStmt& t);
   std::string RunSet(const sql::Statement& stmt);
+  std::string RunAlterSystem(const sql::AlterSystemStmt& a);
   std::string RunRoleStmt(const sql::Statement& stmt);
   // Table DDL (session_ddl.cc).
   std::string RunCreateTable(const sql::CreateTableStmt& c);
@@ -144,6 +145,10 @@ class Session : public sql::SessionContext {
   // ERROR: report to the client, abort the transaction; FATAL rethrows.
   void HandleError(const PgError& e);
   bool IsTransactionExit(const sql::Statement& stmt) const;
+  // In an explicit block, or in the implicit block of a multi-statement Query.
+  bool InTransactionBlock() const { return tx_ != TxState::kIdle || implicit_block_; }
+  // 25001 "WHAT cannot run inside a transaction block" (PreventInTransactionBlock).
+  void PreventInTransactionBlock(const char* what) const;
   void ClearUnnamedPortal();
 
   protocol::Connection& conn_;
@@ -151,6 +156,10 @@ class Session : public sql::SessionContext {
   std::unique_ptr<SystemViews> views_;
   TxState tx_ = TxState::kIdle;
   bool implicit_xact_open_ = false;
+  // The statements of one simple Query are one implicit transaction block,
+  // as in PostgreSQL: they commit together at the end (or at a transaction
+  // statement among them) and an error rolls back all of them.
+  bool implicit_block_ = false;
   std::vector<std::string> savepoints_;
   std::vector<std::function<void()>> at_commit_;  // work deferred to just before commit
   bool ignore_till_sync_ = false;

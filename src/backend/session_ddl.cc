@@ -839,8 +839,7 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
       throw MakeError(sqlstate::kSyntaxError, "unrecognized " + std::string(v.is_vacuum ? "VACUUM" : "ANALYZE") +
                                                   " option \"" + o.name + "\"");
   }
-  if (vacuum && tx_ != TxState::kIdle)
-    throw MakeError(sqlstate::kActiveSqlTransaction, "VACUUM cannot run inside a transaction block");
+  if (vacuum) PreventInTransactionBlock("VACUUM");
   const transam::Snapshot& snap = xact::GetTransactionSnapshot();
   transam::CurrentXact me = xact::CurrentXactForVisibility();
   std::vector<uint32_t> rels;
@@ -875,7 +874,7 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
 namespace tusk::backend {
 
 std::string Session::RunLock(const sql::LockStmt& l) {
-  if (tx_ == TxState::kIdle)
+  if (!InTransactionBlock())
     throw MakeError(sqlstate::kNoActiveSqlTransaction, "LOCK TABLE can only be used in transaction blocks");
   static const std::pair<const char*, lmgr::LockMode> kModes[] = {
       {"access share", lmgr::LockMode::kAccessShare},

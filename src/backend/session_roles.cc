@@ -172,8 +172,7 @@ int Session::WaitForOtherSessions(uint32_t db_oid) {
 }
 
 std::string Session::RunCreateDatabase(const sql::CreateDatabaseStmt& stmt) {
-  if (tx_ != TxState::kIdle)
-    throw MakeError(sqlstate::kActiveSqlTransaction, "CREATE DATABASE cannot run inside a transaction block");
+  PreventInTransactionBlock("CREATE DATABASE");
   xact::CheckWritable("CREATE DATABASE");
 
   std::optional<std::string> owner_name, template_name;
@@ -283,8 +282,7 @@ std::string Session::RunCreateDatabase(const sql::CreateDatabaseStmt& stmt) {
 }
 
 std::string Session::RunDropDatabase(const sql::DropDatabaseStmt& stmt) {
-  if (tx_ != TxState::kIdle)
-    throw MakeError(sqlstate::kActiveSqlTransaction, "DROP DATABASE cannot run inside a transaction block");
+  PreventInTransactionBlock("DROP DATABASE");
   xact::CheckWritable("DROP DATABASE");
   LockDatabaseCatalog();
   heap::XactContext x = catalog::CatalogXactContext();

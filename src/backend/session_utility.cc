@@ -1,24 +1,30 @@
-// Statements the backend runs itself: transaction control, SET/RESET,
+// Statements the backend runs itself: transaction control, SET/RESET, ALTER SYSTEM,
 // DISCARD, CHECKPOINT; roles and databases are in session_roles.cc.
 #include "access/transam/xact.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "postmaster/checkpoint.h"
 #include "protocol/message.h"
+#include "sql/parser/deparse.h"
 #include "utils/guc.h"
 #include "utils/process_globals.h"
 
 namespace tusk::backend {
 namespace {
 
-std::string JoinSetValues(const std::vector<sql::SetValue>& values) {
+// SET's values as one string (PostgreSQL's flatten_set_variable_args): only
+// list parameters take several; words and strings of identifier lists
+// (search_path) are quoted as identifiers where needed.
+std::string FlattenSetValues(const std::string& name, const std::vector<sql::SetValue>& values) {
+  const guc::ListKind list = guc::ParamListKind(name);
+  if (list == guc::ListKind::kSingle && values.size() > 1)
+    throw MakeError(sqlstate::kInvalidParameterValue, "SET " + name + " takes only one argument");
   std::string out;
   for (size_t i = 0; i < values.size(); ++i) {
     if (i) out += ", ";
-    // A list element that needs quoting keeps it, as PostgreSQL's flatten does for identifiers.
     const sql::SetValue& v = values[i];
-    if (values.size() > 1 && v.kind == sql::SetValue::kString && v.text.find_first_of(", ") != std::string::npos)
-      out += "\"" + v.text + "\"";
+    if (list == guc::ListKind::kQuotedList && v.kind != sql::SetValue::kNumber)
+      out += sql::QuoteIdentifier(v.text);
     else
       out += v.text;
   }
@@ -45,15 +51,15 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kTransaction: return RunTransactionStmt(stmt.transaction());
     case sql::StmtKind::kSet:
     case sql::StmtKind::kReset: return RunSet(stmt);
+    case sql::StmtKind::kAlterSystem: return RunAlterSystem(stmt.alter_system());
     case sql::StmtKind::kCreateRole:
     case sql::StmtKind::kAlterRole:
     case sql::StmtKind::kDropRole: return RunRoleStmt(stmt);
     case sql::StmtKind::kCreateDatabase: return RunCreateDatabase(stmt.create_database());
     case sql::StmtKind::kDropDatabase: return RunDropDatabase(stmt.drop_database());
     case sql::StmtKind::kDiscard: {
-      if (tx_ != TxState::kIdle)
-        throw MakeError(sqlstate::kActiveSqlTransaction, "DISCARD ALL cannot run inside a transaction block");
       if (stmt.discard().target == sql::DiscardStmt::kAll) {
+        PreventInTransactionBlock("DISCARD ALL");
         guc::ResetAllOptions();
         statements_.clear();
         portals_.clear();
@@ -114,6 +120,8 @@ std::string Session::RunTransactionStmt(const sql::TransactionStmt& t) {
     case K::kRollback:
       if (tx_ == TxState::kIdle) {
         EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kNoActiveSqlTransaction, "there is no transaction in progress"));
+        // In a multi-statement Query this rolls back the statements before it.
+        if (implicit_xact_open_) AbortTransaction();
         return "ROLLBACK";
       }
       AbortTransaction();
@@ -148,6 +156,14 @@ std::string Session::RunTransactionStmt(const sql::TransactionStmt& t) {
   return "BEGIN";
 }
 
+std::string Session::RunAlterSystem(const sql::AlterSystemStmt& a) {
+  PreventInTransactionBlock("ALTER SYSTEM");
+  std::optional<std::string> value;
+  if (!a.reset_all && a.set.kind == sql::SetStmt::kValue) value = FlattenSetValues(a.set.name, a.set.values);
+  guc::AlterSystemSetConfigFile(Globals().data_dir, a.set.name, value, a.reset_all, info_.role.superuser);
+  return "ALTER SYSTEM";
+}
+
 std::string Session::RunSet(const sql::Statement& stmt) {
   bool su = info_.role.superuser;
   if (stmt.kind() == sql::StmtKind::kReset) {
@@ -159,18 +175,18 @@ std::string Session::RunSet(const sql::Statement& stmt) {
     return "RESET";
   }
   const sql::SetStmt& s = stmt.set();
-  if (s.is_local && tx_ == TxState::kIdle)
+  if (s.is_local && !InTransactionBlock())
     EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kNoActiveSqlTransaction,
                          "SET LOCAL can only be used in transaction blocks"));
   switch (s.kind) {
     case sql::SetStmt::kValue:
-      guc::SetConfigOption(s.name, JoinSetValues(s.values), su, s.is_local);
+      guc::SetConfigOption(s.name, FlattenSetValues(s.name, s.values), su, s.is_local);
       break;
     case sql::SetStmt::kDefault:
       guc::ResetConfigOption(s.name, su);
       break;
     case sql::SetStmt::kTransaction:
-      if (tx_ == TxState::kIdle)
+      if (!InTransactionBlock())
         EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kNoActiveSqlTransaction,
                              "SET TRANSACTION can only be used in transaction blocks"));
       ApplyTransactionModes(s.modes, false);

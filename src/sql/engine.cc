@@ -79,6 +79,7 @@ std::string CommandTagOf(const Statement& s) {
     case StmtKind::kDeallocate: return s.deallocate().all ? "DEALLOCATE ALL" : "DEALLOCATE";
     case StmtKind::kLock: return "LOCK TABLE";
     case StmtKind::kSetConstraints: return "SET CONSTRAINTS";
+    case StmtKind::kAlterSystem: return "ALTER SYSTEM";
   }
   return "";
 }

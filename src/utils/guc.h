@@ -63,6 +63,19 @@ void ResetConfigOption(const std::string& name, bool caller_is_superuser);
 // RESET ALL.
 void ResetAllOptions();
 
+// How SET's comma-separated values are joined for a parameter (PostgreSQL's
+// GUC_LIST_INPUT / GUC_LIST_QUOTE); unknown names take one value.
+enum class ListKind { kSingle, kList, kQuotedList };
+ListKind ParamListKind(const std::string& name);
+
+// ALTER SYSTEM SET name = value (value set) or RESET name / RESET ALL
+// (value nullopt): checks name, permission and value as PostgreSQL 15 does
+// and rewrites DATADIR/postgresql.auto.conf durably. Nothing is applied
+// until the next reload. Throws PgError.
+void AlterSystemSetConfigFile(const std::string& datadir, const std::string& name,
+                              const std::optional<std::string>& value, bool reset_all,
+                              bool caller_is_superuser);
+
 // SHOW / current_setting(): "128MB", "1min", "on", enum names, ...
 // Throws 42704 for an unknown name unless missing_ok (then nullopt).
 std::optional<std::string> ShowConfigOption(const std::string& name, bool missing_ok = false);

@@ -99,14 +99,16 @@ bool ProcessConfigFile(const std::string& datadir, bool is_reload, ErrLevel elev
 
   // 4. Parameters that came from a file but no longer appear revert to
   // their defaults, except those that need a restart.
-  bool partial = false;
+  // The file named in "unaffected changes were applied": the first one with
+  // a line that could not take effect.
+  std::string partial_file;
   for (Param* p : AllParams()) {
     if (p->reset.source != Source::kFile || p->in_file) continue;
     if (p->def->context <= Context::kPostmaster) {
       p->pending_restart = true;
       Note(messages, ErrLevel::kLog, sqlstate::kCantChangeRuntimeParam,
            "parameter \"" + ParamName(*p) + "\" cannot be changed without restarting the server");
-      partial = true;
+      if (partial_file.empty()) partial_file = conf;
       continue;
     }
     p->reset.source = Source::kDefault;
@@ -139,7 +141,7 @@ bool ProcessConfigFile(const std::string& datadir, bool is_reload, ErrLevel elev
       // Only a postmaster parameter on reload gets here (values were checked).
       err.level = ErrLevel::kLog;
       messages->push_back(std::move(err));
-      partial = true;
+      if (partial_file.empty()) partial_file = item.filename;
     }
   }
 
@@ -151,9 +153,9 @@ bool ProcessConfigFile(const std::string& datadir, bool is_reload, ErrLevel elev
         SetOverride(name, datadir + (name[0] == 'h' ? "/pg_hba.conf" : "/pg_ident.conf"));
     }
   }
-  if (partial)
+  if (!partial_file.empty())
     Note(messages, ErrLevel::kLog, sqlstate::kConfigFileError,
-         "configuration file \"" + conf + "\" contains errors; unaffected changes were applied");
+         "configuration file \"" + partial_file + "\" contains errors; unaffected changes were applied");
   return true;
 }
 

@@ -21,6 +21,9 @@ enum ParamFlags : unsigned {
   kNoResetAll = 1u << 2,      // RESET ALL leaves it alone
   kSuperuserOnly = 1u << 3,   // only superusers may read it
   kCustom = 1u << 4,          // a placeholder for a dotted extension name
+  kNotInAutoFile = 1u << 5,   // ALTER SYSTEM refuses it (GUC_DISALLOW_IN_[AUTO_]FILE)
+  kListInput = 1u << 6,       // SET accepts a list of values (GUC_LIST_INPUT)
+  kListQuote = 1u << 7,       // list elements are identifiers, quoted as needed (GUC_LIST_QUOTE)
 };
 
 struct EnumOption {

@@ -136,5 +136,29 @@ TEST(Tables, CopyFreezeNeedsATableNewInTheSubtransaction) {
             "2 4\n");
 }
 
+// A simple Query with several statements is one implicit transaction block,
+// as in PostgreSQL: an error rolls back the statements before it, and
+// transaction statements among them end the block early.
+TEST(Tables, MultiStatementQueryIsOneTransaction) {
+  Cluster c;
+  c.Start();
+  Conn conn = c.Connect();
+  Result t(PQexec(conn.get(), "CREATE TABLE imp (a int)"));
+  Result fail(PQexec(conn.get(), "INSERT INTO imp VALUES (1); SELECT 1/0"));
+  EXPECT_EQ(SqlState(fail.get()), "22012");
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT count(*) FROM imp"), "0");
+  Result mixed(PQexec(conn.get(), "INSERT INTO imp VALUES (1); ROLLBACK; INSERT INTO imp VALUES (2); COMMIT; "
+                                  "INSERT INTO imp VALUES (3); BEGIN; INSERT INTO imp VALUES (4); COMMIT; "
+                                  "INSERT INTO imp VALUES (5); SELECT 1/0"));
+  EXPECT_EQ(SqlState(mixed.get()), "22012");
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT string_agg(a::text, ',' ORDER BY a) FROM imp"), "2,3,4");
+  EXPECT_EQ(PQtransactionStatus(conn.get()), PQTRANS_IDLE);
+  Result vac(PQexec(conn.get(), "SELECT 1; VACUUM imp"));
+  EXPECT_EQ(SqlState(vac.get()), "25001");
+  EXPECT_STREQ(PQresultErrorField(vac.get(), PG_DIAG_MESSAGE_PRIMARY), "VACUUM cannot run inside a transaction block");
+  Result lock(PQexec(conn.get(), "LOCK imp; SELECT 1"));
+  EXPECT_EQ(PQresultStatus(lock.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(lock.get());
+}
+
 }  // namespace
 }  // namespace tusk::test

@@ -229,6 +229,12 @@ struct SetStmt {
   TransactionModes modes;        // kTransaction / kSessionCharacteristics
 };
 
+// ALTER SYSTEM SET name {TO|=} value | TO DEFAULT, ALTER SYSTEM RESET name | ALL.
+struct AlterSystemStmt {
+  SetStmt set;  // kValue, or kDefault for RESET name and TO DEFAULT
+  bool reset_all = false;
+};
+
 struct ResetStmt {
   std::string name;  // empty when all
   bool all = false;

@@ -110,6 +110,7 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
   }
   if (IsWord("create")) return ParseCreate(kind);
   if (IsWord("drop")) return ParseDrop(kind);
+  if (IsWord("alter") && IsWord("system", 1)) return *kind = StmtKind::kAlterSystem, ParseAlterSystem();
   if (IsWord("alter") && IsWord("table", 1)) return *kind = StmtKind::kAlterTable, ParseAlterTable();
   if (IsWord("truncate")) return *kind = StmtKind::kTruncate, ParseTruncate();
   if (IsWord("insert")) return *kind = StmtKind::kInsert, ParseInsert(nullptr);

@@ -94,6 +94,9 @@ class Parser {
   // utility statements (parser_utility.cc)
   Statement::Body ParseSet(StmtKind* kind);
   Statement::Body ParseReset();
+  Statement::Body ParseAlterSystem();
+  // name {TO|=} {DEFAULT | value [, ...]}: the generic form shared by SET and ALTER SYSTEM.
+  void ParseGenericSet(SetStmt& s);
   Statement::Body ParseShow();
   Statement::Body ParseTransaction(StmtKind* kind);
   Statement::Body ParseCreateRole();

@@ -1,4 +1,4 @@
-// Parsing of the utility statements the backend executes itself: SET,
+// Parsing of the utility statements the backend executes itself: SET, ALTER SYSTEM,
 // RESET, SHOW, transaction control, CREATE/ALTER/DROP ROLE and DISCARD.
 // They produce plain structs (ast.h); nothing here is evaluated.
 #include "sql/parser/parser_impl.h"
@@ -128,11 +128,16 @@ Statement::Body Parser::ParseSet(StmtKind* kind) {
     }
     return s;
   }
+  ParseGenericSet(s);
+  return s;
+}
+
+void Parser::ParseGenericSet(SetStmt& s) {
   s.name = ParseVarName(*this);
   if (!AcceptWord("to") && !(IsOp("=") && (Advance(), true))) Fail();
   if (AcceptWord("default")) {
     s.kind = SetStmt::kDefault;
-    return s;
+    return;
   }
   do {
     const Token& t = Peek();
@@ -151,7 +156,23 @@ Statement::Body Parser::ParseSet(StmtKind* kind) {
       Fail();
     }
   } while (AcceptPunct(','));
-  return s;
+}
+
+Statement::Body Parser::ParseAlterSystem() {
+  ExpectWord("alter");
+  ExpectWord("system");
+  AlterSystemStmt a;
+  if (AcceptWord("set")) {
+    ParseGenericSet(a.set);
+  } else {
+    ExpectWord("reset");
+    a.set.kind = SetStmt::kDefault;
+    if (AcceptWord("all"))
+      a.reset_all = true;
+    else
+      a.set.name = ParseVarName(*this);
+  }
+  return a;
 }
 
 Statement::Body Parser::ParseReset() {

@@ -45,6 +45,7 @@ enum class StmtKind : uint8_t {
   kDeallocate,
   kLock,
   kSetConstraints,
+  kAlterSystem,
 };
 
 struct Statement {
@@ -70,7 +71,7 @@ struct Statement {
                             std::shared_ptr<ExecuteStmt>,
                             std::shared_ptr<DeallocateStmt>,
                             std::shared_ptr<LockStmt>,
-                            std::shared_ptr<ConstraintsSetStmt>>;
+                            std::shared_ptr<ConstraintsSetStmt>, AlterSystemStmt>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -110,6 +111,7 @@ struct Statement {
   const ExecuteStmt& execute() const { return *std::get<std::shared_ptr<ExecuteStmt>>(body_); }
   const DeallocateStmt& deallocate() const { return *std::get<std::shared_ptr<DeallocateStmt>>(body_); }
   const LockStmt& lock() const { return *std::get<std::shared_ptr<LockStmt>>(body_); }
+  const AlterSystemStmt& alter_system() const { return std::get<AlterSystemStmt>(body_); }
   const ConstraintsSetStmt& set_constraints() const { return *std::get<std::shared_ptr<ConstraintsSetStmt>>(body_); }
 
   Statement(StmtKind k, Body body, std::shared_ptr<const std::string> query, int start, std::string source)
