@@ -313,7 +313,7 @@ int Startup::Run() {
     }
     if (!role->superuser && role->conn_limit >= 0 && proc_array::CountBackendsForRole(role->oid) > role->conn_limit)
       throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for role \"" + user_ + "\"");
-    if (db.datconnlimit >= 0 && proc_array::CountBackendsForDatabase(db.oid) > db.datconnlimit)
+    if (!role->superuser && db.datconnlimit >= 0 && proc_array::CountBackendsForDatabase(db.oid) > db.datconnlimit)
       throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for database \"" + database_ + "\"");
     if (v.log_connections)
       LogLine("connection authorized: user=" + user_ + " database=" + database_ +

@@ -74,6 +74,26 @@ TEST(Limits, RoleConnectionLimit) {
       << PQerrorMessage(second.get());
 }
 
+// CONNECTION LIMIT of a database binds everyone but superusers (53300).
+TEST(Limits, DatabaseConnectionLimit) {
+  Cluster c;
+  c.Start();
+  Conn admin = c.Connect();
+  for (const char* sql : {"CREATE DATABASE small CONNECTION LIMIT 1", "CREATE ROLE app LOGIN"}) {
+    Result r(PQexec(admin.get(), sql));
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQerrorMessage(admin.get());
+  }
+  Conn first = c.Connect("small", "app");
+  ASSERT_EQ(PQstatus(first.get()), CONNECTION_OK) << PQerrorMessage(first.get());
+  Conn second = c.Connect("small", "app");
+  EXPECT_NE(PQstatus(second.get()), CONNECTION_OK);
+  EXPECT_NE(std::string(PQerrorMessage(second.get())).find("FATAL:  too many connections for database \"small\""),
+            std::string::npos)
+      << PQerrorMessage(second.get());
+  Conn super = c.Connect("small");
+  EXPECT_EQ(PQstatus(super.get()), CONNECTION_OK) << PQerrorMessage(super.get());
+}
+
 TEST(Auth, ScramOverTcpAndUnixWithPsql) {
   Cluster c;
   c.Start();
