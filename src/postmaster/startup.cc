@@ -22,6 +22,9 @@ namespace {
   throw PgError(sqlstate::kDataCorrupted, message, ErrLevel::kPanic);
 }
 
+// "startup process recovering 000000010000000000000003", as in PostgreSQL.
+void ShowRecovering(uint64_t segno) { SetPsActivity("recovering " + wal::SegmentFileName(segno)); }
+
 }  // namespace
 
 int StartupMain() {
@@ -53,10 +56,10 @@ int StartupMain() {
     LogLine("database system was not properly shut down; automatic recovery in progress");
     control.state = DbState::kInCrashRecovery;
     if (!WriteControlFile(dir, &control, &error)) Panic(error);
-    SetPsActivity("recovering " + wal::SegmentFileName(wal::SegmentOf(checkpoint.redo)));
+    ShowRecovering(wal::SegmentOf(checkpoint.redo));
     transam::StartUpSubtrans();
     wal::RedoResult result;
-    wal::RunRedo(checkpoint.redo, control.checkpoint_lsn, &result);
+    wal::RunRedo(checkpoint.redo, control.checkpoint_lsn, &result, &ShowRecovering);
     // Transaction IDs seen in the WAL are never handed out again.
     if (result.max_xid) transam::AdvanceNextXidPast(result.max_xid);
     // Redo left the torn tail behind: insertion continues after the last valid record.

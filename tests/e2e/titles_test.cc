@@ -1,4 +1,6 @@
 // Contract section 3: the process tree and every process title, read from /proc.
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -97,6 +99,35 @@ TEST(Titles, LoggerProcessWithLoggingCollector) {
   CommandResult files = RunCommand("sleep 0.5; cat " + c.datadir() + "/pg_log/server-*.log");
   EXPECT_NE(files.out.find("database system is ready to accept connections"), std::string::npos) << files.out;
   EXPECT_NE(files.out.find("ERROR:  division by zero"), std::string::npos) << files.out;
+}
+
+// During crash recovery the startup process names the segment it replays.
+TEST(Titles, StartupProcessShowsTheSegmentItRecovers) {
+  Cluster c;
+  c.AppendConf("checkpoint_timeout = '1h'\nmax_wal_size = '4GB'");
+  c.Start();
+  {
+    Conn conn = c.Connect();
+    for (const char* sql : {"CREATE TABLE w (a int, b text)", "CHECKPOINT",
+                            "INSERT INTO w SELECT g, repeat('x', 100) FROM generate_series(1, 600000) g"}) {
+      Result r(PQexec(conn.get(), sql));
+      ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << sql << ": " << PQresultErrorMessage(r.get());
+    }
+  }
+  ASSERT_EQ(c.StopWith(SIGQUIT), 0);
+  c.Start("", false);
+  std::string seen;
+  const std::string conninfo = c.Conninfo();
+  for (int i = 0; i < 60000 && seen.empty() && PQping(conninfo.c_str()) != PQPING_OK; ++i) {
+    for (const auto& [pid, title] : c.ChildTitles())
+      if (title.rfind("tusk: startup process recovering ", 0) == 0) seen = title;
+  }
+  ASSERT_FALSE(seen.empty()) << "no startup process title seen during recovery";
+  const std::string segment = seen.substr(std::string("tusk: startup process recovering ").size());
+  EXPECT_EQ(segment.size(), 24u) << seen;
+  EXPECT_EQ(segment.find_first_not_of("0123456789ABCDEF"), std::string::npos) << seen;
+  EXPECT_EQ(segment.substr(0, 8), "00000001") << seen;
+  EXPECT_TRUE(c.WaitReady(60));
 }
 
 TEST(Titles, PstreeShowsEveryProcessUnderThePostmaster) {

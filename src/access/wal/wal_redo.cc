@@ -129,7 +129,7 @@ bool ReadCheckpointRecord(Lsn lsn, CheckpointInfo* info, std::string* error) {
   return ReadCheckpointRecordIn(internal::DataDir(), lsn, info, error);
 }
 
-Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result) {
+Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result, void (*on_segment)(uint64_t segno)) {
   EnsureBuiltins();
   RedoResult res;
   rusage ru0{};
@@ -149,7 +149,12 @@ Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result) {
     LogLine("redo is not required");
   } else {
     LogLine("redo starts at " + LsnToString(rec->lsn));
+    uint64_t segment = 0;
     for (; rec != nullptr; rec = reader.Next()) {
+      if (on_segment != nullptr && SegmentOf(rec->lsn) != segment) {
+        segment = SegmentOf(rec->lsn);
+        on_segment(segment);
+      }
       const char* name = RmgrName(rec->rmgr);
       RedoFunction fn = Table()[rec->rmgr].redo;
       if (name == nullptr || fn == nullptr) {

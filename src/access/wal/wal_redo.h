@@ -80,6 +80,9 @@ struct RedoResult {
 // not replayed (as PostgreSQL). Logs "redo starts at", the stop reason, and
 // "redo done at ... system usage: ..." or "redo is not required". Returns the
 // end of valid WAL, for StartupWal. An unregistered rmgr id is a PANIC.
-Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result = nullptr);
+// on_segment, when given, is told each WAL segment number redo enters (the
+// startup process shows it in its title).
+Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result = nullptr,
+            void (*on_segment)(uint64_t segno) = nullptr);
 
 }  // namespace tusk::wal
