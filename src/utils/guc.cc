@@ -29,6 +29,11 @@ struct Registry {
   Vars vars;
   int nest_level = 0;
   bool under_postmaster = false;
+  // Parameters with a non-empty stack: only these need settling at the end
+  // of a (sub)transaction, so a statement does not walk all 300+ of them.
+  std::vector<Param*> stacked;
+  // A reported parameter was assigned since the last TakeReportChanges.
+  bool report_pending = true;
 };
 
 Registry& R() {
@@ -41,6 +46,7 @@ Registry& R() {
 void Assign(Param& p, const Slot& slot) {
   p.cur = slot;
   const ParamDef& def = *p.def;
+  if (def.flags & kReport) R().report_pending = true;
   Vars& vars = R().vars;
   const Value& v = slot.value;
   std::visit(
@@ -96,6 +102,7 @@ void PushOldValue(Param& p, Action action) {
     }
     return;
   }
+  if (p.stack.empty()) R().stacked.push_back(&p);
   p.stack.push_back(StackEntry{level, action == Action::kLocal ? StackState::kLocal : StackState::kSet,
                                p.cur, Slot{}});
 }
@@ -141,6 +148,8 @@ std::string ParamName(const Param& p) { return p.def->name; }
 void InitializeDefaults() {
   Registry& r = R();
   r.params.clear();
+  r.stacked.clear();
+  r.report_pending = true;
   r.vars = Vars{};
   r.nest_level = 0;
   for (const ParamDef& def : BuiltinParams()) {
@@ -399,7 +408,8 @@ int PushNestLevel() { return ++R().nest_level; }
 
 // PostgreSQL's AtEOXact_GUC: settle every stack entry at `level` or deeper.
 void PopNestLevel(int level, bool committed) {
-  for (auto& [name, pp] : R().params) {
+  std::vector<Param*>& stacked = R().stacked;
+  for (Param* pp : stacked) {
     Param& p = *pp;
     while (!p.stack.empty() && p.stack.back().nest_level >= level) {
       StackEntry s = std::move(p.stack.back());
@@ -437,11 +447,14 @@ void PopNestLevel(int level, bool committed) {
       else if (restore_masked) Assign(p, s.masked);
     }
   }
+  std::erase_if(stacked, [](const Param* p) { return p->stack.empty(); });
   R().nest_level = level - 1;
 }
 
 std::vector<std::pair<std::string, std::string>> TakeReportChanges() {
   std::vector<std::pair<std::string, std::string>> out;
+  if (!R().report_pending) return out;
+  R().report_pending = false;
   for (auto& [name, p] : R().params) {
     if (!(p->def->flags & kReport)) continue;
     std::string shown = FormatValue(*p->def, p->cur.value, true);
@@ -455,6 +468,7 @@ std::vector<std::pair<std::string, std::string>> TakeReportChanges() {
 
 std::vector<std::pair<std::string, std::string>> AllReportedValues() {
   for (auto& [name, p] : R().params) p->reported = false;
+  R().report_pending = true;
   return TakeReportChanges();
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/prctl.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -18,6 +19,10 @@ size_t g_area_size = 0;  // contiguous bytes of argv + environ strings
 std::string g_prefix;
 bool g_update_title = true;
 std::string g_cluster_name;
+// Bytes of the title area that may be non-NUL (all of it at first), so a
+// shorter title clears only what the previous one wrote.
+size_t g_dirty = SIZE_MAX;
+char g_comm[16] = {};  // the name last given to prctl
 
 }  // namespace
 
@@ -48,10 +53,17 @@ void SetPsTitle(std::string_view title) {
   if (g_area == nullptr || g_area_size < 2) return;
   size_t n = title.size() < g_area_size - 1 ? title.size() : g_area_size - 1;
   memcpy(g_area, title.data(), n);
-  memset(g_area + n, 0, g_area_size - n);
-  // prctl's name is what `top` and `ps -o comm` show (15 bytes).
-  std::string comm(title.substr(0, 15));
-  prctl(PR_SET_NAME, comm.c_str(), 0, 0, 0);
+  const size_t dirty = g_dirty < g_area_size ? g_dirty : g_area_size;
+  if (dirty > n) memset(g_area + n, 0, dirty - n);
+  g_dirty = n;
+  // prctl's name is what `top` and `ps -o comm` show (15 bytes); it rarely
+  // changes, and a backend retitles itself on every statement.
+  char comm[16] = {};
+  memcpy(comm, title.data(), title.size() < 15 ? title.size() : 15);
+  if (memcmp(comm, g_comm, sizeof comm) != 0) {
+    memcpy(g_comm, comm, sizeof comm);
+    prctl(PR_SET_NAME, comm, 0, 0, 0);
+  }
 }
 
 void SetPsTitleSettings(std::string_view cluster_name, bool update_process_title) {
