@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -100,6 +101,70 @@ Stats ReadStats() {
   st.stats_reset_us = g_shared->stats_reset_us;
   g_shared->lock.Unlock();
   return st;
+}
+
+namespace {
+
+constexpr uint32_t kStatsMagic = 0x41524331;  // "ARC1"
+
+// The counters as stored in the file.
+struct StatsFileData {
+  uint32_t magic;
+  int64_t archived_count;
+  char last_archived_wal[kNameLen];
+  int64_t last_archived_time_us;
+  int64_t failed_count;
+  char last_failed_wal[kNameLen];
+  int64_t last_failed_time_us;
+  int64_t stats_reset_us;
+};
+
+std::string StatsPath(const std::string& datadir) { return datadir + "/pg_stat/archiver.stat"; }
+
+}  // namespace
+
+void SaveStatsFile(const std::string& datadir) {
+  if (g_shared == nullptr) return;
+  StatsFileData d{};
+  d.magic = kStatsMagic;
+  g_shared->lock.Lock();
+  d.archived_count = g_shared->archived_count;
+  memcpy(d.last_archived_wal, g_shared->last_archived_wal, kNameLen);
+  d.last_archived_time_us = g_shared->last_archived_time_us;
+  d.failed_count = g_shared->failed_count;
+  memcpy(d.last_failed_wal, g_shared->last_failed_wal, kNameLen);
+  d.last_failed_time_us = g_shared->last_failed_time_us;
+  d.stats_reset_us = g_shared->stats_reset_us;
+  g_shared->lock.Unlock();
+  std::string path = StatsPath(datadir);
+  std::string tmp = path + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return;
+  bool ok = fwrite(&d, sizeof d, 1, f) == 1;
+  ok = fclose(f) == 0 && ok;
+  if (ok) rename(tmp.c_str(), path.c_str());
+}
+
+void LoadAndRemoveStatsFile(const std::string& datadir) {
+  if (g_shared == nullptr) return;
+  std::string path = StatsPath(datadir);
+  FILE* f = fopen(path.c_str(), "rb");
+  if (f == nullptr) return;
+  StatsFileData d{};
+  if (fread(&d, sizeof d, 1, f) == 1 && d.magic == kStatsMagic) {
+    d.last_archived_wal[kNameLen - 1] = d.last_failed_wal[kNameLen - 1] = '\0';
+    g_shared->lock.Lock();
+    g_shared->archived_count = d.archived_count;
+    memcpy(g_shared->last_archived_wal, d.last_archived_wal, kNameLen);
+    g_shared->last_archived_time_us = d.last_archived_time_us;
+    g_shared->failed_count = d.failed_count;
+    memcpy(g_shared->last_failed_wal, d.last_failed_wal, kNameLen);
+    g_shared->last_failed_time_us = d.last_failed_time_us;
+    g_shared->stats_reset_us = d.stats_reset_us;
+    g_shared->lock.Unlock();
+  }
+  fclose(f);
+  unlink(path.c_str());
 }
 
 std::string BuildCommand(std::string_view command, std::string_view path, std::string_view file) {

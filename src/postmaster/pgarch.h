@@ -30,6 +30,13 @@ struct Stats {
 // A consistent copy (pg_stat_archiver).
 Stats ReadStats();
 
+// The counters survive a clean restart (as PostgreSQL's): the stats
+// collector saves them to pg_stat/archiver.stat when it stops, after the
+// archiver's last round, and loads and removes the file when it starts (so a
+// crash resets them).
+void SaveStatsFile(const std::string& datadir);
+void LoadAndRemoveStatsFile(const std::string& datadir);
+
 // archive_command with %p replaced by `path`, %f by `file` and %% by %; any
 // other % stays as it is, as in PostgreSQL.
 std::string BuildCommand(std::string_view command, std::string_view path, std::string_view file);

@@ -598,7 +598,9 @@ void Postmaster::StateMachine() {
     }
   }
   if (state_ == PmState::kShutdown2) {
-    SignalChildren(SIGTERM, [](const Child& c) { return c.kind == ChildKind::kStatsCollector; });
+    // The collector saves the archiver's counters too: stop it after the archiver's last round.
+    if (!AnyChild([](const Child& c) { return c.kind == ChildKind::kArchiver; }))
+      SignalChildren(SIGTERM, [](const Child& c) { return c.kind == ChildKind::kStatsCollector; });
     if (!AnyChild([](const Child& c) { return c.kind == ChildKind::kStatsCollector || c.kind == ChildKind::kArchiver; }))
       state_ = PmState::kWaitDeadEnd;
   }

@@ -295,10 +295,12 @@ TEST(Archiver, ShutdownArchivesTheLastSegments) {
   ASSERT_NE(ckpt, std::string::npos) << log;
   ASSERT_NE(down, std::string::npos) << log;
   EXPECT_FALSE(ProcessAlive(archiver));
-  // Restart: the data is there, and the archiver picks up where it was.
+  // Restart: the data is there, and the counters survived the clean stop.
   c.Start();
   Conn conn = c.Connect();
   EXPECT_EQ(QueryValue(conn.get(), "SELECT count(*) FROM t1"), "100");
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT archived_count FROM pg_stat_archiver"), std::to_string(archived.size()));
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT last_archived_wal FROM pg_stat_archiver"), *archived.rbegin());
 }
 
 }  // namespace
