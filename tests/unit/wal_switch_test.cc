@@ -5,6 +5,7 @@
 // .done, and the archive_command placeholders.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -208,6 +209,74 @@ TEST_F(WalSwitchTest, NoStatusFilesWithoutArchiving) {
   InsertText("a");
   SwitchSegment();
   EXPECT_FALSE(Exists(Status(1, ".ready")));
+}
+
+// Switches racing with inserts in other processes: every record is read back
+// once and in order across the skipped tails, and each completed segment has
+// its .ready file.
+TEST_F(WalSwitchTest, SwitchesRacingWithInsertsInOtherProcesses) {
+  guc::SetCommandLineOption("fsync", "off");
+  guc::SetCommandLineOption("archive_mode", "on");
+  constexpr int kInserters = 3, kPerProc = 300, kSwitches = 5;
+  std::vector<pid_t> pids;
+  for (int p = 0; p <= kInserters; ++p) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      int rc = 0;
+      try {
+        if (p == kInserters) {
+          for (int i = 0; i < kSwitches; ++i) {
+            usleep(2000);
+            SwitchSegment();
+          }
+        } else {
+          for (int i = 0; i < kPerProc; ++i) {
+            std::string data = std::to_string(p) + ":" + std::to_string(i) + std::string((i * 53 + p) % 2000, 'q');
+            RecordBuilder b;
+            b.AddData(data.data(), data.size());
+            Lsn end = b.Insert(20, 0x30, 0);
+            if (i % 20 == 0) Flush(end);
+          }
+        }
+      } catch (...) {
+        rc = 2;
+      }
+      _exit(rc);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  Flush(InsertPosition());
+  Reader r(dir_, ckpt_, kSysid);
+  int next[kInserters] = {0, 0, 0};
+  int records = 0, switches = 0;
+  Lsn prev = kInvalidLsn;
+  while (const DecodedRecord* d = r.Next()) {
+    if (prev != kInvalidLsn) {
+      EXPECT_EQ(d->prev, prev);
+    }
+    prev = d->lsn;
+    if (d->rmgr == kRmgrXlog) {
+      switches += d->info == kXlogSwitch;
+      continue;
+    }
+    std::string text(d->main_data);
+    int p = std::stoi(text.substr(0, text.find(':')));
+    int i = std::stoi(text.substr(text.find(':') + 1));
+    ASSERT_TRUE(p >= 0 && p < kInserters);
+    EXPECT_EQ(i, next[p]) << "process " << p;
+    next[p] = i + 1;
+    ++records;
+  }
+  EXPECT_EQ(records, kInserters * kPerProc) << r.error();
+  EXPECT_GE(switches, 1);
+  EXPECT_EQ(r.last_end(), InsertPosition());
+  for (uint64_t seg = 1; seg < SegmentOf(FlushedPosition()); ++seg) EXPECT_TRUE(Exists(Status(seg, ".ready"))) << seg;
+  EXPECT_FALSE(Exists(Status(SegmentOf(FlushedPosition()), ".ready")));
 }
 
 TEST(ArchiveCommand, Placeholders) {
