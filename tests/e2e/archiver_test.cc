@@ -263,6 +263,34 @@ TEST(Archiver, UnarchivedSegmentsSurviveCheckpoints) {
   }
 }
 
+TEST(Archiver, CrashRecoveryReplaysAcrossSwitchesAndArchivingResumes) {
+  Cluster c;
+  std::string arch = ArchiveDir(c);
+  c.AppendConf("archive_mode = on\narchive_command = 'exit 1'\narchive_timeout = 1\nautovacuum = off");
+  c.Start();
+  WriteSomething(c, "t1");
+  ASSERT_TRUE(WaitFor([&] { return !StatusFiles(c, ".ready").empty(); }, 20)) << c.ReadLog();
+  {
+    // After the switch: these records live in the next segment.
+    Conn conn = c.Connect();
+    Result r(PQexec(conn.get(), "INSERT INTO t1 VALUES (101), (102); CREATE TABLE t2 (b text); INSERT INTO t2 VALUES ('x')"));
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn.get());
+  }
+  std::set<std::string> ready = StatusFiles(c, ".ready");
+  c.StopWith(SIGQUIT);  // immediate: no checkpoint, crash recovery at the next start
+  c.AppendConf("archive_command = 'cp %p " + arch + "/%f'");
+  size_t from = c.LogSize();
+  c.Start();
+  EXPECT_NE(c.WaitForLog("LOG:  database system was not properly shut down; automatic recovery in progress", 5, from),
+            std::string::npos)
+      << c.ReadLog().substr(from);
+  Conn conn = c.Connect();
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT count(*) FROM t1"), "102");
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT b FROM t2"), "x");
+  ASSERT_TRUE(WaitFor([&] { return StatusFiles(c, ".ready").empty(); }, 15)) << c.ReadLog();
+  for (const std::string& seg : ready) EXPECT_EQ(Files(arch).count(seg), 1u) << seg;
+}
+
 TEST(Archiver, ShutdownArchivesTheLastSegments) {
   Cluster c;
   std::string arch = ArchiveDir(c);
