@@ -11,6 +11,7 @@
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/role_store.h"
+#include "postmaster/pgarch.h"
 #include "postmaster/pgstat.h"
 #include "sql/types/type_oids.h"
 #include "storage/ipc/proc_array.h"
@@ -218,6 +219,18 @@ SystemViews::SystemViews(Session& s) {
                      {"sessions_fatal", oid::kInt8}, {"sessions_killed", oid::kInt8}, {"statements", oid::kInt8},
                      {"stats_reset", oid::kTimestamptz}},
       [] { return StatDatabaseRows(); });
+  views_["pg_stat_archiver"] = std::make_unique<FnView>(
+      std::vector<C>{{"archived_count", oid::kInt8}, {"last_archived_wal", oid::kText},
+                     {"last_archived_time", oid::kTimestamptz}, {"failed_count", oid::kInt8},
+                     {"last_failed_wal", oid::kText}, {"last_failed_time", oid::kTimestamptz},
+                     {"stats_reset", oid::kTimestamptz}},
+      [] {
+        pgarch::Stats st = pgarch::ReadStats();
+        auto text = [](const std::string& v) { return v.empty() ? std::nullopt : std::optional<std::string>(v); };
+        return RowList{{Int(st.archived_count), text(st.last_archived_wal), Ts(st.last_archived_time_us),
+                        Int(st.failed_count), text(st.last_failed_wal), Ts(st.last_failed_time_us),
+                        Ts(st.stats_reset_us)}};
+      });
   std::vector<C> role_cols = {{"rolname", oid::kName},      {"rolsuper", oid::kBool},     {"rolinherit", oid::kBool},
                               {"rolcreaterole", oid::kBool}, {"rolcreatedb", oid::kBool}, {"rolcanlogin", oid::kBool},
                               {"rolreplication", oid::kBool}, {"rolbypassrls", oid::kBool}, {"rolconnlimit", oid::kInt4},

@@ -18,6 +18,7 @@ int AutovacLauncherMain();
 int AutovacWorkerMain(const std::string& database);
 int StatsCollectorMain(int socket_fd);
 int SysLoggerMain(int pipe_read_fd);
+int ArchiverMain();
 
 // Installs the common handlers (flags + latch) for an auxiliary process.
 void InstallAuxSignalHandlers();

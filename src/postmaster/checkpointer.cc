@@ -2,6 +2,7 @@
 // checkpoint_timeout when something changed, and the shutdown checkpoint when
 // the postmaster asks for it (flag in shared memory + SIGTERM).
 #include <chrono>
+#include <ctime>
 
 #include "access/wal/wal.h"
 #include "postmaster/aux_process.h"
@@ -14,6 +15,27 @@
 #include "utils/ps_title.h"
 
 namespace tusk::aux {
+namespace {
+
+// archive_timeout: switch to a new segment when one has not been completed
+// for that long and something other than a switch was logged since (as
+// PostgreSQL's checkpointer; switches never count, so an idle server stays
+// idle). `last_switch` is this process's view of the last switch time.
+void CheckArchiveTimeout(time_t* last_switch) {
+  int timeout = guc::V().archive_timeout;
+  if (timeout <= 0) return;
+  time_t now = time(nullptr);
+  if (now - *last_switch < timeout) return;
+  int64_t shared_time;
+  wal::Lsn switch_lsn;
+  wal::LastSegmentSwitch(&shared_time, &switch_lsn);
+  if (shared_time > *last_switch) *last_switch = static_cast<time_t>(shared_time);
+  if (now - *last_switch < timeout) return;
+  if (wal::LastImportantRecord() > switch_lsn) wal::SwitchSegment();
+  *last_switch = now;  // also when idle, so the check is not repeated constantly
+}
+
+}  // namespace
 
 int CheckpointerMain() {
   InstallAuxSignalHandlers();
@@ -22,7 +44,9 @@ int CheckpointerMain() {
   AuxFlags& f = Flags();
   using Clock = std::chrono::steady_clock;
   auto last_checkpoint = Clock::now();
-  wal::Lsn last_insert = 0;  // unknown until the startup process has opened the WAL
+  wal::Lsn last_insert = 0;  // last important record seen at the last checkpoint
+  bool wal_seen = false;     // last_insert is unknown until the startup process has opened the WAL
+  time_t last_switch = 0;
   for (;;) {
     latch::ResetLatch();
     if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
@@ -32,6 +56,9 @@ int CheckpointerMain() {
       // signal must not mark a running cluster as shut down.
       if (pmsignal::ShutdownCheckpointRequested()) {
         LogLine("shutting down");
+        // As PostgreSQL: complete the last segment, so the archiver (woken
+        // once more after this checkpoint) archives every record before it.
+        if (wal::ArchivingActive()) wal::SwitchSegment();
         bool ok = checkpoint::Perform(checkpoint::kShutdown | checkpoint::kImmediate);
         proc_array::ReleaseMySlot();
         return ok ? 0 : 2;
@@ -42,12 +69,17 @@ int CheckpointerMain() {
       latch::WaitLatch(-1, 0, 100);
       continue;
     }
-    if (last_insert == 0) last_insert = wal::InsertPosition();
+    if (!wal_seen) {
+      last_insert = wal::LastImportantRecord();
+      wal_seen = true;
+    }
+    CheckArchiveTimeout(&last_switch);
     uint64_t ticket = 0;
     bool requested = checkpoint::TakeRequest(&ticket) || f.got_sigint;
     bool timed = Clock::now() - last_checkpoint >= std::chrono::seconds(guc::V().checkpoint_timeout);
     // A timed checkpoint is skipped when nothing was logged since the last one, as in PostgreSQL.
-    if (timed && !requested && wal::InsertPosition() == last_insert) {
+    // Segment switches do not count (archive_timeout must not cause checkpoints).
+    if (timed && !requested && wal::LastImportantRecord() == last_insert) {
       last_checkpoint = Clock::now();
       timed = false;
     }
@@ -65,7 +97,7 @@ int CheckpointerMain() {
       bool ok = checkpoint::Perform(flags);
       if (ticket) checkpoint::ReportDone(ticket, ok);
       last_checkpoint = Clock::now();
-      last_insert = wal::InsertPosition();
+      last_insert = wal::LastImportantRecord();
     }
     auto left = std::chrono::seconds(guc::V().checkpoint_timeout) - (Clock::now() - last_checkpoint);
     long wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(left).count();

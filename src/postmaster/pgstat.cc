@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "postmaster/aux_process.h"
+#include "postmaster/pgarch.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
@@ -178,6 +179,7 @@ int StatsCollectorMain(int socket_fd) {
   InstallAuxSignalHandlers();
   InitPsDisplay("stats collector process");
   pgstat::LoadAndRemoveFile();
+  pgarch::LoadAndRemoveStatsFile(Globals().data_dir);
   AuxFlags& f = Flags();
   for (;;) {
     latch::ResetLatch();
@@ -190,6 +192,7 @@ int StatsCollectorMain(int socket_fd) {
     }
     if (f.got_sigterm) {
       pgstat::SaveToFile();
+      pgarch::SaveStatsFile(Globals().data_dir);  // the postmaster stops us after the archiver
       return 0;
     }
     latch::WaitLatch(socket_fd, latch::kSocketReadable, 2000);

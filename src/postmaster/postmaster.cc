@@ -84,6 +84,7 @@ enum class ChildKind {
   kAutovacLauncher,
   kStatsCollector,
   kLogger,
+  kArchiver,
 };
 
 struct Child {
@@ -104,6 +105,7 @@ const char* KindLogName(ChildKind kind) {
     case ChildKind::kAutovacLauncher: return "autovacuum launcher process";
     case ChildKind::kStatsCollector: return "statistics collector process";
     case ChildKind::kLogger: return "system logger process";
+    case ChildKind::kArchiver: return "archiver process";
   }
   return "server process";
 }
@@ -175,6 +177,8 @@ class Postmaster {
   // We sent the startup process a signal (shutdown or crash handling): its
   // failure is then expected, not a reason to give up starting.
   bool startup_signaled_ = false;
+  // An archiver that exited 1 (FATAL) is started again only after this.
+  std::chrono::steady_clock::time_point archiver_holdoff_{};
 };
 
 int Postmaster::Run() {
@@ -330,6 +334,10 @@ void Postmaster::StartMissingAuxProcesses() {
   if (PidOf(ChildKind::kWalWriter) == 0) ForkChild(ChildKind::kWalWriter, [] { return aux::WalWriterMain(); });
   if (v.autovacuum && shutdown_ == ShutdownMode::kNone && PidOf(ChildKind::kAutovacLauncher) == 0)
     ForkChild(ChildKind::kAutovacLauncher, [] { return aux::AutovacLauncherMain(); });
+  // The archiver runs once the system is up (a primary has no use for it in recovery).
+  if (v.archive_mode != "off" && PidOf(ChildKind::kArchiver) == 0 &&
+      std::chrono::steady_clock::now() >= archiver_holdoff_)
+    ForkChild(ChildKind::kArchiver, [] { return aux::ArchiverMain(); });
 }
 
 backend::CacState Postmaster::CanAcceptConnections() const {
@@ -501,6 +509,13 @@ void Postmaster::OnChildExit(const Child& child, int status) {
     case ChildKind::kStatsCollector:
       if (exited && (code == 0 || code == 1)) return;
       break;
+    case ChildKind::kArchiver:
+      // As in PostgreSQL: a normal or FATAL exit (e.g. its command died by a
+      // signal) needs no crash cycle; a new archiver starts when allowed.
+      // After a FATAL wait a little, so a broken command cannot spin.
+      if (exited && code == 1) archiver_holdoff_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      if (exited && (code == 0 || code == 1)) return;
+      break;
     case ChildKind::kBgWriter:
     case ChildKind::kWalWriter:
       if (exited && code == 0) return;
@@ -536,6 +551,11 @@ void Postmaster::SetState(PmState next) {
       SetLockFileStatus(Globals().data_dir, "ready");
       LogLine("database system is ready to accept connections");
       SdNotify("READY=1\nSTATUS=ready to accept connections\n");
+      break;
+    case PmState::kShutdown2:
+      // The shutdown checkpoint is done: the archiver archives what is
+      // ready (including the segment the checkpoint completed) and exits.
+      SignalChildren(SIGUSR2, [](const Child& c) { return c.kind == ChildKind::kArchiver; });
       break;
     case PmState::kStopBackends:
       SignalChildren(SIGTERM, [](const Child& c) {
@@ -578,8 +598,11 @@ void Postmaster::StateMachine() {
     }
   }
   if (state_ == PmState::kShutdown2) {
-    SignalChildren(SIGTERM, [](const Child& c) { return c.kind == ChildKind::kStatsCollector; });
-    if (!AnyChild([](const Child& c) { return c.kind == ChildKind::kStatsCollector; })) state_ = PmState::kWaitDeadEnd;
+    // The collector saves the archiver's counters too: stop it after the archiver's last round.
+    if (!AnyChild([](const Child& c) { return c.kind == ChildKind::kArchiver; }))
+      SignalChildren(SIGTERM, [](const Child& c) { return c.kind == ChildKind::kStatsCollector; });
+    if (!AnyChild([](const Child& c) { return c.kind == ChildKind::kStatsCollector || c.kind == ChildKind::kArchiver; }))
+      state_ = PmState::kWaitDeadEnd;
   }
   if (state_ == PmState::kWaitDeadEnd && !AnyChild([](const Child& c) { return c.kind != ChildKind::kLogger; }))
     state_ = PmState::kNoChildren;

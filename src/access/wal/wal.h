@@ -106,6 +106,32 @@ struct SegmentCounts {
 // and makes sure the next segment exists.
 SegmentCounts RemoveOldSegments(Lsn redo);
 
+// ---- Segment switches and archive status (wal_archive.cc) ----
+// PostgreSQL's XLOG SWITCH, for pg_switch_wal() and archive_timeout: inserts
+// a switch record, so the rest of the current segment is skipped and the next
+// record starts the next segment, and flushes through the segment's end
+// (completing it: its .ready file appears when archiving). Returns the end of
+// the switch record; if the insert position already is a segment boundary
+// nothing is inserted and that position is returned.
+Lsn SwitchSegment();
+// Start of the last record other than a switch (kInvalidLsn if none since start-up).
+Lsn LastImportantRecord();
+// Time (epoch seconds) and end of the last completed segment (StartupWal counts as one).
+void LastSegmentSwitch(int64_t* time, Lsn* lsn);
+// archive_mode is on or always.
+bool ArchivingActive();
+// DATADIR/pg_wal/archive_status/NAME + suffix (".ready", ".done").
+std::string ArchiveStatusPath(const std::string& datadir, const std::string& name, const char* suffix);
+// Creates the segment's .ready file and wakes the archiver.
+void ArchiveNotify(uint64_t segno);
+// Whether a finished segment may be removed or recycled: always when not
+// archiving; when archiving only once it has a .done file. A segment with
+// neither file gets its .ready file now (a crash came between its completion
+// and the notification) and is kept.
+bool ArchiveCheckDone(uint64_t segno);
+// Removes the segment's status files (after the segment was removed or recycled).
+void ArchiveCleanup(uint64_t segno);
+
 // Counters for tests and monitoring (shared across processes).
 struct Stats {
   uint64_t syncs = 0;          // fsync/fdatasync calls on WAL files

@@ -30,6 +30,9 @@ std::string SegmentPath(const std::string& datadir, uint64_t segno);
 // Parses a 24-hex-digit name of timeline 1; false for anything else.
 bool ParseSegmentFileName(const std::string& name, uint64_t* segno);
 inline uint64_t SegmentOf(Lsn lsn) { return lsn / kSegmentSize; }
+// Where the record after an XLOG SWITCH record ending (aligned) at `end`
+// starts: the next segment boundary, or `end` itself when it is one.
+inline Lsn SwitchEndOf(Lsn end) { return (end + kSegmentSize - 1) / kSegmentSize * kSegmentSize; }
 
 // ---- Page headers ----
 inline constexpr uint16_t kPageMagic = 0x7A51;  // Tusk's own: the record layout is not PostgreSQL's

@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "access/wal/wal.h"
 #include "access/wal/wal_internal.h"
+#include "access/wal/wal_redo.h"
 #include "storage/file/vfs.h"
 #include "storage/ipc/shmem.h"
 #include "utils/crc32c.h"
@@ -117,6 +119,8 @@ void WriteAndSyncLocked(WalShared* s, Lsn target) {
   uint64_t first = std::max<uint64_t>(1, SegmentOf(already_flushed));
   for (uint64_t seg = first; seg <= SegmentOf(target - 1); ++seg) internal::SyncSegment(seg);
   s->flushed.store(target, std::memory_order_release);
+  // Segments now durable to their last byte are complete (archiving).
+  for (uint64_t seg = first; seg < SegmentOf(target); ++seg) internal::SegmentCompleted(seg);
 }
 
 // Starts the page at `page_start` in its buffer slot: evicts the page the
@@ -152,7 +156,7 @@ void InitPage(WalShared* s, Lsn page_start, uint32_t rem_len) {
 }
 
 // Copies a finished record at the insert position. Caller holds insert_lock.
-void CopyRecordLocked(WalShared* s, const std::string& rec, Lsn* start, Lsn* end) {
+void CopyRecordLocked(WalShared* s, const std::string& rec, Lsn* start, Lsn* end, Lsn* raw_end = nullptr) {
   Lsn pos = s->insert_pos.load(std::memory_order_relaxed);
   if (pos % kPageSize == 0) {
     InitPage(s, pos, 0);
@@ -174,8 +178,23 @@ void CopyRecordLocked(WalShared* s, const std::string& rec, Lsn* start, Lsn* end
   }
   // Padding bytes are already zero (InitPage zeroes whole pages).
   *end = AlignRecord(pos);
+  if (raw_end) *raw_end = pos;
   s->prev_record = *start;
   s->insert_pos.store(*end, std::memory_order_release);
+}
+
+// Fills in the 24-byte header of an assembled record (prev-link from
+// prev_record) and its CRC; `crc` covers the bytes after the header.
+// Caller holds insert_lock.
+void FinishHeaderLocked(WalShared* s, std::string* rec, uint64_t xid, uint32_t crc) {
+  RecordHeader h{};
+  h.total_len = static_cast<uint32_t>(rec->size());
+  h.xid = xid;
+  h.prev = s->prev_record;
+  std::memcpy(rec->data(), &h, sizeof h);
+  crc = Crc32c(crc, rec->data(), 4);
+  crc = Crc32c(crc, rec->data() + 8, kRecordHeaderSize - 8);
+  std::memcpy(rec->data() + 4, &crc, 4);
 }
 
 }  // namespace
@@ -214,6 +233,9 @@ void StartupWal(Lsn end_of_valid_wal, Lsn prev_record, uint64_t system_identifie
   s->written.store(end_of_valid_wal);
   s->flushed.store(end_of_valid_wal);
   if (s->redo.load() == 0) s->redo.store(end_of_valid_wal);
+  s->last_important.store(kInvalidLsn);
+  s->last_seg_switch_time.store(static_cast<int64_t>(std::time(nullptr)));
+  s->last_seg_switch_lsn.store(end_of_valid_wal);
   if (end_of_valid_wal % kPageSize != 0) {
     // The page holding the end already has a header and records: keep them,
     // and zero what follows so the torn tail is overwritten with new data.
@@ -343,26 +365,48 @@ Lsn RecordBuilder::Insert(uint8_t rmgr, uint8_t info, uint64_t xid) {
     if (rec.size() > kMaxRecordSize) {
       throw PgError(sqlstate::kProgramLimitExceeded, "WAL record would be too large");
     }
-    RecordHeader h{};
-    h.total_len = static_cast<uint32_t>(rec.size());
-    h.xid = xid;
     // The data part of the CRC needs no lock; the header part covers the
     // prev-link, known only once we hold the insertion lock.
     uint32_t crc = Crc32c(0, rec.data() + kRecordHeaderSize, rec.size() - kRecordHeaderSize);
     LWLockGuard g(s->insert_lock, LWLockMode::kExclusive);
     if (s->redo.load(std::memory_order_relaxed) != redo) continue;  // a checkpoint began: decide images again
-    h.prev = s->prev_record;
-    std::memcpy(rec.data(), &h, sizeof h);
-    crc = Crc32c(crc, rec.data(), 4);
-    crc = Crc32c(crc, rec.data() + 8, kRecordHeaderSize - 8);
-    std::memcpy(rec.data() + 4, &crc, 4);
+    FinishHeaderLocked(s, &rec, xid, crc);
     Lsn start, end;
     CopyRecordLocked(s, rec, &start, &end);
+    s->last_important.store(start, std::memory_order_release);
     g.Unlock();
     last_start_ = start;
     Reset();
     return end;
   }
+}
+
+Lsn SwitchSegment() {
+  WalShared* s = internal::Shared();
+  std::string rec(kRecordHeaderSize, '\0');
+  rec.push_back(static_cast<char>(kRmgrXlog));
+  rec.push_back(static_cast<char>(kXlogSwitch));
+  uint32_t crc = Crc32c(0, rec.data() + kRecordHeaderSize, rec.size() - kRecordHeaderSize);
+  LWLockGuard g(s->insert_lock, LWLockMode::kExclusive);
+  Lsn pos = s->insert_pos.load(std::memory_order_relaxed);
+  // At a segment boundary the previous segment is already complete: nothing to skip.
+  if (pos % kSegmentSize == 0) {
+    g.Unlock();
+    Flush(pos);
+    return pos;
+  }
+  FinishHeaderLocked(s, &rec, 0, crc);
+  Lsn start, end, raw_end;
+  CopyRecordLocked(s, rec, &start, &end, &raw_end);
+  // The rest of the segment: empty pages with valid headers, as PostgreSQL
+  // writes them, so the segment file is whole when it is archived. They are
+  // in the buffers before insert_pos passes them (invariant 3).
+  Lsn seg_end = SwitchEndOf(end);
+  for (Lsn page = (end + kPageSize - 1) / kPageSize * kPageSize; page < seg_end; page += kPageSize) InitPage(s, page, 0);
+  s->insert_pos.store(seg_end, std::memory_order_release);
+  g.Unlock();
+  Flush(seg_end);
+  return raw_end;
 }
 
 // ---- Flushing ----

@@ -52,6 +52,15 @@ struct WalShared {
   // Segments created since the last RemoveOldSegments.
   std::atomic<int> segments_added;
 
+  // Start of the last record other than an XLOG SWITCH (PostgreSQL's "last
+  // important record"): archive_timeout and timed checkpoints ignore
+  // switches. Written under insert_lock; read lock-free.
+  std::atomic<uint64_t> last_important;
+  // When and where the last segment was completed (filled or switched) and
+  // flushed. Written under write_lock; read lock-free.
+  std::atomic<int64_t> last_seg_switch_time;  // epoch seconds
+  std::atomic<uint64_t> last_seg_switch_lsn;
+
   // The OID counter's logged batch (wal_oid.cc): OIDs before oid_limit are
   // covered by an XLOG NEXTOID record already inserted. oid_lock guards both
   // and is held while that record is inserted (order: oid_lock, insert_lock).
@@ -76,6 +85,11 @@ void SyncSegment(uint64_t segno);
 int SyncOpenFlags();
 // Closes the cached descriptor (after sync-method changes or in tests).
 void CloseCachedSegment();
+
+// Called under write_lock once every byte of segment `segno` is durable:
+// records the switch time and, when archiving, creates its .ready file
+// (wal_archive.cc).
+void SegmentCompleted(uint64_t segno);
 
 // Redo: moves the OID counter forward to next_oid (never back).
 void AdvanceOidCounterTo(uint32_t next_oid);

@@ -3,6 +3,8 @@
 // are PostgreSQL 15's, so logs read the same after a crash.
 #include "access/wal/wal_reader.h"
 
+#include "access/wal/wal_redo.h"
+
 #include <fcntl.h>
 
 #include <algorithm>
@@ -216,6 +218,8 @@ const DecodedRecord* Reader::Next() {
   decoded_.xid = h.xid;
   decoded_.rmgr = rmgr;
   decoded_.info = static_cast<uint8_t>(record_[kRecordHeaderSize + 1]);
+  // After an XLOG SWITCH the rest of the segment is unused: go on at the next one.
+  if (rmgr == kRmgrXlog && decoded_.info == kXlogSwitch) decoded_.end_lsn = SwitchEndOf(decoded_.end_lsn);
   first_ = false;
   last_start_ = rec;
   last_end_ = decoded_.end_lsn;

@@ -46,6 +46,7 @@ void XlogRedo(const DecodedRecord& rec) {
     internal::AdvanceOidCounterTo(next_oid);
     return;
   }
+  if (rec.info == kXlogSwitch) return;  // the reader already skipped to the next segment
   // Checkpoint records change no pages (start-up reads the first one
   // directly); a later one still carries the OID counter forward.
   CheckpointInfo info;

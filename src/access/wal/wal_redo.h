@@ -30,6 +30,9 @@ inline constexpr uint8_t kRmgrBtree = 12;   // B-tree inserts, splits, deletes
 inline constexpr uint8_t kXlogCheckpointShutdown = 0x00;
 inline constexpr uint8_t kXlogCheckpointOnline = 0x10;
 inline constexpr uint8_t kXlogNextOid = 0x30;  // main data: the new counter value (4 bytes)
+// No data: the rest of its segment is unused, the next record starts the next
+// segment (SwitchEndOf in wal_format.h).
+inline constexpr uint8_t kXlogSwitch = 0x40;
 
 // ---- the OID counter in WAL (PostgreSQL's XLOG_NEXTOID) ----
 // OIDs one NEXTOID record reserves (PostgreSQL's VAR_OID_PREFETCH).

@@ -170,7 +170,8 @@ SegmentCounts RemoveOldSegments(Lsn redo) {
   }
   std::vector<uint64_t> old;
   for (uint64_t seg : existing) {
-    if (seg < redo_seg && seg < cur_seg) old.push_back(seg);
+    // A segment the archiver has not copied yet stays (ArchiveCheckDone).
+    if (seg < redo_seg && seg < cur_seg && ArchiveCheckDone(seg)) old.push_back(seg);
   }
   uint64_t next_future = cur_seg + 1;
   {
@@ -185,6 +186,7 @@ SegmentCounts RemoveOldSegments(Lsn redo) {
         c.removed++;
       }
       existing.erase(seg);
+      ArchiveCleanup(seg);
     }
     if (!old.empty() && v.fsync) vfs::FsyncDir(internal::WalDir());
   }

@@ -7,6 +7,7 @@
 #include "access/wal/wal.h"
 #include "postmaster/autovacuum.h"
 #include "postmaster/checkpoint.h"
+#include "postmaster/pgarch.h"
 #include "postmaster/pgstat.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/sync_queue.h"
@@ -22,7 +23,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
   size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
-                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + 65536;
+                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -35,6 +36,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   lmgr::ShmemInit(v);
   checkpoint::ShmemInit();
   sinval::ShmemInit();
+  pgarch::ShmemInit();
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);
