@@ -4,8 +4,9 @@
 // status file to NAME.done when the command exits 0. Three failures in a row
 // put the segment off until the next wake-up (SIGUSR1 when another segment is
 // ready, or a poll every 60 s). A command that dies by a signal (or whose
-// shell reports one, or "command not found") is FATAL: the archiver exits 1
-// and the postmaster starts a new one without treating it as a crash.
+// shell reports one) is FATAL: the archiver exits 1, which the contract
+// (sections 4.3 and 6) makes a crash of the whole server. "Command not
+// found" (127) is an ordinary failure here, so a typo cannot crash it.
 //
 // Signals: SIGHUP reload; SIGUSR1 wake up; SIGUSR2 (postmaster, after the
 // shutdown checkpoint) archive what is ready and exit 0; SIGTERM start no
@@ -303,9 +304,9 @@ bool ArchiveOne(const std::string& name) {
     SetPsActivity("last was " + name);
     return true;
   }
-  // As PostgreSQL: a signal (including a shell's 128+N) or "command not
-  // found" means something should have stopped us too.
-  bool any_signal = rc != -1 && (WIFSIGNALED(rc) || (WIFEXITED(rc) && (WEXITSTATUS(rc) > 128 || WEXITSTATUS(rc) == 127)));
+  // As PostgreSQL: a signal (including a shell's 128+N) means something
+  // should have stopped us too.
+  bool any_signal = rc != -1 && (WIFSIGNALED(rc) || (WIFEXITED(rc) && WEXITSTATUS(rc) > 128));
   ErrorData d;
   d.level = any_signal ? ErrLevel::kFatal : ErrLevel::kLog;
   if (rc == -1) {

@@ -177,8 +177,6 @@ class Postmaster {
   // We sent the startup process a signal (shutdown or crash handling): its
   // failure is then expected, not a reason to give up starting.
   bool startup_signaled_ = false;
-  // An archiver that exited 1 (FATAL) is started again only after this.
-  std::chrono::steady_clock::time_point archiver_holdoff_{};
 };
 
 int Postmaster::Run() {
@@ -335,8 +333,7 @@ void Postmaster::StartMissingAuxProcesses() {
   if (v.autovacuum && shutdown_ == ShutdownMode::kNone && PidOf(ChildKind::kAutovacLauncher) == 0)
     ForkChild(ChildKind::kAutovacLauncher, [] { return aux::AutovacLauncherMain(); });
   // The archiver runs once the system is up (a primary has no use for it in recovery).
-  if (v.archive_mode != "off" && PidOf(ChildKind::kArchiver) == 0 &&
-      std::chrono::steady_clock::now() >= archiver_holdoff_)
+  if (v.archive_mode != "off" && PidOf(ChildKind::kArchiver) == 0)
     ForkChild(ChildKind::kArchiver, [] { return aux::ArchiverMain(); });
 }
 
@@ -510,11 +507,9 @@ void Postmaster::OnChildExit(const Child& child, int status) {
       if (exited && (code == 0 || code == 1)) return;
       break;
     case ChildKind::kArchiver:
-      // As in PostgreSQL: a normal or FATAL exit (e.g. its command died by a
-      // signal) needs no crash cycle; a new archiver starts when allowed.
-      // After a FATAL wait a little, so a broken command cannot spin.
-      if (exited && code == 1) archiver_holdoff_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      if (exited && (code == 0 || code == 1)) return;
+      // The contract (4.3, 6) spares only the launcher and the collector an
+      // exit code 1: an archiver's FATAL is a crash, unlike PostgreSQL 15.
+      if (exited && code == 0) return;
       break;
     case ChildKind::kBgWriter:
     case ChildKind::kWalWriter:
