@@ -14,7 +14,8 @@ namespace tusk::backend {
 
 // The postmaster's verdict on new connections when it forked this child
 // (PostgreSQL's canAcceptConnections).
-enum class CacState { kOk, kStartup, kShutdown, kRecovery, kNotConsistent, kTooMany };
+// kSuperuser: a smart shutdown waits for an online backup; only superusers may connect.
+enum class CacState { kOk, kStartup, kShutdown, kRecovery, kNotConsistent, kTooMany, kSuperuser };
 
 struct CancelTarget {
   pid_t pid;

@@ -199,7 +199,8 @@ bool Startup::ReadStartup() {
 
 void Startup::CheckAdmission() {
   switch (client_.cac) {
-    case CacState::kOk: return;
+    case CacState::kOk:
+    case CacState::kSuperuser: return;  // checked once the role is known
     case CacState::kStartup:
       throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is starting up");
     case CacState::kShutdown:
@@ -296,6 +297,8 @@ int Startup::Run() {
                       "role \"" + user_ + "\" is not permitted to log in");
     catalog::DatabaseRow db = OpenDatabase(slot);
     catalog::SetCurrentDatabase(db.oid);
+    if (!role->superuser && client_.cac == CacState::kSuperuser)
+      throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser to connect during database shutdown");
     if (!role->superuser && v.superuser_reserved_connections > 0 &&
         proc_array::FreeBackendSlots() < v.superuser_reserved_connections)
       throw MakeFatal(sqlstate::kTooManyConnections,

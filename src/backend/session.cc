@@ -99,6 +99,7 @@ int Session::Run() {
   ReleaseAllLWLocks();
   buffer::AtAbort();
   if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
+  backup_.AbortAtExit();
   lmgr::ReleaseAll(true);
   if (guc::V().log_disconnections) LogLine("disconnection: user=" + info_.user + " database=" + info_.database);
   pgstat::Flush(true);

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/online_backup.h"
 #include "catalog/role_store.h"
 #include "protocol/connection.h"
 #include "sql/engine.h"
@@ -154,6 +155,7 @@ class Session : public sql::SessionContext {
   protocol::Connection& conn_;
   SessionInfo info_;
   std::unique_ptr<SystemViews> views_;
+  OnlineBackup backup_;  // pg_backup_start .. pg_backup_stop
   TxState tx_ = TxState::kIdle;
   bool implicit_xact_open_ = false;
   // The statements of one simple Query are one implicit transaction block,

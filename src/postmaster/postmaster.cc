@@ -344,7 +344,11 @@ backend::CacState Postmaster::CanAcceptConnections() const {
     if (!fatal_error_ && state_ == PmState::kStartup) return CacState::kStartup;
     return CacState::kRecovery;
   }
-  if (!conns_allowed_) return CacState::kShutdown;
+  if (!conns_allowed_) {
+    // A smart shutdown while an online backup runs: superusers may still come in to end it.
+    if (shutdown_ == ShutdownMode::kSmart && pmsignal::RunningBackups() > 0) return CacState::kSuperuser;
+    return CacState::kShutdown;
+  }
   // Every child counts, including those that will only send an error: this
   // bounds the processes a flood of connections can create.
   int limit = 2 * (guc::V().max_connections + guc::V().autovacuum_max_workers + 1 + guc::V().max_wal_senders);

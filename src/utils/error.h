@@ -65,6 +65,7 @@ inline constexpr char kDiskFull[] = "53100";
 inline constexpr char kIoError[] = "58030";
 inline constexpr char kUndefinedFile[] = "58P01";
 inline constexpr char kProgramLimitExceeded[] = "54000";
+inline constexpr char kObjectNotInPrerequisiteState[] = "55000";
 inline constexpr char kObjectInUse[] = "55006";
 inline constexpr char kCantChangeRuntimeParam[] = "55P02";
 inline constexpr char kQueryCanceled[] = "57014";

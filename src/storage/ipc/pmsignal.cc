@@ -15,6 +15,7 @@ struct Shared {
   std::atomic<bool> flags[static_cast<int>(Reason::kCount)];
   std::atomic<int> quit_reason;
   std::atomic<bool> shutdown_checkpoint;
+  std::atomic<int> running_backups;
 };
 
 Shared* g_shared = nullptr;
@@ -37,6 +38,10 @@ void SetQuitReason(QuitReason reason) { g_shared->quit_reason.store(static_cast<
 QuitReason GetQuitReason() {
   return g_shared == nullptr ? QuitReason::kNone : static_cast<QuitReason>(g_shared->quit_reason.load());
 }
+
+void BackupStarted() { g_shared->running_backups.fetch_add(1); }
+void BackupEnded() { g_shared->running_backups.fetch_sub(1); }
+int RunningBackups() { return g_shared == nullptr ? 0 : g_shared->running_backups.load(); }
 
 void SetShutdownCheckpointRequested() { g_shared->shutdown_checkpoint.store(true); }
 bool ShutdownCheckpointRequested() { return g_shared->shutdown_checkpoint.load(); }

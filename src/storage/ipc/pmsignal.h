@@ -23,6 +23,13 @@ bool CheckAndClear(Reason reason);
 void SetQuitReason(QuitReason reason);
 QuitReason GetQuitReason();
 
+// Online backups in progress (pg_backup_start not yet followed by
+// pg_backup_stop). While one runs, a smart shutdown still admits
+// superusers, so one can connect to end the backup.
+void BackupStarted();
+void BackupEnded();
+int RunningBackups();
+
 // Set by the postmaster before it asks the checkpointer for the shutdown checkpoint.
 void SetShutdownCheckpointRequested();
 bool ShutdownCheckpointRequested();
