@@ -42,6 +42,17 @@ TEST(Admin, CurrentWalLsnAdvancesAfterInsert) {
   r.reset(PQexec(conn.get(), "SELECT pg_current_logfile()"));
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK);
   EXPECT_TRUE(PQgetisnull(r.get(), 0, 0));
+  // Both are revoked from PUBLIC in PostgreSQL 15: superusers only.
+  r.reset(PQexec(conn.get(), "CREATE ROLE plain LOGIN"));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn.get());
+  Conn plain = c.Connect("postgres", "plain");
+  for (const char* fn : {"pg_rotate_logfile", "pg_current_logfile"}) {
+    r.reset(PQexec(plain.get(), (std::string("SELECT ") + fn + "()").c_str()));
+    EXPECT_EQ(SqlState(r.get()), "42501") << fn;
+    EXPECT_EQ(std::string(PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY)),
+              std::string("permission denied for function ") + fn);
+  }
+  EXPECT_EQ(QueryValue(plain.get(), "SELECT pg_relation_size('w') > 0"), "t");
 }
 
 TEST(Admin, RotateLogfileSwitchesFiles) {
