@@ -348,7 +348,7 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
       need(4);
       d.i = static_cast<uint32_t>(Get(data, 4));
       break;
-    case oid::kPgLsn: case oid::kXid8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
+    case oid::kInt8: case oid::kPgLsn: case oid::kXid8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
     case oid::kFloat4: {
       need(4);
       uint32_t bits = static_cast<uint32_t>(Get(data, 4));
