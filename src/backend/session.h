@@ -68,6 +68,27 @@ class Session : public sql::SessionContext {
   sql::VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override;
   std::shared_ptr<sql::StoredTable> LookupTable(const std::string& schema, const std::string& name) override;
   std::shared_ptr<const sql::ViewDef> LookupView(const std::string& schema, const std::string& name) override;
+  // Administration functions (session_admin.cc).
+  uint32_t ResolveRelationOid(const std::string& schema, const std::string& name) override;
+  std::optional<sql::RelationFacts> RelationByOid(uint32_t relid) override;
+  uint32_t NamespaceOid(const std::string& name) override;
+  std::optional<std::string> NamespaceName(uint32_t nsp) override;
+  uint32_t RoleOid(const std::string& name) override;
+  std::optional<std::string> RoleName(uint32_t role) override;
+  uint32_t DatabaseOid(const std::string& name) override;
+  int64_t RelationForkSize(uint32_t relid, int fork) override;
+  std::optional<std::string> RelationFilePath(uint32_t relid) override;
+  std::optional<int64_t> DatabaseSize(uint32_t db) override;
+  uint64_t WalPosition(int which) override;
+  int64_t PostmasterStartMicros() override;
+  int64_t ConfLoadMicros() override;
+  bool RotateLogfile() override;
+  std::optional<std::string> CurrentLogfile(const std::string& format) override;
+  std::optional<std::string> ServerAddr() override;
+  std::optional<int> ServerPort() override;
+  std::optional<std::string> ClientAddr() override;
+  std::optional<int> ClientPort() override;
+  uint64_t CurrentXid() override;
 
  private:
   enum class TxState { kIdle, kInBlock, kFailed };

@@ -52,6 +52,12 @@ const std::vector<BuiltinType> kTypes = {
     {2275, "cstring", -2, false, 'p', 'P', false, 0, 1263, 'c', 'p', 0},
     {2277, "anyarray", -1, false, 'p', 'P', false, 0, 0, 'd', 'x', 0},
     {2278, "void", 4, true, 'p', 'P', false, 0, 0, 'i', 'p', 0},
+    {2205, "regclass", 4, true, 'b', 'N', false, 0, 2210, 'i', 'p', 0},
+    {2206, "regtype", 4, true, 'b', 'N', false, 0, 2211, 'i', 'p', 0},
+    {3220, "pg_lsn", 8, true, 'b', 'U', false, 0, 3221, 'd', 'p', 0},
+    {4089, "regnamespace", 4, true, 'b', 'N', false, 0, 4090, 'i', 'p', 0},
+    {4096, "regrole", 4, true, 'b', 'N', false, 0, 4097, 'i', 'p', 0},
+    {5069, "xid8", 8, true, 'b', 'U', false, 0, 271, 'd', 'p', 0},
 };
 
 CatalogDef MakeDef(uint32_t oid, const char* name, uint32_t rowtype, bool shared, std::vector<ColumnDef> cols) {

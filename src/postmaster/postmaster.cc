@@ -183,10 +183,18 @@ int Postmaster::Run() {
   ProcessGlobals& g = Globals();
   g.is_postmaster = true;
   g.postmaster_pid = getpid();
-  g.start_time = static_cast<long>(time(nullptr));
+  {
+    int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    g.start_time_us = now_us;
+    g.start_time = static_cast<long>(now_us / 1000000);
+  }
   g.data_dir = options_.data_dir;
   guc::SetInternalOption("data_directory", g.data_dir);
   ApplyProcessSettings();
+  // The logger rewrites it; without one there is no current log file.
+  unlink((g.data_dir + "/current_logfiles").c_str());
   const guc::Vars& v = guc::V();
   try {
     {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <string>
 
@@ -35,7 +36,9 @@ class LogFile {
     localtime_r(&now, &parts);
     char name[512];
     if (strftime(name, sizeof name, v.log_filename.c_str(), &parts) == 0) name[0] = '\0';
+    const std::string shown_dir = v.log_directory.empty() || v.log_directory[0] != '/' ? v.log_directory : dir;
     std::string path = dir + "/" + (name[0] ? name : "postgresql.log");
+    std::string shown = shown_dir + "/" + (name[0] ? name : "postgresql.log");
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC;
     if (allow_truncate && v.log_truncate_on_rotation && path != path_) flags |= O_TRUNC;
     int fd = open(path.c_str(), flags, 0600);
@@ -46,6 +49,20 @@ class LogFile {
     opened_ = std::chrono::steady_clock::now();
     struct stat st;
     size_ = fstat(fd_, &st) == 0 ? st.st_size : 0;
+    WriteCurrentLogfiles(shown);
+  }
+
+  // DATADIR/current_logfiles names the file being written, as PostgreSQL's
+  // logger records it for pg_current_logfile() (replaced by a rename).
+  static void WriteCurrentLogfiles(const std::string& shown) {
+    const std::string final_path = Globals().data_dir + "/current_logfiles";
+    const std::string tmp = final_path + ".tmp";
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    std::string line = "stderr " + shown + "\n";
+    bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    close(fd);
+    if (!ok || rename(tmp.c_str(), final_path.c_str()) != 0) unlink(tmp.c_str());
   }
 
   void Write(const char* data, size_t len) {

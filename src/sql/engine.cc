@@ -246,6 +246,7 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
   impl->session = &ctx;
   impl->state.ctx.session = &ctx;
   if (auto tz = ctx.GetConfig("timezone", true)) impl->state.ctx.io.timezone = *tz;
+  impl->state.ctx.io.session = &ctx;
   const QueryPlan& p = *plan_;
   if (!p.explain_lines.empty()) {
     for (const auto& l : p.explain_lines) impl->show_rows.push_back({l});
@@ -328,6 +329,7 @@ int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {
   ExecState state;
   state.ctx.session = &ctx;
   if (auto tz = ctx.GetConfig("timezone", true)) state.ctx.io.timezone = *tz;
+  state.ctx.io.session = &ctx;
   std::vector<std::optional<std::string>> text;
   return RunInsertFeed(*p.modify, state, [&]() {
     text.clear();

@@ -35,6 +35,19 @@ struct ViewDef {
   std::vector<std::string> columns;
 };
 
+// A relation as the OID alias types and the administration functions see it.
+struct RelationFacts {
+  uint32_t oid = 0;
+  std::string name;
+  std::string schema;          // pg_namespace.nspname
+  bool visible = false;        // the first relation of its name on the search path
+  char relkind = 'r';
+  uint32_t relfilenode = 0;    // 0: no storage (views)
+  uint32_t tablespace = 0;     // pg_class.reltablespace (0 = the database's default)
+  uint32_t toast_oid = 0;      // pg_class.reltoastrelid
+  std::vector<uint32_t> indexes;
+};
+
 class SessionContext {  // implemented by the backend
  public:
   virtual ~SessionContext() = default;
@@ -73,6 +86,80 @@ class SessionContext {  // implemented by the backend
     (void)name;
     return nullptr;
   }
+
+  // ---- Catalog facts for regclass/regnamespace/regrole and the
+  // administration functions. The defaults know nothing.
+  // The relation a (possibly schema-qualified) name resolves to on the search
+  // path; 0 if none. An unknown explicit schema raises 3F000.
+  virtual uint32_t ResolveRelationOid(const std::string& schema, const std::string& name) {
+    (void)schema;
+    (void)name;
+    return 0;
+  }
+  virtual std::optional<RelationFacts> RelationByOid(uint32_t relid) {
+    (void)relid;
+    return std::nullopt;
+  }
+  // 0 / nullopt when unknown.
+  virtual uint32_t NamespaceOid(const std::string& name) {
+    (void)name;
+    return 0;
+  }
+  virtual std::optional<std::string> NamespaceName(uint32_t nsp) {
+    (void)nsp;
+    return std::nullopt;
+  }
+  virtual uint32_t RoleOid(const std::string& name) {
+    (void)name;
+    return 0;
+  }
+  virtual std::optional<std::string> RoleName(uint32_t role) {
+    (void)role;
+    return std::nullopt;
+  }
+  virtual uint32_t DatabaseOid(const std::string& name) {
+    (void)name;
+    return 0;
+  }
+  // Bytes of one fork of a relation (every segment file); 0 if it has none.
+  virtual int64_t RelationForkSize(uint32_t relid, int fork) {
+    (void)relid;
+    (void)fork;
+    return 0;
+  }
+  // Relative path of the relation's main file ("base/5/16384"); nullopt for
+  // relations without storage.
+  virtual std::optional<std::string> RelationFilePath(uint32_t relid) {
+    (void)relid;
+    return std::nullopt;
+  }
+  // Sum of a database directory's files; nullopt if no such database.
+  virtual std::optional<int64_t> DatabaseSize(uint32_t db) {
+    (void)db;
+    return std::nullopt;
+  }
+  // WAL: 0 insert position, 1 flushed position.
+  virtual uint64_t WalPosition(int which) {
+    (void)which;
+    return 0;
+  }
+  // Microseconds since the Unix epoch.
+  virtual int64_t PostmasterStartMicros() { return 0; }
+  virtual int64_t ConfLoadMicros() { return 0; }
+  // pg_rotate_logfile: false (after a WARNING) when there is no logger.
+  virtual bool RotateLogfile() { return false; }
+  // pg_current_logfile([format]): nullopt for NULL.
+  virtual std::optional<std::string> CurrentLogfile(const std::string& format) {
+    (void)format;
+    return std::nullopt;
+  }
+  // inet_server_addr/port, inet_client_addr/port: nullopt over Unix sockets.
+  virtual std::optional<std::string> ServerAddr() { return std::nullopt; }
+  virtual std::optional<int> ServerPort() { return std::nullopt; }
+  virtual std::optional<std::string> ClientAddr() { return std::nullopt; }
+  virtual std::optional<int> ClientPort() { return std::nullopt; }
+  // The current transaction's full xid, assigning one if needed.
+  virtual uint64_t CurrentXid() { return 0; }
 };
 
 }  // namespace tusk::sql

@@ -1,6 +1,8 @@
 // Process identity and the settings derived from the configuration.
 #include "utils/process_globals.h"
 
+#include <chrono>
+
 #include "utils/guc.h"
 #include "utils/log.h"
 #include "utils/ps_title.h"
@@ -18,6 +20,9 @@ void ApplyProcessSettings() {
   ls.line_prefix = v.log_line_prefix;
   ls.min_level = static_cast<ErrLevel>(v.log_min_messages);
   SetPsTitleSettings(v.cluster_name, v.update_process_title);
+  Globals().conf_load_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
 }
 
 void ReloadConfigInChild() {

@@ -3,6 +3,7 @@
 // and by each child right after fork.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <sys/types.h>
 
@@ -16,6 +17,8 @@ struct ProcessGlobals {
   BackendType my_type = BackendType::kNone;
   bool is_postmaster = false;
   long start_time = 0;  // postmaster start, epoch seconds
+  int64_t start_time_us = 0;      // the same in microseconds (pg_postmaster_start_time)
+  int64_t conf_load_time_us = 0;  // last configuration (re)load in this process (pg_conf_load_time)
 };
 
 ProcessGlobals& Globals();

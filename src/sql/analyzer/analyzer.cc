@@ -388,6 +388,7 @@ AnalyzedQuery Analyzer::RunSelect() {
   const SelectStmt& s = *sel_;
   AnalyzedQuery q;
   if (auto tz = ctx_.GetConfig("timezone", true)) io_.timezone = *tz;
+  io_.session = &ctx_;
 
   if (!s.values.empty()) {
     // VALUES: columns column1..N with a common type per column.

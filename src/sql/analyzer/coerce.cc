@@ -66,10 +66,15 @@ bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc) {
   if (IsNumericFamily(from) && IsNumericFamily(to)) {
     implicit = NumRank(to) > NumRank(from);
     assignment = true;
-  } else if ((IsInt(from) || from == oid::kOid || from == oid::kRegtype) && (to == oid::kOid || to == oid::kRegtype)) {
-    implicit = true;  // oid and regtype are the same value; integers widen to them
-  } else if (from == oid::kRegtype && (to == oid::kInt4 || to == oid::kInt8)) {
+  } else if ((IsInt(from) || from == oid::kOid) && (to == oid::kOid || IsRegType(to))) {
+    implicit = true;  // oid and the reg* aliases are the same value; integers widen to them
+  } else if (IsRegType(from) && to == oid::kOid) {
+    implicit = true;
+  } else if (IsRegType(from) && (to == oid::kInt4 || to == oid::kInt8)) {
     assignment = true;
+  } else if (to == oid::kRegclass && (from == oid::kText || from == oid::kVarchar)) {
+    implicit = true;  // regclass(text): how pg_relation_size('t') reads a name
+
   } else if (from == oid::kOid && IsInt(to)) {
     implicit = to == oid::kInt8;
     assignment = true;
@@ -122,9 +127,9 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
     out = MakeArray(elem_step.type_b, std::move(elems), in.arr->lbound);
     return;
   }
-  if (IsInt(from) || from == oid::kOid || from == oid::kRegtype) {
+  if (IsInt(from) || from == oid::kOid || IsRegType(from)) {
     if (IsInt(to)) out.i = CheckedInt(in.i, to);
-    else if (to == oid::kOid || to == oid::kRegtype) {
+    else if (to == oid::kOid || IsRegType(to)) {
       if (in.i < INT32_MIN || in.i > UINT32_MAX) throw PgError(sqlstate::kNumericValueOutOfRange, "OID out of range");
       out.i = in.i < 0 ? in.i + (int64_t{1} << 32) : in.i;
     } else if (IsFloat(to)) out.f = to == oid::kFloat4 ? static_cast<float>(in.i) : static_cast<double>(in.i);

@@ -51,6 +51,8 @@ void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& 
     } while (m);
     key += neg ? "-" : "";
     key.append(digits.rbegin(), digits.rend());
+  } else if (IsRegType(type) || type == oid::kPgLsn || type == oid::kXid8) {
+    key += std::to_string(static_cast<uint64_t>(type == oid::kPgLsn || type == oid::kXid8 ? d.i : d.i & 0xffffffff));
   } else if (type == oid::kBpchar) {
     // Trailing spaces are insignificant for character(n).
     size_t n = d.s.find_last_not_of(' ');

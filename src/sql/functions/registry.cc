@@ -25,6 +25,7 @@ struct Tables {
     AddSessionBuiltins(fns);
     AddArrayBuiltins(ops, fns);
     AddRegexBuiltins(ops, fns);
+    AddAdminBuiltins(ops, fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
     // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).
@@ -98,8 +99,10 @@ int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
   switch (type) {
     case oid::kBool: return Cmp3(a.b, b.b);
     case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype: case oid::kDate:
-    case oid::kTimestamp: case oid::kTimestamptz:
+    case oid::kTimestamp: case oid::kTimestamptz: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure:
+    case oid::kRegnamespace: case oid::kRegrole:
       return Cmp3(a.i, b.i);
+    case oid::kPgLsn: case oid::kXid8: return Cmp3(static_cast<uint64_t>(a.i), static_cast<uint64_t>(b.i));
     case oid::kFloat4: case oid::kFloat8: {
       bool an = std::isnan(a.f), bn = std::isnan(b.f);
       if (an || bn) return an == bn ? 0 : (an ? 1 : -1);

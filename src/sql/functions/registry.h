@@ -64,6 +64,7 @@ void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
 void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddRegexBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
+void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 
 // Array expressions the analyzer builds calls to (array_builtins.cc).
 // ARRAY[a, b, ...] (not strict; type_a = element type).
@@ -80,6 +81,10 @@ void ArrayMultiSubscriptFn(const Step& st, const Datum* const* args, Datum& out,
 // pg_typeof("any"): the analyzer keeps the argument's own type in Step::aux
 // (session_builtins.cc).
 void PgTypeofFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+
+// quote_ident's rule (string_builtins.cc): quoted unless a plain lower-case
+// name that is not a keyword PostgreSQL would misread.
+std::string QuoteIdent(const std::string& s);
 
 // Shared error helpers with PostgreSQL's wording.
 [[noreturn]] void ThrowIntOutOfRange(uint32_t type);

@@ -270,6 +270,8 @@ void Chr(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   AppendUtf8(out.s, static_cast<uint32_t>(cp));
 }
 
+}  // namespace
+
 // quote_ident: as is when it is a plain lower-case name that is not a
 // keyword PostgreSQL would misread (anything but an unreserved keyword).
 std::string QuoteIdent(const std::string& s) {
@@ -304,6 +306,8 @@ std::string QuoteIdent(const std::string& s) {
   }
   return out + "\"";
 }
+
+namespace {
 
 // quote_literal: doubled quotes; with a backslash, an E'' string with
 // doubled backslashes.

@@ -50,9 +50,12 @@ int16_t StorageLength(uint32_t t) {
   switch (t) {
     case oid::kBool: case kCharOid: return 1;
     case oid::kInt2: return 2;
-    case oid::kInt4: case oid::kOid: case oid::kFloat4: case oid::kDate: case oid::kRegproc: case oid::kRegclass: case oid::kRegtype:
+    case oid::kInt4: case oid::kOid: case oid::kFloat4: case oid::kDate: case oid::kRegproc: case oid::kRegclass: case oid::kRegtype: case oid::kRegprocedure: case oid::kRegnamespace:
+    case oid::kRegrole:
       return 4;
-    case oid::kInt8: case oid::kFloat8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: return 8;
+    case oid::kInt8: case oid::kFloat8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn:
+    case oid::kXid8:
+      return 8;
     case oid::kInterval: return 16;
     case oid::kName: return kNameLen;
     default: return -1;
@@ -65,10 +68,13 @@ void EncodeStored(uint32_t t, const Datum& d, std::string& out) {
     case kCharOid: out.push_back(d.s.empty() ? '\0' : d.s[0]); return;
     case oid::kInt2: Put(out, static_cast<int16_t>(d.i)); return;
     case oid::kInt4: case oid::kDate: Put(out, static_cast<int32_t>(d.i)); return;
-    case oid::kOid: case oid::kRegproc: case oid::kRegclass: case oid::kRegtype: Put(out, static_cast<uint32_t>(d.i)); return;
+    case oid::kOid: case oid::kRegproc: case oid::kRegclass: case oid::kRegtype: case oid::kRegprocedure: case oid::kRegnamespace:
+    case oid::kRegrole: Put(out, static_cast<uint32_t>(d.i)); return;
     case oid::kFloat4: Put(out, static_cast<float>(d.f)); return;
     case oid::kFloat8: Put(out, d.f); return;
-    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: Put(out, d.i); return;
+    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn: case oid::kXid8:
+      Put(out, d.i);
+      return;
     case oid::kInterval:
       Put(out, d.i);
       Put(out, d.days);
@@ -96,10 +102,13 @@ void DecodeStored(uint32_t t, std::string_view b, Datum& d) {
     case kCharOid: d.s.assign(b.empty() || b[0] == '\0' ? std::string_view() : b.substr(0, 1)); return;
     case oid::kInt2: d.i = Get<int16_t>(b); return;
     case oid::kInt4: case oid::kDate: d.i = Get<int32_t>(b); return;
-    case oid::kOid: case oid::kRegproc: case oid::kRegclass: case oid::kRegtype: d.i = Get<uint32_t>(b); return;
+    case oid::kOid: case oid::kRegproc: case oid::kRegclass: case oid::kRegtype: case oid::kRegprocedure: case oid::kRegnamespace:
+    case oid::kRegrole: d.i = Get<uint32_t>(b); return;
     case oid::kFloat4: d.f = Get<float>(b); return;
     case oid::kFloat8: d.f = Get<double>(b); return;
-    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: d.i = Get<int64_t>(b); return;
+    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn: case oid::kXid8:
+      d.i = Get<int64_t>(b);
+      return;
     case oid::kInterval:
       d.i = Get<int64_t>(b);
       d.days = Get<int32_t>(b.substr(8));
@@ -125,6 +134,7 @@ int CompareStored(uint32_t t, std::string_view a, std::string_view b) {
     case oid::kInt2: return cmp(Get<int16_t>(a), Get<int16_t>(b));
     case oid::kInt4: case oid::kDate: return cmp(Get<int32_t>(a), Get<int32_t>(b));
     case oid::kOid: return cmp(Get<uint32_t>(a), Get<uint32_t>(b));
+    case oid::kPgLsn: case oid::kXid8: return cmp(Get<uint64_t>(a), Get<uint64_t>(b));
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid:
       return cmp(Get<int64_t>(a), Get<int64_t>(b));
     case oid::kText: case oid::kVarchar: {

@@ -13,6 +13,8 @@
 
 #include "sql/types/array.h"
 #include "sql/types/datetime.h"
+#include "sql/types/pg_lsn.h"
+#include "sql/types/regtypes.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -147,26 +149,10 @@ double ParseFloat(std::string_view text, uint32_t type_oid) {
 }
 
 // regtypein: an OID, or a type name (case-insensitive unless quoted).
-int64_t ParseRegtype(std::string_view text) {
-  std::string_view t = Trim(text);
-  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    return ParseInteger(t, oid::kOid);
-  }
-  std::string name;
-  bool space = false;
-  for (char c : t) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = true;
-      continue;
-    }
-    if (space && !name.empty()) name.push_back(' ');
-    space = false;
-    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  if (name.size() > 11 && name.compare(0, 11, "pg_catalog.") == 0) name.erase(0, 11);
-  uint32_t type = TypeOidFromName(name);
-  if (!type) throw PgError(sqlstate::kUndefinedObject, "type \"" + std::string(t) + "\" does not exist");
-  return type;
+static uint64_t ParseXid8(std::string_view text) {
+  // xid8in: strtou64 in base 0 and nothing checked (garbage reads as 0).
+  std::string t(text);
+  return std::strtoull(t.c_str(), nullptr, 0);
 }
 
 bool ParseBool(std::string_view text) {
@@ -187,10 +173,12 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kInt4:
     case oid::kInt8:
     case oid::kOid: out += std::to_string(d.i); return;
-    case oid::kRegtype:
-      // regtypeout: format_type's name, or the number for unknown OIDs.
-      out += LookupType(static_cast<uint32_t>(d.i)) ? TypeSqlName(static_cast<uint32_t>(d.i)) : std::to_string(d.i);
+    case oid::kRegtype: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure: case oid::kRegnamespace:
+    case oid::kRegrole:
+      out += RegOut(type, static_cast<uint32_t>(d.i), io.session);
       return;
+    case oid::kPgLsn: out += FormatPgLsn(static_cast<uint64_t>(d.i)); return;
+    case oid::kXid8: out += std::to_string(static_cast<uint64_t>(d.i)); return;
     case oid::kFloat4: out += FormatFloat4(static_cast<float>(d.f)); return;
     case oid::kFloat8: out += FormatFloat8(d.f); return;
     case oid::kNumeric: out += d.n.ToString(); return;
@@ -220,7 +208,12 @@ Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t 
     case oid::kInt4:
     case oid::kInt8:
     case oid::kOid: d.i = ParseInteger(text, type); break;
-    case oid::kRegtype: d.i = ParseRegtype(text); break;
+    case oid::kRegtype: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure: case oid::kRegnamespace:
+    case oid::kRegrole:
+      d.i = RegIn(type, text, io.session);
+      break;
+    case oid::kPgLsn: d.i = static_cast<int64_t>(PgLsnIn(text)); break;
+    case oid::kXid8: d.i = static_cast<int64_t>(ParseXid8(text)); break;
     case oid::kFloat4: d.f = static_cast<float>(ParseFloat(text, type)); break;
     case oid::kFloat8: d.f = ParseFloat(text, type); break;
     case oid::kNumeric: d.n = Numeric::Parse(text); break;
@@ -280,6 +273,8 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
 bool HasBinaryIo(uint32_t type) {
   switch (type) {
     case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype:
+    case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure: case oid::kRegnamespace: case oid::kRegrole:
+    case oid::kPgLsn: case oid::kXid8:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
     case oid::kTimestamptz: case oid::kInterval: case oid::kVoid:
@@ -297,8 +292,10 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
     case oid::kInt2: Put(out, static_cast<uint16_t>(d.i), 2); return;
     case oid::kInt4:
     case oid::kOid:
-    case oid::kRegtype:
+    case oid::kRegtype: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure: case oid::kRegnamespace:
+    case oid::kRegrole:
     case oid::kDate: Put(out, static_cast<uint32_t>(d.i), 4); return;
+    case oid::kPgLsn: case oid::kXid8:
     case oid::kInt8:
     case oid::kTimestamp:
     case oid::kTimestamptz: Put(out, static_cast<uint64_t>(d.i), 8); return;
@@ -346,8 +343,12 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
     case oid::kBool: need(1); d.b = data[0] != 0; break;
     case oid::kInt2: need(2); d.i = static_cast<int16_t>(Get(data, 2)); break;
     case oid::kInt4: case oid::kDate: need(4); d.i = static_cast<int32_t>(Get(data, 4)); break;
-    case oid::kOid: case oid::kRegtype: need(4); d.i = static_cast<uint32_t>(Get(data, 4)); break;
-    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
+    case oid::kOid: case oid::kRegtype: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure:
+    case oid::kRegnamespace: case oid::kRegrole:
+      need(4);
+      d.i = static_cast<uint32_t>(Get(data, 4));
+      break;
+    case oid::kInt8: case oid::kPgLsn: case oid::kXid8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
     case oid::kFloat4: {
       need(4);
       uint32_t bits = static_cast<uint32_t>(Get(data, 4));

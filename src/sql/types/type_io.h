@@ -10,10 +10,15 @@
 
 namespace tusk::sql {
 
+class SessionContext;
+
 // Session state the I/O functions depend on.
 struct IoContext {
   std::string timezone = "UTC";
   int extra_float_digits = 1;
+  // Catalog lookups of regclass/regnamespace/regrole; without one those
+  // types read and print only numbers.
+  SessionContext* session = nullptr;
 };
 
 // Appends the text form of a non-null value of the given type to out.

@@ -26,7 +26,14 @@ constexpr TypeInfo kTypes[] = {
      oid::kTimestamptzArray},
     {oid::kInterval, "interval", "interval", 16, TypeCategory::kTimespan, true, 0, oid::kIntervalArray},
     {oid::kNumeric, "numeric", "numeric", -1, TypeCategory::kNumeric, false, 0, oid::kNumericArray},
-    {oid::kRegtype, "regtype", "regtype", 4, TypeCategory::kNumeric, false},
+    {oid::kRegtype, "regtype", "regtype", 4, TypeCategory::kNumeric, false, 0, oid::kRegtypeArray},
+    {oid::kRegclass, "regclass", "regclass", 4, TypeCategory::kNumeric, false, 0, oid::kRegclassArray},
+    {oid::kRegproc, "regproc", "regproc", 4, TypeCategory::kNumeric, false},
+    {oid::kRegnamespace, "regnamespace", "regnamespace", 4, TypeCategory::kNumeric, false, 0,
+     oid::kRegnamespaceArray},
+    {oid::kRegrole, "regrole", "regrole", 4, TypeCategory::kNumeric, false, 0, oid::kRegroleArray},
+    {oid::kXid8, "xid8", "xid8", 8, TypeCategory::kUser, false, 0, oid::kXid8Array},
+    {oid::kPgLsn, "pg_lsn", "pg_lsn", 8, TypeCategory::kUser, false, 0, oid::kPgLsnArray},
     {oid::kVoid, "void", "void", 4, TypeCategory::kPseudo, false},
     {oid::kBoolArray, "_bool", "boolean[]", -1, TypeCategory::kArray, false, oid::kBool},
     {oid::kNameArray, "_name", "name[]", -1, TypeCategory::kArray, false, oid::kName},
@@ -47,6 +54,13 @@ constexpr TypeInfo kTypes[] = {
      oid::kTimestamptz},
     {oid::kIntervalArray, "_interval", "interval[]", -1, TypeCategory::kArray, false, oid::kInterval},
     {oid::kNumericArray, "_numeric", "numeric[]", -1, TypeCategory::kArray, false, oid::kNumeric},
+    {oid::kRegclassArray, "_regclass", "regclass[]", -1, TypeCategory::kArray, false, oid::kRegclass},
+    {oid::kRegtypeArray, "_regtype", "regtype[]", -1, TypeCategory::kArray, false, oid::kRegtype},
+    {oid::kXid8Array, "_xid8", "xid8[]", -1, TypeCategory::kArray, false, oid::kXid8},
+    {oid::kPgLsnArray, "_pg_lsn", "pg_lsn[]", -1, TypeCategory::kArray, false, oid::kPgLsn},
+    {oid::kRegnamespaceArray, "_regnamespace", "regnamespace[]", -1, TypeCategory::kArray, false,
+     oid::kRegnamespace},
+    {oid::kRegroleArray, "_regrole", "regrole[]", -1, TypeCategory::kArray, false, oid::kRegrole},
 };
 
 }  // namespace
@@ -115,6 +129,12 @@ uint32_t ElementTypeOf(uint32_t type_oid) {
     case oid::kTimestamptzArray: return oid::kTimestamptz;
     case oid::kIntervalArray: return oid::kInterval;
     case oid::kNumericArray: return oid::kNumeric;
+    case oid::kRegclassArray: return oid::kRegclass;
+    case oid::kRegtypeArray: return oid::kRegtype;
+    case oid::kPgLsnArray: return oid::kPgLsn;
+    case oid::kXid8Array: return oid::kXid8;
+    case oid::kRegnamespaceArray: return oid::kRegnamespace;
+    case oid::kRegroleArray: return oid::kRegrole;
     default: return 0;
   }
 }

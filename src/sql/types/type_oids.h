@@ -31,6 +31,11 @@ inline constexpr uint32_t kNumeric = 1700;
 inline constexpr uint32_t kRegclass = 2205;
 inline constexpr uint32_t kRegtype = 2206;
 inline constexpr uint32_t kVoid = 2278;
+inline constexpr uint32_t kRegprocedure = 2202;
+inline constexpr uint32_t kPgLsn = 3220;
+inline constexpr uint32_t kRegnamespace = 4089;
+inline constexpr uint32_t kRegrole = 4096;
+inline constexpr uint32_t kXid8 = 5069;
 
 // Array types (typcategory 'A'), one per supported element type.
 inline constexpr uint32_t kBoolArray = 1000;
@@ -50,6 +55,12 @@ inline constexpr uint32_t kDateArray = 1182;
 inline constexpr uint32_t kTimestamptzArray = 1185;
 inline constexpr uint32_t kIntervalArray = 1187;
 inline constexpr uint32_t kNumericArray = 1231;
+inline constexpr uint32_t kRegclassArray = 2210;
+inline constexpr uint32_t kRegtypeArray = 2211;
+inline constexpr uint32_t kPgLsnArray = 3221;
+inline constexpr uint32_t kXid8Array = 271;
+inline constexpr uint32_t kRegnamespaceArray = 4090;
+inline constexpr uint32_t kRegroleArray = 4097;
 
 // Polymorphic pseudo-types used only in builtin function signatures; they
 // are not in the type table (no value ever has one of these types).
@@ -100,6 +111,12 @@ uint32_t ElementTypeOf(uint32_t type_oid);
 inline bool IsArrayType(uint32_t type_oid) { return ElementTypeOf(type_oid) != 0; }
 // Array type whose elements are type_oid; 0 when there is none.
 uint32_t ArrayTypeOf(uint32_t type_oid);
+// The OID alias types (regclass, regtype, regproc, regprocedure,
+// regnamespace, regrole): an oid shown and read as an object's name.
+inline bool IsRegType(uint32_t t) {
+  return t == oid::kRegclass || t == oid::kRegtype || t == oid::kRegproc || t == oid::kRegprocedure ||
+         t == oid::kRegnamespace || t == oid::kRegrole;
+}
 inline bool IsPolymorphic(uint32_t t) {
   return t == oid::kAnyArray || t == oid::kAnyElement || t == oid::kAnyNonArray || t == oid::kAnyCompatible ||
          t == oid::kAnyCompatibleArray;
