@@ -89,6 +89,9 @@ class Session : public sql::SessionContext {
   std::optional<std::string> ClientAddr() override;
   std::optional<int> ClientPort() override;
   uint64_t CurrentXid() override;
+  uint64_t SwitchWal() override;
+  uint64_t BackupStart(const std::string& label, bool fast) override;
+  BackupStopInfo BackupStop(bool wait_for_archive) override;
 
  private:
   enum class TxState { kIdle, kInBlock, kFailed };

@@ -12,6 +12,7 @@
 
 #include "access/transam/xact.h"
 #include "access/wal/wal.h"
+#include "backend/interrupts.h"
 #include "backend/session.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
@@ -215,6 +216,26 @@ std::optional<int> Session::ClientPort() {
 uint64_t Session::CurrentXid() {
   xact::GetXid(true);
   return xact::GetTopXid();
+}
+
+uint64_t Session::SwitchWal() {
+  if (!info_.role.superuser)
+    throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_switch_wal");
+  return wal::SwitchSegment();
+}
+
+uint64_t Session::BackupStart(const std::string& label, bool fast) {
+  if (!info_.role.superuser)
+    throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_backup_start");
+  return backup_.Start(label, fast, &backend::CheckForInterrupts);
+}
+
+sql::SessionContext::BackupStopInfo Session::BackupStop(bool wait_for_archive) {
+  if (!info_.role.superuser)
+    throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_backup_stop");
+  BackupStopResult r = backup_.Stop(wait_for_archive, &backend::CheckForInterrupts,
+                                    [this](const ErrorData& n) { EmitNotice(n); });
+  return {r.stop_lsn, std::move(r.label_file), std::move(r.spcmap_file)};
 }
 
 }  // namespace tusk::backend

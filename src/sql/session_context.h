@@ -160,6 +160,22 @@ class SessionContext {  // implemented by the backend
   virtual std::optional<int> ClientPort() { return std::nullopt; }
   // The current transaction's full xid, assigning one if needed.
   virtual uint64_t CurrentXid() { return 0; }
+  // pg_switch_wal(): the end of the switch record (superuser only).
+  virtual uint64_t SwitchWal() { throw PgError(sqlstate::kFeatureNotSupported, "pg_switch_wal is not supported here"); }
+  // pg_backup_start / pg_backup_stop: this session's online backup.
+  struct BackupStopInfo {
+    uint64_t lsn = 0;
+    std::string label_file, spcmap_file;
+  };
+  virtual uint64_t BackupStart(const std::string& label, bool fast) {
+    (void)label;
+    (void)fast;
+    throw PgError(sqlstate::kFeatureNotSupported, "online backups are not supported here");
+  }
+  virtual BackupStopInfo BackupStop(bool wait_for_archive) {
+    (void)wait_for_archive;
+    throw PgError(sqlstate::kFeatureNotSupported, "online backups are not supported here");
+  }
 };
 
 }  // namespace tusk::sql

@@ -81,6 +81,14 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   item->label = fname + (f.alias && *f.alias != fname ? " " + *f.alias : "");
   std::vector<std::string> names = {name};
   std::vector<uint32_t> types = {type};
+  if (const std::vector<OutColumn>* out = item->srf >= 0 ? SetFunctionOutColumns(item->srf) : nullptr) {
+    names.clear();
+    types.clear();
+    for (const OutColumn& c : *out) {
+      names.push_back(c.name);
+      types.push_back(c.type);
+    }
+  }
   if (item->ordinality) {
     names.push_back("ordinality");
     types.push_back(oid::kInt8);

@@ -26,11 +26,11 @@ class FunctionScan : public PlanNode {
     st.ctx.session->CheckForInterrupts();
     if (!iter_) {
       done_ = true;  // the scalar call's single row
-    } else if (!iter_->Next(row_[0], st.ctx)) {
+    } else if (!iter_->NextRow(row_.data(), st.ctx)) {
       done_ = true;
       return nullptr;
     }
-    if (f_.ordinality) row_[1] = Datum::Int(++count_);
+    if (f_.ordinality) row_.back() = Datum::Int(++count_);
     return &row_;
   }
 

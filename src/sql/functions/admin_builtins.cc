@@ -348,6 +348,45 @@ void CurrentXid(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) 
   out.i = static_cast<int64_t>(ctx.session->CurrentXid());
 }
 
+void SwitchWal(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
+  out.i = static_cast<int64_t>(ctx.session->SwitchWal());
+}
+
+void BackupStart(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  out.i = static_cast<int64_t>(ctx.session->BackupStart(a[0]->s, st.args.size() > 1 && a[1]->b));
+}
+
+// A record field as record_out writes it: quoted when empty or holding
+// quotes, backslashes, parentheses, commas or spaces.
+void AppendRecordField(std::string& out, const std::string& v) {
+  bool quote = v.empty();
+  for (char c : v)
+    if (c == '"' || c == '\\' || c == '(' || c == ')' || c == ',' || std::isspace(static_cast<unsigned char>(c))) quote = true;
+  if (!quote) {
+    out += v;
+    return;
+  }
+  out += '"';
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += c;
+    out += c;
+  }
+  out += '"';
+}
+
+// pg_backup_stop() in an expression: its record in record_out's text form
+// (in FROM it is a row of lsn, labelfile, spcmapfile).
+void BackupStopRecord(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  SessionContext::BackupStopInfo info = ctx.session->BackupStop(st.args.empty() || a[0]->b);
+  std::string rec = "(";
+  AppendRecordField(rec, FormatPgLsn(info.lsn));
+  rec += ',';
+  AppendRecordField(rec, info.label_file);
+  rec += ',';
+  AppendRecordField(rec, info.spcmap_file);
+  out.s = rec + ")";
+}
+
 }  // namespace
 
 void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
@@ -396,6 +435,11 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"inet_client_addr", {}, oid::kInet, InetFn, true, false, 2});
   f.push_back({"inet_client_port", {}, kI4, InetFn, true, false, 3});
   f.push_back({"txid_current", {}, kI8, CurrentXid});
+  f.push_back({"pg_switch_wal", {}, kLsn, SwitchWal});
+  f.push_back({"pg_backup_start", {kText}, kLsn, BackupStart});
+  f.push_back({"pg_backup_start", {kText, kBool}, kLsn, BackupStart});
+  f.push_back({"pg_backup_stop", {}, kText, BackupStopRecord});
+  f.push_back({"pg_backup_stop", {kBool}, kText, BackupStopRecord});
   f.push_back({"pg_current_xact_id", {}, oid::kXid8, CurrentXid});
 }
 

@@ -13,7 +13,15 @@
 
 namespace tusk::sql {
 
-enum SrfKind : int { kSrfSeriesInt = 0, kSrfSeriesNumeric, kSrfSeriesTimestamp, kSrfUnnest };
+enum SrfKind : int { kSrfSeriesInt = 0, kSrfSeriesNumeric, kSrfSeriesTimestamp, kSrfUnnest, kSrfBackupStop };
+
+// A function whose result is a row of named OUT columns (pg_backup_stop);
+// nullptr for the single-column ones.
+struct OutColumn {
+  const char* name;
+  uint32_t type;
+};
+const std::vector<OutColumn>* SetFunctionOutColumns(int kind);
 
 // Signatures for overload resolution; FuncDef::aux is the SrfKind and
 // FuncDef::fn is never called.
@@ -25,6 +33,8 @@ class SrfIterator {
   virtual ~SrfIterator() = default;
   // Writes the next value and returns true, or returns false at the end.
   virtual bool Next(Datum& out, ExecContext& ctx) = 0;
+  // The next row of a function with OUT columns (one Datum per column).
+  virtual bool NextRow(Datum* out, ExecContext& ctx) { return Next(out[0], ctx); }
 };
 
 // Starts a call with its (coerced, non-NULL) argument values; result_type

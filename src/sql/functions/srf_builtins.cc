@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "sql/functions/srf.h"
+#include "sql/session_context.h"
 #include "sql/types/array.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -103,11 +104,43 @@ class Unnest : public SrfIterator {
   size_t pos_ = 0;
 };
 
+// pg_backup_stop([wait_for_archive]) in FROM: one row (lsn, labelfile, spcmapfile).
+class BackupStopRow : public SrfIterator {
+ public:
+  explicit BackupStopRow(bool wait) : wait_(wait) {}
+  bool Next(Datum& out, ExecContext& ctx) override {
+    Datum row[3];
+    if (!NextRow(row, ctx)) return false;
+    out = row[0];
+    return true;
+  }
+  bool NextRow(Datum* out, ExecContext& ctx) override {
+    if (done_) return false;
+    done_ = true;
+    SessionContext::BackupStopInfo info = ctx.session->BackupStop(wait_);
+    out[0] = Datum::Int(static_cast<int64_t>(info.lsn));
+    out[1] = Datum::Text(std::move(info.label_file));
+    out[2] = Datum::Text(std::move(info.spcmap_file));
+    return true;
+  }
+
+ private:
+  bool wait_;
+  bool done_ = false;
+};
+
+const char* SetFunctionName(int kind) {
+  switch (kind) {
+    case kSrfUnnest: return "unnest";
+    case kSrfBackupStop: return "pg_backup_stop";
+    default: return "generate_series";
+  }
+}
+
 std::vector<FuncDef> BuildSetFunctions() {
   std::vector<FuncDef> v;
   auto add = [&](std::vector<uint32_t> args, uint32_t result, int kind) {
-    v.push_back({std::string(kind == kSrfUnnest ? "unnest" : "generate_series"), std::move(args), result, nullptr,
-                 true, false, kind});
+    v.push_back({SetFunctionName(kind), std::move(args), result, nullptr, true, false, kind});
   };
   for (uint32_t t : {oid::kInt4, oid::kInt8}) {
     add({t, t}, t, kSrfSeriesInt);
@@ -118,6 +151,8 @@ std::vector<FuncDef> BuildSetFunctions() {
   add({oid::kTimestamp, oid::kTimestamp, oid::kInterval}, oid::kTimestamp, kSrfSeriesTimestamp);
   add({oid::kTimestamptz, oid::kTimestamptz, oid::kInterval}, oid::kTimestamptz, kSrfSeriesTimestamp);
   add({oid::kAnyArray}, oid::kAnyElement, kSrfUnnest);
+  add({}, oid::kPgLsn, kSrfBackupStop);
+  add({oid::kBool}, oid::kPgLsn, kSrfBackupStop);
   return v;
 }
 
@@ -128,7 +163,15 @@ const std::vector<FuncDef>& AllSetFunctions() {
   return fns;
 }
 
-bool IsSetFunctionName(const std::string& name) { return name == "generate_series" || name == "unnest"; }
+bool IsSetFunctionName(const std::string& name) {
+  return name == "generate_series" || name == "unnest" || name == "pg_backup_stop";
+}
+
+const std::vector<OutColumn>* SetFunctionOutColumns(int kind) {
+  static const std::vector<OutColumn> kBackupStop = {
+      {"lsn", oid::kPgLsn}, {"labelfile", oid::kText}, {"spcmapfile", oid::kText}};
+  return kind == kSrfBackupStop ? &kBackupStop : nullptr;
+}
 
 std::unique_ptr<SrfIterator> StartSetFunction(int kind, uint32_t result_type, std::vector<Datum> args,
                                               ExecContext&) {
@@ -154,6 +197,7 @@ std::unique_ptr<SrfIterator> StartSetFunction(int kind, uint32_t result_type, st
       return std::make_unique<TimestampSeries>(result_type, args[0], args[1], args[2], span < 0);
     }
     case kSrfUnnest: return std::make_unique<Unnest>(args[0].arr);
+    case kSrfBackupStop: return std::make_unique<BackupStopRow>(args.empty() || args[0].b);
   }
   throw PgError(sqlstate::kInternalError, "unknown set-returning function");
 }
