@@ -10,6 +10,8 @@
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "backend/system_views.h"
+#include "access/transam/xact.h"
+#include "catalog/role_store.h"
 #include "protocol/message.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/proc_array.h"
@@ -112,6 +114,12 @@ void Session::EmitNotice(const ErrorData& notice) {
   auto min = static_cast<ErrLevel>(guc::V().client_min_messages);
   if (notice.level != ErrLevel::kInfo && NoticeRank(notice.level) < NoticeRank(min)) return;
   protocol::AppendErrorMessage(&conn_.out(), notice, true);
+}
+
+std::optional<std::string> Session::RoleNameByOid(uint32_t role) {
+  auto r = catalog::FindRoleByOid(role, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  if (!r) return std::nullopt;
+  return r->name;
 }
 
 sql::VirtualTable* Session::LookupRelation(const std::string& schema, const std::string& name) {

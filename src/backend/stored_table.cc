@@ -50,6 +50,9 @@ class HeapTable : public sql::StoredTable {
  public:
   heap::Relation rel;
   std::vector<uint32_t> storage_types;  // how each column is stored (catalog "char" shows as text)
+  // Catalogs only: per column, the array type its stored text form reads as
+  // (0: none), e.g. relacl's "{...}" as text[].
+  std::vector<uint32_t> text_array_types;
   std::vector<IndexHandle> index_handles;
   std::vector<int> physical_index;  // per attnum - 1: position in columns, -1 if dropped (empty: identity)
   std::optional<toast::ToastRel> toast;
@@ -89,6 +92,9 @@ class HeapTable : public sql::StoredTable {
           sql::DecodeStored(storage_types[i], detoasted_, row[i]);
         } else {
           sql::DecodeStored(storage_types[i], *values_[p], row[i]);
+        }
+        if (!text_array_types.empty() && text_array_types[i] != 0) {
+          row[i] = sql::TextIn(text_array_types[i], row[i].s, sql::IoContext{});
         }
       } else {
         row[i].null = true;
@@ -466,9 +472,22 @@ bool HeapTable::FetchLatest(TupleId tid, Row& row, TupleId* at) {
   return true;
 }
 
-// SQL type a catalog column shows as: text forms of arrays and vectors are text,
-// "char" is text until the engine has the type.
+// Catalog array columns keep their text form ("{a,b}") and read as these
+// array types (aclitem[] and "char"[] as text[]); 0 for other columns.
+uint32_t CatalogArrayType(uint32_t t) {
+  switch (t) {
+    case catalog::kAclItemArrayOid: case catalog::kTextArrayOid: case catalog::kCharArrayOid:
+      return sql::oid::kTextArray;
+    case catalog::kOidArrayOid: return sql::oid::kOidArray;
+    case catalog::kInt2ArrayOid: return sql::oid::kInt2Array;
+    default: return 0;
+  }
+}
+
+// SQL type a catalog column shows as: arrays as above, text forms of vectors
+// are text, "char" is text until the engine has the type.
 uint32_t CatalogColumnType(uint32_t t) {
+  if (uint32_t a = CatalogArrayType(t)) return a;
   switch (t) {
     case sql::oid::kBool: case sql::oid::kName: case sql::oid::kInt2: case sql::oid::kInt4: case sql::oid::kInt8:
     case sql::oid::kOid: case sql::oid::kFloat4: case sql::oid::kFloat8: case sql::oid::kText:
@@ -480,6 +499,7 @@ uint32_t CatalogColumnType(uint32_t t) {
 uint32_t CatalogStorageType(uint32_t t) {
   if (t == 18) return 18;
   if (t == 28) return sql::oid::kInt4;  // xid: 4 bytes
+  if (CatalogArrayType(t)) return sql::oid::kText;
   return CatalogColumnType(t) == sql::oid::kText ? sql::oid::kText : t;
 }
 
@@ -497,6 +517,7 @@ std::shared_ptr<HeapTable> BuildCatalogTable(const catalog::CatalogDef& def) {
     c.attnum = static_cast<int16_t>(i + 1);
     t->columns.push_back(c);
     t->storage_types.push_back(CatalogStorageType(def.columns[i].type_oid));
+    t->text_array_types.push_back(CatalogArrayType(def.columns[i].type_oid));
   }
   return t;
 }

@@ -251,13 +251,84 @@ SystemViews::SystemViews(Session& s) {
                      {"datlocprovider", oid::kText}, {"datistemplate", oid::kBool}, {"datallowconn", oid::kBool},
                      {"datconnlimit", oid::kInt4}, {"dattablespace", oid::kOid}, {"datcollate", oid::kText},
                      {"datctype", oid::kText}, {"daticulocale", oid::kText}, {"datcollversion", oid::kText},
-                     {"datacl", oid::kText}},
+                     {"datacl", oid::kTextArray}},
       [] {
         RowList rows;
         for (const catalog::DatabaseRow& d : ReadCatalog<catalog::DatabaseRow>())
           rows.push_back({Int(d.oid), d.datname, Int(d.datdba), Int(d.encoding), std::string(1, d.datlocprovider),
                           Bool(d.datistemplate), Bool(d.datallowconn), Int(d.datconnlimit), Int(d.dattablespace),
                           d.datcollate, d.datctype, d.daticulocale, d.datcollversion, d.datacl});
+        return rows;
+      });
+  AddCatalogViews();
+}
+
+// Catalogs Tusk does not store, with PostgreSQL 15's columns as psql reads
+// them ("char" as text, aclitem[] as text[], regproc as text): fixed rows for
+// access methods, tablespaces and collations, pg_user from pg_authid, and
+// empty lists where Tusk has nothing (role memberships, extensions, comments,
+// publications).
+void SystemViews::AddCatalogViews() {
+  using C = sql::VirtualTable::Column;
+  auto fixed = [](RowList rows) { return [rows] { return rows; }; };
+  views_["pg_am"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"amname", oid::kName}, {"amhandler", oid::kText}, {"amtype", oid::kText}},
+      fixed({{"2", "heap", "heap_tableam_handler", "t"},
+             {"403", "btree", "bthandler", "i"},
+             {"405", "hash", "hashhandler", "i"},
+             {"783", "gist", "gisthandler", "i"},
+             {"2742", "gin", "ginhandler", "i"},
+             {"4000", "spgist", "spghandler", "i"},
+             {"3580", "brin", "brinhandler", "i"}}));
+  views_["pg_tablespace"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"spcname", oid::kName}, {"spcowner", oid::kOid},
+                     {"spcacl", oid::kTextArray}, {"spcoptions", oid::kTextArray}},
+      fixed({{"1663", "pg_default", "10", std::nullopt, std::nullopt},
+             {"1664", "pg_global", "10", std::nullopt, std::nullopt}}));
+  views_["pg_collation"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"collname", oid::kName}, {"collnamespace", oid::kOid},
+                     {"collowner", oid::kOid}, {"collprovider", oid::kText}, {"collisdeterministic", oid::kBool},
+                     {"collencoding", oid::kInt4}, {"collcollate", oid::kText}, {"collctype", oid::kText},
+                     {"colliculocale", oid::kText}, {"collversion", oid::kText}},
+      fixed({{"100", "default", "11", "10", "d", "t", "-1", std::nullopt, std::nullopt, std::nullopt, std::nullopt},
+             {"950", "C", "11", "10", "c", "t", "-1", "C", "C", std::nullopt, std::nullopt},
+             {"951", "POSIX", "11", "10", "c", "t", "-1", "POSIX", "POSIX", std::nullopt, std::nullopt},
+             {"12340", "ucs_basic", "11", "10", "c", "t", "6", "C", "C", std::nullopt, std::nullopt},
+             {"12341", "C.utf8", "11", "10", "c", "t", "6", "C.utf8", "C.utf8", std::nullopt, std::nullopt}}));
+  views_["pg_auth_members"] = std::make_unique<FnView>(
+      std::vector<C>{{"roleid", oid::kOid}, {"member", oid::kOid}, {"grantor", oid::kOid},
+                     {"admin_option", oid::kBool}},
+      fixed({}));
+  views_["pg_extension"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"extname", oid::kName}, {"extowner", oid::kOid},
+                     {"extnamespace", oid::kOid}, {"extrelocatable", oid::kBool}, {"extversion", oid::kText},
+                     {"extconfig", oid::kOidArray}, {"extcondition", oid::kTextArray}},
+      fixed({}));
+  views_["pg_description"] = std::make_unique<FnView>(
+      std::vector<C>{{"objoid", oid::kOid}, {"classoid", oid::kOid}, {"objsubid", oid::kInt4},
+                     {"description", oid::kText}},
+      fixed({}));
+  views_["pg_shdescription"] = std::make_unique<FnView>(
+      std::vector<C>{{"objoid", oid::kOid}, {"classoid", oid::kOid}, {"description", oid::kText}}, fixed({}));
+  views_["pg_publication"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"pubname", oid::kName}, {"pubowner", oid::kOid},
+                     {"puballtables", oid::kBool}, {"pubinsert", oid::kBool}, {"pubupdate", oid::kBool},
+                     {"pubdelete", oid::kBool}, {"pubtruncate", oid::kBool}, {"pubviaroot", oid::kBool}},
+      fixed({}));
+  views_["pg_publication_namespace"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"pnpubid", oid::kOid}, {"pnnspid", oid::kOid}}, fixed({}));
+  views_["pg_user"] = std::make_unique<FnView>(
+      std::vector<C>{{"usename", oid::kName}, {"usesysid", oid::kOid}, {"usecreatedb", oid::kBool},
+                     {"usesuper", oid::kBool}, {"userepl", oid::kBool}, {"usebypassrls", oid::kBool},
+                     {"passwd", oid::kText}, {"valuntil", oid::kTimestamptz}, {"useconfig", oid::kTextArray}},
+      [] {
+        RowList rows;
+        for (const catalog::AuthIdRow& row : ReadCatalog<catalog::AuthIdRow>()) {
+          if (!row.rolcanlogin) continue;
+          rows.push_back({row.rolname, Int(row.oid), Bool(row.rolcreatedb), Bool(row.rolsuper),
+                          Bool(row.rolreplication), Bool(row.rolbypassrls), std::string("********"), std::nullopt,
+                          std::nullopt});
+        }
         return rows;
       });
 }

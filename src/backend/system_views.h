@@ -1,7 +1,10 @@
 // System views the backend serves itself: pg_stat_activity
 // (the shared process array), pg_settings (this session's settings),
 // pg_stat_database (the stats collector's totals with pg_database's list), and
-// pg_roles/pg_authid and pg_database, read from the shared catalogs.
+// pg_roles/pg_authid and pg_database, read from the shared catalogs, and the
+// catalogs psql reads that Tusk does not store (pg_am, pg_tablespace,
+// pg_collation, pg_auth_members, pg_extension, pg_description,
+// pg_shdescription, pg_publication, pg_publication_namespace, pg_user).
 #pragma once
 
 #include <map>
@@ -22,6 +25,7 @@ class SystemViews {
   sql::VirtualTable* Find(const std::string& name);
 
  private:
+  void AddCatalogViews();
   std::map<std::string, std::unique_ptr<sql::VirtualTable>> views_;
 };
 

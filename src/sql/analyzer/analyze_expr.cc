@@ -293,6 +293,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       }
       TExprPtr l = e.args.size() == 2 ? Transform(*e.args[0]) : nullptr;
       TExprPtr r = Transform(*e.args.back());
+      CheckOperatorSchema(e, l ? l->type : 0, r->type);
       return ResolveOperator(e.str, std::move(l), std::move(r), e.location);
     }
     case ExprKind::kAnd:
@@ -554,19 +555,72 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kSubscript:
       return TransformSubscript(*this, e);
     case ExprKind::kSubLink:
+      CheckOperatorSchema(e, 0, 0);
       return TransformSubLink(e);
     case ExprKind::kAnyAll:
+      CheckOperatorSchema(e, 0, 0);
       return TransformAnyAllArray(*this, e);
     case ExprKind::kArray:
       return TransformArrayExpr(*this, e, 0, -1);
     case ExprKind::kRow:
       Error(sqlstate::kFeatureNotSupported, "row expressions are not supported yet", e.location);
-    case ExprKind::kCollate:
-      Error(sqlstate::kFeatureNotSupported, "COLLATE is not supported yet", e.location);
+    case ExprKind::kCollate: {
+      // Every collation Tusk knows is deterministic and compares like "C", so
+      // COLLATE only checks its operand and name and leaves the value alone
+      // (an unknown literal stays unknown, as in PostgreSQL).
+      TExprPtr arg = Transform(*e.args[0]);
+      uint32_t t = arg->type;
+      uint32_t base = ElementTypeOf(t) ? ElementTypeOf(t) : t;
+      if (t != oid::kUnknown && base != oid::kText && base != oid::kVarchar && base != oid::kBpchar &&
+          base != oid::kName) {
+        Error(sqlstate::kDatatypeMismatch, "collations are not supported by type " + TypeSqlName(t), e.location);
+      }
+      CheckCollationName(e.names, e.location);
+      return arg;
+    }
     case ExprKind::kDefault:
       Error(sqlstate::kSyntaxError, "DEFAULT is not allowed in this context", e.location);
   }
   Error(sqlstate::kInternalError, "unrecognized expression", e.location);
+}
+
+// Operators all live in pg_catalog: OPERATOR(pg_catalog.op) is the plain
+// operator; another schema has none (public) or does not exist. lt/rt are the
+// operand types (0: not known here, for ANY/ALL).
+void Analyzer::CheckOperatorSchema(const Expr& e, uint32_t lt, uint32_t rt) {
+  if (e.names.empty() || (e.names.size() == 1 && e.names[0] == "pg_catalog")) return;
+  std::string qual;
+  for (const auto& n : e.names) qual += n + ".";
+  qual += e.str;
+  // These two carry no position in PostgreSQL.
+  if (e.names.size() == 2) Error(sqlstate::kFeatureNotSupported, "cross-database references are not implemented: " + qual, -1);
+  if (e.names.size() > 2) Error(sqlstate::kSyntaxError, "improper qualified name (too many dotted names): " + qual, -1);
+  if (e.names[0] != "public" && e.names[0] != "pg_toast") {
+    Error("3F000", "schema \"" + e.names[0] + "\" does not exist", e.location);
+  }
+  std::string sig = qual;
+  if (rt != 0) sig = lt == 0 ? qual + " " + TypeSqlName(rt) : TypeSqlName(lt) + " " + qual + " " + TypeSqlName(rt);
+  Error(sqlstate::kUndefinedFunction, "operator does not exist: " + sig, e.location,
+        lt == 0 && rt != 0
+            ? "No operator matches the given name and argument type. You might need to add an explicit type cast."
+            : "No operator matches the given name and argument types. You might need to add explicit type casts.");
+}
+
+// The collations of a UTF8 database with libc locales (pg_collation's rows,
+// system_views.cc): "default", "C", "POSIX", "ucs_basic", "C.utf8".
+void Analyzer::CheckCollationName(const std::vector<std::string>& names, int location) {
+  std::string qual;
+  for (const auto& n : names) qual += (qual.empty() ? "" : ".") + n;
+  if (names.size() == 3) Error(sqlstate::kFeatureNotSupported, "cross-database references are not implemented: " + qual, location);
+  if (names.size() > 3) Error(sqlstate::kSyntaxError, "improper qualified name (too many dotted names): " + qual, location);
+  if (names.size() == 2 && names[0] != "pg_catalog" && names[0] != "public" && names[0] != "pg_toast") {
+    Error("3F000", "schema \"" + names[0] + "\" does not exist", location);
+  }
+  const std::string& n = names.back();
+  bool known = n == "default" || n == "C" || n == "POSIX" || n == "ucs_basic" || n == "C.utf8";
+  if (!known || (names.size() == 2 && names[0] != "pg_catalog")) {
+    Error(sqlstate::kUndefinedObject, "collation \"" + qual + "\" for encoding \"UTF8\" does not exist", location);
+  }
 }
 
 }  // namespace tusk::sql

@@ -137,6 +137,8 @@ class Analyzer {
   // pool: the candidates (default: AllFunctions(); set-returning ones for FROM).
   TExprPtr ResolveFunction(const Expr& call, std::vector<TExprPtr> args, const std::vector<FuncDef>* pool = nullptr);
 
+  void CheckOperatorSchema(const Expr& e, uint32_t lt, uint32_t rt);
+  void CheckCollationName(const std::vector<std::string>& names, int location);
   [[noreturn]] void Error(const char* state, const std::string& msg, int location, const std::string& hint = "");
   int Pos(int location) const;
   std::string TypeList(const std::vector<TExprPtr>& args) const;

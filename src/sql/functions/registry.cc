@@ -22,6 +22,7 @@ struct Tables {
     AddMathBuiltins(fns);
     AddMathExtraBuiltins(fns);
     AddDatetimeBuiltins(fns);
+    AddCatalogBuiltins(fns);
     AddSessionBuiltins(fns);
     AddArrayBuiltins(ops, fns);
     AddRegexBuiltins(ops, fns);

@@ -61,6 +61,7 @@ void AddStringBuiltins(std::vector<FuncDef>& fns);
 void AddMathBuiltins(std::vector<FuncDef>& fns);
 void AddMathExtraBuiltins(std::vector<FuncDef>& fns);
 void AddDatetimeBuiltins(std::vector<FuncDef>& fns);
+void AddCatalogBuiltins(std::vector<FuncDef>& fns);  // catalog_builtins.cc
 void AddSessionBuiltins(std::vector<FuncDef>& fns);
 void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddRegexBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);

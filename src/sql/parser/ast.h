@@ -94,7 +94,8 @@ struct Expr {
   ConstKind const_kind = ConstKind::kNull;
   std::string str;           // literal text / operator name / sql value name
   bool bool_val = false;
-  // kColumnRef, kFunc (qualified names)
+  // kColumnRef, kFunc (qualified names); kCollate (the collation); kOp,
+  // kAnyAll, kSubLink: OPERATOR(schema.op)'s qualification (empty if none)
   std::vector<std::string> names;
   bool star = false;
   // kParam

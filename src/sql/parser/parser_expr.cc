@@ -66,6 +66,7 @@ ExprPtr Parser::ParseExpr(int min_prec) {
     int loc = t.offset;
     int prec = 0;
     bool negated_la = false;
+    bool qual_op = false;  // OPERATOR(schema.op): Op precedence whatever the operator
     std::string word = t.kind == TokKind::kIdent ? t.text : "";
     if (t.kind == TokKind::kTypecast) {
       prec = kPrecCast;
@@ -84,6 +85,9 @@ ExprPtr Parser::ParseExpr(int min_prec) {
       } else {
         prec = kPrecOp;
       }
+    } else if (word == "operator" && IsPunct('(', 1)) {
+      prec = kPrecOp;
+      qual_op = true;
     } else if (word == "or") {
       prec = kPrecOr;
     } else if (word == "and") {
@@ -108,6 +112,9 @@ ExprPtr Parser::ParseExpr(int min_prec) {
     blocked = -1;  // (a < b) IS TRUE = c is fine: the left side is no comparison now
     Advance();
     if (negated_la) word = Advance().text;
+    std::string op_name = t.text;
+    std::vector<std::string> op_schema;
+    if (qual_op) op_name = ParseQualifiedOperator(&op_schema);
 
     switch (prec) {
       case kPrecCast: {
@@ -252,11 +259,13 @@ ExprPtr Parser::ParseExpr(int min_prec) {
       default: {
         if (prec == kPrecCmp) blocked = prec;
         if ((IsWord("any") || IsWord("some") || IsWord("all")) && IsPunct('(', 1)) {
-          left = ParseSubLinkTail(std::move(left), t.text, loc);
+          left = ParseSubLinkTail(std::move(left), op_name, loc);
+          left->names = std::move(op_schema);
           continue;
         }
         ExprPtr right = ParseExpr(prec + 1);
-        left = MakeOp(t.text, std::move(left), std::move(right), loc);
+        left = MakeOp(op_name, std::move(left), std::move(right), loc);
+        left->names = std::move(op_schema);
         continue;
       }
     }
@@ -267,6 +276,14 @@ ExprPtr Parser::ParseExpr(int min_prec) {
 ExprPtr Parser::ParsePrefix() {
   const Token& t = Peek();
   int loc = t.offset;
+  if (IsWord("operator") && IsPunct('(', 1)) {
+    Advance();
+    std::vector<std::string> schema;
+    std::string op = ParseQualifiedOperator(&schema);
+    ExprPtr e = MakeOp(op, nullptr, ParseExpr(kPrecOp + 1), loc);
+    e->names = std::move(schema);
+    return e;
+  }
   if (IsWord("not")) {
     Advance();
     auto e = std::make_unique<Expr>(ExprKind::kNot, loc);
@@ -480,6 +497,19 @@ ExprPtr Parser::ParseFuncArgs(ExprPtr fn) {
     }
   }
   return fn;
+}
+
+// After OPERATOR: ( [name .]... op ). Every name before the operator goes to
+// *schema; the analyzer checks them.
+std::string Parser::ParseQualifiedOperator(std::vector<std::string>* schema) {
+  ExpectPunct('(');
+  while (Peek().kind != TokKind::kOp) {
+    schema->push_back(ParseName());
+    ExpectPunct('.');
+  }
+  std::string op = Advance().text;
+  ExpectPunct(')');
+  return op;
 }
 
 // x op ANY|SOME|ALL ( subquery | array expression ); the keyword is next.

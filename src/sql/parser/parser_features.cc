@@ -70,7 +70,6 @@ const char* CheckExpr(const Expr* e, int* loc) {
   if (!e) return nullptr;
   const char* what = nullptr;
   switch (e->kind) {
-    case ExprKind::kCollate: what = "COLLATE"; break;
     case ExprKind::kDefault: what = "DEFAULT in this context"; break;
     case ExprKind::kFunc:
       if (e->over) what = "window functions";

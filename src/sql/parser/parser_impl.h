@@ -171,6 +171,8 @@ class Parser {
   FromItem ParseJoinChain(FromItem left);
   void ParseTargetList(std::vector<ResTarget>& out);
   ExprPtr ParseSubLinkTail(ExprPtr left, const std::string& op, int loc);
+  // OPERATOR ( [schema .] op ): the operator; its qualification goes to *schema.
+  std::string ParseQualifiedOperator(std::vector<std::string>* schema);
   void ParseTransactionModes(TransactionModes& m);
   void ParseRoleOptions(RoleOptions& o);
 
