@@ -65,7 +65,6 @@ class Session : public sql::SessionContext {
   void SleepInterruptibly(double seconds) override;
   void CheckForInterrupts() override;
   void EmitNotice(const ErrorData& notice) override;
-  std::optional<std::string> RoleNameByOid(uint32_t role) override;
   sql::VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override;
   std::shared_ptr<sql::StoredTable> LookupTable(const std::string& schema, const std::string& name) override;
   std::shared_ptr<const sql::ViewDef> LookupView(const std::string& schema, const std::string& name) override;

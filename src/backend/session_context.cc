@@ -116,12 +116,6 @@ void Session::EmitNotice(const ErrorData& notice) {
   protocol::AppendErrorMessage(&conn_.out(), notice, true);
 }
 
-std::optional<std::string> Session::RoleNameByOid(uint32_t role) {
-  auto r = catalog::FindRoleByOid(role, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-  if (!r) return std::nullopt;
-  return r->name;
-}
-
 sql::VirtualTable* Session::LookupRelation(const std::string& schema, const std::string& name) {
   if (!schema.empty() && schema != "pg_catalog") return nullptr;
   return views_->Find(name);

@@ -72,12 +72,6 @@ class SessionContext {  // implemented by the backend
   virtual void SleepInterruptibly(double seconds) = 0;  // throws 57014 on cancel/timeout
   virtual void CheckForInterrupts() = 0;                // called once per row
   virtual void EmitNotice(const ErrorData& notice) = 0;
-  // pg_get_userbyid: the role's name under the statement's snapshot; nullopt
-  // if there is no role with that OID.
-  virtual std::optional<std::string> RoleNameByOid(uint32_t role) {
-    (void)role;
-    return std::nullopt;
-  }
   // nullptr if unknown. Schema empty = search path (pg_catalog first).
   virtual VirtualTable* LookupRelation(const std::string& schema, const std::string& name) = 0;
   // A stored table (or catalog) by name; nullptr if none. Schema empty =

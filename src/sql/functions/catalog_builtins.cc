@@ -65,7 +65,7 @@ int EncodingByName(const std::string& name) {
 // pg_get_userbyid(oid): the role's name, or "unknown (OID=n)".
 void GetUserById(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
   uint32_t role = static_cast<uint32_t>(a[0]->i);
-  auto name = ctx.session->RoleNameByOid(role);
+  auto name = ctx.session->RoleName(role);
   out.s = name ? *name : "unknown (OID=" + std::to_string(role) + ")";
 }
 
