@@ -312,16 +312,6 @@ void CurrentLogfile(const Step& st, const Datum* const* a, Datum& out, ExecConte
   if (f) out.s = *f;
 }
 
-void TablespaceLocation(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
-  uint32_t spc = static_cast<uint32_t>(a[0]->i);
-  // pg_default / pg_global (and InvalidOid, the database's default) live in the data directory.
-  if (spc == 0 || spc == 1663 || spc == 1664) {
-    out.s.clear();
-    return;
-  }
-  throw PgError("58P01", "could not stat file \"pg_tblspc/" + std::to_string(spc) + "\": No such file or directory");
-}
-
 void CurrentSchemas(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   // The search path is pg_catalog (implicit) then public.
   std::vector<Datum> names;
@@ -428,7 +418,6 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"pg_rotate_logfile", {}, kBool, RotateLogfile});
   f.push_back({"pg_current_logfile", {}, kText, CurrentLogfile, false});
   f.push_back({"pg_current_logfile", {kText}, kText, CurrentLogfile, false});
-  f.push_back({"pg_tablespace_location", {kOid}, kText, TablespaceLocation});
   f.push_back({"current_schemas", {kBool}, oid::kNameArray, CurrentSchemas});
   f.push_back({"inet_server_addr", {}, oid::kInet, InetFn, true, false, 0});
   f.push_back({"inet_server_port", {}, kI4, InetFn, true, false, 1});
