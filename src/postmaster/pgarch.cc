@@ -46,9 +46,9 @@ namespace {
 
 constexpr size_t kNameLen = 64;
 
-struct Shared {
-  std::atomic<int32_t> pid;  // the running archiver, 0 if none
-  SpinLock lock;             // guards the counters below
+// pg_stat_archiver's counters: in shared memory, and as saved in
+// pg_stat/archiver.stat across a clean restart.
+struct Counters {
   int64_t archived_count;
   char last_archived_wal[kNameLen];
   int64_t last_archived_time_us;
@@ -57,20 +57,27 @@ struct Shared {
   int64_t last_failed_time_us;
   int64_t stats_reset_us;
 };
+
+struct Shared {
+  std::atomic<int32_t> pid;  // the running archiver, 0 if none
+  SpinLock lock;             // guards c
+  Counters c;
+};
 Shared* g_shared = nullptr;
 
 void Report(const std::string& segment, bool failed) {
   if (g_shared == nullptr) return;
   int64_t now = NowMicros();
   g_shared->lock.Lock();
+  Counters& c = g_shared->c;
   if (failed) {
-    g_shared->failed_count++;
-    proc_array::CopyString(g_shared->last_failed_wal, kNameLen, segment);
-    g_shared->last_failed_time_us = now;
+    c.failed_count++;
+    proc_array::CopyString(c.last_failed_wal, kNameLen, segment);
+    c.last_failed_time_us = now;
   } else {
-    g_shared->archived_count++;
-    proc_array::CopyString(g_shared->last_archived_wal, kNameLen, segment);
-    g_shared->last_archived_time_us = now;
+    c.archived_count++;
+    proc_array::CopyString(c.last_archived_wal, kNameLen, segment);
+    c.last_archived_time_us = now;
   }
   g_shared->lock.Unlock();
 }
@@ -81,7 +88,7 @@ size_t ShmemSize() { return shmem::AlignedSize(sizeof(Shared)); }
 
 void ShmemInit() {
   g_shared = new (shmem::Alloc(sizeof(Shared))) Shared();
-  g_shared->stats_reset_us = NowMicros();
+  g_shared->c.stats_reset_us = NowMicros();
 }
 
 void Wakeup() {
@@ -93,14 +100,15 @@ Stats ReadStats() {
   Stats st;
   if (g_shared == nullptr) return st;
   g_shared->lock.Lock();
-  st.archived_count = g_shared->archived_count;
-  st.last_archived_wal.assign(g_shared->last_archived_wal, strnlen(g_shared->last_archived_wal, kNameLen));
-  st.last_archived_time_us = g_shared->last_archived_time_us;
-  st.failed_count = g_shared->failed_count;
-  st.last_failed_wal.assign(g_shared->last_failed_wal, strnlen(g_shared->last_failed_wal, kNameLen));
-  st.last_failed_time_us = g_shared->last_failed_time_us;
-  st.stats_reset_us = g_shared->stats_reset_us;
+  const Counters c = g_shared->c;
   g_shared->lock.Unlock();
+  st.archived_count = c.archived_count;
+  st.last_archived_wal.assign(c.last_archived_wal, strnlen(c.last_archived_wal, kNameLen));
+  st.last_archived_time_us = c.last_archived_time_us;
+  st.failed_count = c.failed_count;
+  st.last_failed_wal.assign(c.last_failed_wal, strnlen(c.last_failed_wal, kNameLen));
+  st.last_failed_time_us = c.last_failed_time_us;
+  st.stats_reset_us = c.stats_reset_us;
   return st;
 }
 
@@ -108,16 +116,9 @@ namespace {
 
 constexpr uint32_t kStatsMagic = 0x41524331;  // "ARC1"
 
-// The counters as stored in the file.
 struct StatsFileData {
   uint32_t magic;
-  int64_t archived_count;
-  char last_archived_wal[kNameLen];
-  int64_t last_archived_time_us;
-  int64_t failed_count;
-  char last_failed_wal[kNameLen];
-  int64_t last_failed_time_us;
-  int64_t stats_reset_us;
+  Counters c;
 };
 
 std::string StatsPath(const std::string& datadir) { return datadir + "/pg_stat/archiver.stat"; }
@@ -129,13 +130,7 @@ void SaveStatsFile(const std::string& datadir) {
   StatsFileData d{};
   d.magic = kStatsMagic;
   g_shared->lock.Lock();
-  d.archived_count = g_shared->archived_count;
-  memcpy(d.last_archived_wal, g_shared->last_archived_wal, kNameLen);
-  d.last_archived_time_us = g_shared->last_archived_time_us;
-  d.failed_count = g_shared->failed_count;
-  memcpy(d.last_failed_wal, g_shared->last_failed_wal, kNameLen);
-  d.last_failed_time_us = g_shared->last_failed_time_us;
-  d.stats_reset_us = g_shared->stats_reset_us;
+  d.c = g_shared->c;
   g_shared->lock.Unlock();
   std::string path = StatsPath(datadir);
   std::string tmp = path + ".tmp";
@@ -153,15 +148,9 @@ void LoadAndRemoveStatsFile(const std::string& datadir) {
   if (f == nullptr) return;
   StatsFileData d{};
   if (fread(&d, sizeof d, 1, f) == 1 && d.magic == kStatsMagic) {
-    d.last_archived_wal[kNameLen - 1] = d.last_failed_wal[kNameLen - 1] = '\0';
+    d.c.last_archived_wal[kNameLen - 1] = d.c.last_failed_wal[kNameLen - 1] = '\0';
     g_shared->lock.Lock();
-    g_shared->archived_count = d.archived_count;
-    memcpy(g_shared->last_archived_wal, d.last_archived_wal, kNameLen);
-    g_shared->last_archived_time_us = d.last_archived_time_us;
-    g_shared->failed_count = d.failed_count;
-    memcpy(g_shared->last_failed_wal, d.last_failed_wal, kNameLen);
-    g_shared->last_failed_time_us = d.last_failed_time_us;
-    g_shared->stats_reset_us = d.stats_reset_us;
+    g_shared->c = d.c;
     g_shared->lock.Unlock();
   }
   fclose(f);
