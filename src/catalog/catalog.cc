@@ -63,6 +63,41 @@ heap::XactContext CurrentXactContext() {
   return x;
 }
 
+namespace {
+
+// The first column of a catalog tuple when it is a non-null 4-byte value
+// (each catalog's OID or owning relation): key lookups compare it before
+// decoding, as a backend's first queries scan pg_class and pg_attribute whole.
+std::optional<uint32_t> PeekFirstColumn(std::string_view tuple) {
+  const char* t = tuple.data();
+  if (tuple.size() < heap::kMinTupleHeader || heap::TupNatts(t) < 1) return std::nullopt;
+  const bool has_null = heap::TupInfomask(t) & transam::infomask::kHasNull;
+  if (has_null && !(t[heap::kTupOffBits] & 1)) return std::nullopt;
+  const size_t hoff = heap::TupHoff(t);
+  if (hoff + sizeof(uint32_t) > tuple.size()) return std::nullopt;
+  return heap::Load<uint32_t>(t + hoff);
+}
+
+// The visible rows whose first column is `key`.
+template <class Row>
+std::vector<Row> ScanCatalogByFirstColumn(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                                          uint32_t key) {
+  heap::Relation rel = CatalogRelation(Row::kRelationId, CurrentDatabase());
+  std::vector<Row> out;
+  heap::HeapScan scan(rel, snapshot, me);
+  heap::ItemPointer tid;
+  std::string_view tuple;
+  while (scan.Next(&tid, &tuple)) {
+    std::optional<uint32_t> first = PeekFirstColumn(tuple);
+    if (first && *first != key) continue;
+    Row row = Row::Decode(tuple);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
+
 template <class Row>
 std::vector<Row> ScanCatalog(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
                              const std::function<bool(const Row&)>& keep, uint32_t db_oid) {
@@ -113,14 +148,15 @@ std::optional<ClassRow> LookupRelation(uint32_t namespace_oid, const std::string
 
 std::optional<ClassRow> LookupRelationByOid(uint32_t relid, const transam::Snapshot& snapshot,
                                             const transam::CurrentXact& me) {
-  return First(ScanCatalog<ClassRow>(snapshot, me, [&](const ClassRow& r) { return r.oid == relid; }));
+  std::vector<ClassRow> rows = ScanCatalogByFirstColumn<ClassRow>(snapshot, me, relid);
+  std::erase_if(rows, [&](const ClassRow& r) { return r.oid != relid; });
+  return First(std::move(rows));
 }
 
 std::vector<AttributeRow> RelationAttributes(uint32_t relid, const transam::Snapshot& snapshot,
                                              const transam::CurrentXact& me) {
-  std::vector<AttributeRow> rows = ScanCatalog<AttributeRow>(snapshot, me, [&](const AttributeRow& r) {
-    return r.attrelid == relid && r.attnum > 0 && !r.attisdropped;
-  });
+  std::vector<AttributeRow> rows = ScanCatalogByFirstColumn<AttributeRow>(snapshot, me, relid);
+  std::erase_if(rows, [&](const AttributeRow& r) { return r.attrelid != relid || r.attnum <= 0 || r.attisdropped; });
   std::sort(rows.begin(), rows.end(), [](const AttributeRow& a, const AttributeRow& b) { return a.attnum < b.attnum; });
   return rows;
 }

@@ -34,6 +34,11 @@ struct Registry {
   std::vector<Param*> stacked;
   // A reported parameter was assigned since the last TakeReportChanges.
   bool report_pending = true;
+  // The parameters sent as ParameterStatus, in name order. Kept apart so a
+  // new backend's first report writes to these few objects only: touching
+  // all of them would copy most of the heap pages inherited from the
+  // postmaster.
+  std::vector<Param*> reported;
 };
 
 Registry& R() {
@@ -149,6 +154,7 @@ void InitializeDefaults() {
   Registry& r = R();
   r.params.clear();
   r.stacked.clear();
+  r.reported.clear();
   r.report_pending = true;
   r.vars = Vars{};
   r.nest_level = 0;
@@ -177,6 +183,7 @@ void InitializeDefaults() {
     slot.value = p->boot;
     p->reset = slot;
     Assign(*p, slot);
+    if (def.flags & kReport) r.reported.push_back(p.get());
     r.params.emplace(def.name, std::move(p));
   }
 }
@@ -455,8 +462,7 @@ std::vector<std::pair<std::string, std::string>> TakeReportChanges() {
   std::vector<std::pair<std::string, std::string>> out;
   if (!R().report_pending) return out;
   R().report_pending = false;
-  for (auto& [name, p] : R().params) {
-    if (!(p->def->flags & kReport)) continue;
+  for (Param* p : R().reported) {
     std::string shown = FormatValue(*p->def, p->cur.value, true);
     if (p->reported && shown == p->last_reported) continue;
     p->reported = true;
@@ -467,7 +473,7 @@ std::vector<std::pair<std::string, std::string>> TakeReportChanges() {
 }
 
 std::vector<std::pair<std::string, std::string>> AllReportedValues() {
-  for (auto& [name, p] : R().params) p->reported = false;
+  for (Param* p : R().reported) p->reported = false;
   R().report_pending = true;
   return TakeReportChanges();
 }
