@@ -87,12 +87,21 @@ std::string ChooseName(const std::string& table, const std::string& col, const s
   return name;
 }
 
-const sql::Expr* FirstColumnRef(const sql::Expr& e) {
-  if (e.kind == sql::ExprKind::kColumnRef) return &e;
+void CollectColumnNames(const sql::Expr& e, std::set<std::string>& out) {
+  if (e.kind == sql::ExprKind::kColumnRef && !e.star) out.insert(e.names.back());
   for (const auto& a : e.args)
-    if (a)
-      if (const sql::Expr* r = FirstColumnRef(*a)) return r;
-  return nullptr;
+    if (a) CollectColumnNames(*a, out);
+  if (e.case_arg) CollectColumnNames(*e.case_arg, out);
+  if (e.case_else) CollectColumnNames(*e.case_else, out);
+}
+
+// The column a table CHECK constraint's name mentions: PostgreSQL uses it
+// only when the expression references exactly one column ("t_a_check"),
+// else none ("t_check").
+std::string CheckNameColumn(const sql::Expr& e) {
+  std::set<std::string> cols;
+  CollectColumnNames(e, cols);
+  return cols.size() == 1 ? *cols.begin() : "";
 }
 
 struct IndexSpec {
@@ -290,8 +299,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     switch (k.kind) {
       case sql::Constraint::kCheck: {
         checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
-        const sql::Expr* ref = FirstColumnRef(*k.expr);
-        check_cols.push_back(ref ? ref->names.back() : "");
+        check_cols.push_back(CheckNameColumn(*k.expr));
         break;
       }
       case sql::Constraint::kPrimaryKey:
@@ -761,8 +769,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         const sql::Constraint& k = cmd.constraint;
         if (k.kind == sql::Constraint::kCheck) {
           catalog::ConstraintRow row;
-          const sql::Expr* ref = FirstColumnRef(*k.expr);
-          row.conname = k.name.empty() ? ChooseName(cls->relname, ref ? ref->names.back() : "", "check", taken) : k.name;
+          row.conname = k.name.empty() ? ChooseName(cls->relname, CheckNameColumn(*k.expr), "check", taken) : k.name;
           row.connamespace = cls->relnamespace;
           row.contype = 'c';
           row.conrelid = relid;

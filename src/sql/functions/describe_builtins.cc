@@ -669,9 +669,15 @@ void GetIndexDef(const Step& st, const Datum* const* a, Datum& out, ExecContext&
     out.s = static_cast<size_t>(column) <= ix->attnums.size() ? col_name(ix->attnums[column - 1]) : "";
     return;
   }
+  // Pretty output qualifies the table only when the search path would not
+  // find it; plain output always does.
+  bool pretty = st.args.size() > 2 && !a[2]->null && a[2]->b;
   auto table = s.RelationByOid(ix->relid);
+  std::string table_name = "?";
+  if (table)
+    table_name = (pretty && table->visible ? "" : QuoteIdentifier(table->schema) + ".") + QuoteIdentifier(table->name);
   std::string s_out = std::string("CREATE ") + (ix->unique ? "UNIQUE " : "") + "INDEX " + QuoteIdentifier(ix->name) +
-                      " ON " + (table ? QuoteIdentifier(table->schema) + "." + QuoteIdentifier(table->name) : "?") +
+                      " ON " + table_name +
                       " USING " + ix->am + " (";
   for (size_t i = 0; i < ix->attnums.size(); ++i) {
     s_out += (i ? ", " : "") + col_name(ix->attnums[i]);
@@ -799,16 +805,6 @@ void RelationIsPublishable(const Step&, const Datum* const* a, Datum& out, ExecC
           f->schema != "information_schema";
 }
 
-void TypeIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
-  uint32_t t = static_cast<uint32_t>(a[0]->i);
-  if (!LookupType(t)) {
-    out.null = true;
-    return;
-  }
-  out.null = false;
-  out.b = true;  // every type Tusk has is in pg_catalog, which is always searched
-}
-
 }  // namespace
 
 void AddDescribeBuiltins(std::vector<FuncDef>& f) {
@@ -842,7 +838,6 @@ void AddDescribeBuiltins(std::vector<FuncDef>& f) {
     f.push_back({fn, {kName, kOid, kText}, kBool, HasPrivilege, true, false, kind});
   }
   f.push_back({"pg_relation_is_publishable", {kRegclass}, kBool, RelationIsPublishable});
-  f.push_back({"pg_type_is_visible", {kOid}, kBool, TypeIsVisible});
 }
 
 }  // namespace tusk::sql
