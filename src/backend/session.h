@@ -76,6 +76,11 @@ class Session : public sql::SessionContext {
   uint32_t RoleOid(const std::string& name) override;
   std::optional<std::string> RoleName(uint32_t role) override;
   uint32_t DatabaseOid(const std::string& name) override;
+  // Describe functions (session_describe.cc).
+  std::vector<sql::ColumnFacts> RelationColumns(uint32_t relid) override;
+  std::optional<sql::IndexFacts> IndexByOid(uint32_t index) override;
+  std::optional<sql::ConstraintFacts> ConstraintByOid(uint32_t constraint) override;
+  std::optional<std::string> ViewQuery(uint32_t relid) override;
   int64_t RelationForkSize(uint32_t relid, int fork) override;
   std::optional<std::string> RelationFilePath(uint32_t relid) override;
   std::optional<int64_t> DatabaseSize(uint32_t db) override;

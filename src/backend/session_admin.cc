@@ -79,7 +79,19 @@ std::optional<std::string> SocketAddr(int fd, bool peer, int* port) {
 
 uint32_t Session::ResolveRelationOid(const std::string& schema, const std::string& name) {
   auto cls = catalog::ResolveRelation(schema, name, Snap(), xact::CurrentXactForVisibility());
-  return cls ? cls->oid : 0;
+  if (cls) return cls->oid;
+  // The catalogs Tusk keeps as virtual tables (system_views.cc) answer to
+  // PostgreSQL's OIDs, so psql's 'pg_catalog.pg_extension'::regclass works.
+  static const std::pair<const char*, uint32_t> kVirtualCatalogs[] = {
+      {"pg_am", 2601},           {"pg_tablespace", 1213},  {"pg_collation", 3456},
+      {"pg_auth_members", 1261}, {"pg_extension", 3079},   {"pg_description", 2609},
+      {"pg_shdescription", 2396}, {"pg_publication", 6104}, {"pg_publication_namespace", 6237},
+      {"pg_publication_rel", 6106}, {"pg_policy", 3256},    {"pg_statistic_ext", 3381},
+      {"pg_trigger", 2620},      {"pg_foreign_table", 3118}};
+  if (schema.empty() || schema == "pg_catalog")
+    for (const auto& [n, o] : kVirtualCatalogs)
+      if (name == n) return o;
+  return 0;
 }
 
 std::optional<sql::RelationFacts> Session::RelationByOid(uint32_t relid) {

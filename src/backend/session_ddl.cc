@@ -65,6 +65,17 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
   return {ti->oid, typmod};
 }
 
+// A DEFAULT as pg_attrdef stores it: PostgreSQL coerces a bare string
+// literal to the column's type when the default is created (so \d shows
+// 'x'::text), and DEFAULT NULL is no default at all.
+std::string DefaultSql(const sql::Expr& e, uint32_t type) {
+  if (e.kind == sql::ExprKind::kConst && e.const_kind == sql::ConstKind::kNull) return "";
+  std::string s = sql::DeparseExpr(e);
+  if (e.kind == sql::ExprKind::kConst && e.const_kind == sql::ConstKind::kString)
+    if (const sql::TypeInfo* ti = sql::LookupType(type)) s += "::" + std::string(ti->name);
+  return s;
+}
+
 // PostgreSQL's ChooseRelationName: table_col_suffix, numbered on a clash.
 std::string ChooseName(const std::string& table, const std::string& col, const std::string& suffix,
                        std::set<std::string>& taken) {
@@ -76,12 +87,21 @@ std::string ChooseName(const std::string& table, const std::string& col, const s
   return name;
 }
 
-const sql::Expr* FirstColumnRef(const sql::Expr& e) {
-  if (e.kind == sql::ExprKind::kColumnRef) return &e;
+void CollectColumnNames(const sql::Expr& e, std::set<std::string>& out) {
+  if (e.kind == sql::ExprKind::kColumnRef && !e.star) out.insert(e.names.back());
   for (const auto& a : e.args)
-    if (a)
-      if (const sql::Expr* r = FirstColumnRef(*a)) return r;
-  return nullptr;
+    if (a) CollectColumnNames(*a, out);
+  if (e.case_arg) CollectColumnNames(*e.case_arg, out);
+  if (e.case_else) CollectColumnNames(*e.case_else, out);
+}
+
+// The column a table CHECK constraint's name mentions: PostgreSQL uses it
+// only when the expression references exactly one column ("t_a_check"),
+// else none ("t_check").
+std::string CheckNameColumn(const sql::Expr& e) {
+  std::set<std::string> cols;
+  CollectColumnNames(e, cols);
+  return cols.size() == 1 ? *cols.begin() : "";
 }
 
 struct IndexSpec {
@@ -260,7 +280,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
       switch (k.kind) {
         case sql::Constraint::kNotNull: spec.not_null = true; break;
         case sql::Constraint::kNull: break;
-        case sql::Constraint::kDefault: def = sql::DeparseExpr(*k.expr); break;
+        case sql::Constraint::kDefault: def = DefaultSql(*k.expr, type); break;
         case sql::Constraint::kCheck:
           checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
           check_cols.push_back(col.name);
@@ -279,8 +299,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     switch (k.kind) {
       case sql::Constraint::kCheck: {
         checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
-        const sql::Expr* ref = FirstColumnRef(*k.expr);
-        check_cols.push_back(ref ? ref->names.back() : "");
+        check_cols.push_back(CheckNameColumn(*k.expr));
         break;
       }
       case sql::Constraint::kPrimaryKey:
@@ -301,6 +320,8 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
   NoteNewRelfilenode(relid);
   taken.insert(name);
+  xact::CommandCounterIncrement();  // the attributes must be visible to mark atthasdef
+  x = WriteXact();
   for (size_t i = 0; i < defaults.size(); ++i)
     if (!defaults[i].empty()) catalog::AddDefault(relid, static_cast<int16_t>(i + 1), defaults[i], x);
   for (size_t i = 0; i < checks.size(); ++i) {
@@ -313,6 +334,8 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     row.conbin = checks[i].second;
     catalog::AddConstraint(row, x);
   }
+  if (!checks.empty())
+    catalog::UpdateClassRow(relid, [&](catalog::ClassRow& r) { r.relchecks = static_cast<int16_t>(checks.size()); }, x);
   xact::CommandCounterIncrement();
   x = WriteXact();
   StoredTablesCatalogWritten();
@@ -644,11 +667,12 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         std::string def;
         for (const auto& k : col.constraints) {
           if (k.kind == sql::Constraint::kNotNull) not_null = true;
-          else if (k.kind == sql::Constraint::kDefault) def = sql::DeparseExpr(*k.expr);
+          else if (k.kind == sql::Constraint::kDefault) def = DefaultSql(*k.expr, type);
           else if (k.kind != sql::Constraint::kNull)
             throw MakeError(sqlstate::kFeatureNotSupported, "this constraint in ADD COLUMN is not supported yet");
         }
         int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
+        step();  // the new attribute must be visible to mark atthasdef
         if (!def.empty()) catalog::AddDefault(relid, attnum, def, x);
         step();
         if (auto now = catalog::LookupRelationByOid(relid, x.snapshot, x.Me())) EnsureToastTable(*now, x);
@@ -716,7 +740,12 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
       case K::kSetDefault:
       case K::kDropDefault: {
         int16_t attnum = attnum_of(cmd.name);
-        catalog::AddDefault(relid, attnum, cmd.kind == K::kSetDefault && cmd.expr ? sql::DeparseExpr(*cmd.expr) : "", x);
+        uint32_t type = 0;
+        for (const auto& ar : catalog::ScanCatalog<catalog::AttributeRow>(
+                 x.snapshot, x.Me(),
+                 [&](const catalog::AttributeRow& r) { return r.attrelid == relid && r.attnum == attnum; }))
+          type = ar.atttypid;
+        catalog::AddDefault(relid, attnum, cmd.kind == K::kSetDefault && cmd.expr ? DefaultSql(*cmd.expr, type) : "", x);
         step();
         break;
       }
@@ -740,13 +769,13 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         const sql::Constraint& k = cmd.constraint;
         if (k.kind == sql::Constraint::kCheck) {
           catalog::ConstraintRow row;
-          const sql::Expr* ref = FirstColumnRef(*k.expr);
-          row.conname = k.name.empty() ? ChooseName(cls->relname, ref ? ref->names.back() : "", "check", taken) : k.name;
+          row.conname = k.name.empty() ? ChooseName(cls->relname, CheckNameColumn(*k.expr), "check", taken) : k.name;
           row.connamespace = cls->relnamespace;
           row.contype = 'c';
           row.conrelid = relid;
           row.conbin = sql::DeparseExpr(*k.expr);
           catalog::AddConstraint(row, x);
+          catalog::UpdateClassRow(relid, [](catalog::ClassRow& r) { ++r.relchecks; }, x);
           step();
           // Existing rows must satisfy it.
           auto t = OpenStoredTableByOid(relid);
@@ -815,6 +844,8 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         }
         if (cons[0].conindid) catalog::DropRelation(cons[0].conindid, x);
         catalog::DropConstraint(relid, cmd.name, x);
+        if (cons[0].contype == 'c')
+          catalog::UpdateClassRow(relid, [](catalog::ClassRow& r) { if (r.relchecks > 0) --r.relchecks; }, x);
         step();
         break;
       }

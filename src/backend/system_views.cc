@@ -317,6 +317,32 @@ void SystemViews::AddCatalogViews() {
       fixed({}));
   views_["pg_publication_namespace"] = std::make_unique<FnView>(
       std::vector<C>{{"oid", oid::kOid}, {"pnpubid", oid::kOid}, {"pnnspid", oid::kOid}}, fixed({}));
+  // Features Tusk lacks (row security, extended statistics, triggers,
+  // foreign tables, publications of tables): empty, for \d's queries.
+  views_["pg_policy"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"polname", oid::kName}, {"polrelid", oid::kOid}, {"polcmd", oid::kText},
+                     {"polpermissive", oid::kBool}, {"polroles", oid::kOidArray}, {"polqual", oid::kText},
+                     {"polwithcheck", oid::kText}},
+      fixed({}));
+  views_["pg_statistic_ext"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"stxrelid", oid::kOid}, {"stxname", oid::kName},
+                     {"stxnamespace", oid::kOid}, {"stxowner", oid::kOid}, {"stxstattarget", oid::kInt4},
+                     {"stxkeys", oid::kInt2Array}, {"stxkind", oid::kTextArray}, {"stxexprs", oid::kText}},
+      fixed({}));
+  views_["pg_publication_rel"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"prpubid", oid::kOid}, {"prrelid", oid::kOid}, {"prqual", oid::kText},
+                     {"prattrs", oid::kInt2Array}},
+      fixed({}));
+  views_["pg_trigger"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"tgrelid", oid::kOid}, {"tgparentid", oid::kOid}, {"tgname", oid::kName},
+                     {"tgfoid", oid::kOid}, {"tgtype", oid::kInt2}, {"tgenabled", oid::kText},
+                     {"tgisinternal", oid::kBool}, {"tgconstrrelid", oid::kOid}, {"tgconstrindid", oid::kOid},
+                     {"tgconstraint", oid::kOid}, {"tgdeferrable", oid::kBool}, {"tginitdeferred", oid::kBool},
+                     {"tgnargs", oid::kInt2}, {"tgattr", oid::kInt2Array}, {"tgargs", oid::kText},
+                     {"tgqual", oid::kText}, {"tgoldtable", oid::kName}, {"tgnewtable", oid::kName}},
+      fixed({}));
+  views_["pg_foreign_table"] = std::make_unique<FnView>(
+      std::vector<C>{{"ftrelid", oid::kOid}, {"ftserver", oid::kOid}, {"ftoptions", oid::kTextArray}}, fixed({}));
   views_["pg_user"] = std::make_unique<FnView>(
       std::vector<C>{{"usename", oid::kName}, {"usesysid", oid::kOid}, {"usecreatedb", oid::kBool},
                      {"usesuper", oid::kBool}, {"userepl", oid::kBool}, {"usebypassrls", oid::kBool},

@@ -184,6 +184,21 @@ uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const s
   ix.indclass = zeros;
   ix.indoption = opts;
   InsertCatalogRow(ix, xact);
+  // The index's own pg_attribute rows: its key columns, as \d INDEX lists them.
+  auto table_attrs = FindRows<AttributeRow>(xact.snapshot, me, [&](const AttributeRow& r) {
+    return r.attrelid == table.oid && r.attnum > 0 && !r.attisdropped;
+  });
+  for (size_t i = 0; i < attnums.size(); ++i) {
+    for (const auto& [tid, a] : table_attrs) {
+      if (a.attnum != attnums[i]) continue;
+      AttributeRow k = a;
+      k.attrelid = oid;
+      k.attnum = static_cast<int16_t>(i + 1);
+      k.attnotnull = false;
+      k.atthasdef = false;
+      InsertCatalogRow(k, xact);
+    }
+  }
   g_pending.push_back({{smgr::kDefaultTablespace, CurrentDatabase(), oid}, false});
   if (!table.relhasindex) {
     auto rows = FindRows<ClassRow>(xact.snapshot, me, [&](const ClassRow& r) { return r.oid == table.oid; });

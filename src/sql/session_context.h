@@ -48,6 +48,29 @@ struct RelationFacts {
   std::vector<uint32_t> indexes;
 };
 
+// What psql's describe functions (pg_get_indexdef, pg_get_constraintdef,
+// pg_get_expr, pg_get_viewdef) read from the catalogs.
+struct ColumnFacts {
+  int16_t attnum = 0;
+  std::string name;
+  uint32_t type = 0;
+  int32_t typmod = -1;
+};
+struct IndexFacts {
+  uint32_t oid = 0, relid = 0;
+  std::string name, am;
+  bool unique = false, primary = false;
+  std::vector<int16_t> attnums, options;  // options: indoption bits (1 DESC, 2 NULLS FIRST)
+};
+struct ConstraintFacts {
+  uint32_t oid = 0, relid = 0, index = 0;
+  std::string name;
+  char type = 'c';
+  bool deferrable = false, deferred = false;
+  std::vector<int16_t> keys;
+  std::string expr_sql;  // CHECK: the stored expression text
+};
+
 class SessionContext {  // implemented by the backend
  public:
   virtual ~SessionContext() = default;
@@ -120,6 +143,25 @@ class SessionContext {  // implemented by the backend
   virtual uint32_t DatabaseOid(const std::string& name) {
     (void)name;
     return 0;
+  }
+  // ---- Describe functions (pg_get_indexdef and friends). The defaults know nothing.
+  // The relation's live columns in attnum order.
+  virtual std::vector<ColumnFacts> RelationColumns(uint32_t relid) {
+    (void)relid;
+    return {};
+  }
+  virtual std::optional<IndexFacts> IndexByOid(uint32_t index) {
+    (void)index;
+    return std::nullopt;
+  }
+  virtual std::optional<ConstraintFacts> ConstraintByOid(uint32_t constraint) {
+    (void)constraint;
+    return std::nullopt;
+  }
+  // A view's query text (pg_rewrite); nullopt if relid is no view.
+  virtual std::optional<std::string> ViewQuery(uint32_t relid) {
+    (void)relid;
+    return std::nullopt;
   }
   // Bytes of one fork of a relation (every segment file); 0 if it has none.
   virtual int64_t RelationForkSize(uint32_t relid, int fork) {

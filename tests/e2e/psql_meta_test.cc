@@ -1,5 +1,5 @@
 // psql's everyday meta-commands against a real Tusk server: `psql -l`, \du,
-// \dn, \db, \encoding and the relation lists (\dt, \dv, \di), checked line by
+// \dn, \db, \encoding, the relation lists (\dt, \dv, \di) and \d NAME, checked line by
 // line in psql's aligned format as PostgreSQL 15 prints them for the same
 // data (the superuser is "tusk"; databases have the C locale).
 #include <gtest/gtest.h>
@@ -129,6 +129,108 @@ TEST(PsqlMeta, ListsRelations) {
   CommandResult dtp = Meta(c, "\\dt item*");
   ASSERT_EQ(dtp.exit_code, 0) << dtp.out;
   EXPECT_TRUE(HasLines(dtp.out, {" public | items | table | tusk", "(1 row)"})) << dtp.out;
+}
+
+// True if some line starts with `prefix` and contains every one of `parts`
+// (for rows whose widths depend on sizes).
+bool HasLineWith(const std::string& out, const std::string& prefix, const std::vector<std::string>& parts) {
+  for (const std::string& line : Lines(out)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    bool all = true;
+    for (const auto& p : parts) all = all && line.find(p) != std::string::npos;
+    if (all) return true;
+  }
+  return false;
+}
+
+// \d NAME and \d+ NAME on a table, its primary key index and a view, \dt+
+// and \l+: the lines PostgreSQL 15 prints for the same objects (but for
+// owners and sizes).
+TEST(PsqlMeta, DescribesTablesIndexesAndViews) {
+  Cluster c;
+  c.Start();
+  CommandResult setup = c.Psql(
+      "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', qty int CHECK (qty > 0), "
+      "code varchar(10) UNIQUE, price numeric(10,2) DEFAULT 1.5); CREATE INDEX items_name ON items (name DESC); "
+      "CREATE VIEW item_names AS SELECT name FROM items WHERE qty > 1");
+  ASSERT_EQ(setup.exit_code, 0) << setup.out;
+
+  CommandResult d = Meta(c, "\\d items");
+  ASSERT_EQ(d.exit_code, 0) << d.out;
+  EXPECT_TRUE(HasLines(d.out, {
+      "                       Table \"public.items\"",
+      " Column |         Type          | Collation | Nullable |  Default  ",
+      "--------+-----------------------+-----------+----------+-----------",
+      " id     | integer               |           | not null | ",
+      " name   | text                  |           | not null | 'x'::text",
+      " qty    | integer               |           |          | ",
+      " code   | character varying(10) |           |          | ",
+      " price  | numeric(10,2)         |           |          | 1.5",
+      "Indexes:",
+      "    \"items_pkey\" PRIMARY KEY, btree (id)",
+      "    \"items_code_key\" UNIQUE CONSTRAINT, btree (code)",
+      "    \"items_name\" btree (name DESC)",
+      "Check constraints:",
+      "    \"items_qty_check\" CHECK (qty > 0)",
+  })) << d.out;
+
+  CommandResult dp = Meta(c, "\\d+ items");
+  ASSERT_EQ(dp.exit_code, 0) << dp.out;
+  EXPECT_TRUE(HasLines(dp.out, {
+      " Column |         Type          | Collation | Nullable |  Default  | Storage  | Compression | Stats target | Description ",
+      "--------+-----------------------+-----------+----------+-----------+----------+-------------+--------------+-------------",
+      " id     | integer               |           | not null |           | plain    |             |              | ",
+      " name   | text                  |           | not null | 'x'::text | extended |             |              | ",
+      " qty    | integer               |           |          |           | plain    |             |              | ",
+      " code   | character varying(10) |           |          |           | extended |             |              | ",
+      " price  | numeric(10,2)         |           |          | 1.5       | main     |             |              | ",
+  })) << dp.out;
+  EXPECT_TRUE(HasLines(dp.out, {"    \"items_qty_check\" CHECK (qty > 0)", "Access method: heap"})) << dp.out;
+
+  CommandResult ix = Meta(c, "\\d items_pkey");
+  ASSERT_EQ(ix.exit_code, 0) << ix.out;
+  EXPECT_TRUE(HasLines(ix.out, {
+      "      Index \"public.items_pkey\"",
+      " Column |  Type   | Key? | Definition ",
+      "--------+---------+------+------------",
+      " id     | integer | yes  | id",
+      "primary key, btree, for table \"public.items\"",
+  })) << ix.out;
+
+  CommandResult vp = Meta(c, "\\d+ item_names");
+  ASSERT_EQ(vp.exit_code, 0) << vp.out;
+  EXPECT_TRUE(HasLines(vp.out, {"View definition:", " SELECT items.name", "   FROM items", "  WHERE items.qty > 1;"}))
+      << vp.out;
+  EXPECT_TRUE(HasLines(vp.out, {
+      " Column | Type | Collation | Nullable | Default | Storage  | Description ",
+      "--------+------+-----------+----------+---------+----------+-------------",
+      " name   | text |           |          |         | extended | ",
+  })) << vp.out;
+
+  CommandResult dt = Meta(c, "\\dt+ items");
+  ASSERT_EQ(dt.exit_code, 0) << dt.out;
+  EXPECT_TRUE(HasLineWith(dt.out, " Schema | Name  | Type  | Owner | Persistence | Access method |",
+                          {"Size", "| Description "}))
+      << dt.out;
+  EXPECT_TRUE(HasLineWith(dt.out, " public | items | table | tusk  | permanent   | heap          | ", {" bytes | "}))
+      << dt.out;
+
+  CommandResult l = PsqlAligned(c, "-c '\\l+ postgres'");
+  ASSERT_EQ(l.exit_code, 0) << l.out;
+  EXPECT_TRUE(HasLineWith(l.out, "   Name   | Owner | Encoding | Collate | Ctype | ICU Locale | Locale Provider | "
+                                 "Access privileges |",
+                          {"Size", "| Tablespace | Description "}))
+      << l.out;
+  EXPECT_TRUE(HasLineWith(l.out, " postgres | tusk  | UTF8     | C       | C     |            | libc            | ",
+                          {"B | pg_default | "}))
+      << l.out;
+
+  CommandResult dx = Meta(c, "\\dx");
+  ASSERT_EQ(dx.exit_code, 0) << dx.out;
+  EXPECT_TRUE(HasLines(dx.out, {" Name | Version | Schema | Description ", "(0 rows)"}) ||
+              HasLines(dx.out, {" Name | Version | Schema | Description ",
+                                "------+---------+--------+-------------", "(0 rows)"}))
+      << dx.out;
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ void AddSessionBuiltins(std::vector<FuncDef>& fns);
 void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddRegexBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
+void AddDescribeBuiltins(std::vector<FuncDef>& fns);  // describe_builtins.cc
 
 // Array expressions the analyzer builds calls to (array_builtins.cc).
 // ARRAY[a, b, ...] (not strict; type_a = element type).
