@@ -268,6 +268,14 @@ class CopyFeed : public sql::RowFeed {
 
   // "COPY t, line N: "..."" for errors about the current row.
   std::string Context() const { return "COPY " + table_ + ", line " + std::to_string(line_no_) + ": \"" + line_ + "\""; }
+
+  // The error is about an earlier row, still in the ring of recent rows.
+  void PointAtRow(int64_t n) override {
+    if (n < 0 || n >= rows_ || rows_ - n > static_cast<int64_t>(kRecent)) return;
+    const Recent& r = recent_[static_cast<size_t>(n) % kRecent];
+    line_no_ = r.line_no;
+    line_ = r.text;
+  }
   bool failed() const { return failed_; }
 
  private:
@@ -316,6 +324,10 @@ class CopyFeed : public sql::RowFeed {
       SplitText(line, f_, fields);
     }
     line_ = std::move(line);
+    // Rows are written in batches: keep each row's text until it surely was.
+    Recent& r = recent_[static_cast<size_t>(rows_++) % kRecent];
+    r.line_no = line_no_;
+    r.text.assign(line_);
     if (fields->size() < ncols_)
       throw MakeError(sqlstate::kBadCopyFileFormat, "missing data for column \"" + cols_[fields->size()] + "\"")
           .Context(Context());
@@ -334,6 +346,13 @@ class CopyFeed : public sql::RowFeed {
   std::string pending_record_;  // csv record spanning lines
   std::string line_;            // the current row's text
   int64_t line_no_ = 0;
+  struct Recent {
+    int64_t line_no = 0;
+    std::string text;
+  };
+  static constexpr size_t kRecent = sql::StoredTable::kMaxHeldRows + 1;
+  std::vector<Recent> recent_ = std::vector<Recent>(kRecent);  // row n at n % kRecent
+  int64_t rows_ = 0;  // rows returned so far
   bool done_ = false, ended_ = false, failed_ = false, header_done_ = false;
   std::optional<std::string> fail_message_;
 };

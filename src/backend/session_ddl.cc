@@ -135,24 +135,6 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
     rel.descending.push_back((o & 1) != 0);
     rel.nulls_first.push_back((o & 2) != 0);
   }
-  // Every row visible now, with its key.
-  std::vector<std::pair<btree::KeyValues, ItemPointer>> entries;
-  auto scan = t->Scan();
-  sql::Row row;
-  sql::TupleId tid;
-  while (scan->Next(row, &tid)) {
-    btree::KeyValues k;
-    for (int c : six->columns) {
-      if (row[c].null) {
-        k.emplace_back(std::nullopt);
-      } else {
-        std::string v;
-        sql::EncodeStored(t->columns[c].type, row[c], v);
-        k.emplace_back(std::move(v));
-      }
-    }
-    entries.emplace_back(std::move(k), ItemPointer{tid.block, tid.offset});
-  }
   // Unique indexes refuse duplicates before anything is written.
   btree::DuplicateFn duplicate;
   if (spec.unique) {
@@ -176,7 +158,7 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
   btree::Build(
       rel,
       [&](const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
-        for (const auto& [k, p] : entries) emit(k, p);
+        ScanIndexKeys(*t, six->columns, emit);  // every row visible now, with its key
       },
       duplicate);
 }

@@ -331,7 +331,7 @@ int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {
   if (auto tz = ctx.GetConfig("timezone", true)) state.ctx.io.timezone = *tz;
   state.ctx.io.session = &ctx;
   std::vector<std::optional<std::string>> text;
-  return RunInsertFeed(*p.modify, state, [&]() {
+  return RunInsertFeed(*p.modify, state, [&](int64_t n) { feed.PointAtRow(n); }, [&]() {
     text.clear();
     if (!feed.Next(&text)) return false;
     if (text.size() != p.param_types.size())

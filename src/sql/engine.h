@@ -50,6 +50,10 @@ class RowFeed {
  public:
   virtual ~RowFeed() = default;
   virtual bool Next(std::vector<std::optional<std::string>>* params) = 0;
+  // An error is about the row the n-th call of Next (from 0) returned, not
+  // the latest one: rows are written in batches (StoredTable::InsertBuffered),
+  // at most StoredTable::kMaxHeldRows back.
+  virtual void PointAtRow(int64_t n) { (void)n; }
 };
 
 class PreparedQuery {

@@ -12,7 +12,7 @@
 namespace tusk::btree {
 namespace {
 
-size_t Cost(const std::string& t) { return page::MaxAlign(t.size()) + page::kItemIdSize; }
+size_t Cost(size_t len) { return page::MaxAlign(len) + page::kItemIdSize; }
 
 // Writes a finished page image to block `expect` (the next new block) and logs it.
 void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
@@ -30,6 +30,20 @@ void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
   page::SetLsn(p, wb.Insert(wal::kRmgrBtree, kWalNewPage, 0));
   UnlockRelease(b);
 }
+
+
+// Tuples of one level back to back: tuple i is [off[i], off[i + 1]).
+struct Level {
+  std::string bytes;
+  std::vector<size_t> off{0};
+  size_t size() const { return off.size() - 1; }
+  const char* data(size_t i) const { return bytes.data() + off[i]; }
+  size_t len(size_t i) const { return off[i + 1] - off[i]; }
+  void Add(const std::string& t) {
+    bytes += t;
+    off.push_back(bytes.size());
+  }
+};
 
 }  // namespace
 
@@ -54,21 +68,63 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
     if (c != 0) return c < 0;
     return a.tid.block != b.tid.block ? a.tid.block < b.tid.block : a.tid.offset < b.tid.offset;
   };
-  std::sort(entries.begin(), entries.end(), less);
+  // The sort order as positions into entries. When the first column's type
+  // has a sort image (integers, dates, timestamps), items compare by
+  // (NULL class, image) and only equal ones by the full comparison.
+  struct Item {
+    uint8_t cls;     // 0: NULL sorting first, 1: a value, 2: NULL sorting last
+    uint64_t image;  // the value's image, inverted for DESC
+    uint32_t idx;
+  };
+  std::vector<Item> order(entries.size());
+  bool images = rel.nkeys > 0 && rel.cmp != nullptr;
+  const bool nf = !rel.nulls_first.empty() && rel.nulls_first[0];
+  const bool desc = !rel.descending.empty() && rel.descending[0];
+  for (size_t i = 0; i < entries.size() && images; ++i) {
+    Item& it = order[i];
+    it.idx = static_cast<uint32_t>(i);
+    it.image = 0;
+    const auto& k = entries[i].keys[0];
+    if (!k) {
+      it.cls = nf ? 0 : 2;
+    } else {
+      it.cls = 1;
+      images = rel.cmp->SortImage(0, *k, &it.image);
+      if (desc) it.image = ~it.image;
+    }
+  }
+  if (images) {
+    std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
+      if (a.cls != b.cls) return a.cls < b.cls;
+      if (a.image != b.image) return a.image < b.image;
+      return less(entries[a.idx], entries[b.idx]);
+    });
+  } else {
+    for (size_t i = 0; i < order.size(); ++i) order[i].idx = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(),
+              [&](const Item& a, const Item& b) { return less(entries[a.idx], entries[b.idx]); });
+  }
   if (duplicate) {
-    for (size_t i = 1; i < entries.size(); ++i) {
+    for (size_t i = 1; i < order.size(); ++i) {
+      const Entry& e = entries[order[i].idx];
       bool has_null = false;
-      for (const auto& k : entries[i].keys) has_null |= !k;
-      if (!has_null && compare_keys(entries[i - 1], entries[i]) == 0) duplicate(entries[i].keys);
+      for (const auto& k : e.keys) has_null |= !k;
+      if (!has_null && compare_keys(entries[order[i - 1].idx], e) == 0) duplicate(e.keys);
     }
   }
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) == 0) CreateEmpty(rel);
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) != 1)
     throw MakeError(sqlstate::kInternalError, "btree build needs an empty index");
+  const uint64_t count = entries.size();
   if (entries.empty()) return 0;
 
-  std::vector<std::string> items;
-  for (const auto& e : entries) items.push_back(FormTuple(e.keys, e.tid, 0, 0, &rel));
+  Level items;
+  for (const Item& it : order) {
+    const Entry& e = entries[it.idx];
+    items.Add(FormTuple(e.keys, e.tid, 0, 0, &rel));
+  }
+  std::vector<Entry>().swap(entries);
+  std::vector<Item>().swap(order);
   const size_t capacity = page::kPageSize - page::kHeaderSize - sizeof(Opaque);
   uint32_t level = 0, next_block = 1, root = kNone;
   for (;;) {
@@ -77,18 +133,20 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
     size_t target = capacity * (level == 0 ? 90 : 70) / 100;
     std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of items
     size_t begin = 0, bytes = 0;
-    for (size_t i = 0; i < items.size(); ++i) {
-      size_t reserve = i + 1 < items.size() ? Cost(items[i + 1]) : 0;
-      if (i > begin && (bytes + Cost(items[i]) > target || bytes + Cost(items[i]) + reserve > capacity)) {
+    const size_t n = items.size();
+    for (size_t i = 0; i < n; ++i) {
+      size_t reserve = i + 1 < n ? Cost(items.len(i + 1)) : 0;
+      const size_t cost = Cost(items.len(i));
+      if (i > begin && (bytes + cost > target || bytes + cost + reserve > capacity)) {
         groups.push_back({begin, i});
         begin = i;
         bytes = 0;
       }
-      bytes += Cost(items[i]);
+      bytes += cost;
     }
-    groups.push_back({begin, items.size()});
+    groups.push_back({begin, n});
     uint32_t base = next_block;
-    std::vector<std::string> parents;
+    Level parents;
     std::vector<char> img(page::kPageSize);
     for (size_t g = 0; g < groups.size(); ++g) {
       uint32_t blk = base + static_cast<uint32_t>(g);
@@ -97,17 +155,21 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
       Op(img.data())->left = g == 0 ? kNone : blk - 1;
       Op(img.data())->right = g + 1 == groups.size() ? kNone : blk + 1;
       if (g + 1 < groups.size()) {
-        std::string high = WithDownlink(items[groups[g + 1].first].data(), 0, false);
+        std::string high = WithDownlink(items.data(groups[g + 1].first), 0, false);
         page::AddItem(img.data(), high.data(), high.size(), page::kInvalidOffset, 0);
       }
       for (size_t i = groups[g].first; i < groups[g].second; ++i) {
-        std::string t = (level > 0 && i == groups[g].first) ? WithDownlink(items[i].data(), DownlinkOf(items[i].data()), true)
-                                                           : items[i];
-        if (page::AddItem(img.data(), t.data(), t.size(), page::kInvalidOffset, 0) == page::kInvalidOffset)
-          throw MakeError(sqlstate::kInternalError, "btree build: page overflow");
+        OffsetNumber added;
+        if (level > 0 && i == groups[g].first) {
+          std::string t = WithDownlink(items.data(i), DownlinkOf(items.data(i)), true);
+          added = page::AddItem(img.data(), t.data(), t.size(), page::kInvalidOffset, 0);
+        } else {
+          added = page::AddItem(img.data(), items.data(i), items.len(i), page::kInvalidOffset, 0);
+        }
+        if (added == page::kInvalidOffset) throw MakeError(sqlstate::kInternalError, "btree build: page overflow");
       }
       EmitPage(rel, img.data(), blk);
-      parents.push_back(WithDownlink(items[groups[g].first].data(), blk, false));
+      parents.Add(WithDownlink(items.data(groups[g].first), blk, false));
     }
     next_block = base + static_cast<uint32_t>(groups.size());
     if (groups.size() == 1) {
@@ -128,7 +190,7 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
   wb.RegisterBlock(0, WalLoc(rel), 0, kMetaBlock, mp, wal::kRegForceImage | wal::kRegStandard);
   page::SetLsn(mp, wb.Insert(wal::kRmgrBtree, kWalNewPage, 0));
   UnlockRelease(meta);
-  return entries.size();
+  return count;
 }
 
 void DeleteItemsLogged(const IndexRel& rel, Buffer buf, const std::vector<OffsetNumber>& descending) {

@@ -16,6 +16,18 @@ constexpr size_t kCategoryBytes = 32;
 
 uint8_t* Slots(char* page) { return reinterpret_cast<uint8_t*>(page::SpecialArea(page)); }
 
+// An FSM page keeps, in its header's prune-xid field (unused on FSM pages),
+// an upper bound of its slots: a search skips a page whose bound is below
+// what it wants, instead of reading thousands of full slots (a bulk load's
+// every new page would otherwise scan the whole map once).
+uint8_t Bound(const char* page) { return static_cast<uint8_t>(std::min<uint64_t>(page::GetPruneXid(page), 255)); }
+
+uint8_t MaxSlot(const uint8_t* s) {
+  uint8_t m = 0;
+  for (size_t i = 0; i < kFsmSlotsPerPage; ++i) m = std::max(m, s[i]);
+  return m;
+}
+
 // Pins FSM block `fblock`, extending the fork when `extend`; kInvalidBuffer if
 // it does not exist. A page that fails verification (a torn write: the map is
 // not protected by WAL) is replaced by an empty one.
@@ -54,6 +66,7 @@ void FsmRecord(const smgr::RelFileLocator& loc, uint32_t block, size_t free_byte
   uint8_t& slot = Slots(p)[block % kFsmSlotsPerPage];
   if (slot != cat) {
     slot = cat;
+    if (cat > Bound(p)) page::SetPruneXid(p, cat);
     buffer::MarkBufferDirty(b);
   }
   buffer::UnlockBuffer(b);
@@ -115,8 +128,15 @@ uint32_t FsmSearch(const smgr::RelFileLocator& loc, size_t needed, uint32_t star
       buffer::LockBuffer(b, LWLockMode::kShared);
       char* p = buffer::BufferPage(b);
       uint32_t found = smgr::kInvalidBlock;
-      if (!page::PageIsNew(p)) {
+      if (!page::PageIsNew(p) && Bound(p) >= want) {
         found = FirstWithRoom(Slots(p), blk, page_end, want);
+        // Nothing here: tighten the bound. Under the shared lock no slot
+        // changes, so every reader computes the same value (a hint, like
+        // the slots themselves).
+        if (found == smgr::kInvalidBlock) {
+          const uint8_t m = MaxSlot(Slots(p));
+          if (m < Bound(p)) page::SetPruneXid(p, m);
+        }
       }
       buffer::UnlockBuffer(b);
       buffer::ReleaseBuffer(b);

@@ -277,6 +277,8 @@ void SetRowLock(Relation& rel, const LockedTuple& lt, ItemPointer tid, RowLockMo
 
 }  // namespace
 
+void CheckTupleSize(size_t size) { CheckSize(size); }
+
 ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact) {
   std::string t = PrepareTuple(tuple, xact, 0);
   for (;;) {
@@ -306,31 +308,45 @@ ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact) {
   }
 }
 
-std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact) {
-  std::vector<ItemPointer> tids;
-  std::vector<std::string> prepared;
-  for (const std::string& t : tuples) prepared.push_back(PrepareTuple(t, xact, 0));
+void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids) {
+  const uint64_t xmin = xact.StampXid();
+  const uint32_t cid = xact.cid;
+  for (std::string& t : tuples) {
+    CheckSize(t.size());
+    char* h = t.data();
+    SetTupXmin(h, xmin);
+    SetTupXmax(h, 0);
+    SetTupCid(h, cid);
+    SetTupInfomask(h, static_cast<uint16_t>((TupInfomask(h) & (im::kHasNull | im::kHasVarWidth | im::kHasExternal)) |
+                                            im::kXmaxInvalid));
+    SetTupInfomask2(h, TupNatts(h));
+  }
+  const size_t reserve = ReserveFor(rel);
+  std::string main, data;
   size_t i = 0;
-  while (i < prepared.size()) {
-    Buffer buf = GetPageForTuple(rel, prepared[i].size(), smgr::kInvalidBlock);
+  while (i < tuples.size()) {
+    Buffer buf = GetPageForTuple(rel, tuples[i].size(), smgr::kInvalidBlock);
     char* p = buffer::BufferPage(buf);
     const uint32_t block = buffer::TagOf(buf).block;
-    const size_t reserve = ReserveFor(rel);
-    std::string main(2, '\0'), data;
+    // Main data: n, xmin, cid, then each tuple's offset; block data: per
+    // tuple its length from infomask2 on and those bytes (the header before
+    // infomask2 is the same for all of them: redo rebuilds it).
+    main.assign(internal::kMultiInsertHeader, '\0');
+    data.clear();
     uint16_t n = 0;
+    bool consecutive = true;  // offsets 1, 2, ..., n
     // The first tuple always fits (GetPageForTuple checked); later ones only
     // while the fillfactor reserve stays free.
-    while (i < prepared.size() &&
-           (n == 0 || page::FreeSpace(p) >= page::MaxAlign(prepared[i].size()) + reserve)) {
-      const std::string& t = prepared[i];
+    while (i < tuples.size() && (n == 0 || page::FreeSpace(p) >= page::MaxAlign(tuples[i].size()) + reserve)) {
+      const std::string& t = tuples[i];
       page::OffsetNumber off = page::AddItem(p, t.data(), t.size(), page::kInvalidOffset, page::kIsHeap);
       if (off == page::kInvalidOffset) break;
-      char* item = page::GetItem(p, off);
-      SetTupCtid(item, {block, off});
-      uint16_t len = static_cast<uint16_t>(t.size());
-      main.append(reinterpret_cast<const char*>(&off), 2).append(reinterpret_cast<const char*>(&len), 2);
-      data.append(item, t.size());
-      tids.push_back({block, off});
+      SetTupCtid(page::GetItem(p, off), {block, off});
+      const uint16_t len = static_cast<uint16_t>(t.size() - kTupOffInfomask2);
+      main.append(reinterpret_cast<const char*>(&off), 2);
+      data.append(reinterpret_cast<const char*>(&len), 2).append(t.data() + kTupOffInfomask2, len);
+      consecutive = consecutive && off == n + 1;
+      if (tids) tids->push_back({block, off});
       ++n;
       ++i;
     }
@@ -340,8 +356,13 @@ std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::strin
       TargetOf(rel).block = smgr::kInvalidBlock;
       continue;
     }
+    // Rebuilt from empty when the page holds just these tuples: then the
+    // offsets are 1..n and need no logging.
+    const bool init = consecutive && page::ItemCount(p) == n;
+    if (init) main.resize(internal::kMultiInsertHeader);
     Store(main.data(), n);
-    const bool init = Load<uint16_t>(main.data() + 2) == 1 && page::ItemCount(p) == n;
+    Store(main.data() + 2, xmin);
+    Store(main.data() + 10, cid);
     wal::RecordBuilder b;
     b.RegisterBlock(0, internal::ToWal(rel.loc), 0, block, p, wal::kRegStandard | (init ? wal::kRegWillInit : 0));
     b.AddBlockData(0, data.data(), data.size());
@@ -352,6 +373,13 @@ std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::strin
     buffer::MarkBufferDirty(buf);
     Release(buf);
   }
+}
+
+std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact) {
+  std::vector<std::string> copy(tuples);
+  std::vector<ItemPointer> tids;
+  tids.reserve(copy.size());
+  MultiInsert(rel, copy, xact, &tids);
   return tids;
 }
 
