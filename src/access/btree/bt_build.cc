@@ -48,85 +48,82 @@ struct Level {
 }  // namespace
 
 uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicate) {
-  struct Entry {
-    KeyValues keys;
-    ItemPointer tid;
+  // Every entry becomes its leaf tuple at once, back to back in `leaves`;
+  // the sort orders positions. When the first key column's type has a sort
+  // image (integers, dates, timestamps), positions compare by (NULL class,
+  // image) and only ties by the full comparison of the tuples.
+  struct Item {
+    uint64_t image;  // the value's image, inverted for DESC
+    uint32_t idx;    // tuple number in `leaves`
+    uint8_t cls;     // 0: NULL sorting first, 1: a value, 2: NULL sorting last
   };
-  std::vector<Entry> entries;
-  scan([&](const KeyValues& k, ItemPointer t) { entries.push_back({k, t}); });
-  auto compare_keys = [&](const Entry& a, const Entry& b) {
+  Level leaves;
+  std::vector<Item> order;
+  bool images = rel.nkeys > 0 && rel.cmp != nullptr;
+  const bool nf = !rel.nulls_first.empty() && rel.nulls_first[0];
+  const bool desc = !rel.descending.empty() && rel.descending[0];
+  scan([&](const KeyValues& k, ItemPointer t) {
+    AppendTuple(&leaves.bytes, k, t, 0, 0, &rel);
+    Item it{0, static_cast<uint32_t>(order.size()), 1};
+    leaves.off.push_back(leaves.bytes.size());
+    if (images) {
+      if (k.empty() || !k[0]) {
+        it.cls = nf ? 0 : 2;
+      } else {
+        images = rel.cmp->SortImage(0, *k[0], &it.image);
+        if (desc) it.image = ~it.image;
+      }
+    }
+    order.push_back(it);
+  });
+  std::vector<KeyView> ka, kb;
+  auto compare_keys = [&](uint32_t a, uint32_t b) {
+    DecodeKeys(leaves.data(a), &ka);
+    DecodeKeys(leaves.data(b), &kb);
     for (int i = 0; i < rel.nkeys; ++i) {
-      KeyView x = a.keys[i] ? KeyView{false, *a.keys[i]} : KeyView{};
-      KeyView y = b.keys[i] ? KeyView{false, *b.keys[i]} : KeyView{};
-      int c = CompareColumn(rel, i, x, y);
+      int c = CompareColumn(rel, i, ka[i], kb[i]);
       if (c != 0) return c;
     }
     return 0;
   };
-  auto less = [&](const Entry& a, const Entry& b) {
+  auto less = [&](uint32_t a, uint32_t b) {
     int c = compare_keys(a, b);
     if (c != 0) return c < 0;
-    return a.tid.block != b.tid.block ? a.tid.block < b.tid.block : a.tid.offset < b.tid.offset;
+    const ItemPointer x = TidOf(leaves.data(a)), y = TidOf(leaves.data(b));
+    return x.block != y.block ? x.block < y.block : x.offset < y.offset;
   };
-  // The sort order as positions into entries. When the first column's type
-  // has a sort image (integers, dates, timestamps), items compare by
-  // (NULL class, image) and only equal ones by the full comparison.
-  struct Item {
-    uint8_t cls;     // 0: NULL sorting first, 1: a value, 2: NULL sorting last
-    uint64_t image;  // the value's image, inverted for DESC
-    uint32_t idx;
-  };
-  std::vector<Item> order(entries.size());
-  bool images = rel.nkeys > 0 && rel.cmp != nullptr;
-  const bool nf = !rel.nulls_first.empty() && rel.nulls_first[0];
-  const bool desc = !rel.descending.empty() && rel.descending[0];
-  for (size_t i = 0; i < entries.size() && images; ++i) {
-    Item& it = order[i];
-    it.idx = static_cast<uint32_t>(i);
-    it.image = 0;
-    const auto& k = entries[i].keys[0];
-    if (!k) {
-      it.cls = nf ? 0 : 2;
-    } else {
-      it.cls = 1;
-      images = rel.cmp->SortImage(0, *k, &it.image);
-      if (desc) it.image = ~it.image;
-    }
-  }
   if (images) {
     std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
       if (a.cls != b.cls) return a.cls < b.cls;
       if (a.image != b.image) return a.image < b.image;
-      return less(entries[a.idx], entries[b.idx]);
+      return less(a.idx, b.idx);
     });
   } else {
-    for (size_t i = 0; i < order.size(); ++i) order[i].idx = static_cast<uint32_t>(i);
-    std::sort(order.begin(), order.end(),
-              [&](const Item& a, const Item& b) { return less(entries[a.idx], entries[b.idx]); });
+    std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) { return less(a.idx, b.idx); });
   }
   if (duplicate) {
     for (size_t i = 1; i < order.size(); ++i) {
-      const Entry& e = entries[order[i].idx];
-      bool has_null = false;
-      for (const auto& k : e.keys) has_null |= !k;
-      if (!has_null && compare_keys(entries[order[i - 1].idx], e) == 0) duplicate(e.keys);
+      const uint32_t cur = order[i].idx, prev = order[i - 1].idx;
+      // Different images are different values.
+      if (images && (order[i].image != order[i - 1].image || order[i].cls != order[i - 1].cls)) continue;
+      if (Header(leaves.data(cur)).flags & kTupHasNulls) continue;
+      if (compare_keys(prev, cur) == 0) duplicate(KeysOf(leaves.data(cur)));
     }
   }
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) == 0) CreateEmpty(rel);
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) != 1)
     throw MakeError(sqlstate::kInternalError, "btree build needs an empty index");
-  const uint64_t count = entries.size();
-  if (entries.empty()) return 0;
+  const uint64_t count = order.size();
+  if (order.empty()) return 0;
 
-  Level items;
-  for (const Item& it : order) {
-    const Entry& e = entries[it.idx];
-    items.Add(FormTuple(e.keys, e.tid, 0, 0, &rel));
-  }
-  std::vector<Entry>().swap(entries);
+  // The leaf level in key order: tuple i of `items` is leaves' order[i].
+  std::vector<uint32_t> perm(order.size());
+  for (size_t i = 0; i < order.size(); ++i) perm[i] = order[i].idx;
   std::vector<Item>().swap(order);
+  Level items = std::move(leaves);
   const size_t capacity = page::kPageSize - page::kHeaderSize - sizeof(Opaque);
   uint32_t level = 0, next_block = 1, root = kNone;
+  auto at = [&](size_t i) { return perm.empty() ? i : perm[i]; };
   for (;;) {
     // Leaves are filled to 90%, upper pages to 70% (PostgreSQL's defaults),
     // always leaving room for the high key (the next page's first item).
@@ -135,8 +132,8 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
     size_t begin = 0, bytes = 0;
     const size_t n = items.size();
     for (size_t i = 0; i < n; ++i) {
-      size_t reserve = i + 1 < n ? Cost(items.len(i + 1)) : 0;
-      const size_t cost = Cost(items.len(i));
+      size_t reserve = i + 1 < n ? Cost(items.len(at(i + 1))) : 0;
+      const size_t cost = Cost(items.len(at(i)));
       if (i > begin && (bytes + cost > target || bytes + cost + reserve > capacity)) {
         groups.push_back({begin, i});
         begin = i;
@@ -155,21 +152,21 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
       Op(img.data())->left = g == 0 ? kNone : blk - 1;
       Op(img.data())->right = g + 1 == groups.size() ? kNone : blk + 1;
       if (g + 1 < groups.size()) {
-        std::string high = WithDownlink(items.data(groups[g + 1].first), 0, false);
+        std::string high = WithDownlink(items.data(at(groups[g + 1].first)), 0, false);
         page::AddItem(img.data(), high.data(), high.size(), page::kInvalidOffset, 0);
       }
       for (size_t i = groups[g].first; i < groups[g].second; ++i) {
         OffsetNumber added;
         if (level > 0 && i == groups[g].first) {
-          std::string t = WithDownlink(items.data(i), DownlinkOf(items.data(i)), true);
+          std::string t = WithDownlink(items.data(at(i)), DownlinkOf(items.data(at(i))), true);
           added = page::AddItem(img.data(), t.data(), t.size(), page::kInvalidOffset, 0);
         } else {
-          added = page::AddItem(img.data(), items.data(i), items.len(i), page::kInvalidOffset, 0);
+          added = page::AddItem(img.data(), items.data(at(i)), items.len(at(i)), page::kInvalidOffset, 0);
         }
         if (added == page::kInvalidOffset) throw MakeError(sqlstate::kInternalError, "btree build: page overflow");
       }
       EmitPage(rel, img.data(), blk);
-      parents.Add(WithDownlink(items.data(groups[g].first), blk, false));
+      parents.Add(WithDownlink(items.data(at(groups[g].first)), blk, false));
     }
     next_block = base + static_cast<uint32_t>(groups.size());
     if (groups.size() == 1) {
@@ -177,6 +174,7 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
       break;
     }
     items = std::move(parents);
+    std::vector<uint32_t>().swap(perm);  // upper levels are built in order
     ++level;
   }
   Buffer meta = ReadBlock(rel, kMetaBlock);
