@@ -126,9 +126,10 @@ size_t SplitEscapedField(const std::string& line, size_t i, const CopyFormat& f,
 
 // Splits one text-format line into fields (nullopt = NULL), undoing escapes.
 // Fields without a backslash (nearly all) are cut out whole.
+// The strings of *out are reused from the previous row where possible.
 void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
-  out->clear();
   const char delimiter = f.delimiter;
+  size_t n = 0;  // fields so far
   size_t i = 0;
   for (;;) {
     size_t stop = i;
@@ -136,18 +137,25 @@ void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::op
     if (stop == line.size()) stop = std::string::npos;
     if (stop == std::string::npos || line[stop] == f.delimiter) {
       std::string_view v(line.data() + i, (stop == std::string::npos ? line.size() : stop) - i);
+      if (n == out->size()) out->emplace_back();
+      std::optional<std::string>& field = (*out)[n++];
       if (v == f.null_string) {
-        out->emplace_back(std::nullopt);
+        field.reset();
+      } else if (field) {
+        field->assign(v);
       } else {
-        out->emplace_back(std::string(v));
+        field.emplace(v);
       }
-      if (stop == std::string::npos) return;
+      if (stop == std::string::npos) break;
       i = stop + 1;
       continue;
     }
+    out->resize(n);
     i = SplitEscapedField(line, i, f, out);
-    if (i > line.size()) return;
+    n = out->size();
+    if (i > line.size()) break;
   }
+  out->resize(n);
 }
 
 // Splits CSV records; *complete is false when a quoted field continues on the next line.
@@ -237,16 +245,16 @@ class CopyFeed : public sql::RowFeed {
       if (done_) return false;
       size_t nl = buffer_.find('\n', pos_);
       if (nl != std::string::npos) {
-        std::string line = buffer_.substr(pos_, nl - pos_);
+        next_line_.assign(buffer_, pos_, nl - pos_);  // reuses the last line's storage
         pos_ = nl + 1;
-        if (Line(std::move(line), fields)) return true;
+        if (Line(fields)) return true;
         continue;
       }
       if (ended_) {
         if (pos_ < buffer_.size()) {
-          std::string line = buffer_.substr(pos_);
+          next_line_.assign(buffer_, pos_);
           pos_ = buffer_.size();
-          if (Line(std::move(line), fields)) return true;
+          if (Line(fields)) return true;
           continue;
         }
         if (!pending_record_.empty())
@@ -299,14 +307,15 @@ class CopyFeed : public sql::RowFeed {
     }
   }
 
-  // One input line; true if it completed a row in *fields.
-  bool Line(std::string line, std::vector<std::optional<std::string>>* fields) {
+  // One input line (next_line_); true if it completed a row in *fields.
+  bool Line(std::vector<std::optional<std::string>>* fields) {
+    std::string& line = next_line_;
     ++line_no_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (f_.csv) {
       if (!pending_record_.empty()) line = pending_record_ + "\n" + line;
       if (!SplitCsv(line, f_, fields)) {
-        pending_record_ = std::move(line);
+        pending_record_ = line;
         fields->clear();
         return false;
       }
@@ -323,7 +332,7 @@ class CopyFeed : public sql::RowFeed {
       }
       SplitText(line, f_, fields);
     }
-    line_ = std::move(line);
+    line_.swap(line);  // the old row's storage serves the next line
     // Rows are written in batches: keep each row's text until it surely was.
     Recent& r = recent_[static_cast<size_t>(rows_++) % kRecent];
     r.line_no = line_no_;
@@ -344,6 +353,7 @@ class CopyFeed : public sql::RowFeed {
   std::string buffer_;
   size_t pos_ = 0;
   std::string pending_record_;  // csv record spanning lines
+  std::string next_line_;       // the line being split
   std::string line_;            // the current row's text
   int64_t line_no_ = 0;
   struct Recent {

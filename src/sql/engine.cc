@@ -332,8 +332,7 @@ int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {
   state.ctx.io.session = &ctx;
   std::vector<std::optional<std::string>> text;
   return RunInsertFeed(*p.modify, state, [&](int64_t n) { feed.PointAtRow(n); }, [&]() {
-    text.clear();
-    if (!feed.Next(&text)) return false;
+    if (!feed.Next(&text)) return false;  // replaces text (its strings may be reused)
     if (text.size() != p.param_types.size())
       throw PgError(sqlstate::kInternalError, "InsertRows: wrong number of values");
     state.params.resize(text.size());

@@ -45,7 +45,8 @@ class Cursor;
 struct QueryPlan;
 
 // Rows for PreparedQuery::InsertRows: the text of each parameter, one row
-// per call, until Next returns false.
+// per call, until Next returns false. Next replaces the whole of *params
+// (it may reuse the strings of the previous row).
 class RowFeed {
  public:
   virtual ~RowFeed() = default;

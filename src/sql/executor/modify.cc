@@ -273,10 +273,62 @@ int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, const std::functio
   const bool one_values_row = m.source.values.size() == 1 && !m.source.from;
   std::vector<ExprProgram> values;
   if (one_values_row) values = BindPrograms(m.source.values[0], st);
+  // COPY's own INSERT: each VALUES item is just a parameter and each column
+  // just a VALUES item or a constant (a default): a row is then made by
+  // moving each parameter into its column, with no program run or copy.
+  std::vector<int> direct(ncols, -1);  // per column: the parameter moved in, or -1
+  bool moves = one_values_row;
+  if (moves) {
+    auto param_of = [](const ExprProgram& p) {
+      if (!p.steps.empty() || p.result < 0) return -1;
+      for (size_t k = 0; k < p.param_regs.size(); ++k)
+        if (p.param_regs[k] == p.result) return static_cast<int>(k);
+      return -1;
+    };
+    std::vector<bool> used(st.params.size() + values.size() + 1, false);
+    for (size_t i = 0; i < ncols && moves; ++i) {
+      const ExprProgram& p = new_row[i];
+      if (!p.steps.empty()) {
+        moves = false;
+      } else if (p.result < 0) {  // a VALUES item
+        const size_t item = static_cast<size_t>(-1 - p.result);
+        const int k = item < values.size() ? param_of(values[item]) : -1;
+        if (k < 0 || static_cast<size_t>(k) >= used.size() || used[k]) {
+          moves = false;
+        } else {
+          used[k] = true;
+          direct[i] = k;
+        }
+      } else if (param_of(p) >= 0) {
+        moves = false;
+      }
+    }
+  }
   try {
     while (next_params()) {
       ++fed;
       ctx.session->CheckForInterrupts();
+      if (moves) {
+        for (size_t i = 0; i < ncols; ++i) {
+          if (direct[i] >= 0) {
+            row[i] = std::move(st.params[static_cast<size_t>(direct[i])]);
+          } else {
+            row[i] = new_row[i].Eval(nullptr, ctx);  // a constant
+          }
+        }
+        row[ncols] = Datum::Int(0);
+        CheckRow(m, checks, row, ctx);
+        ++count;
+        if (!buffered) {
+          TupleId unused;
+          t.Insert(row, nullptr, &unused);
+          continue;
+        }
+        const bool full = t.InsertBuffered(row);
+        held.push_back(fed - 1);
+        if (full || held.size() >= StoredTable::kMaxHeldRows) flush();
+        continue;
+      }
       if (one_values_row) {
         src.resize(values.size());
         for (size_t i = 0; i < values.size(); ++i) {
