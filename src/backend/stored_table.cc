@@ -751,6 +751,7 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
     }
   }
   t->LockForRead();
+  buffer::RingScope ring;  // a bulk read: the pool keeps what it holds
   heap::HeapScan scan(t->rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
   std::vector<std::optional<std::string_view>> values;
   std::vector<bool> external;
@@ -796,6 +797,7 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
   if (analyze) {
     // Only the count of visible rows is kept: no row is decoded.
     t->LockForRead();
+    buffer::RingScope ring;
     heap::HeapScan scan(t->rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
     out.tuples = 0;
     while (scan.Next(nullptr, nullptr)) ++out.tuples;

@@ -72,6 +72,24 @@ void ReleaseAllPins();
 inline void AtAbort() { ReleaseAllPins(); }
 int NumPinnedByMe();
 
+// A bulk pass over a relation (vacuum, an index build's heap scan, ANALYZE)
+// reads the blocks it does not find cached through a small ring of buffers
+// of its own, as PostgreSQL's BAS_VACUUM / BAS_BULKREAD strategies do,
+// instead of pushing the whole pool out (and writing every dirty page it
+// evicts). While a RingScope lives, such a block takes the ring's next
+// buffer if nobody else has used it since, else a clock-sweep victim that
+// then joins the ring. Blocks found cached are used where they are.
+class RingScope {
+ public:
+  explicit RingScope(int nbuffers = 32);
+  ~RingScope();
+  RingScope(const RingScope&) = delete;
+  RingScope& operator=(const RingScope&) = delete;
+
+ private:
+  bool outer_active_;
+};
+
 // Called with a page's LSN before that page is written (WAL before data).
 void SetWalFlushHook(void (*hook)(uint64_t lsn));
 
