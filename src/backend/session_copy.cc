@@ -405,13 +405,15 @@ std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
   CopyFeed feed(conn_, f, c.relation->name, cols.size(), cols);
   int64_t count = 0;
   try {
-    // Rows are never frozen (64-bit xids need no freezing), but the option
-    // keeps PostgreSQL's prerequisite, checked as there once COPY has begun.
+    // As in PostgreSQL, FREEZE writes the rows frozen (visible to every
+    // snapshot once committed: no later pass has to hint or freeze them),
+    // allowed only for storage new in this subtransaction, so an abort
+    // takes the rows with it. Checked as there once COPY has begun.
     if (f.freeze && !HasNewRelfilenodeInCurrentSubtransaction(table->oid))
       throw MakeError("55000",
                       "cannot perform COPY FREEZE because the table was not created or truncated in the current "
                       "subtransaction");
-    count = insert->InsertRows(feed, *this);
+    count = insert->InsertRows(feed, *this, f.freeze);
   } catch (PgError& e) {
     if (e.data().level >= ErrLevel::kFatal) throw;
     if (e.data().context.empty() && e.data().sqlstate != "55000" && !feed.failed()) e.Context(feed.Context());

@@ -380,7 +380,7 @@ void HeapTable::FlushInserts(size_t* failed) {
   *failed = 0;
   if (held_tuples_.empty()) return;
   held_tids_.clear();
-  heap::MultiInsert(rel, held_tuples_, Xact(), &held_tids_);
+  heap::MultiInsert(rel, held_tuples_, Xact(), &held_tids_, freeze_inserts);
   const size_t nix = indexes.size();
   for (size_t r = 0; r < held_tids_.size(); ++r) {
     *failed = r;

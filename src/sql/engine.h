@@ -69,7 +69,8 @@ class PreparedQuery {
   // COPY FROM: runs `INSERT ... VALUES ($1, ..., $n)` once for every row the
   // feed gives, in one execution (programs bound once, no cursor per row).
   // Returns the rows inserted; errors propagate with the feed at the failing row.
-  int64_t InsertRows(RowFeed& feed, SessionContext& ctx) const;
+  // `freeze`: COPY FREEZE, already checked to be allowed (StoredTable::freeze_inserts).
+  int64_t InsertRows(RowFeed& feed, SessionContext& ctx, bool freeze = false) const;
 
  private:
   friend std::unique_ptr<PreparedQuery> Prepare(const Statement&, const std::vector<uint32_t>&, SessionContext&);

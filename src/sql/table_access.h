@@ -116,6 +116,9 @@ class StoredTable {
   // (23505), *failed is its position among the held rows. Held rows are
   // dropped when FlushInserts returns or throws. At most kMaxHeldRows.
   static constexpr size_t kMaxHeldRows = 1000;
+  // COPY FREEZE, whose storage is new in the current subtransaction: the
+  // rows FlushInserts writes are frozen. Set only for one COPY's duration.
+  bool freeze_inserts = false;
   virtual bool BuffersInserts() const { return false; }
   virtual bool InsertBuffered(const Row& row) {
     TupleId unused;

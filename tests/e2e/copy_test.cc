@@ -135,5 +135,36 @@ TEST(Copy, ErrorsNameTheFailingLineInsideABatch) {
   EXPECT_NE(r.out.find("CONTEXT:  COPY u, line 1: \"1\t1\trow 1\""), std::string::npos) << r.out;
 }
 
+TEST(Copy, FreezeWritesFrozenRowsThatDieWithTheirStorage) {
+  Cluster c;
+  c.Start();
+  const std::string rows = c.sockdir() + "/rows.tsv", script = c.sockdir() + "/freeze.sql";
+  WriteRows(rows, 1, 3000);
+  auto run = [&](const std::string& sql) {
+    std::ofstream(script) << sql;
+    return RunCommand(c.Env() + "PGUSER=" + c.superuser() + " psql -X -A -t -f " + script + " postgres", 120);
+  };
+  // Rolled back: the new table and its frozen rows are gone.
+  CommandResult r = run("BEGIN;\nCREATE TABLE fz (id int PRIMARY KEY, k int, t text);\n\\copy fz FROM '" + rows +
+                        "' (FREEZE)\nSELECT count(*) FROM fz;\nROLLBACK;\nSELECT count(*) FROM pg_class WHERE relname = 'fz';\n");
+  EXPECT_NE(r.out.find("COPY 3000\n3000\nROLLBACK\n0\n"), std::string::npos) << r.out;
+  r = run("BEGIN;\nCREATE TABLE fz (id int PRIMARY KEY, k int, t text);\n\\copy fz FROM '" + rows +
+          "' (FREEZE)\nCOMMIT;\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  // A truncation rolled back brings the old storage (and its rows) back.
+  r = run("BEGIN;\nTRUNCATE fz;\n\\copy fz FROM '" + rows + "' (FREEZE)\nROLLBACK;\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const std::string sums = "SELECT count(*), sum(id), sum(length(t)) FROM fz";
+  const std::string want = c.Psql(sums).out;
+  EXPECT_EQ(want.substr(0, 13), "3000|4501500|");
+  ASSERT_EQ(c.Psql("VACUUM fz").exit_code, 0);
+  c.StopWith(SIGQUIT);
+  c.Start();
+  EXPECT_EQ(c.Psql(sums).out, want);
+  EXPECT_EQ(c.Psql("SELECT t FROM fz WHERE id = 2999").out, "row 2999\n");
+  EXPECT_EQ(c.Psql("UPDATE fz SET k = k + 1 WHERE id <= 10").out, "UPDATE 10\n");
+  EXPECT_EQ(c.Psql("SELECT sum(k) FROM fz WHERE id <= 10").out, "65\n");
+}
+
 }  // namespace
 }  // namespace tusk::test

@@ -308,7 +308,8 @@ ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact) {
   }
 }
 
-void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids) {
+void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids,
+                 bool frozen) {
   const uint64_t xmin = xact.StampXid();
   const uint32_t cid = xact.cid;
   for (std::string& t : tuples) {
@@ -318,7 +319,7 @@ void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& x
     SetTupXmax(h, 0);
     SetTupCid(h, cid);
     SetTupInfomask(h, static_cast<uint16_t>((TupInfomask(h) & (im::kHasNull | im::kHasVarWidth | im::kHasExternal)) |
-                                            im::kXmaxInvalid));
+                                            im::kXmaxInvalid | (frozen ? im::kXminFrozen : 0)));
     SetTupInfomask2(h, TupNatts(h));
   }
   const size_t reserve = ReserveFor(rel);

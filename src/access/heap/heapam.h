@@ -69,8 +69,11 @@ void TruncateStorage(const smgr::RelFileLocator& loc, uint32_t nblocks);
 ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact);
 // COPY and TOAST: as Insert for each tuple, filling a page at a time under
 // one lock and logging one MULTI_INSERT record per page. The first form
-// stamps the tuples in place and appends their tids to *tids (if given).
-void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids);
+// stamps the tuples in place and appends their tids to *tids (if given);
+// `frozen` (COPY FREEZE into storage new in this subtransaction) marks them
+// visible to every snapshot once committed, so no later pass hints them.
+void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids,
+                 bool frozen = false);
 std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact);
 // Throws what Insert would for a tuple of this size (54000 when too big).
 void CheckTupleSize(size_t size);

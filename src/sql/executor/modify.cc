@@ -228,11 +228,16 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
 
 namespace tusk::sql {
 
-int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, const std::function<void(int64_t)>& at_row,
+int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, bool freeze, const std::function<void(int64_t)>& at_row,
                       const std::function<bool()>& next_params) {
   StoredTable& t = *m.table;
   const size_t ncols = t.columns.size();
   t.LockForWrite("INSERT");
+  struct Freeze {
+    StoredTable& t;
+    ~Freeze() { t.freeze_inserts = false; }
+  } unfreeze{t};
+  t.freeze_inserts = freeze;
   auto checks = BindPrograms(m.checks, st);
   auto new_row = BindPrograms(m.new_row, st);
   ExecContext& ctx = st.ctx;
