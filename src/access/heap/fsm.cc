@@ -3,6 +3,8 @@
 // re-check the page itself and correct the map when it was wrong.
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <tuple>
 
 #include "access/heap/heap_internal.h"
 #include "utils/error.h"
@@ -28,21 +30,42 @@ uint8_t MaxSlot(const uint8_t* s) {
   return m;
 }
 
+// How many FSM blocks this process has seen each fork to have (it never
+// shrinks: truncation zeroes slots, a drop retires the relfilenode for
+// good), so reading a known block asks the file system nothing.
+struct KnownSize {
+  uint64_t epoch = 0;
+  uint32_t blocks = 0;
+};
+std::map<std::tuple<uint32_t, uint32_t, uint32_t>, KnownSize> g_known;
+
+KnownSize& KnownOf(const smgr::RelFileLocator& loc) {
+  KnownSize& k = g_known[{loc.spc_oid, loc.db_oid, loc.rel_number}];
+  if (k.epoch != buffer::PoolEpoch()) k = KnownSize{buffer::PoolEpoch(), 0};
+  return k;
+}
+
 // Pins FSM block `fblock`, extending the fork when `extend`; kInvalidBuffer if
 // it does not exist. A page that fails verification (a torn write: the map is
 // not protected by WAL) is replaced by an empty one.
 Buffer ReadFsmPage(const smgr::RelFileLocator& loc, uint32_t fblock, bool extend) {
-  if (!smgr::Exists(loc, smgr::Fork::kFsm)) {
-    if (!extend) return buffer::kInvalidBuffer;
-    try {
-      smgr::Create(loc, smgr::Fork::kFsm, false);
-    } catch (const PgError&) {
-      // Another process created it first.
+  KnownSize& known = KnownOf(loc);
+  if (fblock >= known.blocks) {
+    if (!smgr::Exists(loc, smgr::Fork::kFsm)) {
+      if (!extend) return buffer::kInvalidBuffer;
+      try {
+        smgr::Create(loc, smgr::Fork::kFsm, false);
+      } catch (const PgError&) {
+        // Another process created it first.
+      }
     }
-  }
-  while (buffer::RelationNumBlocks(loc, smgr::Fork::kFsm) <= fblock) {
-    if (!extend) return buffer::kInvalidBuffer;
-    buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kFsm, buffer::kNewBlock));
+    for (;;) {
+      const uint32_t n = buffer::RelationNumBlocks(loc, smgr::Fork::kFsm);
+      known.blocks = std::max(known.blocks, n);
+      if (n > fblock) break;
+      if (!extend) return buffer::kInvalidBuffer;
+      buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kFsm, buffer::kNewBlock));
+    }
   }
   try {
     return buffer::ReadBuffer(loc, smgr::Fork::kFsm, fblock);

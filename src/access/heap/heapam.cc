@@ -75,7 +75,11 @@ std::string PrepareTuple(std::string_view tuple, const XactContext& xact, uint16
 
 // Pinned, exclusively locked page (not `exclude`) with room for `len` bytes
 // plus the fillfactor reserve (an empty page takes any tuple that fits).
-Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
+// `skip_fsm` (a bulk load into storage new in this subtransaction, so the
+// map knows of no free space): a full target is not recorded, and a new
+// page is added without searching the map, as PostgreSQL's
+// HEAP_INSERT_SKIP_FSM.
+Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude, bool skip_fsm = false) {
   const size_t need = page::MaxAlign(len), reserve = ReserveFor(rel);
   Target& cached = TargetOf(rel);
   const uint64_t truncations = sinval::TruncationCount();
@@ -83,7 +87,7 @@ Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
   uint32_t search_from = target == smgr::kInvalidBlock ? 0 : target;
   for (;;) {
     if (target == exclude) target = smgr::kInvalidBlock;
-    if (target == smgr::kInvalidBlock) {
+    if (target == smgr::kInvalidBlock && !skip_fsm) {
       const uint32_t nblocks = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
       if (search_from >= nblocks) search_from = 0;
       target = internal::FsmSearch(rel.loc, need + reserve, search_from, nblocks);
@@ -112,7 +116,7 @@ Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
       return buf;
     }
     Release(buf);
-    internal::FsmRecord(rel.loc, target, free > reserve ? free - reserve : 0);
+    if (!skip_fsm) internal::FsmRecord(rel.loc, target, free > reserve ? free - reserve : 0);
     search_from = target + 1;
     target = smgr::kInvalidBlock;
   }
@@ -326,7 +330,7 @@ void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& x
   std::string main, data;
   size_t i = 0;
   while (i < tuples.size()) {
-    Buffer buf = GetPageForTuple(rel, tuples[i].size(), smgr::kInvalidBlock);
+    Buffer buf = GetPageForTuple(rel, tuples[i].size(), smgr::kInvalidBlock, frozen);
     char* p = buffer::BufferPage(buf);
     const uint32_t block = buffer::TagOf(buf).block;
     // Main data: n, xmin, cid, then each tuple's offset; block data: per
@@ -353,7 +357,7 @@ void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& x
     }
     if (n == 0) {
       Release(buf);
-      internal::FsmRecord(rel.loc, block, 0);
+      if (!frozen) internal::FsmRecord(rel.loc, block, 0);
       TargetOf(rel).block = smgr::kInvalidBlock;
       continue;
     }

@@ -71,7 +71,9 @@ ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact);
 // one lock and logging one MULTI_INSERT record per page. The first form
 // stamps the tuples in place and appends their tids to *tids (if given);
 // `frozen` (COPY FREEZE into storage new in this subtransaction) marks them
-// visible to every snapshot once committed, so no later pass hints them.
+// visible to every snapshot once committed, so no later pass hints them;
+// the free-space map is then neither searched nor updated (the storage was
+// empty at the start of the subtransaction; vacuum records the pages).
 void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids,
                  bool frozen = false);
 std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact);

@@ -29,6 +29,9 @@ size_t ShmemSize(const guc::Vars& vars);
 // Lays out the pool in the shared region; also resets this process's pins.
 void ShmemInit(const guc::Vars& vars);
 int NumBuffers();
+// Counts ShmemInit calls in this process: a process-local cache of file
+// facts (fsm.cc) starts over when a pool (a cluster) is set up again.
+uint64_t PoolEpoch();
 
 // Pins the block, reading it through smgr if it is not cached. kNewBlock
 // adds a zeroed page at the end and returns it. Throws PgError on read

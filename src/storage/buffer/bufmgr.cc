@@ -412,7 +412,14 @@ size_t ShmemSize(const guc::Vars& vars) {
          shmem::AlignedSize((n + kNumPartitions) * sizeof(HashEntry));
 }
 
+namespace {
+uint64_t g_pool_epoch = 0;
+}  // namespace
+
+uint64_t PoolEpoch() { return g_pool_epoch; }
+
 void ShmemInit(const guc::Vars& vars) {
+  ++g_pool_epoch;
   const int n = vars.shared_buffers < 16 ? 16 : vars.shared_buffers;
   uint32_t nbuckets = kNumPartitions;
   while (nbuckets < 2u * n) nbuckets <<= 1;
