@@ -50,7 +50,12 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
   auto is_external = [&](size_t i) { return external && i < external->size() && (*external)[i]; };
   // The bitmap is only present when some value is NULL (as PostgreSQL's).
   const size_t hoff = has_null ? page::MaxAlign(kTupOffBits + (natts + 7) / 8) : kMinTupleHeader;
-  std::string out(hoff, '\0');
+  std::string out;
+  size_t estimate = hoff;  // an upper bound of the size: one allocation
+  for (size_t i = 0; i < natts; ++i)
+    if (values[i]) estimate += values[i]->size() + 4 + attrs[i].align;
+  out.reserve(estimate);
+  out.assign(hoff, '\0');
   for (size_t i = 0; i < natts; ++i) {
     if (has_null && values[i]) out[kTupOffBits + i / 8] |= static_cast<char>(1 << (i % 8));
     if (!values[i]) continue;
