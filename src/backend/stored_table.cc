@@ -744,11 +744,13 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
   // A key is the column's stored bytes, exactly what Insert puts into the
   // index (Encode); out-of-line values are fetched whole.
   std::vector<int> physical(cols.size(), -1);  // attribute number - 1 of each key column
+  size_t limit = 0;                            // attributes to read: up to the last key column
   for (size_t j = 0; j < cols.size(); ++j) {
     for (size_t p = 0; p < t->rel.attrs.size(); ++p) {
       const int i = t->physical_index.empty() ? static_cast<int>(p) : t->physical_index[p];
       if (i == cols[j]) physical[j] = static_cast<int>(p);
     }
+    limit = std::max(limit, static_cast<size_t>(physical[j] + 1));
   }
   t->LockForRead();
   buffer::RingScope ring;  // a bulk read: the pool keeps what it holds
@@ -759,7 +761,7 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
   std::string_view tuple;
   while (scan.Next(&tid, &tuple)) {
     const bool has_external = heap::TupHasExternal(tuple.data());
-    heap::DeformTuple(t->rel.attrs, tuple, &values, has_external ? &external : nullptr);
+    heap::DeformTuple(t->rel.attrs, tuple, &values, has_external ? &external : nullptr, limit);
     for (size_t j = 0; j < cols.size(); ++j) {
       const int p = physical[j];
       if (p < 0 || static_cast<size_t>(p) >= values.size() || !values[p]) {

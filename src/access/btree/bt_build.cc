@@ -14,9 +14,10 @@ namespace {
 
 size_t Cost(size_t len) { return page::MaxAlign(len) + page::kItemIdSize; }
 
-// Writes a finished page image to block `expect` (the next new block) and logs it.
+// Writes a finished page image to block `expect` (the next new block: Build
+// starts from the metapage alone) and logs it.
 void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
-  Buffer b = ReadBlock(rel, expect < buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) ? expect : buffer::kNewBlock);
+  Buffer b = ReadBlock(rel, buffer::kNewBlock);
   if (BlockOf(b) != expect) {
     buffer::ReleaseBuffer(b);
     throw MakeError(sqlstate::kInternalError, "btree build: relation grew under the build");
