@@ -275,14 +275,17 @@ class CopyFeed : public sql::RowFeed {
   }
 
   // "COPY t, line N: "..."" for errors about the current row.
-  std::string Context() const { return "COPY " + table_ + ", line " + std::to_string(line_no_) + ": \"" + line_ + "\""; }
+  std::string Context() const {
+    return "COPY " + table_ + ", line " + std::to_string(line_no_) + ": \"" + (current_ ? *current_ : std::string()) +
+           "\"";
+  }
 
   // The error is about an earlier row, still in the ring of recent rows.
   void PointAtRow(int64_t n) override {
     if (n < 0 || n >= rows_ || rows_ - n > static_cast<int64_t>(kRecent)) return;
     const Recent& r = recent_[static_cast<size_t>(n) % kRecent];
     line_no_ = r.line_no;
-    line_ = r.text;
+    current_ = &r.text;
   }
   bool failed() const { return failed_; }
 
@@ -332,11 +335,12 @@ class CopyFeed : public sql::RowFeed {
       }
       SplitText(line, f_, fields);
     }
-    line_.swap(line);  // the old row's storage serves the next line
-    // Rows are written in batches: keep each row's text until it surely was.
+    // Rows are written in batches: each row's text stays in the ring until
+    // it surely was (the slot's old storage serves the next line).
     Recent& r = recent_[static_cast<size_t>(rows_++) % kRecent];
     r.line_no = line_no_;
-    r.text.assign(line_);
+    r.text.swap(line);
+    current_ = &r.text;
     if (fields->size() < ncols_)
       throw MakeError(sqlstate::kBadCopyFileFormat, "missing data for column \"" + cols_[fields->size()] + "\"")
           .Context(Context());
@@ -354,7 +358,7 @@ class CopyFeed : public sql::RowFeed {
   size_t pos_ = 0;
   std::string pending_record_;  // csv record spanning lines
   std::string next_line_;       // the line being split
-  std::string line_;            // the current row's text
+  const std::string* current_ = nullptr;  // the current row's text (in recent_)
   int64_t line_no_ = 0;
   struct Recent {
     int64_t line_no = 0;
