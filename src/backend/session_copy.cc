@@ -126,9 +126,10 @@ size_t SplitEscapedField(const std::string& line, size_t i, const CopyFormat& f,
 
 // Splits one text-format line into fields (nullopt = NULL), undoing escapes.
 // Fields without a backslash (nearly all) are cut out whole.
+// The strings of *out are reused from the previous row where possible.
 void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::optional<std::string>>* out) {
-  out->clear();
   const char delimiter = f.delimiter;
+  size_t n = 0;  // fields so far
   size_t i = 0;
   for (;;) {
     size_t stop = i;
@@ -136,18 +137,25 @@ void SplitText(const std::string& line, const CopyFormat& f, std::vector<std::op
     if (stop == line.size()) stop = std::string::npos;
     if (stop == std::string::npos || line[stop] == f.delimiter) {
       std::string_view v(line.data() + i, (stop == std::string::npos ? line.size() : stop) - i);
+      if (n == out->size()) out->emplace_back();
+      std::optional<std::string>& field = (*out)[n++];
       if (v == f.null_string) {
-        out->emplace_back(std::nullopt);
+        field.reset();
+      } else if (field) {
+        field->assign(v);
       } else {
-        out->emplace_back(std::string(v));
+        field.emplace(v);
       }
-      if (stop == std::string::npos) return;
+      if (stop == std::string::npos) break;
       i = stop + 1;
       continue;
     }
+    out->resize(n);
     i = SplitEscapedField(line, i, f, out);
-    if (i > line.size()) return;
+    n = out->size();
+    if (i > line.size()) break;
   }
+  out->resize(n);
 }
 
 // Splits CSV records; *complete is false when a quoted field continues on the next line.
@@ -237,16 +245,16 @@ class CopyFeed : public sql::RowFeed {
       if (done_) return false;
       size_t nl = buffer_.find('\n', pos_);
       if (nl != std::string::npos) {
-        std::string line = buffer_.substr(pos_, nl - pos_);
+        next_line_.assign(buffer_, pos_, nl - pos_);  // reuses the last line's storage
         pos_ = nl + 1;
-        if (Line(std::move(line), fields)) return true;
+        if (Line(fields)) return true;
         continue;
       }
       if (ended_) {
         if (pos_ < buffer_.size()) {
-          std::string line = buffer_.substr(pos_);
+          next_line_.assign(buffer_, pos_);
           pos_ = buffer_.size();
-          if (Line(std::move(line), fields)) return true;
+          if (Line(fields)) return true;
           continue;
         }
         if (!pending_record_.empty())
@@ -267,7 +275,18 @@ class CopyFeed : public sql::RowFeed {
   }
 
   // "COPY t, line N: "..."" for errors about the current row.
-  std::string Context() const { return "COPY " + table_ + ", line " + std::to_string(line_no_) + ": \"" + line_ + "\""; }
+  std::string Context() const {
+    return "COPY " + table_ + ", line " + std::to_string(line_no_) + ": \"" + (current_ ? *current_ : std::string()) +
+           "\"";
+  }
+
+  // The error is about an earlier row, still in the ring of recent rows.
+  void PointAtRow(int64_t n) override {
+    if (n < 0 || n >= rows_ || rows_ - n > static_cast<int64_t>(kRecent)) return;
+    const Recent& r = recent_[static_cast<size_t>(n) % kRecent];
+    line_no_ = r.line_no;
+    current_ = &r.text;
+  }
   bool failed() const { return failed_; }
 
  private:
@@ -291,14 +310,15 @@ class CopyFeed : public sql::RowFeed {
     }
   }
 
-  // One input line; true if it completed a row in *fields.
-  bool Line(std::string line, std::vector<std::optional<std::string>>* fields) {
+  // One input line (next_line_); true if it completed a row in *fields.
+  bool Line(std::vector<std::optional<std::string>>* fields) {
+    std::string& line = next_line_;
     ++line_no_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (f_.csv) {
       if (!pending_record_.empty()) line = pending_record_ + "\n" + line;
       if (!SplitCsv(line, f_, fields)) {
-        pending_record_ = std::move(line);
+        pending_record_ = line;
         fields->clear();
         return false;
       }
@@ -315,7 +335,12 @@ class CopyFeed : public sql::RowFeed {
       }
       SplitText(line, f_, fields);
     }
-    line_ = std::move(line);
+    // Rows are written in batches: each row's text stays in the ring until
+    // it surely was (the slot's old storage serves the next line).
+    Recent& r = recent_[static_cast<size_t>(rows_++) % kRecent];
+    r.line_no = line_no_;
+    r.text.swap(line);
+    current_ = &r.text;
     if (fields->size() < ncols_)
       throw MakeError(sqlstate::kBadCopyFileFormat, "missing data for column \"" + cols_[fields->size()] + "\"")
           .Context(Context());
@@ -332,8 +357,16 @@ class CopyFeed : public sql::RowFeed {
   std::string buffer_;
   size_t pos_ = 0;
   std::string pending_record_;  // csv record spanning lines
-  std::string line_;            // the current row's text
+  std::string next_line_;       // the line being split
+  const std::string* current_ = nullptr;  // the current row's text (in recent_)
   int64_t line_no_ = 0;
+  struct Recent {
+    int64_t line_no = 0;
+    std::string text;
+  };
+  static constexpr size_t kRecent = sql::StoredTable::kMaxHeldRows + 1;
+  std::vector<Recent> recent_ = std::vector<Recent>(kRecent);  // row n at n % kRecent
+  int64_t rows_ = 0;  // rows returned so far
   bool done_ = false, ended_ = false, failed_ = false, header_done_ = false;
   std::optional<std::string> fail_message_;
 };
@@ -376,13 +409,15 @@ std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
   CopyFeed feed(conn_, f, c.relation->name, cols.size(), cols);
   int64_t count = 0;
   try {
-    // Rows are never frozen (64-bit xids need no freezing), but the option
-    // keeps PostgreSQL's prerequisite, checked as there once COPY has begun.
+    // As in PostgreSQL, FREEZE writes the rows frozen (visible to every
+    // snapshot once committed: no later pass has to hint or freeze them),
+    // allowed only for storage new in this subtransaction, so an abort
+    // takes the rows with it. Checked as there once COPY has begun.
     if (f.freeze && !HasNewRelfilenodeInCurrentSubtransaction(table->oid))
       throw MakeError("55000",
                       "cannot perform COPY FREEZE because the table was not created or truncated in the current "
                       "subtransaction");
-    count = insert->InsertRows(feed, *this);
+    count = insert->InsertRows(feed, *this, f.freeze);
   } catch (PgError& e) {
     if (e.data().level >= ErrLevel::kFatal) throw;
     if (e.data().context.empty() && e.data().sqlstate != "55000" && !feed.failed()) e.Context(feed.Context());

@@ -155,24 +155,6 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
     rel.descending.push_back((o & 1) != 0);
     rel.nulls_first.push_back((o & 2) != 0);
   }
-  // Every row visible now, with its key.
-  std::vector<std::pair<btree::KeyValues, ItemPointer>> entries;
-  auto scan = t->Scan();
-  sql::Row row;
-  sql::TupleId tid;
-  while (scan->Next(row, &tid)) {
-    btree::KeyValues k;
-    for (int c : six->columns) {
-      if (row[c].null) {
-        k.emplace_back(std::nullopt);
-      } else {
-        std::string v;
-        sql::EncodeStored(t->columns[c].type, row[c], v);
-        k.emplace_back(std::move(v));
-      }
-    }
-    entries.emplace_back(std::move(k), ItemPointer{tid.block, tid.offset});
-  }
   // Unique indexes refuse duplicates before anything is written.
   btree::DuplicateFn duplicate;
   if (spec.unique) {
@@ -196,7 +178,7 @@ void BuildIndex(const catalog::ClassRow& table, const IndexSpec& spec, heap::Xac
   btree::Build(
       rel,
       [&](const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
-        for (const auto& [k, p] : entries) emit(k, p);
+        ScanIndexKeys(*t, six->columns, emit);  // every row visible now, with its key
       },
       duplicate);
 }
@@ -726,12 +708,10 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           int pos = -1;
           for (size_t i = 0; i < t->columns.size(); ++i)
             if (t->columns[i].attnum == attnum) pos = static_cast<int>(i);
-          auto scan = t->Scan();
-          sql::Row row;
-          sql::TupleId tid;
-          while (scan->Next(row, &tid))
-            if (row[pos].null)
+          ScanIndexKeys(*t, {pos}, [&](const btree::KeyValues& k, ItemPointer) {
+            if (!k[0])
               throw MakeError("23502", "column \"" + cmd.name + "\" of relation \"" + cls->relname + "\" contains null values");
+          });
         }
         catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attnotnull = set; }, x);
         step();
@@ -809,16 +789,16 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           }
           step();
           auto t = OpenStoredTableByOid(relid);
-          auto scan = t->Scan();
-          sql::Row row;
-          sql::TupleId tid;
-          while (scan->Next(row, &tid)) {
-            for (size_t i = 0; i < t->columns.size(); ++i) {
-              if (t->columns[i].not_null && row[i].null)
-                throw MakeError("23502", "column \"" + t->columns[i].name + "\" of relation \"" + cls->relname +
-                                             "\" contains null values");
-            }
-          }
+          // Only the NOT NULL columns are read (no row is decoded).
+          std::vector<int> not_null;
+          for (size_t i = 0; i < t->columns.size(); ++i)
+            if (t->columns[i].not_null) not_null.push_back(static_cast<int>(i));
+          ScanIndexKeys(*t, not_null, [&](const btree::KeyValues& k, ItemPointer) {
+            for (size_t j = 0; j < k.size(); ++j)
+              if (!k[j])
+                throw MakeError("23502", "column \"" + t->columns[not_null[j]].name + "\" of relation \"" +
+                                             cls->relname + "\" contains null values");
+          });
         }
         spec.constraint_name = k.name.empty() ? ChooseName(cls->relname, spec.primary ? "" : cols_part,
                                                            spec.primary ? "pkey" : "key", taken)

@@ -28,6 +28,10 @@ int StoredKeyComparator::Compare(int key_no, std::string_view a, std::string_vie
   return sql::CompareStored(types_[key_no], a, b);
 }
 
+bool StoredKeyComparator::SortImage(int key_no, std::string_view v, uint64_t* out) const {
+  return sql::StoredSortImage(types_[key_no], v, out);
+}
+
 namespace {
 
 using sql::Datum;
@@ -77,6 +81,9 @@ class HeapTable : public sql::StoredTable {
   sql::ModifyResult Delete(TupleId tid, TupleId* newer) override;
   sql::ModifyResult Lock(TupleId tid, sql::RowLock mode, sql::RowLockWait wait, TupleId* newer) override;
   bool FetchLatest(TupleId tid, Row& row, TupleId* at) override;
+  bool BuffersInserts() const override { return !is_catalog; }
+  bool InsertBuffered(const Row& row) override;
+  void FlushInserts(size_t* failed) override;
 
   void DecodeRow(std::string_view tuple, Row& row) {
     const bool has_external = heap::TupHasExternal(tuple.data());
@@ -160,7 +167,10 @@ class HeapTable : public sql::StoredTable {
     return k;
   }
   void InsertIndexEntries(const Row& row, ItemPointer tid);
+  // Adds one index entry; false on a unique violation.
+  bool InsertIndexEntry(size_t i, const btree::KeyValues& keys, ItemPointer tid);
   std::string KeyDetail(const sql::StoredIndex& ix, const Row& row) const;
+  std::string KeyDetail(const sql::StoredIndex& ix, const btree::KeyValues& keys) const;
   // A live row holding one of row's unique keys (*found), or the transaction
   // to wait for before deciding.
   uint64_t FindConflict(const Row& row, const std::vector<uint32_t>& arbiters, TupleId* conflict, bool* found);
@@ -181,6 +191,11 @@ class HeapTable : public sql::StoredTable {
   }
   sql::ModifyResult Outcome(heap::TmStatus st, const heap::TmFailure& f, TupleId* newer);
 
+  // Rows held by InsertBuffered: their tuples, and per row each index's key.
+  std::vector<std::string> held_tuples_;
+  std::vector<btree::KeyValues> held_keys_;
+  std::vector<ItemPointer> held_tids_;
+  size_t held_bytes_ = 0;
   std::vector<std::optional<std::string_view>> values_;
   std::vector<std::optional<std::string_view>> vals_;
   std::vector<std::string> encoded_;
@@ -293,22 +308,89 @@ std::string HeapTable::KeyDetail(const sql::StoredIndex& ix, const Row& row) con
   return "Key (" + names + ")=(" + vals + ") already exists.";
 }
 
-void HeapTable::InsertIndexEntries(const Row& row, ItemPointer tid) {
-  transam::CurrentXact me = xact::CurrentXactForVisibility();
-  for (size_t i = 0; i < indexes.size(); ++i) {
-    const sql::StoredIndex& ix = indexes[i];
-    btree::LivenessFn live = [&](ItemPointer t) {
+bool HeapTable::InsertIndexEntry(size_t i, const btree::KeyValues& keys, ItemPointer tid) {
+  const sql::StoredIndex& ix = indexes[i];
+  btree::LivenessFn live;
+  if (ix.unique) {
+    live = [this, me = xact::CurrentXactForVisibility()](ItemPointer t) {
       transam::DirtyResult d = heap::FetchDirty(rel, t, me);
       if (d.wait_xmin) return btree::Liveness{btree::TidStatus::kInProgress, d.wait_xmin};
       if (d.visible && d.wait_xmax) return btree::Liveness{btree::TidStatus::kInProgress, d.wait_xmax};
       if (d.visible) return btree::Liveness{btree::TidStatus::kLiveCommitted, 0};
       return btree::Liveness{btree::TidStatus::kDead, 0};
     };
-    btree::InsertResult r = btree::Insert(index_handles[i].rel, Keys(ix), tid,
-                                          ix.unique ? btree::UniqueCheck::kYes : btree::UniqueCheck::kNo, live);
-    if (r.code == btree::InsertResult::kUniqueViolation) {
+  }
+  btree::InsertResult r = btree::Insert(index_handles[i].rel, keys, tid,
+                                        ix.unique ? btree::UniqueCheck::kYes : btree::UniqueCheck::kNo, live);
+  return r.code != btree::InsertResult::kUniqueViolation;
+}
+
+void HeapTable::InsertIndexEntries(const Row& row, ItemPointer tid) {
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    const sql::StoredIndex& ix = indexes[i];
+    if (!InsertIndexEntry(i, Keys(ix), tid)) {
       throw PgError("23505", "duplicate key value violates unique constraint \"" + ix.name + "\"")
           .Detail(KeyDetail(ix, row));
+    }
+  }
+}
+
+std::string HeapTable::KeyDetail(const sql::StoredIndex& ix, const btree::KeyValues& keys) const {
+  sql::IoContext io;
+  std::string names, vals;
+  for (size_t k = 0; k < ix.columns.size(); ++k) {
+    int c = ix.columns[k];
+    if (k) {
+      names += ", ";
+      vals += ", ";
+    }
+    names += columns[c].name;
+    if (!keys[k]) {
+      vals += "null";
+    } else {
+      Datum d;
+      sql::DecodeStored(storage_types[c], *keys[k], d);
+      sql::TextOut(columns[c].type, d, io, vals);
+    }
+  }
+  return "Key (" + names + ")=(" + vals + ") already exists.";
+}
+
+bool HeapTable::InsertBuffered(const Row& row) {
+  Encode(row);
+  std::string tuple = FormEncoded();  // wide values go to the toast table now
+  heap::CheckTupleSize(tuple.size());
+  for (const sql::StoredIndex& ix : indexes) held_keys_.push_back(Keys(ix));
+  held_bytes_ += tuple.size();
+  held_tuples_.push_back(std::move(tuple));
+  // About eight pages' worth, as PostgreSQL's COPY buffers up to 64 kB.
+  return held_bytes_ >= 65536;
+}
+
+void HeapTable::FlushInserts(size_t* failed) {
+  struct Drop {
+    HeapTable& t;
+    ~Drop() {
+      t.held_tuples_.clear();
+      t.held_keys_.clear();
+      t.held_tids_.clear();
+      t.held_bytes_ = 0;
+    }
+  } drop{*this};
+  *failed = 0;
+  if (held_tuples_.empty()) return;
+  held_tids_.clear();
+  heap::MultiInsert(rel, held_tuples_, Xact(), &held_tids_, freeze_inserts);
+  const size_t nix = indexes.size();
+  for (size_t r = 0; r < held_tids_.size(); ++r) {
+    *failed = r;
+    for (size_t i = 0; i < nix; ++i) {
+      const btree::KeyValues& keys = held_keys_[r * nix + i];
+      if (!InsertIndexEntry(i, keys, held_tids_[r])) {
+        const sql::StoredIndex& ix = indexes[i];
+        throw PgError("23505", "duplicate key value violates unique constraint \"" + ix.name + "\"")
+            .Detail(KeyDetail(ix, keys));
+      }
     }
   }
 }
@@ -637,6 +719,66 @@ std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, con
   return OpenStoredTableByOid(cls->oid);
 }
 
+void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
+                   const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
+  btree::KeyValues k(cols.size());
+  auto* t = dynamic_cast<HeapTable*>(&base);
+  if (!t || !t->text_array_types.empty()) {
+    auto scan = base.Scan();
+    sql::Row row;
+    TupleId tid;
+    while (scan->Next(row, &tid)) {
+      for (size_t j = 0; j < cols.size(); ++j) {
+        const int c = cols[j];
+        if (row[c].null) {
+          k[j].reset();
+        } else {
+          k[j].emplace();
+          sql::EncodeStored(base.columns[c].type, row[c], *k[j]);
+        }
+      }
+      emit(k, ItemPointer{tid.block, tid.offset});
+    }
+    return;
+  }
+  // A key is the column's stored bytes, exactly what Insert puts into the
+  // index (Encode); out-of-line values are fetched whole.
+  std::vector<int> physical(cols.size(), -1);  // attribute number - 1 of each key column
+  size_t limit = 0;                            // attributes to read: up to the last key column
+  for (size_t j = 0; j < cols.size(); ++j) {
+    for (size_t p = 0; p < t->rel.attrs.size(); ++p) {
+      const int i = t->physical_index.empty() ? static_cast<int>(p) : t->physical_index[p];
+      if (i == cols[j]) physical[j] = static_cast<int>(p);
+    }
+    limit = std::max(limit, static_cast<size_t>(physical[j] + 1));
+  }
+  t->LockForRead();
+  buffer::RingScope ring;  // a bulk read: the pool keeps what it holds
+  heap::HeapScan scan(t->rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
+  std::vector<std::optional<std::string_view>> values;
+  std::vector<bool> external;
+  ItemPointer tid;
+  std::string_view tuple;
+  while (scan.Next(&tid, &tuple)) {
+    const bool has_external = heap::TupHasExternal(tuple.data());
+    heap::DeformTuple(t->rel.attrs, tuple, &values, has_external ? &external : nullptr, limit);
+    for (size_t j = 0; j < cols.size(); ++j) {
+      const int p = physical[j];
+      if (p < 0 || static_cast<size_t>(p) >= values.size() || !values[p]) {
+        k[j].reset();
+      } else if (has_external && external[p]) {
+        if (!t->toast) throw PgError(sqlstate::kDataCorrupted, "out-of-line value in \"" + t->name + "\" without a toast table");
+        k[j].emplace();
+        toast::FetchValue(*t->toast, *values[p], &*k[j]);
+      } else {
+        if (!k[j]) k[j].emplace();
+        k[j]->assign(*values[p]);
+      }
+    }
+    emit(k, tid);
+  }
+}
+
 VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
   VacuumResult out;
   auto base = OpenStoredTableByOid(relid);
@@ -655,11 +797,12 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
     autovacuum::ResetDeadRows(t->rel.db_oid, t->oid);
   }
   if (analyze) {
-    auto scan = t->Scan();
-    sql::Row row;
-    sql::TupleId tid;
+    // Only the count of visible rows is kept: no row is decoded.
+    t->LockForRead();
+    buffer::RingScope ring;
+    heap::HeapScan scan(t->rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
     out.tuples = 0;
-    while (scan->Next(row, &tid)) ++out.tuples;
+    while (scan.Next(nullptr, nullptr)) ++out.tuples;
     out.pages = buffer::RelationNumBlocks(t->rel.loc, smgr::Fork::kMain);
   }
   return out;

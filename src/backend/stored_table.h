@@ -4,6 +4,7 @@
 // per process until the shared catalog version moves (storage/ipc/sinval).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,10 +20,16 @@ class StoredKeyComparator : public btree::KeyComparator {
  public:
   explicit StoredKeyComparator(std::vector<uint32_t> types) : types_(std::move(types)) {}
   int Compare(int key_no, std::string_view a, std::string_view b) const override;
+  bool SortImage(int key_no, std::string_view v, uint64_t* out) const override;
 
  private:
   std::vector<uint32_t> types_;
 };
+
+// CREATE INDEX: every row visible now, as the key of the given columns
+// (positions in t.columns) and its tid, without decoding the other columns.
+void ScanIndexKeys(sql::StoredTable& t, const std::vector<int>& columns,
+                   const std::function<void(const btree::KeyValues&, ItemPointer)>& emit);
 
 // nullptr if no such table (or catalog) is visible.
 std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, const std::string& name);

@@ -321,7 +321,7 @@ void WarmUpBuiltins() {
   LookupTypeByName("int4");
 }
 
-int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {
+int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx, bool freeze) const {
   const QueryPlan& p = *plan_;
   if (!p.modify || p.modify->kind != AnalyzedModify::kInsert || !p.modify->returning.empty() ||
       p.modify->on_conflict_nothing || p.modify->on_conflict_update)
@@ -331,9 +331,8 @@ int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx) const {
   if (auto tz = ctx.GetConfig("timezone", true)) state.ctx.io.timezone = *tz;
   state.ctx.io.session = &ctx;
   std::vector<std::optional<std::string>> text;
-  return RunInsertFeed(*p.modify, state, [&]() {
-    text.clear();
-    if (!feed.Next(&text)) return false;
+  return RunInsertFeed(*p.modify, state, freeze, [&](int64_t n) { feed.PointAtRow(n); }, [&]() {
+    if (!feed.Next(&text)) return false;  // replaces text (its strings may be reused)
     if (text.size() != p.param_types.size())
       throw PgError(sqlstate::kInternalError, "InsertRows: wrong number of values");
     state.params.resize(text.size());

@@ -45,11 +45,16 @@ class Cursor;
 struct QueryPlan;
 
 // Rows for PreparedQuery::InsertRows: the text of each parameter, one row
-// per call, until Next returns false.
+// per call, until Next returns false. Next replaces the whole of *params
+// (it may reuse the strings of the previous row).
 class RowFeed {
  public:
   virtual ~RowFeed() = default;
   virtual bool Next(std::vector<std::optional<std::string>>* params) = 0;
+  // An error is about the row the n-th call of Next (from 0) returned, not
+  // the latest one: rows are written in batches (StoredTable::InsertBuffered),
+  // at most StoredTable::kMaxHeldRows back.
+  virtual void PointAtRow(int64_t n) { (void)n; }
 };
 
 class PreparedQuery {
@@ -64,7 +69,8 @@ class PreparedQuery {
   // COPY FROM: runs `INSERT ... VALUES ($1, ..., $n)` once for every row the
   // feed gives, in one execution (programs bound once, no cursor per row).
   // Returns the rows inserted; errors propagate with the feed at the failing row.
-  int64_t InsertRows(RowFeed& feed, SessionContext& ctx) const;
+  // `freeze`: COPY FREEZE, already checked to be allowed (StoredTable::freeze_inserts).
+  int64_t InsertRows(RowFeed& feed, SessionContext& ctx, bool freeze = false) const;
 
  private:
   friend std::unique_ptr<PreparedQuery> Prepare(const Statement&, const std::vector<uint32_t>&, SessionContext&);

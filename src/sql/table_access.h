@@ -107,6 +107,25 @@ class StoredTable {
   virtual void LockForRowMarks(const char* command) = 0;
   // UPDATE/DELETE left n old row versions behind (for autovacuum).
   virtual void RowsObsoleted(int64_t n) { (void)n; }
+
+  // Bulk insertion (COPY FROM), for tables where BuffersInserts() is true:
+  // InsertBuffered checks and encodes the row like Insert (its own errors
+  // are the row's) but may hold it back; it returns true once the caller
+  // should call FlushInserts, which writes the held rows a page at a time
+  // and then their index entries in row order. When a held row fails there
+  // (23505), *failed is its position among the held rows. Held rows are
+  // dropped when FlushInserts returns or throws. At most kMaxHeldRows.
+  static constexpr size_t kMaxHeldRows = 1000;
+  // COPY FREEZE, whose storage is new in the current subtransaction: the
+  // rows FlushInserts writes are frozen. Set only for one COPY's duration.
+  bool freeze_inserts = false;
+  virtual bool BuffersInserts() const { return false; }
+  virtual bool InsertBuffered(const Row& row) {
+    TupleId unused;
+    Insert(row, nullptr, &unused);
+    return false;
+  }
+  virtual void FlushInserts(size_t* failed) { (void)failed; }
 };
 
 }  // namespace tusk::sql

@@ -12,11 +12,12 @@
 namespace tusk::btree {
 namespace {
 
-size_t Cost(const std::string& t) { return page::MaxAlign(t.size()) + page::kItemIdSize; }
+size_t Cost(size_t len) { return page::MaxAlign(len) + page::kItemIdSize; }
 
-// Writes a finished page image to block `expect` (the next new block) and logs it.
+// Writes a finished page image to block `expect` (the next new block: Build
+// starts from the metapage alone) and logs it.
 void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
-  Buffer b = ReadBlock(rel, expect < buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) ? expect : buffer::kNewBlock);
+  Buffer b = ReadBlock(rel, buffer::kNewBlock);
   if (BlockOf(b) != expect) {
     buffer::ReleaseBuffer(b);
     throw MakeError(sqlstate::kInternalError, "btree build: relation grew under the build");
@@ -31,64 +32,119 @@ void EmitPage(const IndexRel& rel, const char* image, uint32_t expect) {
   UnlockRelease(b);
 }
 
+
+// Tuples of one level back to back: tuple i is [off[i], off[i + 1]).
+struct Level {
+  std::string bytes;
+  std::vector<size_t> off{0};
+  size_t size() const { return off.size() - 1; }
+  const char* data(size_t i) const { return bytes.data() + off[i]; }
+  size_t len(size_t i) const { return off[i + 1] - off[i]; }
+  void Add(const std::string& t) {
+    bytes += t;
+    off.push_back(bytes.size());
+  }
+};
+
 }  // namespace
 
 uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicate) {
-  struct Entry {
-    KeyValues keys;
-    ItemPointer tid;
+  // Every entry becomes its leaf tuple at once, back to back in `leaves`;
+  // the sort orders positions. When the first key column's type has a sort
+  // image (integers, dates, timestamps), positions compare by (NULL class,
+  // image) and only ties by the full comparison of the tuples.
+  struct Item {
+    uint64_t image;  // the value's image, inverted for DESC
+    uint32_t idx;    // tuple number in `leaves`
+    uint8_t cls;     // 0: NULL sorting first, 1: a value, 2: NULL sorting last
   };
-  std::vector<Entry> entries;
-  scan([&](const KeyValues& k, ItemPointer t) { entries.push_back({k, t}); });
-  auto compare_keys = [&](const Entry& a, const Entry& b) {
+  Level leaves;
+  std::vector<Item> order;
+  bool images = rel.nkeys > 0 && rel.cmp != nullptr;
+  const bool nf = !rel.nulls_first.empty() && rel.nulls_first[0];
+  const bool desc = !rel.descending.empty() && rel.descending[0];
+  scan([&](const KeyValues& k, ItemPointer t) {
+    AppendTuple(&leaves.bytes, k, t, 0, 0, &rel);
+    Item it{0, static_cast<uint32_t>(order.size()), 1};
+    leaves.off.push_back(leaves.bytes.size());
+    if (images) {
+      if (k.empty() || !k[0]) {
+        it.cls = nf ? 0 : 2;
+      } else {
+        images = rel.cmp->SortImage(0, *k[0], &it.image);
+        if (desc) it.image = ~it.image;
+      }
+    }
+    order.push_back(it);
+  });
+  std::vector<KeyView> ka, kb;
+  auto compare_keys = [&](uint32_t a, uint32_t b) {
+    DecodeKeys(leaves.data(a), &ka);
+    DecodeKeys(leaves.data(b), &kb);
     for (int i = 0; i < rel.nkeys; ++i) {
-      KeyView x = a.keys[i] ? KeyView{false, *a.keys[i]} : KeyView{};
-      KeyView y = b.keys[i] ? KeyView{false, *b.keys[i]} : KeyView{};
-      int c = CompareColumn(rel, i, x, y);
+      int c = CompareColumn(rel, i, ka[i], kb[i]);
       if (c != 0) return c;
     }
     return 0;
   };
-  auto less = [&](const Entry& a, const Entry& b) {
+  auto less = [&](uint32_t a, uint32_t b) {
     int c = compare_keys(a, b);
     if (c != 0) return c < 0;
-    return a.tid.block != b.tid.block ? a.tid.block < b.tid.block : a.tid.offset < b.tid.offset;
+    const ItemPointer x = TidOf(leaves.data(a)), y = TidOf(leaves.data(b));
+    return x.block != y.block ? x.block < y.block : x.offset < y.offset;
   };
-  std::sort(entries.begin(), entries.end(), less);
+  if (images) {
+    std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
+      if (a.cls != b.cls) return a.cls < b.cls;
+      if (a.image != b.image) return a.image < b.image;
+      return less(a.idx, b.idx);
+    });
+  } else {
+    std::sort(order.begin(), order.end(), [&](const Item& a, const Item& b) { return less(a.idx, b.idx); });
+  }
   if (duplicate) {
-    for (size_t i = 1; i < entries.size(); ++i) {
-      bool has_null = false;
-      for (const auto& k : entries[i].keys) has_null |= !k;
-      if (!has_null && compare_keys(entries[i - 1], entries[i]) == 0) duplicate(entries[i].keys);
+    for (size_t i = 1; i < order.size(); ++i) {
+      const uint32_t cur = order[i].idx, prev = order[i - 1].idx;
+      // Different images are different values.
+      if (images && (order[i].image != order[i - 1].image || order[i].cls != order[i - 1].cls)) continue;
+      if (Header(leaves.data(cur)).flags & kTupHasNulls) continue;
+      if (compare_keys(prev, cur) == 0) duplicate(KeysOf(leaves.data(cur)));
     }
   }
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) == 0) CreateEmpty(rel);
   if (buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain) != 1)
     throw MakeError(sqlstate::kInternalError, "btree build needs an empty index");
-  if (entries.empty()) return 0;
+  const uint64_t count = order.size();
+  if (order.empty()) return 0;
 
-  std::vector<std::string> items;
-  for (const auto& e : entries) items.push_back(FormTuple(e.keys, e.tid, 0, 0, &rel));
+  // The leaf level in key order: tuple i of `items` is leaves' order[i].
+  std::vector<uint32_t> perm(order.size());
+  for (size_t i = 0; i < order.size(); ++i) perm[i] = order[i].idx;
+  std::vector<Item>().swap(order);
+  Level items = std::move(leaves);
   const size_t capacity = page::kPageSize - page::kHeaderSize - sizeof(Opaque);
   uint32_t level = 0, next_block = 1, root = kNone;
+  auto at = [&](size_t i) { return perm.empty() ? i : perm[i]; };
   for (;;) {
     // Leaves are filled to 90%, upper pages to 70% (PostgreSQL's defaults),
     // always leaving room for the high key (the next page's first item).
     size_t target = capacity * (level == 0 ? 90 : 70) / 100;
     std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of items
     size_t begin = 0, bytes = 0;
-    for (size_t i = 0; i < items.size(); ++i) {
-      size_t reserve = i + 1 < items.size() ? Cost(items[i + 1]) : 0;
-      if (i > begin && (bytes + Cost(items[i]) > target || bytes + Cost(items[i]) + reserve > capacity)) {
+    const size_t n = items.size();
+    for (size_t i = 0; i < n; ++i) {
+      size_t reserve = i + 1 < n ? Cost(items.len(at(i + 1))) : 0;
+      const size_t cost = Cost(items.len(at(i)));
+      if (i > begin && (bytes + cost > target || bytes + cost + reserve > capacity)) {
         groups.push_back({begin, i});
         begin = i;
         bytes = 0;
       }
-      bytes += Cost(items[i]);
+      bytes += cost;
     }
-    groups.push_back({begin, items.size()});
+    groups.push_back({begin, n});
     uint32_t base = next_block;
-    std::vector<std::string> parents;
+    Level parents;
     std::vector<char> img(page::kPageSize);
     for (size_t g = 0; g < groups.size(); ++g) {
       uint32_t blk = base + static_cast<uint32_t>(g);
@@ -97,17 +153,21 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
       Op(img.data())->left = g == 0 ? kNone : blk - 1;
       Op(img.data())->right = g + 1 == groups.size() ? kNone : blk + 1;
       if (g + 1 < groups.size()) {
-        std::string high = WithDownlink(items[groups[g + 1].first].data(), 0, false);
+        std::string high = WithDownlink(items.data(at(groups[g + 1].first)), 0, false);
         page::AddItem(img.data(), high.data(), high.size(), page::kInvalidOffset, 0);
       }
       for (size_t i = groups[g].first; i < groups[g].second; ++i) {
-        std::string t = (level > 0 && i == groups[g].first) ? WithDownlink(items[i].data(), DownlinkOf(items[i].data()), true)
-                                                           : items[i];
-        if (page::AddItem(img.data(), t.data(), t.size(), page::kInvalidOffset, 0) == page::kInvalidOffset)
-          throw MakeError(sqlstate::kInternalError, "btree build: page overflow");
+        OffsetNumber added;
+        if (level > 0 && i == groups[g].first) {
+          std::string t = WithDownlink(items.data(at(i)), DownlinkOf(items.data(at(i))), true);
+          added = page::AddItem(img.data(), t.data(), t.size(), page::kInvalidOffset, 0);
+        } else {
+          added = page::AddItem(img.data(), items.data(at(i)), items.len(at(i)), page::kInvalidOffset, 0);
+        }
+        if (added == page::kInvalidOffset) throw MakeError(sqlstate::kInternalError, "btree build: page overflow");
       }
       EmitPage(rel, img.data(), blk);
-      parents.push_back(WithDownlink(items[groups[g].first].data(), blk, false));
+      parents.Add(WithDownlink(items.data(at(groups[g].first)), blk, false));
     }
     next_block = base + static_cast<uint32_t>(groups.size());
     if (groups.size() == 1) {
@@ -115,6 +175,7 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
       break;
     }
     items = std::move(parents);
+    std::vector<uint32_t>().swap(perm);  // upper levels are built in order
     ++level;
   }
   Buffer meta = ReadBlock(rel, kMetaBlock);
@@ -128,7 +189,7 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
   wb.RegisterBlock(0, WalLoc(rel), 0, kMetaBlock, mp, wal::kRegForceImage | wal::kRegStandard);
   page::SetLsn(mp, wb.Insert(wal::kRmgrBtree, kWalNewPage, 0));
   UnlockRelease(meta);
-  return entries.size();
+  return count;
 }
 
 void DeleteItemsLogged(const IndexRel& rel, Buffer buf, const std::vector<OffsetNumber>& descending) {

@@ -90,6 +90,9 @@ inline constexpr size_t kMaxTupleSize = 2704;
 // `rel` (leaf tuples) names the index in the 54000 error of an oversized key.
 std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags,
                       const IndexRel* rel = nullptr);
+// The same tuple appended to *out.
+void AppendTuple(std::string* out, const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags,
+                 const IndexRel* rel = nullptr);
 inline TupleHeader Header(const char* tup) {
   TupleHeader h;
   std::memcpy(&h, tup, sizeof h);

@@ -28,28 +28,25 @@ void InitMetaPage(char* page, uint32_t root, uint32_t level) {
   std::memcpy(page + page::kOffLower, &lower, sizeof lower);
 }
 
-std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags, const IndexRel* rel) {
+void AppendTuple(std::string* out, const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags,
+                 const IndexRel* rel) {
   TupleHeader h{tid.block, tid.offset, flags, downlink, static_cast<uint16_t>(keys.size()), 0};
-  std::string bitmap;
-  bool nulls = std::any_of(keys.begin(), keys.end(), [](const auto& k) { return !k.has_value(); });
-  if (nulls && !(flags & kTupMinusInf)) {
-    h.flags |= kTupHasNulls;
-    bitmap.assign((keys.size() + 7) / 8, '\0');
-    for (size_t i = 0; i < keys.size(); ++i)
-      if (!keys[i]) bitmap[i / 8] = static_cast<char>(bitmap[i / 8] | (1 << (i % 8)));
+  const bool minus_inf = (flags & kTupMinusInf) != 0;
+  bool nulls = false;
+  size_t body = 0;
+  for (const auto& k : keys) {
+    if (!k) nulls = true;
+    else body += 4 + k->size();
   }
-  std::string body;
-  if (flags & kTupMinusInf) {
+  size_t bitmap = 0;
+  if (minus_inf) {
     h.nkeys = 0;
-  } else {
-    for (const auto& k : keys) {
-      if (!k) continue;
-      uint32_t len = static_cast<uint32_t>(k->size());
-      body.append(reinterpret_cast<const char*>(&len), 4);
-      body.append(*k);
-    }
+    body = 0;
+  } else if (nulls) {
+    h.flags |= kTupHasNulls;
+    bitmap = (keys.size() + 7) / 8;
   }
-  size_t total = sizeof h + bitmap.size() + body.size();
+  const size_t total = sizeof h + bitmap + body;
   if (total > kMaxTupleSize)
     throw MakeError(sqlstate::kProgramLimitExceeded,
                     "index row size " + std::to_string(total) + " exceeds btree version 4 maximum " +
@@ -57,8 +54,31 @@ std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink,
         .Hint("Values larger than 1/3 of a buffer page cannot be indexed.\n"
               "Consider a function index of an MD5 hash of the value, or use full text indexing.");
   h.size = static_cast<uint16_t>(total);
-  std::string out(reinterpret_cast<const char*>(&h), sizeof h);
-  return out + bitmap + body;
+  const size_t start = out->size();
+  out->resize(start + total);
+  char* p = out->data() + start;
+  std::memcpy(p, &h, sizeof h);
+  p += sizeof h;
+  if (bitmap) {
+    std::memset(p, 0, bitmap);
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (!keys[i]) p[i / 8] = static_cast<char>(p[i / 8] | (1 << (i % 8)));
+    p += bitmap;
+  }
+  if (minus_inf) return;
+  for (const auto& k : keys) {
+    if (!k) continue;
+    const uint32_t len = static_cast<uint32_t>(k->size());
+    std::memcpy(p, &len, 4);
+    std::memcpy(p + 4, k->data(), len);
+    p += 4 + len;
+  }
+}
+
+std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags, const IndexRel* rel) {
+  std::string out;
+  AppendTuple(&out, keys, tid, downlink, flags, rel);
+  return out;
 }
 
 void DecodeKeys(const char* tup, std::vector<KeyView>* out) {
@@ -121,7 +141,7 @@ int CompareColumn(const IndexRel& rel, int col, const KeyView& a, const KeyView&
 int Compare(const IndexRel& rel, const SearchKey& key, const char* tup) {
   TupleHeader h = Header(tup);
   if (h.flags & kTupMinusInf) return 1;
-  std::vector<KeyView> kv;
+  thread_local std::vector<KeyView> kv;  // no allocation per comparison
   DecodeKeys(tup, &kv);
   size_t n = std::min(key.vals.size(), kv.size());
   for (size_t i = 0; i < n; ++i) {

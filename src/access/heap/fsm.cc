@@ -3,6 +3,8 @@
 // re-check the page itself and correct the map when it was wrong.
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <tuple>
 
 #include "access/heap/heap_internal.h"
 #include "utils/error.h"
@@ -16,21 +18,54 @@ constexpr size_t kCategoryBytes = 32;
 
 uint8_t* Slots(char* page) { return reinterpret_cast<uint8_t*>(page::SpecialArea(page)); }
 
+// An FSM page keeps, in its header's prune-xid field (unused on FSM pages),
+// an upper bound of its slots: a search skips a page whose bound is below
+// what it wants, instead of reading thousands of full slots (a bulk load's
+// every new page would otherwise scan the whole map once).
+uint8_t Bound(const char* page) { return static_cast<uint8_t>(std::min<uint64_t>(page::GetPruneXid(page), 255)); }
+
+uint8_t MaxSlot(const uint8_t* s) {
+  uint8_t m = 0;
+  for (size_t i = 0; i < kFsmSlotsPerPage; ++i) m = std::max(m, s[i]);
+  return m;
+}
+
+// How many FSM blocks this process has seen each fork to have (it never
+// shrinks: truncation zeroes slots, a drop retires the relfilenode for
+// good), so reading a known block asks the file system nothing.
+struct KnownSize {
+  uint64_t epoch = 0;
+  uint32_t blocks = 0;
+};
+std::map<std::tuple<uint32_t, uint32_t, uint32_t>, KnownSize> g_known;
+
+KnownSize& KnownOf(const smgr::RelFileLocator& loc) {
+  KnownSize& k = g_known[{loc.spc_oid, loc.db_oid, loc.rel_number}];
+  if (k.epoch != buffer::PoolEpoch()) k = KnownSize{buffer::PoolEpoch(), 0};
+  return k;
+}
+
 // Pins FSM block `fblock`, extending the fork when `extend`; kInvalidBuffer if
 // it does not exist. A page that fails verification (a torn write: the map is
 // not protected by WAL) is replaced by an empty one.
 Buffer ReadFsmPage(const smgr::RelFileLocator& loc, uint32_t fblock, bool extend) {
-  if (!smgr::Exists(loc, smgr::Fork::kFsm)) {
-    if (!extend) return buffer::kInvalidBuffer;
-    try {
-      smgr::Create(loc, smgr::Fork::kFsm, false);
-    } catch (const PgError&) {
-      // Another process created it first.
+  KnownSize& known = KnownOf(loc);
+  if (fblock >= known.blocks) {
+    if (!smgr::Exists(loc, smgr::Fork::kFsm)) {
+      if (!extend) return buffer::kInvalidBuffer;
+      try {
+        smgr::Create(loc, smgr::Fork::kFsm, false);
+      } catch (const PgError&) {
+        // Another process created it first.
+      }
     }
-  }
-  while (buffer::RelationNumBlocks(loc, smgr::Fork::kFsm) <= fblock) {
-    if (!extend) return buffer::kInvalidBuffer;
-    buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kFsm, buffer::kNewBlock));
+    for (;;) {
+      const uint32_t n = buffer::RelationNumBlocks(loc, smgr::Fork::kFsm);
+      known.blocks = std::max(known.blocks, n);
+      if (n > fblock) break;
+      if (!extend) return buffer::kInvalidBuffer;
+      buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kFsm, buffer::kNewBlock));
+    }
   }
   try {
     return buffer::ReadBuffer(loc, smgr::Fork::kFsm, fblock);
@@ -54,6 +89,7 @@ void FsmRecord(const smgr::RelFileLocator& loc, uint32_t block, size_t free_byte
   uint8_t& slot = Slots(p)[block % kFsmSlotsPerPage];
   if (slot != cat) {
     slot = cat;
+    if (cat > Bound(p)) page::SetPruneXid(p, cat);
     buffer::MarkBufferDirty(b);
   }
   buffer::UnlockBuffer(b);
@@ -115,8 +151,15 @@ uint32_t FsmSearch(const smgr::RelFileLocator& loc, size_t needed, uint32_t star
       buffer::LockBuffer(b, LWLockMode::kShared);
       char* p = buffer::BufferPage(b);
       uint32_t found = smgr::kInvalidBlock;
-      if (!page::PageIsNew(p)) {
+      if (!page::PageIsNew(p) && Bound(p) >= want) {
         found = FirstWithRoom(Slots(p), blk, page_end, want);
+        // Nothing here: tighten the bound. Under the shared lock no slot
+        // changes, so every reader computes the same value (a hint, like
+        // the slots themselves).
+        if (found == smgr::kInvalidBlock) {
+          const uint8_t m = MaxSlot(Slots(p));
+          if (m < Bound(p)) page::SetPruneXid(p, m);
+        }
       }
       buffer::UnlockBuffer(b);
       buffer::ReleaseBuffer(b);

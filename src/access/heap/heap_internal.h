@@ -26,6 +26,8 @@ inline constexpr uint8_t kHeapInitPage = 0x80;  // the (new) target page is rebu
 inline constexpr uint8_t kHeap2Prune = 0x10;
 inline constexpr uint8_t kHeap2Vacuum = 0x20;
 inline constexpr uint8_t kHeap2MultiInsert = 0x50;
+// MULTI_INSERT main data before the offsets: n (2), xmin (8), cid (4).
+inline constexpr size_t kMultiInsertHeader = 14;
 inline constexpr uint8_t kSmgrCreate = 0x10;
 inline constexpr uint8_t kSmgrTruncate = 0x20;
 

@@ -225,19 +225,34 @@ void Heap2Redo(const wal::DecodedRecord& rec) {
       break;
     }
     case kHeap2MultiInsert: {
-      NeedSize(rec, main, 2);
+      NeedSize(rec, main, kMultiInsertHeader);
       const uint16_t n = Load<uint16_t>(main.data());
-      NeedSize(rec, main, 2 + 4u * n);
+      const uint64_t xmin = Load<uint64_t>(main.data() + 2);
+      const uint32_t cid = Load<uint32_t>(main.data() + 10);
+      const bool init = (rec.info & kHeapInitPage) != 0;  // offsets 1..n, not logged
+      if (!init) NeedSize(rec, main, kMultiInsertHeader + 2u * n);
       a = ReadForRedo(rec, 0, &buf);
       if (a == RedoAction::kNeedsRedo) {
         std::string_view data = rec.Block(0)->data;
+        const uint32_t block = rec.Block(0)->block;
+        std::string tup;
         size_t pos = 0;
         for (uint16_t i = 0; i < n; ++i) {
-          const uint16_t off = Load<uint16_t>(main.data() + 2 + 4 * i);
-          const uint16_t len = Load<uint16_t>(main.data() + 4 + 4 * i);
-          if (pos + len > data.size()) RedoFailure(rec, "multi-insert data too short");
-          AddTupleForRedo(rec, buffer::BufferPage(buf), data.substr(pos, len), off);
+          const uint16_t off = init ? static_cast<uint16_t>(i + 1)
+                                    : Load<uint16_t>(main.data() + kMultiInsertHeader + 2 * i);
+          if (pos + 2 > data.size()) RedoFailure(rec, "multi-insert data too short");
+          const uint16_t len = Load<uint16_t>(data.data() + pos);
+          pos += 2;
+          if (pos + len > data.size() || kTupOffInfomask2 + len < kMinTupleHeader)
+            RedoFailure(rec, "multi-insert data too short");
+          tup.assign(kTupOffInfomask2, '\0');
+          tup.append(data.data() + pos, len);
           pos += len;
+          SetTupXmin(tup.data(), xmin);
+          SetTupXmax(tup.data(), 0);
+          SetTupCid(tup.data(), cid);
+          SetTupCtid(tup.data(), {block, off});
+          AddTupleForRedo(rec, buffer::BufferPage(buf), tup, off);
         }
       }
       break;

@@ -3,6 +3,8 @@
 // stay aligned in the buffer.
 #include "access/heap/heap_tuple.h"
 
+#include <algorithm>
+
 #include "utils/error.h"
 
 namespace tusk::heap {
@@ -50,7 +52,12 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
   auto is_external = [&](size_t i) { return external && i < external->size() && (*external)[i]; };
   // The bitmap is only present when some value is NULL (as PostgreSQL's).
   const size_t hoff = has_null ? page::MaxAlign(kTupOffBits + (natts + 7) / 8) : kMinTupleHeader;
-  std::string out(hoff, '\0');
+  std::string out;
+  size_t estimate = hoff;  // an upper bound of the size: one allocation
+  for (size_t i = 0; i < natts; ++i)
+    if (values[i]) estimate += values[i]->size() + 4 + attrs[i].align;
+  out.reserve(estimate);
+  out.assign(hoff, '\0');
   for (size_t i = 0; i < natts; ++i) {
     if (has_null && values[i]) out[kTupOffBits + i / 8] |= static_cast<char>(1 << (i % 8));
     if (!values[i]) continue;
@@ -91,14 +98,14 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
 }
 
 void DeformTuple(const std::vector<AttrDesc>& attrs, std::string_view tuple,
-                 std::vector<std::optional<std::string_view>>* out, std::vector<bool>* external) {
+                 std::vector<std::optional<std::string_view>>* out, std::vector<bool>* external, size_t limit) {
   out->assign(attrs.size(), std::nullopt);
   if (external) external->assign(attrs.size(), false);
   if (tuple.size() < kMinTupleHeader) Corrupt("shorter than its header");
   const char* t = tuple.data();
   const size_t hoff = TupHoff(t);
   const bool has_null = TupInfomask(t) & im::kHasNull;
-  const size_t natts = std::min<size_t>(TupNatts(t), attrs.size());
+  const size_t natts = std::min<size_t>({TupNatts(t), attrs.size(), limit});
   if (hoff < kMinTupleHeader || hoff > tuple.size() ||
       (has_null && kTupOffBits + (TupNatts(t) + 7) / 8 > hoff))
     Corrupt("bad header length");

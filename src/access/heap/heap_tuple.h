@@ -95,8 +95,10 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
 // (columns added after the row was written). Throws XX001 on a corrupt tuple.
 // With `external`, marks the out-of-line pointers there (all false when the
 // tuple has none); without it, a tuple holding one is an error (XX000).
+// Only the first `limit` attributes are read (the rest read as NULL).
 void DeformTuple(const std::vector<AttrDesc>& attrs, std::string_view tuple,
-                 std::vector<std::optional<std::string_view>>* out, std::vector<bool>* external = nullptr);
+                 std::vector<std::optional<std::string_view>>* out, std::vector<bool>* external = nullptr,
+                 size_t limit = SIZE_MAX);
 
 inline bool TupHasExternal(const char* t) { return TupInfomask(t) & transam::infomask::kHasExternal; }
 

@@ -75,7 +75,11 @@ std::string PrepareTuple(std::string_view tuple, const XactContext& xact, uint16
 
 // Pinned, exclusively locked page (not `exclude`) with room for `len` bytes
 // plus the fillfactor reserve (an empty page takes any tuple that fits).
-Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
+// `skip_fsm` (a bulk load into storage new in this subtransaction, so the
+// map knows of no free space): a full target is not recorded, and a new
+// page is added without searching the map, as PostgreSQL's
+// HEAP_INSERT_SKIP_FSM.
+Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude, bool skip_fsm = false) {
   const size_t need = page::MaxAlign(len), reserve = ReserveFor(rel);
   Target& cached = TargetOf(rel);
   const uint64_t truncations = sinval::TruncationCount();
@@ -83,7 +87,7 @@ Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
   uint32_t search_from = target == smgr::kInvalidBlock ? 0 : target;
   for (;;) {
     if (target == exclude) target = smgr::kInvalidBlock;
-    if (target == smgr::kInvalidBlock) {
+    if (target == smgr::kInvalidBlock && !skip_fsm) {
       const uint32_t nblocks = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
       if (search_from >= nblocks) search_from = 0;
       target = internal::FsmSearch(rel.loc, need + reserve, search_from, nblocks);
@@ -112,7 +116,7 @@ Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude) {
       return buf;
     }
     Release(buf);
-    internal::FsmRecord(rel.loc, target, free > reserve ? free - reserve : 0);
+    if (!skip_fsm) internal::FsmRecord(rel.loc, target, free > reserve ? free - reserve : 0);
     search_from = target + 1;
     target = smgr::kInvalidBlock;
   }
@@ -277,6 +281,8 @@ void SetRowLock(Relation& rel, const LockedTuple& lt, ItemPointer tid, RowLockMo
 
 }  // namespace
 
+void CheckTupleSize(size_t size) { CheckSize(size); }
+
 ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact) {
   std::string t = PrepareTuple(tuple, xact, 0);
   for (;;) {
@@ -306,42 +312,62 @@ ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact) {
   }
 }
 
-std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact) {
-  std::vector<ItemPointer> tids;
-  std::vector<std::string> prepared;
-  for (const std::string& t : tuples) prepared.push_back(PrepareTuple(t, xact, 0));
+void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids,
+                 bool frozen) {
+  const uint64_t xmin = xact.StampXid();
+  const uint32_t cid = xact.cid;
+  for (std::string& t : tuples) {
+    CheckSize(t.size());
+    char* h = t.data();
+    SetTupXmin(h, xmin);
+    SetTupXmax(h, 0);
+    SetTupCid(h, cid);
+    SetTupInfomask(h, static_cast<uint16_t>((TupInfomask(h) & (im::kHasNull | im::kHasVarWidth | im::kHasExternal)) |
+                                            im::kXmaxInvalid | (frozen ? im::kXminFrozen : 0)));
+    SetTupInfomask2(h, TupNatts(h));
+  }
+  const size_t reserve = ReserveFor(rel);
+  std::string main, data;
   size_t i = 0;
-  while (i < prepared.size()) {
-    Buffer buf = GetPageForTuple(rel, prepared[i].size(), smgr::kInvalidBlock);
+  while (i < tuples.size()) {
+    Buffer buf = GetPageForTuple(rel, tuples[i].size(), smgr::kInvalidBlock, frozen);
     char* p = buffer::BufferPage(buf);
     const uint32_t block = buffer::TagOf(buf).block;
-    const size_t reserve = ReserveFor(rel);
-    std::string main(2, '\0'), data;
+    // Main data: n, xmin, cid, then each tuple's offset; block data: per
+    // tuple its length from infomask2 on and those bytes (the header before
+    // infomask2 is the same for all of them: redo rebuilds it).
+    main.assign(internal::kMultiInsertHeader, '\0');
+    data.clear();
     uint16_t n = 0;
+    bool consecutive = true;  // offsets 1, 2, ..., n
     // The first tuple always fits (GetPageForTuple checked); later ones only
     // while the fillfactor reserve stays free.
-    while (i < prepared.size() &&
-           (n == 0 || page::FreeSpace(p) >= page::MaxAlign(prepared[i].size()) + reserve)) {
-      const std::string& t = prepared[i];
+    while (i < tuples.size() && (n == 0 || page::FreeSpace(p) >= page::MaxAlign(tuples[i].size()) + reserve)) {
+      const std::string& t = tuples[i];
       page::OffsetNumber off = page::AddItem(p, t.data(), t.size(), page::kInvalidOffset, page::kIsHeap);
       if (off == page::kInvalidOffset) break;
-      char* item = page::GetItem(p, off);
-      SetTupCtid(item, {block, off});
-      uint16_t len = static_cast<uint16_t>(t.size());
-      main.append(reinterpret_cast<const char*>(&off), 2).append(reinterpret_cast<const char*>(&len), 2);
-      data.append(item, t.size());
-      tids.push_back({block, off});
+      SetTupCtid(page::GetItem(p, off), {block, off});
+      const uint16_t len = static_cast<uint16_t>(t.size() - kTupOffInfomask2);
+      main.append(reinterpret_cast<const char*>(&off), 2);
+      data.append(reinterpret_cast<const char*>(&len), 2).append(t.data() + kTupOffInfomask2, len);
+      consecutive = consecutive && off == n + 1;
+      if (tids) tids->push_back({block, off});
       ++n;
       ++i;
     }
     if (n == 0) {
       Release(buf);
-      internal::FsmRecord(rel.loc, block, 0);
+      if (!frozen) internal::FsmRecord(rel.loc, block, 0);
       TargetOf(rel).block = smgr::kInvalidBlock;
       continue;
     }
+    // Rebuilt from empty when the page holds just these tuples: then the
+    // offsets are 1..n and need no logging.
+    const bool init = consecutive && page::ItemCount(p) == n;
+    if (init) main.resize(internal::kMultiInsertHeader);
     Store(main.data(), n);
-    const bool init = Load<uint16_t>(main.data() + 2) == 1 && page::ItemCount(p) == n;
+    Store(main.data() + 2, xmin);
+    Store(main.data() + 10, cid);
     wal::RecordBuilder b;
     b.RegisterBlock(0, internal::ToWal(rel.loc), 0, block, p, wal::kRegStandard | (init ? wal::kRegWillInit : 0));
     b.AddBlockData(0, data.data(), data.size());
@@ -352,6 +378,13 @@ std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::strin
     buffer::MarkBufferDirty(buf);
     Release(buf);
   }
+}
+
+std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact) {
+  std::vector<std::string> copy(tuples);
+  std::vector<ItemPointer> tids;
+  tids.reserve(copy.size());
+  MultiInsert(rel, copy, xact, &tids);
   return tids;
 }
 

@@ -67,8 +67,18 @@ void TruncateStorage(const smgr::RelFileLocator& loc, uint32_t nblocks);
 // Stamps xmin/cid into a copy of `tuple` and stores it. Throws 54000 when it
 // cannot fit a page (no TOAST yet).
 ItemPointer Insert(Relation& rel, std::string_view tuple, XactContext& xact);
-// COPY: as Insert for each tuple, logging one record per page filled.
+// COPY and TOAST: as Insert for each tuple, filling a page at a time under
+// one lock and logging one MULTI_INSERT record per page. The first form
+// stamps the tuples in place and appends their tids to *tids (if given);
+// `frozen` (COPY FREEZE into storage new in this subtransaction) marks them
+// visible to every snapshot once committed, so no later pass hints them;
+// the free-space map is then neither searched nor updated (the storage was
+// empty at the start of the subtransaction; vacuum records the pages).
+void MultiInsert(Relation& rel, std::vector<std::string>& tuples, XactContext& xact, std::vector<ItemPointer>* tids,
+                 bool frozen = false);
 std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::string>& tuples, XactContext& xact);
+// Throws what Insert would for a tuple of this size (54000 when too big).
+void CheckTupleSize(size_t size);
 
 TmStatus Delete(Relation& rel, ItemPointer tid, XactContext& xact, bool wait, TmFailure* failure = nullptr);
 TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, XactContext& xact, bool wait,

@@ -52,6 +52,7 @@ uint32_t EmptyTailStart(const Relation& rel, uint32_t nblocks) {
 VacuumStats Vacuum(Relation& rel, uint64_t oldest_xmin,
                    const std::function<void(const std::vector<ItemPointer>&)>& delete_index_entries) {
   VacuumStats st;
+  buffer::RingScope ring;  // read through a small ring, not the whole pool
   const uint32_t nblocks = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
   std::vector<ItemPointer> dead_tids;
   std::vector<std::pair<uint32_t, std::vector<OffsetNumber>>> dead_by_page;

@@ -41,5 +41,10 @@ void Truncate(uint64_t oldest_xid);
 // committed; the invalid xid is neither.
 bool DidCommit(uint64_t xid);
 bool DidAbort(uint64_t xid);
+// Whether xid is the last one DidCommit/DidAbort found committed or aborted in
+// the clog (a one-entry cache, as PostgreSQL's TransactionIdIsKnownCompleted).
+bool KnownCompleted(uint64_t xid);
+// Empties that cache: a new clog (shared memory set up again) may reuse xids.
+void ForgetKnownCompleted();
 
 }  // namespace tusk::transam

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "access/transam/clog.h"
 #include "access/transam/subtrans.h"
 #include "access/transam/transam.h"
 #include "access/transam/transam_internal.h"
@@ -48,6 +49,7 @@ Snapshot GetSnapshot() {
 
 bool IsInProgress(uint64_t xid) {
   if (!IsNormalXid(xid)) return false;
+  if (KnownCompleted(xid)) return false;  // the clog already showed it finished
   internal::Counters& c = internal::GetCounters();
   std::vector<uint64_t> overflowed_tops;
   {

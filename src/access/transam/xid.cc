@@ -50,6 +50,7 @@ void Init(const Sizing& s) {
   for (int i = 0; i < g_num_caches; ++i) new (&g_caches[i]) SubxidCache();
   std::string base = s.data_directory.empty() ? std::string(".") : s.data_directory;
   g_clog = Slru::Create("Xact", base + "/pg_xact", kClogBuffers);
+  ForgetKnownCompleted();
   g_subtrans = Slru::Create("Subtrans", base + "/pg_subtrans", kSubtransBuffers);
 }
 

@@ -430,10 +430,12 @@ void BackgroundFlush() {
   WalShared* s = internal::Shared();
   Lsn target = s->insert_pos.load(std::memory_order_acquire);
   if (target > s->flushed.load(std::memory_order_acquire)) Flush(target);
-  // Pre-allocate the next segment once the current one is three quarters used,
-  // so a commit rarely waits for 16 MB of zeros.
-  if (target % kSegmentSize >= kSegmentSize / 4 * 3) {
-    if (internal::EnsureSegmentExists(SegmentOf(target) + 1)) s->segments_added.fetch_add(1);
+  // Pre-allocate the next segment, and the one after once the current one
+  // is half used, so neither a commit nor a bulk load (about 16 MB of WAL
+  // between two of our rounds) waits for 16 MB of zeros under insert_lock.
+  if (internal::EnsureSegmentExists(SegmentOf(target) + 1)) s->segments_added.fetch_add(1);
+  if (target % kSegmentSize >= kSegmentSize / 2) {
+    if (internal::EnsureSegmentExists(SegmentOf(target) + 2)) s->segments_added.fetch_add(1);
   }
 }
 

@@ -228,41 +228,130 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
 
 namespace tusk::sql {
 
-int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, const std::function<bool()>& next_params) {
+int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, bool freeze, const std::function<void(int64_t)>& at_row,
+                      const std::function<bool()>& next_params) {
   StoredTable& t = *m.table;
   const size_t ncols = t.columns.size();
   t.LockForWrite("INSERT");
+  struct Freeze {
+    StoredTable& t;
+    ~Freeze() { t.freeze_inserts = false; }
+  } unfreeze{t};
+  t.freeze_inserts = freeze;
   auto checks = BindPrograms(m.checks, st);
   auto new_row = BindPrograms(m.new_row, st);
   ExecContext& ctx = st.ctx;
   Row row(ncols + 1), src;
   int64_t count = 0;
+  int64_t fed = 0;  // parameter rows taken from the feed
+  // Rows the table holds back (bulk insertion), by the feed row they came from.
+  const bool buffered = t.BuffersInserts();
+  std::vector<int64_t> held;
+  auto flush = [&]() {
+    if (held.empty()) return;
+    size_t failed = 0;
+    try {
+      t.FlushInserts(&failed);
+    } catch (...) {
+      if (failed < held.size()) at_row(held[failed]);
+      held.clear();
+      throw;
+    }
+    held.clear();
+  };
   auto insert = [&](const Row& from) {
     for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(from.data(), ctx);
     row[ncols] = Datum::Int(0);
     CheckRow(m, checks, row, ctx);
-    TupleId unused;
-    t.Insert(row, nullptr, &unused);
     ++count;
+    if (!buffered) {
+      TupleId unused;
+      t.Insert(row, nullptr, &unused);
+      return;
+    }
+    const bool full = t.InsertBuffered(row);  // a row failing here is not held
+    held.push_back(fed - 1);
+    if (full || held.size() >= StoredTable::kMaxHeldRows) flush();
   };
   // One VALUES row (COPY's own INSERT): its programs are bound once and get
   // each row's parameters; any other source is planned per row.
   const bool one_values_row = m.source.values.size() == 1 && !m.source.from;
   std::vector<ExprProgram> values;
   if (one_values_row) values = BindPrograms(m.source.values[0], st);
-  while (next_params()) {
-    ctx.session->CheckForInterrupts();
-    if (one_values_row) {
-      src.resize(values.size());
-      for (size_t i = 0; i < values.size(); ++i) {
-        values[i].BindParams(st.params);
-        src[i] = values[i].Eval(nullptr, ctx);
+  // COPY's own INSERT: each VALUES item is just a parameter and each column
+  // just a VALUES item or a constant (a default): a row is then made by
+  // moving each parameter into its column, with no program run or copy.
+  std::vector<int> direct(ncols, -1);  // per column: the parameter moved in, or -1
+  bool moves = one_values_row;
+  if (moves) {
+    auto param_of = [](const ExprProgram& p) {
+      if (!p.steps.empty() || p.result < 0) return -1;
+      for (size_t k = 0; k < p.param_regs.size(); ++k)
+        if (p.param_regs[k] == p.result) return static_cast<int>(k);
+      return -1;
+    };
+    std::vector<bool> used(st.params.size() + values.size() + 1, false);
+    for (size_t i = 0; i < ncols && moves; ++i) {
+      const ExprProgram& p = new_row[i];
+      if (!p.steps.empty()) {
+        moves = false;
+      } else if (p.result < 0) {  // a VALUES item
+        const size_t item = static_cast<size_t>(-1 - p.result);
+        const int k = item < values.size() ? param_of(values[item]) : -1;
+        if (k < 0 || static_cast<size_t>(k) >= used.size() || used[k]) {
+          moves = false;
+        } else {
+          used[k] = true;
+          direct[i] = k;
+        }
+      } else if (param_of(p) >= 0) {
+        moves = false;
       }
-      insert(src);
-      continue;
     }
-    std::unique_ptr<PlanNode> source = BuildPlan(m.source, st);
-    while (const Row* r = source->Next(st)) insert(*r);
+  }
+  try {
+    while (next_params()) {
+      ++fed;
+      ctx.session->CheckForInterrupts();
+      if (moves) {
+        for (size_t i = 0; i < ncols; ++i) {
+          if (direct[i] >= 0) {
+            row[i] = std::move(st.params[static_cast<size_t>(direct[i])]);
+          } else {
+            row[i] = new_row[i].Eval(nullptr, ctx);  // a constant
+          }
+        }
+        row[ncols] = Datum::Int(0);
+        CheckRow(m, checks, row, ctx);
+        ++count;
+        if (!buffered) {
+          TupleId unused;
+          t.Insert(row, nullptr, &unused);
+          continue;
+        }
+        const bool full = t.InsertBuffered(row);
+        held.push_back(fed - 1);
+        if (full || held.size() >= StoredTable::kMaxHeldRows) flush();
+        continue;
+      }
+      if (one_values_row) {
+        src.resize(values.size());
+        for (size_t i = 0; i < values.size(); ++i) {
+          values[i].BindParams(st.params);
+          src[i] = values[i].Eval(nullptr, ctx);
+        }
+        insert(src);
+        continue;
+      }
+      std::unique_ptr<PlanNode> source = BuildPlan(m.source, st);
+      while (const Row* r = source->Next(st)) insert(*r);
+    }
+    flush();
+  } catch (...) {
+    // Row by row, an earlier row's error would have come first: write the
+    // held rows (which may raise it, about its own row), then this error.
+    flush();
+    throw;
   }
   return count;
 }

@@ -39,6 +39,7 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
 
 // INSERT whose source is one VALUES row of parameters: inserts one row per
 // call of next_params (which fills st.params), without RETURNING.
-int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, const std::function<bool()>& next_params);
+int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, bool freeze, const std::function<void(int64_t)>& at_row,
+                      const std::function<bool()>& next_params);
 
 }  // namespace tusk::sql

@@ -270,6 +270,11 @@ bool ParseIsoDateTime(std::string_view s, int64_t* us, std::string* zone, bool* 
 }
 
 bool Special(std::string_view text, int64_t* us) {
+  // Every special word starts (after blanks) with a letter or "-i": an
+  // ordinary date or time, starting with a digit, is refused at once.
+  size_t first = 0;
+  while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
+  if (first == text.size() || std::isdigit(static_cast<unsigned char>(text[first]))) return false;
   std::string t;
   for (char c : text) {
     if (!std::isspace(static_cast<unsigned char>(c))) t.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));

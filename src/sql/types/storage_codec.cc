@@ -145,4 +145,31 @@ int CompareStored(uint32_t t, std::string_view a, std::string_view b) {
   }
 }
 
+bool StoredSortImage(uint32_t t, std::string_view v, uint64_t* out) {
+  constexpr uint64_t kSign = 1ull << 63;
+  switch (t) {
+    case oid::kInt2:
+      if (v.size() != 2) return false;
+      *out = static_cast<uint64_t>(static_cast<int64_t>(Get<int16_t>(v))) ^ kSign;
+      return true;
+    case oid::kInt4: case oid::kDate:
+      if (v.size() != 4) return false;
+      *out = static_cast<uint64_t>(static_cast<int64_t>(Get<int32_t>(v))) ^ kSign;
+      return true;
+    case oid::kOid:
+      if (v.size() != 4) return false;
+      *out = Get<uint32_t>(v);
+      return true;
+    case oid::kPgLsn: case oid::kXid8:
+      if (v.size() != 8) return false;
+      *out = Get<uint64_t>(v);
+      return true;
+    case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid:
+      if (v.size() != 8) return false;
+      *out = static_cast<uint64_t>(Get<int64_t>(v)) ^ kSign;
+      return true;
+    default: return false;
+  }
+}
+
 }  // namespace tusk::sql

@@ -24,5 +24,8 @@ void DecodeStored(uint32_t type_oid, std::string_view bytes, Datum& d);
 // Orders two stored values of the same type without decoding where the
 // type allows (integers, floats, text by bytes); <0, 0, >0.
 int CompareStored(uint32_t type_oid, std::string_view a, std::string_view b);
+// An unsigned 64-bit image ordered as CompareStored orders the values, for
+// the integer-like types; false for any other type.
+bool StoredSortImage(uint32_t type_oid, std::string_view v, uint64_t* out);
 
 }  // namespace tusk::sql

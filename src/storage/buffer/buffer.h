@@ -29,6 +29,9 @@ size_t ShmemSize(const guc::Vars& vars);
 // Lays out the pool in the shared region; also resets this process's pins.
 void ShmemInit(const guc::Vars& vars);
 int NumBuffers();
+// Counts ShmemInit calls in this process: a process-local cache of file
+// facts (fsm.cc) starts over when a pool (a cluster) is set up again.
+uint64_t PoolEpoch();
 
 // Pins the block, reading it through smgr if it is not cached. kNewBlock
 // adds a zeroed page at the end and returns it. Throws PgError on read
@@ -71,6 +74,24 @@ int BgWriterStep();
 void ReleaseAllPins();
 inline void AtAbort() { ReleaseAllPins(); }
 int NumPinnedByMe();
+
+// A bulk pass over a relation (vacuum, an index build's heap scan, ANALYZE)
+// reads the blocks it does not find cached through a small ring of buffers
+// of its own, as PostgreSQL's BAS_VACUUM / BAS_BULKREAD strategies do,
+// instead of pushing the whole pool out (and writing every dirty page it
+// evicts). While a RingScope lives, such a block takes the ring's next
+// buffer if nobody else has used it since, else a clock-sweep victim that
+// then joins the ring. Blocks found cached are used where they are.
+class RingScope {
+ public:
+  explicit RingScope(int nbuffers = 32);
+  ~RingScope();
+  RingScope(const RingScope&) = delete;
+  RingScope& operator=(const RingScope&) = delete;
+
+ private:
+  bool outer_active_;
+};
 
 // Called with a page's LSN before that page is written (WAL before data).
 void SetWalFlushHook(void (*hook)(uint64_t lsn));

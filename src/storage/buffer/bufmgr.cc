@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <map>
@@ -228,6 +229,30 @@ BufferDesc* GetVictim() {
   }
 }
 
+// This process's ring (RingScope): buffer ids, -1 for a slot not filled yet.
+struct Ring {
+  bool active = false;
+  std::vector<int> ids;
+  size_t pos = 0;
+};
+Ring g_ring;
+
+// The ring's next buffer, pinned, if nobody pins it and nobody but the ring
+// used it since (usage count at most one); else nullptr.
+BufferDesc* RingVictim() {
+  g_ring.pos = (g_ring.pos + 1) % g_ring.ids.size();
+  const int id = g_ring.ids[g_ring.pos];
+  if (id < 0 || id >= g_pool->nbuffers) return nullptr;
+  BufferDesc* d = &g_pool->descs[id];
+  uint32_t s = LockHeader(d);
+  if (RefCount(s) == 0 && UsageCount(s) <= 1) {
+    PinBufferLocked(d, s);
+    return d;
+  }
+  UnlockHeader(d, s);
+  return nullptr;
+}
+
 void AcquirePartitions(int a, int b) {
   if (a == b) {
     g_pool->partition_locks[a].lock.Acquire(LWLockMode::kExclusive);
@@ -259,7 +284,9 @@ BufferDesc* BufferAlloc(const BufferTag& tag) {
   plock.Release();
 
   for (;;) {
-    BufferDesc* d = GetVictim();
+    BufferDesc* d = g_ring.active ? RingVictim() : nullptr;
+    if (!d) d = GetVictim();
+    if (g_ring.active) g_ring.ids[g_ring.pos] = d->id;
     if (d->state.load(std::memory_order_acquire) & kDirty) {
       // Someone holding the content lock exclusively is changing it: pick
       // another victim rather than wait.
@@ -385,7 +412,14 @@ size_t ShmemSize(const guc::Vars& vars) {
          shmem::AlignedSize((n + kNumPartitions) * sizeof(HashEntry));
 }
 
+namespace {
+uint64_t g_pool_epoch = 0;
+}  // namespace
+
+uint64_t PoolEpoch() { return g_pool_epoch; }
+
 void ShmemInit(const guc::Vars& vars) {
+  ++g_pool_epoch;
   const int n = vars.shared_buffers < 16 ? 16 : vars.shared_buffers;
   uint32_t nbuckets = kNumPartitions;
   while (nbuckets < 2u * n) nbuckets <<= 1;
@@ -415,6 +449,17 @@ void ShmemInit(const guc::Vars& vars) {
 }
 
 int NumBuffers() { return g_pool ? g_pool->nbuffers : 0; }
+
+RingScope::RingScope(int nbuffers) : outer_active_(g_ring.active) {
+  if (outer_active_) return;  // nested: the outer ring serves
+  g_ring.ids.assign(static_cast<size_t>(std::max(1, std::min(nbuffers, NumBuffers() / 8 + 1))), -1);
+  g_ring.pos = 0;
+  g_ring.active = true;
+}
+
+RingScope::~RingScope() {
+  if (!outer_active_) g_ring.active = false;
+}
 
 Buffer ReadBuffer(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
   EnsurePrivate();
