@@ -166,10 +166,10 @@ class HeapTable : public sql::StoredTable {
     }
     return k;
   }
-  void InsertIndexEntries(const Row& row, ItemPointer tid);
+  // Index entries for the row last Encode()d.
+  void InsertIndexEntries(ItemPointer tid);
   // Adds one index entry; false on a unique violation.
   bool InsertIndexEntry(size_t i, const btree::KeyValues& keys, ItemPointer tid);
-  std::string KeyDetail(const sql::StoredIndex& ix, const Row& row) const;
   std::string KeyDetail(const sql::StoredIndex& ix, const btree::KeyValues& keys) const;
   // A live row holding one of row's unique keys (*found), or the transaction
   // to wait for before deciding.
@@ -289,25 +289,6 @@ std::unique_ptr<sql::RowScan> HeapTable::ScanIndex(const sql::StoredIndex& index
                                         cond.backward ? btree::ScanDirection::kBackward : btree::ScanDirection::kForward);
 }
 
-std::string HeapTable::KeyDetail(const sql::StoredIndex& ix, const Row& row) const {
-  sql::IoContext io;
-  std::string names, vals;
-  for (size_t k = 0; k < ix.columns.size(); ++k) {
-    int c = ix.columns[k];
-    if (k) {
-      names += ", ";
-      vals += ", ";
-    }
-    names += columns[c].name;
-    if (row[c].null) {
-      vals += "null";
-    } else {
-      sql::TextOut(columns[c].type, row[c], io, vals);
-    }
-  }
-  return "Key (" + names + ")=(" + vals + ") already exists.";
-}
-
 bool HeapTable::InsertIndexEntry(size_t i, const btree::KeyValues& keys, ItemPointer tid) {
   const sql::StoredIndex& ix = indexes[i];
   btree::LivenessFn live;
@@ -325,12 +306,13 @@ bool HeapTable::InsertIndexEntry(size_t i, const btree::KeyValues& keys, ItemPoi
   return r.code != btree::InsertResult::kUniqueViolation;
 }
 
-void HeapTable::InsertIndexEntries(const Row& row, ItemPointer tid) {
+void HeapTable::InsertIndexEntries(ItemPointer tid) {
   for (size_t i = 0; i < indexes.size(); ++i) {
     const sql::StoredIndex& ix = indexes[i];
-    if (!InsertIndexEntry(i, Keys(ix), tid)) {
+    btree::KeyValues keys = Keys(ix);
+    if (!InsertIndexEntry(i, keys, tid)) {
       throw PgError("23505", "duplicate key value violates unique constraint \"" + ix.name + "\"")
-          .Detail(KeyDetail(ix, row));
+          .Detail(KeyDetail(ix, keys));
     }
   }
 }
@@ -458,7 +440,7 @@ std::vector<lmgr::LockTag> HeapTable::KeyLocks(const Row& row, const std::vector
 bool HeapTable::Insert(const Row& row, const std::vector<uint32_t>* arbiters, TupleId* conflict) {
   Encode(row);
   if (!arbiters) {
-    InsertIndexEntries(row, heap::Insert(rel, FormEncoded(), Xact()));
+    InsertIndexEntries(heap::Insert(rel, FormEncoded(), Xact()));
     return true;
   }
   // INSERT ... ON CONFLICT: the check and the insert happen under a lock on
@@ -476,7 +458,7 @@ bool HeapTable::Insert(const Row& row, const std::vector<uint32_t>* arbiters, Tu
     try {
       wait = FindConflict(row, *arbiters, conflict, &found);
       // Chunks are written only for a row that will be inserted.
-      if (!wait && !found) InsertIndexEntries(row, heap::Insert(rel, FormEncoded(), Xact()));
+      if (!wait && !found) InsertIndexEntries(heap::Insert(rel, FormEncoded(), Xact()));
     } catch (...) {
       release();
       throw;
@@ -519,7 +501,7 @@ sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer)
   heap::TmStatus st = heap::Update(rel, ToTid(tid), FormEncoded(), Xact(), true, &new_tid, &f);
   if (st == heap::TmStatus::kOk) {
     DeleteToastedValues(ToTid(tid));
-    InsertIndexEntries(row, new_tid);
+    InsertIndexEntries(new_tid);
   }
   return Outcome(st, f, newer);
 }

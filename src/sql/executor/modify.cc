@@ -259,8 +259,8 @@ int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, bool freeze, const
     }
     held.clear();
   };
-  auto insert = [&](const Row& from) {
-    for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(from.data(), ctx);
+  // Checks and stores `row` once its columns are filled.
+  auto store = [&] {
     row[ncols] = Datum::Int(0);
     CheckRow(m, checks, row, ctx);
     ++count;
@@ -272,6 +272,10 @@ int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, bool freeze, const
     const bool full = t.InsertBuffered(row);  // a row failing here is not held
     held.push_back(fed - 1);
     if (full || held.size() >= StoredTable::kMaxHeldRows) flush();
+  };
+  auto insert = [&](const Row& from) {
+    for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(from.data(), ctx);
+    store();
   };
   // One VALUES row (COPY's own INSERT): its programs are bound once and get
   // each row's parameters; any other source is planned per row.
@@ -321,17 +325,7 @@ int64_t RunInsertFeed(const CompiledModify& m, ExecState& st, bool freeze, const
             row[i] = new_row[i].Eval(nullptr, ctx);  // a constant
           }
         }
-        row[ncols] = Datum::Int(0);
-        CheckRow(m, checks, row, ctx);
-        ++count;
-        if (!buffered) {
-          TupleId unused;
-          t.Insert(row, nullptr, &unused);
-          continue;
-        }
-        const bool full = t.InsertBuffered(row);
-        held.push_back(fed - 1);
-        if (full || held.size() >= StoredTable::kMaxHeldRows) flush();
+        store();
         continue;
       }
       if (one_values_row) {
