@@ -125,6 +125,10 @@ def main():
         sampler.start()
         anomalies = {"tusk": {}, "pg": {}}
         workloads = all_workloads(seconds, facts, dims, qty_sum, query_timeout)
+        only = os.environ.get("BENCH_ONLY")   # comma-separated substrings of workload names
+        if only:
+            workloads = [w for w in workloads
+                         if any(o.strip() and o.strip() in w.name for o in only.split(","))]
         for w in workloads:
             run_workload(w, servers, anomalies)
         sampler.stopping.set()
