@@ -315,8 +315,16 @@ bool Session::IsTransactionExit(const sql::Statement& stmt) const {
 void Session::SimpleQuery(const std::string& query) {
   stmt_start_us_ = NowMicros();
   std::vector<std::unique_ptr<sql::Statement>> stmts;
+  sql::QueryShape shape;
+  bool shaped = false;
   try {
     BeginStatement(nullptr, query);
+    shaped = sql::ShapeOf(query, &shape);
+    if (shaped && RunCachedPlan(shape)) {
+      EndStatement();
+      protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+      return;
+    }
     stmts = sql::ParseQuery(query);
   } catch (const PgError& e) {
     if (e.data().level >= ErrLevel::kFatal) throw;
@@ -339,7 +347,7 @@ void Session::SimpleQuery(const std::string& query) {
                         "current transaction is aborted, commands ignored until end of transaction block");
       current_tag_ = sql::CommandTagOf(stmt);
       SetPsActivity(current_tag_);
-      RunStatement(stmt);
+      RunStatement(stmt, shaped && stmts.size() == 1 ? &shape : nullptr);
       if (i + 1 == stmts.size() || stmt.kind() == sql::StmtKind::kTransaction) FinishImplicitTransaction();
     } catch (const PgError& e) {
       if (e.data().level >= ErrLevel::kFatal) {
@@ -355,7 +363,7 @@ void Session::SimpleQuery(const std::string& query) {
   protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
 }
 
-void Session::RunStatement(const sql::Statement& stmt) {
+void Session::RunStatement(const sql::Statement& stmt, const sql::QueryShape* shape) {
   StartTransactionIfNeeded();
   xact::StartCommand();
   StoredTablesAtStatementStart();
@@ -366,9 +374,14 @@ void Session::RunStatement(const sql::Statement& stmt) {
     return;
   }
   std::unique_ptr<sql::PreparedQuery> prepared = sql::Prepare(stmt, {}, *this);
+  RunPrepared(stmt, *prepared, prepared->Open({}, {}, *this));
+  if (shape) CachePlan(*shape, stmt, prepared->Columns());
+}
+
+void Session::RunPrepared(const sql::Statement& stmt, const sql::PreparedQuery& prepared,
+                          std::unique_ptr<sql::Cursor> cursor) {
   std::vector<int16_t> formats;  // simple protocol: text
-  if (sql::ReturnsRows(stmt)) AppendRowDescription(prepared->Columns(), formats);
-  std::unique_ptr<sql::Cursor> cursor = prepared->Open({}, {}, *this);
+  if (sql::ReturnsRows(stmt)) AppendRowDescription(prepared.Columns(), formats);
   bool done = false;
   int64_t n = SendRows(*cursor, formats, 0, &done);
   SendParameterChanges();  // set_config() may have changed a reported setting

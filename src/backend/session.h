@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "catalog/role_store.h"
 #include "protocol/connection.h"
 #include "sql/engine.h"
+#include "sql/parser/query_shape.h"
 #include "sql/session_context.h"
 
 namespace tusk::backend {
@@ -130,8 +132,18 @@ class Session : public sql::SessionContext {
   void Close(const std::string& body);
   void Sync();
 
-  // Runs one statement to completion (simple protocol), sending its rows.
-  void RunStatement(const sql::Statement& stmt);
+  // Runs one statement to completion (simple protocol), sending its rows;
+  // then caches the plan of its shape, if given (session_plan_cache.cc).
+  void RunStatement(const sql::Statement& stmt, const sql::QueryShape* shape = nullptr);
+  // Sends the RowDescription, the rows of an opened cursor and the tag.
+  void RunPrepared(const sql::Statement& stmt, const sql::PreparedQuery& prepared,
+                   std::unique_ptr<sql::Cursor> cursor);
+  // Simple-protocol plans by shape (session_plan_cache.cc). RunCachedPlan
+  // runs the statement from a valid cached plan, or returns false having
+  // sent nothing, and the caller takes the ordinary path.
+  bool RunCachedPlan(const sql::QueryShape& shape);
+  void CachePlan(const sql::QueryShape& shape, const sql::Statement& literal_stmt,
+                 const std::vector<sql::ColumnDesc>& literal_columns);
   // Sends DataRows from a cursor; returns rows sent; *done at end of rows.
   int64_t SendRows(sql::Cursor& cursor, const std::vector<int16_t>& formats, int64_t max_rows, bool* done);
   // Utility statements the backend executes itself; returns the command tag.
@@ -200,6 +212,14 @@ class Session : public sql::SessionContext {
   int64_t stmt_start_us_ = 0;
   std::map<std::string, std::shared_ptr<PreparedStatement>> statements_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
+  struct CachedPlan {
+    std::unique_ptr<sql::Statement> stmt;       // the shape's statement, with $n
+    std::unique_ptr<sql::PreparedQuery> query;  // null: this shape is not cached
+    uint64_t tables_epoch = 0;                  // StoredTablesEpoch() when built
+    uint64_t settings_epoch = 0;                // guc::AssignCount() when built
+  };
+  std::unordered_map<std::string, CachedPlan> plan_cache_;
+  int virtual_lookups_ = 0;  // LookupRelation hits: views over process memory are never cached
 };
 
 }  // namespace tusk::backend

@@ -118,7 +118,9 @@ void Session::EmitNotice(const ErrorData& notice) {
 
 sql::VirtualTable* Session::LookupRelation(const std::string& schema, const std::string& name) {
   if (!schema.empty() && schema != "pg_catalog") return nullptr;
-  return views_->Find(name);
+  sql::VirtualTable* t = views_->Find(name);
+  if (t) ++virtual_lookups_;
+  return t;
 }
 
 std::shared_ptr<sql::StoredTable> Session::LookupTable(const std::string& schema, const std::string& name) {

@@ -816,22 +816,31 @@ std::shared_ptr<const sql::ViewDef> OpenView(const std::string& schema, const st
   return def;
 }
 
+namespace {
+uint64_t g_cache_epoch = 1;  // moves whenever the caches below are dropped
+
+void DropCaches() {
+  Cache().clear();
+  NameCache().clear();
+  ViewCache().clear();
+  ++g_cache_epoch;
+}
+}  // namespace
+
+uint64_t StoredTablesEpoch() { return g_wrote_catalog ? 0 : g_cache_epoch; }
+
 void StoredTablesAtStatementStart() {
   ++g_statement;
   uint64_t v = sinval::CatalogVersion();
   if (v != g_cache_version) {
-    Cache().clear();
-    NameCache().clear();
-    ViewCache().clear();
+    DropCaches();
     g_cache_version = v;
   }
 }
 
 void StoredTablesCatalogWritten() {
   g_wrote_catalog = true;
-  Cache().clear();
-  NameCache().clear();
-  ViewCache().clear();
+  DropCaches();
 }
 
 namespace {
@@ -852,9 +861,7 @@ void StoredTablesAtTransactionEnd() {
   NewRelfilenodes().clear();
   if (g_wrote_catalog) {
     g_wrote_catalog = false;
-    Cache().clear();
-    NameCache().clear();
-    ViewCache().clear();
+    DropCaches();
     sinval::CatalogChanged();
     g_cache_version = ~0ull;  // rebuild at the next statement
   }

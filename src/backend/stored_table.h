@@ -49,6 +49,10 @@ void StoredTablesAtStatementStart();
 // This process changed catalog rows in its transaction: its own cache must
 // not outlive the change, and others learn of it when the transaction ends.
 void StoredTablesCatalogWritten();
+// Names the current generation of the cached descriptions: anything built
+// from them (a cached plan) is valid while this stays the same. 0 while this
+// transaction has written catalog rows: nothing built then may be kept.
+uint64_t StoredTablesEpoch();
 // Transaction end: publishes catalog changes made by it.
 void StoredTablesAtTransactionEnd();
 

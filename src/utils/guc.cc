@@ -39,6 +39,7 @@ struct Registry {
   // all of them would copy most of the heap pages inherited from the
   // postmaster.
   std::vector<Param*> reported;
+  uint64_t assign_count = 0;  // every value change; cached plans compare it
 };
 
 Registry& R() {
@@ -50,6 +51,7 @@ Registry& R() {
 // log's settings in step with the parameters they mirror.
 void Assign(Param& p, const Slot& slot) {
   p.cur = slot;
+  ++R().assign_count;
   const ParamDef& def = *p.def;
   if (def.flags & kReport) R().report_pending = true;
   Vars& vars = R().vars;
@@ -403,6 +405,8 @@ std::optional<std::string> ShowConfigOption(const std::string& name, bool missin
   }
   return FormatValue(*p->def, p->cur.value, true);
 }
+
+uint64_t AssignCount() { return R().assign_count; }
 
 void AtTransactionStart() { R().nest_level = 1; }
 

@@ -82,6 +82,10 @@ std::optional<std::string> ShowConfigOption(const std::string& name, bool missin
 
 // Transaction nesting. Level 1 is the top-level transaction; savepoints push
 // further levels with PushNestLevel() and pop them with PopNestLevel().
+// Counts every change of any parameter's value (SET, RESET, end of a
+// transaction restoring one, reload): a plan cached while it had one value
+// may depend on the settings and is rebuilt when it moves.
+uint64_t AssignCount();
 void AtTransactionStart();
 void AtTransactionEnd(bool committed);
 int PushNestLevel();                       // returns the new level

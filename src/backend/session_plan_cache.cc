@@ -1,0 +1,113 @@
+// Plans of simple-protocol statements, cached by shape (sql/parser/query_shape.h):
+// `SELECT abalance FROM pgbench_accounts WHERE aid = 12345` and `... = 678`
+// share the plan of `... WHERE aid = $1`, so a repeated statement skips
+// parsing, analysis and compilation, as a prepared statement does.
+//
+// A shape's plan is built the first time the statement succeeds with its
+// literals (so every error is the literal statement's own) and kept only if
+// the plan with parameters gives the same columns with the same types, its
+// parameters got the types of the literals, and it reads no view over
+// process memory (pg_stat_activity is computed when it is looked up).
+// A plan is used only while the cached table descriptions and every setting
+// are those it was built with. Binding the values happens before anything
+// is sent: if one fails (an input error the literal reports with a position),
+// the statement takes the ordinary path and reports its own error.
+#include "access/transam/xact.h"
+#include "backend/session.h"
+#include "backend/stored_table.h"
+#include "sql/types/type_oids.h"
+#include "utils/guc.h"
+#include "utils/ps_title.h"
+
+namespace tusk::backend {
+
+namespace {
+
+constexpr size_t kMaxCachedPlans = 256;
+
+bool SameColumns(const std::vector<sql::ColumnDesc>& a, const std::vector<sql::ColumnDesc>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].type_oid != b[i].type_oid || a[i].type_mod != b[i].type_mod ||
+        a[i].table_oid != b[i].table_oid || a[i].attnum != b[i].attnum)
+      return false;
+  }
+  return true;
+}
+
+// Numbers must keep the literal's type; strings may take any type but
+// unknown, as an unknown-typed literal is coerced to what its context needs.
+bool SameParamTypes(const std::vector<uint32_t>& literal, const std::vector<uint32_t>& resolved) {
+  if (literal.size() != resolved.size()) return false;
+  for (size_t i = 0; i < literal.size(); ++i) {
+    if (literal[i] != 0 ? resolved[i] != literal[i] : resolved[i] == 0 || resolved[i] == sql::oid::kUnknown)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Session::RunCachedPlan(const sql::QueryShape& shape) {
+  auto it = plan_cache_.find(shape.Key());
+  if (it == plan_cache_.end() || tx_ == TxState::kFailed) return false;
+  CachedPlan& plan = it->second;
+  if (!plan.query) return false;  // CachePlan keeps the verdict until the epochs move
+  current_tag_ = sql::CommandTagOf(*plan.stmt);
+  SetPsActivity(current_tag_);
+  StartTransactionIfNeeded();
+  xact::StartCommand();
+  StoredTablesAtStatementStart();  // may drop the descriptions the plan was built from
+  if (plan.tables_epoch != StoredTablesEpoch() || plan.settings_epoch != guc::AssignCount()) {
+    plan_cache_.erase(it);
+    return false;
+  }
+  std::vector<std::optional<std::string>> params(shape.values.begin(), shape.values.end());
+  std::unique_ptr<sql::Cursor> cursor;
+  try {
+    cursor = plan.query->Open(params, {}, *this);
+  } catch (const PgError& e) {
+    if (e.data().level >= ErrLevel::kFatal) throw;
+    return false;
+  }
+  try {
+    RunPrepared(*plan.stmt, *plan.query, std::move(cursor));
+    FinishImplicitTransaction();
+  } catch (const PgError& e) {
+    if (e.data().level >= ErrLevel::kFatal) throw;
+    HandleError(e);
+  }
+  return true;
+}
+
+void Session::CachePlan(const sql::QueryShape& shape, const sql::Statement& literal_stmt,
+                        const std::vector<sql::ColumnDesc>& literal_columns) {
+  const uint64_t tables_epoch = StoredTablesEpoch();
+  if (tables_epoch == 0) return;  // this transaction changed the catalog
+  const std::string key = shape.Key();
+  auto it = plan_cache_.find(key);
+  if (it != plan_cache_.end() && it->second.tables_epoch == tables_epoch &&
+      it->second.settings_epoch == guc::AssignCount())
+    return;  // already decided: a shape that cannot be cached is not tried again
+  if (plan_cache_.size() >= kMaxCachedPlans) plan_cache_.clear();
+  CachedPlan plan;
+  plan.tables_epoch = tables_epoch;
+  plan.settings_epoch = guc::AssignCount();
+  const int lookups = virtual_lookups_;
+  try {
+    auto stmts = sql::ParseQuery(shape.text);
+    if (stmts.size() == 1 && stmts[0]->kind() == literal_stmt.kind()) {
+      std::unique_ptr<sql::PreparedQuery> query = sql::Prepare(*stmts[0], shape.types, *this);
+      if (virtual_lookups_ == lookups && SameColumns(query->Columns(), literal_columns) &&
+          SameParamTypes(shape.types, query->ParamTypes())) {
+        plan.stmt = std::move(stmts[0]);
+        plan.query = std::move(query);
+      }
+    }
+  } catch (const PgError& e) {
+    if (e.data().level >= ErrLevel::kFatal) throw;
+  }
+  plan_cache_[key] = std::move(plan);
+}
+
+}  // namespace tusk::backend
