@@ -30,6 +30,12 @@ TEST(QueryShape, PgbenchStatements) {
   EXPECT_EQ(s.text, "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2;");
   EXPECT_EQ(s.values, (std::vector<std::string>{"-4711", "9"}));
 
+  // A binary sign after an operand: the number alone is the parameter.
+  s = Shape("UPDATE pgbench_tellers SET tbalance = tbalance + 2404 WHERE tid = 9;");
+  EXPECT_EQ(s.text, "UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2;");
+  EXPECT_EQ(s.values, (std::vector<std::string>{"2404", "9"}));
+  EXPECT_EQ(Shape("SELECT (a) - 5, \"b\" + 6 FROM t").text, "SELECT (a) - $1, \"b\" + $2 FROM t");
+
   s = Shape("INSERT INTO h (tid, bid, aid, delta, mtime) VALUES (1, 2, 3, -5, CURRENT_TIMESTAMP);");
   EXPECT_EQ(s.text, "INSERT INTO h (tid, bid, aid, delta, mtime) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP);");
   EXPECT_EQ(s.values.back(), "-5");
@@ -62,8 +68,8 @@ TEST(QueryShape, ConstantsWhoseMeaningDependsOnBeingLiteralStay) {
   EXPECT_EQ(Shape("SELECT a FROM t WHERE c = 5 FETCH FIRST 3 ROWS ONLY").text,
             "SELECT a FROM t WHERE c = $1 FETCH FIRST 3 ROWS ONLY");
   EXPECT_EQ(Shape("SELECT a FROM t WHERE c = E'x' AND d = 2").text, "SELECT a FROM t WHERE c = E'x' AND d = $1");
-  // A binary minus after an operand keeps the number's own type.
-  EXPECT_EQ(Shape("SELECT a - 5 FROM t WHERE b = 1").text, "SELECT a - 5 FROM t WHERE b = $1");
+  // A sign that may be unary or binary: folding it or not changes the type of -2147483648.
+  EXPECT_EQ(Shape("SELECT a FROM t WHERE a BETWEEN -5 AND 5").text, "SELECT a FROM t WHERE a BETWEEN -5 AND $1");
 }
 
 TEST(QueryShape, OnlyOneParameterlessDmlOrSelect) {

@@ -38,14 +38,25 @@ bool ValueContext(const Token& prev, bool string, bool ordinal_risk) {
   return StartsExpression(prev, string);
 }
 
-// A '-' or '+' before a number is unary (and PostgreSQL folds it into the
-// constant) when the token before it cannot end an operand.
-bool IsUnaryContext(const Token& before) {
+// Whether a '-' or '+' after this token is binary: the token ends an operand
+// (a column, a constant, a closing bracket). Otherwise the sign is unary and
+// PostgreSQL folds it into the constant; some tokens leave it open.
+enum class SignRole { kBinary, kUnary, kUnclear };
+SignRole SignAfter(const Token& before) {
   switch (before.kind) {
-    case TokKind::kOp: return true;
-    case TokKind::kPunct: return IsPunct(before, '(') || IsPunct(before, ',') || IsPunct(before, '[');
-    case TokKind::kIdent: return IsReservedKeyword(before.text);
-    default: return false;
+    case TokKind::kOp: return SignRole::kUnary;
+    case TokKind::kPunct:
+      if (IsPunct(before, '(') || IsPunct(before, ',') || IsPunct(before, '[')) return SignRole::kUnary;
+      return IsPunct(before, ')') || IsPunct(before, ']') ? SignRole::kBinary : SignRole::kUnclear;
+    case TokKind::kIdent:
+      if (IsReservedKeyword(before.text)) return SignRole::kUnary;
+      // Unreserved keywords that take an expression after them.
+      return before.text == "between" || before.text == "escape" ? SignRole::kUnclear : SignRole::kBinary;
+    case TokKind::kQuotedIdent:
+    case TokKind::kInteger:
+    case TokKind::kNumeric:
+    case TokKind::kString: return SignRole::kBinary;
+    default: return SignRole::kUnclear;
   }
 }
 
@@ -93,13 +104,15 @@ bool ShapeOf(std::string_view query, QueryShape* shape) {
     std::string value;
     uint32_t type;
     if (t.kind == TokKind::kInteger || t.kind == TokKind::kNumeric) {
-      bool sign = prev.kind == TokKind::kOp && (prev.text == "-" || prev.text == "+");
-      if (sign && i >= 2 && IsUnaryContext(toks[i - 2])) {
+      const bool sign = prev.kind == TokKind::kOp && (prev.text == "-" || prev.text == "+");
+      const SignRole role = sign ? SignAfter(toks[i - 2]) : SignRole::kBinary;
+      if (role == SignRole::kUnclear) continue;  // folding or not would change the constant's type
+      if (sign && role == SignRole::kUnary) {
         if (!ValueContext(toks[i - 2], false, ordinal_risk)) continue;
         start = prev.offset;
         if (prev.text == "-") value = "-";
-      } else if (sign || !ValueContext(prev, false, ordinal_risk)) {
-        continue;  // after a sign that may be unary: folding would change the constant's type
+      } else if (!ValueContext(prev, false, ordinal_risk)) {
+        continue;
       }
       value += t.text;
       type = NumericConstType(value, t.kind);

@@ -5,8 +5,10 @@
 // Only constants whose replacement by a typed parameter cannot change the
 // meaning are replaced; everything else stays in the shape's text:
 // - integers and decimals after an operator, `(`, `,`, `[` or a keyword that
-//   starts an expression (AND, OR, THEN, ...), with a unary minus folded in
-//   when it follows an operator, `(` or `,`; not when the query has BY or
+//   starts an expression (AND, OR, THEN, ...). A sign after an operand
+//   stays an operator; a sign where an operand starts is folded into the
+//   value, as PostgreSQL folds it; where that is unclear (BETWEEN -5) the
+//   number stays. Not in lists when the query has BY or
 //   DISTINCT anywhere (ORDER BY 1 and DISTINCT ON (1) name output columns),
 //   and not after a bare keyword such as FETCH FIRST;
 // - plain '...' strings in the same places, so typed literals (DATE '...',
