@@ -419,11 +419,16 @@ void Flush(Lsn upto) {
   if (upto <= s->flushed.load(std::memory_order_acquire)) return;
   s->flush_requests.fetch_add(1, std::memory_order_relaxed);
   // Waiting here is the group commit: whoever holds the lock writes and
-  // syncs everything inserted so far, which usually covers us too.
-  LWLockGuard w(s->write_lock, LWLockMode::kExclusive);
-  if (upto <= s->flushed.load(std::memory_order_relaxed)) return;
-  Lsn target = s->insert_pos.load(std::memory_order_acquire);
-  WriteAndSyncLocked(s, target);
+  // syncs everything inserted so far, which usually covers us too. Waiters
+  // only wait for it to be free and look again (AcquireOrWait), so those
+  // it covered leave at once instead of taking the lock one after another.
+  while (upto > s->flushed.load(std::memory_order_acquire)) {
+    if (!s->write_lock.AcquireOrWait()) continue;
+    LWLockGuard w(s->write_lock, LWLockGuard::Adopt{});
+    if (upto <= s->flushed.load(std::memory_order_relaxed)) return;
+    WriteAndSyncLocked(s, s->insert_pos.load(std::memory_order_acquire));
+    return;
+  }
 }
 
 void BackgroundFlush() {

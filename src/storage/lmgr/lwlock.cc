@@ -47,22 +47,34 @@ bool LWLock::TryLock(LWLockMode mode) {
   }
 }
 
+bool LWLock::SleepWhileBusy(LWLockMode mode, int* spins) {
+  if (++*spins < 100) return true;
+  // Announce a sleeper, then sleep unless the word changed meanwhile.
+  uint32_t s = state_.load(std::memory_order_relaxed);
+  bool busy = mode == LWLockMode::kExclusive ? (s & (kExclusive | kSharedMask)) != 0 : (s & kExclusive) != 0;
+  if (!busy) return false;
+  if (!(s & kWaiters)) {
+    if (!state_.compare_exchange_weak(s, s | kWaiters, std::memory_order_relaxed)) return true;
+    s |= kWaiters;
+  }
+  FutexWait(&state_, s);
+  return true;
+}
+
 void LWLock::Acquire(LWLockMode mode) {
   assert(g_num_held < kMaxHeld);
   int spins = 0;
-  while (!TryLock(mode)) {
-    if (++spins < 100) continue;
-    // Announce a sleeper, then sleep unless the word changed meanwhile.
-    uint32_t s = state_.load(std::memory_order_relaxed);
-    bool busy = mode == LWLockMode::kExclusive ? (s & (kExclusive | kSharedMask)) != 0 : (s & kExclusive) != 0;
-    if (!busy) continue;
-    if (!(s & kWaiters)) {
-      if (!state_.compare_exchange_weak(s, s | kWaiters, std::memory_order_relaxed)) continue;
-      s |= kWaiters;
-    }
-    FutexWait(&state_, s);
-  }
+  while (!TryLock(mode)) SleepWhileBusy(mode, &spins);
   g_held[g_num_held++] = Held{this, mode};
+}
+
+bool LWLock::AcquireOrWait() {
+  if (TryAcquire(LWLockMode::kExclusive)) return true;
+  int spins = 0;
+  for (;;) {
+    if ((state_.load(std::memory_order_acquire) & (kExclusive | kSharedMask)) == 0) return false;
+    SleepWhileBusy(LWLockMode::kExclusive, &spins);
+  }
 }
 
 bool LWLock::TryAcquire(LWLockMode mode) {

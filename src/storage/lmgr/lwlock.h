@@ -23,6 +23,10 @@ class LWLock {
   void Acquire(LWLockMode mode);
   // Takes the lock only if that needs no waiting.
   bool TryAcquire(LWLockMode mode);
+  // PostgreSQL's LWLockAcquireOrWait: takes the lock exclusively if it is
+  // free (true); else sleeps until it is free and returns false without it,
+  // so a waiter whose work the holder did (a WAL flush) need not queue for it.
+  bool AcquireOrWait();
   void Release();
   bool HeldByMe() const;
   bool HeldExclusively() const { return (state_.load(std::memory_order_relaxed) & kExclusive) != 0; }
@@ -32,6 +36,9 @@ class LWLock {
   static constexpr uint32_t kWaiters = 1u << 30;
   static constexpr uint32_t kSharedMask = (1u << 24) - 1;
   bool TryLock(LWLockMode mode);
+  // One step of waiting while the lock is busy for `mode`: spin, then sleep
+  // on the futex. False if it was found free.
+  bool SleepWhileBusy(LWLockMode mode, int* spins);
 
   std::atomic<uint32_t> state_;
 };
@@ -40,6 +47,8 @@ class LWLock {
 class LWLockGuard {
  public:
   LWLockGuard(LWLock& lock, LWLockMode mode) : lock_(&lock) { lock_->Acquire(mode); }
+  struct Adopt {};
+  LWLockGuard(LWLock& lock, Adopt) : lock_(&lock) {}  // already held (TryAcquire, AcquireOrWait)
   ~LWLockGuard() {
     if (lock_) lock_->Release();
   }
