@@ -292,6 +292,44 @@ void IntervalArith(const Step& st, const Datum* const* a, Datum& out, ExecContex
   out.i = a[0]->i + sign * a[1]->i;
 }
 
+// PostgreSQL's interval_mul and interval_div: each field is scaled, and the
+// fractions of months and days cascade down as 30-day months and 86400-second
+// days, rounded to microseconds.
+constexpr double kDaysPerMonth = 30, kSecsPerDay = 86400;
+
+double TsRound(double x) { return std::rint(x * 1e6) / 1e6; }
+
+int32_t IntervalField(double v) {
+  if (std::isnan(v) || v > INT32_MAX || v < INT32_MIN)
+    throw PgError(sqlstate::kDatetimeFieldOverflow, "interval out of range");
+  return static_cast<int32_t>(v);
+}
+
+void ScaleInterval(const Datum& span, double factor, bool divide, Datum& out) {
+  if (divide && factor == 0) ThrowDivisionByZero();
+  auto scaled = [&](double v) { return divide ? v / factor : v * factor; };
+  const double months = scaled(span.months), days = scaled(span.days);
+  out.months = IntervalField(months);
+  out.days = IntervalField(days);
+  double month_remainder_days = TsRound((months - out.months) * kDaysPerMonth);
+  double sec_remainder =
+      TsRound((days - out.days + month_remainder_days - static_cast<int>(month_remainder_days)) * kSecsPerDay);
+  if (std::fabs(sec_remainder) >= kSecsPerDay) {
+    out.days += static_cast<int>(sec_remainder / kSecsPerDay);
+    sec_remainder -= static_cast<int>(sec_remainder / kSecsPerDay) * kSecsPerDay;
+  }
+  out.days += static_cast<int32_t>(month_remainder_days);
+  const double usecs = std::rint(scaled(static_cast<double>(span.i)) + sec_remainder * 1e6);
+  if (std::isnan(usecs) || usecs >= 9223372036854775808.0 || usecs < -9223372036854775808.0)
+    throw PgError(sqlstate::kDatetimeFieldOverflow, "interval out of range");
+  out.i = static_cast<int64_t>(usecs);
+}
+
+void IntervalScale(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  if (st.type_a == oid::kInterval) ScaleInterval(*a[0], a[1]->f, st.aux == kDiv, out);
+  else ScaleInterval(*a[1], a[0]->f, false, out);
+}
+
 void DateInt(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
   out.i = st.aux == kSub ? a[0]->i - a[1]->i : a[0]->i + a[1]->i;
 }
@@ -357,6 +395,9 @@ void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>&) {
   ops.push_back({"+", oid::kInterval, oid::kInterval, oid::kInterval, IntervalArith, kAdd});
   ops.push_back({"-", oid::kInterval, oid::kInterval, oid::kInterval, IntervalArith, kSub});
   ops.push_back({"-", 0, oid::kInterval, oid::kInterval, IntervalArith, kNeg});
+  ops.push_back({"*", oid::kInterval, oid::kFloat8, oid::kInterval, IntervalScale, kMul});
+  ops.push_back({"*", oid::kFloat8, oid::kInterval, oid::kInterval, IntervalScale, kMul});
+  ops.push_back({"/", oid::kInterval, oid::kFloat8, oid::kInterval, IntervalScale, kDiv});
   ops.push_back({"+", oid::kDate, oid::kInt4, oid::kDate, DateInt, kAdd});
   ops.push_back({"-", oid::kDate, oid::kInt4, oid::kDate, DateInt, kSub});
   ops.push_back({"-", oid::kDate, oid::kDate, oid::kInt4, DateInt, kSub});
