@@ -215,10 +215,13 @@ class Session : public sql::SessionContext {
   struct CachedPlan {
     std::unique_ptr<sql::Statement> stmt;       // the shape's statement, with $n
     std::unique_ptr<sql::PreparedQuery> query;  // null: this shape is not cached
-    uint64_t tables_epoch = 0;                  // StoredTablesEpoch() when built
-    uint64_t settings_epoch = 0;                // guc::AssignCount() when built
   };
   std::unordered_map<std::string, CachedPlan> plan_cache_;
+  // The StoredTablesEpoch() and guc::AssignCount() the cached plans were
+  // built under; PlanCacheCurrent drops them all when either moves.
+  uint64_t plan_tables_epoch_ = 0;
+  uint64_t plan_settings_epoch_ = 0;
+  bool PlanCacheCurrent();
   int virtual_lookups_ = 0;  // LookupRelation hits: views over process memory are never cached
 };
 

@@ -48,20 +48,28 @@ bool SameParamTypes(const std::vector<uint32_t>& literal, const std::vector<uint
 
 }  // namespace
 
+bool Session::PlanCacheCurrent() {
+  const uint64_t tables = StoredTablesEpoch(), settings = guc::AssignCount();
+  if (tables != plan_tables_epoch_ || settings != plan_settings_epoch_) {
+    plan_cache_.clear();  // also lets go of the table descriptions the plans hold
+    plan_tables_epoch_ = tables;
+    plan_settings_epoch_ = settings;
+  }
+  return tables != 0;  // 0: this transaction changed the catalog
+}
+
 bool Session::RunCachedPlan(const sql::QueryShape& shape) {
-  auto it = plan_cache_.find(shape.Key());
-  if (it == plan_cache_.end() || tx_ == TxState::kFailed) return false;
-  CachedPlan& plan = it->second;
-  if (!plan.query) return false;  // CachePlan keeps the verdict until the epochs move
-  current_tag_ = sql::CommandTagOf(*plan.stmt);
+  const std::string key = shape.Key();
+  auto it = plan_cache_.find(key);
+  // A shape CachePlan found uncacheable keeps its verdict until the cache is dropped.
+  if (it == plan_cache_.end() || !it->second.query || tx_ == TxState::kFailed) return false;
+  current_tag_ = sql::CommandTagOf(*it->second.stmt);
   SetPsActivity(current_tag_);
   StartTransactionIfNeeded();
   xact::StartCommand();
   StoredTablesAtStatementStart();  // may drop the descriptions the plan was built from
-  if (plan.tables_epoch != StoredTablesEpoch() || plan.settings_epoch != guc::AssignCount()) {
-    plan_cache_.erase(it);
-    return false;
-  }
+  if (!PlanCacheCurrent() || plan_cache_.count(key) == 0) return false;
+  const CachedPlan& plan = it->second;
   std::vector<std::optional<std::string>> params(shape.values.begin(), shape.values.end());
   std::unique_ptr<sql::Cursor> cursor;
   try {
@@ -82,17 +90,11 @@ bool Session::RunCachedPlan(const sql::QueryShape& shape) {
 
 void Session::CachePlan(const sql::QueryShape& shape, const sql::Statement& literal_stmt,
                         const std::vector<sql::ColumnDesc>& literal_columns) {
-  const uint64_t tables_epoch = StoredTablesEpoch();
-  if (tables_epoch == 0) return;  // this transaction changed the catalog
+  if (!PlanCacheCurrent()) return;
   const std::string key = shape.Key();
-  auto it = plan_cache_.find(key);
-  if (it != plan_cache_.end() && it->second.tables_epoch == tables_epoch &&
-      it->second.settings_epoch == guc::AssignCount())
-    return;  // already decided: a shape that cannot be cached is not tried again
+  if (plan_cache_.count(key)) return;  // already decided: a shape that cannot be cached is not tried again
   if (plan_cache_.size() >= kMaxCachedPlans) plan_cache_.clear();
   CachedPlan plan;
-  plan.tables_epoch = tables_epoch;
-  plan.settings_epoch = guc::AssignCount();
   const int lookups = virtual_lookups_;
   try {
     auto stmts = sql::ParseQuery(shape.text);
