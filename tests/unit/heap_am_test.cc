@@ -317,6 +317,29 @@ TEST_F(HeapAm, CrashRecoveryReplaysInsertsUpdatesDeletesAndVacuum) {
   EXPECT_EQ(Visible(), expect);
 }
 
+// Replay remembers relation sizes (buffer::BeginRedoSizes); a replayed
+// truncation must make it forget, or the insert after it would read block 0
+// of an empty file instead of extending it.
+TEST_F(HeapAm, RedoAfterTruncationUsesTheShrunkSize) {
+  XactContext a = Begin();
+  std::vector<ItemPointer> tids;
+  for (int i = 0; i < 300; ++i) tids.push_back(Insert(rel_, Row(i, std::string(100, 'a')), a));
+  End(a, true);
+  ASSERT_GT(NBlocks(), 2u);
+  XactContext d = Begin();
+  for (auto& t : tids) ASSERT_EQ(Delete(rel_, t, d, true), TmStatus::kOk);
+  End(d, true);
+  ASSERT_EQ(Vacuum(rel_, transam::GetOldestXmin()).nblocks_after, 0u);
+  XactContext e = Begin();
+  EXPECT_EQ(Insert(rel_, Row(7, "again"), e), (ItemPointer{0, 1}));
+  End(e, true);
+  wal::Flush(wal::InsertPosition());
+  transam::clog::Flush();
+  Crash(ckpt_);
+  EXPECT_EQ(NBlocks(), 1u);
+  EXPECT_EQ(Visible(), (std::map<int32_t, std::string>{{7, "again"}}));
+}
+
 TEST_F(HeapAm, FullPageImagesRepairTornPages) {
   XactContext a = Begin();
   std::vector<ItemPointer> tids;

@@ -53,6 +53,12 @@ void MarkBufferDirty(Buffer buf);
 char* BufferPage(Buffer buf);
 BufferTag TagOf(Buffer buf);
 uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork);
+// WAL replay (the startup process): between these calls RelationNumBlocks
+// and extension remember each existing fork's size instead of asking the
+// file per record. Sound only while this process alone changes sizes, and
+// every shrink or removal goes through DropRelationBuffers (which forgets).
+void BeginRedoSizes();
+void EndRedoSizes();
 // Whether `block` is inside the relation fork: answered from the size this
 // process last saw while no relation was truncated since (sinval.h), so a
 // TID's check costs no system call; the file is asked only past that size.

@@ -13,6 +13,7 @@
 #include <map>
 #include <tuple>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/buffer/buf_internals.h"
@@ -363,13 +364,34 @@ void CompleteRead(BufferDesc* d, bool zero) {
   TerminateBufferIO(d, false, kValid);
 }
 
+// Relation sizes remembered while this process replays WAL (BeginRedoSizes):
+// then it is the only one changing sizes (it extends here; truncations and
+// drops go through DropRelationBuffers first), so a record's size check needs
+// no fstat. Only files seen to exist are remembered, never their absence.
+struct RedoSizes {
+  struct Hash {
+    size_t operator()(const BufferTag& t) const { return TagHash(t); }
+  };
+  bool active = false;
+  std::unordered_map<BufferTag, uint32_t, Hash> nblocks;  // key: block 0
+};
+RedoSizes g_redo_sizes;
+
+uint32_t* RedoSizeOf(const smgr::RelFileLocator& loc, smgr::Fork fork) {
+  if (!g_redo_sizes.active) return nullptr;
+  auto it = g_redo_sizes.nblocks.find(BufferTag{loc, fork, 0});
+  return it == g_redo_sizes.nblocks.end() ? nullptr : &it->second;
+}
+
 Buffer ExtendByOne(const smgr::RelFileLocator& loc, smgr::Fork fork) {
   uint32_t h = TagHash(BufferTag{loc, fork, 0});
   LWLock& ext = g_pool->extension_locks[h % kNumExtensionLocks].lock;
   LWLockGuard guard(ext, LWLockMode::kExclusive);
-  const uint32_t block = smgr::NBlocks(loc, fork);
+  uint32_t* known = RedoSizeOf(loc, fork);
+  const uint32_t block = known ? *known : smgr::NBlocks(loc, fork);
   alignas(8) static const char zeros[kPageSize] = {};
   smgr::Extend(loc, fork, block, zeros);
+  if (known) *known = block + 1;
   BufferDesc* d = BufferAlloc(BufferTag{loc, fork, block});
   CompleteRead(d, true);
   return d->id + 1;
@@ -515,7 +537,24 @@ char* BufferPage(Buffer buf) { return PageOf(Desc(buf)); }
 
 BufferTag TagOf(Buffer buf) { return Desc(buf)->tag; }
 
-uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork) { return smgr::NBlocks(loc, fork); }
+uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork) {
+  if (!g_redo_sizes.active) return smgr::NBlocks(loc, fork);
+  if (const uint32_t* known = RedoSizeOf(loc, fork)) return *known;
+  const uint32_t n = smgr::NBlocks(loc, fork);
+  // NBlocks reads a missing file as empty: remember only a file that exists.
+  if (smgr::Exists(loc, fork)) g_redo_sizes.nblocks[BufferTag{loc, fork, 0}] = n;
+  return n;
+}
+
+void BeginRedoSizes() {
+  g_redo_sizes.nblocks.clear();
+  g_redo_sizes.active = true;
+}
+
+void EndRedoSizes() {
+  g_redo_sizes.active = false;
+  g_redo_sizes.nblocks.clear();
+}
 
 bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
   struct Known {
@@ -533,6 +572,8 @@ bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t bloc
 
 void DropRelationBuffers(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t first_block) {
   EnsurePrivate();
+  // The caller is about to shrink or remove the file: ask it afresh next time.
+  g_redo_sizes.nblocks.erase(BufferTag{loc, fork, 0});
   for (int i = 0; i < g_pool->nbuffers; ++i) {
     BufferDesc* d = &g_pool->descs[i];
     uint32_t s = LockHeader(d);
