@@ -93,16 +93,16 @@ RedoAction ReadForRedo(const wal::DecodedRecord& rec, uint8_t id, Buffer* buf) {
   const bool image = b->has_image && b->apply_image;
   // Only an image or a will-init record can bring a page into existence; a
   // missing page otherwise means the relation was truncated or dropped later.
-  if (!smgr::Exists(loc, fork)) {
-    if (!image && !b->will_init) return RedoAction::kNotFound;
-    smgr::Create(loc, fork, true);
-  }
+  // (A missing file counts as empty; the size is remembered during redo.)
   if (b->block >= buffer::RelationNumBlocks(loc, fork)) {
     if (!image && !b->will_init) return RedoAction::kNotFound;
+    if (!smgr::Exists(loc, fork)) smgr::Create(loc, fork, true);
     ExtendTo(loc, fork, b->block);
   }
   try {
-    *buf = buffer::ReadBuffer(loc, fork, b->block);
+    // An image or a rebuilt page replaces the old contents: no need to read them.
+    *buf = image || b->will_init ? buffer::ReadBufferForOverwrite(loc, fork, b->block)
+                                 : buffer::ReadBuffer(loc, fork, b->block);
   } catch (const PgError&) {
     // A torn page can fail verification; the image replaces it wholesale.
     if (!image) throw;
