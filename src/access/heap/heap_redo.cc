@@ -168,11 +168,19 @@ void HeapRedo(const wal::DecodedRecord& rec) {
       return;
     }
     case kHeapUpdate: {
-      NeedSize(rec, main, kXmaxChangeSize + 2);
+      NeedSize(rec, main, kXmaxChangeSize + 6);
       XmaxChange c = DecodeXmaxChange(main.data());
       const uint16_t new_offset = Load<uint16_t>(main.data() + kXmaxChangeSize);
       const bool two_pages = rec.Block(1) != nullptr;
-      std::string_view tuple = rec.Block(two_pages ? 1 : 0)->data;
+      const wal::BlockRef* nb = rec.Block(two_pages ? 1 : 0);
+      // The logged tuple starts at infomask2: rebuild the header bytes before it.
+      if (kTupOffInfomask2 + nb->data.size() < kMinTupleHeader) RedoFailure(rec, "update tuple too short");
+      std::string tuple(kTupOffInfomask2, '\0');
+      tuple.append(nb->data);
+      SetTupXmin(tuple.data(), c.xmax);
+      SetTupXmax(tuple.data(), 0);
+      SetTupCid(tuple.data(), Load<uint32_t>(main.data() + kXmaxChangeSize + 2));
+      SetTupCtid(tuple.data(), {nb->block, new_offset});
       RedoAction a = ReadForRedo(rec, 0, &buf);
       if (a == RedoAction::kNeedsRedo) {
         char* p = buffer::BufferPage(buf);
