@@ -310,6 +310,50 @@ TEST_F(BufferTest, CorruptPageIsRejected) {
   EXPECT_EQ(Counter(1), 0u);
 }
 
+// Redo of a full-page image must not trip over the torn page it replaces.
+TEST_F(BufferTest, ReadForOverwriteSkipsTheRead) {
+  AddCounterPages(3);
+  ASSERT_EQ(FlushAllDirtyBuffers(), 3);
+  char junk[smgr::kBlockSize];
+  std::memset(junk, 0x5A, sizeof junk);
+  smgr::Write(rel_, Fork::kMain, 2, junk);
+  MakePool();
+  Buffer b = ReadBufferForOverwrite(rel_, Fork::kMain, 2);
+  EXPECT_TRUE(page::PageIsNew(BufferPage(b)));  // zeros, not the junk
+  ReleaseBuffer(b);
+  // A cached page is handed over as it is.
+  EXPECT_EQ(Counter(1), 0u);
+  b = ReadBufferForOverwrite(rel_, Fork::kMain, 1);
+  EXPECT_FALSE(page::PageIsNew(BufferPage(b)));
+  ReleaseBuffer(b);
+}
+
+// Redo mode keeps recently read buffers pinned and relation sizes cached;
+// drops and the end of redo give both up.
+TEST_F(BufferTest, RedoModeRecentPinsAndSizes) {
+  AddCounterPages(4);
+  BeginRedoSizes();
+  EXPECT_EQ(RelationNumBlocks(rel_, Fork::kMain), 4u);
+  Buffer a = ReadBuffer(rel_, Fork::kMain, 1);
+  ReleaseBuffer(a);
+  EXPECT_EQ(NumPinnedByMe(), 1);  // the recent slot's pin
+  Buffer again = ReadBuffer(rel_, Fork::kMain, 1);
+  EXPECT_EQ(again, a);
+  ReleaseBuffer(again);
+  for (uint32_t blk = 0; blk < 4; ++blk) ReleaseBuffer(ReadBuffer(rel_, Fork::kMain, blk));
+  ReleaseBuffer(ReadBuffer(rel_, Fork::kMain, kNewBlock));
+  EXPECT_EQ(RelationNumBlocks(rel_, Fork::kMain), 5u);  // extension updates the size
+  // Truncation: the recent pins must go, or DropRelationBuffers would throw.
+  DropRelationBuffers(rel_, Fork::kMain, 2);
+  EXPECT_EQ(NumPinnedByMe(), 0);
+  smgr::Truncate(rel_, Fork::kMain, 2);
+  EXPECT_EQ(RelationNumBlocks(rel_, Fork::kMain), 2u);
+  ReleaseBuffer(ReadBuffer(rel_, Fork::kMain, 0));
+  EndRedoSizes();
+  EXPECT_EQ(NumPinnedByMe(), 0);
+  EXPECT_EQ(Counter(0), 0u);
+}
+
 TEST_F(BufferTest, DropRelationBuffersDiscardsWithoutWriting) {
   AddCounterPages(4);
   ASSERT_EQ(FlushAllDirtyBuffers(), 4);

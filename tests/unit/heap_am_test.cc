@@ -3,6 +3,8 @@
 // vacuum and space reuse, crash recovery from WAL and torn-page protection.
 #include "heap_env.h"
 
+#include <set>
+
 
 namespace tusk::heap {
 namespace {
@@ -315,6 +317,89 @@ TEST_F(HeapAm, CrashRecoveryReplaysInsertsUpdatesDeletesAndVacuum) {
   buffer::FlushAllDirtyBuffers();
   Crash(ckpt_);
   EXPECT_EQ(Visible(), expect);
+}
+
+// Every tuple's bytes as redo must rebuild them, hint bits (never logged)
+// masked: (block, offset) -> tuple.
+std::map<std::pair<uint32_t, uint16_t>, std::string> RawTuples(const Relation& rel) {
+  std::map<std::pair<uint32_t, uint16_t>, std::string> out;
+  const uint32_t n = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
+  for (uint32_t blk = 0; blk < n; ++blk) {
+    buffer::Buffer b = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, blk);
+    buffer::LockBuffer(b, LWLockMode::kShared);
+    const char* p = buffer::BufferPage(b);
+    for (uint16_t o = page::kFirstOffset; !page::PageIsNew(p) && o <= page::ItemCount(p); ++o) {
+      const page::ItemId* id = page::GetItemId(p, o);
+      if (id->flags() != page::LpFlags::kNormal) continue;
+      std::string t(page::GetItem(const_cast<char*>(p), o), id->len());
+      namespace im = transam::infomask;
+      const uint16_t hints = im::kXminCommitted | im::kXminInvalid | im::kXmaxCommitted;
+      SetTupInfomask(t.data(), static_cast<uint16_t>(TupInfomask(t.data()) & ~hints));
+      out[{blk, o}] = t;
+    }
+    buffer::UnlockBuffer(b);
+    buffer::ReleaseBuffer(b);
+  }
+  return out;
+}
+
+// UPDATE records leave the new tuple's xmin, xmax, cid and ctid out (redo
+// rebuilds them): replay must reproduce every tuple byte for byte, for
+// updates on the same page and onto another one, at a later command id.
+TEST_F(HeapAm, UpdateRedoRebuildsTheNewTupleHeader) {
+  XactContext a = Begin();
+  std::vector<ItemPointer> tids;
+  for (int i = 0; i < 120; ++i) tids.push_back(Insert(rel_, Row(i, std::string(150, 'a')), a));
+  End(a, true);
+  XactContext b = Begin();
+  NextCommand(b);
+  NextCommand(b);
+  std::set<uint32_t> moved_to;
+  for (int i = 0; i < 120; i += 2) {
+    ItemPointer n;
+    ASSERT_EQ(Update(rel_, tids[i], Row(i, "u" + std::to_string(i)), b, true, &n), TmStatus::kOk);
+    if (n.block != tids[i].block) moved_to.insert(n.block);
+    tids[i] = n;
+  }
+  End(b, true);
+  // Updated twice in one transaction: the second one's old version has a combo cid.
+  XactContext c = Begin();
+  ItemPointer n;
+  ASSERT_EQ(Update(rel_, tids[1], Row(1, "first"), c, true, &n), TmStatus::kOk);
+  NextCommand(c);
+  ASSERT_EQ(Update(rel_, n, Row(1, "second"), c, true, &n), TmStatus::kOk);
+  End(c, true);
+  EXPECT_FALSE(moved_to.empty());
+  wal::Flush(wal::InsertPosition());
+  transam::clog::Flush();
+  auto before = RawTuples(rel_);
+  std::filesystem::remove(dir_ + "/base/5/16384");
+  Crash(ckpt_);
+  EXPECT_EQ(RawTuples(rel_), before);
+  EXPECT_EQ(Visible().at(1), "second");
+}
+
+// Replay remembers relation sizes (buffer::BeginRedoSizes); a replayed
+// truncation must make it forget, or the insert after it would read block 0
+// of an empty file instead of extending it.
+TEST_F(HeapAm, RedoAfterTruncationUsesTheShrunkSize) {
+  XactContext a = Begin();
+  std::vector<ItemPointer> tids;
+  for (int i = 0; i < 300; ++i) tids.push_back(Insert(rel_, Row(i, std::string(100, 'a')), a));
+  End(a, true);
+  ASSERT_GT(NBlocks(), 2u);
+  XactContext d = Begin();
+  for (auto& t : tids) ASSERT_EQ(Delete(rel_, t, d, true), TmStatus::kOk);
+  End(d, true);
+  ASSERT_EQ(Vacuum(rel_, transam::GetOldestXmin()).nblocks_after, 0u);
+  XactContext e = Begin();
+  EXPECT_EQ(Insert(rel_, Row(7, "again"), e), (ItemPointer{0, 1}));
+  End(e, true);
+  wal::Flush(wal::InsertPosition());
+  transam::clog::Flush();
+  Crash(ckpt_);
+  EXPECT_EQ(NBlocks(), 1u);
+  EXPECT_EQ(Visible(), (std::map<int32_t, std::string>{{7, "again"}}));
 }
 
 TEST_F(HeapAm, FullPageImagesRepairTornPages) {

@@ -17,14 +17,20 @@ Action ReadForRedo(const wal::DecodedRecord& rec, uint8_t id, Buffer* out) {
   const wal::BlockRef* b = rec.Block(id);
   if (!b) return Action::kAbsent;
   smgr::RelFileLocator loc{b->rel.spc_oid, b->rel.db_oid, b->rel.rel_number};
-  if (!smgr::Exists(loc, smgr::Fork::kMain)) smgr::Create(loc, smgr::Fork::kMain, true);
-  while (buffer::RelationNumBlocks(loc, smgr::Fork::kMain) <= b->block)
-    buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kMain, buffer::kNewBlock));
-  Buffer buf = buffer::ReadBuffer(loc, smgr::Fork::kMain, b->block);
+  // A missing file counts as empty (sizes are remembered during redo).
+  if (buffer::RelationNumBlocks(loc, smgr::Fork::kMain) <= b->block) {
+    if (!smgr::Exists(loc, smgr::Fork::kMain)) smgr::Create(loc, smgr::Fork::kMain, true);
+    while (buffer::RelationNumBlocks(loc, smgr::Fork::kMain) <= b->block)
+      buffer::ReleaseBuffer(buffer::ReadBuffer(loc, smgr::Fork::kMain, buffer::kNewBlock));
+  }
+  const bool image = b->has_image && b->apply_image;
+  // An image replaces the page wholesale: the old contents need not be read.
+  Buffer buf = image ? buffer::ReadBufferForOverwrite(loc, smgr::Fork::kMain, b->block)
+                     : buffer::ReadBuffer(loc, smgr::Fork::kMain, b->block);
   buffer::LockBuffer(buf, LWLockMode::kExclusive);
   *out = buf;
   char* p = buffer::BufferPage(buf);
-  if (b->has_image && b->apply_image) {
+  if (image) {
     std::memcpy(p, b->image.data(), page::kPageSize);
     page::SetLsn(p, rec.end_lsn);
     buffer::MarkBufferDirty(buf);

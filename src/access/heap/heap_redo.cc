@@ -93,16 +93,16 @@ RedoAction ReadForRedo(const wal::DecodedRecord& rec, uint8_t id, Buffer* buf) {
   const bool image = b->has_image && b->apply_image;
   // Only an image or a will-init record can bring a page into existence; a
   // missing page otherwise means the relation was truncated or dropped later.
-  if (!smgr::Exists(loc, fork)) {
-    if (!image && !b->will_init) return RedoAction::kNotFound;
-    smgr::Create(loc, fork, true);
-  }
+  // (A missing file counts as empty; the size is remembered during redo.)
   if (b->block >= buffer::RelationNumBlocks(loc, fork)) {
     if (!image && !b->will_init) return RedoAction::kNotFound;
+    if (!smgr::Exists(loc, fork)) smgr::Create(loc, fork, true);
     ExtendTo(loc, fork, b->block);
   }
   try {
-    *buf = buffer::ReadBuffer(loc, fork, b->block);
+    // An image or a rebuilt page replaces the old contents: no need to read them.
+    *buf = image || b->will_init ? buffer::ReadBufferForOverwrite(loc, fork, b->block)
+                                 : buffer::ReadBuffer(loc, fork, b->block);
   } catch (const PgError&) {
     // A torn page can fail verification; the image replaces it wholesale.
     if (!image) throw;
@@ -168,11 +168,19 @@ void HeapRedo(const wal::DecodedRecord& rec) {
       return;
     }
     case kHeapUpdate: {
-      NeedSize(rec, main, kXmaxChangeSize + 2);
+      NeedSize(rec, main, kXmaxChangeSize + 6);
       XmaxChange c = DecodeXmaxChange(main.data());
       const uint16_t new_offset = Load<uint16_t>(main.data() + kXmaxChangeSize);
       const bool two_pages = rec.Block(1) != nullptr;
-      std::string_view tuple = rec.Block(two_pages ? 1 : 0)->data;
+      const wal::BlockRef* nb = rec.Block(two_pages ? 1 : 0);
+      // The logged tuple starts at infomask2: rebuild the header bytes before it.
+      if (kTupOffInfomask2 + nb->data.size() < kMinTupleHeader) RedoFailure(rec, "update tuple too short");
+      std::string tuple(kTupOffInfomask2, '\0');
+      tuple.append(nb->data);
+      SetTupXmin(tuple.data(), c.xmax);
+      SetTupXmax(tuple.data(), 0);
+      SetTupCid(tuple.data(), Load<uint32_t>(main.data() + kXmaxChangeSize + 2));
+      SetTupCtid(tuple.data(), {nb->block, new_offset});
       RedoAction a = ReadForRedo(rec, 0, &buf);
       if (a == RedoAction::kNeedsRedo) {
         char* p = buffer::BufferPage(buf);

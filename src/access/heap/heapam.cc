@@ -451,14 +451,19 @@ TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, Xact
   StampXmax(lt.tup, xact, ntid);
   NotePruneXid(lt.page, xact.StampXid());
 
+  // The new tuple's first 26 bytes are not logged: redo rebuilds xmin (the
+  // old version's new xmax), xmax (0) and ctid (its own tid); only its cid
+  // joins the main data. Saves 22 bytes per UPDATE record.
   std::string main = internal::EncodeXmaxChange(internal::CaptureXmaxChange(lt.tup, tid.offset));
   main.append(reinterpret_cast<const char*>(&noff), 2);
+  const uint32_t ncid = TupCid(nitem);
+  main.append(reinterpret_cast<const char*>(&ncid), 4);
   wal::RecordBuilder b;
   b.RegisterBlock(0, internal::ToWal(rel.loc), 0, tid.block, lt.page, wal::kRegStandard);
   const bool two = nbuf != lt.buf;
   const bool init = two && OnlyTuple(np, noff);
   if (two) b.RegisterBlock(1, internal::ToWal(rel.loc), 0, ntid.block, np, wal::kRegStandard | (init ? wal::kRegWillInit : 0));
-  b.AddBlockData(two ? 1 : 0, nitem, t.size());
+  b.AddBlockData(two ? 1 : 0, nitem + kTupOffInfomask2, t.size() - kTupOffInfomask2);
   b.AddData(main.data(), main.size());
   wal::Lsn lsn = b.Insert(wal::kRmgrHeap, internal::kHeapUpdate | (init ? internal::kHeapInitPage : 0),
                           xact.StampXid());

@@ -57,28 +57,36 @@ bool Reader::Fail(std::string message) {
 bool Reader::LoadPage(Lsn page_start) {
   if (page_lsn_ == page_start) return true;
   uint64_t segno = SegmentOf(page_start);
-  if (fd_ < 0 || fd_segno_ != segno) {
-    if (fd_ >= 0) vfs::Close(fd_);
-    std::string path = SegmentPath(datadir_, segno);
-    fd_ = vfs::Open(path, O_RDONLY);
-    if (fd_ < 0) {
-      // A missing segment is simply the end of the WAL, as in crash recovery.
-      if (errno == ENOENT) return Fail("");
-      return Fail(Format("could not open file \"pg_wal/%s\": %s", SegmentFileName(segno).c_str(), std::strerror(errno)));
-    }
-    fd_segno_ = segno;
-  }
   page_lsn_ = ~Lsn{0};
-  off_t offset = static_cast<off_t>(page_start % kSegmentSize);
-  ssize_t n = vfs::PRead(fd_, page_, kPageSize, offset);
-  if (n < 0) {
-    return Fail(Format("could not read from log segment %s, offset %u: %s", SegmentFileName(segno).c_str(),
-                       static_cast<unsigned>(offset), std::strerror(errno)));
+  if (chunk_len_ == 0 || page_start < chunk_start_ || page_start + kPageSize > chunk_start_ + chunk_len_) {
+    if (fd_ < 0 || fd_segno_ != segno) {
+      if (fd_ >= 0) vfs::Close(fd_);
+      std::string path = SegmentPath(datadir_, segno);
+      fd_ = vfs::Open(path, O_RDONLY);
+      if (fd_ < 0) {
+        // A missing segment is simply the end of the WAL, as in crash recovery.
+        if (errno == ENOENT) return Fail("");
+        return Fail(Format("could not open file \"pg_wal/%s\": %s", SegmentFileName(segno).c_str(), std::strerror(errno)));
+      }
+      fd_segno_ = segno;
+    }
+    off_t offset = static_cast<off_t>(page_start % kSegmentSize);
+    size_t want = std::min<size_t>(kReadAheadPages * kPageSize, kSegmentSize - page_start % kSegmentSize);
+    if (chunk_.size() < kReadAheadPages * kPageSize) chunk_.resize(kReadAheadPages * kPageSize);
+    chunk_len_ = 0;
+    ssize_t n = vfs::PRead(fd_, chunk_.data(), want, offset);
+    if (n < 0) {
+      return Fail(Format("could not read from log segment %s, offset %u: %s", SegmentFileName(segno).c_str(),
+                         static_cast<unsigned>(offset), std::strerror(errno)));
+    }
+    if (n < static_cast<ssize_t>(kPageSize)) {
+      return Fail(Format("could not read from log segment %s, offset %u: read %d of %zu", SegmentFileName(segno).c_str(),
+                         static_cast<unsigned>(offset), static_cast<int>(n), static_cast<size_t>(kPageSize)));
+    }
+    chunk_start_ = page_start;
+    chunk_len_ = static_cast<size_t>(n) - static_cast<size_t>(n) % kPageSize;
   }
-  if (n != static_cast<ssize_t>(kPageSize)) {
-    return Fail(Format("could not read from log segment %s, offset %u: read %d of %zu", SegmentFileName(segno).c_str(),
-                       static_cast<unsigned>(offset), static_cast<int>(n), static_cast<size_t>(kPageSize)));
-  }
+  page_ = chunk_.data() + (page_start - chunk_start_);
   if (!ValidatePage(page_start)) return false;
   page_lsn_ = page_start;
   return true;
@@ -87,16 +95,17 @@ bool Reader::LoadPage(Lsn page_start) {
 bool Reader::ValidatePage(Lsn page_start) {
   PageHeader h;
   std::memcpy(&h, page_, sizeof h);
-  std::string seg = SegmentFileName(SegmentOf(page_start));
+  // Only the failure messages need the segment's name: formatting it per page costs.
+  auto seg_name = [&] { return SegmentFileName(SegmentOf(page_start)); };
   unsigned offset = static_cast<unsigned>(page_start % kSegmentSize);
   if (h.magic != kPageMagic) {
-    return Fail(Format("invalid magic number %04X in log segment %s, offset %u", h.magic, seg.c_str(), offset));
+    return Fail(Format("invalid magic number %04X in log segment %s, offset %u", h.magic, seg_name().c_str(), offset));
   }
   // The long header must be exactly on each segment's first page: the header
   // size, and so every offset on the page, follows from it.
   bool want_long = offset == 0;
   if ((h.info & ~kPageAllFlags) != 0 || ((h.info & kPageLongHeader) != 0) != want_long) {
-    return Fail(Format("invalid info bits %04X in log segment %s, offset %u", h.info, seg.c_str(), offset));
+    return Fail(Format("invalid info bits %04X in log segment %s, offset %u", h.info, seg_name().c_str(), offset));
   }
   if (want_long) {
     LongPageHeader lh;
@@ -116,10 +125,10 @@ bool Reader::ValidatePage(Lsn page_start) {
   }
   if (h.pageaddr != page_start) {
     return Fail(Format("unexpected pageaddr %X/%X in log segment %s, offset %u", Hi(h.pageaddr), Lo(h.pageaddr),
-                       seg.c_str(), offset));
+                       seg_name().c_str(), offset));
   }
   if (h.timeline != kTimeline) {
-    return Fail(Format("unexpected timeline ID %u in log segment %s, offset %u", h.timeline, seg.c_str(), offset));
+    return Fail(Format("unexpected timeline ID %u in log segment %s, offset %u", h.timeline, seg_name().c_str(), offset));
   }
   return true;
 }
@@ -246,7 +255,10 @@ bool Reader::Decode(Lsn lsn) {
     p += n;
     return true;
   };
-  std::vector<Pending> pending;
+  // Block ids rise strictly up to kMaxBlockId, which bounds the count: no
+  // allocation per record.
+  Pending pending[kMaxBlockId + 1];
+  size_t npending = 0;
   uint32_t main_len = 0;
   int last_id = -1;
   bool have_rel = false;
@@ -317,10 +329,11 @@ bool Reader::Decode(Lsn lsn) {
     payload += pd.data_len + (b.has_image ? pd.image_len : 0);
     pd.index = decoded_.blocks.size();
     decoded_.blocks.push_back(std::move(b));
-    pending.push_back(pd);
+    pending[npending++] = pd;
   }
   // Then the payloads, in the same order as the headers.
-  for (const Pending& pd : pending) {
+  for (size_t i = 0; i < npending; ++i) {
+    const Pending& pd = pending[i];
     BlockRef& b = decoded_.blocks[pd.index];
     if (b.has_image) {
       if (static_cast<size_t>(end - p) < pd.image_len) return short_record();

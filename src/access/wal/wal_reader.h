@@ -72,8 +72,14 @@ class Reader {
   std::string error_;
   Lsn last_start_ = kInvalidLsn;
   Lsn last_end_ = kInvalidLsn;
-  // The page currently loaded.
-  char page_[kPageSize];
+  // Pages are read kReadAheadPages at a time (one pread instead of 32;
+  // the files do not change while a Reader walks them): chunk_ holds
+  // chunk_len_ bytes from chunk_start_, page_ points at the validated page.
+  static constexpr size_t kReadAheadPages = 32;
+  std::vector<char> chunk_;
+  Lsn chunk_start_ = ~Lsn{0};
+  size_t chunk_len_ = 0;
+  const char* page_ = nullptr;
   Lsn page_lsn_ = ~Lsn{0};
   int fd_ = -1;
   uint64_t fd_segno_ = 0;

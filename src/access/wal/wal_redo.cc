@@ -17,6 +17,7 @@
 #include "access/wal/wal.h"
 #include "access/wal/wal_dbase.h"
 #include "access/wal/wal_internal.h"
+#include "storage/buffer/buffer.h"
 #include "storage/file/vfs.h"
 #include "utils/crc32c.h"
 #include "utils/error.h"
@@ -132,6 +133,11 @@ bool ReadCheckpointRecord(Lsn lsn, CheckpointInfo* info, std::string* error) {
 
 Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result, void (*on_segment)(uint64_t segno)) {
   EnsureBuiltins();
+  // Replay alone changes relation sizes now: remember them (no fstat per record).
+  struct SizesScope {
+    SizesScope() { buffer::BeginRedoSizes(); }
+    ~SizesScope() { buffer::EndRedoSizes(); }
+  } sizes;
   RedoResult res;
   rusage ru0{};
   getrusage(RUSAGE_SELF, &ru0);

@@ -27,6 +27,7 @@ inline constexpr uint32_t kIoError = 1u << 27;         // the last I/O failed
 inline constexpr uint32_t kJustDirtied = 1u << 28;     // dirtied while being written
 inline constexpr uint32_t kPinCountWaiter = 1u << 29;  // LockBufferForCleanup is waiting
 inline constexpr uint32_t kCheckpointNeeded = 1u << 30;  // dirty when the checkpoint began
+inline constexpr uint32_t kIoWaiter = 1u << 31;        // someone sleeps on io_done
 inline constexpr uint32_t kFlagMask = ~(kRefMask | kUsageMask);
 
 inline uint32_t RefCount(uint32_t s) { return s & kRefMask; }
@@ -41,8 +42,9 @@ struct alignas(64) BufferDesc {
   // Pins, usage, flags and the header spinlock; changed by CAS. Flag changes
   // take the header spinlock; pin/unpin only wait for it to be free.
   std::atomic<uint32_t> state;
-  // Futex words (no lock): io_done is bumped after every I/O ends, unpinned
-  // after a pin is dropped while kPinCountWaiter is set.
+  // Futex words (no lock): io_done is bumped after every I/O ends (woken
+  // only if kIoWaiter was set), unpinned after a pin is dropped while
+  // kPinCountWaiter is set.
   std::atomic<uint32_t> io_done;
   std::atomic<uint32_t> unpinned;
   // Protects the page contents: shared to read, exclusive to change.

@@ -38,6 +38,10 @@ uint64_t PoolEpoch();
 // errors, on a page that fails verification ("invalid page in block ..."),
 // and when every buffer is pinned ("no unpinned buffers available").
 Buffer ReadBuffer(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block);
+// For a caller that replaces the whole page (redo of a full-page image or of
+// a page rebuilt from empty): a page not cached is zero-filled, not read.
+// The block must exist in the file.
+Buffer ReadBufferForOverwrite(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block);
 void ReleaseBuffer(Buffer buf);
 // Another pin on a buffer this process already pins.
 void IncrBufferRefCount(Buffer buf);
@@ -53,6 +57,14 @@ void MarkBufferDirty(Buffer buf);
 char* BufferPage(Buffer buf);
 BufferTag TagOf(Buffer buf);
 uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork);
+// WAL replay (the startup process): between these calls RelationNumBlocks
+// and extension remember each existing fork's size instead of asking the
+// file per record. Sound only while this process alone changes sizes, and
+// every shrink or removal goes through DropRelationBuffers (which forgets).
+// ReadBuffer also keeps the last few buffers pinned meanwhile, so a page
+// the next records touch again is found without the mapping table.
+void BeginRedoSizes();
+void EndRedoSizes();
 // Whether `block` is inside the relation fork: answered from the size this
 // process last saw while no relation was truncated since (sinval.h), so a
 // TID's check costs no system call; the file is asked only past that size.

@@ -13,6 +13,7 @@
 #include <map>
 #include <tuple>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/buffer/buf_internals.h"
@@ -144,7 +145,7 @@ bool StartBufferIO(BufferDesc* d, bool for_input) {
     // Read the counter under the header lock: the I/O's end bumps it only
     // after clearing kIoInProgress, so the wait cannot miss that wake-up.
     uint32_t seen = d->io_done.load(std::memory_order_acquire);
-    UnlockHeader(d, s);
+    UnlockHeader(d, s | kIoWaiter);
     FutexWait(&d->io_done, seen, 100);
   }
   if (for_input ? (s & kValid) != 0 : (s & kDirty) == 0) {
@@ -162,12 +163,15 @@ bool StartBufferIO(BufferDesc* d, bool for_input) {
 // unless the page was dirtied again while it was being written.
 void TerminateBufferIO(BufferDesc* d, bool clear_dirty, uint32_t set_flags) {
   uint32_t s = LockHeader(d);
-  s &= ~(kIoInProgress | kIoError);
+  // Waiters set kIoWaiter under the header lock while they saw the I/O in
+  // progress, so without it nobody sleeps: skip the wake-up system call.
+  const bool waiters = s & kIoWaiter;
+  s &= ~(kIoInProgress | kIoError | kIoWaiter);
   if (clear_dirty && !(s & kJustDirtied)) s &= ~(kDirty | kCheckpointNeeded);
   s |= set_flags;
   UnlockHeader(d, s);
   d->io_done.fetch_add(1, std::memory_order_release);
-  FutexWakeAll(&d->io_done);
+  if (waiters) FutexWakeAll(&d->io_done);
 }
 
 // Writes a dirty buffer. The caller holds a pin and the content lock (shared
@@ -363,13 +367,69 @@ void CompleteRead(BufferDesc* d, bool zero) {
   TerminateBufferIO(d, false, kValid);
 }
 
+// Relation sizes remembered while this process replays WAL (BeginRedoSizes):
+// then it is the only one changing sizes (it extends here; truncations and
+// drops go through DropRelationBuffers first), so a record's size check needs
+// no fstat. Only files seen to exist are remembered, never their absence.
+struct RedoSizes {
+  struct Hash {
+    size_t operator()(const BufferTag& t) const { return TagHash(t); }
+  };
+  bool active = false;
+  std::unordered_map<BufferTag, uint32_t, Hash> nblocks;  // key: block 0
+};
+RedoSizes g_redo_sizes;
+// The last fork looked up: consecutive records mostly touch one relation.
+BufferTag g_last_size_key;
+uint32_t* g_last_size = nullptr;
+
+uint32_t* RedoSizeOf(const smgr::RelFileLocator& loc, smgr::Fork fork) {
+  if (!g_redo_sizes.active) return nullptr;
+  const BufferTag key{loc, fork, 0};
+  if (g_last_size && g_last_size_key == key) return g_last_size;
+  auto it = g_redo_sizes.nblocks.find(key);
+  if (it == g_redo_sizes.nblocks.end()) return nullptr;
+  g_last_size_key = key;
+  return g_last_size = &it->second;
+}
+
+void ForgetRedoSize(const smgr::RelFileLocator& loc, smgr::Fork fork) {
+  g_redo_sizes.nblocks.erase(BufferTag{loc, fork, 0});
+  g_last_size = nullptr;
+}
+
+// Replay's recently used buffers, each holding one extra pin of this
+// process: consecutive records mostly touch the same few pages (the
+// rightmost index leaf, the page a COPY or UPDATE fills), and finding one
+// here skips the mapping table, its partition lock and the shared pin.
+// Active only with BeginRedoSizes; the pins go before anything that needs
+// buffers unpinned (DropRelationBuffers) and at EndRedoSizes.
+struct RecentBuffers {
+  static constexpr int kSlots = 8;
+  BufferTag tags[kSlots];
+  int ids[kSlots] = {-1, -1, -1, -1, -1, -1, -1, -1};
+  int next = 0;
+};
+RecentBuffers g_recent;
+
+void ForgetRecentBuffers() {
+  for (int& id : g_recent.ids) {
+    if (id >= 0 && g_pool && id < g_pool->nbuffers && g_private.size() > static_cast<size_t>(id) &&
+        g_private[id] > 0)
+      UnpinBuffer(&g_pool->descs[id]);
+    id = -1;
+  }
+}
+
 Buffer ExtendByOne(const smgr::RelFileLocator& loc, smgr::Fork fork) {
   uint32_t h = TagHash(BufferTag{loc, fork, 0});
   LWLock& ext = g_pool->extension_locks[h % kNumExtensionLocks].lock;
   LWLockGuard guard(ext, LWLockMode::kExclusive);
-  const uint32_t block = smgr::NBlocks(loc, fork);
+  uint32_t* known = RedoSizeOf(loc, fork);
+  const uint32_t block = known ? *known : smgr::NBlocks(loc, fork);
   alignas(8) static const char zeros[kPageSize] = {};
   smgr::Extend(loc, fork, block, zeros);
+  if (known) *known = block + 1;
   BufferDesc* d = BufferAlloc(BufferTag{loc, fork, block});
   CompleteRead(d, true);
   return d->id + 1;
@@ -461,12 +521,45 @@ RingScope::~RingScope() {
   if (!outer_active_) g_ring.active = false;
 }
 
-Buffer ReadBuffer(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
+namespace {
+
+// ReadBuffer and ReadBufferForOverwrite: `zero` fills a page not cached
+// with zeros instead of reading it.
+Buffer ReadBufferImpl(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block, bool zero) {
   EnsurePrivate();
   if (block == kNewBlock) return ExtendByOne(loc, fork);
-  BufferDesc* d = BufferAlloc(BufferTag{loc, fork, block});
-  CompleteRead(d, false);
+  const BufferTag tag{loc, fork, block};
+  if (!g_redo_sizes.active) {
+    BufferDesc* d = BufferAlloc(tag);
+    CompleteRead(d, zero);
+    return d->id + 1;
+  }
+  for (int i = 0; i < RecentBuffers::kSlots; ++i) {
+    // Our pin keeps the tag stable, and a buffer we pin stays valid.
+    if (g_recent.ids[i] >= 0 && g_recent.tags[i] == tag) {
+      g_private[g_recent.ids[i]]++;
+      return g_recent.ids[i] + 1;
+    }
+  }
+  BufferDesc* d = BufferAlloc(tag);
+  CompleteRead(d, zero);
+  RecentBuffers& r = g_recent;
+  if (r.ids[r.next] >= 0) UnpinBuffer(&g_pool->descs[r.ids[r.next]]);
+  r.tags[r.next] = tag;
+  r.ids[r.next] = d->id;
+  g_private[d->id]++;  // the slot's own pin
+  r.next = (r.next + 1) % RecentBuffers::kSlots;
   return d->id + 1;
+}
+
+}  // namespace
+
+Buffer ReadBuffer(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
+  return ReadBufferImpl(loc, fork, block, false);
+}
+
+Buffer ReadBufferForOverwrite(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
+  return ReadBufferImpl(loc, fork, block, true);
 }
 
 void ReleaseBuffer(Buffer buf) { UnpinBuffer(Desc(PinnedBuffer(buf))); }
@@ -515,7 +608,27 @@ char* BufferPage(Buffer buf) { return PageOf(Desc(buf)); }
 
 BufferTag TagOf(Buffer buf) { return Desc(buf)->tag; }
 
-uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork) { return smgr::NBlocks(loc, fork); }
+uint32_t RelationNumBlocks(const smgr::RelFileLocator& loc, smgr::Fork fork) {
+  if (!g_redo_sizes.active) return smgr::NBlocks(loc, fork);
+  if (const uint32_t* known = RedoSizeOf(loc, fork)) return *known;
+  const uint32_t n = smgr::NBlocks(loc, fork);
+  // NBlocks reads a missing file as empty: remember only a file that exists.
+  if (smgr::Exists(loc, fork)) g_redo_sizes.nblocks[BufferTag{loc, fork, 0}] = n;
+  return n;
+}
+
+void BeginRedoSizes() {
+  g_redo_sizes.nblocks.clear();
+  g_last_size = nullptr;
+  g_redo_sizes.active = true;
+}
+
+void EndRedoSizes() {
+  g_redo_sizes.active = false;
+  g_redo_sizes.nblocks.clear();
+  g_last_size = nullptr;
+  ForgetRecentBuffers();
+}
 
 bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t block) {
   struct Known {
@@ -533,6 +646,9 @@ bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t bloc
 
 void DropRelationBuffers(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t first_block) {
   EnsurePrivate();
+  // The caller is about to shrink or remove the file: ask it afresh next time.
+  ForgetRedoSize(loc, fork);
+  ForgetRecentBuffers();
   for (int i = 0; i < g_pool->nbuffers; ++i) {
     BufferDesc* d = &g_pool->descs[i];
     uint32_t s = LockHeader(d);
@@ -567,16 +683,30 @@ int FlushAllDirtyBuffers(const std::function<void(int, int)>& progress) {
   EnsurePrivate();
   // Fix the set first: pages dirtied after this point belong to the next
   // checkpoint, so a busy system cannot keep the checkpoint from ending.
-  std::vector<int> todo;
+  struct Item {
+    BufferTag tag;
+    int id;
+  };
+  std::vector<Item> items;
   for (int i = 0; i < g_pool->nbuffers; ++i) {
     BufferDesc* d = &g_pool->descs[i];
     uint32_t s = LockHeader(d);
     if (s & kDirty) {
       s |= kCheckpointNeeded;
-      todo.push_back(i);
+      items.push_back({d->tag, i});
     }
     UnlockHeader(d, s);
   }
+  // In file and block order, as PostgreSQL's BufferSync does: each file is
+  // written front to back, so the kernel sees sequential writes it can merge
+  // (the pool's order is the replacement order, random on disk).
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return std::tie(a.tag.loc.spc_oid, a.tag.loc.db_oid, a.tag.loc.rel_number, a.tag.fork, a.tag.block) <
+           std::tie(b.tag.loc.spc_oid, b.tag.loc.db_oid, b.tag.loc.rel_number, b.tag.fork, b.tag.block);
+  });
+  std::vector<int> todo;
+  todo.reserve(items.size());
+  for (const Item& it : items) todo.push_back(it.id);
   int written = 0, done = 0;
   const int total = static_cast<int>(todo.size());
   for (int i : todo) {
@@ -626,6 +756,7 @@ int BgWriterStep() {
 }
 
 void ReleaseAllPins() {
+  for (int& id : g_recent.ids) id = -1;  // their pins go below with the rest
   if (!g_pool || g_private.size() != static_cast<size_t>(g_pool->nbuffers)) return;
   for (int i = 0; i < g_pool->nbuffers && g_num_pinned > 0; ++i) {
     if (g_private[i] <= 0) continue;
