@@ -260,7 +260,7 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
           .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
                   " cannot hold an infinite value.");
     }
-    d.n = d.n.Round(scale);
+    if (d.n.scale() != scale) d.n = d.n.Round(scale);  // already at the scale: nothing to round (COPY's common case)
     if (!d.n.is_zero() && d.n.LeadingExponent() + 1 > precision - scale) {
       throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
           .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
