@@ -3,6 +3,7 @@
 // and errors must be PostgreSQL 15's, which the expected values are.
 #include <gtest/gtest.h>
 
+#include "sql/types/datetime.h"
 #include "sql/types/datum.h"
 #include "sql/types/numeric.h"
 #include "sql/types/type_io.h"
@@ -123,4 +124,45 @@ TEST(SqlIntegerIo, ErrorsAsPostgres) {
   EXPECT_EQ(ErrorOf(oid::kOid, "99999999999x"), "22P02: invalid input syntax for type oid: \"99999999999x\"");
   EXPECT_EQ(ErrorOf(oid::kOid, "4294967296"), "22003: value \"4294967296\" is out of range for type oid");
   EXPECT_EQ(ErrorOf(oid::kOid, "-2147483649"), "22003: value \"-2147483649\" is out of range for type oid");
+}
+
+TEST(SqlTimestampIo, ValuesAsPostgres) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"2024-01-01 00:00:37", "2024-01-01 00:00:37"},
+      {" 2024-03-05 07:08:09 ", "2024-03-05 07:08:09"},
+      {"2024-01-01T10:00:00", "2024-01-01 10:00:00"},
+      {"2024-01-01 10:00:00.1234567", "2024-01-01 10:00:00.123457"},
+      {"1999-12-31 23:59:59.999999", "1999-12-31 23:59:59.999999"},
+      {"2024-01-01 24:00:00", "2024-01-02 00:00:00"},
+      // A time zone is ignored for timestamp without time zone.
+      {"2024-01-01 10:00:00+05", "2024-01-01 10:00:00"},
+      {"2024-01-01 10:00:00 Europe/Paris", "2024-01-01 10:00:00"},
+      {"2024-01-01 00:00:00 BC", "2024-01-01 00:00:00 BC"},
+      {"0001-12-31 23:59:59 bc", "0001-12-31 23:59:59 BC"},
+      {"0005-02-29 BC", "0005-02-29 00:00:00 BC"},  // 5 BC is a leap year (year -4)
+      {"2024-01-01 AD", "2024-01-01 00:00:00"},
+      {" infinity ", "infinity"},
+      {"-infinity", "-infinity"},
+      {"epoch", "1970-01-01 00:00:00"},
+  };
+  for (const auto& [text, shown] : cases) EXPECT_EQ(FormatTimestamp(ParseTimestamp(text)), shown) << text;
+  EXPECT_EQ(FormatTimestamptz(ParseTimestamptz("2024-06-01 12:00:00+02", "UTC"), "UTC"), "2024-06-01 10:00:00+00");
+  EXPECT_EQ(FormatTimestamptz(ParseTimestamptz("2024-06-01 12:00:00-03:30", "UTC"), "UTC"), "2024-06-01 15:30:00+00");
+  EXPECT_EQ(FormatTimestamptz(ParseTimestamptz("2024-06-01 12:00:00+02 BC", "UTC"), "UTC"),
+            "2024-06-01 10:00:00+00 BC");
+  EXPECT_EQ(FormatDate(ParseDate("2024-01-01 BC")), "2024-01-01 BC");
+}
+
+TEST(SqlTimestampIo, ErrorsAsPostgres) {
+  for (const char* text : {"2024-13-01", "2024-00-10", "2024-01-32", "2024-02-30", "2023-02-29", "0000-01-01",
+                           "0004-02-29 BC", "2024-01-01 25:00"}) {
+    EXPECT_EQ(ErrorOf(oid::kTimestamp, text),
+              std::string("22008: date/time field value out of range: \"") + text + "\"")
+        << text;
+  }
+  for (const char* text : {"2024-01-01 10:00:00 garbage", "x", "", "2024-01"}) {
+    EXPECT_EQ(ErrorOf(oid::kTimestamp, text),
+              std::string("22007: invalid input syntax for type timestamp: \"") + text + "\"")
+        << text;
+  }
 }
