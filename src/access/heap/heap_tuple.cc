@@ -4,6 +4,7 @@
 #include "access/heap/heap_tuple.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "utils/error.h"
 
@@ -52,42 +53,55 @@ std::string FormTuple(const std::vector<AttrDesc>& attrs,
   auto is_external = [&](size_t i) { return external && i < external->size() && (*external)[i]; };
   // The bitmap is only present when some value is NULL (as PostgreSQL's).
   const size_t hoff = has_null ? page::MaxAlign(kTupOffBits + (natts + 7) / 8) : kMinTupleHeader;
-  std::string out;
-  size_t estimate = hoff;  // an upper bound of the size: one allocation
-  for (size_t i = 0; i < natts; ++i)
-    if (values[i]) estimate += values[i]->size() + 4 + attrs[i].align;
-  out.reserve(estimate);
-  out.assign(hoff, '\0');
+  // Two passes over the values: the exact size, then the bytes written in
+  // place into one zeroed allocation (padding and bitmap start as zeros).
+  // Every COPY row is formed here, so no per-value append or resize.
+  size_t size = hoff;
   for (size_t i = 0; i < natts; ++i) {
-    if (has_null && values[i]) out[kTupOffBits + i / 8] |= static_cast<char>(1 << (i % 8));
     if (!values[i]) continue;
     const AttrDesc& a = attrs[i];
-    std::string_view v = *values[i];
+    const size_t n = values[i]->size();
     if (a.len > 0) {
-      if (v.size() != static_cast<size_t>(a.len))
+      if (n != static_cast<size_t>(a.len))
         throw PgError(sqlstate::kInvalidBinaryRepresentation,
-                      "fixed-width value of " + std::to_string(v.size()) + " bytes for a column of " +
+                      "fixed-width value of " + std::to_string(n) + " bytes for a column of " +
                           std::to_string(a.len));
-      out.resize(AlignUp(out.size(), a.align), '\0');
-      out.append(v);
+      size = AlignUp(size, a.align) + n;
+    } else if (is_external(i) || n > kMaxShortPayload) {
+      size = AlignUp(size, a.align) + 4 + n;  // 4-byte header at the column's alignment
+    } else {
+      size += 1 + n;  // 1-byte header, never aligned
+    }
+  }
+  std::string out(size, '\0');
+  char* const t = out.data();
+  size_t off = hoff;
+  for (size_t i = 0; i < natts; ++i) {
+    if (!values[i]) continue;
+    if (has_null) t[kTupOffBits + i / 8] |= static_cast<char>(1 << (i % 8));
+    const AttrDesc& a = attrs[i];
+    const std::string_view v = *values[i];
+    if (a.len > 0) {
+      off = AlignUp(off, a.align);
     } else if (is_external(i)) {
       // 4-byte header with low bits 10: an out-of-line pointer.
-      out.resize(AlignUp(out.size(), a.align), '\0');
-      uint32_t word = static_cast<uint32_t>(((v.size() + 4) << 2) | kExternalTag);
-      out.append(reinterpret_cast<const char*>(&word), 4);
-      out.append(v);
+      off = AlignUp(off, a.align);
+      const uint32_t word = static_cast<uint32_t>(((v.size() + 4) << 2) | kExternalTag);
+      std::memcpy(t + off, &word, 4);
+      off += 4;
       has_ext = true;
     } else if (v.size() <= kMaxShortPayload) {
-      // 1-byte header, odd, never aligned: (total length << 1) | 1.
-      out.push_back(static_cast<char>(((v.size() + 1) << 1) | 1));
-      out.append(v);
+      // 1-byte header, odd: (total length << 1) | 1.
+      t[off++] = static_cast<char>(((v.size() + 1) << 1) | 1);
     } else {
-      // 4-byte header at the column's alignment: total length << 2 (low bits 00).
-      out.resize(AlignUp(out.size(), a.align), '\0');
-      uint32_t word = static_cast<uint32_t>((v.size() + 4) << 2);
-      out.append(reinterpret_cast<const char*>(&word), 4);
-      out.append(v);
+      // 4-byte header: total length << 2 (low bits 00).
+      off = AlignUp(off, a.align);
+      const uint32_t word = static_cast<uint32_t>((v.size() + 4) << 2);
+      std::memcpy(t + off, &word, 4);
+      off += 4;
     }
+    std::memcpy(t + off, v.data(), v.size());
+    off += v.size();
   }
   uint16_t mask = static_cast<uint16_t>((has_null ? im::kHasNull : 0) | (has_var ? im::kHasVarWidth : 0) |
                                         (has_ext ? im::kHasExternal : 0));

@@ -208,28 +208,30 @@ std::string FormatInterval(int32_t months, int32_t days, int64_t us) {
 
 namespace {
 
-// Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][zone]" into local µs and the
-// zone suffix (empty if none).
+[[noreturn]] void FieldOutOfRange(std::string_view text) {
+  throw PgError(sqlstate::kDatetimeFieldOverflow, "date/time field value out of range: \"" + std::string(text) + "\"");
+}
+
+// Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][zone][ BC| AD]" into local µs
+// and the zone suffix (empty if none). False on bad syntax; a field out of
+// range (month 13, February 30, year 0, hour 25) throws 22008 as PostgreSQL.
 bool ParseIsoDateTime(std::string_view s, int64_t* us, std::string* zone, bool* has_time) {
   size_t i = 0;
+  // Plain character tests, no libc calls: COPY parses every timestamp here.
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto blank = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };  // C-locale isspace
   auto num = [&](int maxd, int64_t* v) {
     int n = 0;
     *v = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) && n < maxd) *v = *v * 10 + (s[i++] - '0'), ++n;
+    while (i < s.size() && digit(s[i]) && n < maxd) *v = *v * 10 + (s[i++] - '0'), ++n;
     return n > 0;
   };
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  while (i < s.size() && blank(s[i])) ++i;
   int64_t y, mo, d;
   if (!num(7, &y) || i >= s.size() || s[i++] != '-' || !num(2, &mo) || i >= s.size() || s[i++] != '-' ||
       !num(2, &d)) {
     return false;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
-  int64_t days = DaysFromCivil(y, static_cast<int>(mo), static_cast<int>(d));
-  int64_t yy;
-  int mm, dd;
-  CivilFromDays(days, &yy, &mm, &dd);
-  if (mm != mo || dd != d) return false;
   int64_t t = 0;
   *has_time = false;
   if (i < s.size() && (s[i] == ' ' || s[i] == 'T' || s[i] == 't')) {
@@ -247,14 +249,14 @@ bool ParseIsoDateTime(std::string_view s, int64_t* us, std::string* zone, bool* 
       if (i < s.size() && s[i] == '.') {
         ++i;
         int n = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+        while (i < s.size() && digit(s[i])) {
           if (n < 7) frac = frac * 10 + (s[i] - '0');
           ++n, ++i;
         }
         for (; n < 7; ++n) frac *= 10;
         frac = (frac + 5) / 10;  // round to microseconds
       }
-      if (h > 24 || mi > 59 || sec > 60) return false;
+      if (h > 24 || mi > 59 || sec > 60) FieldOutOfRange(s);
       t = ((h * 60 + mi) * 60 + sec) * kUsecPerSec + frac;
       *has_time = true;
     } else {
@@ -263,8 +265,26 @@ bool ParseIsoDateTime(std::string_view s, int64_t* us, std::string* zone, bool* 
   }
   while (i < s.size() && s[i] == ' ') ++i;
   size_t end = s.size();
-  while (end > i && std::isspace(static_cast<unsigned char>(s[end - 1]))) --end;
-  *zone = std::string(s.substr(i, end - i));
+  while (end > i && blank(s[end - 1])) --end;
+  // A trailing era word: BC counts years backwards (1 BC is year 0 of the
+  // proleptic calendar the day numbers use); AD changes nothing.
+  auto era = [&](char a, char b) {
+    return end - i >= 2 && std::tolower(static_cast<unsigned char>(s[end - 2])) == a &&
+           std::tolower(static_cast<unsigned char>(s[end - 1])) == b && (end - i == 2 || s[end - 3] == ' ');
+  };
+  const bool bc = era('b', 'c');
+  if (bc || era('a', 'd')) {
+    end -= 2;
+    while (end > i && s[end - 1] == ' ') --end;
+  }
+  // The date is checked in the calendar year the era gives (leap years of BC dates differ).
+  if (y == 0 || mo < 1 || mo > 12 || d < 1 || d > 31) FieldOutOfRange(s);
+  const int64_t year = bc ? 1 - y : y;
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  if (d > kMonthDays[mo - 1] + (mo == 2 && leap)) FieldOutOfRange(s);
+  const int64_t days = DaysFromCivil(year, static_cast<int>(mo), static_cast<int>(d));
+  zone->assign(s.substr(i, end - i));
   *us = (days - kPgEpochDays) * kUsecPerDay + t;
   return true;
 }
@@ -303,7 +323,15 @@ int64_t ParseTimestamp(std::string_view text) {
   std::string zone;
   bool has_time;
   if (!ParseIsoDateTime(text, &us, &zone, &has_time)) BadDatetime("timestamp", text);
-  return us;  // a zone suffix is ignored for timestamp without time zone
+  // A time zone is ignored for timestamp without time zone, but it must be one.
+  if (!zone.empty()) {
+    try {
+      UtcOffsetAt(zone, us);
+    } catch (const PgError&) {
+      BadDatetime("timestamp", text);
+    }
+  }
+  return us;
 }
 
 int64_t ParseTimestamptz(std::string_view text, const std::string& session_zone) {

@@ -200,9 +200,11 @@ Numeric Numeric::Parse(std::string_view text) {
     }
   }
   if (p != t.size()) BadInput(text);
-  r.digits_ = digits;
+  // Normalize() in place: leading zeros go, zero has no sign.
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));
+  if (digits.empty()) r.neg_ = false;
+  r.digits_ = std::move(digits);
   r.scale_ = scale;
-  r.Normalize();
   return r;
 }
 
@@ -775,22 +777,46 @@ Numeric Numeric::Log(const Numeric& base, const Numeric& x) {
 }
 
 std::string Numeric::ToBinary() const {
-  std::vector<int16_t> groups;
-  int weight = 0;
-  uint16_t sign = nan_ ? 0xC000 : inf_ ? (neg_ ? 0xF000 : 0xD000) : (negative() ? 0x4000 : 0x0000);
-  if (!nan_ && !inf_ && !digits_.empty()) {
-    for (int g : Groups(&weight)) groups.push_back(static_cast<int16_t>(g));
-  }
-  std::string out;
-  auto put16 = [&](uint16_t v) {
-    out.push_back(static_cast<char>(v >> 8));
-    out.push_back(static_cast<char>(v & 0xFF));
+  // Straight from the decimal digits, four to a base-10000 digit, into the
+  // result: every stored numeric value passes here (COPY, INSERT), so no
+  // intermediate vectors.
+  const uint16_t sign = nan_ ? 0xC000 : inf_ ? (neg_ ? 0xF000 : 0xD000) : (negative() ? 0x4000 : 0x0000);
+  std::string out(8, '\0');
+  auto put16 = [&](size_t at, uint16_t v) {
+    out[at] = static_cast<char>(v >> 8);
+    out[at + 1] = static_cast<char>(v & 0xFF);
   };
-  put16(static_cast<uint16_t>(groups.size()));
-  put16(static_cast<uint16_t>(static_cast<int16_t>(weight)));
-  put16(sign);
-  put16(static_cast<uint16_t>(is_special() ? 0 : scale_));
-  for (int16_t g : groups) put16(static_cast<uint16_t>(g));
+  int weight = 0;
+  size_t ngroups = 0;
+  if (!is_special() && !digits_.empty()) {
+    // The leading digit's power of ten, and the base-10000 digit holding it.
+    const int lead = static_cast<int>(digits_.size()) - scale_ - 1;
+    weight = lead >= 0 ? lead / 4 : -((-lead + 3) / 4);
+    out.reserve(8 + 2 * (digits_.size() / 4 + 2));
+    int v = 0;
+    int k = 4 * weight + 3 - lead;  // digits already in the group: the zeros above the leading one
+    for (char c : digits_) {
+      v = v * 10 + (c - '0');
+      if (++k == 4) {
+        out.append(2, '\0');
+        put16(out.size() - 2, static_cast<uint16_t>(v));
+        v = 0;
+        k = 0;
+      }
+    }
+    if (k > 0) {  // the last group, filled with zeros below the last digit
+      for (; k < 4; ++k) v *= 10;
+      out.append(2, '\0');
+      put16(out.size() - 2, static_cast<uint16_t>(v));
+    }
+    ngroups = (out.size() - 8) / 2;
+    while (ngroups > 0 && out[8 + 2 * ngroups - 2] == 0 && out[8 + 2 * ngroups - 1] == 0) --ngroups;
+    out.resize(8 + 2 * ngroups);
+  }
+  put16(0, static_cast<uint16_t>(ngroups));
+  put16(2, static_cast<uint16_t>(static_cast<int16_t>(weight)));
+  put16(4, sign);
+  put16(6, static_cast<uint16_t>(is_special() ? 0 : scale_));
   return out;
 }
 

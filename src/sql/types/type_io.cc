@@ -100,28 +100,44 @@ std::string FormatFloat8(double v) { return ShortestFloat(v, 15); }
 std::string FormatFloat4(float v) { return ShortestFloat(v, 6); }
 
 int64_t ParseInteger(std::string_view text, uint32_t type_oid) {
-  std::string_view t = Trim(text);
-  size_t i = 0;
+  // As PostgreSQL 15's pg_strtoint16/32/64: blanks around, one sign, digits,
+  // the range checked digit by digit (so "99999999999x" is out of range,
+  // not bad syntax). oidin checks trailing junk before the range.
+  // C-locale isspace without a libc call: COPY parses every int here.
+  auto blank = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  uint64_t hi = INT64_MAX, lo_mag = static_cast<uint64_t>(INT64_MAX) + 1;  // magnitude limits
+  if (type_oid == oid::kInt2) hi = INT16_MAX, lo_mag = 32768;
+  if (type_oid == oid::kInt4) hi = INT32_MAX, lo_mag = 2147483648u;
+  if (type_oid == oid::kOid) hi = UINT32_MAX, lo_mag = 2147483648u;  // oidin accepts negatives
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end && blank(*p)) ++p;
   bool neg = false;
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) neg = t[i++] == '-';
-  if (i >= t.size()) BadSyntax(type_oid, text);
-  unsigned __int128 mag = 0;
-  for (; i < t.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(t[i]))) BadSyntax(type_oid, text);
-    mag = mag * 10 + (t[i] - '0');
-    if (mag > (static_cast<unsigned __int128>(1) << 64)) mag = static_cast<unsigned __int128>(1) << 64;
+  if (p < end && (*p == '+' || *p == '-')) neg = *p++ == '-';
+  const uint64_t limit = neg ? lo_mag : hi;
+  const char* const digits = p;
+  uint64_t mag = 0;
+  bool overflow = false;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (overflow || mag > (limit - d) / 10) {
+      overflow = true;
+    } else {
+      mag = mag * 10 + d;
+    }
   }
-  __int128 v = neg ? -static_cast<__int128>(mag) : static_cast<__int128>(mag);
-  int64_t lo = INT64_MIN, hi = INT64_MAX;
-  if (type_oid == oid::kInt2) lo = INT16_MIN, hi = INT16_MAX;
-  if (type_oid == oid::kInt4) lo = INT32_MIN, hi = INT32_MAX;
-  if (type_oid == oid::kOid) lo = INT32_MIN, hi = UINT32_MAX;
-  if (v < lo || v > hi) {
+  if (p == digits) BadSyntax(type_oid, text);
+  auto out_of_range = [&] {
     throw PgError(sqlstate::kNumericValueOutOfRange,
                   "value \"" + std::string(text) + "\" is out of range for type " + TypeSqlName(type_oid));
-  }
-  if (type_oid == oid::kOid && v < 0) v += static_cast<__int128>(1) << 32;  // oidin accepts negatives
-  return static_cast<int64_t>(v);
+  };
+  if (overflow && type_oid != oid::kOid) out_of_range();
+  while (p < end && blank(*p)) ++p;
+  if (p != end) BadSyntax(type_oid, text);
+  if (overflow) out_of_range();
+  int64_t v = neg ? static_cast<int64_t>(0 - mag) : static_cast<int64_t>(mag);
+  if (type_oid == oid::kOid && v < 0) v += int64_t{1} << 32;
+  return v;
 }
 
 double ParseFloat(std::string_view text, uint32_t type_oid) {
@@ -260,7 +276,7 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
           .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
                   " cannot hold an infinite value.");
     }
-    d.n = d.n.Round(scale);
+    if (d.n.scale() != scale) d.n = d.n.Round(scale);  // already at the scale: nothing to round (COPY's common case)
     if (!d.n.is_zero() && d.n.LeadingExponent() + 1 > precision - scale) {
       throw PgError(sqlstate::kNumericValueOutOfRange, "numeric field overflow")
           .Detail("A field with precision " + std::to_string(precision) + ", scale " + std::to_string(scale) +
