@@ -215,6 +215,98 @@ namespace {
 // Parses "YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][zone][ BC| AD]" into local µs
 // and the zone suffix (empty if none). False on bad syntax; a field out of
 // range (month 13, February 30, year 0, hour 25) throws 22008 as PostgreSQL.
+// A month's name, full or abbreviated as PostgreSQL reads them ("jan",
+// "sept", "january"); 0 if none.
+int MonthFromName(std::string_view w) {
+  static constexpr std::string_view kNames[] = {"january", "february", "march",     "april",   "may",      "june",
+                                                "july",    "august",   "september", "october", "november", "december"};
+  if (w.size() < 3 || w.size() > 9) return 0;
+  char lw[9];
+  for (size_t k = 0; k < w.size(); ++k) lw[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(w[k])));
+  const std::string_view word(lw, w.size());
+  for (int m = 0; m < 12; ++m) {
+    if (word == kNames[m] || word == kNames[m].substr(0, 3) || (m == 8 && word == "sept")) return m + 1;
+  }
+  return 0;
+}
+
+// The date spellings other than ISO's, in the field order of DateStyle's
+// default (MDY): "01/02/2020", "1-2-2020", "2020/01/02" and "2020.01.02" (a
+// first field of three or more digits is the year), "20200102"
+// and "200102", and a month name with the day and the year around it in
+// either order ("January 8, 1999", "8 Jan 1999", "1999-Jan-08"). Stops at a
+// time ("10:00"). *year_digits tells a two-digit year apart.
+bool ParseDateFields(std::string_view s, size_t* pos, int64_t* y, int64_t* mo, int64_t* d, int* year_digits) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto separator = [](char c) { return c == ' ' || c == ',' || c == '-' || c == '/' || c == '.'; };
+  struct Field {
+    int64_t v = 0;
+    int digits = 0;
+    int month = 0;  // a month's name
+  };
+  Field f[3];
+  int n = 0;
+  size_t i = *pos;
+  while (n < 3) {
+    size_t k = i;
+    if (n > 0) {
+      while (k < s.size() && separator(s[k])) ++k;
+      if (k == i) break;
+    }
+    Field field;
+    if (k < s.size() && digit(s[k])) {
+      while (k < s.size() && digit(s[k]) && field.digits < 9) field.v = field.v * 10 + (s[k++] - '0'), ++field.digits;
+      if (k < s.size() && (digit(s[k]) || s[k] == ':')) break;  // a time, or too long
+    } else if (k < s.size() && alpha(s[k])) {
+      const size_t b = k;
+      while (k < s.size() && alpha(s[k])) ++k;
+      field.month = MonthFromName(s.substr(b, k - b));
+      if (!field.month) break;
+    } else {
+      break;
+    }
+    f[n++] = field;
+    i = k;
+  }
+  if (n == 1 && !f[0].month && (f[0].digits == 8 || f[0].digits == 6)) {
+    const int64_t v = f[0].v;
+    *y = f[0].digits == 8 ? v / 10000 : v / 10000 % 100;
+    *year_digits = f[0].digits == 8 ? 4 : 2;
+    *mo = v / 100 % 100;
+    *d = v % 100;
+    *pos = i;
+    return true;
+  }
+  if (n != 3) return false;
+  const int names = (f[0].month != 0) + (f[1].month != 0) + (f[2].month != 0);
+  auto is_year = [](const Field& x) { return x.digits > 2 || x.v > 31; };
+  const Field* year;
+  const Field* day;
+  if (names == 1) {
+    const int k = f[0].month ? 0 : f[1].month ? 1 : 2;
+    const Field& a = f[k == 0 ? 1 : 0];
+    const Field& b = f[k == 2 ? 1 : 2];
+    *mo = f[k].month;
+    const bool a_is_year = is_year(a) || (!is_year(b) && k == 2);
+    year = a_is_year ? &a : &b;
+    day = a_is_year ? &b : &a;
+  } else if (names == 0) {
+    if (f[0].digits > 2) {  // "99-01-02" is month 99 in MDY order, as PostgreSQL reads it
+      year = &f[0], *mo = f[1].v, day = &f[2];
+    } else {
+      *mo = f[0].v, day = &f[1], year = &f[2];
+    }
+  } else {
+    return false;
+  }
+  *y = year->v;
+  *year_digits = year->digits;
+  *d = day->v;
+  *pos = i;
+  return true;
+}
+
 bool ParseIsoDateTime(std::string_view s, int64_t* us, std::string* zone, bool* has_time) {
   size_t i = 0;
   // Plain character tests, no libc calls: COPY parses every timestamp here.
@@ -228,9 +320,14 @@ bool ParseIsoDateTime(std::string_view s, int64_t* us, std::string* zone, bool* 
   };
   while (i < s.size() && blank(s[i])) ++i;
   int64_t y, mo, d;
-  if (!num(7, &y) || i >= s.size() || s[i++] != '-' || !num(2, &mo) || i >= s.size() || s[i++] != '-' ||
-      !num(2, &d)) {
-    return false;
+  const size_t start = i;
+  // ISO's year-month-day first: what COPY and the drivers send.
+  if (!num(7, &y) || i - start < 3 || i >= s.size() || s[i++] != '-' || !num(2, &mo) || i >= s.size() ||
+      s[i++] != '-' || !num(2, &d) || (i < s.size() && digit(s[i]))) {
+    i = start;
+    int year_digits;
+    if (!ParseDateFields(s, &i, &y, &mo, &d, &year_digits)) return false;
+    if (year_digits <= 2) y += y < 70 ? 2000 : 1900;  // PostgreSQL's two-digit years: 1970-2069
   }
   int64_t t = 0;
   *has_time = false;
