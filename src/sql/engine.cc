@@ -336,8 +336,10 @@ int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx, bool freez
     if (text.size() != p.param_types.size())
       throw PgError(sqlstate::kInternalError, "InsertRows: wrong number of values");
     state.params.resize(text.size());
-    for (size_t i = 0; i < text.size(); ++i)
-      state.params[i] = text[i] ? TextIn(p.param_types[i], *text[i], state.ctx.io) : Datum::Null();
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i]) TextInto(p.param_types[i], *text[i], state.ctx.io, state.params[i]);
+      else state.params[i].null = true;
+    }
     return true;
   });
 }

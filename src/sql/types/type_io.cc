@@ -217,6 +217,11 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
 
 Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t typmod) {
   Datum d;
+  TextInto(type, text, io, d, typmod);
+  return d;
+}
+
+void TextInto(uint32_t type, std::string_view text, const IoContext& io, Datum& d, int32_t typmod) {
   d.null = false;
   switch (type) {
     case oid::kBool: d.b = ParseBool(text); break;
@@ -239,15 +244,17 @@ Datum TextIn(uint32_t type, std::string_view text, const IoContext& io, int32_t 
     case oid::kInterval: ParseInterval(text, &d.months, &d.days, &d.i); break;
     case oid::kVoid: break;
     case oid::kName:
-      d.s = std::string(text.substr(0, 63));
+      d.s.assign(text.substr(0, 63));
       break;
     default:
-      if (uint32_t elem = ElementTypeOf(type)) return ArrayTextIn(elem, text, io, typmod);
-      d.s = std::string(text);
+      if (uint32_t elem = ElementTypeOf(type)) {
+        d = ArrayTextIn(elem, text, io, typmod);
+        return;
+      }
+      d.s.assign(text);  // reuses the string's buffer when d is reused
       break;
   }
   if (typmod >= 0) ApplyTypmod(type, typmod, d);
-  return d;
 }
 
 void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {

@@ -25,6 +25,9 @@ struct IoContext {
 void TextOut(uint32_t type_oid, const Datum& d, const IoContext& io, std::string& out);
 // Parses text into a value (never null). typmod as in pg_attribute (-1 none).
 Datum TextIn(uint32_t type_oid, std::string_view text, const IoContext& io, int32_t typmod = -1);
+// TextIn into an existing value, reusing its buffers (COPY's per-row
+// fields); only the fields the type uses are written.
+void TextInto(uint32_t type_oid, std::string_view text, const IoContext& io, Datum& d, int32_t typmod = -1);
 // Appends PostgreSQL's binary (send) form.
 void BinaryOut(uint32_t type_oid, const Datum& d, std::string& out);
 // Parses the binary (receive) form; throws 22P03 on malformed data.
