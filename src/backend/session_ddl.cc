@@ -197,6 +197,21 @@ void EnsureToastTable(const catalog::ClassRow& table, heap::XactContext& x) {
 
 }  // namespace
 
+namespace {
+
+// catalog::CreationNamespace, its error pointing at the relation's name.
+uint32_t CreationNamespaceOf(const sql::RangeVar& rel, const transam::Snapshot& snapshot,
+                             const transam::CurrentXact& me) {
+  try {
+    return catalog::CreationNamespace(rel.schema, snapshot, me);
+  } catch (PgError& e) {
+    if (rel.location >= 0 && e.data().position <= 0) e.Position(rel.location + 1);
+    throw;
+  }
+}
+
+}  // namespace
+
 std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   if (c.persistence == sql::Persistence::kTemp)
     throw MakeError(sqlstate::kFeatureNotSupported, "temporary tables are not supported yet");
@@ -205,7 +220,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   xact::CheckWritable("CREATE TABLE");
   heap::XactContext x = WriteXact();
   const transam::CurrentXact me = x.Me();
-  uint32_t nsp = catalog::CreationNamespace(c.relation.schema, x.snapshot, me);
+  uint32_t nsp = CreationNamespaceOf(c.relation, x.snapshot, me);
   const std::string& name = c.relation.name;
   if (catalog::LookupRelation(nsp, name, x.snapshot, me)) {
     if (c.if_not_exists) {
@@ -415,7 +430,7 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
   if (v.columns.size() > cols.size())
     throw MakeError(sqlstate::kSyntaxError, "CREATE VIEW specifies more column names than columns");
   heap::XactContext x = WriteXact();
-  uint32_t nsp = catalog::CreationNamespace(v.relation.schema, x.snapshot, x.Me());
+  uint32_t nsp = CreationNamespaceOf(v.relation, x.snapshot, x.Me());
   auto existing = catalog::LookupRelation(nsp, v.relation.name, x.snapshot, x.Me());
   if (existing) {
     if (!v.replace || existing->relkind != 'v')

@@ -832,9 +832,14 @@ uint64_t StoredTablesEpoch() { return g_wrote_catalog ? 0 : g_cache_epoch; }
 void StoredTablesAtStatementStart() {
   ++g_statement;
   uint64_t v = sinval::CatalogVersion();
-  if (v != g_cache_version) {
+  // Unqualified names were resolved through search_path: a new path may
+  // name other relations.
+  static std::string cache_search_path;
+  const std::string& search_path = guc::V().search_path;
+  if (v != g_cache_version || search_path != cache_search_path) {
     DropCaches();
     g_cache_version = v;
+    cache_search_path = search_path;
   }
 }
 

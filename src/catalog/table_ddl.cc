@@ -11,6 +11,7 @@
 #include "storage/buffer/buffer.h"
 #include "storage/file/smgr.h"
 #include "utils/error.h"
+#include "utils/guc.h"
 
 namespace tusk::catalog {
 namespace {
@@ -74,6 +75,25 @@ void ForgetFile(const smgr::RelFileLocator& loc) {
 
 }  // namespace
 
+std::vector<uint32_t> SearchPath(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                                 bool implicit_catalog) {
+  const std::vector<std::string> names = guc::ParseSearchPath(guc::V().search_path);
+  std::vector<uint32_t> path;
+  if (implicit_catalog && std::find(names.begin(), names.end(), "pg_catalog") == names.end())
+    path.push_back(kPgCatalogNamespace);
+  for (const std::string& name : names) {
+    // "$user" names a schema called after the role; CREATE SCHEMA does not
+    // exist yet, so there is none.
+    if (name == "$user") continue;
+    uint32_t nsp = name == "pg_catalog" ? kPgCatalogNamespace : name == "public" ? kPublicNamespace : 0;
+    if (!nsp) {
+      if (auto ns = LookupNamespace(name, snapshot, me)) nsp = ns->oid;
+    }
+    if (nsp && std::find(path.begin(), path.end(), nsp) == path.end()) path.push_back(nsp);
+  }
+  return path;
+}
+
 std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::string& name,
                                         const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
   std::vector<uint32_t> path;
@@ -82,7 +102,7 @@ std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::st
     if (!ns) return std::nullopt;
     path.push_back(ns->oid);
   } else {
-    path = {kPgCatalogNamespace, kPublicNamespace};
+    path = SearchPath(snapshot, me);
   }
   std::optional<ClassRow> found;
   int best = 1 << 30;
@@ -100,7 +120,14 @@ std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::st
 
 uint32_t CreationNamespace(const std::string& schema, const transam::Snapshot& snapshot,
                            const transam::CurrentXact& me) {
-  if (schema.empty()) return kPublicNamespace;
+  if (schema.empty()) {
+    // The first schema of search_path that exists; pg_catalog only holds
+    // the system's own relations, so it is passed over.
+    for (uint32_t nsp : SearchPath(snapshot, me, false)) {
+      if (nsp != kPgCatalogNamespace) return nsp;
+    }
+    throw PgError("3F000", "no schema has been selected to create in");
+  }
   auto ns = LookupNamespace(schema, snapshot, me);
   if (!ns) throw PgError("3F000", "schema \"" + schema + "\" does not exist");
   return ns->oid;

@@ -36,11 +36,16 @@ struct TableInfo {
   std::vector<ConstraintRow> constraints;
 };
 
-// Search path resolution: an explicit schema, else pg_catalog then public.
+// The namespaces of search_path that exist, in order, with pg_catalog first
+// unless listed (implicit_catalog), as PostgreSQL searches them.
+std::vector<uint32_t> SearchPath(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                                 bool implicit_catalog = true);
+// Search path resolution: an explicit schema, else search_path's namespaces.
 std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::string& name,
                                         const transam::Snapshot& snapshot, const transam::CurrentXact& me);
 std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snapshot, const transam::CurrentXact& me);
-// Namespace OID for CREATE (explicit schema, else public); 3F000 if unknown.
+// Namespace OID for CREATE: the explicit schema, else the first of
+// search_path that exists; 3F000 if there is none.
 uint32_t CreationNamespace(const std::string& schema, const transam::Snapshot& snapshot,
                            const transam::CurrentXact& me);
 

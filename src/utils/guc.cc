@@ -526,4 +526,39 @@ std::vector<SettingRow> AllSettings(bool include_superuser_only) {
   return rows;
 }
 
+// Splits a search_path value into schema names: quoted identifiers keep
+// their case, unquoted ones are folded to lower case.
+std::vector<std::string> ParseSearchPath(const std::string& value) {
+  std::vector<std::string> names;
+  size_t i = 0;
+  while (i < value.size()) {
+    while (i < value.size() && std::isspace(static_cast<unsigned char>(value[i]))) ++i;
+    if (i >= value.size()) break;
+    std::string name;
+    if (value[i] == '"') {
+      for (++i; i < value.size(); ++i) {
+        if (value[i] == '"') {
+          if (i + 1 < value.size() && value[i + 1] == '"') {
+            name.push_back('"');
+            ++i;
+          } else {
+            ++i;
+            break;
+          }
+        } else {
+          name.push_back(value[i]);
+        }
+      }
+    } else {
+      for (; i < value.size() && value[i] != ',' && !std::isspace(static_cast<unsigned char>(value[i])); ++i) {
+        name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(value[i]))));
+      }
+    }
+    names.push_back(name);
+    while (i < value.size() && value[i] != ',') ++i;
+    if (i < value.size()) ++i;
+  }
+  return names;
+}
+
 }  // namespace tusk::guc

@@ -94,6 +94,8 @@ void PopNestLevel(int level, bool committed);  // commit or roll back levels >= 
 // ParameterStatus support: parameters flagged "report" whose shown value
 // changed since the last call (or were never reported).
 std::vector<std::pair<std::string, std::string>> TakeReportChanges();
+// The schema names of a search_path value, in order ("$user" as written).
+std::vector<std::string> ParseSearchPath(const std::string& value);
 // Every reported parameter with its value, for connection start; marks all
 // as reported.
 std::vector<std::pair<std::string, std::string>> AllReportedValues();

@@ -11,6 +11,7 @@
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
+#include "utils/guc.h"
 
 namespace tusk::sql {
 namespace {
@@ -289,46 +290,11 @@ void Containment(const Step& st, const Datum* const* a, Datum& out, ExecContext&
   }
 }
 
-// Splits a search_path value into schema names: quoted identifiers keep
-// their case, unquoted ones are folded to lower case.
-std::vector<std::string> ParseSearchPath(const std::string& value) {
-  std::vector<std::string> names;
-  size_t i = 0;
-  while (i < value.size()) {
-    while (i < value.size() && std::isspace(static_cast<unsigned char>(value[i]))) ++i;
-    if (i >= value.size()) break;
-    std::string name;
-    if (value[i] == '"') {
-      for (++i; i < value.size(); ++i) {
-        if (value[i] == '"') {
-          if (i + 1 < value.size() && value[i + 1] == '"') {
-            name.push_back('"');
-            ++i;
-          } else {
-            ++i;
-            break;
-          }
-        } else {
-          name.push_back(value[i]);
-        }
-      }
-    } else {
-      for (; i < value.size() && value[i] != ',' && !std::isspace(static_cast<unsigned char>(value[i])); ++i) {
-        name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(value[i]))));
-      }
-    }
-    names.push_back(name);
-    while (i < value.size() && value[i] != ',') ++i;
-    if (i < value.size()) ++i;
-  }
-  return names;
-}
-
 // current_schemas(include_implicit): the existing schemas of search_path in
 // order, with pg_catalog first when implicit and not listed.
 void CurrentSchemas(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
   std::vector<std::string> path;
-  if (auto sp = ctx.session->GetConfig("search_path", true)) path = ParseSearchPath(*sp);
+  if (auto sp = ctx.session->GetConfig("search_path", true)) path = guc::ParseSearchPath(*sp);
   std::vector<std::string> found;
   for (std::string name : path) {
     if (name == "$user") name = ctx.session->CurrentUser();
