@@ -140,8 +140,9 @@ class Session : public sql::SessionContext {
                    std::unique_ptr<sql::Cursor> cursor);
   // Simple-protocol plans by shape (session_plan_cache.cc). RunCachedPlan
   // runs the statement from a valid cached plan, or returns false having
-  // sent nothing, and the caller takes the ordinary path.
-  bool RunCachedPlan(const sql::QueryShape& shape);
+  // sent nothing, and the caller takes the ordinary path. Once it has bound
+  // them, it takes the shape's values.
+  bool RunCachedPlan(sql::QueryShape& shape);
   void CachePlan(const sql::QueryShape& shape, const sql::Statement& literal_stmt,
                  const std::vector<sql::ColumnDesc>& literal_columns);
   // Sends DataRows from a cursor; returns rows sent; *done at end of rows.

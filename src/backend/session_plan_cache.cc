@@ -58,7 +58,7 @@ bool Session::PlanCacheCurrent() {
   return tables != 0;  // 0: this transaction changed the catalog
 }
 
-bool Session::RunCachedPlan(const sql::QueryShape& shape) {
+bool Session::RunCachedPlan(sql::QueryShape& shape) {
   const std::string key = shape.Key();
   auto it = plan_cache_.find(key);
   // A shape CachePlan found uncacheable keeps its verdict until the cache is dropped.
@@ -70,7 +70,9 @@ bool Session::RunCachedPlan(const sql::QueryShape& shape) {
   StoredTablesAtStatementStart();  // may drop the descriptions the plan was built from
   if (!PlanCacheCurrent() || plan_cache_.count(key) == 0) return false;
   const CachedPlan& plan = it->second;
-  std::vector<std::optional<std::string>> params(shape.values.begin(), shape.values.end());
+  std::vector<std::optional<std::string>> params;
+  params.reserve(shape.values.size());
+  for (std::string& v : shape.values) params.emplace_back(std::move(v));  // the caller is done with them
   std::unique_ptr<sql::Cursor> cursor;
   try {
     cursor = plan.query->Open(params, {}, *this);

@@ -27,6 +27,7 @@ TEST(LWLock, AcquireOrWaitLetsCoveredWaitersLeave) {
     std::atomic<long> requested{0};
     std::atomic<long> covered{0};
     std::atomic<long> acquisitions{0};
+    std::atomic<long> waited_out{0};  // AcquireOrWait returned false
   };
   void* mem = mmap(nullptr, sizeof(Flush), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   auto* f = new (mem) Flush{};
@@ -42,6 +43,7 @@ TEST(LWLock, AcquireOrWaitLetsCoveredWaitersLeave) {
         while (f->covered.load() < need) {
           if (!f->lock.AcquireOrWait()) {
             if (f->lock.HeldByMe()) _exit(2);  // false must leave it unheld
+            f->waited_out.fetch_add(1);
             continue;
           }
           f->acquisitions.fetch_add(1);
@@ -61,6 +63,7 @@ TEST(LWLock, AcquireOrWaitLetsCoveredWaitersLeave) {
   }
   EXPECT_EQ(f->covered.load(), kProcs * kIters);
   EXPECT_LT(f->acquisitions.load(), kProcs * kIters);
+  EXPECT_GT(f->waited_out.load(), 0);  // a busy lock is waited for, not taken
   munmap(mem, sizeof(Flush));
 }
 
