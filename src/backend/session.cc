@@ -2,6 +2,7 @@
 // block state machine.
 #include "backend/session.h"
 
+#include <sched.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -25,6 +26,23 @@
 #include "utils/ps_title.h"
 
 namespace tusk::backend {
+namespace {
+
+// How long to poll for the client's next message before sleeping: worth it
+// only while every connected backend, and a client beside it, can have a CPU
+// of its own. With more backends than that, a spinning one would take CPU
+// from one doing work.
+int IdleSpinMicros() {
+  static const int cpus = [] {
+    cpu_set_t set;
+    return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  }();
+  constexpr int kSpinMicros = 100;
+  return proc_array::AtMostBackends(cpus / 2) ? kSpinMicros : 0;
+}
+
+}  // namespace
+
 Session::Session(protocol::Connection& conn, SessionInfo info)
     : conn_(conn), info_(std::move(info)), views_(std::make_unique<SystemViews>(*this)) {}
 
@@ -149,7 +167,9 @@ bool Session::ReadCommand(char* type, std::string* body) {
   conn_.SetWakeHook([this](int rc) { OnIdleWake(rc); });
   // A terminate that arrived mid-statement is acted on before waiting.
   OnIdleWake(0);
+  conn_.SetInputSpin(conn_.HasBufferedInput() ? 0 : IdleSpinMicros());
   bool ok = conn_.ReadMessage(type, body);
+  conn_.SetInputSpin(0);
   conn_.SetWakeHook([](int rc) {
     if (rc & latch::kPostmasterDeath)
       throw MakeFatal(sqlstate::kAdminShutdown, "terminating connection due to unexpected postmaster exit");

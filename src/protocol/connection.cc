@@ -45,6 +45,22 @@ void Connection::Wait(int events) {
   if (wake_hook_ && (rc & (latch::kLatchSet | latch::kPostmasterDeath | latch::kTimeout))) wake_hook_(rc);
 }
 
+bool Connection::SpinForInput() {
+  if (spin_us_ <= 0) return false;
+  // A signal during the spin sets the latch; the wait after it sees that, so
+  // interrupts are late by at most the spin.
+  auto end = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+  do {
+#if defined(__x86_64__)
+    for (int i = 0; i < 16; ++i) __builtin_ia32_pause();
+#endif
+    char c;
+    ssize_t r = recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return true;
+  } while (std::chrono::steady_clock::now() < end);
+  return false;
+}
+
 bool Connection::Fill(size_t n) {
   if (in_pos_ > 0 && in_pos_ == in_.size()) {
     in_.clear();
@@ -64,7 +80,7 @@ bool Connection::Fill(size_t n) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      Wait(latch::kSocketReadable);
+      if (!SpinForInput()) Wait(latch::kSocketReadable);
       continue;
     }
     broken_ = true;  // ECONNRESET and friends: the client is gone

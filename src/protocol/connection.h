@@ -26,6 +26,12 @@ class Connection {
   // from latch::WaitLatch). It may throw PgError to end the wait (e.g. FATAL).
   void SetWakeHook(std::function<void(int)> hook) { wake_hook_ = std::move(hook); }
 
+  // While input is awaited, poll the socket for up to `us` microseconds before
+  // sleeping. Waking a sleeping process costs tens of microseconds (more on
+  // virtual machines), which dominates a quick request/response exchange;
+  // callers allow it only when there are CPUs to spare. 0 turns it off.
+  void SetInputSpin(int us) { spin_us_ = us; }
+
   // A deadline for reads (authentication_timeout); when it passes, reads throw
   // the given FATAL. Cleared by passing an empty message.
   void SetReadDeadline(std::chrono::steady_clock::time_point deadline, std::string fatal_message);
@@ -59,6 +65,8 @@ class Connection {
  private:
   // Ensures n bytes are buffered; false on EOF before them.
   bool Fill(size_t n);
+  // Polls for up to spin_us_; true once input (or EOF/error) is there.
+  bool SpinForInput();
   void Wait(int events);
 
   int fd_;
@@ -66,6 +74,7 @@ class Connection {
   size_t in_pos_ = 0;
   std::string out_;
   bool broken_ = false;
+  int spin_us_ = 0;
   std::function<void(int)> wake_hook_;
   bool has_deadline_ = false;
   std::chrono::steady_clock::time_point deadline_;

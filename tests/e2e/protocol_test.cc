@@ -8,7 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <thread>
 
 #include "cluster.h"
 #include "raw_client.h"
@@ -125,6 +129,34 @@ TEST_F(ProtocolTest, LibpqPreparedBinaryParameters) {
   Result d(PQdescribePrepared(conn.get(), "add"));
   EXPECT_EQ(PQnparams(d.get()), 3);
   EXPECT_EQ(PQparamtype(d.get(), 0), 20u);
+}
+
+// CPU time (user + system, in clock ticks) a process has used so far.
+long CpuTicks(const std::string& pid) {
+  std::ifstream f("/proc/" + pid + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));  // the name may hold spaces
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+// A lone session's backend polls briefly for the next message instead of
+// sleeping at once (protocol/connection.h); the poll is bounded, so an idle
+// backend still sleeps, and it still answers at once when the query comes.
+TEST_F(ProtocolTest, IdleBackendSleepsAfterItsBriefPoll) {
+  Conn conn = c_.Connect();
+  std::string pid = QueryValue(conn.get(), "SELECT pg_backend_pid()");
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(QueryValue(conn.get(), "SELECT " + std::to_string(i)), std::to_string(i));
+  long before = CpuTicks(pid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  long idle = CpuTicks(pid) - before;
+  EXPECT_LT(idle, 15) << "an idle backend used " << idle << " ticks in 1.5 s";
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT 'awake'"), "awake");
 }
 
 TEST_F(ProtocolTest, MalformedMessagesEndOnlyThatSession) {

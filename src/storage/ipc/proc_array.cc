@@ -149,6 +149,12 @@ int FreeBackendSlots() {
   return n;
 }
 
+bool AtMostBackends(int n) {
+  for (int i = 0; i < g_header->backend_slots; ++i)
+    if (g_slots[i].pid.load(std::memory_order_relaxed) != 0 && --n < 0) return false;
+  return true;
+}
+
 SlotWriter::SlotWriter(ProcSlot* slot) : slot_(slot) {
   slot_->changecount.fetch_add(1, std::memory_order_acq_rel);
 }

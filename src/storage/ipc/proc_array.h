@@ -111,6 +111,8 @@ void ReleaseMySlot();
 
 // Number of free client-backend slots (for superuser_reserved_connections).
 int FreeBackendSlots();
+// Whether at most n client-backend slots are occupied (stops counting past n).
+bool AtMostBackends(int n);
 
 // Writer side of rule 2, for the owning process.
 class SlotWriter {
