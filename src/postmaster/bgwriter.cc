@@ -1,5 +1,7 @@
 // The background writer and the WAL writer: periodic loops that write dirty
 // buffers ahead of the clock sweep and flush inserted WAL.
+#include <unistd.h>
+
 #include "access/wal/wal.h"
 #include "postmaster/aux_process.h"
 #include "storage/buffer/buffer.h"
@@ -34,12 +36,16 @@ int BgWriterMain() {
                       [] { buffer::BgWriterStep(); });
 }
 
-// The WAL writer flushes what backends inserted, so asynchronous commits reach disk.
+// The WAL writer flushes what backends inserted, so asynchronous commits
+// reach disk, and creates the next WAL segments ahead of the inserters.
 int WalWriterMain() {
-  return PeriodicLoop("wal writer process", BackendType::kWalWriter, guc::V().wal_writer_delay,
-                      [] {
-                        if (wal::IsStarted()) wal::BackgroundFlush();
-                      });
+  wal::SetWalWriterPid(getpid());
+  int rc = PeriodicLoop("wal writer process", BackendType::kWalWriter, guc::V().wal_writer_delay,
+                        [] {
+                          if (wal::IsStarted()) wal::BackgroundFlush();
+                        });
+  wal::SetWalWriterPid(0);
+  return rc;
 }
 
 }  // namespace tusk::aux

@@ -83,6 +83,9 @@ class RecordBuilder {
 void Flush(Lsn upto);
 // WAL writer: writes and syncs whatever has been inserted.
 void BackgroundFlush();
+// The WAL writer registers itself (pid) and unregisters (0), to be woken
+// when WAL grows fast enough to need segments between its rounds.
+void SetWalWriterPid(int pid);
 // End of the last inserted record (the next one starts here or after a page header).
 Lsn InsertPosition();
 // True once StartupWal has run (the startup process finished reading the WAL).

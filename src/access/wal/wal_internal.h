@@ -51,6 +51,9 @@ struct WalShared {
   std::atomic<uint64_t> writes;
   // Segments created since the last RemoveOldSegments.
   std::atomic<int> segments_added;
+  // The WAL writer, woken every kWakeEvery bytes of WAL so that it creates
+  // the next segments before an inserter needs them; 0 when not running.
+  std::atomic<int32_t> walwriter_pid;
 
   // Start of the last record other than an XLOG SWITCH (PostgreSQL's "last
   // important record"): archive_timeout and timed checkpoints ignore
