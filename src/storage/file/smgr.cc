@@ -114,6 +114,15 @@ void RegisterOrSync(const RelFileLocator& loc, Fork fork, uint32_t segno, int fd
   }
 }
 
+bool IsAllZero(const char* buf) {
+  for (size_t i = 0; i < kBlockSize; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, buf + i, sizeof w);
+    if (w != 0) return false;
+  }
+  return true;
+}
+
 void WriteBlock(const RelFileLocator& loc, Fork fork, uint32_t block, const char* buf, bool extend) {
   uint32_t segno = block / g_segment_blocks;
   std::string path = SegmentPath(loc, fork, segno);
@@ -124,7 +133,10 @@ void WriteBlock(const RelFileLocator& loc, Fork fork, uint32_t block, const char
   }
   off_t off = static_cast<off_t>(block % g_segment_blocks) * kBlockSize;
   errno = 0;
-  ssize_t n = vfs::PWrite(fd, buf, kBlockSize, off);
+  // An all-zero extension (the usual one: a new, not yet initialized page)
+  // only has to allocate the block.
+  const bool zeros = extend && IsAllZero(buf);
+  ssize_t n = zeros ? vfs::PWriteZeros(fd, kBlockSize, off) : vfs::PWrite(fd, buf, kBlockSize, off);
   if (n != static_cast<ssize_t>(kBlockSize)) {
     const char* verb = extend ? "could not extend file \"" : "could not write block ";
     std::string head = extend ? verb + path + "\"" : verb + std::to_string(block) + " in file \"" + path + "\"";

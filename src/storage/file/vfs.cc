@@ -96,6 +96,21 @@ ssize_t PWrite(int fd, const void* buf, size_t n, off_t offset) {
   }
 }
 
+ssize_t PWriteZeros(int fd, size_t n, off_t offset) {
+  if (Faults().empty()) {
+    int r;
+    do {
+      r = fallocate(fd, 0, offset, static_cast<off_t>(n));
+    } while (r != 0 && errno == EINTR);
+    if (r == 0) return static_cast<ssize_t>(n);
+    if (errno != EOPNOTSUPP && errno != ENOSYS) return -1;
+  }
+  // No fallocate here (or faults are being injected, which apply to writes).
+  static const std::vector<char> zeros(1 << 16, 0);
+  if (n > zeros.size()) n = zeros.size();
+  return PWrite(fd, zeros.data(), n, offset);
+}
+
 bool PWriteAll(int fd, const void* buf, size_t n, off_t offset) {
   const char* p = static_cast<const char*>(buf);
   while (n > 0) {

@@ -16,6 +16,11 @@ int Open(const std::string& path, int flags, mode_t mode = 0600);
 ssize_t PRead(int fd, void* buf, size_t n, off_t offset);
 // May write fewer bytes than asked (a short write); callers must check.
 ssize_t PWrite(int fd, const void* buf, size_t n, off_t offset);
+// Writes n zero bytes at offset, typically past the end of the file. It
+// allocates the blocks with fallocate where the filesystem can (no page-cache
+// copy of zeros, and still ENOSPC now rather than at write-back), and writes
+// zeros where it cannot. Returns n, or fewer (a short write), or -1 with errno.
+ssize_t PWriteZeros(int fd, size_t n, off_t offset);
 int Fsync(int fd);
 int Fdatasync(int fd);
 int Ftruncate(int fd, off_t length);
