@@ -107,7 +107,7 @@ uint64_t Build(IndexRel& rel, const BuildScan& scan, const DuplicateFn& duplicat
       const uint32_t cur = order[i].idx, prev = order[i - 1].idx;
       // Different images are different values.
       if (images && (order[i].image != order[i - 1].image || order[i].cls != order[i - 1].cls)) continue;
-      if (Header(leaves.data(cur)).flags & kTupHasNulls) continue;
+      if (FlagsOf(leaves.data(cur)) & kTupHasNulls) continue;
       if (compare_keys(prev, cur) == 0) duplicate(KeysOf(leaves.data(cur)));
     }
   }
@@ -275,7 +275,7 @@ std::string CheckTree(IndexRel& rel, uint64_t* leaf_tuples) {
         for (OffsetNumber o = first; o <= n; ++o)
           if (Compare(rel, key_of(page::GetItem(p, kHighKey)), page::GetItem(p, o)) <= 0)
             fail(blk, "item " + std::to_string(o) + " not below the high key");
-      if (!prev_high.empty() && n >= first && !(Header(page::GetItem(p, first)).flags & kTupMinusInf) &&
+      if (!prev_high.empty() && n >= first && !(FlagsOf(page::GetItem(p, first)) & kTupMinusInf) &&
           Compare(rel, key_of(page::GetItem(p, first)), prev_high.data()) < 0)
         fail(blk, "first item below the left sibling's high key");
       if (level != static_cast<int>(root_level)) {

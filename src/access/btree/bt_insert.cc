@@ -209,8 +209,7 @@ void Split(const IndexRel& rel, Buffer buf, OffsetNumber off, const std::string&
   // The left half's new high key: the right half's first key, as a pivot.
   std::string high = WithDownlink(items[best].data(), 0, false);
   {
-    TupleHeader h = Header(high.data());
-    if (h.flags & kTupMinusInf) throw MakeError(sqlstate::kInternalError, "btree split chose a minus-infinity key");
+    if (FlagsOf(high.data()) & kTupMinusInf) throw MakeError(sqlstate::kInternalError, "btree split chose a minus-infinity key");
   }
   Buffer rbuf = ReadBlock(rel, buffer::kNewBlock);
   LockBuffer(rbuf, LWLockMode::kExclusive);

@@ -66,28 +66,30 @@ void InitBtPage(char* page, uint32_t level, uint16_t flags);
 void InitMetaPage(char* page, uint32_t root, uint32_t level);
 
 // ---- Index tuples ----
-// 16-byte header, optional null bitmap, then each non-NULL key as a 4-byte
-// length and its bytes. On internal pages `downlink` names the child; a
-// kMinusInf tuple (first data item of an internal page) has no keys.
+// An 8-byte header (heap TID, then flags in the low byte and the number of
+// key columns in the high byte of one 16-bit word), the downlink when there
+// is one (4 bytes, flag kTupHasDownlink: internal pages' items), an optional
+// null bitmap, then each non-NULL key as a 4-byte length and its bytes. A
+// one-int4 leaf entry is 16 bytes, as in PostgreSQL. A kMinusInf tuple (first
+// data item of an internal page) has no keys.
 struct TupleHeader {
   uint32_t tid_block;
   uint16_t tid_offset;
-  uint16_t flags;
-  uint32_t downlink;
-  uint16_t nkeys;
-  uint16_t size;
+  uint16_t bits;  // flags | nkeys << 8
 };
-static_assert(sizeof(TupleHeader) == 16);
+static_assert(sizeof(TupleHeader) == 8);
 inline constexpr uint16_t kTupMinusInf = 0x1;
 inline constexpr uint16_t kTupHasNulls = 0x2;
 // Leaf tuple whose heap tuple a scan found dead to every transaction (a
 // hint, PostgreSQL's LP_DEAD): scans and unique checks skip it, and an
 // insert short of room removes such tuples before it splits the page.
 inline constexpr uint16_t kTupDead = 0x4;
+inline constexpr uint16_t kTupHasDownlink = 0x8;
 // A third of the usable page, like PostgreSQL's limit, so a split always works.
 inline constexpr size_t kMaxTupleSize = 2704;
 
 // `rel` (leaf tuples) names the index in the 54000 error of an oversized key.
+// A downlink of 0 (block 0 is the metapage, never a child) is left out.
 std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags,
                       const IndexRel* rel = nullptr);
 // The same tuple appended to *out.
@@ -98,12 +100,27 @@ inline TupleHeader Header(const char* tup) {
   std::memcpy(&h, tup, sizeof h);
   return h;
 }
+inline uint16_t FlagsOf(const char* tup) { return Header(tup).bits & 0xff; }
+inline int NKeysOf(const char* tup) { return Header(tup).bits >> 8; }
 inline ItemPointer TidOf(const char* tup) {
   TupleHeader h = Header(tup);
   return {h.tid_block, h.tid_offset};
 }
-inline uint32_t DownlinkOf(const char* tup) { return Header(tup).downlink; }
-inline bool IsDeadHint(const char* tup) { return Header(tup).flags & kTupDead; }
+inline uint32_t DownlinkOf(const char* tup) {
+  if (!(FlagsOf(tup) & kTupHasDownlink)) return 0;
+  uint32_t d;
+  std::memcpy(&d, tup + sizeof(TupleHeader), sizeof d);
+  return d;
+}
+inline bool IsDeadHint(const char* tup) { return FlagsOf(tup) & kTupDead; }
+// Sets the dead hint in place (same size, so no page layout change).
+inline void SetDeadHint(char* tup) {
+  TupleHeader h = Header(tup);
+  h.bits |= kTupDead;
+  std::memcpy(tup, &h, sizeof h);
+}
+// The tuple's length, from its own contents.
+size_t TupleSize(const char* tup);
 // The index's relation as WAL records name it.
 inline wal::RelFileLocator WalLoc(const IndexRel& rel) {
   return wal::RelFileLocator{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number};

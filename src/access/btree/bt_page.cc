@@ -30,7 +30,6 @@ void InitMetaPage(char* page, uint32_t root, uint32_t level) {
 
 void AppendTuple(std::string* out, const KeyValues& keys, ItemPointer tid, uint32_t downlink, uint16_t flags,
                  const IndexRel* rel) {
-  TupleHeader h{tid.block, tid.offset, flags, downlink, static_cast<uint16_t>(keys.size()), 0};
   const bool minus_inf = (flags & kTupMinusInf) != 0;
   bool nulls = false;
   size_t body = 0;
@@ -38,27 +37,33 @@ void AppendTuple(std::string* out, const KeyValues& keys, ItemPointer tid, uint3
     if (!k) nulls = true;
     else body += 4 + k->size();
   }
-  size_t bitmap = 0;
+  size_t bitmap = 0, nkeys = keys.size();
+  flags = static_cast<uint16_t>(flags & ~(kTupHasNulls | kTupHasDownlink));
   if (minus_inf) {
-    h.nkeys = 0;
+    nkeys = 0;
     body = 0;
   } else if (nulls) {
-    h.flags |= kTupHasNulls;
+    flags |= kTupHasNulls;
     bitmap = (keys.size() + 7) / 8;
   }
-  const size_t total = sizeof h + bitmap + body;
+  if (downlink != 0) flags |= kTupHasDownlink;
+  const size_t total = sizeof(TupleHeader) + (downlink != 0 ? 4 : 0) + bitmap + body;
   if (total > kMaxTupleSize)
     throw MakeError(sqlstate::kProgramLimitExceeded,
                     "index row size " + std::to_string(total) + " exceeds btree version 4 maximum " +
                         std::to_string(kMaxTupleSize) + " for index \"" + (rel ? rel->name : std::string()) + "\"")
         .Hint("Values larger than 1/3 of a buffer page cannot be indexed.\n"
               "Consider a function index of an MD5 hash of the value, or use full text indexing.");
-  h.size = static_cast<uint16_t>(total);
+  TupleHeader h{tid.block, tid.offset, static_cast<uint16_t>(flags | nkeys << 8)};
   const size_t start = out->size();
   out->resize(start + total);
   char* p = out->data() + start;
   std::memcpy(p, &h, sizeof h);
   p += sizeof h;
+  if (downlink != 0) {
+    std::memcpy(p, &downlink, 4);
+    p += 4;
+  }
   if (bitmap) {
     std::memset(p, 0, bitmap);
     for (size_t i = 0; i < keys.size(); ++i)
@@ -81,22 +86,48 @@ std::string FormTuple(const KeyValues& keys, ItemPointer tid, uint32_t downlink,
   return out;
 }
 
-void DecodeKeys(const char* tup, std::vector<KeyView>* out) {
-  TupleHeader h = Header(tup);
-  out->assign(h.nkeys, KeyView{});
-  const char* p = tup + sizeof h;
-  const char* bitmap = nullptr;
-  if (h.flags & kTupHasNulls) {
-    bitmap = p;
-    p += (h.nkeys + 7) / 8;
+namespace {
+
+// Where the keys start, and the null bitmap if there is one.
+const char* KeysStart(const char* tup, int nkeys, uint16_t flags, const char** bitmap) {
+  const char* p = tup + sizeof(TupleHeader) + ((flags & kTupHasDownlink) ? 4 : 0);
+  *bitmap = nullptr;
+  if (flags & kTupHasNulls) {
+    *bitmap = p;
+    p += (nkeys + 7) / 8;
   }
-  for (int i = 0; i < h.nkeys; ++i) {
-    if (bitmap && (bitmap[i / 8] & (1 << (i % 8)))) continue;
+  return p;
+}
+
+bool IsNullAt(const char* bitmap, int i) { return bitmap && (bitmap[i / 8] & (1 << (i % 8))); }
+
+}  // namespace
+
+void DecodeKeys(const char* tup, std::vector<KeyView>* out) {
+  const int nkeys = NKeysOf(tup);
+  const char* bitmap;
+  const char* p = KeysStart(tup, nkeys, FlagsOf(tup), &bitmap);
+  out->assign(nkeys, KeyView{});
+  for (int i = 0; i < nkeys; ++i) {
+    if (IsNullAt(bitmap, i)) continue;
     uint32_t len;
     std::memcpy(&len, p, 4);
     (*out)[i] = KeyView{false, std::string_view(p + 4, len)};
     p += 4 + len;
   }
+}
+
+size_t TupleSize(const char* tup) {
+  const int nkeys = NKeysOf(tup);
+  const char* bitmap;
+  const char* p = KeysStart(tup, nkeys, FlagsOf(tup), &bitmap);
+  for (int i = 0; i < nkeys; ++i) {
+    if (IsNullAt(bitmap, i)) continue;
+    uint32_t len;
+    std::memcpy(&len, p, 4);
+    p += 4 + len;
+  }
+  return static_cast<size_t>(p - tup);
 }
 
 KeyValues KeysOf(const char* tup) {
@@ -108,10 +139,18 @@ KeyValues KeysOf(const char* tup) {
 }
 
 std::string WithDownlink(const char* tup, uint32_t downlink, bool minus_inf) {
-  TupleHeader h = Header(tup);
   if (minus_inf) return FormTuple({}, {0, 0}, downlink, kTupMinusInf);
-  std::string out(tup, h.size);
-  std::memcpy(out.data() + offsetof(TupleHeader, downlink), &downlink, 4);
+  // Same keys, TID and flags; only the downlink field comes or goes.
+  const uint16_t flags = FlagsOf(tup);
+  const size_t head = sizeof(TupleHeader) + ((flags & kTupHasDownlink) ? 4 : 0);
+  const size_t rest = TupleSize(tup) - head;
+  TupleHeader h = Header(tup);
+  // A pivot never carries the leaf's dead hint: only leaf entries may be removed for it.
+  h.bits = static_cast<uint16_t>((h.bits & ~(kTupHasDownlink | kTupDead)) | (downlink != 0 ? kTupHasDownlink : 0));
+  std::string out(sizeof h + (downlink != 0 ? 4 : 0) + rest, '\0');
+  std::memcpy(out.data(), &h, sizeof h);
+  if (downlink != 0) std::memcpy(out.data() + sizeof h, &downlink, 4);
+  std::memcpy(out.data() + out.size() - rest, tup + head, rest);
   return out;
 }
 
@@ -140,7 +179,7 @@ int CompareColumn(const IndexRel& rel, int col, const KeyView& a, const KeyView&
 
 int Compare(const IndexRel& rel, const SearchKey& key, const char* tup) {
   TupleHeader h = Header(tup);
-  if (h.flags & kTupMinusInf) return 1;
+  if (h.bits & kTupMinusInf) return 1;
   thread_local std::vector<KeyView> kv;  // no allocation per comparison
   DecodeKeys(tup, &kv);
   size_t n = std::min(key.vals.size(), kv.size());

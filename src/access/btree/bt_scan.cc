@@ -129,9 +129,7 @@ void IndexScan::KillCurrent() {
     for (OffsetNumber o = FirstData(p); o <= page::ItemCount(p); ++o) {
       char* t = page::GetItem(p, o);
       if (TidOf(t) == tid) {
-        TupleHeader h = Header(t);
-        h.flags |= kTupDead;
-        std::memcpy(t, &h, sizeof h);
+        SetDeadHint(t);
         buffer::MarkBufferDirty(b);
         break;
       }
