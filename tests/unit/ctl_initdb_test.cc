@@ -75,6 +75,13 @@ TEST_F(InitDbTest, CreatesEverything) {
   ASSERT_TRUE(tusk::ReadControlFile(dir_, &cd, &err)) << err;
   EXPECT_EQ(cd.state, tusk::DbState::kShutdowned);
   EXPECT_NE(cd.system_identifier, 0u);
+  // A cluster written in another on-disk format version is refused, not misread.
+  tusk::ControlData older = cd;
+  older.version = cd.version - 1;
+  ASSERT_TRUE(tusk::WriteControlFile(dir_, &older, &err)) << err;
+  EXPECT_FALSE(tusk::ReadControlFile(dir_, &cd, &err));
+  EXPECT_NE(err.find("database files are incompatible with server"), std::string::npos) << err;
+  EXPECT_NE(err.find("initdb"), std::string::npos) << err;
 
   std::string hba = Slurp(dir_ + "/pg_hba.conf");
   EXPECT_NE(hba.find("\nlocal   all             all                                     trust\n"), std::string::npos);

@@ -57,6 +57,12 @@ bool ReadControlFile(const std::string& datadir, ControlData* out, std::string* 
     *error = "incorrect checksum in control file";
     return false;
   }
+  if (out->version != ControlData{}.version) {
+    *error = "database files are incompatible with server: the cluster was initialized with format version " +
+             std::to_string(out->version) + ", but the server was compiled with format version " +
+             std::to_string(ControlData{}.version) + " (it looks like you need to initdb)";
+    return false;
+  }
   return true;
 }
 

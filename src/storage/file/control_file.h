@@ -24,7 +24,10 @@ const char* DbStateName(DbState state);
 // (smaller than a disk sector, so the write is atomic) and fsynced.
 struct ControlData {
   uint32_t magic = 0x5475736b;  // "Tusk"
-  uint32_t version = 1;
+  // The on-disk format's version, checked at every read: raise it whenever
+  // pages, tuples or WAL records change layout. 2: 8-byte B-tree tuple
+  // headers and the compact heap UPDATE record.
+  uint32_t version = 2;
   uint64_t system_identifier = 0;
   DbState state = DbState::kShutdowned;
   uint32_t pad0 = 0;
