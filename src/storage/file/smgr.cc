@@ -136,6 +136,11 @@ void WriteBlock(const RelFileLocator& loc, Fork fork, uint32_t block, const char
   // An all-zero extension (the usual one: a new, not yet initialized page)
   // only has to allocate the block.
   const bool zeros = extend && IsAllZero(buf);
+  // Allocating blocks one at a time costs ext4 a block-allocator call each
+  // (a tenth of a bulk load's time); a relation past 8 MB reserves 1 MB at a
+  // time instead, so at most 1/8 of its size sits allocated but unused.
+  constexpr off_t kReserveFrom = 8 << 20, kReserveChunk = 1 << 20;
+  if (zeros && off >= kReserveFrom && off % kReserveChunk == 0) vfs::Preallocate(fd, off, kReserveChunk);
   ssize_t n = zeros ? vfs::PWriteZeros(fd, kBlockSize, off) : vfs::PWrite(fd, buf, kBlockSize, off);
   if (n != static_cast<ssize_t>(kBlockSize)) {
     const char* verb = extend ? "could not extend file \"" : "could not write block ";

@@ -111,6 +111,15 @@ ssize_t PWriteZeros(int fd, size_t n, off_t offset) {
   return PWrite(fd, zeros.data(), n, offset);
 }
 
+bool Preallocate(int fd, off_t offset, size_t n) {
+  if (!Faults().empty()) return false;  // injected faults are for the writes themselves
+  int r;
+  do {
+    r = fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, static_cast<off_t>(n));
+  } while (r != 0 && errno == EINTR);
+  return r == 0;
+}
+
 bool PWriteAll(int fd, const void* buf, size_t n, off_t offset) {
   const char* p = static_cast<const char*>(buf);
   while (n > 0) {

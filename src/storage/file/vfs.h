@@ -21,6 +21,10 @@ ssize_t PWrite(int fd, const void* buf, size_t n, off_t offset);
 // copy of zeros, and still ENOSPC now rather than at write-back), and writes
 // zeros where it cannot. Returns n, or fewer (a short write), or -1 with errno.
 ssize_t PWriteZeros(int fd, size_t n, off_t offset);
+// Reserves [offset, offset + n) beyond the end of the file without changing
+// its size (fallocate's KEEP_SIZE), so that later PWriteZeros there find the
+// blocks allocated. Best effort: false if the filesystem cannot.
+bool Preallocate(int fd, off_t offset, size_t n);
 int Fsync(int fd);
 int Fdatasync(int fd);
 int Ftruncate(int fd, off_t length);
