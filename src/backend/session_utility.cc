@@ -79,6 +79,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kVacuum: return RunVacuum(stmt.vacuum());
     case sql::StmtKind::kCreateView: return RunCreateView(stmt);
     case sql::StmtKind::kLock: return RunLock(stmt.lock());
+    case sql::StmtKind::kPrepare: return RunPrepare(stmt);
+    case sql::StmtKind::kDeallocate: return RunDeallocate(stmt.deallocate());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");
