@@ -35,6 +35,9 @@ void Session::Parse(const std::string& body) {
       throw MakeError(sqlstate::kInFailedSqlTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
     StartTransactionIfNeeded();
+    // A command of its own, so that the plan (and the epoch recorded with
+    // it) reflects the catalog as of now, not as of the block's last statement.
+    xact::StartCommand();
     StoredTablesAtStatementStart();
     if (sql::IsPlannable(*ps->stmt)) {
       std::unique_ptr<sql::PreparedQuery> query = sql::Prepare(*ps->stmt, types, *this);

@@ -10,6 +10,7 @@
 // error, and the statement is tried again at its next use.
 #include "backend/session.h"
 
+#include "access/transam/xact.h"
 #include "backend/stored_table.h"
 #include "protocol/message.h"
 #include "utils/timestamp.h"
@@ -39,6 +40,9 @@ void Session::Revalidate(PreparedStatement& ps) {
   StoredTablesRefresh();
   const uint64_t epoch = StoredTablesEpoch();
   if (epoch != 0 && epoch == ps.tables_epoch) return;
+  // Bind runs between statements: a new command sees this transaction's own
+  // latest changes and, in READ COMMITTED, what others committed since.
+  xact::StartCommand();
   std::shared_ptr<const sql::PreparedQuery> query = sql::Prepare(*ps.stmt, ps.param_types, *this);
   if (!SameResult(query->Columns(), ps.query->Columns()))
     throw MakeError(sqlstate::kFeatureNotSupported, "cached plan must not change result type");

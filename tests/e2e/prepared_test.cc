@@ -130,6 +130,34 @@ TEST_F(Prepared, IndexChangesPlanAgainSilently) {
   EXPECT_EQ(PQntuples(r4.get()), 3) << PQerrorMessage(conn_.get());
 }
 
+TEST_F(Prepared, DdlJustBeforeBindInTheSameBlockIsSeen) {
+  Prepare("star", "SELECT * FROM rp WHERE id = $1");
+  Exec("BEGIN");
+  Exec("ALTER TABLE rp ADD COLUMN extra int DEFAULT 7");
+  Result changed = Run("star", "1");
+  EXPECT_EQ(SqlState(changed.get()), "0A000") << PQerrorMessage(conn_.get());
+  Exec("ROLLBACK");
+  Result same = Run("star", "1");
+  EXPECT_EQ(PQnfields(same.get()), 2) << PQerrorMessage(conn_.get());
+
+  // Another session's committed change, seen by a block that began before
+  // it (READ COMMITTED; the block holds no lock on rp, or ALTER would wait).
+  Prepare("name", "SELECT name FROM rp WHERE id = $1");
+  Exec("BEGIN");
+  EXPECT_EQ(Value("SELECT count(*) > 0 FROM pg_class"), "t");
+  Conn other = c_.Connect();
+  Exec("ALTER TABLE rp RENAME COLUMN name TO label", other.get());
+  Result renamed = Run("name", "1");
+  EXPECT_EQ(SqlState(renamed.get()), "42703") << PQerrorMessage(conn_.get());
+  Exec("ROLLBACK");
+  Exec("BEGIN");
+  EXPECT_EQ(Value("SELECT count(*) > 0 FROM pg_class"), "t");
+  Exec("ALTER TABLE rp RENAME COLUMN label TO name", other.get());
+  Result parsed(PQprepare(conn_.get(), "late", "SELECT label FROM rp", 0, nullptr));
+  EXPECT_EQ(SqlState(parsed.get()), "42703") << PQerrorMessage(conn_.get());
+  Exec("ROLLBACK");
+}
+
 TEST_F(Prepared, ExecuteInTransactions) {
   Exec("PREPARE p(int) AS SELECT name FROM rp WHERE id = $1");
   Exec("BEGIN");
