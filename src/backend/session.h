@@ -99,6 +99,8 @@ class Session : public sql::SessionContext {
   uint64_t SwitchWal() override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
   BackupStopInfo BackupStop(bool wait_for_archive) override;
+  // pg_prepared_statements: the named statements, in text form (session_prepare.cc).
+  std::vector<std::vector<std::optional<std::string>>> PreparedStatementRows() const;
 
  private:
   enum class TxState { kIdle, kInBlock, kFailed };
@@ -116,6 +118,9 @@ class Session : public sql::SessionContext {
     std::string text;  // pg_prepared_statements.statement
     bool from_sql = false;
     int64_t prepare_time_us = 0;
+    // Executions; every plan here is generic (one plan for all parameter
+    // values), so PostgreSQL's generic_plans counts them all.
+    int64_t executions = 0;
   };
   struct Portal {
     std::shared_ptr<PreparedStatement> source;

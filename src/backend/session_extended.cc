@@ -9,7 +9,6 @@
 #include "backend/session.h"
 #include "protocol/message.h"
 #include "sql/types/type_oids.h"
-#include "utils/timestamp.h"
 
 namespace tusk::backend {
 
@@ -50,7 +49,7 @@ void Session::Parse(const std::string& body) {
   }
   EndStatement();
   ps->text = query;
-  ps->prepare_time_us = NowMicros();
+  ps->prepare_time_us = stmt_start_us_;
   statements_[name] = std::move(ps);
   protocol::MessageWriter(&conn_.out(), '1');
 }
@@ -114,6 +113,7 @@ void Session::Bind(const std::string& body) {
                           std::to_string(ps->query->Columns().size()) + " columns");
     std::vector<int16_t> formats = param_formats;
     if (formats.size() == 1) formats.assign(params.size(), formats[0]);
+    ++ps->executions;
     portal->query = ps->query;
     portal->cursor = ps->query->Open(params, formats, *this);
   }

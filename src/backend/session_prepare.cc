@@ -12,8 +12,9 @@
 
 #include "access/transam/xact.h"
 #include "backend/stored_table.h"
+#include "backend/system_views.h"
 #include "protocol/message.h"
-#include "utils/timestamp.h"
+#include "sql/types/type_oids.h"
 
 namespace tusk::backend {
 namespace {
@@ -59,9 +60,9 @@ std::string Session::RunPrepare(const sql::Statement& stmt) {
   ps->param_types = query->ParamTypes();
   ps->query = std::move(query);
   ps->tables_epoch = StoredTablesEpoch();
-  ps->text = stmt.source_text();
+  ps->text = stmt.query();  // PostgreSQL shows the whole query string
   ps->from_sql = true;
-  ps->prepare_time_us = NowMicros();
+  ps->prepare_time_us = stmt_start_us_;
   // Checked after planning, as PostgreSQL stores the statement last.
   if (statements_.count(p.name))
     throw MakeError("42P05", "prepared statement \"" + p.name + "\" already exists");
@@ -89,6 +90,7 @@ std::shared_ptr<Session::PreparedStatement> Session::OpenExecute(const sql::Stat
   sql::EvaluateExecuteParams(stmt, ps->param_types, *this, &values, &formats);
   if (ps->query) {
     Revalidate(*ps);
+    ++ps->executions;
     *query = ps->query;
     *cursor = ps->query->Open(values, formats, *this);
   }
@@ -123,6 +125,20 @@ const std::vector<sql::ColumnDesc>* Session::ResultColumns(const sql::Statement*
   }
   if (!stmt || !query || !sql::ReturnsRows(*stmt)) return nullptr;
   return &query->Columns();
+}
+
+std::vector<std::vector<std::optional<std::string>>> Session::PreparedStatementRows() const {
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  for (const auto& [name, ps] : statements_) {
+    if (name.empty()) continue;  // the unnamed statement is not a prepared statement
+    std::string types = "{";
+    for (size_t i = 0; i < ps->param_types.size(); ++i)
+      types += (i ? ",\"" : "\"") + sql::TypeSqlName(ps->param_types[i]) + "\"";
+    types += "}";
+    rows.push_back({name, ps->text, FormatTimestamptzUtc(ps->prepare_time_us), types,
+                    std::string(ps->from_sql ? "t" : "f"), std::to_string(ps->executions), std::string("0")});
+  }
+  return rows;
 }
 
 }  // namespace tusk::backend

@@ -64,6 +64,10 @@ TEST_F(Prepared, OneNamespaceForSqlAndProtocolStatements) {
   EXPECT_STREQ(PQresultErrorField(dup.get(), PG_DIAG_MESSAGE_PRIMARY),
                "prepared statement \"from_protocol\" already exists");
 
+  EXPECT_EQ(Value("SELECT string_agg(name || ':' || from_sql || ':' || parameter_types::text, ' ' ORDER BY name) "
+                  "FROM pg_prepared_statements"),
+            "from_protocol:false:{text} from_sql:true:{integer}");
+
   Exec("DEALLOCATE from_protocol");
   Result gone = Run("from_protocol", "three");
   EXPECT_EQ(SqlState(gone.get()), "26000");
