@@ -131,7 +131,16 @@ void Session::Describe(const std::string& body) {
     auto it = statements_.find(name);
     if (it == statements_.end())
       throw MakeError(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + name + "\" does not exist");
-    const PreparedStatement& ps = *it->second;
+    PreparedStatement& ps = *it->second;
+    // The description is that of the plan as it would run now (PostgreSQL
+    // revalidates here too); an aborted block cannot plan.
+    if (ps.query && sql::ReturnsRows(*ps.stmt) && tx_ == TxState::kFailed)
+      throw MakeError(sqlstate::kInFailedSqlTransaction,
+                      "current transaction is aborted, commands ignored until end of transaction block");
+    if (ps.query) {
+      StartTransactionIfNeeded();
+      Revalidate(ps);
+    }
     {
       protocol::MessageWriter w(&conn_.out(), 't');
       w.Int16(static_cast<int16_t>(ps.param_types.size()));

@@ -86,6 +86,8 @@ TEST_F(Prepared, ProtocolStatementPlansAgainAfterDdlInAnotherSession) {
   EXPECT_STREQ(PQresultErrorField(changed.get(), PG_DIAG_MESSAGE_PRIMARY), "cached plan must not change result type");
   Result still = Run("star", "1");  // the old plan stays refused
   EXPECT_EQ(SqlState(still.get()), "0A000");
+  Result described(PQdescribePrepared(conn_.get(), "star"));
+  EXPECT_EQ(SqlState(described.get()), "0A000");
   Result name = Run("name", "2");
   ASSERT_EQ(PQresultStatus(name.get()), PGRES_TUPLES_OK) << PQerrorMessage(conn_.get());
   EXPECT_STREQ(PQgetvalue(name.get(), 0, 0), "two");
@@ -94,6 +96,9 @@ TEST_F(Prepared, ProtocolStatementPlansAgainAfterDdlInAnotherSession) {
   Result dropped = Run("name", "2");
   EXPECT_EQ(SqlState(dropped.get()), "42P01");
   EXPECT_STREQ(PQresultErrorField(dropped.get(), PG_DIAG_MESSAGE_PRIMARY), "relation \"rp\" does not exist");
+
+  Result described_name(PQdescribePrepared(conn_.get(), "name"));
+  EXPECT_EQ(SqlState(described_name.get()), "42P01");
 
   Exec("CREATE TABLE rp (id int, name text)", other.get());
   Exec("INSERT INTO rp VALUES (2, 'new')", other.get());
@@ -170,6 +175,8 @@ TEST_F(Prepared, ExecuteInTransactions) {
   EXPECT_EQ(SqlState(err.get()), "22012");
   Result aborted(PQexec(conn_.get(), "EXECUTE p(1)"));
   EXPECT_EQ(SqlState(aborted.get()), "25P02");
+  Result described(PQdescribePrepared(conn_.get(), "p"));
+  EXPECT_EQ(SqlState(described.get()), "25P02");
   Exec("ROLLBACK");
   // PREPARE is not transactional: a statement prepared in a rolled-back block stays.
   Exec("BEGIN");
