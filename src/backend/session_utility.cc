@@ -64,7 +64,9 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         statements_.clear();
         portals_.clear();
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
-        // No plan cache yet: nothing to drop.
+        // PostgreSQL's ResetPlanCache: every prepared statement plans again at its next use.
+        plan_cache_.clear();
+        for (auto& entry : statements_) entry.second->tables_epoch = 0;
       }
       return sql::CommandTagOf(stmt);
     }
