@@ -5,7 +5,7 @@
 // when prepared) and the StoredTablesEpoch() the plan was built under. The
 // epoch moves whenever cached table descriptions are dropped (any catalog
 // change, a new search_path) and is 0 while this transaction has written the
-// catalog; then the next Bind or EXECUTE plans the statement again. As in
+// catalog; then the next Bind, Describe or EXECUTE plans it again. As in
 // PostgreSQL, the new plan may not return different columns: that is an
 // error, and the statement is tried again at its next use.
 #include "backend/session.h"
