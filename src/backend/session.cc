@@ -387,6 +387,10 @@ void Session::RunStatement(const sql::Statement& stmt, const sql::QueryShape* sh
   StartTransactionIfNeeded();
   xact::StartCommand();
   StoredTablesAtStatementStart();
+  if (stmt.kind() == sql::StmtKind::kExecute) {
+    RunExecute(stmt);
+    return;
+  }
   if (!sql::IsPlannable(stmt)) {
     std::string tag = RunUtility(stmt);
     SendParameterChanges();

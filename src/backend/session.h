@@ -99,17 +99,33 @@ class Session : public sql::SessionContext {
   uint64_t SwitchWal() override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
   BackupStopInfo BackupStop(bool wait_for_archive) override;
+  // pg_prepared_statements: the named statements, in text form (session_prepare.cc).
+  std::vector<std::vector<std::optional<std::string>>> PreparedStatementRows() const;
 
  private:
   enum class TxState { kIdle, kInBlock, kFailed };
 
+  // A named (or the unnamed) statement of the extended protocol or of SQL
+  // PREPARE: one namespace, as in PostgreSQL (session_prepare.cc).
   struct PreparedStatement {
     std::shared_ptr<sql::Statement> stmt;  // null for an empty query
-    std::unique_ptr<sql::PreparedQuery> query;  // row-returning statements only
-    std::vector<uint32_t> param_types;
+    // Plannable statements only. Replaced when re-planned; portals hold
+    // the plan their cursor runs.
+    std::shared_ptr<const sql::PreparedQuery> query;
+    std::vector<uint32_t> param_types;  // fixed at prepare time
+    // StoredTablesEpoch() the plan was built under; 0 forces a re-plan.
+    uint64_t tables_epoch = 0;
+    std::string text;  // pg_prepared_statements.statement
+    bool from_sql = false;
+    int64_t prepare_time_us = 0;
+    // Executions; every plan here is generic (one plan for all parameter
+    // values), so PostgreSQL's generic_plans counts them all.
+    int64_t executions = 0;
   };
   struct Portal {
     std::shared_ptr<PreparedStatement> source;
+    std::shared_ptr<const sql::PreparedQuery> query;  // the plan the cursor runs
+    std::shared_ptr<PreparedStatement> executed;      // SQL EXECUTE: the statement it runs
     std::unique_ptr<sql::Cursor> cursor;
     std::vector<std::optional<std::string>> params;
     std::vector<int16_t> result_formats;
@@ -147,6 +163,23 @@ class Session : public sql::SessionContext {
                  const std::vector<sql::ColumnDesc>& literal_columns);
   // Sends DataRows from a cursor; returns rows sent; *done at end of rows.
   int64_t SendRows(sql::Cursor& cursor, const std::vector<int16_t>& formats, int64_t max_rows, bool* done);
+  // SQL PREPARE / EXECUTE / DEALLOCATE and re-planning (session_prepare.cc).
+  std::string RunPrepare(const sql::Statement& stmt);
+  std::string RunDeallocate(const sql::DeallocateStmt& d);
+  // Simple protocol: sends the executed statement's rows and tag.
+  void RunExecute(const sql::Statement& stmt);
+  // Finds the statement, evaluates the arguments and, for a plannable
+  // statement, re-plans it if needed and opens *cursor on *query.
+  std::shared_ptr<PreparedStatement> OpenExecute(const sql::Statement& stmt,
+                                                 std::shared_ptr<const sql::PreparedQuery>* query,
+                                                 std::unique_ptr<sql::Cursor>* cursor);
+  std::shared_ptr<PreparedStatement> FindStatement(const std::string& name);
+  // Re-plans a statement whose tables may have changed since it was planned;
+  // 0A000 if its result columns would change (the old plan is kept).
+  void Revalidate(PreparedStatement& ps);
+  // What Describe reports: a row-returning statement's columns, or for SQL
+  // EXECUTE those of the statement it names; null for none.
+  const std::vector<sql::ColumnDesc>* ResultColumns(const sql::Statement* stmt, const sql::PreparedQuery* query);
   // Utility statements the backend executes itself; returns the command tag.
   std::string RunUtility(const sql::Statement& stmt);
   std::string RunTransactionStmt(const sql::TransactionStmt& t);

@@ -34,15 +34,22 @@ void Session::Parse(const std::string& body) {
       throw MakeError(sqlstate::kInFailedSqlTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
     StartTransactionIfNeeded();
+    // A command of its own, so that the plan (and the epoch recorded with
+    // it) reflects the catalog as of now, not as of the block's last statement.
+    xact::StartCommand();
     StoredTablesAtStatementStart();
     if (sql::IsPlannable(*ps->stmt)) {
-      ps->query = sql::Prepare(*ps->stmt, types, *this);
-      ps->param_types = ps->query->ParamTypes();
+      std::unique_ptr<sql::PreparedQuery> query = sql::Prepare(*ps->stmt, types, *this);
+      ps->param_types = query->ParamTypes();
+      ps->query = std::move(query);
+      ps->tables_epoch = StoredTablesEpoch();
     } else {
       ps->param_types = types;
     }
   }
   EndStatement();
+  ps->text = query;
+  ps->prepare_time_us = stmt_start_us_;
   statements_[name] = std::move(ps);
   protocol::MessageWriter(&conn_.out(), '1');
 }
@@ -95,6 +102,7 @@ void Session::Bind(const std::string& body) {
   if (!portal_name.empty() && portals_.count(portal_name))
     throw MakeError("42P03", "portal \"" + portal_name + "\" already exists");
   StartTransactionIfNeeded();
+  Revalidate(*ps);
   auto portal = std::make_unique<Portal>();
   portal->source = ps;
   portal->result_formats = result_formats;
@@ -105,6 +113,8 @@ void Session::Bind(const std::string& body) {
                           std::to_string(ps->query->Columns().size()) + " columns");
     std::vector<int16_t> formats = param_formats;
     if (formats.size() == 1) formats.assign(params.size(), formats[0]);
+    ++ps->executions;
+    portal->query = ps->query;
     portal->cursor = ps->query->Open(params, formats, *this);
   }
   portal->params = std::move(params);
@@ -121,14 +131,24 @@ void Session::Describe(const std::string& body) {
     auto it = statements_.find(name);
     if (it == statements_.end())
       throw MakeError(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + name + "\" does not exist");
-    const PreparedStatement& ps = *it->second;
+    PreparedStatement& ps = *it->second;
+    // The description is that of the plan as it would run now (PostgreSQL
+    // revalidates here too); an aborted block cannot plan.
+    if (ps.query && sql::ReturnsRows(*ps.stmt) && tx_ == TxState::kFailed)
+      throw MakeError(sqlstate::kInFailedSqlTransaction,
+                      "current transaction is aborted, commands ignored until end of transaction block");
+    if (ps.query) {
+      StartTransactionIfNeeded();
+      Revalidate(ps);
+    }
     {
       protocol::MessageWriter w(&conn_.out(), 't');
       w.Int16(static_cast<int16_t>(ps.param_types.size()));
       for (uint32_t t : ps.param_types) w.Int32(static_cast<int32_t>(t));
     }
-    if (ps.query && sql::ReturnsRows(*ps.stmt))
-      AppendRowDescription(ps.query->Columns(), {});
+    const std::vector<sql::ColumnDesc>* columns = ResultColumns(ps.stmt.get(), ps.query.get());
+    if (columns)
+      AppendRowDescription(*columns, {});
     else
       protocol::MessageWriter(&conn_.out(), 'n');
     return;
@@ -137,8 +157,10 @@ void Session::Describe(const std::string& body) {
     auto it = portals_.find(name);
     if (it == portals_.end()) throw MakeError(sqlstate::kInvalidCursorName, "portal \"" + name + "\" does not exist");
     const Portal& p = *it->second;
-    if (p.source->query && sql::ReturnsRows(*p.source->stmt))
-      AppendRowDescription(p.source->query->Columns(), p.result_formats);
+    const std::vector<sql::ColumnDesc>* columns =
+        p.executed ? ResultColumns(p.executed->stmt.get(), p.query.get()) : ResultColumns(p.source->stmt.get(), p.query.get());
+    if (columns)
+      AppendRowDescription(*columns, p.result_formats);
     else
       protocol::MessageWriter(&conn_.out(), 'n');
     return;
@@ -167,6 +189,18 @@ void Session::Execute(const std::string& body) {
   StartTransactionIfNeeded();
   xact::StartCommand();
   StoredTablesAtStatementStart();
+  if (!p.cursor && !p.done && stmt->kind() == sql::StmtKind::kExecute) {
+    p.executed = OpenExecute(*stmt, &p.query, &p.cursor);
+    stmt = p.executed->stmt.get();
+    if (stmt == nullptr) {
+      p.done = true;
+      EndStatement();
+      protocol::MessageWriter(&conn_.out(), 'I');
+      return;
+    }
+  } else if (p.executed) {
+    stmt = p.executed->stmt.get();
+  }
   if (!p.cursor) {
     if (p.done) throw MakeError("55000", "portal \"" + name + "\" cannot be run");
     std::string tag = RunUtility(*stmt);

@@ -64,7 +64,9 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         statements_.clear();
         portals_.clear();
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
-        // No plan cache yet: nothing to drop.
+        // PostgreSQL's ResetPlanCache: every prepared statement plans again at its next use.
+        plan_cache_.clear();
+        for (auto& entry : statements_) entry.second->tables_epoch = 0;
       }
       return sql::CommandTagOf(stmt);
     }
@@ -79,6 +81,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kVacuum: return RunVacuum(stmt.vacuum());
     case sql::StmtKind::kCreateView: return RunCreateView(stmt);
     case sql::StmtKind::kLock: return RunLock(stmt.lock());
+    case sql::StmtKind::kPrepare: return RunPrepare(stmt);
+    case sql::StmtKind::kDeallocate: return RunDeallocate(stmt.deallocate());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");

@@ -831,6 +831,10 @@ uint64_t StoredTablesEpoch() { return g_wrote_catalog ? 0 : g_cache_epoch; }
 
 void StoredTablesAtStatementStart() {
   ++g_statement;
+  StoredTablesRefresh();
+}
+
+void StoredTablesRefresh() {
   uint64_t v = sinval::CatalogVersion();
   // Unqualified names were resolved through search_path: a new path may
   // name other relations.

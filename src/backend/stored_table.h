@@ -46,6 +46,9 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze);
 
 // Start of each statement: drops cached descriptions if any catalog changed.
 void StoredTablesAtStatementStart();
+// Only the dropping part, for a check between statements (Bind re-planning
+// a prepared statement) that must not start a new statement.
+void StoredTablesRefresh();
 // This process changed catalog rows in its transaction: its own cache must
 // not outlive the change, and others learn of it when the transaction ends.
 void StoredTablesCatalogWritten();

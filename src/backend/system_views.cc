@@ -231,6 +231,11 @@ SystemViews::SystemViews(Session& s) {
                         Int(st.failed_count), text(st.last_failed_wal), Ts(st.last_failed_time_us),
                         Ts(st.stats_reset_us)}};
       });
+  views_["pg_prepared_statements"] = std::make_unique<FnView>(
+      std::vector<C>{{"name", oid::kText}, {"statement", oid::kText}, {"prepare_time", oid::kTimestamptz},
+                     {"parameter_types", oid::kRegtypeArray}, {"from_sql", oid::kBool},
+                     {"generic_plans", oid::kInt8}, {"custom_plans", oid::kInt8}},
+      [&s] { return s.PreparedStatementRows(); });
   std::vector<C> role_cols = {{"rolname", oid::kName},      {"rolsuper", oid::kBool},     {"rolinherit", oid::kBool},
                               {"rolcreaterole", oid::kBool}, {"rolcreatedb", oid::kBool}, {"rolcanlogin", oid::kBool},
                               {"rolreplication", oid::kBool}, {"rolbypassrls", oid::kBool}, {"rolconnlimit", oid::kInt4},

@@ -83,6 +83,18 @@ class PreparedQuery {
 std::unique_ptr<PreparedQuery> Prepare(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
                                        SessionContext& ctx);
 
+// PREPARE name (type, ...): the declared parameter types; 42704 for an
+// unknown type (prepare_params.cc).
+std::vector<uint32_t> PrepareParamTypes(const Statement& prepare);
+// EXECUTE name (expr, ...) against a statement with the given parameter
+// types: each argument analyzed without FROM, assignment-coerced to its
+// parameter's type (42804 if it cannot be) and evaluated, as PostgreSQL's
+// EvaluateParams does; 42601 for the wrong number of them. Returns the
+// values ready for PreparedQuery::Open with their formats (binary where the
+// type has a binary form, so nothing is lost to a text round trip).
+void EvaluateExecuteParams(const Statement& execute, const std::vector<uint32_t>& types, SessionContext& ctx,
+                           std::vector<std::optional<std::string>>* values, std::vector<int16_t>* formats);
+
 class Cursor {
  public:
   ~Cursor();
