@@ -4,6 +4,8 @@
 // refusing a plan whose result columns changed as PostgreSQL does.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "cluster.h"
 
 namespace tusk::test {
@@ -71,6 +73,27 @@ TEST_F(Prepared, OneNamespaceForSqlAndProtocolStatements) {
   Exec("DEALLOCATE from_protocol");
   Result gone = Run("from_protocol", "three");
   EXPECT_EQ(SqlState(gone.get()), "26000");
+}
+
+// Drivers such as psycopg send parameters untyped (OID 0): one used only in
+// the select list is text, as PostgreSQL resolves it.
+TEST_F(Prepared, UntypedParameterInTheSelectListIsText) {
+  Result r(PQexecParams(conn_.get(), "SELECT $1, $2 || '!'", 2, nullptr,
+                        std::vector<const char*>{"hello", "hi"}.data(), nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQerrorMessage(conn_.get());
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "hello");
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 1), "hi!");
+  EXPECT_EQ(PQftype(r.get(), 0), 25u);
+  Prepare("untyped", "SELECT $1");
+  Result d(PQdescribePrepared(conn_.get(), "untyped"));
+  ASSERT_EQ(PQnparams(d.get()), 1);
+  EXPECT_EQ(PQparamtype(d.get(), 0), 25u);
+  // In INSERT ... SELECT it takes the column's type.
+  Prepare("ins_sel", "INSERT INTO rp SELECT $1, $2");
+  Result d2(PQdescribePrepared(conn_.get(), "ins_sel"));
+  ASSERT_EQ(PQnparams(d2.get()), 2);
+  EXPECT_EQ(PQparamtype(d2.get(), 0), 23u);
+  EXPECT_EQ(PQparamtype(d2.get(), 1), 25u);
 }
 
 TEST_F(Prepared, ProtocolStatementPlansAgainAfterDdlInAnotherSession) {

@@ -195,6 +195,14 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       top.Error(sqlstate::kSyntaxError, "INSERT has more expressions than target columns", -1);
     if (sub.visible < targets.size())
       top.Error(sqlstate::kSyntaxError, "INSERT has more target columns than expressions", -1);
+    // A bare parameter as an output column takes its target column's type,
+    // as PostgreSQL types INSERT ... SELECT $1 (there is no other context).
+    for (size_t k = 0; k < sub.visible && k < sub.targets.size(); ++k) {
+      TExprPtr& te = sub.targets[k];
+      if (te->kind != TKind::kParam || te->type != oid::kUnknown) continue;
+      te = q.Coerce(std::move(te), t.columns[targets[k]].type, -1, CoercionContext::kAssignment, -1);
+      sub.columns[k].type = te->type;
+    }
     // The query runs as a derived table; new_row assigns its columns.
     src.input_types.clear();
     for (size_t i = 0; i < sub.visible; ++i) src.input_types.push_back(sub.columns[i].type);

@@ -434,9 +434,9 @@ AnalyzedQuery Analyzer::RunSelect() {
         continue;
       }
       TExprPtr te = Transform(*t.expr);
-      // Unknown-typed literals in the output become text; parameters must be
-      // typed by context instead (42P18 below).
-      if (te->type == oid::kUnknown && te->kind != TKind::kParam && !keep_unknown_) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
+      // Unknown-typed outputs become text, literals and parameters alike
+      // (PostgreSQL's resolveTargetListUnknowns: SELECT $1 takes a text $1).
+      if (te->type == oid::kUnknown && !keep_unknown_) te = Coerce(std::move(te), oid::kText, -1, CoercionContext::kImplicit, t.location);
       q.columns.push_back({t.alias ? *t.alias : FigureColname(*t.expr, &sublink_names_), te->type, te->typmod});
       q.targets.push_back(std::move(te));
     }
