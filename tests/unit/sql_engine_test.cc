@@ -327,7 +327,11 @@ TEST(SqlEngine, ValuesAndParameters) {
   r = RunSql(s, "select 12.5::numeric", {}, {}, {}, {1});
   // ndigits=2 weight=0 sign=0 dscale=1 digits 12, 5000
   EXPECT_EQ(*r.rows[0][0], std::string("\0\2\0\0\0\0\0\1\0\x0c\x13\x88", 12));
+  // A parameter only in the select list is text, as in PostgreSQL; one
+  // never used cannot be typed.
   auto stmts = ParseQuery("select $1");
+  EXPECT_EQ(Prepare(*stmts[0], {}, s)->ParamTypes(), std::vector<uint32_t>{25});
+  stmts = ParseQuery("select $2");
   try {
     Prepare(*stmts[0], {}, s);
     ADD_FAILURE();
