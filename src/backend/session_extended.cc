@@ -99,7 +99,7 @@ void Session::Bind(const std::string& body) {
   if (ps->stmt && tx_ == TxState::kFailed && !IsTransactionExit(*ps->stmt))
     throw MakeError(sqlstate::kInFailedSqlTransaction,
                     "current transaction is aborted, commands ignored until end of transaction block");
-  if (!portal_name.empty() && portals_.count(portal_name))
+  if (!portal_name.empty() && (portals_.count(portal_name) || cursors_.count(portal_name)))
     throw MakeError("42P03", "portal \"" + portal_name + "\" already exists");
   StartTransactionIfNeeded();
   Revalidate(*ps);
@@ -147,6 +147,7 @@ void Session::Describe(const std::string& body) {
       for (uint32_t t : ps.param_types) w.Int32(static_cast<int32_t>(t));
     }
     const std::vector<sql::ColumnDesc>* columns = ResultColumns(ps.stmt.get(), ps.query.get());
+    if (!columns) columns = FetchColumns(ps.stmt.get());
     if (columns)
       AppendRowDescription(*columns, {});
     else
@@ -159,6 +160,7 @@ void Session::Describe(const std::string& body) {
     const Portal& p = *it->second;
     const std::vector<sql::ColumnDesc>* columns =
         p.executed ? ResultColumns(p.executed->stmt.get(), p.query.get()) : ResultColumns(p.source->stmt.get(), p.query.get());
+    if (!columns) columns = FetchColumns(p.source->stmt.get());
     if (columns)
       AppendRowDescription(*columns, p.result_formats);
     else
@@ -203,7 +205,10 @@ void Session::Execute(const std::string& body) {
   }
   if (!p.cursor) {
     if (p.done) throw MakeError("55000", "portal \"" + name + "\" cannot be run");
-    std::string tag = RunUtility(*stmt);
+    // FETCH sends its rows in the formats Bind asked for; no RowDescription
+    // here, Describe gives that.
+    std::string tag =
+        stmt->kind() == sql::StmtKind::kFetch ? RunFetch(stmt->fetch(), p.result_formats, false) : RunUtility(*stmt);
     p.done = true;
     SendParameterChanges();
     protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
