@@ -156,6 +156,7 @@ class Session : public sql::SessionContext {
     std::shared_ptr<PreparedStatement> executed;      // SQL EXECUTE: the statement it runs
     std::unique_ptr<sql::Cursor> cursor;
     std::vector<std::optional<std::string>> params;
+    std::vector<int16_t> param_formats;  // one per parameter
     std::vector<int16_t> result_formats;
     int64_t rows_sent = 0;
     bool done = false;  // utility statements run once
@@ -211,7 +212,14 @@ class Session : public sql::SessionContext {
   // SQL cursors (session_cursor.cc). RunFetch sends the rows of a FETCH
   // (with a RowDescription first in the simple protocol, where a BINARY
   // cursor's rows are binary) and returns the tag.
-  std::string RunDeclareCursor(const sql::Statement& stmt);
+  // The extended protocol binds parameters of the cursor's query (psycopg 3
+  // sends DECLARE ... FOR SELECT ... $1 with its values); types as Parse gave them.
+  struct CursorParams {
+    const std::vector<uint32_t>* types;
+    const std::vector<std::optional<std::string>>* values;
+    const std::vector<int16_t>* formats;
+  };
+  std::string RunDeclareCursor(const sql::Statement& stmt, const CursorParams* params = nullptr);
   std::string RunFetch(const sql::FetchStmt& f, const std::vector<int16_t>& formats, bool simple_protocol);
   std::string RunClosePortal(const sql::ClosePortalStmt& c);
   // Describe of a FETCH: the columns of the cursor it names, null for MOVE

@@ -190,7 +190,7 @@ class CursorWalk {
 
 }  // namespace
 
-std::string Session::RunDeclareCursor(const sql::Statement& stmt) {
+std::string Session::RunDeclareCursor(const sql::Statement& stmt, const CursorParams* params) {
   const sql::DeclareCursorStmt& d = stmt.declare_cursor();
   // The order of PostgreSQL's checks: the options and the query at parse
   // analysis, then the transaction block, then the name.
@@ -198,7 +198,7 @@ std::string Session::RunDeclareCursor(const sql::Statement& stmt) {
   if (d.asensitive && d.insensitive) throw MakeError("42P11", "cannot specify both ASENSITIVE and INSENSITIVE");
   auto c = std::make_unique<SqlCursor>();
   c->stmt = d.query;
-  c->query = sql::Prepare(*d.query, {}, *this);
+  c->query = sql::Prepare(*d.query, params ? *params->types : std::vector<uint32_t>{}, *this);
   if (!d.hold && !InTransactionBlock())
     throw MakeError(sqlstate::kNoActiveSqlTransaction, "DECLARE CURSOR can only be used in transaction blocks");
   // SQL cursors and protocol portals share PostgreSQL's one portal namespace.
@@ -208,7 +208,7 @@ std::string Session::RunDeclareCursor(const sql::Statement& stmt) {
   c->hold = d.hold;
   c->binary = d.binary;
   c->level = savepoints_.size();
-  c->cursor = c->query->Open({}, {}, *this);
+  c->cursor = params ? c->query->Open(*params->values, *params->formats, *this) : c->query->Open({}, {}, *this);
   cursors_[d.name] = std::move(c);
   return "DECLARE CURSOR";
 }

@@ -43,6 +43,10 @@ void Session::Parse(const std::string& body) {
       ps->param_types = query->ParamTypes();
       ps->query = std::move(query);
       ps->tables_epoch = StoredTablesEpoch();
+    } else if (ps->stmt->kind() == sql::StmtKind::kDeclareCursor) {
+      // The cursor's query decides the parameters, as PostgreSQL's parse
+      // analysis of DECLARE does; the cursor plans it again when opened.
+      ps->param_types = sql::Prepare(*ps->stmt->declare_cursor().query, types, *this)->ParamTypes();
     } else {
       ps->param_types = types;
     }
@@ -117,6 +121,8 @@ void Session::Bind(const std::string& body) {
     portal->query = ps->query;
     portal->cursor = ps->query->Open(params, formats, *this);
   }
+  portal->param_formats = param_formats.size() == 1 ? std::vector<int16_t>(params.size(), param_formats[0])
+                                                   : param_formats;
   portal->params = std::move(params);
   portals_[portal_name] = std::move(portal);
   protocol::MessageWriter(&conn_.out(), '2');
@@ -207,8 +213,15 @@ void Session::Execute(const std::string& body) {
     if (p.done) throw MakeError("55000", "portal \"" + name + "\" cannot be run");
     // FETCH sends its rows in the formats Bind asked for; no RowDescription
     // here, Describe gives that.
-    std::string tag =
-        stmt->kind() == sql::StmtKind::kFetch ? RunFetch(stmt->fetch(), p.result_formats, false) : RunUtility(*stmt);
+    std::string tag;
+    if (stmt->kind() == sql::StmtKind::kFetch) {
+      tag = RunFetch(stmt->fetch(), p.result_formats, false);
+    } else if (stmt->kind() == sql::StmtKind::kDeclareCursor) {
+      CursorParams params{&p.source->param_types, &p.params, &p.param_formats};
+      tag = RunDeclareCursor(*stmt, &params);
+    } else {
+      tag = RunUtility(*stmt);
+    }
     p.done = true;
     SendParameterChanges();
     protocol::MessageWriter(&conn_.out(), 'C').CString(tag);

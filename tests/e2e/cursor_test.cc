@@ -179,6 +179,20 @@ TEST_F(Cursors, ExtendedProtocol) {
   Exec("COMMIT");
 }
 
+TEST_F(Cursors, ParametersOfTheQueryBoundThroughTheExtendedProtocol) {
+  // psycopg 3's server-side cursors send DECLARE with the query's parameters.
+  Exec("BEGIN");
+  const char* values[2] = {"9995", "x"};
+  Result d(PQexecParams(conn_.get(), "DECLARE p CURSOR FOR SELECT id, $2::text FROM big WHERE id > $1 ORDER BY id", 2,
+                        nullptr, values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(d.get()), PGRES_COMMAND_OK) << PQerrorMessage(conn_.get());
+  Result r(PQexec(conn_.get(), "FETCH ALL FROM p"));
+  ASSERT_EQ(PQntuples(r.get()), 5) << PQerrorMessage(conn_.get());
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "9996");
+  EXPECT_STREQ(PQgetvalue(r.get(), 4, 1), "x");
+  Exec("COMMIT");
+}
+
 TEST_F(Cursors, PsqlFetchCount) {
   // psql -v FETCH_COUNT=3 reads the result through a cursor, three rows at a time.
   CommandResult r = RunCommand(c_.Env() + "psql -X -A -t -v ON_ERROR_STOP=1 -v FETCH_COUNT=3 -c "
