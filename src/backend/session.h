@@ -118,6 +118,7 @@ class Session : public sql::SessionContext {
     bool hold = false;
     bool binary = false;
     bool held = false;
+    bool new_in_xact = true;  // declared in the current transaction: an abort drops it, held or not
     // An error while it ran, or a statement's error while its query was
     // open: it cannot be used again, only closed (PostgreSQL's failed portal).
     bool failed = false;

@@ -188,6 +188,32 @@ class CursorWalk {
   Row row_;
 };
 
+// PostgreSQL's PersistHoldablePortal: reads the rest of the cursor's rows
+// and lets go of its query. A SCROLL cursor keeps every row (it has them all
+// already), a NO SCROLL one only the rows still ahead.
+void Hold(const std::string& name, Session::SqlCursor& c) {
+  if (!c.scroll) {
+    c.rows.clear();
+    c.first_buffered = c.pulled + 1;
+  }
+  std::vector<int16_t> fmt = c.binary ? std::vector<int16_t>{1} : std::vector<int16_t>{};
+  std::vector<int16_t> per = PerColumn(fmt, c.query->Columns().size());
+  if (!c.rows.empty() && per != c.buffered_formats)
+    throw MakeError(sqlstate::kFeatureNotSupported,
+                    "holding cursor \"" + name + "\" with rows fetched in another format is not supported");
+  c.buffered_formats = per;
+  std::vector<std::optional<std::string>> row;
+  while (c.cursor && !c.exhausted) {
+    row.clear();
+    if (!c.cursor->Next(fmt, &row)) break;
+    ++c.pulled;
+    c.rows.push_back(std::move(row));
+  }
+  c.exhausted = true;
+  c.cursor.reset();
+  c.held = true;
+}
+
 }  // namespace
 
 std::string Session::RunDeclareCursor(const sql::Statement& stmt, const CursorParams* params) {
@@ -209,6 +235,10 @@ std::string Session::RunDeclareCursor(const sql::Statement& stmt, const CursorPa
   c->binary = d.binary;
   c->level = savepoints_.size();
   c->cursor = params ? c->query->Open(*params->values, *params->formats, *this) : c->query->Open({}, {}, *this);
+  // Outside a transaction block the statement's own transaction commits
+  // right after it, and PostgreSQL holds the cursor then, before the
+  // statement completes: an error reading the rows is the DECLARE's.
+  if (c->hold && !InTransactionBlock()) Hold(d.name, *c);
   cursors_[d.name] = std::move(c);
   return "DECLARE CURSOR";
 }
@@ -274,36 +304,15 @@ void Session::CursorsAtCommit() {
       it = cursors_.erase(it);
       continue;
     }
-    if (!c.held) {
-      // PostgreSQL's PersistHoldablePortal: a SCROLL cursor keeps every row
-      // (it has them all already), a NO SCROLL one the rows still ahead.
-      if (!c.scroll) {
-        c.rows.clear();
-        c.first_buffered = c.pulled + 1;
-      }
-      std::vector<int16_t> fmt = c.binary ? std::vector<int16_t>{1} : std::vector<int16_t>{};
-      std::vector<int16_t> per = PerColumn(fmt, c.query->Columns().size());
-      if (!c.rows.empty() && per != c.buffered_formats)
-        throw MakeError(sqlstate::kFeatureNotSupported, "holding cursor \"" + it->first +
-                                                            "\" with rows fetched in another format is not supported");
-      c.buffered_formats = per;
-      std::vector<std::optional<std::string>> row;
-      while (c.cursor && !c.exhausted) {
-        row.clear();
-        if (!c.cursor->Next(fmt, &row)) break;
-        ++c.pulled;
-        c.rows.push_back(std::move(row));
-      }
-      c.exhausted = true;
-      c.cursor.reset();
-      c.held = true;
-    }
+    if (!c.held) Hold(it->first, c);
+    c.new_in_xact = false;
     ++it;
   }
 }
 
 void Session::CursorsAtAbort() {
-  for (auto it = cursors_.begin(); it != cursors_.end();) it = it->second->held ? ++it : cursors_.erase(it);
+  for (auto it = cursors_.begin(); it != cursors_.end();)
+    it = it->second->held && !it->second->new_in_xact ? ++it : cursors_.erase(it);
 }
 
 void Session::CursorsAtError() {
