@@ -115,6 +115,7 @@ int Session::Run() {
     exit_code = 1;
   }
   ReleaseAllLWLocks();
+  cursors_.clear();  // their scans unpin their buffers before all pins go
   buffer::AtAbort();
   if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
   backup_.AbortAtExit();
@@ -251,6 +252,9 @@ void Session::CommitTransaction() {
   auto work = std::move(at_commit_);
   at_commit_.clear();
   try {
+    // Cursors first, as PostgreSQL's PreCommit_Portals: a WITH HOLD cursor
+    // reads its rows while the transaction's snapshot and locks still hold.
+    CursorsAtCommit();
     for (auto& fn : work) fn();
     xact::Commit();  // WAL flush, then clog, then out of the process array
   } catch (...) {
@@ -270,6 +274,7 @@ void Session::CommitTransaction() {
 }
 
 void Session::AbortTransaction() {
+  CursorsAtAbort();  // before the abort, while their scans' buffers are still pinned
   xact::Abort();
   catalog::AtEndOfTransaction(false);
   catalog::AtEndOfTransactionDdl(false);
@@ -308,6 +313,7 @@ void Session::HandleError(const PgError& e) {
   EndStatement();
   // Whatever the statement held at the moment it failed.
   ReleaseAllLWLocks();
+  CursorsAtError();
   buffer::AtAbort();
   ErrorData d = e.data();
   LogEntry(d);
@@ -389,6 +395,11 @@ void Session::RunStatement(const sql::Statement& stmt, const sql::QueryShape* sh
   StoredTablesAtStatementStart();
   if (stmt.kind() == sql::StmtKind::kExecute) {
     RunExecute(stmt);
+    return;
+  }
+  if (stmt.kind() == sql::StmtKind::kFetch) {
+    std::string tag = RunFetch(stmt.fetch(), {}, true);
+    protocol::MessageWriter(&conn_.out(), 'C').CString(tag);
     return;
   }
   if (!sql::IsPlannable(stmt)) {

@@ -102,6 +102,35 @@ class Session : public sql::SessionContext {
   // pg_prepared_statements: the named statements, in text form (session_prepare.cc).
   std::vector<std::vector<std::optional<std::string>>> PreparedStatementRows() const;
 
+  // A SQL cursor (DECLARE ... CURSOR; session_cursor.cc, whose helpers walk
+  // it, hence public). Positions count as in PostgreSQL: 0 is before the
+  // first row, k is on row k, and once the query has run out, pulled + 1 is
+  // after the last row. A SCROLL cursor
+  // keeps every row it has read, so that it can go back; a NO SCROLL one
+  // keeps none. WITH HOLD cursors read their remaining rows into `rows` at
+  // the commit of the transaction that declared them and live on without
+  // an executor (`held`).
+  struct SqlCursor {
+    std::shared_ptr<sql::Statement> stmt;             // the cursor's query
+    std::shared_ptr<const sql::PreparedQuery> query;  // the plan `cursor` runs
+    std::unique_ptr<sql::Cursor> cursor;              // null once the query has run out, or when held
+    bool scroll = false;
+    bool hold = false;
+    bool binary = false;
+    bool held = false;
+    bool new_in_xact = true;  // declared in the current transaction: an abort drops it, held or not
+    // An error while it ran, or a statement's error while its query was
+    // open: it cannot be used again, only closed (PostgreSQL's failed portal).
+    bool failed = false;
+    size_t level = 0;  // savepoints_.size() when declared: ROLLBACK TO drops the cursor with its savepoint
+    std::vector<std::vector<std::optional<std::string>>> rows;  // rows first_buffered, first_buffered + 1, ...
+    int64_t first_buffered = 1;
+    std::vector<int16_t> buffered_formats;  // one per column: what the buffered rows were produced as
+    int64_t pulled = 0;                     // rows read from the query so far
+    bool exhausted = false;                 // the query has no more rows
+    int64_t pos = 0;
+  };
+
  private:
   enum class TxState { kIdle, kInBlock, kFailed };
 
@@ -128,6 +157,7 @@ class Session : public sql::SessionContext {
     std::shared_ptr<PreparedStatement> executed;      // SQL EXECUTE: the statement it runs
     std::unique_ptr<sql::Cursor> cursor;
     std::vector<std::optional<std::string>> params;
+    std::vector<int16_t> param_formats;  // one per parameter
     std::vector<int16_t> result_formats;
     int64_t rows_sent = 0;
     bool done = false;  // utility statements run once
@@ -180,6 +210,33 @@ class Session : public sql::SessionContext {
   // What Describe reports: a row-returning statement's columns, or for SQL
   // EXECUTE those of the statement it names; null for none.
   const std::vector<sql::ColumnDesc>* ResultColumns(const sql::Statement* stmt, const sql::PreparedQuery* query);
+  // SQL cursors (session_cursor.cc). RunFetch sends the rows of a FETCH
+  // (with a RowDescription first in the simple protocol, where a BINARY
+  // cursor's rows are binary) and returns the tag.
+  // The extended protocol binds parameters of the cursor's query (psycopg 3
+  // sends DECLARE ... FOR SELECT ... $1 with its values); types as Parse gave them.
+  struct CursorParams {
+    const std::vector<uint32_t>* types;
+    const std::vector<std::optional<std::string>>* values;
+    const std::vector<int16_t>* formats;
+  };
+  std::string RunDeclareCursor(const sql::Statement& stmt, const CursorParams* params = nullptr);
+  std::string RunFetch(const sql::FetchStmt& f, const std::vector<int16_t>& formats, bool simple_protocol);
+  std::string RunClosePortal(const sql::ClosePortalStmt& c);
+  // Describe of a FETCH: the columns of the cursor it names, null for MOVE
+  // or an unknown cursor (PostgreSQL's UtilityTupleDescriptor).
+  const std::vector<sql::ColumnDesc>* FetchColumns(const sql::Statement* stmt);
+  // Transaction ends: WITH HOLD cursors of the transaction are read to the
+  // end and kept, the others closed (before the commit itself, so an error
+  // there aborts it); an abort closes all but those already held.
+  void CursorsAtCommit();
+  void CursorsAtAbort();
+  // An error: every cursor with a running query stops it and fails before
+  // the buffer pins its scans hold are released wholesale (buffer::AtAbort).
+  void CursorsAtError();
+  // ROLLBACK TO / RELEASE of the savepoint at savepoints_[index].
+  void CursorsAtRollbackTo(size_t index);
+  void CursorsAtRelease(size_t index);
   // Utility statements the backend executes itself; returns the command tag.
   std::string RunUtility(const sql::Statement& stmt);
   std::string RunTransactionStmt(const sql::TransactionStmt& t);
@@ -246,6 +303,7 @@ class Session : public sql::SessionContext {
   int64_t stmt_start_us_ = 0;
   std::map<std::string, std::shared_ptr<PreparedStatement>> statements_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
+  std::map<std::string, std::unique_ptr<SqlCursor>> cursors_;
   struct CachedPlan {
     std::unique_ptr<sql::Statement> stmt;       // the shape's statement, with $n
     std::unique_ptr<sql::PreparedQuery> query;  // null: this shape is not cached

@@ -43,6 +43,10 @@ void Session::Parse(const std::string& body) {
       ps->param_types = query->ParamTypes();
       ps->query = std::move(query);
       ps->tables_epoch = StoredTablesEpoch();
+    } else if (ps->stmt->kind() == sql::StmtKind::kDeclareCursor) {
+      // The cursor's query decides the parameters, as PostgreSQL's parse
+      // analysis of DECLARE does; the cursor plans it again when opened.
+      ps->param_types = sql::Prepare(*ps->stmt->declare_cursor().query, types, *this)->ParamTypes();
     } else {
       ps->param_types = types;
     }
@@ -99,7 +103,7 @@ void Session::Bind(const std::string& body) {
   if (ps->stmt && tx_ == TxState::kFailed && !IsTransactionExit(*ps->stmt))
     throw MakeError(sqlstate::kInFailedSqlTransaction,
                     "current transaction is aborted, commands ignored until end of transaction block");
-  if (!portal_name.empty() && portals_.count(portal_name))
+  if (!portal_name.empty() && (portals_.count(portal_name) || cursors_.count(portal_name)))
     throw MakeError("42P03", "portal \"" + portal_name + "\" already exists");
   StartTransactionIfNeeded();
   Revalidate(*ps);
@@ -117,6 +121,8 @@ void Session::Bind(const std::string& body) {
     portal->query = ps->query;
     portal->cursor = ps->query->Open(params, formats, *this);
   }
+  portal->param_formats = param_formats.size() == 1 ? std::vector<int16_t>(params.size(), param_formats[0])
+                                                   : param_formats;
   portal->params = std::move(params);
   portals_[portal_name] = std::move(portal);
   protocol::MessageWriter(&conn_.out(), '2');
@@ -147,6 +153,7 @@ void Session::Describe(const std::string& body) {
       for (uint32_t t : ps.param_types) w.Int32(static_cast<int32_t>(t));
     }
     const std::vector<sql::ColumnDesc>* columns = ResultColumns(ps.stmt.get(), ps.query.get());
+    if (!columns) columns = FetchColumns(ps.stmt.get());
     if (columns)
       AppendRowDescription(*columns, {});
     else
@@ -159,6 +166,7 @@ void Session::Describe(const std::string& body) {
     const Portal& p = *it->second;
     const std::vector<sql::ColumnDesc>* columns =
         p.executed ? ResultColumns(p.executed->stmt.get(), p.query.get()) : ResultColumns(p.source->stmt.get(), p.query.get());
+    if (!columns) columns = FetchColumns(p.source->stmt.get());
     if (columns)
       AppendRowDescription(*columns, p.result_formats);
     else
@@ -203,7 +211,17 @@ void Session::Execute(const std::string& body) {
   }
   if (!p.cursor) {
     if (p.done) throw MakeError("55000", "portal \"" + name + "\" cannot be run");
-    std::string tag = RunUtility(*stmt);
+    // FETCH sends its rows in the formats Bind asked for; no RowDescription
+    // here, Describe gives that.
+    std::string tag;
+    if (stmt->kind() == sql::StmtKind::kFetch) {
+      tag = RunFetch(stmt->fetch(), p.result_formats, false);
+    } else if (stmt->kind() == sql::StmtKind::kDeclareCursor) {
+      CursorParams params{&p.source->param_types, &p.params, &p.param_formats};
+      tag = RunDeclareCursor(*stmt, &params);
+    } else {
+      tag = RunUtility(*stmt);
+    }
     p.done = true;
     SendParameterChanges();
     protocol::MessageWriter(&conn_.out(), 'C').CString(tag);

@@ -63,6 +63,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         guc::ResetAllOptions();
         statements_.clear();
         portals_.clear();
+        cursors_.clear();  // CLOSE ALL
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
         // PostgreSQL's ResetPlanCache: every prepared statement plans again at its next use.
         plan_cache_.clear();
@@ -83,6 +84,9 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kLock: return RunLock(stmt.lock());
     case sql::StmtKind::kPrepare: return RunPrepare(stmt);
     case sql::StmtKind::kDeallocate: return RunDeallocate(stmt.deallocate());
+    case sql::StmtKind::kDeclareCursor: return RunDeclareCursor(stmt);
+    case sql::StmtKind::kFetch: return RunFetch(stmt.fetch(), {}, false);
+    case sql::StmtKind::kClosePortal: return RunClosePortal(stmt.close_portal());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");
@@ -148,9 +152,13 @@ std::string Session::RunTransactionStmt(const sql::TransactionStmt& t) {
         throw MakeError("3B001", "savepoint \"" + t.savepoint + "\" does not exist");
       if (t.kind == K::kRelease) {
         xact::ReleaseSubtransaction(t.savepoint);
+        CursorsAtRelease(static_cast<size_t>(it - savepoints_.begin()));
         savepoints_.erase(it, savepoints_.end());
         return "RELEASE";
       }
+      // Cursors declared since the savepoint go with it, before the
+      // subtransaction's resources do.
+      CursorsAtRollbackTo(static_cast<size_t>(it - savepoints_.begin()));
       xact::RollbackToSubtransaction(t.savepoint);
       savepoints_.erase(it + 1, savepoints_.end());
       SetTxState(TxState::kInBlock);

@@ -80,6 +80,9 @@ std::string CommandTagOf(const Statement& s) {
     case StmtKind::kLock: return "LOCK TABLE";
     case StmtKind::kSetConstraints: return "SET CONSTRAINTS";
     case StmtKind::kAlterSystem: return "ALTER SYSTEM";
+    case StmtKind::kDeclareCursor: return "DECLARE CURSOR";
+    case StmtKind::kFetch: return s.fetch().is_move ? "MOVE" : "FETCH";  // the backend appends the count
+    case StmtKind::kClosePortal: return s.close_portal().all ? "CLOSE CURSOR ALL" : "CLOSE CURSOR";
   }
   return "";
 }

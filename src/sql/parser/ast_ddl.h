@@ -288,6 +288,37 @@ struct DeallocateStmt {
   bool all = false;
 };
 
+// DECLARE name [BINARY] [ASENSITIVE|INSENSITIVE] [[NO] SCROLL] CURSOR
+// [{WITH|WITHOUT} HOLD] FOR query. Options may repeat, in any order, as in
+// PostgreSQL's grammar; contradictions are reported by the backend (42P11).
+struct DeclareCursorStmt {
+  std::string name;
+  bool binary = false;
+  bool scroll = false;
+  bool no_scroll = false;
+  bool asensitive = false;
+  bool insensitive = false;
+  bool hold = false;
+  std::shared_ptr<Statement> query;  // SELECT / VALUES / WITH ... SELECT
+};
+
+// FETCH / MOVE: every direction is normalized to one of four, with a count,
+// as PostgreSQL's grammar does (NEXT = FORWARD 1, PRIOR = BACKWARD 1,
+// FIRST = ABSOLUTE 1, LAST = ABSOLUTE -1, a negative FORWARD count is BACKWARD).
+struct FetchStmt {
+  enum Direction { kForward, kBackward, kAbsolute, kRelative };
+  Direction direction = kForward;
+  int64_t count = 1;  // with all: every remaining row in that direction
+  bool all = false;
+  bool is_move = false;
+  std::string name;
+};
+
+struct ClosePortalStmt {
+  std::string name;  // empty with all
+  bool all = false;
+};
+
 struct LockStmt {
   std::vector<RangeVar> relations;
   std::vector<bool> only;  // parallel to relations

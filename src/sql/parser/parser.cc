@@ -128,6 +128,9 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
   if (IsWord("execute")) return *kind = StmtKind::kExecute, ParseExecute();
   if (IsWord("deallocate")) return *kind = StmtKind::kDeallocate, ParseDeallocate();
   if (IsWord("lock")) return *kind = StmtKind::kLock, ParseLock();
+  if (IsWord("declare")) return *kind = StmtKind::kDeclareCursor, ParseDeclareCursor();
+  if (IsWord("fetch") || IsWord("move")) return *kind = StmtKind::kFetch, ParseFetch();
+  if (IsWord("close")) return *kind = StmtKind::kClosePortal, ParseClosePortal();
   Fail();
 }
 

@@ -116,6 +116,109 @@ Statement::Body Parser::ParseDeallocate() {
   return d;
 }
 
+Statement::Body Parser::ParseDeclareCursor() {
+  ExpectWord("declare");
+  auto d = std::make_shared<DeclareCursorStmt>();
+  d->name = ParseName();
+  for (;;) {
+    if (AcceptWord("binary")) {
+      d->binary = true;
+    } else if (AcceptWord("asensitive")) {
+      d->asensitive = true;
+    } else if (AcceptWord("insensitive")) {
+      d->insensitive = true;
+    } else if (AcceptWord("scroll")) {
+      d->scroll = true;
+    } else if (IsWord("no") && IsWord("scroll", 1)) {
+      pos_ += 2;
+      d->no_scroll = true;
+    } else {
+      break;
+    }
+  }
+  ExpectWord("cursor");
+  if (AcceptWord("with")) {
+    ExpectWord("hold");
+    d->hold = true;
+  } else if (AcceptWord("without")) {
+    ExpectWord("hold");
+  }
+  ExpectWord("for");
+  // The grammar takes a SelectStmt only: no INSERT/UPDATE/DELETE, not even
+  // with RETURNING.
+  if (!IsPunct('(') && !AtSelectStart()) Fail();
+  d->query = ParseInnerStatement();
+  StmtKind k = d->query->kind();
+  if (k != StmtKind::kSelect && k != StmtKind::kValues) Fail();
+  return d;
+}
+
+Statement::Body Parser::ParseFetch() {
+  auto f = std::make_shared<FetchStmt>();
+  f->is_move = Advance().text == "move";
+  // A direction word right before the end is the cursor's name
+  // (FETCH next fetches from a cursor named "next"), as in PostgreSQL.
+  auto at_name_end = [&](size_t ahead) { return IsPunct(';', ahead) || Peek(ahead).kind == TokKind::kEnd; };
+  auto parse_count = [&]() {
+    std::string text = ParseIntegerText();
+    // SignedIconst: a 32-bit integer; anything longer is not one.
+    int64_t v = 0;
+    try {
+      v = std::stoll(text);
+    } catch (...) {
+      Fail();
+    }
+    if (v < INT32_MIN || v > INT32_MAX) Fail();
+    return v;
+  };
+  auto at_count = [&]() {
+    return Peek().kind == TokKind::kInteger ||
+           ((IsOp("-") || IsOp("+")) && Peek(1).kind == TokKind::kInteger);
+  };
+  if (at_name_end(1)) {
+    // FETCH name
+  } else if (AcceptWord("next")) {
+  } else if (AcceptWord("prior")) {
+    f->direction = FetchStmt::kBackward;
+  } else if (AcceptWord("first")) {
+    f->direction = FetchStmt::kAbsolute;
+  } else if (AcceptWord("last")) {
+    f->direction = FetchStmt::kAbsolute;
+    f->count = -1;
+  } else if (AcceptWord("absolute")) {
+    f->direction = FetchStmt::kAbsolute;
+    f->count = parse_count();
+  } else if (AcceptWord("relative")) {
+    f->direction = FetchStmt::kRelative;
+    f->count = parse_count();
+  } else if (AcceptWord("all")) {
+    f->all = true;
+  } else if (IsWord("forward") || IsWord("backward")) {
+    if (Advance().text == "backward") f->direction = FetchStmt::kBackward;
+    if (AcceptWord("all")) {
+      f->all = true;
+    } else if (at_count()) {
+      f->count = parse_count();
+    }
+  } else if (at_count()) {
+    f->count = parse_count();
+  }
+  if (!AcceptWord("from")) AcceptWord("in");
+  f->name = ParseName();
+  return f;
+}
+
+Statement::Body Parser::ParseClosePortal() {
+  ExpectWord("close");
+  auto c = std::make_shared<ClosePortalStmt>();
+  if (AcceptWord("all")) {
+    c->all = true;
+  } else {
+    c->name = ParseName();
+  }
+  return c;
+}
+
 Statement::Body Parser::ParseLock() {
   ExpectWord("lock");
   AcceptWord("table");

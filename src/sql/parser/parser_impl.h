@@ -63,6 +63,9 @@ class Parser {
   Statement::Body ParseExecute();
   Statement::Body ParseDeallocate();
   Statement::Body ParseLock();
+  Statement::Body ParseDeclareCursor();
+  Statement::Body ParseFetch();  // FETCH and MOVE
+  Statement::Body ParseClosePortal();
   Statement::Body ParseSetConstraints();
 
   // shared helpers (parser.cc)

@@ -46,6 +46,9 @@ enum class StmtKind : uint8_t {
   kLock,
   kSetConstraints,
   kAlterSystem,
+  kDeclareCursor,
+  kFetch,  // FETCH and MOVE
+  kClosePortal,
 };
 
 struct Statement {
@@ -71,7 +74,10 @@ struct Statement {
                             std::shared_ptr<ExecuteStmt>,
                             std::shared_ptr<DeallocateStmt>,
                             std::shared_ptr<LockStmt>,
-                            std::shared_ptr<ConstraintsSetStmt>, AlterSystemStmt>;
+                            std::shared_ptr<ConstraintsSetStmt>, AlterSystemStmt,
+                            std::shared_ptr<DeclareCursorStmt>,
+                            std::shared_ptr<FetchStmt>,
+                            std::shared_ptr<ClosePortalStmt>>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -113,6 +119,10 @@ struct Statement {
   const LockStmt& lock() const { return *std::get<std::shared_ptr<LockStmt>>(body_); }
   const AlterSystemStmt& alter_system() const { return std::get<AlterSystemStmt>(body_); }
   const ConstraintsSetStmt& set_constraints() const { return *std::get<std::shared_ptr<ConstraintsSetStmt>>(body_); }
+
+  const DeclareCursorStmt& declare_cursor() const { return *std::get<std::shared_ptr<DeclareCursorStmt>>(body_); }
+  const FetchStmt& fetch() const { return *std::get<std::shared_ptr<FetchStmt>>(body_); }
+  const ClosePortalStmt& close_portal() const { return *std::get<std::shared_ptr<ClosePortalStmt>>(body_); }
 
   Statement(StmtKind k, Body body, std::shared_ptr<const std::string> query, int start, std::string source)
       : kind_(k), body_(std::move(body)), query_(std::move(query)), start_(start), source_(std::move(source)) {}
