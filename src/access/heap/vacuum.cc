@@ -61,7 +61,19 @@ VacuumStats Vacuum(Relation& rel, uint64_t oldest_xmin,
   // into the page, so items may move when the page is defragmented.
   for (uint32_t blk = 0; blk < nblocks; ++blk) {
     Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, blk);
-    buffer::LockBufferForCleanup(buf);
+    if (!buffer::ConditionalLockBufferForCleanup(buf)) {
+      // Someone holds a pin (an idle cursor may keep one for as long as it
+      // likes): as PostgreSQL's lazy vacuum does, leave the page for the
+      // next vacuum rather than wait. Its live tuples still count.
+      buffer::LockBuffer(buf, LWLockMode::kShared);
+      const char* sp = buffer::BufferPage(buf);
+      st.pages_scanned++;
+      for (OffsetNumber o = 1; !page::PageIsNew(sp) && o <= page::ItemCount(sp); ++o)
+        if (page::GetItemId(sp, o)->flags() == page::LpFlags::kNormal) st.tuples_remaining++;
+      buffer::UnlockBuffer(buf);
+      buffer::ReleaseBuffer(buf);
+      continue;
+    }
     char* p = buffer::BufferPage(buf);
     st.pages_scanned++;
     if (page::PageIsNew(p)) {

@@ -591,6 +591,16 @@ void LockBufferForCleanup(Buffer buf) {
   }
 }
 
+bool ConditionalLockBufferForCleanup(Buffer buf) {
+  BufferDesc* d = Desc(PinnedBuffer(buf));
+  d->content_lock.Acquire(LWLockMode::kExclusive);
+  uint32_t s = LockHeader(d);
+  const bool alone = RefCount(s) == 1;
+  UnlockHeader(d, s);
+  if (!alone) d->content_lock.Release();
+  return alone;
+}
+
 void MarkBufferDirty(Buffer buf) {
   BufferDesc* d = Desc(PinnedBuffer(buf));
   if (!d->content_lock.HeldByMe() || !d->content_lock.HeldExclusively())
