@@ -7,6 +7,8 @@ namespace {
 
 constexpr TypeInfo kTypes[] = {
     {oid::kBool, "bool", "boolean", 1, TypeCategory::kBool, true, 0, oid::kBoolArray},
+    // No bytea[] yet: array_type 0 keeps bytea out of array casts and input.
+    {oid::kBytea, "bytea", "bytea", -1, TypeCategory::kUser, false},
     {oid::kName, "name", "name", 64, TypeCategory::kString, false, 0, oid::kNameArray},
     {oid::kInt8, "int8", "bigint", 8, TypeCategory::kNumeric, false, 0, oid::kInt8Array},
     {oid::kInt2, "int2", "smallint", 2, TypeCategory::kNumeric, false, 0, oid::kInt2Array},

@@ -1,0 +1,104 @@
+// Functions and operators on bytea: ||, length/octet_length, md5,
+// substring/substr, encode/decode. The comparison operators are registered
+// with the other types' in operator_builtins.cc (CompareDatum orders bytea
+// byte-wise).
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "sql/functions/registry.h"
+#include "sql/types/bytea_codec.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+enum Format { kHex, kBase64, kEscape };
+
+// encode/decode's format argument, case-insensitive as in PostgreSQL.
+Format ParseFormat(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  if (lower == "hex") return kHex;
+  if (lower == "base64") return kBase64;
+  if (lower == "escape") return kEscape;
+  throw PgError(sqlstate::kInvalidParameterValue, "unrecognized encoding: \"" + name + "\"");
+}
+
+void ByteaConcat(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.s.assign(a[0]->s);
+  out.s.append(a[1]->s);
+}
+
+// length(bytea) and octet_length(bytea) both count bytes.
+void ByteaLength(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.i = static_cast<int64_t>(a[0]->s.size());
+}
+
+void ByteaMd5(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(a[0]->s.data(), a[0]->s.size(), digest, &len, EVP_md5(), nullptr);
+  out.s.clear();
+  HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len), out.s);
+}
+
+// substring(b, start [, count]) counting bytes: positions before 1 shorten
+// the result as in the SQL standard; a negative count is 22011.
+void ByteaSubstring(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& s = a[0]->s;
+  int64_t n = static_cast<int64_t>(s.size());
+  int64_t from = a[1]->i;
+  int64_t to = n + 1;
+  if (st.args.size() == 3) {
+    if (a[2]->i < 0) throw PgError("22011", "negative substring length not allowed");
+    to = from + a[2]->i;  // int4 operands: no int64 overflow
+  }
+  int64_t b = std::max<int64_t>(from, 1), e = std::min<int64_t>(to, n + 1);
+  if (e <= b) {
+    out.s.clear();
+    return;
+  }
+  out.s.assign(s, static_cast<size_t>(b - 1), static_cast<size_t>(e - b));
+}
+
+void Encode(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  Format f = ParseFormat(a[1]->s);
+  out.s.clear();
+  switch (f) {
+    case kHex: HexEncode(a[0]->s, out.s); break;
+    case kBase64: Base64Encode(a[0]->s, out.s); break;
+    case kEscape: EscapeEncode(a[0]->s, out.s); break;
+  }
+}
+
+void Decode(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  Format f = ParseFormat(a[1]->s);
+  std::string result;  // not out.s: the input may be the same Datum
+  switch (f) {
+    case kHex: HexDecode(a[0]->s, result); break;
+    case kBase64: Base64Decode(a[0]->s, result); break;
+    case kEscape: EscapeDecode(a[0]->s, result); break;
+  }
+  out.s = std::move(result);
+}
+
+}  // namespace
+
+void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
+  constexpr uint32_t kB = oid::kBytea, kT = oid::kText, kI = oid::kInt4;
+  ops.push_back({"||", kB, kB, kB, ByteaConcat, 0});
+  f.push_back({"length", {kB}, kI, ByteaLength});
+  f.push_back({"octet_length", {kB}, kI, ByteaLength});
+  f.push_back({"md5", {kB}, kT, ByteaMd5});
+  f.push_back({"substring", {kB, kI}, kB, ByteaSubstring});
+  f.push_back({"substring", {kB, kI, kI}, kB, ByteaSubstring});
+  f.push_back({"substr", {kB, kI}, kB, ByteaSubstring});
+  f.push_back({"substr", {kB, kI, kI}, kB, ByteaSubstring});
+  f.push_back({"encode", {kB, kT}, kT, Encode});
+  f.push_back({"decode", {kT, kT}, kB, Decode});
+}
+
+}  // namespace tusk::sql
