@@ -1,5 +1,6 @@
-// Functions and operators on bytea: ||, length/octet_length, md5,
-// substring/substr, encode/decode. The comparison operators are registered
+// Functions and operators on bytea: ||, length/octet_length/bit_length,
+// md5/sha224..sha512, substring/substr, position, get_byte/set_byte,
+// encode/decode. The comparison operators are registered
 // with the other types' in operator_builtins.cc (CompareDatum orders bytea
 // byte-wise).
 #include <openssl/evp.h>
@@ -43,6 +44,46 @@ void ByteaMd5(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   EVP_Digest(a[0]->s.data(), a[0]->s.size(), digest, &len, EVP_md5(), nullptr);
   out.s.clear();
   HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len), out.s);
+}
+
+// sha224/256/384/512(bytea) -> bytea, the raw digest; aux picks the hash.
+void ByteaSha(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const EVP_MD* md = st.aux == 224 ? EVP_sha224() : st.aux == 256 ? EVP_sha256() : st.aux == 384 ? EVP_sha384() : EVP_sha512();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(a[0]->s.data(), a[0]->s.size(), digest, &len, md, nullptr);
+  out.s.assign(reinterpret_cast<const char*>(digest), len);
+}
+
+void ByteaBitLength(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  out.i = static_cast<int64_t>(a[0]->s.size()) * 8;
+}
+
+// position(needle IN haystack): the parser passes (haystack, needle); a
+// 1-based byte position, 0 when absent, 1 for an empty needle.
+void ByteaPosition(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  size_t p = a[0]->s.find(a[1]->s);
+  out.i = p == std::string::npos ? 0 : static_cast<int64_t>(p) + 1;
+}
+
+// get_byte/set_byte index bytes from 0; outside is 2202E with the range.
+void CheckByteIndex(const std::string& s, int64_t n) {
+  if (n < 0 || n >= static_cast<int64_t>(s.size()))
+    throw PgError("2202E", "index " + std::to_string(n) + " out of valid range, 0.." +
+                               std::to_string(static_cast<int64_t>(s.size()) - 1));
+}
+
+void GetByte(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  CheckByteIndex(a[0]->s, a[1]->i);
+  out.i = static_cast<unsigned char>(a[0]->s[static_cast<size_t>(a[1]->i)]);
+}
+
+// The new value keeps its low 8 bits, as PostgreSQL stores it into a byte.
+void SetByte(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
+  CheckByteIndex(a[0]->s, a[1]->i);
+  std::string r = a[0]->s;
+  r[static_cast<size_t>(a[1]->i)] = static_cast<char>(a[2]->i & 0xff);
+  out.s = std::move(r);
 }
 
 // substring(b, start [, count]) counting bytes: positions before 1 shorten
@@ -92,7 +133,12 @@ void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   ops.push_back({"||", kB, kB, kB, ByteaConcat, 0});
   f.push_back({"length", {kB}, kI, ByteaLength});
   f.push_back({"octet_length", {kB}, kI, ByteaLength});
+  f.push_back({"bit_length", {kB}, kI, ByteaBitLength});
   f.push_back({"md5", {kB}, kT, ByteaMd5});
+  for (int bits : {224, 256, 384, 512}) f.push_back({"sha" + std::to_string(bits), {kB}, kB, ByteaSha, true, false, bits});
+  f.push_back({"position", {kB, kB}, kI, ByteaPosition});
+  f.push_back({"get_byte", {kB, kI}, kI, GetByte});
+  f.push_back({"set_byte", {kB, kI, kI}, kB, SetByte});
   f.push_back({"substring", {kB, kI}, kB, ByteaSubstring});
   f.push_back({"substring", {kB, kI, kI}, kB, ByteaSubstring});
   f.push_back({"substr", {kB, kI}, kB, ByteaSubstring});
