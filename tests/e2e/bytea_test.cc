@@ -69,6 +69,12 @@ TEST(Bytea, BinaryParameterRoundTripsInBinaryAndText) {
   ASSERT_EQ(PQntuples(q.get()), 1);
   EXPECT_STREQ(PQgetvalue(q.get(), 0, 0), "1");
 
+  // Untyped: the parameter takes the column's type, so binary is raw bytes too.
+  Result u(PQexecParams(conn.get(), "SELECT id FROM bt WHERE b = $1", 1, nullptr, probe, probe_len, probe_fmt, 0));
+  ASSERT_EQ(PQresultStatus(u.get()), PGRES_TUPLES_OK) << PQerrorMessage(conn.get());
+  ASSERT_EQ(PQntuples(u.get()), 1);
+  EXPECT_STREQ(PQgetvalue(u.get(), 0, 0), "1");
+
   ExecOk(conn.get(), "SET bytea_output = 'escape'");
   EXPECT_EQ(ReadBack(conn.get(), 2, 0), "\\000\\377");
 }
