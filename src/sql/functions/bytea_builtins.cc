@@ -86,6 +86,69 @@ void SetByte(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   out.s = std::move(r);
 }
 
+// LIKE over bytes (PostgreSQL's SB_MatchText): '%' any run, '_' one byte,
+// '\\' takes the next byte literally; reaching a trailing escape is 22025.
+// kAbort means no later alignment of an enclosing '%' can match either.
+enum Match { kNo, kYes, kAbort };
+
+[[noreturn]] void ThrowTrailingEscape() {
+  throw PgError("22025", "LIKE pattern must not end with escape character");
+}
+
+Match LikeBytes(std::string_view t, std::string_view p) {
+  while (!t.empty() && !p.empty()) {
+    if (p[0] == '\\') {
+      p.remove_prefix(1);
+      if (p.empty()) ThrowTrailingEscape();
+      if (p[0] != t[0]) return kNo;
+    } else if (p[0] == '%') {
+      p.remove_prefix(1);
+      // Runs of % and _ after a %: each _ consumes a byte.
+      while (!p.empty()) {
+        if (p[0] == '%') {
+          p.remove_prefix(1);
+        } else if (p[0] == '_') {
+          if (t.empty()) return kAbort;
+          t.remove_prefix(1);
+          p.remove_prefix(1);
+        } else {
+          break;
+        }
+      }
+      if (p.empty()) return kYes;
+      char first;
+      if (p[0] == '\\') {
+        if (p.size() < 2) ThrowTrailingEscape();
+        first = p[1];
+      } else {
+        first = p[0];
+      }
+      // Try the rest of the pattern at every position starting with its
+      // first literal byte.
+      for (; !t.empty(); t.remove_prefix(1)) {
+        if (t[0] == first) {
+          Match m = LikeBytes(t, p);
+          if (m != kNo) return m;
+        }
+      }
+      return kAbort;
+    } else if (p[0] != '_' && p[0] != t[0]) {
+      return kNo;
+    }
+    t.remove_prefix(1);
+    p.remove_prefix(1);
+  }
+  if (!t.empty()) return kNo;
+  while (!p.empty() && p[0] == '%') p.remove_prefix(1);
+  return p.empty() ? kYes : kAbort;
+}
+
+// bytea ~~ bytea (aux 0) and !~~ (aux 1).
+void ByteaLike(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  bool m = LikeBytes(a[0]->s, a[1]->s) == kYes;
+  out.b = st.aux ? !m : m;
+}
+
 // substring(b, start [, count]) counting bytes: positions before 1 shorten
 // the result as in the SQL standard; a negative count is 22011.
 void ByteaSubstring(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
@@ -131,6 +194,8 @@ void Decode(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
 void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   constexpr uint32_t kB = oid::kBytea, kT = oid::kText, kI = oid::kInt4;
   ops.push_back({"||", kB, kB, kB, ByteaConcat, 0});
+  ops.push_back({"~~", kB, kB, oid::kBool, ByteaLike, 0});
+  ops.push_back({"!~~", kB, kB, oid::kBool, ByteaLike, 1});
   f.push_back({"length", {kB}, kI, ByteaLength});
   f.push_back({"octet_length", {kB}, kI, ByteaLength});
   f.push_back({"bit_length", {kB}, kI, ByteaBitLength});
