@@ -99,6 +99,11 @@ TEST(Bytea, LargeValueSurvivesRestart) {
   c.Start();
   Conn conn = c.Connect();
   EXPECT_EQ(QueryValue(conn.get(), "SELECT octet_length(b) FROM bt WHERE id = 1"), "102400");
+  // The bytes live out of line: the heap keeps one page, the TOAST table the data.
+  EXPECT_EQ(QueryValue(conn.get(),
+                       "SELECT pg_relation_size('bt') <= 8192 AND pg_relation_size(reltoastrelid) >= 102400 "
+                       "FROM pg_class WHERE relname = 'bt'"),
+            "t");
   EXPECT_EQ(ReadBack(conn.get(), 1, 1), big);
   std::string hex = ReadBack(conn.get(), 1, 0);
   EXPECT_EQ(hex.size(), 2 + 2 * big.size());
