@@ -86,6 +86,38 @@ void SetByte(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   out.s = std::move(r);
 }
 
+// btrim/ltrim/rtrim(bytea, bytea): aux 0 both ends, 1 leading, 2 trailing;
+// the second argument is a set of bytes.
+void ByteaTrim(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  std::string_view v(a[0]->s);
+  const std::string& set = a[1]->s;
+  if (st.aux != 2) {
+    size_t b = v.find_first_not_of(set);
+    v.remove_prefix(b == std::string_view::npos ? v.size() : b);
+  }
+  if (st.aux != 1) {
+    size_t e = v.find_last_not_of(set);
+    v = e == std::string_view::npos ? std::string_view() : v.substr(0, e + 1);
+  }
+  out.s.assign(v);
+}
+
+// overlay(b PLACING r FROM start [FOR count]): b's first start-1 bytes, r,
+// then b from byte start+count (count defaults to length(r)).
+void ByteaOverlay(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
+  const std::string& b = a[0]->s;
+  int64_t from = a[2]->i;
+  int64_t count = st.args.size() > 3 ? a[3]->i : static_cast<int64_t>(a[1]->s.size());
+  if (from <= 0) throw PgError("22011", "negative substring length not allowed");
+  int64_t rest = from + count;  // PostgreSQL's substring(b, from + count)
+  int64_t n = static_cast<int64_t>(b.size());
+  std::string r = b.substr(0, static_cast<size_t>(std::min(from - 1, n)));
+  r += a[1]->s;
+  if (rest < 1) rest = 1;
+  if (rest <= n) r.append(b, static_cast<size_t>(rest - 1), std::string::npos);
+  out.s = std::move(r);
+}
+
 // LIKE over bytes (PostgreSQL's SB_MatchText): '%' any run, '_' one byte,
 // '\\' takes the next byte literally; reaching a trailing escape is 22025.
 // kAbort means no later alignment of an enclosing '%' can match either.
@@ -208,6 +240,11 @@ void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"substring", {kB, kI, kI}, kB, ByteaSubstring});
   f.push_back({"substr", {kB, kI}, kB, ByteaSubstring});
   f.push_back({"substr", {kB, kI, kI}, kB, ByteaSubstring});
+  f.push_back({"btrim", {kB, kB}, kB, ByteaTrim, true, false, 0});
+  f.push_back({"ltrim", {kB, kB}, kB, ByteaTrim, true, false, 1});
+  f.push_back({"rtrim", {kB, kB}, kB, ByteaTrim, true, false, 2});
+  f.push_back({"overlay", {kB, kB, kI}, kB, ByteaOverlay});
+  f.push_back({"overlay", {kB, kB, kI, kI}, kB, ByteaOverlay});
   f.push_back({"encode", {kB, kT}, kT, Encode});
   f.push_back({"decode", {kT, kT}, kB, Decode});
 }
