@@ -32,6 +32,7 @@ const std::vector<BuiltinType> kTypes = {
     {701, "float8", 8, true, 'b', 'N', true, 0, 1022, 'd', 'p', 0},
     {705, "unknown", -2, false, 'p', 'X', false, 0, 0, 'c', 'p', 0},
     {1000, "_bool", -1, false, 'b', 'A', false, 16, 0, 'i', 'x', 0},
+    {1001, "_bytea", -1, false, 'b', 'A', false, 17, 0, 'i', 'x', 0},
     {1002, "_char", -1, false, 'b', 'A', false, 18, 0, 'i', 'x', 0},
     {1005, "_int2", -1, false, 'b', 'A', false, 21, 0, 'i', 'x', 0},
     {1007, "_int4", -1, false, 'b', 'A', false, 23, 0, 'i', 'x', 0},

@@ -249,6 +249,7 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
   impl->session = &ctx;
   impl->state.ctx.session = &ctx;
   if (auto tz = ctx.GetConfig("timezone", true)) impl->state.ctx.io.timezone = *tz;
+  if (auto bo = ctx.GetConfig("bytea_output", true)) impl->state.ctx.io.bytea_escape = *bo == "escape";
   impl->state.ctx.io.session = &ctx;
   const QueryPlan& p = *plan_;
   if (!p.explain_lines.empty()) {
@@ -332,6 +333,7 @@ int64_t PreparedQuery::InsertRows(RowFeed& feed, SessionContext& ctx, bool freez
   ExecState state;
   state.ctx.session = &ctx;
   if (auto tz = ctx.GetConfig("timezone", true)) state.ctx.io.timezone = *tz;
+  if (auto bo = ctx.GetConfig("bytea_output", true)) state.ctx.io.bytea_escape = *bo == "escape";
   state.ctx.io.session = &ctx;
   std::vector<std::optional<std::string>> text;
   return RunInsertFeed(*p.modify, state, freeze, [&](int64_t n) { feed.PointAtRow(n); }, [&]() {

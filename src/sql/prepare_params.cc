@@ -84,6 +84,7 @@ void EvaluateExecuteParams(const Statement& execute, const std::vector<uint32_t>
   state.ctx.session = &ctx;
   state.ctx.state = &state;
   if (auto tz = ctx.GetConfig("timezone", true)) state.ctx.io.timezone = *tz;
+  if (auto bo = ctx.GetConfig("bytea_output", true)) state.ctx.io.bytea_escape = *bo == "escape";
   state.ctx.io.session = &ctx;
   values->clear();
   formats->clear();

@@ -109,6 +109,12 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
       Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
             "Could not choose a best candidate function. You might need to add explicit type casts.");
     }
+    // min/max take "any" here, but PostgreSQL has no bytea variants (no
+    // bytea_larger/bytea_smaller): keep the same error.
+    if ((name == "min" || name == "max") && nargs == 1 && args[0]->type == oid::kBytea) {
+      Error(sqlstate::kUndefinedFunction, "function " + sig + " does not exist", e.location,
+            "No function matches the given name and argument types. You might need to add explicit type casts.");
+    }
     bool ambiguous = false;
     const AggDef* chosen = LookupAggregate(name, actual, &ambiguous);
     if (!chosen) {

@@ -406,6 +406,13 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       }
       std::string op = e.str == "ilike" ? (e.negated ? "!~~*" : "~~*") : (e.negated ? "!~~" : "~~");
       TExprPtr call = ResolveOperator(op, Transform(*e.args[0]), Transform(*e.args[1]), e.location);
+      if (e.args.size() == 3 && call->type_a == oid::kBytea) {
+        // PostgreSQL rewrites the pattern to like_escape(pattern, escape),
+        // text for a literal pattern, and has no bytea ~~ text. (A pattern
+        // typed bytea would take like_escape(bytea, bytea); not supported.)
+        Error(sqlstate::kUndefinedFunction, "operator does not exist: bytea " + op + " text", e.location,
+              "No operator matches the given name and argument types. You might need to add explicit type casts.");
+      }
       if (e.args.size() == 3) {
         call->args.push_back(Coerce(Transform(*e.args[2]), oid::kText, -1, CoercionContext::kImplicit, e.location));
       }

@@ -327,6 +327,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
   auto sel = TargetSelect(*target);
   Analyzer top(stmt, *sel, ctx, hints);
   if (auto tz = ctx.GetConfig("timezone", true)) top.io_.timezone = *tz;
+  if (auto bo = ctx.GetConfig("bytea_output", true)) top.io_.bytea_escape = *bo == "escape";
   top.io_.session = &ctx;
   AnalyzedQuery scope;
   top.AnalyzeFromClause(scope);  // the table's columns, then ctid

@@ -331,7 +331,16 @@ TExprPtr Analyzer::ResolveOperator(const std::string& name, TExprPtr left, TExpr
   auto is_str = [](uint32_t t) { return t == oid::kUnknown || Category(t) == TypeCategory::kString; };
   // text || non-array: the non-string side is converted through its output
   // function (PostgreSQL's textanycat / anytextcat take anynonarray).
-  if (name == "||" && left && (is_str(lt) || is_str(rt)) && !IsArrayType(lt) && !IsArrayType(rt)) {
+  // Not when an unknown literal meets a type with its own `T || T` (bytea):
+  // PostgreSQL first tries the unknown as the other side's type, and that
+  // exact operator wins over textanycat.
+  auto own_concat = [](uint32_t t) {
+    for (const auto& op : AllOperators())
+      if (op.name == "||" && op.left == t && op.right == t) return !IsArrayType(t) && Category(t) != TypeCategory::kString;
+    return false;
+  };
+  bool exact = (lt == oid::kUnknown && own_concat(rt)) || (rt == oid::kUnknown && own_concat(lt));
+  if (name == "||" && left && !exact && (is_str(lt) || is_str(rt)) && !IsArrayType(lt) && !IsArrayType(rt)) {
     if (!is_str(lt)) left = Coerce(std::move(left), oid::kText, -1, CoercionContext::kExplicit, location);
     if (!is_str(rt)) right = Coerce(std::move(right), oid::kText, -1, CoercionContext::kExplicit, location);
     lt = left->type;

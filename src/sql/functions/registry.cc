@@ -28,6 +28,7 @@ struct Tables {
     AddRegexBuiltins(ops, fns);
     AddAdminBuiltins(ops, fns);
     AddDescribeBuiltins(fns);
+    AddByteaBuiltins(ops, fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
     // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).
@@ -59,6 +60,8 @@ struct Tables {
     aggs.push_back({"bool_or", AggKind::kBoolOr, oid::kBool, oid::kBool});
     aggs.push_back({"every", AggKind::kBoolAnd, oid::kBool, oid::kBool});
     aggs.push_back({"string_agg", AggKind::kStringAgg, oid::kText, oid::kText, oid::kText});
+    // Same concatenation over raw bytes (PostgreSQL's bytea_string_agg).
+    aggs.push_back({"string_agg", AggKind::kStringAgg, oid::kBytea, oid::kBytea, oid::kBytea});
     // array_agg(anynonarray): the result is the argument's array type.
     aggs.push_back({"array_agg", AggKind::kArrayAgg, kAnyArg, 0});
   }

@@ -36,6 +36,7 @@ int64_t CharLen(const std::string& s) {
 
 void Length(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.i = CharLen(a[0]->s); }
 void OctetLength(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.i = static_cast<int64_t>(a[0]->s.size()); }
+void BitLength(const Step&, const Datum* const* a, Datum& out, ExecContext&) { out.i = static_cast<int64_t>(a[0]->s.size()) * 8; }
 
 void Lower(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
   out.s = st.aux ? Utf8Upper(a[0]->s) : Utf8Lower(a[0]->s);
@@ -461,6 +462,9 @@ void AddStringBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"char_length", {kText}, kInt4, Length});
   f.push_back({"character_length", {kText}, kInt4, Length});
   f.push_back({"octet_length", {kText}, kInt4, OctetLength});
+  // bit_length(text): with bit_length(bytea) registered, an unknown literal
+  // must still find the text variant first, as in PostgreSQL.
+  f.push_back({"bit_length", {kText}, kInt4, BitLength});
   f.push_back({"lower", {kText}, kText, Lower, true, false, 0});
   f.push_back({"upper", {kText}, kText, Lower, true, false, 1});
   f.push_back({"substring", {kText, kInt4}, kText, Substring});

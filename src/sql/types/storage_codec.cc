@@ -40,8 +40,10 @@ T Get(std::string_view b) {
   return CompareDatum(t, x, y);
 }
 
+// Stored as the value's own bytes (bytea: its raw bytes, so TOAST and the
+// B-tree see exactly the data).
 bool IsTextLike(uint32_t t) {
-  return t == oid::kText || t == oid::kVarchar || t == oid::kBpchar || t == oid::kUnknown || t == oid::kInet;
+  return t == oid::kBytea || t == oid::kText || t == oid::kVarchar || t == oid::kBpchar || t == oid::kUnknown || t == oid::kInet;
 }
 
 }  // namespace
@@ -137,7 +139,9 @@ int CompareStored(uint32_t t, std::string_view a, std::string_view b) {
     case oid::kPgLsn: case oid::kXid8: return cmp(Get<uint64_t>(a), Get<uint64_t>(b));
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid:
       return cmp(Get<int64_t>(a), Get<int64_t>(b));
-    case oid::kText: case oid::kVarchar: {
+    // bytea orders like memcmp with the shorter prefix first, which is
+    // exactly string_view's (unsigned char) comparison.
+    case oid::kText: case oid::kVarchar: case oid::kBytea: {
       int c = a.compare(b);
       return c < 0 ? -1 : c > 0;
     }

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "sql/types/array.h"
+#include "sql/types/bytea.h"
 #include "sql/types/datetime.h"
 #include "sql/types/pg_lsn.h"
 #include "sql/types/regtypes.h"
@@ -203,6 +204,7 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kTimestamptz: out += FormatTimestamptz(d.i, io.timezone); return;
     case oid::kInterval: out += FormatInterval(d.months, d.days, d.i); return;
     case oid::kVoid: return;
+    case oid::kBytea: ByteaOut(d.s, io.bytea_escape, out); return;
     default:
       if (d.arr) {
         ArrayTextOut(*d.arr, io, out);
@@ -246,6 +248,7 @@ void TextInto(uint32_t type, std::string_view text, const IoContext& io, Datum& 
     case oid::kName:
       d.s.assign(text.substr(0, 63));
       break;
+    case oid::kBytea: ByteaIn(text, d.s); break;
     default:
       if (uint32_t elem = ElementTypeOf(type)) {
         d = ArrayTextIn(elem, text, io, typmod);
@@ -300,7 +303,7 @@ bool HasBinaryIo(uint32_t type) {
     case oid::kPgLsn: case oid::kXid8:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
-    case oid::kTimestamptz: case oid::kInterval: case oid::kVoid:
+    case oid::kTimestamptz: case oid::kInterval: case oid::kVoid: case oid::kBytea:
       return true;
     default: {
       uint32_t elem = ElementTypeOf(type);

@@ -16,6 +16,8 @@ class SessionContext;
 struct IoContext {
   std::string timezone = "UTC";
   int extra_float_digits = 1;
+  // bytea_output = escape (the default, hex, is false).
+  bool bytea_escape = false;
   // Catalog lookups of regclass/regnamespace/regrole; without one those
   // types read and print only numbers.
   SessionContext* session = nullptr;

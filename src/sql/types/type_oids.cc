@@ -7,6 +7,7 @@ namespace {
 
 constexpr TypeInfo kTypes[] = {
     {oid::kBool, "bool", "boolean", 1, TypeCategory::kBool, true, 0, oid::kBoolArray},
+    {oid::kBytea, "bytea", "bytea", -1, TypeCategory::kUser, false, 0, oid::kByteaArray},
     {oid::kName, "name", "name", 64, TypeCategory::kString, false, 0, oid::kNameArray},
     {oid::kInt8, "int8", "bigint", 8, TypeCategory::kNumeric, false, 0, oid::kInt8Array},
     {oid::kInt2, "int2", "smallint", 2, TypeCategory::kNumeric, false, 0, oid::kInt2Array},
@@ -36,6 +37,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kPgLsn, "pg_lsn", "pg_lsn", 8, TypeCategory::kUser, false, 0, oid::kPgLsnArray},
     {oid::kVoid, "void", "void", 4, TypeCategory::kPseudo, false},
     {oid::kBoolArray, "_bool", "boolean[]", -1, TypeCategory::kArray, false, oid::kBool},
+    {oid::kByteaArray, "_bytea", "bytea[]", -1, TypeCategory::kArray, false, oid::kBytea},
     {oid::kNameArray, "_name", "name[]", -1, TypeCategory::kArray, false, oid::kName},
     {oid::kInt2Array, "_int2", "smallint[]", -1, TypeCategory::kArray, false, oid::kInt2},
     {oid::kInt4Array, "_int4", "integer[]", -1, TypeCategory::kArray, false, oid::kInt4},
@@ -113,6 +115,7 @@ uint32_t ElementTypeOf(uint32_t type_oid) {
   // A switch rather than a table scan: the executor asks this per value.
   switch (type_oid) {
     case oid::kBoolArray: return oid::kBool;
+    case oid::kByteaArray: return oid::kBytea;
     case oid::kNameArray: return oid::kName;
     case oid::kInt2Array: return oid::kInt2;
     case oid::kInt4Array: return oid::kInt4;

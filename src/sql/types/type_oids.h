@@ -39,6 +39,7 @@ inline constexpr uint32_t kXid8 = 5069;
 
 // Array types (typcategory 'A'), one per supported element type.
 inline constexpr uint32_t kBoolArray = 1000;
+inline constexpr uint32_t kByteaArray = 1001;
 inline constexpr uint32_t kNameArray = 1003;
 inline constexpr uint32_t kInt2Array = 1005;
 inline constexpr uint32_t kInt4Array = 1007;
