@@ -433,18 +433,7 @@ int64_t Session::SendRows(sql::Cursor& cursor, const std::vector<int16_t>& forma
       *done = true;
       break;
     }
-    {
-      // The writer fills in the length when it goes out of scope: before any flush.
-      protocol::MessageWriter w(&conn_.out(), 'D');
-      w.Int16(static_cast<int16_t>(values.size()));
-      for (const auto& v : values) {
-        if (!v) {
-          w.Int32(-1);
-        } else {
-          w.Int32(static_cast<int32_t>(v->size())).Bytes(*v);
-        }
-      }
-    }
+    protocol::AppendDataRow(&conn_.out(), values);  // whole before any flush
     ++n;
     conn_.MaybeFlush();
   }

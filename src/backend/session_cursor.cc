@@ -252,18 +252,7 @@ std::string Session::RunFetch(const sql::FetchStmt& f, const std::vector<int16_t
   if (simple_protocol && c.binary) fmt = {1};  // as PostgreSQL's exec_simple_query does for BINARY cursors
   if (simple_protocol && !f.is_move) AppendRowDescription(c.query->Columns(), fmt);
   auto send = [this](const CursorWalk::Row& values) {
-    // The writer fills in the length when it goes out of scope: before any flush.
-    {
-      protocol::MessageWriter w(&conn_.out(), 'D');
-      w.Int16(static_cast<int16_t>(values.size()));
-      for (const auto& v : values) {
-        if (!v) {
-          w.Int32(-1);
-        } else {
-          w.Int32(static_cast<int32_t>(v->size())).Bytes(*v);
-        }
-      }
-    }
+    protocol::AppendDataRow(&conn_.out(), values);  // whole before any flush
     conn_.MaybeFlush();
   };
   // MOVE reads rows in the formats a FETCH of the same cursor would.

@@ -111,6 +111,19 @@ void AppendErrorMessage(std::string* out, const ErrorData& d, bool as_notice) {
 
 void AppendReadyForQuery(std::string* out, char status) { MessageWriter(out, 'Z').Byte(status); }
 
+void AppendDataRow(std::string* out, const std::vector<std::optional<std::string>>& values) {
+  // The writer fills in the length when it goes out of scope.
+  MessageWriter w(out, 'D');
+  w.Int16(static_cast<int16_t>(values.size()));
+  for (const auto& v : values) {
+    if (!v) {
+      w.Int32(-1);
+    } else {
+      w.Int32(static_cast<int32_t>(v->size())).Bytes(*v);
+    }
+  }
+}
+
 void AppendParameterStatus(std::string* out, std::string_view name, std::string_view value) {
   MessageWriter(out, 'S').CString(name).CString(value);
 }

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "utils/error.h"
 
@@ -54,6 +56,8 @@ class MessageReader {
 void AppendErrorMessage(std::string* out, const ErrorData& data, bool as_notice);
 
 void AppendReadyForQuery(std::string* out, char status);
+// DataRow: each value in the format it was produced in; nullopt is NULL.
+void AppendDataRow(std::string* out, const std::vector<std::optional<std::string>>& values);
 void AppendParameterStatus(std::string* out, std::string_view name, std::string_view value);
 
 }  // namespace tusk::protocol
