@@ -13,6 +13,7 @@
 
 #include "protocol/auth/md5.h"
 #include "protocol/auth/scram.h"
+#include "utils/base64.h"
 #include "utils/error.h"
 
 namespace {
@@ -166,16 +167,16 @@ TEST(Scram, VerifierFormatAndRandomSalt) {
 
 TEST(Scram, Base64RoundTrip) {
   for (std::string s : {"", "a", "ab", "abc", "abcd", "\xff\x00\x10"}) {
-    std::string enc = tusk::auth::Base64Encode(s);
+    std::string enc = tusk::Base64Encode(s);
     EXPECT_EQ(enc, B64(s));
     std::string dec;
-    ASSERT_TRUE(tusk::auth::Base64Decode(enc, &dec));
+    ASSERT_TRUE(tusk::Base64Decode(enc, &dec));
     EXPECT_EQ(dec, s);
   }
   std::string dec;
-  EXPECT_FALSE(tusk::auth::Base64Decode("abc", &dec));
-  EXPECT_FALSE(tusk::auth::Base64Decode("a=bc", &dec));
-  EXPECT_FALSE(tusk::auth::Base64Decode("ab!c", &dec));
+  EXPECT_FALSE(tusk::Base64Decode("abc", &dec));
+  EXPECT_FALSE(tusk::Base64Decode("a=bc", &dec));
+  EXPECT_FALSE(tusk::Base64Decode("ab!c", &dec));
 }
 
 TEST(Scram, FullExchangeSucceeds) {

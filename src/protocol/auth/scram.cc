@@ -4,6 +4,8 @@
 
 #include "protocol/auth/scram.h"
 
+#include "utils/base64.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -19,7 +21,6 @@ namespace tusk::auth {
 namespace {
 
 constexpr size_t kRawNonceLen = 18;  // as PostgreSQL: 24 base64 characters
-constexpr char kB64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
@@ -100,58 +101,6 @@ std::string Xor(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
-
-std::string Base64Encode(std::string_view raw) {
-  std::string out;
-  out.reserve((raw.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= raw.size(); i += 3) {
-    uint32_t v = (uint8_t(raw[i]) << 16) | (uint8_t(raw[i + 1]) << 8) | uint8_t(raw[i + 2]);
-    out += kB64Alphabet[(v >> 18) & 63];
-    out += kB64Alphabet[(v >> 12) & 63];
-    out += kB64Alphabet[(v >> 6) & 63];
-    out += kB64Alphabet[v & 63];
-  }
-  size_t rest = raw.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint8_t(raw[i]) << 16;
-    if (rest == 2) v |= uint8_t(raw[i + 1]) << 8;
-    out += kB64Alphabet[(v >> 18) & 63];
-    out += kB64Alphabet[(v >> 12) & 63];
-    out += rest == 2 ? kB64Alphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-bool Base64Decode(std::string_view text, std::string* raw) {
-  if (text.size() % 4 != 0) return false;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    uint32_t v = 0;
-    int pad = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      int d;
-      if (c >= 'A' && c <= 'Z') d = c - 'A';
-      else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-      else if (c >= '0' && c <= '9') d = c - '0' + 52;
-      else if (c == '+') d = 62;
-      else if (c == '/') d = 63;
-      else if (c == '=' && i + 4 == text.size() && j >= 2) { d = 0; ++pad; }
-      else return false;
-      // Data after padding ("A=B=") is not base64.
-      if (pad > 0 && c != '=') return false;
-      v = (v << 6) | static_cast<uint32_t>(d);
-    }
-    out += static_cast<char>((v >> 16) & 0xff);
-    if (pad < 2) out += static_cast<char>((v >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(v & 0xff);
-  }
-  *raw = std::move(out);
-  return true;
-}
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

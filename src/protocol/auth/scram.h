@@ -43,10 +43,6 @@ std::string ScramSaltedPassword(std::string_view password, std::string_view salt
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string Sha256(std::string_view data);
 
-// Strict standard base64 (with padding); decode returns false on any bad input.
-std::string Base64Encode(std::string_view raw);
-bool Base64Decode(std::string_view text, std::string* raw);
-
 // Sets the secret from which made-up salts for unknown roles are derived.
 // Without a call, a per-process random secret is used; a caller that wants the
 // salt for a missing role to stay the same across restarts (as PostgreSQL's

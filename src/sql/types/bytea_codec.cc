@@ -2,13 +2,14 @@
 // SQLSTATEs are PostgreSQL 15's (encode.c, varlena.c).
 #include "sql/types/bytea_codec.h"
 
+#include "utils/base64.h"
+
 #include "utils/error.h"
 
 namespace tusk::sql {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
-constexpr char kBase64Digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
 
@@ -66,30 +67,12 @@ void HexDecode(std::string_view text, std::string& out) {
 }
 
 void Base64Encode(std::string_view bytes, std::string& out) {
-  size_t line_start = out.size();
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                 static_cast<unsigned char>(bytes[i + 2]);
-    out += kBase64Digits[(v >> 18) & 63];
-    out += kBase64Digits[(v >> 12) & 63];
-    out += kBase64Digits[(v >> 6) & 63];
-    out += kBase64Digits[v & 63];
-    // PostgreSQL breaks the line once it reaches 76 characters, even after
-    // the last full group.
-    if (out.size() - line_start >= 76) {
-      out += '\n';
-      line_start = out.size();
-    }
-  }
-  size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += kBase64Digits[(v >> 18) & 63];
-    out += kBase64Digits[(v >> 12) & 63];
-    out += rest == 2 ? kBase64Digits[(v >> 6) & 63] : '=';
-    out += '=';
+  // PostgreSQL breaks the line after every 76 characters, that is after each
+  // whole 57 bytes, even after the last of them.
+  constexpr size_t kLineBytes = 57;
+  for (size_t i = 0; i < bytes.size(); i += kLineBytes) {
+    out += tusk::Base64Encode(bytes.substr(i, kLineBytes));
+    if (bytes.size() - i >= kLineBytes) out += '\n';
   }
 }
 
