@@ -257,6 +257,7 @@ TEST_F(LockManagerTest, NewRequestQueuesBehindConflictingWaiterButHolderGoesFirs
     int64_t t0 = NowMicros();
     CHILD_CHECK(Acquire(kRel, LockMode::kRowExclusive, false) == LockResult::kOk);
     board_->ts[0] = NowMicros() - t0;
+    board_->order[0] = 1;  // granted (ts[0] alone can be 0 us on a fast machine)
     Await(board_->go, 1);
   });
   WaitUntil([&] { return board_->flag.load() == 1; });
@@ -271,7 +272,7 @@ TEST_F(LockManagerTest, NewRequestQueuesBehindConflictingWaiterButHolderGoesFirs
     board_->order[2] = 1;
   });
   board_->phase = 1;
-  WaitUntil([&] { return board_->ts[0] > 0 && board_->order[2] == 1; });
+  WaitUntil([&] { return board_->order[0] == 1 && board_->order[2] == 1; });
   // Well under deadlock_timeout (1 s): it did not queue behind B and wait
   // for the deadlock check. (A tighter bound failed on a loaded machine.)
   EXPECT_LT(board_->ts[0], 500000);
