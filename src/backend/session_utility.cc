@@ -64,6 +64,9 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         statements_.clear();
         portals_.clear();
         cursors_.clear();  // CLOSE ALL
+        DiscardSequences();
+      } else if (stmt.discard().target == sql::DiscardStmt::kSequences) {
+        DiscardSequences();
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
         // PostgreSQL's ResetPlanCache: every prepared statement plans again at its next use.
         plan_cache_.clear();
@@ -81,6 +84,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kAlterTable: return RunAlterTable(stmt.alter_table());
     case sql::StmtKind::kVacuum: return RunVacuum(stmt.vacuum());
     case sql::StmtKind::kCreateView: return RunCreateView(stmt);
+    case sql::StmtKind::kCreateSequence: return RunCreateSequence(stmt.create_sequence());
+    case sql::StmtKind::kAlterSequence: return RunAlterSequence(stmt.alter_sequence());
     case sql::StmtKind::kLock: return RunLock(stmt.lock());
     case sql::StmtKind::kPrepare: return RunPrepare(stmt);
     case sql::StmtKind::kDeallocate: return RunDeallocate(stmt.deallocate());

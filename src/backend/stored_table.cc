@@ -679,8 +679,9 @@ std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid) {
     if (def->oid == relid) return cache[relid] = BuildCatalogTable(*def);
   }
   auto info = catalog::LoadTable(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-  if (!info || info->cls.relkind != 'r') return nullptr;
+  if (!info || (info->cls.relkind != 'r' && info->cls.relkind != 'S')) return nullptr;
   auto t = BuildUserTable(*info);
+  t->relkind = info->cls.relkind;
   if (!g_wrote_catalog) cache[relid] = t;
   return t;
 }
@@ -696,7 +697,7 @@ std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, con
   auto it = names.find(key);
   if (it != names.end()) return OpenStoredTableByOid(it->second);
   auto cls = catalog::ResolveRelation(schema, name, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-  if (!cls || cls->relkind != 'r') return nullptr;
+  if (!cls || (cls->relkind != 'r' && cls->relkind != 'S')) return nullptr;
   if (!g_wrote_catalog) names[key] = cls->oid;
   return OpenStoredTableByOid(cls->oid);
 }
@@ -847,8 +848,24 @@ void StoredTablesRefresh() {
   }
 }
 
+namespace {
+bool g_published = false;  // this transaction's catalog changes were announced before its locks went
+
+// xact::Commit, after the commit is visible and before the locks go: a
+// session that waited for one of this transaction's locks must find the
+// catalog version moved once it holds it (sequences re-read their
+// relfilenode and parameters then).
+void PublishBeforeUnlock() {
+  if (g_wrote_catalog && !g_published) {
+    sinval::CatalogChanged();
+    g_published = true;
+  }
+}
+}  // namespace
+
 void StoredTablesCatalogWritten() {
   g_wrote_catalog = true;
+  xact::SetBeforeUnlockHook(&PublishBeforeUnlock);
   DropCaches();
 }
 
@@ -871,9 +888,10 @@ void StoredTablesAtTransactionEnd() {
   if (g_wrote_catalog) {
     g_wrote_catalog = false;
     DropCaches();
-    sinval::CatalogChanged();
+    if (!g_published) sinval::CatalogChanged();
     g_cache_version = ~0ull;  // rebuild at the next statement
   }
+  g_published = false;
 }
 
 }  // namespace tusk::backend

@@ -86,6 +86,7 @@ class StoredTable {
   std::vector<StoredIndex> indexes;
   std::vector<StoredCheck> checks;
   bool is_catalog = false;
+  char relkind = 'r';  // pg_class.relkind: 'r' table, 'S' sequence (read-only to SQL)
 
   virtual std::unique_ptr<RowScan> Scan() = 0;
   virtual std::unique_ptr<RowScan> ScanIndex(const StoredIndex& index, const IndexCondition& cond) = 0;

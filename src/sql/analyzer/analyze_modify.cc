@@ -26,6 +26,7 @@ std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, SessionContext& ctx)
     throw e;
   }
   if (t->is_catalog) throw PgError("42809", "cannot change system catalog \"" + t->name + "\"");
+  if (t->relkind == 'S') throw PgError("42809", "cannot change sequence \"" + t->name + "\"");
   return t;
 }
 
