@@ -10,6 +10,7 @@
 
 #include "access/heap/heapam.h"
 #include "sql/parser/ast.h"
+#include "sql/parser/ast_ddl.h"
 
 namespace tusk::backend {
 
@@ -17,15 +18,18 @@ namespace tusk::backend {
 // int2; 0 for any other type name.
 uint32_t SerialIntegerType(const sql::TypeName& type);
 
-// The sequence of a serial column `table`.`column` (PostgreSQL's name
-// choice: table_column_seq, numbered when taken in the namespace or in
-// `taken`), AS the column's type. Returns its OID and fills `default_sql`
-// with the column default nextval('name'::regclass).
+// The sequence of a serial or identity column `table`.`column` (PostgreSQL's
+// name choice: table_column_seq, numbered when taken in the namespace or in
+// `taken`), AS the column's type, with an identity column's ( options ).
+// Returns its OID and fills `default_sql` with the column default
+// nextval('name'::regclass) (serial columns store it; identity columns do not).
 uint32_t CreateSerialSequence(uint32_t namespace_oid, const std::string& table, const std::string& column,
                               uint32_t int_type, std::set<std::string>& taken, std::string* default_sql,
-                              heap::XactContext& x);
-// The sequence becomes OWNED BY relid.attnum (pg_depend 'a').
-void SetSequenceOwner(uint32_t seq, uint32_t relid, int16_t attnum, heap::XactContext& x);
+                              heap::XactContext& x, const std::vector<sql::SeqOption>* identity_options = nullptr,
+                              bool for_identity = false);
+// The sequence becomes OWNED BY relid.attnum (pg_depend 'a'; 'i' for an
+// identity column's sequence).
+void SetSequenceOwner(uint32_t seq, uint32_t relid, int16_t attnum, heap::XactContext& x, char deptype = 'a');
 
 // The sequences a default expression names by a regclass constant
 // ('s'::regclass, or a string literal given to nextval/currval/setval),

@@ -249,6 +249,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   std::vector<IndexSpec> indexes;
   std::vector<std::vector<std::string>> index_cols;
   std::vector<uint32_t> serials;  // per column: its integer type when serial, else 0
+  std::vector<const sql::Constraint*> identities;  // per column: its GENERATED ... AS IDENTITY, else null
   auto find_col = [&](const std::string& n) -> int {
     for (size_t i = 0; i < cols.size(); ++i)
       if (cols[i].name == n) return static_cast<int>(i);
@@ -277,20 +278,37 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     spec.typmod = typmod;
     spec.not_null = serial != 0;
     serials.push_back(serial);
+    identities.push_back(nullptr);
     std::string def;
+    bool has_default = false;
     for (const auto& k : col.constraints) {
       switch (k.kind) {
         case sql::Constraint::kNotNull: spec.not_null = true; break;
         case sql::Constraint::kNull:
-          if (serial)
+          if (serial || identities.back())
             throw MakeError(sqlstate::kSyntaxError, "conflicting NULL/NOT NULL declarations for column \"" + col.name +
                                                         "\" of table \"" + name + "\"");
           break;
         case sql::Constraint::kDefault:
-          if (serial)
+          if (serial || has_default)
             throw MakeError(sqlstate::kSyntaxError, "multiple default values specified for column \"" + col.name +
                                                         "\" of table \"" + name + "\"");
+          if (identities.back())
+            throw MakeError(sqlstate::kSyntaxError, "both default and identity specified for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          has_default = true;
           def = DefaultSql(*k.expr, type);
+          break;
+        case sql::Constraint::kIdentity:
+          if (identities.back())
+            throw MakeError(sqlstate::kSyntaxError, "multiple identity specifications for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          if (serial || has_default)
+            throw MakeError(sqlstate::kSyntaxError, "both default and identity specified for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          identities.back() = &k;
+          spec.not_null = true;
+          spec.identity = k.identity;
           break;
         case sql::Constraint::kCheck:
           checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
@@ -332,13 +350,20 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   // below the table's).
   taken.insert(name);
   std::vector<uint32_t> serial_seqs(cols.size(), 0);
-  for (size_t i = 0; i < cols.size(); ++i)
+  for (size_t i = 0; i < cols.size(); ++i) {
     if (serials[i]) serial_seqs[i] = CreateSerialSequence(nsp, name, cols[i].name, serials[i], taken, &defaults[i], x);
+    if (identities[i]) {
+      std::string unused;  // identity columns have no pg_attrdef row
+      serial_seqs[i] = CreateSerialSequence(nsp, name, cols[i].name, cols[i].type_oid, taken, &unused, x,
+                                            &identities[i]->seq_options, true);
+    }
+  }
   uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
   NoteNewRelfilenode(relid);
   xact::CommandCounterIncrement();  // the attributes must be visible to mark atthasdef
   x = WriteXact();
   for (size_t i = 0; i < defaults.size(); ++i) {
+    if (identities[i]) SetSequenceOwner(serial_seqs[i], relid, static_cast<int16_t>(i + 1), x, 'i');
     if (defaults[i].empty()) continue;
     uint32_t attrdef = catalog::AddDefault(relid, static_cast<int16_t>(i + 1), defaults[i], x);
     RecordDefaultDependencies(attrdef, defaults[i], x);
@@ -564,6 +589,20 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
     }
     if (cls->relnamespace == catalog::kPgCatalogNamespace)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    if (want == 'S') {
+      // An identity column's sequence is part of the column (pg_depend 'i').
+      for (const auto& dep : catalog::FindDependencies([&](const catalog::DependRow& r) {
+             return r.classid == catalog::kRelationRelationId && r.objid == cls->oid && r.deptype == 'i';
+           }, x.snapshot, x.Me())) {
+        auto table = catalog::LookupRelationByOid(dep.refobjid, x.snapshot, x.Me());
+        std::string col;
+        for (const auto& a : catalog::RelationAttributes(dep.refobjid, x.snapshot, x.Me()))
+          if (a.attnum == dep.refobjsubid) col = a.attname;
+        std::string what_col = "column " + col + " of table " + (table ? table->relname : std::string());
+        throw MakeError("2BP01", "cannot drop sequence " + cls->relname + " because " + what_col + " requires it")
+            .Hint("You can drop " + what_col + " instead.");
+      }
+    }
     if (want == 'i') {
       for (auto& con : catalog::ScanCatalog<catalog::ConstraintRow>(x.snapshot, x.Me(), [&](const catalog::ConstraintRow& r) {
              return r.conindid == cls->oid;
@@ -773,7 +812,13 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         auto [type, typmod] = serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type);
         bool not_null = serial != 0;
         std::string def;
+        const sql::Constraint* identity = nullptr;
         for (const auto& k : col.constraints) {
+          if (k.kind == sql::Constraint::kIdentity) {
+            identity = &k;
+            not_null = true;
+            continue;
+          }
           if (k.kind == sql::Constraint::kNotNull) not_null = true;
           else if (k.kind == sql::Constraint::kDefault && serial)
             throw MakeError(sqlstate::kSyntaxError, "multiple default values specified for column \"" + col.name +
@@ -785,18 +830,26 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           else if (k.kind != sql::Constraint::kNull)
             throw MakeError(sqlstate::kFeatureNotSupported, "this constraint in ADD COLUMN is not supported yet");
         }
+        if (identity && (serial || !def.empty()))
+          throw MakeError(sqlstate::kSyntaxError, "both default and identity specified for column \"" + col.name +
+                                                      "\" of table \"" + cls->relname + "\"");
         uint32_t serial_seq = 0;
-        if (serial) {
-          serial_seq = CreateSerialSequence(cls->relnamespace, cls->relname, col.name, serial, taken, &def, x);
+        if (serial || identity) {
+          std::string unused;
+          serial_seq = CreateSerialSequence(cls->relnamespace, cls->relname, col.name, type, taken,
+                                            identity ? &unused : &def, x, identity ? &identity->seq_options : nullptr,
+                                            identity != nullptr);
           step();
         }
         int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
         step();  // the new attribute must be visible to mark atthasdef
         if (!def.empty()) RecordDefaultDependencies(catalog::AddDefault(relid, attnum, def, x), def, x);
-        if (serial_seq) SetSequenceOwner(serial_seq, relid, attnum, x);
+        if (serial_seq) SetSequenceOwner(serial_seq, relid, attnum, x, identity ? 'i' : 'a');
+        if (identity)
+          catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attidentity = identity->identity; }, x);
         step();
         if (auto now = catalog::LookupRelationByOid(relid, x.snapshot, x.Me())) EnsureToastTable(*now, x);
-        if (!def.empty()) {
+        if (!def.empty() || identity) {
           // Existing rows take the default, as PostgreSQL's rewrite (or missing value) gives them.
           auto stmts = sql::ParseQuery("UPDATE " + sql::QuoteIdentifier(cls->relname) + " SET " +
                                        sql::QuoteIdentifier(col.name) + " = DEFAULT");

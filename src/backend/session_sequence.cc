@@ -217,6 +217,13 @@ const char* RelkindNotSupportedDetail(char relkind) {
 
 // PostgreSQL's process_owned_by: OWNED BY table.column or NONE.
 void ProcessOwnedBy(const catalog::ClassRow& seq, const std::vector<std::string>& names, heap::XactContext& x) {
+  for (const auto& d : catalog::FindDependencies([&](const catalog::DependRow& d) {
+         return d.classid == catalog::kRelationRelationId && d.objid == seq.oid && d.deptype == 'i';
+       }, x.snapshot, x.Me())) {
+    auto table = catalog::LookupRelationByOid(d.refobjid, x.snapshot, x.Me());
+    throw MakeError(sqlstate::kFeatureNotSupported, "cannot change ownership of identity sequence")
+        .Detail("Sequence \"" + seq.relname + "\" is linked to table \"" + (table ? table->relname : "") + "\".");
+  }
   auto drop_old = [&] {
     catalog::DeleteDependencies([&](const catalog::DependRow& d) {
       return d.classid == catalog::kRelationRelationId && d.objid == seq.oid &&
@@ -346,7 +353,8 @@ uint32_t SerialIntegerType(const sql::TypeName& type) {
 
 uint32_t CreateSerialSequence(uint32_t namespace_oid, const std::string& table, const std::string& column,
                               uint32_t int_type, std::set<std::string>& taken, std::string* default_sql,
-                              heap::XactContext& x) {
+                              heap::XactContext& x, const std::vector<sql::SeqOption>* identity_options,
+                              bool for_identity) {
   // PostgreSQL's ChooseRelationName(table, column, "seq"): a name no
   // relation of the namespace has.
   std::set<std::string> used = taken;
@@ -364,14 +372,18 @@ uint32_t CreateSerialSequence(uint32_t namespace_oid, const std::string& table, 
   taken.insert(name);
   catalog::SequenceRow form;
   sequence::State data;
-  sql::SeqOption as;
-  as.kind = sql::SeqOption::kAs;
-  as.names = {int_type == kInt2 ? "int2" : int_type == kInt4 ? "int4" : "int8"};
-  as.has_value = true;
-  Options o;
-  o.as = &as;
+  // AS the column's type first, then the identity column's options (an AS
+  // among them is "conflicting or redundant", as in PostgreSQL).
+  std::vector<sql::SeqOption> list(1);
+  list[0].kind = sql::SeqOption::kAs;
+  list[0].has_value = true;
+  const sql::TypeInfo* ti = sql::LookupType(int_type);
+  list[0].names = {ti ? std::string(ti->name) : std::string("int8")};
+  if (identity_options) list.insert(list.end(), identity_options->begin(), identity_options->end());
+  Options o = CollectOptions(list);
+  if (o.owned_by) throw MakeError(sqlstate::kSyntaxError, "conflicting or redundant options");
   bool rewrite = false;
-  InitParams(o, true, false, form, data, &rewrite);
+  InitParams(o, true, for_identity, form, data, &rewrite);
   uint32_t oid = catalog::CreateSequenceRows(namespace_oid, name, form, x);
   sequence::InitStorage(SeqLoc(oid), data, x.xid);
   // regclass output: qualified only when the namespace is not the first on the path.
@@ -387,14 +399,14 @@ uint32_t CreateSerialSequence(uint32_t namespace_oid, const std::string& table, 
   return oid;
 }
 
-void SetSequenceOwner(uint32_t seq, uint32_t relid, int16_t attnum, heap::XactContext& x) {
+void SetSequenceOwner(uint32_t seq, uint32_t relid, int16_t attnum, heap::XactContext& x, char deptype) {
   catalog::DependRow d;
   d.classid = catalog::kRelationRelationId;
   d.objid = seq;
   d.refclassid = catalog::kRelationRelationId;
   d.refobjid = relid;
   d.refobjsubid = attnum;
-  d.deptype = 'a';
+  d.deptype = deptype;
   catalog::AddDependency(d, x);
 }
 

@@ -614,6 +614,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
     c.typmod = EngineTypmod(a.atttypid, a.atttypmod);
     c.not_null = a.attnotnull;
     c.attnum = a.attnum;
+    c.identity = a.attidentity;
     auto d = info.defaults.find(a.attnum);
     if (d != info.defaults.end()) c.default_sql = d->second;
     by_attnum[a.attnum] = static_cast<int>(t->columns.size());

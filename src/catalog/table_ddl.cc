@@ -147,6 +147,17 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
     if (!a.attisdropped) t.attrs.push_back(a);
   for (auto& d : ScanCatalog<AttrDefRow>(snapshot, me, [&](const AttrDefRow& r) { return r.adrelid == relid; }))
     t.defaults[d.adnum] = d.adbin;
+  // Identity columns take their values from their sequence (pg_depend 'i'),
+  // named by OID so no search path is involved; pg_attrdef has no row.
+  bool has_identity = false;
+  for (const auto& a : t.attrs) has_identity |= a.attidentity != '\0';
+  if (has_identity) {
+    for (const DependRow& d : ScanCatalog<DependRow>(snapshot, me, [&](const DependRow& d) {
+           return d.classid == kRelationRelationId && d.refclassid == kRelationRelationId && d.refobjid == relid &&
+                  d.deptype == 'i';
+         }))
+      t.defaults[static_cast<int16_t>(d.refobjsubid)] = "nextval('" + std::to_string(d.objid) + "'::regclass)";
+  }
   for (auto& ix : ScanCatalog<IndexRow>(snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; })) {
     auto ic = LookupRelationByOid(ix.indexrelid, snapshot, me);
     if (!ic) continue;

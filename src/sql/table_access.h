@@ -33,6 +33,7 @@ struct StoredColumn {
   bool not_null = false;
   int16_t attnum = 0;
   std::string default_sql;  // DEFAULT expression as SQL text; empty: none
+  char identity = '\0';      // identity column: 'a' GENERATED ALWAYS, 'd' BY DEFAULT
 };
 
 struct StoredIndex {

@@ -118,13 +118,23 @@ ColumnDef Parser::ParseColumnDef() {
       ParseReferences(c);
     } else if (AcceptWord("generated")) {
       c.kind = Constraint::kGenerated;
-      if (!AcceptWord("always")) {
+      const bool always = AcceptWord("always");
+      if (!always) {
         ExpectWord("by");
         ExpectWord("default");
       }
       ExpectWord("as");
       if (AcceptWord("identity")) {
-        NotSupported("identity columns", c.location);
+        c.kind = Constraint::kIdentity;
+        c.identity = always ? 'a' : 'd';
+        if (AcceptPunct('(')) {
+          c.seq_options = ParseSeqOptions();
+          if (c.seq_options.empty()) Fail();
+          ExpectPunct(')');
+        }
+        ParseConstraintAttributes(c);
+        col.constraints.push_back(std::move(c));
+        continue;
       }
       ExpectPunct('(');
       c.expr = ParseExpr();
