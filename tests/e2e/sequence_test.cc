@@ -192,6 +192,8 @@ TEST(Sequence, ErrorsCarryPostgresSqlStates) {
   EXPECT_EQ(ErrorState(conn.get(), "ALTER SEQUENCE t RESTART"), "42809");
   EXPECT_EQ(ErrorState(conn.get(), "CREATE SEQUENCE x INCREMENT 0"), "22023");
   EXPECT_EQ(ErrorState(conn.get(), "CREATE SEQUENCE x MINVALUE 5 MAXVALUE 5"), "22023");
+  EXPECT_EQ(ErrorState(conn.get(), "COPY s TO STDOUT"), "42809");
+  EXPECT_EQ(ErrorState(conn.get(), "COPY s FROM STDIN"), "42809");
   EXPECT_EQ(ErrorState(conn.get(), "CREATE TABLE u (id serial)"), "");
   EXPECT_EQ(ErrorState(conn.get(), "DROP SEQUENCE u_id_seq"), "2BP01");
   EXPECT_EQ(ErrorState(conn.get(), "SET default_transaction_read_only = on"), "");
@@ -258,6 +260,10 @@ TEST(Sequence, IdentityColumns) {
   EXPECT_EQ(field(PG_DIAG_MESSAGE_HINT), "Use OVERRIDING SYSTEM VALUE to override.");
   EXPECT_EQ(QueryValue(conn.get(), "INSERT INTO it (id) OVERRIDING SYSTEM VALUE VALUES (5) RETURNING id"), "5");
   EXPECT_EQ(QueryValue(conn.get(), "INSERT INTO it DEFAULT VALUES RETURNING id"), "1");
+  // COPY takes the values given, as PostgreSQL's COPY (no rewriter) does.
+  CommandResult copy = RunCommand("printf '9\\n' | " + c.Env() + "psql -X -c 'COPY it (id) FROM STDIN'");
+  EXPECT_NE(copy.out.find("COPY 1"), std::string::npos) << copy.out;
+  EXPECT_EQ(QueryValue(conn.get(), "SELECT count(*) FROM it WHERE id = 9"), "1");
   // Identity values go on after a restart like any sequence's.
   c.StopWith(SIGINT);
   c.Start();
