@@ -565,15 +565,16 @@ int64_t Session::SequenceNextval(uint32_t relid) {
   SeqInfo info = OpenSequence(relid, lmgr::LockMode::kRowExclusive);
   xact::CheckWritable("nextval()");
   SessionSeq& elm = g_session_seqs[relid];
-  g_last_used = relid;
   if (elm.last != elm.cached) {
     // A value this session fetched earlier (CACHE > 1).
     elm.last += elm.increment;
     xact::RequireWalFlushAtCommit(elm.covered_by);
+    g_last_used = relid;
     return elm.last;
   }
   sequence::Fetched f = sequence::Next(SeqLoc(info.relfilenode), info.params, info.name, xact::GetTopXid());
   xact::RequireWalFlushAtCommit(f.covered_by);
+  g_last_used = relid;  // only a nextval that returned a value counts for lastval
   elm.increment = info.params.increment;
   elm.last = f.first;
   elm.cached = f.last;
