@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "access/transam/snapshot.h"
 #include "backend/online_backup.h"
 #include "catalog/role_store.h"
 #include "protocol/connection.h"
@@ -129,6 +130,7 @@ class Session : public sql::SessionContext {
     int64_t pulled = 0;                     // rows read from the query so far
     bool exhausted = false;                 // the query has no more rows
     int64_t pos = 0;
+    transam::Snapshot snapshot;  // taken at DECLARE: every row is read as of then
   };
 
  private:
@@ -161,6 +163,9 @@ class Session : public sql::SessionContext {
     std::vector<int16_t> result_formats;
     int64_t rows_sent = 0;
     bool done = false;  // utility statements run once
+    // Taken when an Execute stops at its row limit: the next Execute goes on
+    // reading as of the first one.
+    std::optional<transam::Snapshot> snapshot;
   };
 
   void StartupMessages();
