@@ -85,13 +85,35 @@ class HeapTable : public sql::StoredTable {
   bool InsertBuffered(const Row& row) override;
   void FlushInserts(size_t* failed) override;
 
-  void DecodeRow(std::string_view tuple, Row& row) {
-    const bool has_external = heap::TupHasExternal(tuple.data());
-    heap::DeformTuple(rel.attrs, tuple, &values_, has_external ? &external_ : nullptr);
-    row.resize(columns.size());
+  // How many attributes DecodeRow must deform for `needed`: up to the last
+  // needed column's (physical order).
+  size_t DeformLimit(const std::vector<bool>* needed) const {
+    if (!needed) return SIZE_MAX;
+    size_t limit = 0;
     for (size_t p = 0; p < rel.attrs.size(); ++p) {
       int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
+      if (i >= 0 && static_cast<size_t>(i) < needed->size() && (*needed)[static_cast<size_t>(i)]) limit = p + 1;
+    }
+    return limit;
+  }
+  // Decodes the tuple's columns into row (which may be longer: a scan keeps
+  // the ctid after them). With `needed`, only those columns; the others are
+  // null, and the tuple is read no further than the last needed attribute
+  // (`limit`, from DeformLimit).
+  void DecodeRow(std::string_view tuple, Row& row, const std::vector<bool>* needed = nullptr,
+                 size_t limit = SIZE_MAX) {
+    const bool has_external = heap::TupHasExternal(tuple.data());
+    heap::DeformTuple(rel.attrs, tuple, &values_, has_external ? &external_ : nullptr, limit);
+    if (row.size() < columns.size()) row.resize(columns.size());
+    // Past the limit every column is unneeded: those stay null from the first row on.
+    const size_t end = std::min(rel.attrs.size(), limit);
+    for (size_t p = 0; p < end; ++p) {
+      int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
       if (i < 0) continue;
+      if (needed && !(*needed)[static_cast<size_t>(i)]) {
+        row[i].null = true;
+        continue;
+      }
       if (p < values_.size() && values_[p]) {
         if (has_external && external_[p]) {
           if (!toast) throw PgError(sqlstate::kDataCorrupted, "out-of-line value in \"" + name + "\" without a toast table");
@@ -217,14 +239,20 @@ class HeapRowScan : public sql::RowScan {
     ItemPointer p;
     std::string_view tuple;
     if (!scan_.Next(&p, &tuple)) return false;
-    t_.DecodeRow(tuple, row);
+    t_.DecodeRow(tuple, row, needed_, limit_);
     *tid = FromTid(p);
     return true;
+  }
+  void SetNeeded(const std::vector<bool>* needed) override {
+    needed_ = needed;
+    limit_ = t_.DeformLimit(needed);
   }
 
  private:
   HeapTable& t_;
   heap::HeapScan scan_;
+  const std::vector<bool>* needed_ = nullptr;
+  size_t limit_ = SIZE_MAX;
 };
 
 class IndexRowScan : public sql::RowScan {
@@ -240,11 +268,15 @@ class IndexRowScan : public sql::RowScan {
         if (dead) scan_.KillCurrent();
         continue;
       }
-      t_.DecodeRow(tuple_, row);
+      t_.DecodeRow(tuple_, row, needed_, limit_);
       *tid = FromTid(p);
       return true;
     }
     return false;
+  }
+  void SetNeeded(const std::vector<bool>* needed) override {
+    needed_ = needed;
+    limit_ = t_.DeformLimit(needed);
   }
 
  private:
@@ -254,6 +286,8 @@ class IndexRowScan : public sql::RowScan {
   transam::CurrentXact me_;
   std::string tuple_;
   uint64_t oldest_xmin_ = 0;  // horizon for "dead to all", taken when first needed
+  const std::vector<bool>* needed_ = nullptr;
+  size_t limit_ = SIZE_MAX;
 };
 
 std::unique_ptr<sql::RowScan> HeapTable::Scan() {

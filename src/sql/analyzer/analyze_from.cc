@@ -276,6 +276,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     lused.push_back(l);
     rused.push_back(r);
     auto ref = [&](int idx) {
+      MarkUsed(idx);
       auto c = std::make_unique<TExpr>(TKind::kColumn, scope_[idx].type);
       c->index = idx;
       return c;
@@ -398,7 +399,7 @@ void Analyzer::AnalyzeFromClause(AnalyzedQuery& q) {
   for (const auto& c : scope_) q.input_types.push_back(c.type);
 }
 
-int Analyzer::LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
+int Analyzer::FindColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
   *rte_found = false;
   if (qual) {
     for (const auto& r : rtes_) {
@@ -482,10 +483,23 @@ void Analyzer::ExpandStar(const ResTarget& t, AnalyzedQuery& q) {
   }
   for (int i : *cols) {
     if (scope_[i].hidden && scope_[i].rte >= 0 && scope_[i].name == "ctid") continue;  // system column
+    MarkUsed(i);
     auto ref = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
     ref->index = i;
     q.targets.push_back(std::move(ref));
     q.columns.push_back({scope_[i].name, scope_[i].type});
+  }
+}
+
+void Analyzer::MarkNeededColumns(AnalyzedFrom& f) const {
+  if (f.left) MarkNeededColumns(*f.left);
+  if (f.right) MarkNeededColumns(*f.right);
+  if (f.kind != AnalyzedFrom::kTable || !f.stored) return;
+  const size_t n = f.stored->columns.size();
+  f.needed.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t at = static_cast<size_t>(f.start) + i;
+    f.needed[i] = at < used_.size() && used_[at];
   }
 }
 

@@ -521,6 +521,10 @@ AnalyzedQuery Analyzer::RunSelect() {
   q.limit = AnalyzeLimit(s.limit, "LIMIT");
   q.offset = AnalyzeLimit(s.offset, "OFFSET");
 
+  // Last: every expression of this level, and of the subqueries that read
+  // it, is analyzed. Locked rows are re-read whole (FOR UPDATE), so those
+  // queries read every column.
+  if (q.from && q.row_marks.empty()) MarkNeededColumns(*q.from);
   return q;
 }
 

@@ -73,6 +73,7 @@ struct AnalyzedFrom {
   std::vector<uint32_t> types;
   VirtualTable* table = nullptr;             // kTable: a view over process memory, or
   std::shared_ptr<StoredTable> stored;       // kTable: a stored table; its rows end with a hidden ctid (int8)
+  std::vector<bool> needed;                  // stored: per column, whether the query reads it (empty: all)
   int index = -1;                            // stored: index scan on stored->indexes[index]
   std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
   TExprPtr index_lower, index_upper;         // stored: range on the next index column (either may be null)

@@ -95,7 +95,12 @@ class Analyzer {
                      std::vector<int>* star, int location);
   TExprPtr ResolveColumnRef(const Expr& e);
   // Resolves at this level: index, -1 when absent; errors for ambiguity.
-  int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found);
+  int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
+    const int idx = FindColumn(qual, col, location, rte_found);
+    MarkUsed(idx);
+    return idx;
+  }
+  int FindColumn(const std::string* qual, const std::string& col, int location, bool* rte_found);
   const CteEntry* FindCte(const std::string& name);
   void ExpandStar(const ResTarget& t, AnalyzedQuery& q);
   // Index scans for stored tables from WHERE equalities (choose_index.cc).
@@ -160,6 +165,15 @@ class Analyzer {
   std::vector<CteEntry> ctes_;
   int visible_lo_ = 0, visible_hi_ = 1 << 30;  // JOIN ON may see only its own items
   std::vector<ScopeColumn> scope_;
+  // Input columns some expression of the query reads (by scope_ index):
+  // a stored table's scan leaves the others undecoded.
+  std::vector<bool> used_;
+  void MarkUsed(int idx) {
+    if (idx < 0) return;
+    if (used_.size() <= static_cast<size_t>(idx)) used_.resize(static_cast<size_t>(idx) + 1, false);
+    used_[static_cast<size_t>(idx)] = true;
+  }
+  void MarkNeededColumns(AnalyzedFrom& f) const;
   bool agg_allowed_ = false;
   bool in_agg_ = false;
   const char* agg_forbidden_clause_ = "WHERE";

@@ -123,7 +123,8 @@ class StoredScan : public PlanNode {
         lower_(BindPrograms(f.index_lower, st)), upper_(BindPrograms(f.index_upper, st)),
         in_(BindPrograms(f.index_in, st)), lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl),
         backward_(f.index_backward),
-        key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]) {}
+        key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]),
+        needed_(f.needed.size() == table_->columns.size() ? &f.needed : nullptr) {}
   const Row* Next(ExecState& st) override {
     if (!in_.empty()) return NextInList(st);
     if (!scan_) {
@@ -153,13 +154,13 @@ class StoredScan : public PlanNode {
       } else {
         scan_ = table_->Scan();
       }
+      scan_->SetNeeded(needed_);
       row_.resize(table_->columns.size() + 1);
     }
     st.ctx.session->CheckForInterrupts();
     TupleId tid;
     if (!scan_->Next(row_, &tid)) return nullptr;
-    row_.resize(table_->columns.size() + 1);
-    row_.back() = Datum::Int(PackTupleId(tid));
+    SetCtid(tid);
     return &row_;
   }
 
@@ -188,22 +189,31 @@ class StoredScan : public PlanNode {
         IndexCondition cond;
         cond.eq.push_back(in_values_[in_pos_++]);
         scan_ = table_->ScanIndex(table_->indexes[index_], cond);
+        scan_->SetNeeded(needed_);
       }
       st.ctx.session->CheckForInterrupts();
       TupleId tid;
       if (scan_->Next(row_, &tid)) {
-        row_.resize(table_->columns.size() + 1);
-        row_.back() = Datum::Int(PackTupleId(tid));
+        SetCtid(tid);
         return &row_;
       }
       scan_.reset();
     }
   }
 
+  // The hidden ctid after the columns (the scan leaves the row that long).
+  void SetCtid(TupleId tid) {
+    row_.resize(table_->columns.size() + 1);
+    Datum& d = row_.back();
+    d.null = false;
+    d.i = PackTupleId(tid);
+  }
+
   std::vector<ExprProgram> lower_, upper_, in_;
   bool lower_incl_, upper_incl_;
   bool backward_;
   uint32_t key_type_;
+  const std::vector<bool>* needed_;  // the plan's; null: every column
   bool in_started_ = false;
   std::vector<Datum> in_values_;
   size_t in_pos_ = 0;
@@ -751,6 +761,7 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->types = f.types;
   c->table = f.table;
   c->stored = f.stored;
+  c->needed = f.needed;
   c->index = f.index;
   for (const auto& k : f.index_eq) c->index_eq.push_back(CompileExpr(*k, np));
   for (const auto& k : f.index_in) c->index_in.push_back(CompileExpr(*k, np));

@@ -58,6 +58,7 @@ struct CompiledFrom {
   std::vector<uint32_t> types;
   VirtualTable* table = nullptr;
   std::shared_ptr<StoredTable> stored;
+  std::vector<bool> needed;  // see AnalyzedFrom
   int index = -1;
   std::vector<ExprProgram> index_eq;
   std::vector<ExprProgram> index_lower, index_upper;  // 0 or 1 each
