@@ -867,4 +867,31 @@ Numeric Numeric::FromBinary(std::string_view d) {
   return r;
 }
 
+bool Numeric::ToScaledInt128(int scale, __int128* out) const {
+  if (is_special() || scale < scale_) return false;
+  const size_t ndigits = digits_.size() + static_cast<size_t>(scale - scale_);
+  if (ndigits > 36) return false;
+  __int128 v = 0;
+  for (char c : digits_) v = v * 10 + (c - '0');
+  for (int k = scale_; k < scale; ++k) v *= 10;
+  *out = neg_ ? -v : v;
+  return true;
+}
+
+Numeric Numeric::FromScaledInt128(__int128 units, int scale) {
+  Numeric r;
+  r.neg_ = units < 0;
+  unsigned __int128 m = r.neg_ ? -static_cast<unsigned __int128>(units) : static_cast<unsigned __int128>(units);
+  char buf[48];
+  size_t n = sizeof buf;
+  while (m) {
+    buf[--n] = static_cast<char>('0' + static_cast<int>(m % 10));
+    m /= 10;
+  }
+  r.digits_.assign(buf + n, sizeof buf - n);
+  r.scale_ = scale;
+  if (r.digits_.empty()) r.neg_ = false;
+  return r;
+}
+
 }  // namespace tusk::sql
