@@ -184,11 +184,17 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
   if (e.agg_filter) {
     bool saved_allowed = agg_allowed_;
     const char* saved_clause = agg_forbidden_clause_;
+    bool saved_srf = srf_allowed_;
+    const char* saved_srf_clause = srf_clause_;
     agg_allowed_ = false;
     agg_forbidden_clause_ = "FILTER";
+    srf_allowed_ = false;
+    srf_clause_ = "FILTER";
     call.filter = CoerceToBool(Transform(*e.agg_filter), "FILTER");
     agg_allowed_ = saved_allowed;
     agg_forbidden_clause_ = saved_clause;
+    srf_allowed_ = saved_srf;
+    srf_clause_ = saved_srf_clause;
   }
   // The aggregate belongs to the level its arguments' columns come from
   // (PostgreSQL's agglevelsup): sum(outer.x) in a subquery aggregates the

@@ -329,6 +329,7 @@ TExprPtr Analyzer::AnalyzeLimit(const ExprPtr& e, const char* clause) {
   if (!e) return nullptr;
   const char* saved = agg_forbidden_clause_;
   agg_forbidden_clause_ = clause;
+  srf_clause_ = clause;
   TExprPtr t = Transform(*e);
   agg_forbidden_clause_ = saved;
   if (!CanCoerce(t->type, oid::kInt8, CoercionContext::kAssignment)) {
@@ -392,6 +393,7 @@ AnalyzedQuery Analyzer::RunSelect() {
 
   if (!s.values.empty()) {
     // VALUES: columns column1..N with a common type per column.
+    srf_clause_ = "VALUES";
     size_t width = s.values[0].size();
     for (const auto& row : s.values) {
       if (row.size() != width) {
@@ -423,11 +425,13 @@ AnalyzedQuery Analyzer::RunSelect() {
     }
     if (s.where) {
       agg_forbidden_clause_ = "WHERE";
+      srf_clause_ = "WHERE";
       q.where = CoerceToBool(Transform(*s.where), "WHERE");
       if (q.from) ChooseIndexScans(*q.from, *s.where);
     }
     if (q.from) ChooseJoinMethods(*q.from);
     agg_allowed_ = true;
+    srf_allowed_ = true;
     for (const auto& t : s.targets) {
       if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
         ExpandStar(t, q);
@@ -467,6 +471,8 @@ AnalyzedQuery Analyzer::RunSelect() {
     }
     if (s.having) {
       agg_allowed_ = true;
+      srf_allowed_ = false;
+      srf_clause_ = "HAVING";
       q.having = CoerceToBool(Transform(*s.having), "HAVING");
     }
   }
@@ -474,6 +480,7 @@ AnalyzedQuery Analyzer::RunSelect() {
 
   // ORDER BY: ordinal, output column name, or an expression.
   agg_allowed_ = q.aggregated || s.values.empty();
+  srf_allowed_ = s.values.empty();
   for (const auto& sb : s.order_by) {
     int col = -1;
     const Expr& x = *sb.expr;
@@ -518,8 +525,10 @@ AnalyzedQuery Analyzer::RunSelect() {
   if (!s.locking.empty()) AnalyzeLocking(s, q);
   if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct && q.distinct_on.empty()) ChooseIndexOrder(q);
   agg_allowed_ = false;
+  srf_allowed_ = false;
   q.limit = AnalyzeLimit(s.limit, "LIMIT");
   q.offset = AnalyzeLimit(s.offset, "OFFSET");
+  PlanSrfs(q);
 
   return q;
 }
