@@ -95,13 +95,20 @@ void AddFilter(Node& n, const AnalyzedFrom& f, const Expr* where) {
   n.details.push_back("Filter: " + text);
 }
 
-// One ProjectSet per step of set-returning calls.
-Node WithProjectSets(Node n, const std::vector<SrfLevel>& levels) {
+// One ProjectSet per step of set-returning calls, and a Result above them
+// when expressions compute over the calls' values.
+Node WithProjectSets(Node n, const std::vector<SrfLevel>& levels, bool result = false) {
   for (size_t i = 0; i < levels.size(); ++i) {
     Node p;
     p.title = "ProjectSet";
     p.children.push_back(std::move(n));
     n = std::move(p);
+  }
+  if (result) {
+    Node r;
+    r.title = "Result";
+    r.children.push_back(std::move(n));
+    n = std::move(r);
   }
   return n;
 }
@@ -116,7 +123,7 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
   } else {
     n.title = "Result";
   }
-  n = WithProjectSets(std::move(n), q.group_srf_levels);
+  n = WithProjectSets(std::move(n), q.group_srf_levels, q.group_srf_result);
   if (q.aggregated) {
     Node agg;
     agg.title = q.group_keys.empty() ? "Aggregate" : "HashAggregate";
@@ -129,14 +136,7 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
     agg.children.push_back(std::move(n));
     n = std::move(agg);
   }
-  n = WithProjectSets(std::move(n), q.srf_levels);
-  if (q.srf_result) {
-    // The targets that compute over a call's value are projected above.
-    Node r;
-    r.title = "Result";
-    r.children.push_back(std::move(n));
-    n = std::move(r);
-  }
+  n = WithProjectSets(std::move(n), q.srf_levels, q.srf_result);
   if (q.distinct) {
     Node d;
     d.title = "HashAggregate";

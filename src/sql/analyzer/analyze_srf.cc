@@ -139,6 +139,7 @@ void Analyzer::RefuseSrfIn(const TExpr& e, const char* construct) {
 
 void Analyzer::PlanSrfs(AnalyzedQuery& q) {
   for (const auto& t : q.targets) q.srf_result |= t->kind != TKind::kSrf && FindSrf(*t);
+  for (const auto& k : q.group_keys) q.group_srf_result |= k->kind != TKind::kSrf && FindSrf(*k);
   if (q.aggregated) {
     q.group_srf_levels = SrfPlanner().Plan(q.group_keys, q.input_types.size());
     q.srf_levels = SrfPlanner().Plan(q.targets, q.group_keys.size() + q.aggs.size());

@@ -545,6 +545,12 @@ void Analyzer::AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q) {
     Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with GROUP BY clause", first.location);
   if (s.distinct)
     Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with DISTINCT clause", first.location);
+  for (const auto& t : q.targets) {
+    if (FindSrf(*t)) {
+      throw PgError(sqlstate::kFeatureNotSupported,
+                    std::string(what) + " is not allowed with set-returning functions in the target list");
+    }
+  }
   std::function<void(const AnalyzedFrom&)> walk = [&](const AnalyzedFrom& f) {
     if (f.kind == AnalyzedFrom::kJoin) {
       walk(*f.left);

@@ -146,10 +146,11 @@ struct AnalyzedQuery {
   std::vector<TExprPtr> targets;             // over input or aggregate rows; resjunk at the end
   // Set-returning calls in the select list: ProjectSet steps between HAVING
   // and the projection (srf_levels; targets read their columns), and before
-  // aggregation for GROUP BY keys (group_srf_levels). srf_result: a target
-  // computes over a call's value (EXPLAIN draws a Result above).
+  // aggregation for GROUP BY keys (group_srf_levels). srf_result (and
+  // group_srf_result): a target (a key) computes over a call's value, which
+  // EXPLAIN draws as a Result above the steps.
   std::vector<SrfLevel> srf_levels, group_srf_levels;
-  bool srf_result = false;
+  bool srf_result = false, group_srf_result = false;
   size_t visible = 0;                        // number of non-resjunk targets
   std::vector<OutputColumn> columns;
   bool distinct = false;
