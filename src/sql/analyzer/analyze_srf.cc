@@ -137,6 +137,10 @@ void Analyzer::RefuseSrfIn(const TExpr& e, const char* construct) {
   }
 }
 
+void Analyzer::RefuseSrfInComparison(const TExpr& test, int location) {
+  if (FindSrf(test)) Error(sqlstate::kDatatypeMismatch, "row comparison operator must not return a set", location);
+}
+
 void Analyzer::PlanSrfs(AnalyzedQuery& q) {
   for (const auto& t : q.targets) q.srf_result |= t->kind != TKind::kSrf && FindSrf(*t);
   for (const auto& k : q.group_keys) q.group_srf_result |= k->kind != TKind::kSrf && FindSrf(*k);

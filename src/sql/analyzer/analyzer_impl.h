@@ -118,6 +118,8 @@ class Analyzer {
   // CASE and COALESCE evaluate their arguments conditionally, which a
   // ProjectSet cannot (0A000 with PostgreSQL's hint).
   void RefuseSrfIn(const TExpr& e, const char* construct);
+  // The test side of `x op ANY/ALL (SELECT ...)`: the comparison would be a set.
+  void RefuseSrfInComparison(const TExpr& test, int location);
   // Moves the kSrf calls of GROUP BY keys and targets into ProjectSet steps.
   void PlanSrfs(AnalyzedQuery& q);
   AnalyzedQuery AnalyzeSetOp(const SelectStmt& s);
