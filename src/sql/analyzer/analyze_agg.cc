@@ -34,6 +34,11 @@ int MinLevel(const AnalyzedQuery& q, int depth) {
   x(q.having);
   for (const auto& t : q.targets) x(t);
   for (const auto& g : q.group_keys) x(g);
+  for (const auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+    for (const auto& l : *levels) {
+      for (const auto& c : l.calls) x(c);
+    }
+  }
   for (const auto& row : q.values) {
     for (const auto& v : row) x(v);
   }
@@ -57,6 +62,11 @@ void ShiftLevels(AnalyzedQuery& q, int levels, int depth) {
   x(q.having);
   for (auto& t : q.targets) x(t);
   for (auto& g : q.group_keys) x(g);
+  for (auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+    for (auto& l : *levels) {
+      for (auto& c : l.calls) x(c);
+    }
+  }
   for (auto& row : q.values) {
     for (auto& v : row) x(v);
   }

@@ -193,6 +193,11 @@ struct OuterRemap {
     }
     Opt(q.having, depth);
     for (auto& x : q.targets) Opt(x, depth);
+    for (auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+      for (auto& l : *levels) {
+        for (auto& c : l.calls) Opt(c, depth);
+      }
+    }
     Opt(q.limit, depth);
     Opt(q.offset, depth);
     for (auto& c : q.ctes) Query(*c.query, depth);
