@@ -12,6 +12,7 @@
 #include "backend/stored_table.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "sql/analyzer/analyzer.h"
 #include "sql/parser/deparse.h"
 #include "sql/parser/lexer.h"
 #include "sql/types/storage_codec.h"
@@ -65,10 +66,24 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
   return {ti->oid, typmod};
 }
 
+// DEFAULT and CHECK texts are analyzed only when rows are written, so a
+// set-returning call is refused here, when PostgreSQL refuses it.
+void RefuseSrf(const sql::Expr& e, const char* construct) {
+  if (const sql::Expr* f = sql::FindSetReturningCall(e))
+    throw MakeError(sqlstate::kFeatureNotSupported, std::string("set-returning functions are not allowed in ") + construct)
+        .Position(f->location + 1);
+}
+
+std::string CheckSql(const sql::Expr& e) {
+  RefuseSrf(e, "check constraints");
+  return sql::DeparseExpr(e);
+}
+
 // A DEFAULT as pg_attrdef stores it: PostgreSQL coerces a bare string
 // literal to the column's type when the default is created (so \d shows
 // 'x'::text), and DEFAULT NULL is no default at all.
 std::string DefaultSql(const sql::Expr& e, uint32_t type) {
+  RefuseSrf(e, "DEFAULT expressions");
   if (e.kind == sql::ExprKind::kConst && e.const_kind == sql::ConstKind::kNull) return "";
   std::string s = sql::DeparseExpr(e);
   if (e.kind == sql::ExprKind::kConst && e.const_kind == sql::ConstKind::kString)
@@ -279,7 +294,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
         case sql::Constraint::kNull: break;
         case sql::Constraint::kDefault: def = DefaultSql(*k.expr, type); break;
         case sql::Constraint::kCheck:
-          checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
+          checks.emplace_back(k.name, CheckSql(*k.expr));
           check_cols.push_back(col.name);
           break;
         case sql::Constraint::kPrimaryKey:
@@ -295,7 +310,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   for (const auto& k : c.constraints) {
     switch (k.kind) {
       case sql::Constraint::kCheck: {
-        checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
+        checks.emplace_back(k.name, CheckSql(*k.expr));
         check_cols.push_back(CheckNameColumn(*k.expr));
         break;
       }
@@ -768,7 +783,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           row.connamespace = cls->relnamespace;
           row.contype = 'c';
           row.conrelid = relid;
-          row.conbin = sql::DeparseExpr(*k.expr);
+          row.conbin = CheckSql(*k.expr);
           catalog::AddConstraint(row, x);
           catalog::UpdateClassRow(relid, [](catalog::ClassRow& r) { ++r.relchecks; }, x);
           step();

@@ -34,6 +34,11 @@ int MinLevel(const AnalyzedQuery& q, int depth) {
   x(q.having);
   for (const auto& t : q.targets) x(t);
   for (const auto& g : q.group_keys) x(g);
+  for (const auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+    for (const auto& l : *levels) {
+      for (const auto& c : l.calls) x(c);
+    }
+  }
   for (const auto& row : q.values) {
     for (const auto& v : row) x(v);
   }
@@ -57,6 +62,11 @@ void ShiftLevels(AnalyzedQuery& q, int levels, int depth) {
   x(q.having);
   for (auto& t : q.targets) x(t);
   for (auto& g : q.group_keys) x(g);
+  for (auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+    for (auto& l : *levels) {
+      for (auto& c : l.calls) x(c);
+    }
+  }
   for (auto& row : q.values) {
     for (auto& v : row) x(v);
   }
@@ -184,11 +194,17 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
   if (e.agg_filter) {
     bool saved_allowed = agg_allowed_;
     const char* saved_clause = agg_forbidden_clause_;
+    bool saved_srf = srf_allowed_;
+    const char* saved_srf_clause = srf_clause_;
     agg_allowed_ = false;
     agg_forbidden_clause_ = "FILTER";
+    srf_allowed_ = false;
+    srf_clause_ = "FILTER";
     call.filter = CoerceToBool(Transform(*e.agg_filter), "FILTER");
     agg_allowed_ = saved_allowed;
     agg_forbidden_clause_ = saved_clause;
+    srf_allowed_ = saved_srf;
+    srf_clause_ = saved_srf_clause;
   }
   // The aggregate belongs to the level its arguments' columns come from
   // (PostgreSQL's agglevelsup): sum(outer.x) in a subquery aggregates the

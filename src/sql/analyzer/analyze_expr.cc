@@ -152,7 +152,24 @@ TExprPtr Analyzer::Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionC
   return c;
 }
 
+namespace {
+
+int LeftmostLocation(const TExpr& e) {
+  int loc = e.location;
+  for (const auto& a : e.args) {
+    int l = LeftmostLocation(*a);
+    if (l >= 0 && (loc < 0 || l < loc)) loc = l;
+  }
+  return loc;
+}
+
+}  // namespace
+
 TExprPtr Analyzer::CoerceToBool(TExprPtr e, const char* construct) {
+  if (FindSrf(*e)) {
+    Error(sqlstate::kDatatypeMismatch, std::string("argument of ") + construct + " must not return a set",
+          LeftmostLocation(*e));
+  }
   if (e->type == oid::kBool) return e;
   if (e->type == oid::kUnknown) return Coerce(std::move(e), oid::kBool, -1, CoercionContext::kImplicit, e->location);
   Error(sqlstate::kDatatypeMismatch,
@@ -425,7 +442,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       for (size_t i = 0; i < e.args.size(); i += 2) {
         TExprPtr cond;
         if (e.case_arg) {
-          cond = ResolveOperator("=", Transform(*e.case_arg), Transform(*e.args[i]), e.args[i]->location);
+          TExprPtr arg = Transform(*e.case_arg);
+          RefuseSrfIn(*arg, "CASE");
+          cond = ResolveOperator("=", std::move(arg), Transform(*e.args[i]), e.args[i]->location);
         } else {
           cond = Transform(*e.args[i]);
         }
@@ -433,6 +452,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
         c->args.push_back(Transform(*e.args[i + 1]));
       }
       if (e.case_else) c->else_expr = Transform(*e.case_else);
+      RefuseSrfIn(*c, "CASE");
       std::vector<TExpr*> rs;
       for (size_t i = 1; i < c->args.size(); i += 2) rs.push_back(c->args[i].get());
       if (c->else_expr) rs.push_back(c->else_expr.get());
@@ -450,6 +470,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kNullIf: {
       std::vector<TExprPtr> args;
       for (const auto& a : e.args) args.push_back(Transform(*a));
+      if (e.kind == ExprKind::kCoalesce) {
+        for (const auto& a : args) RefuseSrfIn(*a, "COALESCE");
+      }
       if (e.kind == ExprKind::kNullIf) {
         TExprPtr eq = ResolveOperator("=", std::move(args[0]), std::move(args[1]), e.location);
         uint32_t t = eq->type_a;
@@ -555,6 +578,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       if (e.agg_filter) {
         Error("42809", "FILTER specified, but " + name + " is not an aggregate function", e.location);
       }
+      if (IsSrfCall(e)) return TransformSrfCall(e);
       std::vector<TExprPtr> args;
       for (const auto& a : e.args) args.push_back(Transform(*a));
       return ResolveFunction(e, std::move(args));

@@ -331,6 +331,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     visible_lo_ = lo;
     visible_hi_ = hi;
     agg_forbidden_clause_ = "JOIN conditions";
+    srf_clause_ = "JOIN conditions";
     cond = CoerceToBool(Transform(*f.join_cond), "JOIN/ON");
     try {
       j->join_cond = DeparseExpr(*f.join_cond);

@@ -37,8 +37,10 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   const Expr& call = *f.func;
   const char* saved_clause = agg_forbidden_clause_;
   bool saved_allowed = agg_allowed_;
+  const char* saved_srf_clause = srf_clause_;
   agg_forbidden_clause_ = "functions in FROM";
   agg_allowed_ = false;
+  srf_clause_ = kSrfInFrom;
   std::string fname;
   uint32_t type;
   try {
@@ -66,10 +68,12 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   } catch (...) {
     agg_forbidden_clause_ = saved_clause;
     agg_allowed_ = saved_allowed;
+    srf_clause_ = saved_srf_clause;
     throw;
   }
   agg_forbidden_clause_ = saved_clause;
   agg_allowed_ = saved_allowed;
+  srf_clause_ = saved_srf_clause;
   int lowest = -1;
   for (const auto& a : item->func_args) LowestColumn(*a, !scope_.empty(), &lowest);
   item->lateral = lowest >= 0;

@@ -91,6 +91,7 @@ static TExprPtr DefaultFor(AnalyzedModify& m, const StoredColumn& col, SessionCo
   m.keep.push_back(stmt);
   SelectStmt empty;
   Analyzer a(*stmt, empty, ctx, {});
+  a.srf_clause_ = "DEFAULT expressions";
   TExprPtr e = a.Transform(*stmt->select().targets[0].expr);
   return AssignTo(a, std::move(e), col, -1);
 }
@@ -103,12 +104,15 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
     m.keep.push_back(stmt);
     auto sel = TargetSelect(target);
     Analyzer a(*stmt, *sel, ctx, {});
+    a.srf_clause_ = "check constraints";
     AnalyzedQuery scope;
     a.AnalyzeFromClause(scope);
     m.check_names.push_back(c.name);
     m.checks.push_back(a.CoerceToBool(a.Transform(*stmt->select().targets[0].expr), "CHECK"));
   }
   if (returning.empty()) return;
+  main->srf_allowed_ = false;
+  main->srf_clause_ = "RETURNING";
   AnalyzedQuery out;
   for (const auto& t : returning) {
     if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
@@ -163,6 +167,10 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     // literals take the column's type (and their errors point at them).
     SelectStmt empty;
     Analyzer v(empty, nullptr, &top);
+    // A single row is planned like a select list, so it may hold
+    // set-returning calls (PostgreSQL's VALUES_SINGLE).
+    v.srf_allowed_ = ins.source->values.size() == 1;
+    v.srf_clause_ = "VALUES";
     // Without a column list, shorter rows fill the leading columns.
     if (ins.columns.empty() && ins.source->values[0].size() < targets.size())
       targets.resize(ins.source->values[0].size());
@@ -185,6 +193,16 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       for (size_t i = 0; i < width; ++i)
         if (!out[i]) out[i] = default_of(static_cast<int>(i));
       src.values.push_back(std::move(out));
+    }
+    bool srf = false;
+    for (const auto& x : src.values[0]) srf |= FindSrf(*x) != nullptr;
+    if (srf) {
+      // One empty input row; the expressions are the targets, so their
+      // calls become ProjectSet steps.
+      src.targets = std::move(src.values[0]);
+      src.values[0].clear();
+      src.input_types.clear();
+      v.PlanSrfs(src);
     }
   } else {
     Analyzer q(*ins.source, nullptr, &top);
@@ -224,10 +242,12 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     for (size_t i = 0; i < width; ++i) m.new_row.push_back(ColumnRef(static_cast<int>(i), t.columns[i].type));
   }
   // The source query's output row is its input row: targets pass it through.
-  for (size_t i = 0; i < src.input_types.size(); ++i)
-    src.targets.push_back(ColumnRef(static_cast<int>(i), src.input_types[i]));
+  if (src.targets.empty()) {
+    for (size_t i = 0; i < src.input_types.size(); ++i)
+      src.targets.push_back(ColumnRef(static_cast<int>(i), src.input_types[i]));
+  }
   src.visible = src.targets.size();
-  for (size_t i = 0; i < src.visible; ++i) src.columns.push_back({"?column?", src.input_types[i]});
+  for (size_t i = 0; i < src.visible; ++i) src.columns.push_back({"?column?", src.targets[i]->type});
   if (ins.on_conflict) {
     const OnConflictClause& oc = *ins.on_conflict;
     // The arbiter: a unique index on exactly the columns named, or the constraint named.
@@ -276,6 +296,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
         sel->from.push_back(std::move(f));
       }
       Analyzer u(*sel, nullptr, &top);
+      u.srf_clause_ = "UPDATE";
       AnalyzedQuery scope;
       u.AnalyzeFromClause(scope);
       for (size_t i = t.columns.size() + 1; i < u.scope_.size(); ++i) u.scope_[i].hidden = true;
@@ -294,6 +315,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       for (size_t i = 0; i < values.size(); ++i)
         if (!values[i]) values[i] = ColumnRef(static_cast<int>(i), t.columns[i].type);
       m.conflict_set = std::move(values);
+      u.srf_clause_ = "WHERE";
       if (oc.where) m.conflict_where = u.CoerceToBool(u.Transform(*oc.where), "WHERE");
     }
   }
@@ -360,6 +382,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     const Expr* where = m.kind == AnalyzedModify::kUpdate ? stmt.update().where.get() : stmt.delete_().where.get();
     if (where) {
       top.agg_forbidden_clause_ = "WHERE";
+      top.srf_clause_ = "WHERE";
       scan.where = top.CoerceToBool(top.Transform(*where), "WHERE");
       top.ChooseIndexScans(*scan.from, *where);
       m.recheck_where = scan.where->Clone();
@@ -367,6 +390,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     top.ChooseJoinMethods(*scan.from);
     scan.targets.push_back(ColumnRef(ncols, oid::kInt8));  // ctid
     if (m.kind == AnalyzedModify::kUpdate) {
+      top.srf_clause_ = "UPDATE";
       std::vector<TExprPtr> values(ncols);
       for (const SetClause& sc : stmt.update().set) {
         if (sc.subquery) throw PgError(sqlstate::kFeatureNotSupported, "multiple-column UPDATE from a subquery is not supported yet");

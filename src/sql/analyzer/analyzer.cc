@@ -193,6 +193,11 @@ struct OuterRemap {
     }
     Opt(q.having, depth);
     for (auto& x : q.targets) Opt(x, depth);
+    for (auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+      for (auto& l : *levels) {
+        for (auto& c : l.calls) Opt(c, depth);
+      }
+    }
     Opt(q.limit, depth);
     Opt(q.offset, depth);
     for (auto& c : q.ctes) Query(*c.query, depth);
@@ -329,6 +334,7 @@ TExprPtr Analyzer::AnalyzeLimit(const ExprPtr& e, const char* clause) {
   if (!e) return nullptr;
   const char* saved = agg_forbidden_clause_;
   agg_forbidden_clause_ = clause;
+  srf_clause_ = clause;
   TExprPtr t = Transform(*e);
   agg_forbidden_clause_ = saved;
   if (!CanCoerce(t->type, oid::kInt8, CoercionContext::kAssignment)) {
@@ -392,6 +398,7 @@ AnalyzedQuery Analyzer::RunSelect() {
 
   if (!s.values.empty()) {
     // VALUES: columns column1..N with a common type per column.
+    srf_clause_ = "VALUES";
     size_t width = s.values[0].size();
     for (const auto& row : s.values) {
       if (row.size() != width) {
@@ -423,11 +430,13 @@ AnalyzedQuery Analyzer::RunSelect() {
     }
     if (s.where) {
       agg_forbidden_clause_ = "WHERE";
+      srf_clause_ = "WHERE";
       q.where = CoerceToBool(Transform(*s.where), "WHERE");
       if (q.from) ChooseIndexScans(*q.from, *s.where);
     }
     if (q.from) ChooseJoinMethods(*q.from);
     agg_allowed_ = true;
+    srf_allowed_ = true;
     for (const auto& t : s.targets) {
       if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
         ExpandStar(t, q);
@@ -467,6 +476,8 @@ AnalyzedQuery Analyzer::RunSelect() {
     }
     if (s.having) {
       agg_allowed_ = true;
+      srf_allowed_ = false;
+      srf_clause_ = "HAVING";
       q.having = CoerceToBool(Transform(*s.having), "HAVING");
     }
   }
@@ -474,6 +485,7 @@ AnalyzedQuery Analyzer::RunSelect() {
 
   // ORDER BY: ordinal, output column name, or an expression.
   agg_allowed_ = q.aggregated || s.values.empty();
+  srf_allowed_ = s.values.empty();
   for (const auto& sb : s.order_by) {
     int col = -1;
     const Expr& x = *sb.expr;
@@ -518,8 +530,10 @@ AnalyzedQuery Analyzer::RunSelect() {
   if (!s.locking.empty()) AnalyzeLocking(s, q);
   if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct && q.distinct_on.empty()) ChooseIndexOrder(q);
   agg_allowed_ = false;
+  srf_allowed_ = false;
   q.limit = AnalyzeLimit(s.limit, "LIMIT");
   q.offset = AnalyzeLimit(s.offset, "OFFSET");
+  PlanSrfs(q);
 
   // Last: every expression of this level, and of the subqueries that read
   // it, is analyzed. Locked rows are re-read whole (FOR UPDATE), so those
@@ -540,6 +554,12 @@ void Analyzer::AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q) {
     Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with GROUP BY clause", first.location);
   if (s.distinct)
     Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with DISTINCT clause", first.location);
+  for (const auto& t : q.targets) {
+    if (FindSrf(*t)) {
+      throw PgError(sqlstate::kFeatureNotSupported,
+                    std::string(what) + " is not allowed with set-returning functions in the target list");
+    }
+  }
   std::function<void(const AnalyzedFrom&)> walk = [&](const AnalyzedFrom& f) {
     if (f.kind == AnalyzedFrom::kJoin) {
       walk(*f.left);

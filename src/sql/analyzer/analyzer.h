@@ -121,6 +121,15 @@ struct RowMark {
   uint8_t wait = 0;      // LockingClause::WaitPolicy
 };
 
+// One ProjectSet step (analyze_srf.cc): for each input row its
+// set-returning calls (TKind::kSrf, arguments over that row) run in
+// lockstep; each output row is the input row, padded to `width` columns,
+// followed by one column per call (NULL once that call is exhausted).
+struct SrfLevel {
+  size_t width = 0;
+  std::vector<TExprPtr> calls;
+};
+
 struct AnalyzedCte {
   int id;
   std::shared_ptr<AnalyzedQuery> query;
@@ -136,6 +145,13 @@ struct AnalyzedQuery {
   std::vector<AggCall> aggs;                 // over input rows
   TExprPtr having;                           // over [group keys..., agg results...]
   std::vector<TExprPtr> targets;             // over input or aggregate rows; resjunk at the end
+  // Set-returning calls in the select list: ProjectSet steps between HAVING
+  // and the projection (srf_levels; targets read their columns), and before
+  // aggregation for GROUP BY keys (group_srf_levels). srf_result (and
+  // group_srf_result): a target (a key) computes over a call's value, which
+  // EXPLAIN draws as a Result above the steps.
+  std::vector<SrfLevel> srf_levels, group_srf_levels;
+  bool srf_result = false, group_srf_result = false;
   size_t visible = 0;                        // number of non-resjunk targets
   std::vector<OutputColumn> columns;
   bool distinct = false;
@@ -188,6 +204,10 @@ struct AnalyzedModify {
 
 AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
                              SessionContext& ctx);
+
+// A generate_series/unnest call in e outside subqueries, or nullptr: DDL
+// refuses them in DEFAULT and CHECK expressions, which it does not analyze.
+const Expr* FindSetReturningCall(const Expr& e);
 
 AnalyzedQuery AnalyzeSelect(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
                             SessionContext& ctx);

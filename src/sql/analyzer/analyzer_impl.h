@@ -117,6 +117,16 @@ class Analyzer {
   // subqueries, set operations, WITH (analyze_subquery.cc)
   TExprPtr TransformSubLink(const Expr& e);
   TExprPtr TransformAggregate(const Expr& e);  // analyze_agg.cc
+  // generate_series / unnest in an expression (analyze_srf.cc): a kSrf
+  // node where srf_allowed_, else PostgreSQL's placement errors.
+  TExprPtr TransformSrfCall(const Expr& e);
+  // CASE and COALESCE evaluate their arguments conditionally, which a
+  // ProjectSet cannot (0A000 with PostgreSQL's hint).
+  void RefuseSrfIn(const TExpr& e, const char* construct);
+  // The test side of `x op ANY/ALL (SELECT ...)`: the comparison would be a set.
+  void RefuseSrfInComparison(const TExpr& test, int location);
+  // Moves the kSrf calls of GROUP BY keys and targets into ProjectSet steps.
+  void PlanSrfs(AnalyzedQuery& q);
   AnalyzedQuery AnalyzeSetOp(const SelectStmt& s);
   void AnalyzeWith(const WithClause& w, AnalyzedQuery& q);
   std::shared_ptr<AnalyzedQuery> AnalyzeChild(const SelectStmt& s, Analyzer* parent, bool keep_unknown,
@@ -177,10 +187,19 @@ class Analyzer {
   bool agg_allowed_ = false;
   bool in_agg_ = false;
   const char* agg_forbidden_clause_ = "WHERE";
+  bool srf_allowed_ = false;            // select list, GROUP BY, ORDER BY, DISTINCT ON
+  const char* srf_clause_ = "WHERE";    // named in the error where they are not allowed
   std::vector<AggCall> aggs_;
   SublinkNames sublink_names_;
   std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
+
+// srf_clause_ for a function's arguments in FROM, whose error differs.
+inline constexpr char kSrfInFrom[] = "FROM";
+// The first set-returning call in e outside subqueries, or nullptr.
+const TExpr* FindSrf(const TExpr& e);
+// generate_series or unnest called in an expression (analyze_srf.cc).
+bool IsSrfCall(const Expr& e);
 
 // Refuses a join whose inputs include a lateral function item it cannot run
 // (analyze_function_from.cc).

@@ -4,6 +4,7 @@
 
 #include "sql/executor/plan.h"
 #include "sql/types/type_oids.h"
+#include "utils/error.h"
 
 namespace tusk::sql {
 namespace {
@@ -159,6 +160,9 @@ class Compiler {
         st.arg_ptrs.resize(2);
         return out;
       }
+      case TKind::kSrf:
+        // PlanSrfs replaces every call with a ProjectSet column.
+        throw PgError(sqlstate::kInternalError, "set-returning function call in an expression program");
       case TKind::kCoalesce: {
         int out = NewReg();
         std::vector<size_t> to_end;

@@ -874,6 +874,8 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
     c.aggs.push_back(std::move(spec));
   }
   if (q.having) c.having.push_back(CompileExpr(*q.having, np));
+  c.srf_levels = CompileSrfLevels(q.srf_levels, np);
+  c.group_srf_levels = CompileSrfLevels(q.group_srf_levels, np);
   for (auto& t : q.targets) {
     c.targets.push_back(CompileExpr(*t, np));
     c.target_types.push_back(t->type);
@@ -937,6 +939,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     std::vector<ExprProgram> recheck = q.where.empty() ? std::vector<ExprProgram>() : bind(q.where);
     node = std::make_unique<LockRows>(std::move(node), q.row_marks, std::move(recheck));
   }
+  node = MakeProjectSets(std::move(node), q.group_srf_levels, st);
   if (q.aggregated) {
     CompiledQuery bound;
     bound.group_keys = bind(q.group_keys);
@@ -949,6 +952,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = std::move(agg);
     if (!q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
   }
+  node = MakeProjectSets(std::move(node), q.srf_levels, st);
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
   if (!q.distinct_on.empty()) {

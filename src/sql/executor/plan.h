@@ -80,6 +80,18 @@ struct CompiledFrom {
   bool ordinality = false;
 };
 
+// A ProjectSet step (see SrfLevel): one (SrfKind, result type, argument
+// programs) per call.
+struct CompiledSrfCall {
+  int kind = 0;
+  uint32_t type = 0;
+  std::vector<ExprProgram> args;
+};
+struct CompiledSrfLevel {
+  size_t width = 0;
+  std::vector<CompiledSrfCall> calls;
+};
+
 // Compiled form of an AnalyzedQuery; BuildPlan copies its programs per
 // execution so that register files are private to each cursor.
 struct CompiledQuery {
@@ -96,6 +108,7 @@ struct CompiledQuery {
   std::vector<ExprProgram> agg_filters;  // per aggregate; empty program if none
   std::vector<std::vector<ExprProgram>> agg_orders;
   std::vector<ExprProgram> having;
+  std::vector<CompiledSrfLevel> srf_levels, group_srf_levels;
   std::vector<ExprProgram> targets;
   size_t visible = 0;
   bool distinct = false;
@@ -130,6 +143,10 @@ std::unique_ptr<PlanNode> MakeJoin(const CompiledFrom& f, size_t width, ExecStat
 std::unique_ptr<PlanNode> MakeMergeJoin(const CompiledFrom& f, size_t width, ExecState& st);
 std::unique_ptr<PlanNode> MakeSetOp(const CompiledQuery& q, ExecState& st);
 std::unique_ptr<PlanNode> MakeCteScan(int cte_id, bool work_table);
+// ProjectSet steps (project_set.cc); no levels: the child itself.
+std::vector<CompiledSrfLevel> CompileSrfLevels(const std::vector<SrfLevel>& levels, size_t num_params);
+std::unique_ptr<PlanNode> MakeProjectSets(std::unique_ptr<PlanNode> child, const std::vector<CompiledSrfLevel>& levels,
+                                          ExecState& st);
 // Function Scan (function_scan.cc): streams a function call's rows.
 std::unique_ptr<PlanNode> MakeFunctionScan(const CompiledFrom& f, size_t width, ExecState& st);
 

@@ -29,6 +29,7 @@ struct Tables {
     AddAdminBuiltins(ops, fns);
     AddDescribeBuiltins(fns);
     AddByteaBuiltins(ops, fns);
+    AddSchemaBuiltins(fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
     // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).

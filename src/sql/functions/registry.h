@@ -68,6 +68,7 @@ void AddRegexBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddDescribeBuiltins(std::vector<FuncDef>& fns);  // describe_builtins.cc
 void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);  // bytea_builtins.cc
+void AddSchemaBuiltins(std::vector<FuncDef>& fns);  // schema_builtins.cc
 
 // Array expressions the analyzer builds calls to (array_builtins.cc).
 // ARRAY[a, b, ...] (not strict; type_a = element type).

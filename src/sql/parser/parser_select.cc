@@ -319,6 +319,22 @@ FromItem Parser::ParseFromPrimary() {
     if (item.kind == FromKind::kJoin) ParseAlias(&item.alias, nullptr);
     return item;
   }
+  // SQL value functions without parentheses (current_schema, current_user,
+  // ...) are function items too, as in PostgreSQL's func_expr_common_subexpr.
+  if (Peek().kind == TokKind::kIdent && !IsPunct('(', 1)) {
+    bool handled = false;
+    int loc = Peek().offset;
+    size_t saved = pos_;
+    ExprPtr value = ParseSpecialFunc(Peek().text, loc, &handled);
+    if (handled && value && value->kind == ExprKind::kSqlValue) {
+      item.kind = FromKind::kFunction;
+      item.func = std::move(value);
+      if (AcceptWords("with", "ordinality")) item.with_ordinality = true;
+      ParseAlias(&item.alias, &item.column_aliases);
+      return item;
+    }
+    pos_ = saved;
+  }
   // A function call in FROM: name[.name](...)
   size_t k = 0;
   while (Peek(k).kind == TokKind::kIdent || Peek(k).kind == TokKind::kQuotedIdent) {
