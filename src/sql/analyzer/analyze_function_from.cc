@@ -39,6 +39,8 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   bool saved_allowed = agg_allowed_;
   agg_forbidden_clause_ = "functions in FROM";
   agg_allowed_ = false;
+  const char* saved_win = win_clause_;
+  win_clause_ = "functions in FROM";
   std::string fname;
   uint32_t type;
   try {
@@ -66,10 +68,12 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   } catch (...) {
     agg_forbidden_clause_ = saved_clause;
     agg_allowed_ = saved_allowed;
+    win_clause_ = saved_win;
     throw;
   }
   agg_forbidden_clause_ = saved_clause;
   agg_allowed_ = saved_allowed;
+  win_clause_ = saved_win;
   int lowest = -1;
   for (const auto& a : item->func_args) LowestColumn(*a, !scope_.empty(), &lowest);
   item->lateral = lowest >= 0;

@@ -91,6 +91,7 @@ static TExprPtr DefaultFor(AnalyzedModify& m, const StoredColumn& col, SessionCo
   m.keep.push_back(stmt);
   SelectStmt empty;
   Analyzer a(*stmt, empty, ctx, {});
+  a.win_clause_ = "DEFAULT expressions";
   TExprPtr e = a.Transform(*stmt->select().targets[0].expr);
   return AssignTo(a, std::move(e), col, -1);
 }
@@ -106,10 +107,12 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
     AnalyzedQuery scope;
     a.AnalyzeFromClause(scope);
     m.check_names.push_back(c.name);
+    a.win_clause_ = "check constraints";
     m.checks.push_back(a.CoerceToBool(a.Transform(*stmt->select().targets[0].expr), "CHECK"));
   }
   if (returning.empty()) return;
   AnalyzedQuery out;
+  main->win_clause_ = "RETURNING";
   for (const auto& t : returning) {
     if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
       main->ExpandStar(t, out);
@@ -163,6 +166,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     // literals take the column's type (and their errors point at them).
     SelectStmt empty;
     Analyzer v(empty, nullptr, &top);
+    v.win_clause_ = "VALUES";
     // Without a column list, shorter rows fill the leading columns.
     if (ins.columns.empty() && ins.source->values[0].size() < targets.size())
       targets.resize(ins.source->values[0].size());
@@ -280,6 +284,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       u.AnalyzeFromClause(scope);
       for (size_t i = t.columns.size() + 1; i < u.scope_.size(); ++i) u.scope_[i].hidden = true;
       std::vector<TExprPtr> values(t.columns.size());
+      u.win_clause_ = "UPDATE";
       for (const SetClause& sc : oc.set) {
         for (size_t k = 0; k < sc.columns.size(); ++k) {
           int loc = k < sc.column_locations.size() ? sc.column_locations[k] : sc.location;
@@ -294,6 +299,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       for (size_t i = 0; i < values.size(); ++i)
         if (!values[i]) values[i] = ColumnRef(static_cast<int>(i), t.columns[i].type);
       m.conflict_set = std::move(values);
+      u.win_clause_ = "WHERE";
       if (oc.where) m.conflict_where = u.CoerceToBool(u.Transform(*oc.where), "WHERE");
     }
   }
@@ -368,6 +374,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     scan.targets.push_back(ColumnRef(ncols, oid::kInt8));  // ctid
     if (m.kind == AnalyzedModify::kUpdate) {
       std::vector<TExprPtr> values(ncols);
+      top.win_clause_ = "UPDATE";
       for (const SetClause& sc : stmt.update().set) {
         if (sc.subquery) throw PgError(sqlstate::kFeatureNotSupported, "multiple-column UPDATE from a subquery is not supported yet");
         for (size_t k = 0; k < sc.columns.size(); ++k) {
