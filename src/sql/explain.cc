@@ -117,13 +117,28 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
     agg.children.push_back(std::move(n));
     n = std::move(agg);
   }
+  for (const WindowStep& w : q.window_steps) {
+    if (w.sort) {
+      Node sort;
+      sort.title = "Sort";
+      std::string keys;
+      for (size_t i = 0; i < w.key_text.size(); ++i) keys += (i ? ", " : "") + w.key_text[i];
+      sort.details.push_back("Sort Key: " + keys);
+      sort.children.push_back(std::move(n));
+      n = std::move(sort);
+    }
+    Node agg;
+    agg.title = "WindowAgg";
+    agg.children.push_back(std::move(n));
+    n = std::move(agg);
+  }
   if (q.distinct) {
     Node d;
     d.title = "HashAggregate";
     d.children.push_back(std::move(n));
     n = std::move(d);
   }
-  if (!s.order_by.empty() && !q.sorted_by_index) {
+  if (!s.order_by.empty() && !q.sorted_by_index && !q.sorted_by_window) {
     Node sort;
     sort.title = "Sort";
     std::string keys;
