@@ -31,7 +31,7 @@ struct AggOrderKey {
 };
 
 struct AggCall {
-  const AggDef* def;
+  const AggDef* def = nullptr;
   TExprPtr arg;  // null for count(*)
   TExprPtr arg2;  // second argument (string_agg delimiter) or null
   TExprPtr filter;  // FILTER (WHERE ...) over input rows, or null
