@@ -97,6 +97,12 @@ void AggAccumulate(const AggSpec& a, AggState& s, const Datum& v, const Datum& v
         s.fsum += v.f;
       } else if (a.arg_type == oid::kNumeric) {
         s.nsum = s.nsum.Add(v.n);
+        if (s.count == 1 || v.n.scale() > s.max_scale) {
+          s.max_scale = v.n.scale();
+          s.max_scale_count = 1;
+        } else if (v.n.scale() == s.max_scale) {
+          ++s.max_scale_count;
+        }
       } else {
         s.isum += v.i;
       }
@@ -149,6 +155,41 @@ void AggAccumulate(const AggSpec& a, AggState& s, const Datum& v, const Datum& v
       }
       break;
     default: break;
+  }
+}
+
+bool AggRemove(const AggSpec& a, AggState& s, const Datum& v) {
+  if (a.distinct) return false;
+  switch (a.def->kind) {
+    case AggKind::kCountStar: --s.count; return true;
+    case AggKind::kCount:
+      if (!v.null) --s.count;
+      return true;
+    case AggKind::kSum:
+    case AggKind::kAvg:
+      if (v.null) return true;
+      if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) return false;  // rounding
+      if (a.arg_type == oid::kInterval) {
+        if (__builtin_sub_overflow(s.best.months, v.months, &s.best.months) ||
+            __builtin_sub_overflow(s.best.days, v.days, &s.best.days) ||
+            __builtin_sub_overflow(s.best.i, v.i, &s.best.i)) {
+          return false;
+        }
+      } else if (a.arg_type == oid::kNumeric) {
+        // The sum's scale is the largest input scale: it stays right only
+        // while another input with that scale remains.
+        if (v.n.is_special() || s.nsum.is_special()) return false;
+        if (v.n.scale() == s.max_scale) {
+          if (s.max_scale_count <= 1 && s.max_scale > 0) return false;
+          --s.max_scale_count;
+        }
+        s.nsum = s.nsum.Sub(v.n);
+      } else {
+        s.isum -= v.i;
+      }
+      --s.count;
+      return true;
+    default: return false;
   }
 }
 

@@ -24,11 +24,19 @@ struct AggState {
   std::vector<Datum> items;  // array_agg
   std::unordered_set<std::string> seen;  // DISTINCT aggregates
   std::vector<Row> sorted;  // ORDER BY in the call: [arg, arg2, keys...]
+  int max_scale = 0;             // sum/avg over numeric: the largest input scale
+  int64_t max_scale_count = 0;   // and how many inputs have it
 };
 
 // Adds one input (v, and v2 for two-argument aggregates) to s. NULL inputs
 // are skipped except by array_agg; DISTINCT inputs are deduplicated.
 void AggAccumulate(const AggSpec& a, AggState& s, const Datum& v, const Datum& v2, ExecContext& ctx);
+// Takes one earlier input out of s again (a window frame whose start
+// moved), as PostgreSQL's inverse transition functions do: count, and sum
+// and avg over integers, numeric and interval. False when it cannot (other
+// aggregates, float sums, NaN or infinite numerics, the last input with the
+// largest numeric scale); s is then unusable and must be rebuilt.
+bool AggRemove(const AggSpec& a, AggState& s, const Datum& v);
 // The aggregate's value for state s; s is left unchanged (a window frame
 // may grow further).
 Datum AggFinal(const AggSpec& a, const AggState& s);

@@ -6,8 +6,10 @@
 // and GROUPS with UNBOUNDED / offset / CURRENT ROW bounds and EXCLUDE.
 // Aggregates over a frame keep a running state while the frame only grows
 // at its end (the default frame and every UNBOUNDED PRECEDING one: linear),
-// reuse the last value while the frame is unchanged, and start again from
-// the frame's first row when its start moves.
+// take rows out again when its start moves and the aggregate can (count,
+// sum and avg over exact types, like PostgreSQL's inverse transitions),
+// reuse the last value while the frame is unchanged, and otherwise start
+// again from the frame's first row.
 #include <algorithm>
 #include <cmath>
 
@@ -349,12 +351,22 @@ class WindowAgg : public PlanNode {
       st.ctx.session->CheckForInterrupts();
       Frame fr = FrameOf(i, st);
       if (!(have_last && fr == last)) {
-        if (running && fr.parts == 1 && fr.lo[0] == run_lo && fr.hi[0] >= run_hi) {
-          add(run_hi, fr.hi[0]);
-          run_hi = fr.hi[0];
-        } else if (running && fr.parts == 0 && run_lo == run_hi) {
-          // still empty
-        } else {
+        bool moved = false;
+        if (running && fr.parts == 1 && fr.lo[0] >= run_lo && fr.lo[0] <= run_hi && fr.hi[0] >= run_hi) {
+          // The frame only lost rows at its start and gained rows at its
+          // end: take the first out (where the aggregate can) and add the
+          // new ones.
+          moved = true;
+          for (size_t j = run_lo; j < fr.lo[0] && moved; ++j) {
+            if (pass_[j]) moved = AggRemove(f.agg, state, args_[j]);
+          }
+          if (moved) {
+            add(run_hi, fr.hi[0]);
+            run_lo = fr.lo[0];
+            run_hi = fr.hi[0];
+          }
+        }
+        if (!moved) {
           state = AggState();
           for (int p = 0; p < fr.parts; ++p) add(fr.lo[p], fr.hi[p]);
           running = fr.parts <= 1;
