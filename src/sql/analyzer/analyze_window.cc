@@ -219,6 +219,7 @@ int Analyzer::AnalyzeNamedWindow(size_t entry) {
   if (named_windows_[entry] < 0) {
     // An entry may copy only entries before it.
     named_windows_[entry] = AnalyzeWindowDef(sel_->windows[entry], entry);
+    windows_[named_windows_[entry]].entry = static_cast<int>(entry);
   }
   return named_windows_[entry];
 }
@@ -467,9 +468,20 @@ void Analyzer::PlanWindows(AnalyzedQuery& q) {
   if (q.distinct) {
     for (size_t i = 0; i < q.visible; ++i) ref_of(*q.targets[i]);
   }
+  // PostgreSQL's window list: the WINDOW entries in their order, then the
+  // OVER (...) windows as they were met.
+  std::vector<const WindowClause*> listed;
+  for (size_t e = 0; e < sel_->windows.size(); ++e) {
+    for (const auto& w : q.windows) {
+      if (w.entry == static_cast<int>(e)) listed.push_back(&w);
+    }
+  }
   for (const auto& w : q.windows) {
-    for (const auto& p : w.partition) ref_of(*p);
-    for (const auto& o : w.order) ref_of(*o.expr);
+    if (w.entry < 0) listed.push_back(&w);
+  }
+  for (const WindowClause* w : listed) {
+    for (const auto& p : w->partition) ref_of(*p);
+    for (const auto& o : w->order) ref_of(*o.expr);
   }
   struct Active {
     WindowStep step;

@@ -53,6 +53,7 @@ enum class WinFuncKind : uint8_t {
 
 struct WindowClause {
   std::string name;      // WINDOW name AS (...); empty for OVER (...)
+  int entry = -1;        // its position in the WINDOW clause
   std::string ref_name;  // OVER (w ...): the window copied
   std::vector<TExprPtr> partition;
   std::vector<AggOrderKey> order;
