@@ -136,6 +136,21 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
     agg.children.push_back(std::move(n));
     n = std::move(agg);
   }
+  for (const WindowStep& w : q.window_steps) {
+    if (w.sort) {
+      Node sort;
+      sort.title = "Sort";
+      std::string keys;
+      for (size_t i = 0; i < w.key_text.size(); ++i) keys += (i ? ", " : "") + w.key_text[i];
+      sort.details.push_back("Sort Key: " + keys);
+      sort.children.push_back(std::move(n));
+      n = std::move(sort);
+    }
+    Node agg;
+    agg.title = "WindowAgg";
+    agg.children.push_back(std::move(n));
+    n = std::move(agg);
+  }
   n = WithProjectSets(std::move(n), q.srf_levels, q.srf_result);
   if (q.distinct) {
     Node d;
@@ -143,7 +158,7 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
     d.children.push_back(std::move(n));
     n = std::move(d);
   }
-  if (!s.order_by.empty() && !q.sorted_by_index) {
+  if (!s.order_by.empty() && !q.sorted_by_index && !q.sorted_by_window) {
     Node sort;
     sort.title = "Sort";
     std::string keys;

@@ -556,8 +556,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
         CheckFunctionSchema(*this, e, args);
       }
       for (const auto& agg : AllAggregates()) {
-        if (agg.name == name) return TransformAggregate(e);
+        if (agg.name == name) return e.over ? TransformWindowFunc(e) : TransformAggregate(e);
       }
+      if (IsWindowFunctionName(name)) return TransformWindowFunc(e);
       if (e.agg_star) {
         // f(*) is looked up as f(): only an existing f() is "not an aggregate".
         bool exists = false;
@@ -581,7 +582,12 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       if (IsSrfCall(e)) return TransformSrfCall(e);
       std::vector<TExprPtr> args;
       for (const auto& a : e.args) args.push_back(Transform(*a));
-      return ResolveFunction(e, std::move(args));
+      TExprPtr call = ResolveFunction(e, std::move(args));
+      if (e.over) {
+        Error("42809", "OVER specified, but " + name + " is not a window function nor an aggregate function",
+              e.location);
+      }
+      return call;
     }
     case ExprKind::kSubscript:
       return TransformSubscript(*this, e);

@@ -332,7 +332,10 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     visible_hi_ = hi;
     agg_forbidden_clause_ = "JOIN conditions";
     srf_clause_ = "JOIN conditions";
+    const char* saved_win = win_clause_;
+    win_clause_ = "JOIN conditions";
     cond = CoerceToBool(Transform(*f.join_cond), "JOIN/ON");
+    win_clause_ = saved_win;
     try {
       j->join_cond = DeparseExpr(*f.join_cond);
     } catch (const PgError&) {

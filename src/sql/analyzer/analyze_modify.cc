@@ -92,6 +92,7 @@ static TExprPtr DefaultFor(AnalyzedModify& m, const StoredColumn& col, SessionCo
   SelectStmt empty;
   Analyzer a(*stmt, empty, ctx, {});
   a.srf_clause_ = "DEFAULT expressions";
+  a.win_clause_ = "DEFAULT expressions";
   TExprPtr e = a.Transform(*stmt->select().targets[0].expr);
   return AssignTo(a, std::move(e), col, -1);
 }
@@ -108,12 +109,14 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
     AnalyzedQuery scope;
     a.AnalyzeFromClause(scope);
     m.check_names.push_back(c.name);
+    a.win_clause_ = "check constraints";
     m.checks.push_back(a.CoerceToBool(a.Transform(*stmt->select().targets[0].expr), "CHECK"));
   }
   if (returning.empty()) return;
   main->srf_allowed_ = false;
   main->srf_clause_ = "RETURNING";
   AnalyzedQuery out;
+  main->win_clause_ = "RETURNING";
   for (const auto& t : returning) {
     if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
       main->ExpandStar(t, out);
@@ -171,6 +174,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     // set-returning calls (PostgreSQL's VALUES_SINGLE).
     v.srf_allowed_ = ins.source->values.size() == 1;
     v.srf_clause_ = "VALUES";
+    v.win_clause_ = "VALUES";
     // Without a column list, shorter rows fill the leading columns.
     if (ins.columns.empty() && ins.source->values[0].size() < targets.size())
       targets.resize(ins.source->values[0].size());
@@ -301,6 +305,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       u.AnalyzeFromClause(scope);
       for (size_t i = t.columns.size() + 1; i < u.scope_.size(); ++i) u.scope_[i].hidden = true;
       std::vector<TExprPtr> values(t.columns.size());
+      u.win_clause_ = "UPDATE";
       for (const SetClause& sc : oc.set) {
         for (size_t k = 0; k < sc.columns.size(); ++k) {
           int loc = k < sc.column_locations.size() ? sc.column_locations[k] : sc.location;
@@ -316,6 +321,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
         if (!values[i]) values[i] = ColumnRef(static_cast<int>(i), t.columns[i].type);
       m.conflict_set = std::move(values);
       u.srf_clause_ = "WHERE";
+      u.win_clause_ = "WHERE";
       if (oc.where) m.conflict_where = u.CoerceToBool(u.Transform(*oc.where), "WHERE");
     }
   }
@@ -392,6 +398,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     if (m.kind == AnalyzedModify::kUpdate) {
       top.srf_clause_ = "UPDATE";
       std::vector<TExprPtr> values(ncols);
+      top.win_clause_ = "UPDATE";
       for (const SetClause& sc : stmt.update().set) {
         if (sc.subquery) throw PgError(sqlstate::kFeatureNotSupported, "multiple-column UPDATE from a subquery is not supported yet");
         for (size_t k = 0; k < sc.columns.size(); ++k) {

@@ -31,7 +31,7 @@ struct AggOrderKey {
 };
 
 struct AggCall {
-  const AggDef* def;
+  const AggDef* def = nullptr;
   TExprPtr arg;  // null for count(*)
   TExprPtr arg2;  // second argument (string_agg delimiter) or null
   TExprPtr filter;  // FILTER (WHERE ...) over input rows, or null
@@ -40,6 +40,60 @@ struct AggCall {
   uint32_t arg_type = 0;
   uint32_t arg2_type = 0;
   uint32_t result_type = 0;
+};
+
+// Window functions (invariant 46). A window is the PARTITION BY / ORDER BY /
+// frame of one OVER clause or WINDOW entry; its expressions are over the
+// rows the window node reads ("pre-window" rows: input rows, or aggregate
+// rows [group keys..., aggregate results...] in an aggregated query).
+enum class WinFuncKind : uint8_t {
+  kAggregate, kRowNumber, kRank, kDenseRank, kPercentRank, kCumeDist, kNtile, kLag, kLead,
+  kFirstValue, kLastValue, kNthValue,
+};
+
+struct WindowClause {
+  std::string name;      // WINDOW name AS (...); empty for OVER (...)
+  int entry = -1;        // its position in the WINDOW clause
+  std::string ref_name;  // OVER (w ...): the window copied
+  std::vector<TExprPtr> partition;
+  std::vector<AggOrderKey> order;
+  bool has_frame = false;
+  FrameMode mode = FrameMode::kRange;
+  FrameBoundKind start = FrameBoundKind::kUnboundedPreceding;
+  FrameBoundKind end = FrameBoundKind::kCurrentRow;
+  FrameExclusion exclude = FrameExclusion::kNoOthers;
+  // Offsets of kOffset* bounds (no columns of this level): bigint for ROWS
+  // and GROUPS, for RANGE the offset type of the ORDER BY column's type.
+  TExprPtr start_offset, end_offset;
+  // RANGE offsets over date, timestamp[tz] or interval keys: key + offset
+  // and key - offset over the row [key, offset] (a date key gives a timestamp).
+  TExprPtr range_add, range_sub;
+  bool used = false;                   // some window function reads it
+  std::vector<std::string> partition_text, order_text;  // EXPLAIN (Sort Key)
+};
+
+struct WindowFuncCall {
+  int window = 0;
+  WinFuncKind kind = WinFuncKind::kRowNumber;
+  AggCall agg;                  // kAggregate: def, arguments, FILTER
+  std::vector<TExprPtr> args;   // the others: resolved arguments
+  uint32_t result_type = 0;
+  int location = -1;
+};
+
+// One window node of the plan, over windows[window]. Its rows are sorted
+// by `keys` first when `sort`; otherwise an earlier step's sort already
+// orders them so (keys is a prefix of that step's). Rows of one partition
+// are equal on keys[0, npartition); order_pos gives, per ORDER BY key of
+// the window, its position in keys (an ORDER BY key that is also a
+// PARTITION BY key is sorted once).
+struct WindowStep {
+  int window = 0;
+  bool sort = false;
+  std::vector<AggOrderKey> keys;
+  std::vector<std::string> key_text;  // EXPLAIN's Sort Key
+  int npartition = 0;
+  std::vector<int> order_pos;
 };
 
 struct SortKey {
@@ -160,6 +214,14 @@ struct AnalyzedQuery {
   std::vector<int> distinct_on;
   std::vector<SortKey> sort;
   bool sorted_by_index = false;              // the FROM index scan already yields `sort` order
+  // Window functions: computed after HAVING over pre-window rows of types
+  // window_input_types; their results are the columns [W, W + F) of the
+  // window rows that targets (and `sort`) read, W = window_input_types.size().
+  std::vector<WindowClause> windows;
+  std::vector<WindowFuncCall> window_funcs;
+  std::vector<uint32_t> window_input_types;
+  std::vector<WindowStep> window_steps;      // nodes in plan order, bottom first
+  bool sorted_by_window = false;             // the last window's sort already yields `sort` order
   TExprPtr limit, offset;                    // constant or parameter expressions (int8)
   std::vector<uint32_t> param_types;
   std::vector<AnalyzedCte> ctes;             // WITH queries defined at this level

@@ -127,6 +127,26 @@ class Analyzer {
   void RefuseSrfInComparison(const TExpr& test, int location);
   // Moves the kSrf calls of GROUP BY keys and targets into ProjectSet steps.
   void PlanSrfs(AnalyzedQuery& q);
+  // The aggregate an aggregate call names, with its arguments resolved and
+  // coerced (DISTINCT, ORDER BY and FILTER are left to the caller).
+  void ResolveAggregateCall(const Expr& e, std::vector<TExprPtr> args, AggCall* call);
+
+  // window functions (analyze_window.cc)
+  TExprPtr TransformWindowFunc(const Expr& e);
+  // The window of an OVER clause (index into windows_), analyzing it and the
+  // WINDOW entries it copies on first use.
+  int ResolveWindow(const WindowDef& over);
+  int AnalyzeNamedWindow(size_t entry);
+  int AnalyzeWindowDef(const WindowDef& def, size_t visible_entries);
+  TExprPtr AnalyzeFrameOffset(const WindowDef& def, const FrameBound& b, const WindowClause& wc);
+  // At the end of RunSelect: the unused WINDOW entries (for their errors),
+  // the aggregate rewrite, window result columns, and the window node order.
+  void FinishWindows(AnalyzedQuery& q);
+  // After the aggregate rewrite: window function references become window
+  // row columns; the windows' node order (PostgreSQL's
+  // select_active_windows) and sorts; whether ORDER BY needs a sort of its own.
+  void PlanWindows(AnalyzedQuery& q);
+  [[noreturn]] void WindowNotAllowed(int location);
   AnalyzedQuery AnalyzeSetOp(const SelectStmt& s);
   void AnalyzeWith(const WithClause& w, AnalyzedQuery& q);
   std::shared_ptr<AnalyzedQuery> AnalyzeChild(const SelectStmt& s, Analyzer* parent, bool keep_unknown,
@@ -190,6 +210,15 @@ class Analyzer {
   bool srf_allowed_ = false;            // select list, GROUP BY, ORDER BY, DISTINCT ON
   const char* srf_clause_ = "WHERE";    // named in the error where they are not allowed
   std::vector<AggCall> aggs_;
+  // Window functions are allowed only where win_clause_ is null (the select
+  // list, ORDER BY, DISTINCT ON); else "window functions are not allowed in
+  // <win_clause_>".
+  const char* win_clause_ = "WHERE";
+  bool in_win_ = false;            // inside a window function's arguments
+  std::vector<WindowClause> windows_;
+  std::vector<WindowFuncCall> win_funcs_;
+  std::vector<int> named_windows_;  // per WINDOW entry of sel_: index in windows_, -1 before analysis
+  std::vector<bool> named_busy_;    // WINDOW entries being analyzed
   SublinkNames sublink_names_;
   std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
@@ -208,6 +237,10 @@ void CheckLateralFunction(const AnalyzedFrom& join);
 // The aggregate `name` whose argument types best fit `actual` (PostgreSQL's
 // candidate selection); nullptr if none, *ambiguous when several tie.
 const AggDef* LookupAggregate(const std::string& name, const std::vector<uint32_t>& actual, bool* ambiguous);
+
+// True for the names of the window functions proper (row_number, rank,
+// lag, ...; analyze_window.cc).
+bool IsWindowFunctionName(const std::string& name);
 
 // Output column name as PostgreSQL's FigureColname derives it; sublinks
 // holds the output names of the scalar subqueries already analyzed.

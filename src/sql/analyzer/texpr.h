@@ -28,6 +28,8 @@ enum class TKind : uint8_t {
                    // operator's (applied to each element); index = 1 ANY, 0 ALL
   kSrf,            // set-returning call in a select list: aux = SrfKind, args; replaced
                    // by a column of a ProjectSet step before compilation (analyze_srf.cc)
+  kWindowFunc,     // window function call during analysis; index into the query's
+                   // window functions (becomes a column of the window rows)
 };
 
 struct AnalyzedQuery;

@@ -145,6 +145,9 @@ class Compiler {
         p_.subplans.push_back(std::move(sp));
         return out;
       }
+      case TKind::kWindowFunc:
+        // Rewritten to a window row column at the end of analysis.
+        throw PgError(sqlstate::kInternalError, "window function reference outside a window query");
       case TKind::kScalarArrayOp: {
         int left = Emit(*e.args[0]);
         int arr = Emit(*e.args[1]);

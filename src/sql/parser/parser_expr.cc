@@ -495,6 +495,7 @@ ExprPtr Parser::ParseFuncArgs(ExprPtr fn) {
       fn->over = std::make_shared<WindowDef>();
       fn->over->location = Peek().offset;
       fn->over->ref_name = ParseName();
+      fn->over->bare = true;
     }
   }
   return fn;
