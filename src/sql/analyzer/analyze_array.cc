@@ -142,4 +142,36 @@ TExprPtr TransformSubscript(Analyzer& a, const Expr& e) {
   return a.MakeCall(ArraySubscriptFn, elem, std::move(args), true, 0, e.location);
 }
 
+TExprPtr TransformArrayAssign(Analyzer& a, TExprPtr array, const std::string& column, int column_location,
+                              const Expr& subscript, const Expr& value) {
+  const uint32_t array_type = array->type;
+  const uint32_t elem = ElementTypeOf(array_type);
+  if (!elem) {
+    a.Error(sqlstate::kDatatypeMismatch,
+            "cannot subscript type " + TypeSqlName(array_type) + " because it does not support subscripting",
+            column_location);
+  }
+  TExprPtr sub = a.Transform(subscript);
+  if (!CanCoerce(sub->type, oid::kInt4, CoercionContext::kAssignment))
+    a.Error(sqlstate::kDatatypeMismatch, "array subscript must have type integer", subscript.location);
+  sub = a.Coerce(std::move(sub), oid::kInt4, -1, CoercionContext::kAssignment, subscript.location);
+  TExprPtr v = a.Transform(value);
+  if (v->type != elem && v->type != oid::kUnknown && !CanCoerce(v->type, elem, CoercionContext::kAssignment)) {
+    PgError err(sqlstate::kDatatypeMismatch, "subscripted assignment to \"" + column + "\" requires type " +
+                                                 TypeSqlName(elem) + " but expression is of type " +
+                                                 TypeSqlName(v->type));
+    err.Hint("You will need to rewrite or cast the expression.");
+    err.Position(a.Pos(value.location));
+    throw err;
+  }
+  v = a.Coerce(std::move(v), elem, -1, CoercionContext::kAssignment, value.location);
+  std::vector<TExprPtr> args;
+  args.push_back(std::move(array));
+  args.push_back(std::move(sub));
+  args.push_back(std::move(v));
+  TExprPtr call = a.MakeCall(ArrayAssignFn, array_type, std::move(args), false, 0, column_location);
+  call->type_a = elem;
+  return call;
+}
+
 }  // namespace tusk::sql

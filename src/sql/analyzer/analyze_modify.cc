@@ -3,6 +3,7 @@
 // same index choice as SELECT), CHECK constraints and RETURNING.
 #include <algorithm>
 
+#include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/parser/parser.h"
 #include "sql/session_context.h"
@@ -287,6 +288,11 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
           if (col < 0)
             top.Error(kUndefinedColumn, "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
           const Expr& e = *sc.values[k];
+          if (sc.subscript) {
+            values[col] = TransformArrayAssign(u, ColumnRef(col, t.columns[col].type), sc.columns[k], loc,
+                                               *sc.subscript, e);
+            continue;
+          }
           values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
                                                      : AssignTo(u, u.Transform(e), t.columns[col], e.location);
         }
@@ -378,6 +384,11 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
                       "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
           if (values[col]) top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
           const Expr& e = *sc.values[k];
+          if (sc.subscript) {
+            values[col] = TransformArrayAssign(top, ColumnRef(col, t.columns[col].type), sc.columns[k], loc,
+                                               *sc.subscript, e);
+            continue;
+          }
           values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
                                                      : AssignTo(top, top.Transform(e), t.columns[col], e.location);
         }

@@ -170,6 +170,7 @@ struct SetClause {
   std::vector<int> column_locations;
   std::vector<ExprPtr> values;          // one per column (ROW(...) / (...) unpacked), DEFAULT as kDefault
   std::shared_ptr<SelectStmt> subquery; // (a, b) = (SELECT ...)
+  ExprPtr subscript;                    // col[i] = value (single-column form only)
   int location = -1;
 };
 

@@ -31,6 +31,12 @@ std::vector<SetClause> ParseSetClauses(Parser& p) {
     } else {
       c.column_locations.push_back(p.Peek().offset);
       c.columns.push_back(p.ParseName());
+      if (p.IsPunct('[')) {
+        p.Advance();
+        c.subscript = p.ParseExpr();
+        if (!p.IsPunct(']')) p.NotSupported("assignment to an array slice", p.Peek().offset);
+        p.Advance();
+      }
       if (p.IsPunct('.') || p.IsPunct('[')) {
         p.NotSupported("assignment to a field or array element", p.Peek().offset);
       }
