@@ -161,7 +161,7 @@ TExprPtr TransformArrayAssign(Analyzer& a, TExprPtr array, const std::string& co
                                                  TypeSqlName(elem) + " but expression is of type " +
                                                  TypeSqlName(v->type));
     err.Hint("You will need to rewrite or cast the expression.");
-    err.Position(a.Pos(value.location));
+    err.Position(a.Pos(column_location));
     throw err;
   }
   v = a.Coerce(std::move(v), elem, -1, CoercionContext::kAssignment, value.location);
