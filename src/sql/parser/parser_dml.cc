@@ -33,9 +33,12 @@ std::vector<SetClause> ParseSetClauses(Parser& p) {
       c.columns.push_back(p.ParseName());
       if (p.IsPunct('[')) {
         p.Advance();
-        c.subscript = p.ParseExpr();
-        if (!p.IsPunct(']')) p.NotSupported("assignment to an array slice", p.Peek().offset);
-        p.Advance();
+        if (!p.IsPunct(':')) c.subscript = p.ParseExpr();
+        if (p.AcceptPunct(':')) {
+          c.slice = true;
+          if (!p.IsPunct(']')) c.subscript_upper = p.ParseExpr();
+        }
+        p.ExpectPunct(']');
       }
       if (p.IsPunct('.') || p.IsPunct('[')) {
         p.NotSupported("assignment to a field or array element", p.Peek().offset);
