@@ -33,8 +33,6 @@ heap::XactContext WriteXact() {
 // Resolves a written type to (type OID, PostgreSQL atttypmod).
 std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
   std::string name = t.names.back();
-  if (!t.array_bounds.empty())
-    throw MakeError(sqlstate::kFeatureNotSupported, "array columns are not supported yet");
   if (name == "serial" || name == "bigserial" || name == "smallserial")
     throw MakeError(sqlstate::kFeatureNotSupported, "type " + name + " is not supported yet");
   const sql::TypeInfo* ti = sql::LookupTypeByName(name);
@@ -53,6 +51,8 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
     } else if (ti->oid == sql::oid::kBpchar) {
       typmod = 1 + 4;
     }
+  } else if (ti->oid == sql::oid::kTime && !t.typmods.empty()) {
+    typmod = std::min(t.typmods[0], 6);  // PostgreSQL reduces a larger precision to 6
   } else if (ti->oid == sql::oid::kNumeric && !t.typmods.empty()) {
     int p = t.typmods[0], s = t.typmods.size() > 1 ? t.typmods[1] : 0;
     if (p < 1 || p > 1000)
@@ -62,6 +62,13 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
       throw MakeError(sqlstate::kInvalidParameterValue,
                       "NUMERIC scale " + std::to_string(s) + " must be between -1000 and 1000");
     typmod = sql::NumericTypmod(p, s) + 4;
+  }
+  // `int[3][4]` is int4[] with the element's typmod: PostgreSQL ignores the
+  // sizes and the number of dimensions for the type (attndims keeps them).
+  if (!t.array_bounds.empty()) {
+    uint32_t arr = sql::ArrayTypeOf(ti->oid);
+    if (arr == 0) throw MakeError(sqlstate::kUndefinedObject, "type \"" + name + "[]\" does not exist");
+    return {arr, typmod};
   }
   return {ti->oid, typmod};
 }
@@ -287,6 +294,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     spec.name = col.name;
     spec.type_oid = type;
     spec.typmod = typmod;
+    spec.ndims = static_cast<int32_t>(col.type->array_bounds.size());
     std::string def;
     for (const auto& k : col.constraints) {
       switch (k.kind) {
@@ -685,6 +693,10 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         }
         int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
         step();  // the new attribute must be visible to mark atthasdef
+        if (int32_t ndims = static_cast<int32_t>(col.type->array_bounds.size())) {
+          catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attndims = ndims; }, x);
+          step();
+        }
         if (!def.empty()) catalog::AddDefault(relid, attnum, def, x);
         step();
         if (auto now = catalog::LookupRelationByOid(relid, x.snapshot, x.Me())) EnsureToastTable(*now, x);

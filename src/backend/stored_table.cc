@@ -622,6 +622,7 @@ std::shared_ptr<HeapTable> BuildCatalogTable(const catalog::CatalogDef& def) {
 
 int32_t EngineTypmod(uint32_t type, int32_t atttypmod) {
   if (atttypmod < 0) return -1;
+  if (uint32_t elem = sql::ElementTypeOf(type)) type = elem;  // an array column's typmod is its elements'
   if (type == sql::oid::kVarchar || type == sql::oid::kBpchar || type == sql::oid::kNumeric) return atttypmod - 4;
   return atttypmod;
 }

@@ -288,6 +288,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
     if (t->typtype == 'p' && t->oid != kRecordOid)
       throw PgError(sqlstate::kDatatypeMismatch, "column \"" + c.name + "\" has pseudo-type " + t->typname);
     attrs.push_back(AttributeFor(relid, c.name, static_cast<int16_t>(i + 1), *t, c.typmod, c.not_null));
+    attrs.back().attndims = c.ndims;
   }
 
   const smgr::RelFileLocator loc{smgr::kDefaultTablespace, db, relid};

@@ -97,6 +97,7 @@ struct ColumnSpec {
   uint32_t type_oid = 0;
   int32_t typmod = -1;
   bool not_null = false;
+  int32_t ndims = 0;  // pg_attribute.attndims: the []s written, informational only
 };
 
 // CREATE TABLE: a new OID, the heap's file, its pg_class, pg_type (row type)

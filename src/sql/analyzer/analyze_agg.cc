@@ -136,9 +136,10 @@ void Analyzer::ResolveAggregateCall(const Expr& e, std::vector<TExprPtr> args, A
       Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
             "Could not choose a best candidate function. You might need to add explicit type casts.");
     }
-    // min/max take "any" here, but PostgreSQL has no bytea variants (no
-    // bytea_larger/bytea_smaller): keep the same error.
-    if ((name == "min" || name == "max") && nargs == 1 && args[0]->type == oid::kBytea) {
+    // min/max take "any" here, but PostgreSQL 15 has no bytea or uuid
+    // variants (no bytea_larger, uuid_larger): keep the same error.
+    if ((name == "min" || name == "max") && nargs == 1 &&
+        (args[0]->type == oid::kBytea || args[0]->type == oid::kUuid)) {
       Error(sqlstate::kUndefinedFunction, "function " + sig + " does not exist", e.location,
             "No function matches the given name and argument types. You might need to add explicit type casts.");
     }

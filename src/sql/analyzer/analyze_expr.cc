@@ -1,6 +1,7 @@
 // Expression analysis: turns parser Expr nodes into typed TExpr trees.
 // Unknown-typed literals stay unknown until context (an operator, function
 // argument or cast) fixes their type, as in PostgreSQL.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -518,6 +519,8 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           typmod = NumericTypmod(p, s);
         } else if (ti->oid == oid::kVarchar || ti->oid == oid::kBpchar) {
           typmod = tn.typmods[0];
+        } else if (ti->oid == oid::kTime) {
+          typmod = std::min(tn.typmods[0], 6);  // PostgreSQL reduces a larger precision to 6
         }
       }
       if (array_type && e.args[0]->kind == ExprKind::kArray) {
@@ -537,7 +540,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           {"current_user", "current_user"}, {"user", "current_user"},       {"current_role", "current_user"},
           {"session_user", "session_user"}, {"current_catalog", "current_database"},
           {"current_schema", "current_schema"}, {"current_timestamp", "now"}, {"localtimestamp", "localtimestamp"},
-          {"current_date", "current_date"}};
+          {"current_date", "current_date"}, {"localtime", "localtime"}};
       for (const auto& [kw, fn] : kMap) {
         if (e.str != kw) continue;
         Expr call(ExprKind::kFunc, e.location);

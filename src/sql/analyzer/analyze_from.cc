@@ -28,7 +28,7 @@ bool IsMergeableType(uint32_t t) {
     case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kName: case oid::kBpchar: case oid::kBytea: case oid::kDate: case oid::kTimestamp:
-    case oid::kTimestamptz: case oid::kInterval:
+    case oid::kTimestamptz: case oid::kInterval: case oid::kTime: case oid::kUuid:
       return true;
     default: return false;
   }

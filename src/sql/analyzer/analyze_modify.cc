@@ -3,6 +3,7 @@
 // same index choice as SELECT), CHECK constraints and RETURNING.
 #include <algorithm>
 
+#include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/parser/parser.h"
 #include "sql/session_context.h"
@@ -313,6 +314,11 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
           if (col < 0)
             top.Error(kUndefinedColumn, "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
           const Expr& e = *sc.values[k];
+          if (sc.subscript || sc.slice) {
+            TExprPtr base = values[col] ? std::move(values[col]) : ColumnRef(col, t.columns[col].type);
+            values[col] = TransformArrayAssign(u, std::move(base), sc.columns[k], loc, sc, e);
+            continue;
+          }
           values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
                                                      : AssignTo(u, u.Transform(e), t.columns[col], e.location);
         }
@@ -399,6 +405,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
       top.srf_clause_ = "UPDATE";
       std::vector<TExprPtr> values(ncols);
       top.win_clause_ = "UPDATE";
+      std::vector<bool> subscripted(ncols);  // every assignment so far was to an element or slice
       for (const SetClause& sc : stmt.update().set) {
         if (sc.subquery) throw PgError(sqlstate::kFeatureNotSupported, "multiple-column UPDATE from a subquery is not supported yet");
         for (size_t k = 0; k < sc.columns.size(); ++k) {
@@ -407,8 +414,17 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
           if (col < 0)
             top.Error(kUndefinedColumn,
                       "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
-          if (values[col]) top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
+          const bool element = sc.subscript || sc.slice;
+          // Element and slice assignments to one column apply in order, as PostgreSQL's do.
+          if (values[col] && !(element && subscripted[col]))
+            top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
           const Expr& e = *sc.values[k];
+          if (element) {
+            TExprPtr base = values[col] ? std::move(values[col]) : ColumnRef(col, t.columns[col].type);
+            values[col] = TransformArrayAssign(top, std::move(base), sc.columns[k], loc, sc, e);
+            subscripted[col] = true;
+            continue;
+          }
           values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
                                                      : AssignTo(top, top.Transform(e), t.columns[col], e.location);
         }

@@ -1,4 +1,4 @@
-// Window functions (invariant 46): `f(args) OVER (...)`, `OVER w` and the
+// Window functions (invariant 47): `f(args) OVER (...)`, `OVER w` and the
 // WINDOW clause, window aggregates with FILTER, frames, and the order of
 // the window nodes in the plan. Checks and messages follow PostgreSQL's
 // parse_func.c, parse_agg.c (transformWindowFuncCall) and parse_clause.c

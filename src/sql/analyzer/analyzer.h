@@ -42,7 +42,7 @@ struct AggCall {
   uint32_t result_type = 0;
 };
 
-// Window functions (invariant 46). A window is the PARTITION BY / ORDER BY /
+// Window functions (invariant 47). A window is the PARTITION BY / ORDER BY /
 // frame of one OVER clause or WINDOW entry; its expressions are over the
 // rows the window node reads ("pre-window" rows: input rows, or aggregate
 // rows [group keys..., aggregate results...] in an aggregated query).

@@ -1,4 +1,4 @@
-// Window nodes (invariant 46). WindowKeys widens each row to the window row
+// Window nodes (invariant 47). WindowKeys widens each row to the window row
 // and fills in a window's sort keys; the Sort under a WindowAgg orders rows
 // by them; WindowAgg then reads one partition at a time (rows equal on the
 // partition keys), computes every function of its window for each row of

@@ -170,6 +170,10 @@ struct SetClause {
   std::vector<int> column_locations;
   std::vector<ExprPtr> values;          // one per column (ROW(...) / (...) unpacked), DEFAULT as kDefault
   std::shared_ptr<SelectStmt> subquery; // (a, b) = (SELECT ...)
+  // col[i] = value or col[lo:hi] = array (single-column form only); a
+  // slice may leave either bound out (null).
+  ExprPtr subscript, subscript_upper;
+  bool slice = false;
   int location = -1;
 };
 

@@ -219,6 +219,8 @@ std::string FormatTypeWithTypmod(uint32_t type, int32_t typmod, bool typmod_give
       return with ? "timestamp(" + std::to_string(typmod) + ") without time zone" : "timestamp without time zone";
     case oid::kTimestamptz:
       return with ? "timestamp(" + std::to_string(typmod) + ") with time zone" : "timestamp with time zone";
+    case oid::kTime:
+      return with ? "time(" + std::to_string(typmod) + ") without time zone" : "time without time zone";
     default: return TypeSqlName(type);
   }
 }
