@@ -11,6 +11,7 @@
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "catalog/temp_namespace.h"
 #include "postmaster/autovacuum.h"
 #include "sql/engine.h"
 #include "sql/types/storage_codec.h"
@@ -680,6 +681,10 @@ std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid) {
   }
   auto info = catalog::LoadTable(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
   if (!info || info->cls.relkind != 'r') return nullptr;
+  // PostgreSQL keeps their pages in the owner's local buffers and refuses
+  // anyone else; Tusk's are shared but stay the owner's alone all the same.
+  if (catalog::IsOtherTempRelation(info->cls))
+    throw PgError(sqlstate::kFeatureNotSupported, "cannot access temporary tables of other sessions");
   auto t = BuildUserTable(*info);
   if (!g_wrote_catalog) cache[relid] = t;
   return t;
