@@ -89,10 +89,61 @@ void RemoveTempRelations(uint32_t namespace_oid, heap::XactContext& xact) {
   });
   for (const ClassRow& r : rels) {
     lmgr::Acquire(lmgr::LockTag::Relation(CurrentDatabase(), r.oid), lmgr::LockMode::kAccessExclusive, false);
+    // Autovacuum may have dropped an orphan while we waited for the lock.
+    const heap::XactContext fresh = CatalogXactContext();
+    if (!LookupRelationByOid(r.oid, fresh.snapshot, fresh.Me())) continue;
     NextCommand(xact);
     DropRelation(r.oid, xact);  // nothing if it went with its table already
   }
   NextCommand(xact);
+}
+
+namespace {
+
+// The backend slot of pg_temp_N / pg_toast_temp_N, -1 for other names.
+int SlotOfTempNamespace(const std::string& name) {
+  for (const char* prefix : {"pg_temp_", "pg_toast_temp_"}) {
+    if (DigitsAfter(name, prefix) && name.size() - std::string(prefix).size() < 9)
+      return std::stoi(name.substr(std::string(prefix).size())) - 1;
+  }
+  return -1;
+}
+
+bool SlotIsFree(int index) {
+  if (index < 0 || index >= proc_array::TotalSlots()) return false;
+  return proc_array::SlotAt(index)->pid.load() == 0;
+}
+
+}  // namespace
+
+std::vector<ClassRow> OrphanTempTables(const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
+  auto namespaces = ScanCatalog<NamespaceRow>(snapshot, me, [](const NamespaceRow& n) {
+    return DigitsAfter(n.nspname, "pg_temp_");
+  });
+  std::vector<ClassRow> out;
+  for (const NamespaceRow& n : namespaces) {
+    if (!SlotIsFree(SlotOfTempNamespace(n.nspname))) continue;
+    for (auto& r : ScanCatalog<ClassRow>(snapshot, me, [&](const ClassRow& c) {
+           return c.relnamespace == n.oid && c.relkind == 'r';
+         }))
+      out.push_back(std::move(r));
+  }
+  return out;
+}
+
+bool DropOrphanTempTable(uint32_t relid, heap::XactContext& xact, std::string* schema) {
+  lmgr::Acquire(lmgr::LockTag::Relation(CurrentDatabase(), relid), lmgr::LockMode::kAccessExclusive, false);
+  xact = CatalogXactContext();  // what committed before the lock was ours
+  xact.cid = xact::CurrentCommandId();
+  auto rel = LookupRelationByOid(relid, xact.snapshot, xact.Me());
+  if (!rel || rel->relpersistence != 't') return false;
+  auto ns = ScanCatalog<NamespaceRow>(xact.snapshot, xact.Me(), [&](const NamespaceRow& n) {
+    return n.oid == rel->relnamespace;
+  });
+  if (ns.empty() || !SlotIsFree(SlotOfTempNamespace(ns[0].nspname))) return false;
+  *schema = ns[0].nspname;
+  DropRelation(relid, xact);
+  return true;
 }
 
 uint32_t InitTempNamespace(heap::XactContext& xact) {

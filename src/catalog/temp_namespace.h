@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "access/heap/heapam.h"
 #include "catalog/schema.h"
@@ -39,6 +40,13 @@ void AtEndOfTransactionTempNamespace(bool committed);
 // Drops every relation in the namespace (tables with their indexes and
 // toast tables, views) in `xact`, taking an AccessExclusiveLock on each.
 void RemoveTempRelations(uint32_t namespace_oid, heap::XactContext& xact);
+
+// Temporary tables nobody will drop: in a pg_temp_N whose backend slot
+// is free, so a backend that crashed left them (PostgreSQL's autovacuum
+// drops such orphans too). DropOrphanTempTable drops one in the caller's
+// transaction, after its lock and a fresh look; false if it is no orphan now.
+std::vector<ClassRow> OrphanTempTables(const transam::Snapshot& snapshot, const transam::CurrentXact& me);
+bool DropOrphanTempTable(uint32_t relid, heap::XactContext& xact, std::string* schema);
 
 // The namespace a CREATE names its relation in (`schema` as written, empty
 // if unqualified), with PostgreSQL's rules for temporary relations: TEMP

@@ -177,5 +177,29 @@ TEST_F(TempTables, LeftoversOfACrashAreUnreachableAndClearedByTheNextOwner) {
   EXPECT_FALSE(FileExists(heap));
 }
 
+TEST_F(TempTables, AutovacuumDropsLeftoversNoBackendWillReuse) {
+  Conn a = c_.Connect();
+  Conn b = c_.Connect();
+  Exec(a.get(), "CREATE TEMP TABLE ta (id int)");
+  Exec(b.get(), "CREATE TEMP TABLE tb (id int PRIMARY KEY)");
+  Exec(b.get(), "INSERT INTO tb VALUES (1)");
+  const std::string oid = QueryValue(b.get(), "SELECT 'tb'::regclass::oid");
+  const std::string heap = QueryValue(b.get(), "SELECT pg_relation_filepath('tb')");
+  const std::string index = QueryValue(b.get(), "SELECT pg_relation_filepath('tb_pkey')");
+  c_.StopWith(SIGQUIT);
+  a.reset();
+  b.reset();
+
+  // One session only: b's number stays free, so its schema is an orphan.
+  c_.AppendConf("autovacuum_naptime = 1");
+  c_.Start();
+  Conn c = c_.Connect();
+  EXPECT_TRUE(WaitRowGone(c.get(), oid, 30));
+  EXPECT_EQ(QueryValue(c.get(), "SELECT count(*) FROM pg_class WHERE relname = 'tb_pkey'"), "0");
+  EXPECT_TRUE(WaitFileGone(heap));
+  EXPECT_TRUE(WaitFileGone(index));
+  EXPECT_NE(c_.ReadLog().find("autovacuum: dropping orphan temp table \"postgres.pg_temp_"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tusk::test
