@@ -433,9 +433,15 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
   }
   if (v.columns.size() > cols.size())
     throw MakeError(sqlstate::kSyntaxError, "CREATE VIEW specifies more column names than columns");
+  bool want_temp = v.persistence == sql::Persistence::kTemp;
+  if (!want_temp && ReadsTempRelation(sql)) {
+    EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                          "view \"" + v.relation.name + "\" will be a temporary view"));
+    want_temp = true;
+  }
   heap::XactContext x = WriteXact();
   bool temp = false;
-  uint32_t nsp = CreationNamespaceOf(v.relation, v.persistence == sql::Persistence::kTemp, x, &temp);
+  uint32_t nsp = CreationNamespaceOf(v.relation, want_temp, x, &temp);
   auto existing = catalog::LookupRelation(nsp, v.relation.name, x.snapshot, x.Me());
   if (existing) {
     if (!v.replace || existing->relkind != 'v')

@@ -11,6 +11,7 @@
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
 #include "catalog/temp_namespace.h"
+#include "sql/engine.h"
 #include "storage/buffer/buffer.h"
 #include "storage/lmgr/lock.h"
 #include "utils/error.h"
@@ -109,6 +110,7 @@ void RemoveTempTablesAtExit() {
   if (!catalog::MyTempNamespace()) return;
   try {
     xact::StartTransaction(xact::Isolation::kReadCommitted, false);
+    xact::StartCommand();
     DropAllTempRelations();
     xact::Commit();
     catalog::AtEndOfTransaction(true);
@@ -128,6 +130,18 @@ void RemoveTempTablesAtExit() {
   }
   lmgr::ReleaseAll(false);
   g_on_commit.clear();
+}
+
+bool ReadsTempRelation(const std::string& query_sql) {
+  auto stmts = sql::ParseQuery(query_sql);
+  if (stmts.size() != 1 || stmts[0]->kind() != sql::StmtKind::kSelect) return false;
+  const transam::Snapshot& snap = xact::GetTransactionSnapshot();
+  const transam::CurrentXact me = xact::CurrentXactForVisibility();
+  for (const auto& [schema, name] : sql::ReferencedRelations(stmts[0]->select())) {
+    auto cls = catalog::ResolveRelation(schema, name, snap, me);
+    if (cls && cls->relpersistence == 't') return true;  // a temporary view is 't' too
+  }
+  return false;
 }
 
 uint32_t Session::MyTempNamespace() { return catalog::MyTempNamespace(); }

@@ -35,6 +35,10 @@ void RemoveTempTablesAtExit();
 // DISCARD TEMP / DISCARD ALL: drops them in the session's transaction.
 void DropAllTempRelations();
 
+// Whether a view's query reads a temporary relation, directly or through
+// another view: PostgreSQL makes such a view temporary.
+bool ReadsTempRelation(const std::string& query_sql);
+
 // 0A000 "cannot WHAT temporary tables of other sessions" if `rel` is one.
 void CheckNotOtherTemp(const catalog::ClassRow& rel, const char* what);
 
