@@ -63,12 +63,14 @@ class HeapTable : public sql::StoredTable {
   std::optional<toast::ToastRel> toast;
 
   void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
+  bool temp = false;  // a temporary table: writable in read-only transactions, as in PostgreSQL
+
   void LockForWrite(const char* command) override {
-    xact::CheckWritable(command);
+    if (!temp) xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowExclusive);
   }
   void LockForRowMarks(const char* command) override {
-    xact::CheckWritable(command);
+    if (!temp) xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowShare);
   }
 
@@ -603,6 +605,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
   t->rel.rel_oid = info.cls.oid;
   t->rel.db_oid = db;
   t->rel.name = info.cls.relname;
+  t->temp = info.cls.relpersistence == 't';
   if (info.cls.reloptions) {
     auto pos = info.cls.reloptions->find("fillfactor=");
     if (pos != std::string::npos) t->rel.fillfactor = std::atoi(info.cls.reloptions->c_str() + pos + 11);
