@@ -76,6 +76,7 @@ class Session : public sql::SessionContext {
   std::optional<sql::RelationFacts> RelationByOid(uint32_t relid) override;
   uint32_t NamespaceOid(const std::string& name) override;
   std::optional<std::string> NamespaceName(uint32_t nsp) override;
+  uint32_t MyTempNamespace() override;  // session_temp.cc
   uint32_t RoleOid(const std::string& name) override;
   std::optional<std::string> RoleName(uint32_t role) override;
   uint32_t DatabaseOid(const std::string& name) override;
@@ -256,6 +257,7 @@ class Session : public sql::SessionContext {
   std::string RunAlterTable(const sql::AlterTableStmt& a);
   std::string RunVacuum(const sql::VacuumStmt& v);
   std::string RunCreateView(const sql::Statement& stmt);
+  std::string RunCreateTableAs(const sql::Statement& stmt);  // session_create_as.cc
   std::string RunLock(const sql::LockStmt& l);
   // COPY FROM STDIN / TO STDOUT (session_copy.cc).
   std::string RunCopy(const sql::CopyStmt& c);

@@ -9,9 +9,11 @@
 #include "access/heap/heapam.h"
 #include "access/transam/xact.h"
 #include "backend/session.h"
+#include "backend/session_temp.h"
 #include "backend/stored_table.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "catalog/temp_namespace.h"
 #include "sql/analyzer/analyzer.h"
 #include "sql/parser/deparse.h"
 #include "sql/parser/lexer.h"
@@ -221,11 +223,13 @@ void EnsureToastTable(const catalog::ClassRow& table, heap::XactContext& x) {
 
 namespace {
 
-// catalog::CreationNamespace, its error pointing at the relation's name.
-uint32_t CreationNamespaceOf(const sql::RangeVar& rel, const transam::Snapshot& snapshot,
-                             const transam::CurrentXact& me) {
+// catalog::CreationNamespaceFor, its error pointing at the relation's name.
+// Making the temporary schema advances the command counter: `x` follows.
+uint32_t CreationNamespaceOf(const sql::RangeVar& rel, bool temp, heap::XactContext& x, bool* made_temp) {
   try {
-    return catalog::CreationNamespace(rel.schema, snapshot, me);
+    const uint32_t nsp = catalog::CreationNamespaceFor(rel.schema, temp, x, made_temp);
+    if (*made_temp) x = WriteXact();
+    return nsp;
   } catch (PgError& e) {
     if (rel.location >= 0 && e.data().position <= 0) e.Position(rel.location + 1);
     throw;
@@ -235,14 +239,14 @@ uint32_t CreationNamespaceOf(const sql::RangeVar& rel, const transam::Snapshot& 
 }  // namespace
 
 std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
-  if (c.persistence == sql::Persistence::kTemp)
-    throw MakeError(sqlstate::kFeatureNotSupported, "temporary tables are not supported yet");
   if (c.partition_by) throw MakeError(sqlstate::kFeatureNotSupported, "partitioned tables are not supported yet");
   if (!c.inherits.empty()) throw MakeError(sqlstate::kFeatureNotSupported, "table inheritance is not supported yet");
   xact::CheckWritable("CREATE TABLE");
   heap::XactContext x = WriteXact();
+  bool temp = false;
+  uint32_t nsp = CreationNamespaceOf(c.relation, c.persistence == sql::Persistence::kTemp, x, &temp);
+  const OnCommit on_commit = ParseOnCommit(c.on_commit, temp);
   const transam::CurrentXact me = x.Me();
-  uint32_t nsp = CreationNamespaceOf(c.relation, x.snapshot, me);
   const std::string& name = c.relation.name;
   if (catalog::LookupRelation(nsp, name, x.snapshot, me)) {
     if (c.if_not_exists) {
@@ -339,6 +343,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   }
   uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
   NoteNewRelfilenode(relid);
+  RegisterOnCommit(relid, on_commit);
   taken.insert(name);
   xact::CommandCounterIncrement();  // the attributes must be visible to mark atthasdef
   x = WriteXact();
@@ -384,6 +389,7 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
   auto cls = catalog::ResolveRelation(s.relation.schema, s.relation.name, x.snapshot, x.Me());
   if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + s.relation.name + "\" does not exist");
   if (cls->relkind != 'r') throw MakeError("42809", "\"" + s.relation.name + "\" is not a table");
+  CheckNotOtherTemp(*cls, "create indexes on");
   lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kShare, false);
   auto attrs = catalog::RelationAttributes(cls->oid, x.snapshot, x.Me());
   IndexSpec spec;
@@ -421,8 +427,6 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
 
 std::string Session::RunCreateView(const sql::Statement& stmt) {
   const sql::ViewStmt& v = stmt.create_view();
-  if (v.persistence == sql::Persistence::kTemp)
-    throw MakeError(sqlstate::kFeatureNotSupported, "temporary views are not supported yet");
   if (v.recursive) throw MakeError(sqlstate::kFeatureNotSupported, "recursive views are not supported yet");
   xact::CheckWritable("CREATE VIEW");
   const std::string& text = stmt.query();
@@ -452,8 +456,15 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
   }
   if (v.columns.size() > cols.size())
     throw MakeError(sqlstate::kSyntaxError, "CREATE VIEW specifies more column names than columns");
+  bool want_temp = v.persistence == sql::Persistence::kTemp;
+  if (!want_temp && ReadsTempRelation(sql)) {
+    EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                          "view \"" + v.relation.name + "\" will be a temporary view"));
+    want_temp = true;
+  }
   heap::XactContext x = WriteXact();
-  uint32_t nsp = CreationNamespaceOf(v.relation, x.snapshot, x.Me());
+  bool temp = false;
+  uint32_t nsp = CreationNamespaceOf(v.relation, want_temp, x, &temp);
   auto existing = catalog::LookupRelation(nsp, v.relation.name, x.snapshot, x.Me());
   if (existing) {
     if (!v.replace || existing->relkind != 'v')
@@ -612,29 +623,34 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
     if (cls->relkind != 'r') throw MakeError("42809", "\"" + rv.name + "\" is not a table");
     if (cls->relnamespace == catalog::kPgCatalogNamespace)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    CheckNotOtherTemp(*cls, "truncate");
     rels.push_back(*cls);
   }
   for (const auto& cls : rels) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls.oid), lmgr::LockMode::kAccessExclusive, false);
-    NoteNewRelfilenode(cls.oid);
-    // The table, then its toast table (which goes with it), each with its indexes.
-    for (uint32_t heap_oid : {cls.oid, cls.reltoastrelid}) {
-      if (heap_oid == 0) continue;
-      catalog::SetNewRelfilenode(heap_oid, x);
-      for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
-             return r.indrelid == heap_oid;
-           })) {
-        uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
-        btree::IndexRel rel;
-        rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
-        rel.index_oid = ix.indexrelid;
-        rel.db_oid = catalog::CurrentDatabase();
-        btree::CreateEmpty(rel);
-      }
-    }
+    TruncateRelationStorage(cls, x);
   }
   StoredTablesCatalogWritten();
   return "TRUNCATE TABLE";
+}
+
+void TruncateRelationStorage(const catalog::ClassRow& cls, heap::XactContext& x) {
+  NoteNewRelfilenode(cls.oid);
+  // The table, then its toast table (which goes with it), each with its indexes.
+  for (uint32_t heap_oid : {cls.oid, cls.reltoastrelid}) {
+    if (heap_oid == 0) continue;
+    catalog::SetNewRelfilenode(heap_oid, x);
+    for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
+           return r.indrelid == heap_oid;
+         })) {
+      uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
+      btree::IndexRel rel;
+      rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
+      rel.index_oid = ix.indexrelid;
+      rel.db_oid = catalog::CurrentDatabase();
+      btree::CreateEmpty(rel);
+    }
+  }
 }
 
 }  // namespace tusk::backend
@@ -655,6 +671,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
   }
   if (cls->relnamespace == catalog::kPgCatalogNamespace)
     throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + cls->relname + "\" is a system catalog");
+  CheckNotOtherTemp(*cls, "alter");
   lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kAccessExclusive, false);
   const uint32_t relid = cls->oid;
   auto attnum_of = [&](const std::string& col) -> int16_t {
@@ -898,13 +915,15 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
   std::vector<uint32_t> rels;
   if (v.relations.empty()) {
     for (auto& r : catalog::ScanCatalog<catalog::ClassRow>(snap, me, [](const catalog::ClassRow& r) {
-           return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace;
+           return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace &&
+                  !catalog::IsOtherTempRelation(r);
          }))
       rels.push_back(r.oid);
   } else {
     for (const auto& vr : v.relations) {
       auto cls = catalog::ResolveRelation(vr.relation.schema, vr.relation.name, snap, me);
       if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + vr.relation.name + "\" does not exist");
+      if (catalog::IsOtherTempRelation(*cls)) continue;  // PostgreSQL passes over them silently
       rels.push_back(cls->oid);
     }
   }

@@ -3,6 +3,7 @@
 #include "access/transam/xact.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
+#include "backend/session_temp.h"
 #include "postmaster/checkpoint.h"
 #include "protocol/message.h"
 #include "sql/parser/deparse.h"
@@ -64,6 +65,9 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         statements_.clear();
         portals_.clear();
         cursors_.clear();  // CLOSE ALL
+        DropAllTempRelations();
+      } else if (stmt.discard().target == sql::DiscardStmt::kTemp) {
+        DropAllTempRelations();
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
         // PostgreSQL's ResetPlanCache: every prepared statement plans again at its next use.
         plan_cache_.clear();
@@ -72,6 +76,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
       return sql::CommandTagOf(stmt);
     }
     case sql::StmtKind::kCreateTable: return RunCreateTable(stmt.create_table());
+    case sql::StmtKind::kCreateTableAs: return RunCreateTableAs(stmt);
     case sql::StmtKind::kCreateIndex: return RunCreateIndex(stmt.create_index());
     case sql::StmtKind::kDrop: return RunDrop(stmt.drop());
     case sql::StmtKind::kTruncate: return RunTruncate(stmt.truncate());

@@ -11,6 +11,7 @@
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "catalog/temp_namespace.h"
 #include "postmaster/autovacuum.h"
 #include "sql/engine.h"
 #include "sql/types/storage_codec.h"
@@ -62,12 +63,14 @@ class HeapTable : public sql::StoredTable {
   std::optional<toast::ToastRel> toast;
 
   void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
+  bool temp = false;  // a temporary table: writable in read-only transactions, as in PostgreSQL
+
   void LockForWrite(const char* command) override {
-    xact::CheckWritable(command);
+    if (!temp) xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowExclusive);
   }
   void LockForRowMarks(const char* command) override {
-    xact::CheckWritable(command);
+    if (!temp) xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowShare);
   }
 
@@ -637,6 +640,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
   t->rel.rel_oid = info.cls.oid;
   t->rel.db_oid = db;
   t->rel.name = info.cls.relname;
+  t->temp = info.cls.relpersistence == 't';
   if (info.cls.reloptions) {
     auto pos = info.cls.reloptions->find("fillfactor=");
     if (pos != std::string::npos) t->rel.fillfactor = std::atoi(info.cls.reloptions->c_str() + pos + 11);
@@ -715,6 +719,10 @@ std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid) {
   }
   auto info = catalog::LoadTable(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
   if (!info || info->cls.relkind != 'r') return nullptr;
+  // PostgreSQL keeps their pages in the owner's local buffers and refuses
+  // anyone else; Tusk's are shared but stay the owner's alone all the same.
+  if (catalog::IsOtherTempRelation(info->cls))
+    throw PgError(sqlstate::kFeatureNotSupported, "cannot access temporary tables of other sessions");
   auto t = BuildUserTable(*info);
   if (!g_wrote_catalog) cache[relid] = t;
   return t;

@@ -97,6 +97,7 @@ struct CreateTableAsStmt {
   bool if_not_exists = false;
   std::vector<std::string> columns;
   std::vector<DefElem> options;
+  std::string on_commit;  // as CreateTableStmt's
   std::shared_ptr<SelectStmt> query;
   bool with_data = true;
 };

@@ -48,7 +48,7 @@ uint32_t RegclassIn(std::string_view text, SessionContext* session, bool missing
   }
   uint32_t relid = 0;
   if (session) {
-    if (!schema.empty() && session->NamespaceOid(schema) == 0) {
+    if (!schema.empty() && schema != "pg_temp" && session->NamespaceOid(schema) == 0) {
       if (missing_ok) return 0;
       throw PgError("3F000", "schema \"" + schema + "\" does not exist");
     }
