@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "backend/interrupts.h"
+#include "backend/session_temp.h"
 #include "backend/stored_table.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
@@ -119,6 +120,7 @@ int Session::Run() {
   buffer::AtAbort();
   if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
   backup_.AbortAtExit();
+  RemoveTempTablesAtExit();  // also after a FATAL, as PostgreSQL's before_shmem_exit callback
   lmgr::ReleaseAll(true);
   if (guc::V().log_disconnections) LogLine("disconnection: user=" + info_.user + " database=" + info_.database);
   pgstat::Flush(true);
@@ -256,6 +258,7 @@ void Session::CommitTransaction() {
     // reads its rows while the transaction's snapshot and locks still hold.
     CursorsAtCommit();
     for (auto& fn : work) fn();
+    TempTablesPreCommit();
     xact::Commit();  // WAL flush, then clog, then out of the process array
   } catch (...) {
     AbortTransaction();
@@ -263,6 +266,7 @@ void Session::CommitTransaction() {
   }
   catalog::AtEndOfTransaction(true);
   catalog::AtEndOfTransactionDdl(true);
+  TempTablesAtEndOfTransaction(true);
   StoredTablesAtTransactionEnd();
   guc::AtTransactionEnd(true);
   lmgr::ReleaseAll(false);
@@ -278,6 +282,7 @@ void Session::AbortTransaction() {
   xact::Abort();
   catalog::AtEndOfTransaction(false);
   catalog::AtEndOfTransactionDdl(false);
+  TempTablesAtEndOfTransaction(false);
   StoredTablesAtTransactionEnd();
   at_commit_.clear();
   lmgr::ReleaseAll(false);

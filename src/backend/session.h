@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "access/transam/snapshot.h"
 #include "backend/online_backup.h"
 #include "catalog/role_store.h"
 #include "protocol/connection.h"
@@ -79,6 +80,7 @@ class Session : public sql::SessionContext {
   std::optional<sql::RelationFacts> RelationByOid(uint32_t relid) override;
   uint32_t NamespaceOid(const std::string& name) override;
   std::optional<std::string> NamespaceName(uint32_t nsp) override;
+  uint32_t MyTempNamespace() override;  // session_temp.cc
   uint32_t RoleOid(const std::string& name) override;
   std::optional<std::string> RoleName(uint32_t role) override;
   uint32_t DatabaseOid(const std::string& name) override;
@@ -139,6 +141,7 @@ class Session : public sql::SessionContext {
     int64_t pulled = 0;                     // rows read from the query so far
     bool exhausted = false;                 // the query has no more rows
     int64_t pos = 0;
+    transam::Snapshot snapshot;  // taken at DECLARE: every row is read as of then
   };
 
  private:
@@ -171,6 +174,9 @@ class Session : public sql::SessionContext {
     std::vector<int16_t> result_formats;
     int64_t rows_sent = 0;
     bool done = false;  // utility statements run once
+    // Taken when an Execute stops at its row limit: the next Execute goes on
+    // reading as of the first one.
+    std::optional<transam::Snapshot> snapshot;
   };
 
   void StartupMessages();
@@ -263,6 +269,7 @@ class Session : public sql::SessionContext {
   std::string RunCreateView(const sql::Statement& stmt);
   std::string RunCreateSequence(const sql::CreateSeqStmt& s);
   std::string RunAlterSequence(const sql::AlterSeqStmt& s);
+  std::string RunCreateTableAs(const sql::Statement& stmt);  // session_create_as.cc
   std::string RunLock(const sql::LockStmt& l);
   // COPY FROM STDIN / TO STDOUT (session_copy.cc).
   std::string RunCopy(const sql::CopyStmt& c);

@@ -9,6 +9,7 @@
 // by default would cost the memory a cursor exists to save.
 #include <algorithm>
 
+#include "access/transam/xact.h"
 #include "backend/session.h"
 #include "protocol/message.h"
 
@@ -161,6 +162,7 @@ class CursorWalk {
       return true;
     }
     if (c_.exhausted || !c_.cursor) return false;
+    xact::QuerySnapshotScope as_declared(&c_.snapshot);
     if (!c_.cursor->Next(formats_, &row_)) {
       c_.exhausted = true;
       c_.cursor.reset();  // lets go of its scans now
@@ -203,6 +205,7 @@ void Hold(const std::string& name, Session::SqlCursor& c) {
                     "holding cursor \"" + name + "\" with rows fetched in another format is not supported");
   c.buffered_formats = per;
   std::vector<std::optional<std::string>> row;
+  xact::QuerySnapshotScope as_declared(&c.snapshot);
   while (c.cursor && !c.exhausted) {
     row.clear();
     if (!c.cursor->Next(fmt, &row)) break;
@@ -234,6 +237,8 @@ std::string Session::RunDeclareCursor(const sql::Statement& stmt, const CursorPa
   c->hold = d.hold;
   c->binary = d.binary;
   c->level = savepoints_.size();
+  c->snapshot = xact::QuerySnapshot();
+  xact::QuerySnapshotScope as_declared(&c->snapshot);
   c->cursor = params ? c->query->Open(*params->values, *params->formats, *this) : c->query->Open({}, {}, *this);
   // Outside a transaction block the statement's own transaction commits
   // right after it, and PostgreSQL holds the cursor then, before the

@@ -10,9 +10,12 @@
 #include "access/transam/xact.h"
 #include "backend/sequence_ddl.h"
 #include "backend/session.h"
+#include "backend/session_temp.h"
 #include "backend/stored_table.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "catalog/temp_namespace.h"
+#include "sql/analyzer/analyzer.h"
 #include "sql/parser/deparse.h"
 #include "sql/parser/lexer.h"
 #include "sql/types/storage_codec.h"
@@ -33,8 +36,6 @@ heap::XactContext WriteXact() {
 // Resolves a written type to (type OID, PostgreSQL atttypmod).
 std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
   std::string name = t.names.back();
-  if (!t.array_bounds.empty())
-    throw MakeError(sqlstate::kFeatureNotSupported, "array columns are not supported yet");
   if (SerialIntegerType(t) != 0)  // only CREATE TABLE and ADD COLUMN know serial
     throw MakeError(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
   const sql::TypeInfo* ti = sql::LookupTypeByName(name);
@@ -53,6 +54,8 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
     } else if (ti->oid == sql::oid::kBpchar) {
       typmod = 1 + 4;
     }
+  } else if (ti->oid == sql::oid::kTime && !t.typmods.empty()) {
+    typmod = std::min(t.typmods[0], 6);  // PostgreSQL reduces a larger precision to 6
   } else if (ti->oid == sql::oid::kNumeric && !t.typmods.empty()) {
     int p = t.typmods[0], s = t.typmods.size() > 1 ? t.typmods[1] : 0;
     if (p < 1 || p > 1000)
@@ -63,13 +66,34 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
                       "NUMERIC scale " + std::to_string(s) + " must be between -1000 and 1000");
     typmod = sql::NumericTypmod(p, s) + 4;
   }
+  // `int[3][4]` is int4[] with the element's typmod: PostgreSQL ignores the
+  // sizes and the number of dimensions for the type (attndims keeps them).
+  if (!t.array_bounds.empty()) {
+    uint32_t arr = sql::ArrayTypeOf(ti->oid);
+    if (arr == 0) throw MakeError(sqlstate::kUndefinedObject, "type \"" + name + "[]\" does not exist");
+    return {arr, typmod};
+  }
   return {ti->oid, typmod};
+}
+
+// DEFAULT and CHECK texts are analyzed only when rows are written, so a
+// set-returning call is refused here, when PostgreSQL refuses it.
+void RefuseSrf(const sql::Expr& e, const char* construct) {
+  if (const sql::Expr* f = sql::FindSetReturningCall(e))
+    throw MakeError(sqlstate::kFeatureNotSupported, std::string("set-returning functions are not allowed in ") + construct)
+        .Position(f->location + 1);
+}
+
+std::string CheckSql(const sql::Expr& e) {
+  RefuseSrf(e, "check constraints");
+  return sql::DeparseExpr(e);
 }
 
 // A DEFAULT as pg_attrdef stores it: PostgreSQL coerces a bare string
 // literal to the column's type when the default is created (so \d shows
 // 'x'::text), and DEFAULT NULL is no default at all.
 std::string DefaultSql(const sql::Expr& e, uint32_t type) {
+  RefuseSrf(e, "DEFAULT expressions");
   if (e.kind == sql::ExprKind::kConst && e.const_kind == sql::ConstKind::kNull) return "";
   std::string s = sql::DeparseExpr(e);
   if (e.kind == sql::ExprKind::kConst && e.const_kind == sql::ConstKind::kString)
@@ -200,11 +224,13 @@ void EnsureToastTable(const catalog::ClassRow& table, heap::XactContext& x) {
 
 namespace {
 
-// catalog::CreationNamespace, its error pointing at the relation's name.
-uint32_t CreationNamespaceOf(const sql::RangeVar& rel, const transam::Snapshot& snapshot,
-                             const transam::CurrentXact& me) {
+// catalog::CreationNamespaceFor, its error pointing at the relation's name.
+// Making the temporary schema advances the command counter: `x` follows.
+uint32_t CreationNamespaceOf(const sql::RangeVar& rel, bool temp, heap::XactContext& x, bool* made_temp) {
   try {
-    return catalog::CreationNamespace(rel.schema, snapshot, me);
+    const uint32_t nsp = catalog::CreationNamespaceFor(rel.schema, temp, x, made_temp);
+    if (*made_temp) x = WriteXact();
+    return nsp;
   } catch (PgError& e) {
     if (rel.location >= 0 && e.data().position <= 0) e.Position(rel.location + 1);
     throw;
@@ -214,14 +240,14 @@ uint32_t CreationNamespaceOf(const sql::RangeVar& rel, const transam::Snapshot& 
 }  // namespace
 
 std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
-  if (c.persistence == sql::Persistence::kTemp)
-    throw MakeError(sqlstate::kFeatureNotSupported, "temporary tables are not supported yet");
   if (c.partition_by) throw MakeError(sqlstate::kFeatureNotSupported, "partitioned tables are not supported yet");
   if (!c.inherits.empty()) throw MakeError(sqlstate::kFeatureNotSupported, "table inheritance is not supported yet");
   xact::CheckWritable("CREATE TABLE");
   heap::XactContext x = WriteXact();
+  bool temp = false;
+  uint32_t nsp = CreationNamespaceOf(c.relation, c.persistence == sql::Persistence::kTemp, x, &temp);
+  const OnCommit on_commit = ParseOnCommit(c.on_commit, temp);
   const transam::CurrentXact me = x.Me();
-  uint32_t nsp = CreationNamespaceOf(c.relation, x.snapshot, me);
   const std::string& name = c.relation.name;
   if (catalog::LookupRelation(nsp, name, x.snapshot, me)) {
     if (c.if_not_exists) {
@@ -279,6 +305,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
     spec.not_null = serial != 0;
     serials.push_back(serial);
     identities.push_back(nullptr);
+    spec.ndims = static_cast<int32_t>(col.type->array_bounds.size());
     std::string def;
     bool has_default = false;
     for (const auto& k : col.constraints) {
@@ -311,7 +338,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
           spec.identity = k.identity;
           break;
         case sql::Constraint::kCheck:
-          checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
+          checks.emplace_back(k.name, CheckSql(*k.expr));
           check_cols.push_back(col.name);
           break;
         case sql::Constraint::kPrimaryKey:
@@ -327,7 +354,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   for (const auto& k : c.constraints) {
     switch (k.kind) {
       case sql::Constraint::kCheck: {
-        checks.emplace_back(k.name, sql::DeparseExpr(*k.expr));
+        checks.emplace_back(k.name, CheckSql(*k.expr));
         check_cols.push_back(CheckNameColumn(*k.expr));
         break;
       }
@@ -360,6 +387,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   }
   uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
   NoteNewRelfilenode(relid);
+  RegisterOnCommit(relid, on_commit);
   xact::CommandCounterIncrement();  // the attributes must be visible to mark atthasdef
   x = WriteXact();
   for (size_t i = 0; i < defaults.size(); ++i) {
@@ -409,6 +437,7 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
   auto cls = catalog::ResolveRelation(s.relation.schema, s.relation.name, x.snapshot, x.Me());
   if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + s.relation.name + "\" does not exist");
   if (cls->relkind != 'r') throw MakeError("42809", "\"" + s.relation.name + "\" is not a table");
+  CheckNotOtherTemp(*cls, "create indexes on");
   lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kShare, false);
   auto attrs = catalog::RelationAttributes(cls->oid, x.snapshot, x.Me());
   IndexSpec spec;
@@ -446,8 +475,6 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
 
 std::string Session::RunCreateView(const sql::Statement& stmt) {
   const sql::ViewStmt& v = stmt.create_view();
-  if (v.persistence == sql::Persistence::kTemp)
-    throw MakeError(sqlstate::kFeatureNotSupported, "temporary views are not supported yet");
   if (v.recursive) throw MakeError(sqlstate::kFeatureNotSupported, "recursive views are not supported yet");
   xact::CheckWritable("CREATE VIEW");
   const std::string& text = stmt.query();
@@ -477,8 +504,15 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
   }
   if (v.columns.size() > cols.size())
     throw MakeError(sqlstate::kSyntaxError, "CREATE VIEW specifies more column names than columns");
+  bool want_temp = v.persistence == sql::Persistence::kTemp;
+  if (!want_temp && ReadsTempRelation(sql)) {
+    EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                          "view \"" + v.relation.name + "\" will be a temporary view"));
+    want_temp = true;
+  }
   heap::XactContext x = WriteXact();
-  uint32_t nsp = CreationNamespaceOf(v.relation, x.snapshot, x.Me());
+  bool temp = false;
+  uint32_t nsp = CreationNamespaceOf(v.relation, want_temp, x, &temp);
   auto existing = catalog::LookupRelation(nsp, v.relation.name, x.snapshot, x.Me());
   if (existing) {
     if (!v.replace || existing->relkind != 'v')
@@ -737,30 +771,35 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
     if (cls->relkind != 'r') throw MakeError("42809", "\"" + rv.name + "\" is not a table");
     if (cls->relnamespace == catalog::kPgCatalogNamespace)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    CheckNotOtherTemp(*cls, "truncate");
     rels.push_back(*cls);
   }
   for (const auto& cls : rels) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls.oid), lmgr::LockMode::kAccessExclusive, false);
     if (t.restart_identity) RestartOwnedSequences(cls.oid, x);
-    NoteNewRelfilenode(cls.oid);
-    // The table, then its toast table (which goes with it), each with its indexes.
-    for (uint32_t heap_oid : {cls.oid, cls.reltoastrelid}) {
-      if (heap_oid == 0) continue;
-      catalog::SetNewRelfilenode(heap_oid, x);
-      for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
-             return r.indrelid == heap_oid;
-           })) {
-        uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
-        btree::IndexRel rel;
-        rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
-        rel.index_oid = ix.indexrelid;
-        rel.db_oid = catalog::CurrentDatabase();
-        btree::CreateEmpty(rel);
-      }
-    }
+    TruncateRelationStorage(cls, x);
   }
   StoredTablesCatalogWritten();
   return "TRUNCATE TABLE";
+}
+
+void TruncateRelationStorage(const catalog::ClassRow& cls, heap::XactContext& x) {
+  NoteNewRelfilenode(cls.oid);
+  // The table, then its toast table (which goes with it), each with its indexes.
+  for (uint32_t heap_oid : {cls.oid, cls.reltoastrelid}) {
+    if (heap_oid == 0) continue;
+    catalog::SetNewRelfilenode(heap_oid, x);
+    for (auto& ix : catalog::ScanCatalog<catalog::IndexRow>(x.snapshot, x.Me(), [&](const catalog::IndexRow& r) {
+           return r.indrelid == heap_oid;
+         })) {
+      uint32_t node = catalog::SetNewRelfilenode(ix.indexrelid, x);
+      btree::IndexRel rel;
+      rel.loc = {smgr::kDefaultTablespace, catalog::CurrentDatabase(), node};
+      rel.index_oid = ix.indexrelid;
+      rel.db_oid = catalog::CurrentDatabase();
+      btree::CreateEmpty(rel);
+    }
+  }
 }
 
 }  // namespace tusk::backend
@@ -781,6 +820,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
   }
   if (cls->relnamespace == catalog::kPgCatalogNamespace)
     throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + cls->relname + "\" is a system catalog");
+  CheckNotOtherTemp(*cls, "alter");
   lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kAccessExclusive, false);
   const uint32_t relid = cls->oid;
   auto attnum_of = [&](const std::string& col) -> int16_t {
@@ -843,6 +883,10 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         }
         int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
         step();  // the new attribute must be visible to mark atthasdef
+        if (int32_t ndims = static_cast<int32_t>(col.type->array_bounds.size())) {
+          catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attndims = ndims; }, x);
+          step();
+        }
         if (!def.empty()) RecordDefaultDependencies(catalog::AddDefault(relid, attnum, def, x), def, x);
         if (serial_seq) SetSequenceOwner(serial_seq, relid, attnum, x, identity ? 'i' : 'a');
         if (identity)
@@ -951,7 +995,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           row.connamespace = cls->relnamespace;
           row.contype = 'c';
           row.conrelid = relid;
-          row.conbin = sql::DeparseExpr(*k.expr);
+          row.conbin = CheckSql(*k.expr);
           catalog::AddConstraint(row, x);
           catalog::UpdateClassRow(relid, [](catalog::ClassRow& r) { ++r.relchecks; }, x);
           step();
@@ -1054,13 +1098,15 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
   std::vector<uint32_t> rels;
   if (v.relations.empty()) {
     for (auto& r : catalog::ScanCatalog<catalog::ClassRow>(snap, me, [](const catalog::ClassRow& r) {
-           return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace;
+           return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace &&
+                  !catalog::IsOtherTempRelation(r);
          }))
       rels.push_back(r.oid);
   } else {
     for (const auto& vr : v.relations) {
       auto cls = catalog::ResolveRelation(vr.relation.schema, vr.relation.name, snap, me);
       if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + vr.relation.name + "\" does not exist");
+      if (catalog::IsOtherTempRelation(*cls)) continue;  // PostgreSQL passes over them silently
       if (cls->relkind == 'S') {
         EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kSuccessfulCompletion,
                               "skipping \"" + cls->relname + "\" --- cannot " + (vacuum ? "vacuum" : "analyze") +

@@ -229,7 +229,11 @@ void Session::Execute(const std::string& body) {
     return;
   }
   bool done = false;
-  p.rows_sent += SendRows(*p.cursor, p.result_formats, max_rows > 0 ? max_rows : 0, &done);
+  {
+    xact::QuerySnapshotScope as_first(p.snapshot ? &*p.snapshot : nullptr);
+    p.rows_sent += SendRows(*p.cursor, p.result_formats, max_rows > 0 ? max_rows : 0, &done);
+  }
+  if (!done && !p.snapshot) p.snapshot = xact::QuerySnapshot();  // what this Execute read under
   EndStatement();
   if (done) {
     SendParameterChanges();

@@ -3,6 +3,7 @@
 #include "access/transam/xact.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
+#include "backend/session_temp.h"
 #include "postmaster/checkpoint.h"
 #include "protocol/message.h"
 #include "sql/parser/deparse.h"
@@ -65,8 +66,11 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         portals_.clear();
         cursors_.clear();  // CLOSE ALL
         DiscardSequences();
+        DropAllTempRelations();
       } else if (stmt.discard().target == sql::DiscardStmt::kSequences) {
         DiscardSequences();
+      } else if (stmt.discard().target == sql::DiscardStmt::kTemp) {
+        DropAllTempRelations();
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
         // PostgreSQL's ResetPlanCache: every prepared statement plans again at its next use.
         plan_cache_.clear();
@@ -75,6 +79,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
       return sql::CommandTagOf(stmt);
     }
     case sql::StmtKind::kCreateTable: return RunCreateTable(stmt.create_table());
+    case sql::StmtKind::kCreateTableAs: return RunCreateTableAs(stmt);
     case sql::StmtKind::kCreateIndex: return RunCreateIndex(stmt.create_index());
     case sql::StmtKind::kDrop: return RunDrop(stmt.drop());
     case sql::StmtKind::kTruncate: return RunTruncate(stmt.truncate());

@@ -11,6 +11,7 @@
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
+#include "catalog/temp_namespace.h"
 #include "postmaster/autovacuum.h"
 #include "sql/engine.h"
 #include "sql/types/storage_codec.h"
@@ -62,12 +63,14 @@ class HeapTable : public sql::StoredTable {
   std::optional<toast::ToastRel> toast;
 
   void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
+  bool temp = false;  // a temporary table: writable in read-only transactions, as in PostgreSQL
+
   void LockForWrite(const char* command) override {
-    xact::CheckWritable(command);
+    if (!temp) xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowExclusive);
   }
   void LockForRowMarks(const char* command) override {
-    xact::CheckWritable(command);
+    if (!temp) xact::CheckWritable(command);
     Lock(lmgr::LockMode::kRowShare);
   }
 
@@ -85,13 +88,35 @@ class HeapTable : public sql::StoredTable {
   bool InsertBuffered(const Row& row) override;
   void FlushInserts(size_t* failed) override;
 
-  void DecodeRow(std::string_view tuple, Row& row) {
-    const bool has_external = heap::TupHasExternal(tuple.data());
-    heap::DeformTuple(rel.attrs, tuple, &values_, has_external ? &external_ : nullptr);
-    row.resize(columns.size());
+  // How many attributes DecodeRow must deform for `needed`: up to the last
+  // needed column's (physical order).
+  size_t DeformLimit(const std::vector<bool>* needed) const {
+    if (!needed) return SIZE_MAX;
+    size_t limit = 0;
     for (size_t p = 0; p < rel.attrs.size(); ++p) {
       int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
+      if (i >= 0 && static_cast<size_t>(i) < needed->size() && (*needed)[static_cast<size_t>(i)]) limit = p + 1;
+    }
+    return limit;
+  }
+  // Decodes the tuple's columns into row (which may be longer: a scan keeps
+  // the ctid after them). With `needed`, only those columns; the others are
+  // null, and the tuple is read no further than the last needed attribute
+  // (`limit`, from DeformLimit).
+  void DecodeRow(std::string_view tuple, Row& row, const std::vector<bool>* needed = nullptr,
+                 size_t limit = SIZE_MAX) {
+    const bool has_external = heap::TupHasExternal(tuple.data());
+    heap::DeformTuple(rel.attrs, tuple, &values_, has_external ? &external_ : nullptr, limit);
+    if (row.size() < columns.size()) row.resize(columns.size());
+    // Past the limit every column is unneeded: those stay null from the first row on.
+    const size_t end = std::min(rel.attrs.size(), limit);
+    for (size_t p = 0; p < end; ++p) {
+      int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
       if (i < 0) continue;
+      if (needed && !(*needed)[static_cast<size_t>(i)]) {
+        row[i].null = true;
+        continue;
+      }
       if (p < values_.size() && values_[p]) {
         if (has_external && external_[p]) {
           if (!toast) throw PgError(sqlstate::kDataCorrupted, "out-of-line value in \"" + name + "\" without a toast table");
@@ -217,14 +242,20 @@ class HeapRowScan : public sql::RowScan {
     ItemPointer p;
     std::string_view tuple;
     if (!scan_.Next(&p, &tuple)) return false;
-    t_.DecodeRow(tuple, row);
+    t_.DecodeRow(tuple, row, needed_, limit_);
     *tid = FromTid(p);
     return true;
+  }
+  void SetNeeded(const std::vector<bool>* needed) override {
+    needed_ = needed;
+    limit_ = t_.DeformLimit(needed);
   }
 
  private:
   HeapTable& t_;
   heap::HeapScan scan_;
+  const std::vector<bool>* needed_ = nullptr;
+  size_t limit_ = SIZE_MAX;
 };
 
 class IndexRowScan : public sql::RowScan {
@@ -240,11 +271,15 @@ class IndexRowScan : public sql::RowScan {
         if (dead) scan_.KillCurrent();
         continue;
       }
-      t_.DecodeRow(tuple_, row);
+      t_.DecodeRow(tuple_, row, needed_, limit_);
       *tid = FromTid(p);
       return true;
     }
     return false;
+  }
+  void SetNeeded(const std::vector<bool>* needed) override {
+    needed_ = needed;
+    limit_ = t_.DeformLimit(needed);
   }
 
  private:
@@ -254,6 +289,8 @@ class IndexRowScan : public sql::RowScan {
   transam::CurrentXact me_;
   std::string tuple_;
   uint64_t oldest_xmin_ = 0;  // horizon for "dead to all", taken when first needed
+  const std::vector<bool>* needed_ = nullptr;
+  size_t limit_ = SIZE_MAX;
 };
 
 std::unique_ptr<sql::RowScan> HeapTable::Scan() {
@@ -588,6 +625,7 @@ std::shared_ptr<HeapTable> BuildCatalogTable(const catalog::CatalogDef& def) {
 
 int32_t EngineTypmod(uint32_t type, int32_t atttypmod) {
   if (atttypmod < 0) return -1;
+  if (uint32_t elem = sql::ElementTypeOf(type)) type = elem;  // an array column's typmod is its elements'
   if (type == sql::oid::kVarchar || type == sql::oid::kBpchar || type == sql::oid::kNumeric) return atttypmod - 4;
   return atttypmod;
 }
@@ -602,6 +640,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
   t->rel.rel_oid = info.cls.oid;
   t->rel.db_oid = db;
   t->rel.name = info.cls.relname;
+  t->temp = info.cls.relpersistence == 't';
   if (info.cls.reloptions) {
     auto pos = info.cls.reloptions->find("fillfactor=");
     if (pos != std::string::npos) t->rel.fillfactor = std::atoi(info.cls.reloptions->c_str() + pos + 11);
@@ -681,6 +720,10 @@ std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid) {
   }
   auto info = catalog::LoadTable(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
   if (!info || (info->cls.relkind != 'r' && info->cls.relkind != 'S')) return nullptr;
+  // PostgreSQL keeps their pages in the owner's local buffers and refuses
+  // anyone else; Tusk's are shared but stay the owner's alone all the same.
+  if (catalog::IsOtherTempRelation(info->cls))
+    throw PgError(sqlstate::kFeatureNotSupported, "cannot access temporary tables of other sessions");
   auto t = BuildUserTable(*info);
   t->relkind = info->cls.relkind;
   if (!g_wrote_catalog) cache[relid] = t;

@@ -10,6 +10,7 @@
 #include "access/transam/xact.h"
 #include "access/wal/wal_redo.h"
 #include "catalog/relcache.h"
+#include "catalog/temp_namespace.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/smgr.h"
 #include "utils/error.h"
@@ -291,6 +292,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
       throw PgError(sqlstate::kDatatypeMismatch, "column \"" + c.name + "\" has pseudo-type " + t->typname);
     attrs.push_back(AttributeFor(relid, c.name, static_cast<int16_t>(i + 1), *t, c.typmod, c.not_null));
     attrs.back().attidentity = c.identity;
+    attrs.back().attndims = c.ndims;
   }
 
   const smgr::RelFileLocator loc{smgr::kDefaultTablespace, db, relid};
@@ -303,6 +305,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
   cls.oid = relid;
   cls.relname = name;
   cls.relnamespace = namespace_oid;
+  cls.relpersistence = namespace_oid != 0 && namespace_oid == MyTempNamespace() ? 't' : 'p';
   cls.reltype = rowtype;
   cls.relfilenode = relid;
   cls.relnatts = static_cast<int16_t>(columns.size());

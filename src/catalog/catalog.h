@@ -98,6 +98,7 @@ struct ColumnSpec {
   int32_t typmod = -1;
   bool not_null = false;
   char identity = '\0';  // pg_attribute.attidentity: 'a' ALWAYS, 'd' BY DEFAULT
+  int32_t ndims = 0;  // pg_attribute.attndims: the []s written, informational only
 };
 
 // CREATE TABLE: a new OID, the heap's file, its pg_class, pg_type (row type)

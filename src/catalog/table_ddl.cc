@@ -8,6 +8,7 @@
 #include "access/transam/transam.h"
 #include "catalog/catalog.h"
 #include "catalog/relcache.h"
+#include "catalog/temp_namespace.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/smgr.h"
 #include "utils/error.h"
@@ -79,6 +80,11 @@ std::vector<uint32_t> SearchPath(const transam::Snapshot& snapshot, const transa
                                  bool implicit_catalog) {
   const std::vector<std::string> names = guc::ParseSearchPath(guc::V().search_path);
   std::vector<uint32_t> path;
+  // The session's temporary schema comes before everything unless listed
+  // as pg_temp; it is searched only once the session has one.
+  const uint32_t temp = MyTempNamespace();
+  if (implicit_catalog && temp && std::find(names.begin(), names.end(), "pg_temp") == names.end())
+    path.push_back(temp);
   if (implicit_catalog && std::find(names.begin(), names.end(), "pg_catalog") == names.end())
     path.push_back(kPgCatalogNamespace);
   for (const std::string& name : names) {
@@ -86,6 +92,10 @@ std::vector<uint32_t> SearchPath(const transam::Snapshot& snapshot, const transa
     // exist yet, so there is none.
     if (name == "$user") continue;
     uint32_t nsp = name == "pg_catalog" ? kPgCatalogNamespace : name == "public" ? kPublicNamespace : 0;
+    if (name == "pg_temp") {
+      if (temp) path.push_back(temp);
+      continue;
+    }
     if (!nsp) {
       if (auto ns = LookupNamespace(name, snapshot, me)) nsp = ns->oid;
     }
@@ -97,7 +107,10 @@ std::vector<uint32_t> SearchPath(const transam::Snapshot& snapshot, const transa
 std::optional<ClassRow> ResolveRelation(const std::string& schema, const std::string& name,
                                         const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
   std::vector<uint32_t> path;
-  if (!schema.empty()) {
+  if (schema == "pg_temp") {
+    if (!MyTempNamespace()) return std::nullopt;
+    path.push_back(MyTempNamespace());
+  } else if (!schema.empty()) {
     auto ns = LookupNamespace(schema, snapshot, me);
     if (!ns) return std::nullopt;
     path.push_back(ns->oid);
@@ -202,6 +215,7 @@ uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const s
   c.relam = kBtreeAmOid;
   c.relfilenode = oid;
   c.relkind = 'i';
+  c.relpersistence = table.relpersistence;
   c.relnatts = static_cast<int16_t>(attnums.size());
   c.relowner = table.relowner;
   InsertCatalogRow(c, xact);
@@ -318,6 +332,7 @@ uint32_t CreateViewRows(uint32_t namespace_oid, const std::string& name,
   c.relam = 0;
   c.relfilenode = 0;
   c.relkind = 'v';
+  c.relpersistence = namespace_oid != 0 && namespace_oid == MyTempNamespace() ? 't' : 'p';
   c.relnatts = static_cast<int16_t>(columns.size());
   c.relhasrules = true;
   InsertCatalogRow(c, xact);
@@ -452,7 +467,8 @@ uint32_t CreateToastTable(const ClassRow& table, heap::XactContext& xact) {
   ClassRow c;
   c.oid = toast_oid;
   c.relname = "pg_toast_" + std::to_string(table.oid);
-  c.relnamespace = kPgToastNamespace;
+  c.relnamespace = table.relpersistence == 't' ? MyTempToastNamespace() : kPgToastNamespace;
+  c.relpersistence = table.relpersistence;
   c.relfilenode = toast_oid;
   c.relkind = 't';
   c.relnatts = 3;

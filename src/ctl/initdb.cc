@@ -178,12 +178,17 @@ void CreateCluster(const InitDbOptions& o, const std::string& superuser, const s
   }
   Ok();
 
+  Step("selecting default time zone");
+  const std::string timezone = SystemTimeZone(getenv("TZ"), "/etc/localtime", "/etc/timezone", "/usr/share/zoneinfo");
+  printf("%s\n", timezone.c_str());
+  fflush(stdout);
+
   Step("creating configuration files");
   WriteFile(o.datadir + "/PG_VERSION", "15\n");
   // PostgreSQL also stamps each database directory; some tools look there.
   // template0 and postgres are copies of template1, made after its catalogs exist.
   WriteFile(o.datadir + "/base/1/PG_VERSION", "15\n");
-  WriteFile(o.datadir + "/postgresql.conf", PostgresqlConfText());
+  WriteFile(o.datadir + "/postgresql.conf", PostgresqlConfText(timezone));
   WriteFile(o.datadir + "/postgresql.auto.conf", PostgresqlAutoConfText());
   WriteFile(o.datadir + "/pg_hba.conf", PgHbaConfText(o.auth_local, o.auth_host));
   WriteFile(o.datadir + "/pg_ident.conf", PgIdentConfText());
@@ -346,6 +351,37 @@ int InitDbMain(int argc, char** argv) {
     return 0;
   }
   return RunInitDb(parsed.options);
+}
+
+std::string SystemTimeZone(const char* tz_env, const std::string& localtime_path, const std::string& timezone_file,
+                           const std::string& zoneinfo) {
+  // A zone name is a relative path to a regular file of the tz database.
+  auto is_zone = [&](std::string name) {
+    if (name.empty() || name[0] == '/' || name.find("..") != std::string::npos) return std::string();
+    struct stat st;
+    if (stat((zoneinfo + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::string();
+    return name;
+  };
+  if (tz_env && *tz_env) {
+    std::string name = is_zone(tz_env[0] == ':' ? tz_env + 1 : tz_env);
+    if (!name.empty()) return name;
+  }
+  std::error_code ec;
+  const std::string target = std::filesystem::read_symlink(localtime_path, ec).string();
+  const std::string marker = "zoneinfo/";
+  const size_t at = target.rfind(marker);
+  if (!ec && at != std::string::npos) {
+    std::string name = is_zone(target.substr(at + marker.size()));
+    if (!name.empty()) return name;
+  }
+  std::ifstream f(timezone_file);
+  std::string line;
+  if (f && std::getline(f, line)) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    std::string name = is_zone(line);
+    if (!name.empty()) return name;
+  }
+  return "GMT";
 }
 
 }  // namespace tusk::ctl

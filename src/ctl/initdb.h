@@ -35,7 +35,12 @@ std::string InitDbHelpText();
 int RunInitDb(InitDbOptions options);
 
 // Contents of the files initdb writes (pg_hba.conf gets the chosen methods).
-std::string PostgresqlConfText();
+std::string PostgresqlConfText(const std::string& timezone);
+// The machine's time zone as PostgreSQL's initdb finds it: TZ if it names a
+// zone, else the zone /etc/localtime links to, else /etc/timezone; "GMT"
+// when none of them names one. `zoneinfo` is the tz database's directory.
+std::string SystemTimeZone(const char* tz_env, const std::string& localtime_path, const std::string& timezone_file,
+                           const std::string& zoneinfo);
 std::string PostgresqlAutoConfText();
 std::string PgHbaConfText(const std::string& local_method, const std::string& host_method);
 std::string PgIdentConfText();

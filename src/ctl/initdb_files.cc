@@ -22,14 +22,14 @@ bool MethodNeedsPassword(const std::string& method) {
   return method == "md5" || method == "password" || method == "scram-sha-256";
 }
 
-std::string PostgresqlConfText() {
-  return R"(# Tusk server configuration
+std::string PostgresqlConfText(const std::string& timezone) {
+  std::string text = R"(# Tusk server configuration
 # ==========================
 #
 # One setting per line:   name = value
-# The "=" is optional; "#" starts a comment. Every setting below is commented
-# out and shows its built-in default, so this file changes nothing until you
-# uncomment a line. Strings go in single quotes. Memory sizes take the units
+# The "=" is optional; "#" starts a comment. Every setting below but the time
+# zones (initdb set them to this machine's) is commented out and shows its
+# built-in default, so it changes nothing until you uncomment it. Strings go in single quotes. Memory sizes take the units
 # B, kB, MB, GB, TB; times take us, ms, s, min, h, d.
 #
 # After editing: settings marked (restart) need `tusk restart`; the others
@@ -145,6 +145,13 @@ std::string PostgresqlConfText() {
 
 # Add your settings here.
 )";
+  // initdb writes the zone it found, uncommented, as PostgreSQL's does.
+  for (const char* name : {"log_timezone", "timezone"}) {
+    const std::string line = std::string("#") + name + " = 'UTC'";
+    const size_t at = text.find("\n" + line);
+    if (at != std::string::npos) text.replace(at + 1, line.size(), std::string(name) + " = '" + timezone + "'");
+  }
+  return text;
 }
 
 std::string PostgresqlAutoConfText() {

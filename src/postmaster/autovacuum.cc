@@ -9,6 +9,8 @@
 #include "access/transam/xact.h"
 #include "backend/stored_table.h"
 #include "catalog/catalog.h"
+#include "catalog/table_ddl.h"
+#include "catalog/temp_namespace.h"
 #include "postmaster/aux_process.h"
 #include "storage/lmgr/lock.h"
 #include "storage/ipc/latch.h"
@@ -132,10 +134,38 @@ int AutovacLauncherMain() {
 
 namespace {
 
+// Temporary tables a crashed backend left in a schema no live backend
+// owns: dropped with their files, one transaction each, so that a schema
+// whose number is never taken again does not keep them for ever.
+void DropOrphanTempTables(const std::string& database, const std::vector<catalog::ClassRow>& orphans) {
+  for (const catalog::ClassRow& t : orphans) {
+    if (Flags().got_sigterm) break;
+    try {
+      xact::StartTransaction(xact::Isolation::kReadCommitted, false);
+      xact::StartCommand();
+      heap::XactContext x = catalog::CurrentXactContext();
+      std::string schema;
+      const bool dropped = catalog::DropOrphanTempTable(t.oid, x, &schema);
+      if (dropped) backend::StoredTablesCatalogWritten();
+      xact::Commit();
+      catalog::AtEndOfTransactionDdl(true);
+      backend::StoredTablesAtTransactionEnd();
+      if (dropped)
+        Log(ErrLevel::kLog, "autovacuum: dropping orphan temp table \"" + database + "." + schema + "." + t.relname + "\"");
+    } catch (const PgError& e) {
+      LogEntry(e.data());
+      xact::Abort();
+      catalog::AtEndOfTransactionDdl(false);
+      backend::StoredTablesAtTransactionEnd();
+    }
+    lmgr::ReleaseAll(false);
+  }
+}
+
 // One transaction per table, as PostgreSQL's workers do, so locks and the
 // snapshot never outlive the table they were for.
 void VacuumDatabase(const std::string& database) {
-  std::vector<catalog::ClassRow> tables;
+  std::vector<catalog::ClassRow> tables, orphans;
   uint32_t db_oid = 0;
   try {
     xact::StartTransaction(xact::Isolation::kReadCommitted, false);
@@ -145,8 +175,10 @@ void VacuumDatabase(const std::string& database) {
       catalog::SetCurrentDatabase(db_oid);
       tables = catalog::ScanCatalog<catalog::ClassRow>(
           xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility(), [](const catalog::ClassRow& r) {
-            return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace;
+            // Temporary tables are their sessions' business, as in PostgreSQL.
+            return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace && r.relpersistence != 't';
           });
+      orphans = catalog::OrphanTempTables(xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
     }
     xact::Commit();
   } catch (const PgError& e) {
@@ -154,6 +186,7 @@ void VacuumDatabase(const std::string& database) {
     xact::Abort();
   }
   lmgr::ReleaseAll(false);
+  DropOrphanTempTables(database, orphans);
   const guc::Vars& v = guc::V();
   for (const catalog::ClassRow& t : tables) {
     if (Flags().got_sigterm) break;

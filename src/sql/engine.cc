@@ -141,8 +141,9 @@ ColumnDesc Describe(const std::string& name, uint32_t type, int32_t typmod) {
   d.name = name;
   d.type_oid = type;
   d.type_len = ti ? ti->len : -1;
-  // PostgreSQL's atttypmod for varchar/bpchar/numeric includes the 4-byte header.
-  d.type_mod = typmod >= 0 && (type == oid::kVarchar || type == oid::kBpchar || type == oid::kNumeric) ? typmod + 4
+  // PostgreSQL's atttypmod for varchar/bpchar/numeric (and their arrays) includes the 4-byte header.
+  const uint32_t base = IsArrayType(type) ? ElementTypeOf(type) : type;
+  d.type_mod = typmod >= 0 && (base == oid::kVarchar || base == oid::kBpchar || base == oid::kNumeric) ? typmod + 4
                                                                                                         : typmod;
   return d;
 }

@@ -95,6 +95,24 @@ void AddFilter(Node& n, const AnalyzedFrom& f, const Expr* where) {
   n.details.push_back("Filter: " + text);
 }
 
+// One ProjectSet per step of set-returning calls, and a Result above them
+// when expressions compute over the calls' values.
+Node WithProjectSets(Node n, const std::vector<SrfLevel>& levels, bool result = false) {
+  for (size_t i = 0; i < levels.size(); ++i) {
+    Node p;
+    p.title = "ProjectSet";
+    p.children.push_back(std::move(n));
+    n = std::move(p);
+  }
+  if (result) {
+    Node r;
+    r.title = "Result";
+    r.children.push_back(std::move(n));
+    n = std::move(r);
+  }
+  return n;
+}
+
 Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
   Node n;
   if (q.from) {
@@ -105,6 +123,7 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
   } else {
     n.title = "Result";
   }
+  n = WithProjectSets(std::move(n), q.group_srf_levels, q.group_srf_result);
   if (q.aggregated) {
     Node agg;
     agg.title = q.group_keys.empty() ? "Aggregate" : "HashAggregate";
@@ -117,13 +136,29 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
     agg.children.push_back(std::move(n));
     n = std::move(agg);
   }
+  for (const WindowStep& w : q.window_steps) {
+    if (w.sort) {
+      Node sort;
+      sort.title = "Sort";
+      std::string keys;
+      for (size_t i = 0; i < w.key_text.size(); ++i) keys += (i ? ", " : "") + w.key_text[i];
+      sort.details.push_back("Sort Key: " + keys);
+      sort.children.push_back(std::move(n));
+      n = std::move(sort);
+    }
+    Node agg;
+    agg.title = "WindowAgg";
+    agg.children.push_back(std::move(n));
+    n = std::move(agg);
+  }
+  n = WithProjectSets(std::move(n), q.srf_levels, q.srf_result);
   if (q.distinct) {
     Node d;
     d.title = "HashAggregate";
     d.children.push_back(std::move(n));
     n = std::move(d);
   }
-  if (!s.order_by.empty() && !q.sorted_by_index) {
+  if (!s.order_by.empty() && !q.sorted_by_index && !q.sorted_by_window) {
     Node sort;
     sort.title = "Sort";
     std::string keys;
@@ -175,6 +210,7 @@ std::vector<std::string> ExplainLines(const Statement& stmt, SessionContext& ctx
       Node child;
       if (m.kind == AnalyzedModify::kInsert) {
         child.title = m.source.from ? "Subquery Scan" : m.source.values.size() > 1 ? "Values Scan on \"*VALUES*\"" : "Result";
+        child = WithProjectSets(std::move(child), m.source.srf_levels);
       } else {
         child = FromNode(*m.source.from);
         const Expr* where = m.kind == AnalyzedModify::kUpdate ? stmt.update().where.get() : stmt.delete_().where.get();

@@ -63,6 +63,8 @@ void EvaluateExecuteParams(const Statement& execute, const std::vector<uint32_t>
   SelectStmt no_from;
   Analyzer a(execute, no_from, ctx, {});
   a.agg_forbidden_clause_ = "EXECUTE parameters";
+  a.srf_clause_ = "EXECUTE parameters";
+  a.win_clause_ = "EXECUTE parameters";
   std::vector<TExprPtr> args;
   for (size_t i = 0; i < ex.params.size(); ++i) {
     TExprPtr e = a.Transform(*ex.params[i]);

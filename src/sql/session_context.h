@@ -132,6 +132,8 @@ class SessionContext {  // implemented by the backend
     (void)nsp;
     return std::nullopt;
   }
+  // The session's temporary schema (pg_temp_N), 0 until it has one.
+  virtual uint32_t MyTempNamespace() { return 0; }
   virtual uint32_t RoleOid(const std::string& name) {
     (void)name;
     return 0;

@@ -55,6 +55,9 @@ class RowScan {
   virtual ~RowScan() = default;
   // Overwrites `row` with the next visible row. False at the end.
   virtual bool Next(Row& row, TupleId* tid) = 0;
+  // Only the columns marked here are read from now on (null: all); the
+  // others may be left null. The vector outlives the scan.
+  virtual void SetNeeded(const std::vector<bool>* needed) { (void)needed; }
 };
 
 // Index conditions on a prefix of the index's columns: equality on the first

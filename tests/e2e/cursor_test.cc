@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster.h"
+#include "raw_client.h"
 
 namespace tusk::test {
 namespace {
@@ -216,6 +217,73 @@ TEST_F(Cursors, PsqlFetchCount) {
                                           "'SELECT x FROM generate_series(1, 10) x'");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+}
+
+TEST_F(Cursors, ReadsAsOfItsDeclare) {
+  Exec("CREATE TABLE snap (x int)");
+  Exec("INSERT INTO snap VALUES (1)");
+  Conn other = c_.Connect();
+  Exec("BEGIN");
+  Exec("DECLARE c CURSOR FOR SELECT x FROM snap ORDER BY x");
+  Exec("DECLARE h CURSOR WITH HOLD FOR SELECT x FROM snap ORDER BY x");
+  // After the DECLAREs: a row of this transaction, and one another commits.
+  Exec("INSERT INTO snap VALUES (2)");
+  Exec(other.get(), "INSERT INTO snap VALUES (3)");
+  Result r(PQexec(conn_.get(), "FETCH ALL FROM c"));
+  ASSERT_EQ(PQntuples(r.get()), 1) << PQerrorMessage(conn_.get());
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "1");
+  // A cursor declared now sees both, and not what comes after it.
+  Exec("DECLARE d CURSOR FOR SELECT x FROM snap ORDER BY x");
+  Exec("INSERT INTO snap VALUES (4)");
+  Result d(PQexec(conn_.get(), "FETCH ALL FROM d"));
+  ASSERT_EQ(PQntuples(d.get()), 3) << PQerrorMessage(conn_.get());
+  EXPECT_STREQ(PQgetvalue(d.get(), 2, 0), "3");
+  Exec("COMMIT");
+  // The held cursor read its rows at the commit, as of its DECLARE.
+  Result h(PQexec(conn_.get(), "FETCH ALL FROM h"));
+  ASSERT_EQ(PQntuples(h.get()), 1) << PQerrorMessage(conn_.get());
+  Exec("CLOSE h");
+}
+
+TEST_F(Cursors, SuspendedPortalGoesOnAsOfItsFirstExecute) {
+  // A correlated subquery opens a new scan for every row: the rows after the
+  // row limit must still be read as of the first Execute.
+  Exec("CREATE TABLE sp (x int)");
+  Exec("INSERT INTO sp VALUES (1), (2), (3)");
+  using R = RawClient;
+  RawClient raw(c_.sockdir(), c_.port());
+  ASSERT_TRUE(raw.Login(c_.superuser()));
+  raw.Send('Q', R::CStr("BEGIN"));
+  raw.ReadUntilReady();
+  raw.Send('P', R::CStr("s") + R::CStr("SELECT x, (SELECT count(*) FROM sp u WHERE u.x <= a.x) FROM sp a") + R::Int16(0));
+  raw.Send('B', R::CStr("p") + R::CStr("s") + R::Int16(0) + R::Int16(0) + R::Int16(0));
+  raw.Send('E', R::CStr("p") + R::Int32(1));
+  raw.Send('S', "");
+  std::string types;
+  for (auto& m : raw.ReadUntilReady()) types += m.type;
+  ASSERT_EQ(types, "12DsZ");
+  raw.Send('Q', R::CStr("INSERT INTO sp VALUES (0)"));
+  raw.ReadUntilReady();
+  raw.Send('E', R::CStr("p") + R::Int32(0));
+  raw.Send('S', "");
+  std::vector<std::string> counts;
+  for (auto& m : raw.ReadUntilReady()) {
+    ASSERT_NE(m.type, 'E') << R::ErrorField(m.body, 'M');
+    // DataRow: 2 columns, x (len, text), count (len, text).
+    if (m.type != 'D') continue;
+    size_t at = 2;
+    int32_t len = 0;
+    for (int col = 0; col < 2; ++col) {
+      len = (static_cast<unsigned char>(m.body[at]) << 24) | (static_cast<unsigned char>(m.body[at + 1]) << 16) |
+            (static_cast<unsigned char>(m.body[at + 2]) << 8) | static_cast<unsigned char>(m.body[at + 3]);
+      at += 4;
+      if (col == 1) counts.push_back(m.body.substr(at, static_cast<size_t>(len)));
+      at += static_cast<size_t>(len);
+    }
+  }
+  EXPECT_EQ(counts, (std::vector<std::string>{"2", "3"}));
+  raw.Send('Q', R::CStr("COMMIT"));
+  raw.ReadUntilReady();
 }
 
 }  // namespace

@@ -103,6 +103,37 @@ TEST_F(InitDbTest, CreatesEverything) {
             std::string::npos);
 }
 
+TEST_F(InitDbTest, TimeZoneIsTheMachines) {
+  // A small tz database: Etc/UTC and Europe/Paris.
+  const std::string zi = base_ + "/zoneinfo";
+  fs::create_directories(zi + "/Etc");
+  fs::create_directories(zi + "/Europe");
+  std::ofstream(zi + "/Etc/UTC") << "TZif";
+  std::ofstream(zi + "/Europe/Paris") << "TZif";
+  const std::string link = base_ + "/localtime";
+  fs::create_symlink(zi + "/Etc/UTC", link);
+  const std::string tzfile = base_ + "/timezone";
+  std::ofstream(tzfile) << "Europe/Paris\n";
+  using tusk::ctl::SystemTimeZone;
+  EXPECT_EQ(SystemTimeZone(nullptr, link, tzfile, zi), "Etc/UTC");
+  EXPECT_EQ(SystemTimeZone("Europe/Paris", link, tzfile, zi), "Europe/Paris");
+  EXPECT_EQ(SystemTimeZone(":Europe/Paris", link, tzfile, zi), "Europe/Paris");
+  // A TZ that names no zone file, or escapes the database, is passed over.
+  EXPECT_EQ(SystemTimeZone("Mars/Olympus", link, tzfile, zi), "Etc/UTC");
+  EXPECT_EQ(SystemTimeZone("../zoneinfo/Etc/UTC", base_ + "/none", tzfile, zi), "Europe/Paris");
+  EXPECT_EQ(SystemTimeZone(nullptr, base_ + "/none", base_ + "/none", zi), "GMT");
+
+  // initdb writes the zone it found, uncommented, and says so.
+  setenv("TZ", "Etc/UTC", 1);
+  ASSERT_EQ(Run(Opts()), 0) << err_;
+  unsetenv("TZ");
+  std::string conf = Slurp(dir_ + "/postgresql.conf");
+  EXPECT_NE(conf.find("\ntimezone = 'Etc/UTC'\n"), std::string::npos);
+  EXPECT_NE(conf.find("\nlog_timezone = 'Etc/UTC'\n"), std::string::npos);
+  EXPECT_EQ(conf.find("#timezone"), std::string::npos);
+  EXPECT_NE(out_.find("selecting default time zone ... Etc/UTC\n"), std::string::npos) << out_;
+}
+
 TEST_F(InitDbTest, RefusesNonEmptyDirectory) {
   fs::create_directories(dir_);
   std::ofstream(dir_ + "/junk") << "x";

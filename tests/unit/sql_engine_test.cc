@@ -32,7 +32,8 @@ class FakeTable : public VirtualTable {
 
 class FakeSession : public SessionContext {
  public:
-  std::map<std::string, std::string> config{{"timezone", "UTC"}, {"work_mem", "4MB"}};
+  std::map<std::string, std::string> config{
+      {"timezone", "UTC"}, {"work_mem", "4MB"}, {"search_path", "\"$user\", public"}};
   FakeTable table;
   int interrupts = 0;
   int BackendPid() override { return 4242; }
@@ -60,6 +61,10 @@ class FakeSession : public SessionContext {
   VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override {
     if ((schema.empty() || schema == "pg_catalog") && name == "pg_stat_activity") return &table;
     return nullptr;
+  }
+  // current_schema() resolves search_path against the schemas that exist.
+  uint32_t NamespaceOid(const std::string& name) override {
+    return name == "pg_catalog" ? 11 : name == "public" ? 2200 : 0;
   }
 };
 

@@ -66,6 +66,17 @@ TEST(SqlNumericIo, BinaryFormIsPostgres) {
     EXPECT_EQ(Hex(n.ToBinary()), hex) << text;
     EXPECT_EQ(Numeric::FromBinary(n.ToBinary()).ToString(), n.ToString()) << text;
   }
+  // Digits past dscale are truncated (numeric_recv), not rounded: 1.2399 sent with dscale 2.
+  auto unhex = [](const std::string& h) {
+    std::string out;
+    for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+    return out;
+  };
+  EXPECT_EQ(Numeric::FromBinary(unhex("00020000000000020001095f")).ToString(), "1.23");
+  EXPECT_EQ(Numeric::FromBinary(unhex("0002000040000002000109ff")).ToString(), "-1.25");
+  // A dscale past the digits pads with zeros; a weight past them scales up.
+  EXPECT_EQ(Numeric::FromBinary(unhex("00010000000000050001")).ToString(), "1.00000");
+  EXPECT_EQ(Numeric::FromBinary(unhex("0001000200000000000c")).ToString(), "1200000000");
   // Special values keep their sign word and read back as themselves.
   EXPECT_EQ(Hex(Numeric::Parse("NaN").ToBinary()), "00000000c0000000");
   EXPECT_EQ(Hex(Numeric::Parse(" -inf").ToBinary()), "00000000f0000000");

@@ -46,6 +46,8 @@ struct State {
 
 State g;
 void (*g_before_unlock_hook)() = nullptr;
+// The QuerySnapshotScope in force, if any.
+const transam::Snapshot* g_query_snapshot = nullptr;
 
 void RequireOpen(const char* what) {
   if (!g.open) throw MakeError(sqlstate::kInternalError, std::string(what) + " called outside a transaction");
@@ -210,6 +212,7 @@ uint64_t GetTopXid() { return g.open ? g.levels[0].xid : transam::kInvalidXid; }
 
 const transam::Snapshot& GetTransactionSnapshot() {
   RequireOpen("GetTransactionSnapshot");
+  if (g_query_snapshot) return *g_query_snapshot;
   if (!g.have_snapshot) {
     g.snapshot = transam::GetSnapshot();
     g.have_snapshot = true;
@@ -225,9 +228,17 @@ transam::CurrentXact CurrentXactForVisibility() {
   me.top_xid = g.levels[0].xid;
   me.subxids = XidsFrom(1);
   me.subxids.insert(me.subxids.end(), g.levels[0].committed.begin(), g.levels[0].committed.end());
-  me.curcid = g.cid;
+  me.curcid = g_query_snapshot ? g_query_snapshot->curcid : g.cid;
   return me;
 }
+
+transam::Snapshot QuerySnapshot() { return GetTransactionSnapshot(); }
+
+QuerySnapshotScope::QuerySnapshotScope(const transam::Snapshot* snapshot) : prev_(g_query_snapshot) {
+  if (snapshot) g_query_snapshot = snapshot;
+}
+
+QuerySnapshotScope::~QuerySnapshotScope() { g_query_snapshot = prev_; }
 
 void WaitForTransaction(uint64_t xid) {
   while (transam::IsNormalXid(xid)) {

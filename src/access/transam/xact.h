@@ -77,6 +77,27 @@ const transam::Snapshot& GetTransactionSnapshot();
 // levels and their released children), and the current command id.
 transam::CurrentXact CurrentXactForVisibility();
 
+// A query that outlives its statement (a SQL cursor, a suspended portal)
+// reads as of its start while later statements of the transaction move on,
+// as PostgreSQL's portal snapshot does: its rows never include what another
+// transaction commits, or this one writes, after it began. QuerySnapshot()
+// is the statement's snapshot now, with the current command id as curcid.
+// While a QuerySnapshotScope lives, GetTransactionSnapshot() returns that
+// snapshot and CurrentXactForVisibility() its command id. The advertised
+// xmin stays the transaction's first (it is only cleared at the end), so
+// VACUUM keeps every row such a snapshot can see.
+transam::Snapshot QuerySnapshot();
+class QuerySnapshotScope {
+ public:
+  explicit QuerySnapshotScope(const transam::Snapshot* snapshot);  // null: changes nothing
+  ~QuerySnapshotScope();
+  QuerySnapshotScope(const QuerySnapshotScope&) = delete;
+  QuerySnapshotScope& operator=(const QuerySnapshotScope&) = delete;
+
+ private:
+  const transam::Snapshot* prev_;
+};
+
 // Blocks until `xid` (another process's transaction or subtransaction) has
 // ended, by queueing on its Transaction lock (ShareLock), then on its parents'
 // while it was a released subtransaction still running inside one.

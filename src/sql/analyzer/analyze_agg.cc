@@ -34,6 +34,11 @@ int MinLevel(const AnalyzedQuery& q, int depth) {
   x(q.having);
   for (const auto& t : q.targets) x(t);
   for (const auto& g : q.group_keys) x(g);
+  for (const auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+    for (const auto& l : *levels) {
+      for (const auto& c : l.calls) x(c);
+    }
+  }
   for (const auto& row : q.values) {
     for (const auto& v : row) x(v);
   }
@@ -41,6 +46,16 @@ int MinLevel(const AnalyzedQuery& q, int depth) {
     x(a.arg);
     x(a.arg2);
     x(a.filter);
+  }
+  for (const auto& w : q.windows) {
+    for (const auto& p : w.partition) x(p);
+    for (const auto& o : w.order) x(o.expr);
+  }
+  for (const auto& f : q.window_funcs) {
+    for (const auto& a : f.args) x(a);
+    x(f.agg.arg);
+    x(f.agg.arg2);
+    x(f.agg.filter);
   }
   return m;
 }
@@ -57,6 +72,11 @@ void ShiftLevels(AnalyzedQuery& q, int levels, int depth) {
   x(q.having);
   for (auto& t : q.targets) x(t);
   for (auto& g : q.group_keys) x(g);
+  for (auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+    for (auto& l : *levels) {
+      for (auto& c : l.calls) x(c);
+    }
+  }
   for (auto& row : q.values) {
     for (auto& v : row) x(v);
   }
@@ -64,6 +84,19 @@ void ShiftLevels(AnalyzedQuery& q, int levels, int depth) {
     x(a.arg);
     x(a.arg2);
     x(a.filter);
+  }
+  for (auto& w : q.windows) {
+    for (auto& p : w.partition) x(p);
+    for (auto& o : w.order) x(o.expr);
+  }
+  for (auto& st : q.window_steps) {
+    for (auto& k : st.keys) x(k.expr);
+  }
+  for (auto& f : q.window_funcs) {
+    for (auto& a : f.args) x(a);
+    x(f.agg.arg);
+    x(f.agg.arg2);
+    x(f.agg.filter);
   }
 }
 
@@ -79,15 +112,9 @@ void ShiftLevels(TExpr& e, int levels, int depth) {
 
 }  // namespace
 
-TExprPtr Analyzer::TransformAggregate(const Expr& e) {
+void Analyzer::ResolveAggregateCall(const Expr& e, std::vector<TExprPtr> args, AggCall* out) {
   const std::string& name = e.names.back();
-  if (in_agg_) Error(sqlstate::kGroupingError, "aggregate function calls cannot be nested", e.location);
-  AggCall call;
-  call.distinct = e.agg_distinct;
-  std::vector<TExprPtr> args;
-  in_agg_ = true;
-  for (const auto& a : e.args) args.push_back(Transform(*a));
-  in_agg_ = false;
+  AggCall& call = *out;
   if (e.agg_star) {
     if (name != "count") {
       Error(sqlstate::kUndefinedFunction, "function " + name + "(*) does not exist", e.location,
@@ -109,9 +136,10 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
       Error(sqlstate::kAmbiguousFunction, "function " + sig + " is not unique", e.location,
             "Could not choose a best candidate function. You might need to add explicit type casts.");
     }
-    // min/max take "any" here, but PostgreSQL has no bytea variants (no
-    // bytea_larger/bytea_smaller): keep the same error.
-    if ((name == "min" || name == "max") && nargs == 1 && args[0]->type == oid::kBytea) {
+    // min/max take "any" here, but PostgreSQL 15 has no bytea or uuid
+    // variants (no bytea_larger, uuid_larger): keep the same error.
+    if ((name == "min" || name == "max") && nargs == 1 &&
+        (args[0]->type == oid::kBytea || args[0]->type == oid::kUuid)) {
       Error(sqlstate::kUndefinedFunction, "function " + sig + " does not exist", e.location,
             "No function matches the given name and argument types. You might need to add explicit type casts.");
     }
@@ -154,6 +182,17 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
     }
     call.arg = std::move(args[0]);
   }
+}
+
+TExprPtr Analyzer::TransformAggregate(const Expr& e) {
+  if (in_agg_) Error(sqlstate::kGroupingError, "aggregate function calls cannot be nested", e.location);
+  AggCall call;
+  call.distinct = e.agg_distinct;
+  std::vector<TExprPtr> args;
+  in_agg_ = true;
+  for (const auto& a : e.args) args.push_back(Transform(*a));
+  in_agg_ = false;
+  ResolveAggregateCall(e, std::move(args), &call);
   in_agg_ = true;
   for (const auto& sb : e.agg_order) {
     AggOrderKey k;
@@ -184,11 +223,20 @@ TExprPtr Analyzer::TransformAggregate(const Expr& e) {
   if (e.agg_filter) {
     bool saved_allowed = agg_allowed_;
     const char* saved_clause = agg_forbidden_clause_;
+    bool saved_srf = srf_allowed_;
+    const char* saved_srf_clause = srf_clause_;
+    const char* saved_win_clause = win_clause_;
     agg_allowed_ = false;
     agg_forbidden_clause_ = "FILTER";
+    srf_allowed_ = false;
+    srf_clause_ = "FILTER";
+    win_clause_ = "FILTER";
     call.filter = CoerceToBool(Transform(*e.agg_filter), "FILTER");
     agg_allowed_ = saved_allowed;
     agg_forbidden_clause_ = saved_clause;
+    srf_allowed_ = saved_srf;
+    srf_clause_ = saved_srf_clause;
+    win_clause_ = saved_win_clause;
   }
   // The aggregate belongs to the level its arguments' columns come from
   // (PostgreSQL's agglevelsup): sum(outer.x) in a subquery aggregates the

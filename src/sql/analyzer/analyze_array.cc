@@ -142,4 +142,48 @@ TExprPtr TransformSubscript(Analyzer& a, const Expr& e) {
   return a.MakeCall(ArraySubscriptFn, elem, std::move(args), true, 0, e.location);
 }
 
+TExprPtr TransformArrayAssign(Analyzer& a, TExprPtr array, const std::string& column, int column_location,
+                              const SetClause& target, const Expr& value) {
+  const uint32_t array_type = array->type;
+  const uint32_t elem = ElementTypeOf(array_type);
+  if (!elem) {
+    a.Error(sqlstate::kDatatypeMismatch,
+            "cannot subscript type " + TypeSqlName(array_type) + " because it does not support subscripting",
+            column_location);
+  }
+  auto subscript = [&](const Expr& x) {
+    TExprPtr t = a.Transform(x);
+    if (!CanCoerce(t->type, oid::kInt4, CoercionContext::kAssignment))
+      a.Error(sqlstate::kDatatypeMismatch, "array subscript must have type integer", x.location);
+    return a.Coerce(std::move(t), oid::kInt4, -1, CoercionContext::kAssignment, x.location);
+  };
+  std::vector<TExprPtr> args;
+  args.push_back(std::move(array));
+  int bounds = target.slice ? 4 : 0;  // bit 0: lower written, bit 1: upper written, bit 2: a slice
+  if (target.subscript) {
+    args.push_back(subscript(*target.subscript));
+    bounds |= 1;
+  }
+  if (target.subscript_upper) {
+    args.push_back(subscript(*target.subscript_upper));
+    bounds |= 2;
+  }
+  // A slice takes an array of the column's type, an element the element type.
+  const uint32_t source = target.slice ? array_type : elem;
+  TExprPtr v = a.Transform(value);
+  if (v->type != source && v->type != oid::kUnknown && !CanCoerce(v->type, source, CoercionContext::kAssignment)) {
+    PgError err(sqlstate::kDatatypeMismatch, "subscripted assignment to \"" + column + "\" requires type " +
+                                                 TypeSqlName(source) + " but expression is of type " +
+                                                 TypeSqlName(v->type));
+    err.Hint("You will need to rewrite or cast the expression.");
+    err.Position(a.Pos(column_location));
+    throw err;
+  }
+  v = a.Coerce(std::move(v), source, -1, CoercionContext::kAssignment, value.location);
+  args.push_back(std::move(v));
+  TExprPtr call = a.MakeCall(ArrayAssignFn, array_type, std::move(args), false, bounds, column_location);
+  call->type_a = elem;
+  return call;
+}
+
 }  // namespace tusk::sql

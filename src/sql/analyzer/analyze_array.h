@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sql/analyzer/analyzer_impl.h"
+#include "sql/parser/ast_ddl.h"
 
 namespace tusk::sql {
 
@@ -33,5 +34,10 @@ TExprPtr TransformArrayExpr(Analyzer& a, const Expr& e, uint32_t elem_hint, int3
 TExprPtr TransformAnyAllArray(Analyzer& a, const Expr& e);
 // a[i], a[i:j], a[i][j]...
 TExprPtr TransformSubscript(Analyzer& a, const Expr& e);
+// UPDATE ... SET column[i] = value / column[lo:hi] = array: `array` (the
+// column's current value) with that element or slice replaced, as
+// PostgreSQL's subscripted assignment.
+TExprPtr TransformArrayAssign(Analyzer& a, TExprPtr array, const std::string& column, int column_location,
+                              const SetClause& target, const Expr& value);
 
 }  // namespace tusk::sql

@@ -1,6 +1,7 @@
 // Expression analysis: turns parser Expr nodes into typed TExpr trees.
 // Unknown-typed literals stay unknown until context (an operator, function
 // argument or cast) fixes their type, as in PostgreSQL.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -152,7 +153,24 @@ TExprPtr Analyzer::Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionC
   return c;
 }
 
+namespace {
+
+int LeftmostLocation(const TExpr& e) {
+  int loc = e.location;
+  for (const auto& a : e.args) {
+    int l = LeftmostLocation(*a);
+    if (l >= 0 && (loc < 0 || l < loc)) loc = l;
+  }
+  return loc;
+}
+
+}  // namespace
+
 TExprPtr Analyzer::CoerceToBool(TExprPtr e, const char* construct) {
+  if (FindSrf(*e)) {
+    Error(sqlstate::kDatatypeMismatch, std::string("argument of ") + construct + " must not return a set",
+          LeftmostLocation(*e));
+  }
   if (e->type == oid::kBool) return e;
   if (e->type == oid::kUnknown) return Coerce(std::move(e), oid::kBool, -1, CoercionContext::kImplicit, e->location);
   Error(sqlstate::kDatatypeMismatch,
@@ -425,7 +443,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       for (size_t i = 0; i < e.args.size(); i += 2) {
         TExprPtr cond;
         if (e.case_arg) {
-          cond = ResolveOperator("=", Transform(*e.case_arg), Transform(*e.args[i]), e.args[i]->location);
+          TExprPtr arg = Transform(*e.case_arg);
+          RefuseSrfIn(*arg, "CASE");
+          cond = ResolveOperator("=", std::move(arg), Transform(*e.args[i]), e.args[i]->location);
         } else {
           cond = Transform(*e.args[i]);
         }
@@ -433,6 +453,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
         c->args.push_back(Transform(*e.args[i + 1]));
       }
       if (e.case_else) c->else_expr = Transform(*e.case_else);
+      RefuseSrfIn(*c, "CASE");
       std::vector<TExpr*> rs;
       for (size_t i = 1; i < c->args.size(); i += 2) rs.push_back(c->args[i].get());
       if (c->else_expr) rs.push_back(c->else_expr.get());
@@ -450,6 +471,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kNullIf: {
       std::vector<TExprPtr> args;
       for (const auto& a : e.args) args.push_back(Transform(*a));
+      if (e.kind == ExprKind::kCoalesce) {
+        for (const auto& a : args) RefuseSrfIn(*a, "COALESCE");
+      }
       if (e.kind == ExprKind::kNullIf) {
         TExprPtr eq = ResolveOperator("=", std::move(args[0]), std::move(args[1]), e.location);
         uint32_t t = eq->type_a;
@@ -495,6 +519,8 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           typmod = NumericTypmod(p, s);
         } else if (ti->oid == oid::kVarchar || ti->oid == oid::kBpchar) {
           typmod = tn.typmods[0];
+        } else if (ti->oid == oid::kTime) {
+          typmod = std::min(tn.typmods[0], 6);  // PostgreSQL reduces a larger precision to 6
         }
       }
       if (array_type && e.args[0]->kind == ExprKind::kArray) {
@@ -514,7 +540,7 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           {"current_user", "current_user"}, {"user", "current_user"},       {"current_role", "current_user"},
           {"session_user", "session_user"}, {"current_catalog", "current_database"},
           {"current_schema", "current_schema"}, {"current_timestamp", "now"}, {"localtimestamp", "localtimestamp"},
-          {"current_date", "current_date"}};
+          {"current_date", "current_date"}, {"localtime", "localtime"}};
       for (const auto& [kw, fn] : kMap) {
         if (e.str != kw) continue;
         Expr call(ExprKind::kFunc, e.location);
@@ -533,8 +559,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
         CheckFunctionSchema(*this, e, args);
       }
       for (const auto& agg : AllAggregates()) {
-        if (agg.name == name) return TransformAggregate(e);
+        if (agg.name == name) return e.over ? TransformWindowFunc(e) : TransformAggregate(e);
       }
+      if (IsWindowFunctionName(name)) return TransformWindowFunc(e);
       if (e.agg_star) {
         // f(*) is looked up as f(): only an existing f() is "not an aggregate".
         bool exists = false;
@@ -555,9 +582,15 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       if (e.agg_filter) {
         Error("42809", "FILTER specified, but " + name + " is not an aggregate function", e.location);
       }
+      if (IsSrfCall(e)) return TransformSrfCall(e);
       std::vector<TExprPtr> args;
       for (const auto& a : e.args) args.push_back(Transform(*a));
-      return ResolveFunction(e, std::move(args));
+      TExprPtr call = ResolveFunction(e, std::move(args));
+      if (e.over) {
+        Error("42809", "OVER specified, but " + name + " is not a window function nor an aggregate function",
+              e.location);
+      }
+      return call;
     }
     case ExprKind::kSubscript:
       return TransformSubscript(*this, e);

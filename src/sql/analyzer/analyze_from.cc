@@ -28,7 +28,7 @@ bool IsMergeableType(uint32_t t) {
     case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kName: case oid::kBpchar: case oid::kBytea: case oid::kDate: case oid::kTimestamp:
-    case oid::kTimestamptz: case oid::kInterval:
+    case oid::kTimestamptz: case oid::kInterval: case oid::kTime: case oid::kUuid:
       return true;
     default: return false;
   }
@@ -276,6 +276,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     lused.push_back(l);
     rused.push_back(r);
     auto ref = [&](int idx) {
+      MarkUsed(idx);
       auto c = std::make_unique<TExpr>(TKind::kColumn, scope_[idx].type);
       c->index = idx;
       return c;
@@ -330,7 +331,11 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeJoin(const FromItem& f, std::vect
     visible_lo_ = lo;
     visible_hi_ = hi;
     agg_forbidden_clause_ = "JOIN conditions";
+    srf_clause_ = "JOIN conditions";
+    const char* saved_win = win_clause_;
+    win_clause_ = "JOIN conditions";
     cond = CoerceToBool(Transform(*f.join_cond), "JOIN/ON");
+    win_clause_ = saved_win;
     try {
       j->join_cond = DeparseExpr(*f.join_cond);
     } catch (const PgError&) {
@@ -398,7 +403,7 @@ void Analyzer::AnalyzeFromClause(AnalyzedQuery& q) {
   for (const auto& c : scope_) q.input_types.push_back(c.type);
 }
 
-int Analyzer::LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
+int Analyzer::FindColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
   *rte_found = false;
   if (qual) {
     for (const auto& r : rtes_) {
@@ -482,10 +487,23 @@ void Analyzer::ExpandStar(const ResTarget& t, AnalyzedQuery& q) {
   }
   for (int i : *cols) {
     if (scope_[i].hidden && scope_[i].rte >= 0 && scope_[i].name == "ctid") continue;  // system column
+    MarkUsed(i);
     auto ref = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
     ref->index = i;
     q.targets.push_back(std::move(ref));
     q.columns.push_back({scope_[i].name, scope_[i].type});
+  }
+}
+
+void Analyzer::MarkNeededColumns(AnalyzedFrom& f) const {
+  if (f.left) MarkNeededColumns(*f.left);
+  if (f.right) MarkNeededColumns(*f.right);
+  if (f.kind != AnalyzedFrom::kTable || !f.stored) return;
+  const size_t n = f.stored->columns.size();
+  f.needed.assign(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t at = static_cast<size_t>(f.start) + i;
+    f.needed[i] = at < used_.size() && used_[at];
   }
 }
 

@@ -37,8 +37,12 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   const Expr& call = *f.func;
   const char* saved_clause = agg_forbidden_clause_;
   bool saved_allowed = agg_allowed_;
+  const char* saved_srf_clause = srf_clause_;
   agg_forbidden_clause_ = "functions in FROM";
   agg_allowed_ = false;
+  srf_clause_ = kSrfInFrom;
+  const char* saved_win = win_clause_;
+  win_clause_ = "functions in FROM";
   std::string fname;
   uint32_t type;
   try {
@@ -66,10 +70,14 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   } catch (...) {
     agg_forbidden_clause_ = saved_clause;
     agg_allowed_ = saved_allowed;
+    srf_clause_ = saved_srf_clause;
+    win_clause_ = saved_win;
     throw;
   }
   agg_forbidden_clause_ = saved_clause;
   agg_allowed_ = saved_allowed;
+  srf_clause_ = saved_srf_clause;
+  win_clause_ = saved_win;
   int lowest = -1;
   for (const auto& a : item->func_args) LowestColumn(*a, !scope_.empty(), &lowest);
   item->lateral = lowest >= 0;

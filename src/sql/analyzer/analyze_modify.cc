@@ -3,6 +3,7 @@
 // same index choice as SELECT), CHECK constraints and RETURNING.
 #include <algorithm>
 
+#include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/parser/parser.h"
 #include "sql/session_context.h"
@@ -92,6 +93,8 @@ static TExprPtr DefaultFor(AnalyzedModify& m, const StoredColumn& col, SessionCo
   m.keep.push_back(stmt);
   SelectStmt empty;
   Analyzer a(*stmt, empty, ctx, {});
+  a.srf_clause_ = "DEFAULT expressions";
+  a.win_clause_ = "DEFAULT expressions";
   TExprPtr e = a.Transform(*stmt->select().targets[0].expr);
   return AssignTo(a, std::move(e), col, -1);
 }
@@ -104,13 +107,18 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
     m.keep.push_back(stmt);
     auto sel = TargetSelect(target);
     Analyzer a(*stmt, *sel, ctx, {});
+    a.srf_clause_ = "check constraints";
     AnalyzedQuery scope;
     a.AnalyzeFromClause(scope);
     m.check_names.push_back(c.name);
+    a.win_clause_ = "check constraints";
     m.checks.push_back(a.CoerceToBool(a.Transform(*stmt->select().targets[0].expr), "CHECK"));
   }
   if (returning.empty()) return;
+  main->srf_allowed_ = false;
+  main->srf_clause_ = "RETURNING";
   AnalyzedQuery out;
+  main->win_clause_ = "RETURNING";
   for (const auto& t : returning) {
     if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
       main->ExpandStar(t, out);
@@ -188,6 +196,11 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     // literals take the column's type (and their errors point at them).
     SelectStmt empty;
     Analyzer v(empty, nullptr, &top);
+    // A single row is planned like a select list, so it may hold
+    // set-returning calls (PostgreSQL's VALUES_SINGLE).
+    v.srf_allowed_ = ins.source->values.size() == 1;
+    v.srf_clause_ = "VALUES";
+    v.win_clause_ = "VALUES";
     // Without a column list, shorter rows fill the leading columns.
     if (ins.columns.empty() && ins.source->values[0].size() < targets.size())
       targets.resize(ins.source->values[0].size());
@@ -210,6 +223,16 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       for (size_t i = 0; i < width; ++i)
         if (!out[i]) out[i] = default_of(static_cast<int>(i));
       src.values.push_back(std::move(out));
+    }
+    bool srf = false;
+    for (const auto& x : src.values[0]) srf |= FindSrf(*x) != nullptr;
+    if (srf) {
+      // One empty input row; the expressions are the targets, so their
+      // calls become ProjectSet steps.
+      src.targets = std::move(src.values[0]);
+      src.values[0].clear();
+      src.input_types.clear();
+      v.PlanSrfs(src);
     }
   } else {
     Analyzer q(*ins.source, nullptr, &top);
@@ -251,10 +274,12 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     for (size_t i = 0; i < width; ++i) m.new_row.push_back(ColumnRef(static_cast<int>(i), t.columns[i].type));
   }
   // The source query's output row is its input row: targets pass it through.
-  for (size_t i = 0; i < src.input_types.size(); ++i)
-    src.targets.push_back(ColumnRef(static_cast<int>(i), src.input_types[i]));
+  if (src.targets.empty()) {
+    for (size_t i = 0; i < src.input_types.size(); ++i)
+      src.targets.push_back(ColumnRef(static_cast<int>(i), src.input_types[i]));
+  }
   src.visible = src.targets.size();
-  for (size_t i = 0; i < src.visible; ++i) src.columns.push_back({"?column?", src.input_types[i]});
+  for (size_t i = 0; i < src.visible; ++i) src.columns.push_back({"?column?", src.targets[i]->type});
   if (ins.on_conflict) {
     const OnConflictClause& oc = *ins.on_conflict;
     // The arbiter: a unique index on exactly the columns named, or the constraint named.
@@ -303,10 +328,12 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
         sel->from.push_back(std::move(f));
       }
       Analyzer u(*sel, nullptr, &top);
+      u.srf_clause_ = "UPDATE";
       AnalyzedQuery scope;
       u.AnalyzeFromClause(scope);
       for (size_t i = t.columns.size() + 1; i < u.scope_.size(); ++i) u.scope_[i].hidden = true;
       std::vector<TExprPtr> values(t.columns.size());
+      u.win_clause_ = "UPDATE";
       for (const SetClause& sc : oc.set) {
         for (size_t k = 0; k < sc.columns.size(); ++k) {
           int loc = k < sc.column_locations.size() ? sc.column_locations[k] : sc.location;
@@ -315,6 +342,11 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
             top.Error(kUndefinedColumn, "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
           const Expr& e = *sc.values[k];
           CheckIdentityUpdate(t.columns[col], e);
+          if (sc.subscript || sc.slice) {
+            TExprPtr base = values[col] ? std::move(values[col]) : ColumnRef(col, t.columns[col].type);
+            values[col] = TransformArrayAssign(u, std::move(base), sc.columns[k], loc, sc, e);
+            continue;
+          }
           values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
                                                      : AssignTo(u, u.Transform(e), t.columns[col], e.location);
         }
@@ -322,6 +354,8 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       for (size_t i = 0; i < values.size(); ++i)
         if (!values[i]) values[i] = ColumnRef(static_cast<int>(i), t.columns[i].type);
       m.conflict_set = std::move(values);
+      u.srf_clause_ = "WHERE";
+      u.win_clause_ = "WHERE";
       if (oc.where) m.conflict_where = u.CoerceToBool(u.Transform(*oc.where), "WHERE");
     }
   }
@@ -388,6 +422,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     const Expr* where = m.kind == AnalyzedModify::kUpdate ? stmt.update().where.get() : stmt.delete_().where.get();
     if (where) {
       top.agg_forbidden_clause_ = "WHERE";
+      top.srf_clause_ = "WHERE";
       scan.where = top.CoerceToBool(top.Transform(*where), "WHERE");
       top.ChooseIndexScans(*scan.from, *where);
       m.recheck_where = scan.where->Clone();
@@ -395,7 +430,10 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
     top.ChooseJoinMethods(*scan.from);
     scan.targets.push_back(ColumnRef(ncols, oid::kInt8));  // ctid
     if (m.kind == AnalyzedModify::kUpdate) {
+      top.srf_clause_ = "UPDATE";
       std::vector<TExprPtr> values(ncols);
+      top.win_clause_ = "UPDATE";
+      std::vector<bool> subscripted(ncols);  // every assignment so far was to an element or slice
       for (const SetClause& sc : stmt.update().set) {
         if (sc.subquery) throw PgError(sqlstate::kFeatureNotSupported, "multiple-column UPDATE from a subquery is not supported yet");
         for (size_t k = 0; k < sc.columns.size(); ++k) {
@@ -404,9 +442,18 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
           if (col < 0)
             top.Error(kUndefinedColumn,
                       "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
-          if (values[col]) top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
+          const bool element = sc.subscript || sc.slice;
+          // Element and slice assignments to one column apply in order, as PostgreSQL's do.
+          if (values[col] && !(element && subscripted[col]))
+            top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
           const Expr& e = *sc.values[k];
           CheckIdentityUpdate(t.columns[col], e);
+          if (element) {
+            TExprPtr base = values[col] ? std::move(values[col]) : ColumnRef(col, t.columns[col].type);
+            values[col] = TransformArrayAssign(top, std::move(base), sc.columns[k], loc, sc, e);
+            subscripted[col] = true;
+            continue;
+          }
           values[col] = e.kind == ExprKind::kDefault ? DefaultFor(m, t.columns[col], ctx)
                                                      : AssignTo(top, top.Transform(e), t.columns[col], e.location);
         }

@@ -103,6 +103,7 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
         test = Coerce(std::move(test), st, -1, CoercionContext::kImplicit, row.args[i]->location);
       }
       test_types.push_back(test->type);
+      RefuseSrfInComparison(*test, e.location);
       link->args.push_back(std::move(test));
     }
     link->combine = RowCompare(
@@ -117,6 +118,7 @@ TExprPtr Analyzer::TransformSubLink(const Expr& e) {
       test = Coerce(std::move(test), st, -1, CoercionContext::kImplicit, e.args[0]->location);
     }
     TExprPtr cmp = ResolveOperator(e.str, ColumnRef(0, test->type), ColumnRef(1, st), e.location);
+    RefuseSrfInComparison(*test, e.location);
     if (cmp->type != oid::kBool) {
       Error(sqlstate::kDatatypeMismatch, "op ANY/ALL (array) requires operator to yield boolean", e.location);
     }

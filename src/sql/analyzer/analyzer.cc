@@ -191,8 +191,28 @@ struct OuterRemap {
       Opt(a.filter, depth);
       for (auto& o : a.order) Opt(o.expr, depth);
     }
+    for (auto& w : q.windows) {
+      for (auto& p : w.partition) Opt(p, depth);
+      for (auto& o : w.order) Opt(o.expr, depth);
+      Opt(w.start_offset, depth);
+      Opt(w.end_offset, depth);
+    }
+    for (auto& st : q.window_steps) {
+      for (auto& k : st.keys) Opt(k.expr, depth);
+    }
+    for (auto& f : q.window_funcs) {
+      for (auto& a : f.args) Opt(a, depth);
+      Opt(f.agg.arg, depth);
+      Opt(f.agg.arg2, depth);
+      Opt(f.agg.filter, depth);
+    }
     Opt(q.having, depth);
     for (auto& x : q.targets) Opt(x, depth);
+    for (auto* levels : {&q.srf_levels, &q.group_srf_levels}) {
+      for (auto& l : *levels) {
+        for (auto& c : l.calls) Opt(c, depth);
+      }
+    }
     Opt(q.limit, depth);
     Opt(q.offset, depth);
     for (auto& c : q.ctes) Query(*c.query, depth);
@@ -254,6 +274,16 @@ int FirstAggregateLocation(const TExpr& e) {
     if (loc >= 0) return loc;
   }
   return e.else_expr ? FirstAggregateLocation(*e.else_expr) : -1;
+}
+
+// Location of the first window function call in e, -2 when there is none.
+int FirstWindowFuncLocation(const TExpr& e) {
+  if (e.kind == TKind::kWindowFunc) return e.location;
+  for (const auto& a : e.args) {
+    int loc = FirstWindowFuncLocation(*a);
+    if (loc != -2) return loc;
+  }
+  return e.else_expr ? FirstWindowFuncLocation(*e.else_expr) : -2;
 }
 
 // Location of the first column of this query level in e (-1 when it has
@@ -328,9 +358,13 @@ void Analyzer::AnalyzeDistinctOn(const SelectStmt& s, AnalyzedQuery& q) {
 TExprPtr Analyzer::AnalyzeLimit(const ExprPtr& e, const char* clause) {
   if (!e) return nullptr;
   const char* saved = agg_forbidden_clause_;
+  const char* saved_win = win_clause_;
   agg_forbidden_clause_ = clause;
+  srf_clause_ = clause;
+  win_clause_ = clause;
   TExprPtr t = Transform(*e);
   agg_forbidden_clause_ = saved;
+  win_clause_ = saved_win;
   if (!CanCoerce(t->type, oid::kInt8, CoercionContext::kAssignment)) {
     Error(sqlstate::kDatatypeMismatch,
           std::string("argument of ") + clause + " must be type bigint, not type " + TypeSqlName(t->type), e->location);
@@ -392,7 +426,9 @@ AnalyzedQuery Analyzer::RunSelect() {
 
   if (!s.values.empty()) {
     // VALUES: columns column1..N with a common type per column.
+    srf_clause_ = "VALUES";
     size_t width = s.values[0].size();
+    win_clause_ = "VALUES";
     for (const auto& row : s.values) {
       if (row.size() != width) {
         Error(sqlstate::kSyntaxError, "VALUES lists must all be the same length", row.empty() ? -1 : row[0]->location);
@@ -423,11 +459,15 @@ AnalyzedQuery Analyzer::RunSelect() {
     }
     if (s.where) {
       agg_forbidden_clause_ = "WHERE";
+      srf_clause_ = "WHERE";
+      win_clause_ = "WHERE";
       q.where = CoerceToBool(Transform(*s.where), "WHERE");
       if (q.from) ChooseIndexScans(*q.from, *s.where);
     }
     if (q.from) ChooseJoinMethods(*q.from);
     agg_allowed_ = true;
+    srf_allowed_ = true;
+    win_clause_ = nullptr;
     for (const auto& t : s.targets) {
       if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
         ExpandStar(t, q);
@@ -443,6 +483,7 @@ AnalyzedQuery Analyzer::RunSelect() {
     q.visible = q.targets.size();
     agg_allowed_ = false;
     agg_forbidden_clause_ = "GROUP BY";
+    win_clause_ = "GROUP BY";
     for (const auto& g : s.group_by) {
       // A bare name that is no input column may name an output column; an
       // integer constant is an ordinal (PostgreSQL's SQL92 rules).
@@ -460,6 +501,7 @@ AnalyzedQuery Analyzer::RunSelect() {
           Error(sqlstate::kGroupingError, "aggregate functions are not allowed in GROUP BY",
                 FirstAggregateLocation(*q.targets[col]));
         }
+        if (int loc = FirstWindowFuncLocation(*q.targets[col]); loc != -2) WindowNotAllowed(loc);
         q.group_keys.push_back(q.targets[col]->Clone());
         continue;
       }
@@ -467,6 +509,9 @@ AnalyzedQuery Analyzer::RunSelect() {
     }
     if (s.having) {
       agg_allowed_ = true;
+      srf_allowed_ = false;
+      srf_clause_ = "HAVING";
+      win_clause_ = "HAVING";
       q.having = CoerceToBool(Transform(*s.having), "HAVING");
     }
   }
@@ -474,6 +519,8 @@ AnalyzedQuery Analyzer::RunSelect() {
 
   // ORDER BY: ordinal, output column name, or an expression.
   agg_allowed_ = q.aggregated || s.values.empty();
+  srf_allowed_ = s.values.empty();
+  win_clause_ = s.values.empty() ? nullptr : "VALUES";
   for (const auto& sb : s.order_by) {
     int col = -1;
     const Expr& x = *sb.expr;
@@ -507,20 +554,71 @@ AnalyzedQuery Analyzer::RunSelect() {
   }
 
   if (!s.distinct_on.empty()) AnalyzeDistinctOn(s, q);
+  win_clause_ = "WHERE";
+  FinishWindows(q);
+  // Aggregates in ORDER BY or in window definitions aggregate the query too.
+  q.aggregated = !aggs_.empty() || !q.group_keys.empty() || q.having;
 
   if (q.aggregated) {
-    for (auto& t : q.targets) t = RewriteForAgg(std::move(t), q.group_keys, scope_, rtes_, stmt_.query());
-    if (q.having) q.having = RewriteForAgg(std::move(q.having), q.group_keys, scope_, rtes_, stmt_.query());
+    auto rewrite = [&](TExprPtr& e) {
+      if (e) e = RewriteForAgg(std::move(e), q.group_keys, scope_, rtes_, stmt_.query());
+    };
+    // Window functions read aggregate rows: their arguments and windows
+    // may use only group keys and aggregates. PostgreSQL checks a window
+    // function's arguments with its target, its window after every target.
+    std::vector<bool> done(win_funcs_.size());
+    std::function<void(const TExpr&)> rewrite_calls = [&](const TExpr& e) {
+      if (e.kind == TKind::kWindowFunc && !done[e.index]) {
+        done[e.index] = true;
+        WindowFuncCall& f = win_funcs_[e.index];
+        for (auto& a : f.args) rewrite(a);
+        rewrite(f.agg.arg);
+        rewrite(f.agg.arg2);
+        rewrite(f.agg.filter);
+      }
+      for (const auto& a : e.args) rewrite_calls(*a);
+      if (e.else_expr) rewrite_calls(*e.else_expr);
+    };
+    for (auto& t : q.targets) {
+      rewrite_calls(*t);
+      rewrite(t);
+    }
+    rewrite(q.having);
+    for (size_t i = 0; i < win_funcs_.size(); ++i) {
+      if (!done[i]) {
+        auto ref = std::make_unique<TExpr>(TKind::kWindowFunc, win_funcs_[i].result_type);
+        ref->index = static_cast<int>(i);
+        rewrite_calls(*ref);
+      }
+    }
+    for (auto& w : windows_) {
+      for (auto& p : w.partition) rewrite(p);
+      for (auto& o : w.order) rewrite(o.expr);
+    }
+    for (const auto& k : q.group_keys) q.window_input_types.push_back(k->type);
+    for (const auto& a : aggs_) q.window_input_types.push_back(a.result_type);
+  } else {
+    q.window_input_types = q.input_types;
   }
   q.aggs = std::move(aggs_);
   q.distinct = s.distinct && s.distinct_on.empty();
+  q.windows = std::move(windows_);
+  q.window_funcs = std::move(win_funcs_);
+  if (!q.window_funcs.empty()) PlanWindows(q);
 
   if (!s.locking.empty()) AnalyzeLocking(s, q);
-  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct && q.distinct_on.empty()) ChooseIndexOrder(q);
+  if (!q.sort.empty() && q.from && !q.aggregated && !q.distinct && q.distinct_on.empty() && q.window_funcs.empty())
+    ChooseIndexOrder(q);
   agg_allowed_ = false;
+  srf_allowed_ = false;
   q.limit = AnalyzeLimit(s.limit, "LIMIT");
   q.offset = AnalyzeLimit(s.offset, "OFFSET");
+  PlanSrfs(q);
 
+  // Last: every expression of this level, and of the subqueries that read
+  // it, is analyzed. Locked rows are re-read whole (FOR UPDATE), so those
+  // queries read every column.
+  if (q.from && q.row_marks.empty()) MarkNeededColumns(*q.from);
   return q;
 }
 
@@ -530,12 +628,18 @@ void Analyzer::AnalyzeLocking(const SelectStmt& s, AnalyzedQuery& q) {
                      : first.strength == LockingClause::kNoKeyUpdate ? "FOR NO KEY UPDATE"
                      : first.strength == LockingClause::kShare       ? "FOR SHARE"
                                                                      : "FOR KEY SHARE";
-  if (!aggs_.empty() || q.aggregated)
-    Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with aggregate functions", first.location);
-  if (!s.group_by.empty())
-    Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with GROUP BY clause", first.location);
-  if (s.distinct)
-    Error(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with DISTINCT clause", first.location);
+  // PostgreSQL's CheckSelectLocking order; these errors carry no position.
+  auto refuse = [&](const char* with) {
+    throw PgError(sqlstate::kFeatureNotSupported, std::string(what) + " is not allowed with " + with);
+  };
+  if (s.distinct) refuse("DISTINCT clause");
+  if (!s.group_by.empty()) refuse("GROUP BY clause");
+  if (s.having) refuse("HAVING clause");
+  if (!aggs_.empty() || q.aggregated) refuse("aggregate functions");
+  if (!q.window_funcs.empty()) refuse("window functions");
+  for (const auto& t : q.targets) {
+    if (FindSrf(*t)) refuse("set-returning functions in the target list");
+  }
   std::function<void(const AnalyzedFrom&)> walk = [&](const AnalyzedFrom& f) {
     if (f.kind == AnalyzedFrom::kJoin) {
       walk(*f.left);

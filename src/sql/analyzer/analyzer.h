@@ -31,7 +31,7 @@ struct AggOrderKey {
 };
 
 struct AggCall {
-  const AggDef* def;
+  const AggDef* def = nullptr;
   TExprPtr arg;  // null for count(*)
   TExprPtr arg2;  // second argument (string_agg delimiter) or null
   TExprPtr filter;  // FILTER (WHERE ...) over input rows, or null
@@ -40,6 +40,60 @@ struct AggCall {
   uint32_t arg_type = 0;
   uint32_t arg2_type = 0;
   uint32_t result_type = 0;
+};
+
+// Window functions (invariant 47). A window is the PARTITION BY / ORDER BY /
+// frame of one OVER clause or WINDOW entry; its expressions are over the
+// rows the window node reads ("pre-window" rows: input rows, or aggregate
+// rows [group keys..., aggregate results...] in an aggregated query).
+enum class WinFuncKind : uint8_t {
+  kAggregate, kRowNumber, kRank, kDenseRank, kPercentRank, kCumeDist, kNtile, kLag, kLead,
+  kFirstValue, kLastValue, kNthValue,
+};
+
+struct WindowClause {
+  std::string name;      // WINDOW name AS (...); empty for OVER (...)
+  int entry = -1;        // its position in the WINDOW clause
+  std::string ref_name;  // OVER (w ...): the window copied
+  std::vector<TExprPtr> partition;
+  std::vector<AggOrderKey> order;
+  bool has_frame = false;
+  FrameMode mode = FrameMode::kRange;
+  FrameBoundKind start = FrameBoundKind::kUnboundedPreceding;
+  FrameBoundKind end = FrameBoundKind::kCurrentRow;
+  FrameExclusion exclude = FrameExclusion::kNoOthers;
+  // Offsets of kOffset* bounds (no columns of this level): bigint for ROWS
+  // and GROUPS, for RANGE the offset type of the ORDER BY column's type.
+  TExprPtr start_offset, end_offset;
+  // RANGE offsets over date, timestamp[tz] or interval keys: key + offset
+  // and key - offset over the row [key, offset] (a date key gives a timestamp).
+  TExprPtr range_add, range_sub;
+  bool used = false;                   // some window function reads it
+  std::vector<std::string> partition_text, order_text;  // EXPLAIN (Sort Key)
+};
+
+struct WindowFuncCall {
+  int window = 0;
+  WinFuncKind kind = WinFuncKind::kRowNumber;
+  AggCall agg;                  // kAggregate: def, arguments, FILTER
+  std::vector<TExprPtr> args;   // the others: resolved arguments
+  uint32_t result_type = 0;
+  int location = -1;
+};
+
+// One window node of the plan, over windows[window]. Its rows are sorted
+// by `keys` first when `sort`; otherwise an earlier step's sort already
+// orders them so (keys is a prefix of that step's). Rows of one partition
+// are equal on keys[0, npartition); order_pos gives, per ORDER BY key of
+// the window, its position in keys (an ORDER BY key that is also a
+// PARTITION BY key is sorted once).
+struct WindowStep {
+  int window = 0;
+  bool sort = false;
+  std::vector<AggOrderKey> keys;
+  std::vector<std::string> key_text;  // EXPLAIN's Sort Key
+  int npartition = 0;
+  std::vector<int> order_pos;
 };
 
 struct SortKey {
@@ -73,6 +127,7 @@ struct AnalyzedFrom {
   std::vector<uint32_t> types;
   VirtualTable* table = nullptr;             // kTable: a view over process memory, or
   std::shared_ptr<StoredTable> stored;       // kTable: a stored table; its rows end with a hidden ctid (int8)
+  std::vector<bool> needed;                  // stored: per column, whether the query reads it (empty: all)
   int index = -1;                            // stored: index scan on stored->indexes[index]
   std::vector<TExprPtr> index_eq;            // stored: equality keys (no input columns), leading columns
   TExprPtr index_lower, index_upper;         // stored: range on the next index column (either may be null)
@@ -120,6 +175,15 @@ struct RowMark {
   uint8_t wait = 0;      // LockingClause::WaitPolicy
 };
 
+// One ProjectSet step (analyze_srf.cc): for each input row its
+// set-returning calls (TKind::kSrf, arguments over that row) run in
+// lockstep; each output row is the input row, padded to `width` columns,
+// followed by one column per call (NULL once that call is exhausted).
+struct SrfLevel {
+  size_t width = 0;
+  std::vector<TExprPtr> calls;
+};
+
 struct AnalyzedCte {
   int id;
   std::shared_ptr<AnalyzedQuery> query;
@@ -135,6 +199,13 @@ struct AnalyzedQuery {
   std::vector<AggCall> aggs;                 // over input rows
   TExprPtr having;                           // over [group keys..., agg results...]
   std::vector<TExprPtr> targets;             // over input or aggregate rows; resjunk at the end
+  // Set-returning calls in the select list: ProjectSet steps between HAVING
+  // and the projection (srf_levels; targets read their columns), and before
+  // aggregation for GROUP BY keys (group_srf_levels). srf_result (and
+  // group_srf_result): a target (a key) computes over a call's value, which
+  // EXPLAIN draws as a Result above the steps.
+  std::vector<SrfLevel> srf_levels, group_srf_levels;
+  bool srf_result = false, group_srf_result = false;
   size_t visible = 0;                        // number of non-resjunk targets
   std::vector<OutputColumn> columns;
   bool distinct = false;
@@ -143,6 +214,14 @@ struct AnalyzedQuery {
   std::vector<int> distinct_on;
   std::vector<SortKey> sort;
   bool sorted_by_index = false;              // the FROM index scan already yields `sort` order
+  // Window functions: computed after HAVING over pre-window rows of types
+  // window_input_types; their results are the columns [W, W + F) of the
+  // window rows that targets (and `sort`) read, W = window_input_types.size().
+  std::vector<WindowClause> windows;
+  std::vector<WindowFuncCall> window_funcs;
+  std::vector<uint32_t> window_input_types;
+  std::vector<WindowStep> window_steps;      // nodes in plan order, bottom first
+  bool sorted_by_window = false;             // the last window's sort already yields `sort` order
   TExprPtr limit, offset;                    // constant or parameter expressions (int8)
   std::vector<uint32_t> param_types;
   std::vector<AnalyzedCte> ctes;             // WITH queries defined at this level
@@ -187,6 +266,10 @@ struct AnalyzedModify {
 
 AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
                              SessionContext& ctx);
+
+// A generate_series/unnest call in e outside subqueries, or nullptr: DDL
+// refuses them in DEFAULT and CHECK expressions, which it does not analyze.
+const Expr* FindSetReturningCall(const Expr& e);
 
 AnalyzedQuery AnalyzeSelect(const Statement& stmt, const std::vector<uint32_t>& param_type_hints,
                             SessionContext& ctx);

@@ -99,7 +99,12 @@ class Analyzer {
                      std::vector<int>* star, int location);
   TExprPtr ResolveColumnRef(const Expr& e);
   // Resolves at this level: index, -1 when absent; errors for ambiguity.
-  int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found);
+  int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
+    const int idx = FindColumn(qual, col, location, rte_found);
+    MarkUsed(idx);
+    return idx;
+  }
+  int FindColumn(const std::string* qual, const std::string& col, int location, bool* rte_found);
   const CteEntry* FindCte(const std::string& name);
   void ExpandStar(const ResTarget& t, AnalyzedQuery& q);
   // Index scans for stored tables from WHERE equalities (choose_index.cc).
@@ -116,6 +121,36 @@ class Analyzer {
   // subqueries, set operations, WITH (analyze_subquery.cc)
   TExprPtr TransformSubLink(const Expr& e);
   TExprPtr TransformAggregate(const Expr& e);  // analyze_agg.cc
+  // generate_series / unnest in an expression (analyze_srf.cc): a kSrf
+  // node where srf_allowed_, else PostgreSQL's placement errors.
+  TExprPtr TransformSrfCall(const Expr& e);
+  // CASE and COALESCE evaluate their arguments conditionally, which a
+  // ProjectSet cannot (0A000 with PostgreSQL's hint).
+  void RefuseSrfIn(const TExpr& e, const char* construct);
+  // The test side of `x op ANY/ALL (SELECT ...)`: the comparison would be a set.
+  void RefuseSrfInComparison(const TExpr& test, int location);
+  // Moves the kSrf calls of GROUP BY keys and targets into ProjectSet steps.
+  void PlanSrfs(AnalyzedQuery& q);
+  // The aggregate an aggregate call names, with its arguments resolved and
+  // coerced (DISTINCT, ORDER BY and FILTER are left to the caller).
+  void ResolveAggregateCall(const Expr& e, std::vector<TExprPtr> args, AggCall* call);
+
+  // window functions (analyze_window.cc)
+  TExprPtr TransformWindowFunc(const Expr& e);
+  // The window of an OVER clause (index into windows_), analyzing it and the
+  // WINDOW entries it copies on first use.
+  int ResolveWindow(const WindowDef& over);
+  int AnalyzeNamedWindow(size_t entry);
+  int AnalyzeWindowDef(const WindowDef& def, size_t visible_entries);
+  TExprPtr AnalyzeFrameOffset(const WindowDef& def, const FrameBound& b, const WindowClause& wc);
+  // At the end of RunSelect: the unused WINDOW entries (for their errors),
+  // the aggregate rewrite, window result columns, and the window node order.
+  void FinishWindows(AnalyzedQuery& q);
+  // After the aggregate rewrite: window function references become window
+  // row columns; the windows' node order (PostgreSQL's
+  // select_active_windows) and sorts; whether ORDER BY needs a sort of its own.
+  void PlanWindows(AnalyzedQuery& q);
+  [[noreturn]] void WindowNotAllowed(int location);
   AnalyzedQuery AnalyzeSetOp(const SelectStmt& s);
   void AnalyzeWith(const WithClause& w, AnalyzedQuery& q);
   std::shared_ptr<AnalyzedQuery> AnalyzeChild(const SelectStmt& s, Analyzer* parent, bool keep_unknown,
@@ -164,13 +199,40 @@ class Analyzer {
   std::vector<CteEntry> ctes_;
   int visible_lo_ = 0, visible_hi_ = 1 << 30;  // JOIN ON may see only its own items
   std::vector<ScopeColumn> scope_;
+  // Input columns some expression of the query reads (by scope_ index):
+  // a stored table's scan leaves the others undecoded.
+  std::vector<bool> used_;
+  void MarkUsed(int idx) {
+    if (idx < 0) return;
+    if (used_.size() <= static_cast<size_t>(idx)) used_.resize(static_cast<size_t>(idx) + 1, false);
+    used_[static_cast<size_t>(idx)] = true;
+  }
+  void MarkNeededColumns(AnalyzedFrom& f) const;
   bool agg_allowed_ = false;
   bool in_agg_ = false;
   const char* agg_forbidden_clause_ = "WHERE";
+  bool srf_allowed_ = false;            // select list, GROUP BY, ORDER BY, DISTINCT ON
+  const char* srf_clause_ = "WHERE";    // named in the error where they are not allowed
   std::vector<AggCall> aggs_;
+  // Window functions are allowed only where win_clause_ is null (the select
+  // list, ORDER BY, DISTINCT ON); else "window functions are not allowed in
+  // <win_clause_>".
+  const char* win_clause_ = "WHERE";
+  bool in_win_ = false;            // inside a window function's arguments
+  std::vector<WindowClause> windows_;
+  std::vector<WindowFuncCall> win_funcs_;
+  std::vector<int> named_windows_;  // per WINDOW entry of sel_: index in windows_, -1 before analysis
+  std::vector<bool> named_busy_;    // WINDOW entries being analyzed
   SublinkNames sublink_names_;
   std::vector<std::shared_ptr<const ViewDef>> views_;  // keeps expanded views' query trees alive
 };
+
+// srf_clause_ for a function's arguments in FROM, whose error differs.
+inline constexpr char kSrfInFrom[] = "FROM";
+// The first set-returning call in e outside subqueries, or nullptr.
+const TExpr* FindSrf(const TExpr& e);
+// generate_series or unnest called in an expression (analyze_srf.cc).
+bool IsSrfCall(const Expr& e);
 
 // Refuses a join whose inputs include a lateral function item it cannot run
 // (analyze_function_from.cc).
@@ -179,6 +241,10 @@ void CheckLateralFunction(const AnalyzedFrom& join);
 // The aggregate `name` whose argument types best fit `actual` (PostgreSQL's
 // candidate selection); nullptr if none, *ambiguous when several tie.
 const AggDef* LookupAggregate(const std::string& name, const std::vector<uint32_t>& actual, bool* ambiguous);
+
+// True for the names of the window functions proper (row_number, rank,
+// lag, ...; analyze_window.cc).
+bool IsWindowFunctionName(const std::string& name);
 
 // Output column name as PostgreSQL's FigureColname derives it; sublinks
 // holds the output names of the scalar subqueries already analyzed.

@@ -8,6 +8,7 @@
 #include "sql/functions/registry.h"
 #include "sql/types/array.h"
 #include "sql/types/datetime.h"
+#include "sql/types/time.h"
 #include "sql/types/type_io.h"
 #include "utils/error.h"
 
@@ -82,6 +83,10 @@ bool CanCoerce(uint32_t from, uint32_t to, CoercionContext cc) {
     explicit_ok = true;
   } else if (IsStringType(from) && IsStringType(to)) {
     implicit = to != oid::kUnknown;
+  } else if ((from == oid::kTimestamp || from == oid::kTimestamptz || from == oid::kInterval) && to == oid::kTime) {
+    assignment = true;  // the time of day
+  } else if (from == oid::kTime && to == oid::kInterval) {
+    implicit = true;
   } else if (IsDateTime(from) && IsDateTime(to)) {
     // date -> timestamp(tz) and timestamp -> timestamptz widen implicitly.
     implicit = (from == oid::kDate) || (from == oid::kTimestamp && to == oid::kTimestamptz);
@@ -171,6 +176,18 @@ void CastFunction(const Step& st, const Datum* const* a, Datum& out, ExecContext
       us += UtcOffsetAt(ctx.io.timezone, us) * kUsecPerSec;
     }
     out.i = to == oid::kDate ? FloorDivDay(us) : us;
+  } else if (to == oid::kTime && (from == oid::kTimestamp || from == oid::kTimestamptz || from == oid::kInterval)) {
+    if (from != oid::kInterval && (in.i == INT64_MAX || in.i == INT64_MIN)) {
+      out.null = true;  // PostgreSQL's timestamp_time: an infinite timestamp has no time of day
+      return;
+    }
+    int64_t us = in.i;
+    if (from == oid::kTimestamptz) us += UtcOffsetAt(ctx.io.timezone, us) * kUsecPerSec;
+    out.i = TimeOfDay(us);  // an interval's days and months do not count
+  } else if (from == oid::kTime && to == oid::kInterval) {
+    out.i = in.i;
+    out.days = 0;
+    out.months = 0;
   } else if (IsStringType(from) && IsStringType(to)) {
     out.s = in.s;
     // character(n) loses its padding when converted to other string types.

@@ -26,6 +26,10 @@ enum class TKind : uint8_t {
                  // combine = test op column over the row [test, subquery value]
   kScalarArrayOp,  // args[0] op ANY/ALL (args[1]): fn, aux, type_a, type_b are the
                    // operator's (applied to each element); index = 1 ANY, 0 ALL
+  kSrf,            // set-returning call in a select list: aux = SrfKind, args; replaced
+                   // by a column of a ProjectSet step before compilation (analyze_srf.cc)
+  kWindowFunc,     // window function call during analysis; index into the query's
+                   // window functions (becomes a column of the window rows)
 };
 
 struct AnalyzedQuery;

@@ -4,6 +4,7 @@
 
 #include "sql/executor/plan.h"
 #include "sql/types/type_oids.h"
+#include "utils/error.h"
 
 namespace tusk::sql {
 namespace {
@@ -144,6 +145,9 @@ class Compiler {
         p_.subplans.push_back(std::move(sp));
         return out;
       }
+      case TKind::kWindowFunc:
+        // Rewritten to a window row column at the end of analysis.
+        throw PgError(sqlstate::kInternalError, "window function reference outside a window query");
       case TKind::kScalarArrayOp: {
         int left = Emit(*e.args[0]);
         int arr = Emit(*e.args[1]);
@@ -159,6 +163,9 @@ class Compiler {
         st.arg_ptrs.resize(2);
         return out;
       }
+      case TKind::kSrf:
+        // PlanSrfs replaces every call with a ProjectSet column.
+        throw PgError(sqlstate::kInternalError, "set-returning function call in an expression program");
       case TKind::kCoalesce: {
         int out = NewReg();
         std::vector<size_t> to_end;

@@ -5,9 +5,25 @@
 
 #include "sql/executor/plan.h"
 #include "sql/session_context.h"
+#include "sql/types/type_oids.h"
 
 namespace tusk::sql {
 namespace {
+
+// The positions of item c's slice of the input row that the query reads: a
+// stored table's needed columns and its ctid (AnalyzedFrom::needed), every
+// column of other items. Copying only these keeps a wide table's unread
+// values (numerics, strings) out of every composed row.
+void ReadPositions(const CompiledFrom& c, std::vector<size_t>& out) {
+  if (c.kind == AnalyzedFrom::kJoin) {
+    ReadPositions(*c.left, out);
+    ReadPositions(*c.right, out);
+    for (size_t i = c.left->types.size() + c.right->types.size(); i < c.types.size(); ++i) out.push_back(c.start + i);
+    return;
+  }
+  for (size_t i = 0; i < c.types.size(); ++i)
+    if (c.needed.empty() || i >= c.needed.size() || c.needed[i]) out.push_back(c.start + i);
+}
 
 class Join : public PlanNode {
  public:
@@ -22,6 +38,12 @@ class Join : public PlanNode {
     if (!f.right->lateral) right_ = BuildFrom(*f.right, width, st);
     use_hash_ = !lkeys_.empty() && !f.right->lateral;
     merged_at_ = f.start + f.left->types.size() + f.right->types.size();
+    ReadPositions(*f.left, left_read_);
+    ReadPositions(*f.right, right_read_);
+    // One integer key (the usual foreign key): hashed as a number, without
+    // building a key string per row.
+    int_key_ = use_hash_ && f.key_types.size() == 1 &&
+               (f.key_types[0] == oid::kInt2 || f.key_types[0] == oid::kInt4 || f.key_types[0] == oid::kInt8);
   }
 
   const Row* Next(ExecState& st) override {
@@ -75,8 +97,8 @@ class Join : public PlanNode {
   // Copies a child's columns into the composed row; join children return
   // input-row wide rows, others their own columns.
   void Place(const CompiledFrom& c, const Row& src, bool wide) {
-    size_t off = (wide || c.kind == AnalyzedFrom::kJoin) ? c.start : 0;
-    for (size_t i = 0; i < c.types.size(); ++i) row_[c.start + i] = src[off + i];
+    const size_t off = (wide || c.kind == AnalyzedFrom::kJoin) ? c.start : 0;
+    for (size_t p : &c == f_.left.get() ? left_read_ : right_read_) row_[p] = src[p - c.start + off];
   }
 
   void Clear(const CompiledFrom& c) {
@@ -92,17 +114,25 @@ class Join : public PlanNode {
   void Materialize(PlanNode& right, ExecState& st) {
     rows_.clear();
     hash_.clear();
+    int_hash_.clear();
     const CompiledFrom& r = *f_.right;
     size_t off = r.kind == AnalyzedFrom::kJoin ? r.start : 0;
     while (const Row* src = right.Next(st)) {
       Row wide(row_.size());
-      for (size_t i = 0; i < r.types.size(); ++i) wide[r.start + i] = (*src)[off + i];
+      for (size_t p : right_read_) wide[p] = (*src)[p - r.start + off];
       rows_.push_back(std::move(wide));
     }
     all_.resize(rows_.size());
     for (size_t i = 0; i < rows_.size(); ++i) all_[i] = i;
     right_matched_.assign(rows_.size(), false);
     if (!use_hash_) return;
+    if (int_key_) {
+      for (size_t i = 0; i < rows_.size(); ++i) {
+        const Datum& d = rkeys_[0].Eval(rows_[i].data(), st.ctx);
+        if (!d.null) int_hash_[d.i].push_back(i);
+      }
+      return;
+    }
     std::string key;
     for (size_t i = 0; i < rows_.size(); ++i) {
       if (!Key(rkeys_, rows_[i], st, key)) continue;
@@ -145,6 +175,12 @@ class Join : public PlanNode {
       cands_ = &all_;
       return;
     }
+    if (int_key_) {
+      const Datum& d = lkeys_[0].Eval(row_.data(), st.ctx);
+      auto it = d.null ? int_hash_.end() : int_hash_.find(d.i);
+      cands_ = it == int_hash_.end() ? &none_ : &it->second;
+      return;
+    }
     std::string key;
     auto it = Key(lkeys_, row_, st, key) ? hash_.find(key) : hash_.end();
     cands_ = it == hash_.end() ? &none_ : &it->second;
@@ -155,7 +191,7 @@ class Join : public PlanNode {
     const CompiledFrom& r = *f_.right;
     while (const Row* src = plan.Next(st)) {
       Row wide(row_.size());
-      for (size_t i = 0; i < r.types.size(); ++i) wide[r.start + i] = (*src)[i];
+      for (size_t p : right_read_) wide[p] = (*src)[p - r.start];
       rows_.push_back(std::move(wide));
     }
     all_.resize(rows_.size());
@@ -164,6 +200,7 @@ class Join : public PlanNode {
 
   const CompiledFrom& f_;
   std::vector<ExprProgram> cond_, merged_, lkeys_, rkeys_;
+  std::vector<size_t> left_read_, right_read_;  // ReadPositions of each input
   std::unique_ptr<PlanNode> left_, right_;
   bool use_hash_ = false;
   size_t merged_at_ = 0;
@@ -171,6 +208,8 @@ class Join : public PlanNode {
   std::vector<Row> rows_;
   std::vector<size_t> all_, none_;
   std::unordered_map<std::string, std::vector<size_t>> hash_;
+  bool int_key_ = false;
+  std::unordered_map<int64_t, std::vector<size_t>> int_hash_;
   std::vector<bool> right_matched_;
   const std::vector<size_t>* cands_ = nullptr;
   size_t cand_pos_ = 0, unmatched_pos_ = 0;

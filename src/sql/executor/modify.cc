@@ -3,6 +3,7 @@
 
 #include "sql/executor/compile.h"
 #include "sql/session_context.h"
+#include "sql/types/array.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -39,6 +40,15 @@ size_t CharCount(const std::string& s) {
 // unless only spaces are cut; character(n) is padded.
 void ApplyColumnTypmod(const StoredColumn& c, Datum& d) {
   if (d.null || c.typmod < 0) return;
+  if (d.arr) {
+    // The typmod of an array column is its elements' (varchar(3)[]).
+    StoredColumn elem = c;
+    elem.type = d.arr->elem_type;
+    std::vector<Datum> elems = d.arr->elems;
+    for (Datum& e : elems) ApplyColumnTypmod(elem, e);
+    d = MakeArray(d.arr->elem_type, std::move(elems), d.arr->lbound);
+    return;
+  }
   if (c.type == oid::kVarchar || c.type == oid::kBpchar) {
     size_t n = static_cast<size_t>(c.typmod);
     size_t len = CharCount(d.s);

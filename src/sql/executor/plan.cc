@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "sql/executor/agg_state.h"
 #include "sql/executor/compile.h"
 #include "sql/functions/registry.h"
 #include "sql/session_context.h"
@@ -123,7 +124,8 @@ class StoredScan : public PlanNode {
         lower_(BindPrograms(f.index_lower, st)), upper_(BindPrograms(f.index_upper, st)),
         in_(BindPrograms(f.index_in, st)), lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl),
         backward_(f.index_backward),
-        key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]) {}
+        key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]),
+        needed_(f.needed.size() == table_->columns.size() ? &f.needed : nullptr) {}
   const Row* Next(ExecState& st) override {
     if (!in_.empty()) return NextInList(st);
     if (!scan_) {
@@ -153,13 +155,13 @@ class StoredScan : public PlanNode {
       } else {
         scan_ = table_->Scan();
       }
+      scan_->SetNeeded(needed_);
       row_.resize(table_->columns.size() + 1);
     }
     st.ctx.session->CheckForInterrupts();
     TupleId tid;
     if (!scan_->Next(row_, &tid)) return nullptr;
-    row_.resize(table_->columns.size() + 1);
-    row_.back() = Datum::Int(PackTupleId(tid));
+    SetCtid(tid);
     return &row_;
   }
 
@@ -188,22 +190,31 @@ class StoredScan : public PlanNode {
         IndexCondition cond;
         cond.eq.push_back(in_values_[in_pos_++]);
         scan_ = table_->ScanIndex(table_->indexes[index_], cond);
+        scan_->SetNeeded(needed_);
       }
       st.ctx.session->CheckForInterrupts();
       TupleId tid;
       if (scan_->Next(row_, &tid)) {
-        row_.resize(table_->columns.size() + 1);
-        row_.back() = Datum::Int(PackTupleId(tid));
+        SetCtid(tid);
         return &row_;
       }
       scan_.reset();
     }
   }
 
+  // The hidden ctid after the columns (the scan leaves the row that long).
+  void SetCtid(TupleId tid) {
+    row_.resize(table_->columns.size() + 1);
+    Datum& d = row_.back();
+    d.null = false;
+    d.i = PackTupleId(tid);
+  }
+
   std::vector<ExprProgram> lower_, upper_, in_;
   bool lower_incl_, upper_incl_;
   bool backward_;
   uint32_t key_type_;
+  const std::vector<bool>* needed_;  // the plan's; null: every column
   bool in_started_ = false;
   std::vector<Datum> in_values_;
   size_t in_pos_ = 0;
@@ -277,21 +288,6 @@ class Filter : public PlanNode {
   ExprProgram cond_;
 };
 
-struct AggState {
-  int64_t count = 0;
-  __int128 isum = 0;
-  Numeric nsum;
-  double fsum = 0;
-  Numeric nsum2;     // variance/stddev over numeric: sum of squares
-  double fsxx = 0;   // variance/stddev over floats: Youngs-Cramer Sxx
-  bool special = false;  // variance/stddev: a NaN or infinite input was seen
-  Datum best;  // min/max, bool_and/bool_or
-  std::string text;  // string_agg
-  std::vector<Datum> items;  // array_agg
-  std::unordered_set<std::string> seen;  // DISTINCT aggregates
-  std::vector<Row> sorted;  // ORDER BY in the call: [arg, arg2, keys...]
-};
-
 class Aggregate : public PlanNode {
  public:
   Aggregate(std::unique_ptr<PlanNode> child, const CompiledQuery& q)
@@ -355,16 +351,20 @@ class Aggregate : public PlanNode {
       const Datum& f = filters_[i].Eval(r->data(), st.ctx);
       if (f.null || !f.b) return;
     }
-    Datum v, v2;
-    if (a.def->kind != AggKind::kCountStar) v = args_[i].Eval(r->data(), st.ctx);
-    if (a.def->arg2) v2 = args2_[i].Eval(r->data(), st.ctx);
+    // The arguments are read where the programs leave them (their own
+    // registers, or the row): copying a Datum per row was a tenth of a scan.
+    static const Datum kNone;
+    const Datum* v = &kNone;
+    const Datum* v2 = &kNone;
+    if (a.def->kind != AggKind::kCountStar) v = &args_[i].Eval(r->data(), st.ctx);
+    if (a.def->arg2) v2 = &args2_[i].Eval(r->data(), st.ctx);
     if (!orders_[i].empty()) {
-      Row buf{std::move(v), std::move(v2)};
+      Row buf{*v, *v2};
       for (auto& k : orders_[i]) buf.push_back(k.Eval(r->data(), st.ctx));
       s.sorted.push_back(std::move(buf));
       return;
     }
-    Accumulate(a, s, v, v2, st);
+    Accumulate(a, s, *v, *v2, st);
   }
 
   // Feeds buffered inputs in the call's ORDER BY order.
@@ -388,175 +388,10 @@ class Aggregate : public PlanNode {
   }
 
   void Accumulate(const AggSpec& a, AggState& s, const Datum& v, const Datum& v2, ExecState& st) {
-    if (a.def->kind == AggKind::kCountStar) {
-      ++s.count;
-      return;
-    }
-    if (v.null && a.def->kind != AggKind::kArrayAgg) return;  // array_agg keeps NULLs
-    if (a.distinct) {
-      std::string k;
-      AppendKey(a.arg_type, v, st.ctx.io, k);
-      if (a.def->arg2) AppendKey(a.arg2_type, v2, st.ctx.io, k);
-      if (!s.seen.insert(k).second) return;
-    }
-    ++s.count;
-    switch (a.def->kind) {
-      case AggKind::kSum:
-      case AggKind::kAvg:
-        if (a.arg_type == oid::kInterval) {
-          if (s.count == 1) {
-            s.best = v;
-          } else if (__builtin_add_overflow(s.best.months, v.months, &s.best.months) ||
-                     __builtin_add_overflow(s.best.days, v.days, &s.best.days) ||
-                     __builtin_add_overflow(s.best.i, v.i, &s.best.i)) {
-            throw PgError("22008", "interval out of range");
-          }
-        } else if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
-          s.fsum += v.f;
-        } else if (a.arg_type == oid::kNumeric) {
-          s.nsum = s.nsum.Add(v.n);
-        } else {
-          s.isum += v.i;
-        }
-        break;
-      case AggKind::kMin:
-      case AggKind::kMax: {
-        if (s.count == 1) {
-          s.best = v;
-        } else {
-          int c = CompareDatum(a.arg_type, v, s.best);
-          if (a.def->kind == AggKind::kMin ? c < 0 : c > 0) s.best = v;
-        }
-        break;
-      }
-      case AggKind::kBoolAnd: s.best = Datum::Bool(s.count == 1 ? v.b : s.best.b && v.b); break;
-      case AggKind::kBoolOr: s.best = Datum::Bool(s.count == 1 ? v.b : s.best.b || v.b); break;
-      case AggKind::kStringAgg:
-        if (s.count > 1 && !v2.null) s.text += v2.s;
-        s.text += v.s;
-        break;
-      case AggKind::kArrayAgg: s.items.push_back(v); break;
-      case AggKind::kVarSamp:
-      case AggKind::kVarPop:
-      case AggKind::kStddevSamp:
-      case AggKind::kStddevPop:
-        if (a.arg_type == oid::kFloat4 || a.arg_type == oid::kFloat8) {
-          // PostgreSQL's float8_accum (Youngs-Cramer).
-          double n = static_cast<double>(s.count);
-          double old_sum = s.fsum;
-          s.fsum += v.f;
-          if (n > 1) {
-            double tmp = v.f * n - s.fsum;
-            s.fsxx += tmp * tmp / (n * (n - 1));
-            // Finite inputs overflowing is an error; infinities make Sxx NaN.
-            if (std::isinf(s.fsum) || std::isinf(s.fsxx)) {
-              if (!std::isinf(old_sum) && !std::isinf(v.f)) ThrowFloatOverflow();
-              s.fsxx = std::nan("");
-            }
-          } else if (std::isnan(v.f) || std::isinf(v.f)) {
-            s.fsxx = std::nan("");
-          }
-        } else {
-          Numeric x = a.arg_type == oid::kNumeric ? v.n : Numeric::FromInt(v.i);
-          if (x.is_special()) {
-            s.special = true;
-          } else {
-            s.nsum = s.nsum.Add(x);
-            s.nsum2 = s.nsum2.Add(x.Mul(x));
-          }
-        }
-        break;
-      default: break;
-    }
+    AggAccumulate(a, s, v, v2, st.ctx);
   }
 
-  [[noreturn]] static void ThrowFloatOverflow() {
-    throw PgError(sqlstate::kNumericValueOutOfRange, "value out of range: overflow");
-  }
-
-  // PostgreSQL's numeric_stddev_internal / float8_var_* finals.
-  static Datum Statistics(const AggSpec& a, const AggState& s) {
-    bool sample = a.def->kind == AggKind::kVarSamp || a.def->kind == AggKind::kStddevSamp;
-    bool stddev = a.def->kind == AggKind::kStddevSamp || a.def->kind == AggKind::kStddevPop;
-    if (s.count == 0 || (sample && s.count <= 1)) return Datum::Null();
-    if (a.result_type == oid::kFloat8) {
-      double v = s.fsxx / (sample ? static_cast<double>(s.count) - 1 : static_cast<double>(s.count));
-      return Datum::Float(stddev ? std::sqrt(v) : v);
-    }
-    if (s.special) return Datum::Num(Numeric::NaN());
-    Numeric n = Numeric::FromInt(s.count);
-    // N * sum(x^2) - sum(x)^2 over N * (N - 1) (or N * N), exactly, then
-    // divided at the usual division scale.
-    Numeric num = n.Mul(s.nsum2).Sub(s.nsum.Mul(s.nsum));
-    if (num.Compare(Numeric::FromInt(0)) <= 0) return Datum::Num(Numeric::FromInt(0));
-    Numeric den = sample ? n.Mul(Numeric::FromInt(s.count - 1)) : n.Mul(n);
-    Numeric var = num.Div(den);
-    return Datum::Num(stddev ? var.Sqrt(var.scale()) : var);
-  }
-
-  // PostgreSQL's interval_div: fractional months become days (30 each) and
-  // fractional days seconds, rounded to microseconds.
-  static Datum IntervalDiv(const Datum& span, double factor) {
-    auto ts_round = [](double j) { return std::rint(j * 1000000.0) / 1000000.0; };
-    Datum r;
-    r.null = false;
-    r.months = static_cast<int32_t>(span.months / factor);
-    r.days = static_cast<int32_t>(span.days / factor);
-    double month_remainder_days = ts_round((span.months / factor - r.months) * 30);
-    double sec_remainder =
-        ts_round((span.days / factor - r.days + month_remainder_days - static_cast<int>(month_remainder_days)) * 86400);
-    if (std::fabs(sec_remainder) >= 86400) {
-      r.days += static_cast<int>(sec_remainder / 86400);
-      sec_remainder -= static_cast<int>(sec_remainder / 86400) * 86400.0;
-    }
-    r.days += static_cast<int32_t>(month_remainder_days);
-    r.i = static_cast<int64_t>(std::rint(static_cast<double>(span.i) / factor + sec_remainder * 1000000.0));
-    return r;
-  }
-
-  static Numeric FromI128(__int128 v) {
-    bool neg = v < 0;
-    unsigned __int128 m = neg ? -static_cast<unsigned __int128>(v) : v;
-    std::string d;
-    do {
-      d.insert(d.begin(), static_cast<char>('0' + static_cast<int>(m % 10)));
-      m /= 10;
-    } while (m);
-    return Numeric::Parse((neg ? "-" : "") + d);
-  }
-
-  Datum Final(const AggSpec& a, const AggState& s) {
-    switch (a.def->kind) {
-      case AggKind::kCountStar:
-      case AggKind::kCount: return Datum::Int(s.count);
-      case AggKind::kMin:
-      case AggKind::kMax:
-      case AggKind::kBoolAnd:
-      case AggKind::kBoolOr: return s.count ? s.best : Datum::Null();
-      case AggKind::kStringAgg: return s.count ? Datum::Text(s.text) : Datum::Null();
-      case AggKind::kArrayAgg: return s.count ? MakeArray(ElementTypeOf(a.result_type), s.items) : Datum::Null();
-      case AggKind::kSum:
-        if (!s.count) return Datum::Null();
-        if (a.result_type == oid::kInterval) return s.best;
-        if (a.result_type == oid::kFloat4 || a.result_type == oid::kFloat8) return Datum::Float(s.fsum);
-        if (a.result_type == oid::kNumeric) return Datum::Num(a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum));
-        if (s.isum > INT64_MAX || s.isum < INT64_MIN) ThrowIntOutOfRange(oid::kInt8);
-        return Datum::Int(static_cast<int64_t>(s.isum));
-      case AggKind::kVarSamp:
-      case AggKind::kVarPop:
-      case AggKind::kStddevSamp:
-      case AggKind::kStddevPop:
-        return Statistics(a, s);
-      case AggKind::kAvg: {
-        if (!s.count) return Datum::Null();
-        if (a.result_type == oid::kInterval) return IntervalDiv(s.best, static_cast<double>(s.count));
-        if (a.result_type == oid::kFloat8) return Datum::Float(s.fsum / static_cast<double>(s.count));
-        Numeric sum = a.arg_type == oid::kNumeric ? s.nsum : FromI128(s.isum);
-        return Datum::Num(sum.Div(Numeric::FromInt(s.count)));
-      }
-    }
-    return Datum::Null();
-  }
+  static Datum Final(const AggSpec& a, const AggState& s) { return AggFinal(a, s); }
 
   std::unique_ptr<PlanNode> child_;
   std::vector<ExprProgram> keys_;
@@ -744,6 +579,11 @@ int64_t EvalCount(const std::vector<ExprProgram>& p, ExecState& st, bool is_limi
 
 }  // namespace
 
+std::unique_ptr<PlanNode> MakeSort(std::unique_ptr<PlanNode> child, std::vector<SortKey> keys,
+                                   std::vector<uint32_t> types, int64_t bound) {
+  return std::make_unique<Sort>(std::move(child), std::move(keys), std::move(types), bound);
+}
+
 static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, size_t np) {
   auto c = std::make_shared<CompiledFrom>();
   c->kind = f.kind;
@@ -751,6 +591,7 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   c->types = f.types;
   c->table = f.table;
   c->stored = f.stored;
+  c->needed = f.needed;
   c->index = f.index;
   for (const auto& k : f.index_eq) c->index_eq.push_back(CompileExpr(*k, np));
   for (const auto& k : f.index_in) c->index_in.push_back(CompileExpr(*k, np));
@@ -779,6 +620,71 @@ static std::shared_ptr<const CompiledFrom> CompileFrom(const AnalyzedFrom& f, si
   for (const auto& a : f.func_args) c->func_args.push_back(CompileExpr(*a, np));
   c->ordinality = f.ordinality;
   return c;
+}
+
+// Window nodes: rows [pre-window columns (W) | results (F) | sort keys].
+static void CompileWindows(const AnalyzedQuery& q, size_t np, CompiledQuery* c) {
+  const int W = static_cast<int>(q.window_input_types.size());
+  const int F = static_cast<int>(q.window_funcs.size());
+  std::vector<uint32_t> base = q.window_input_types;
+  for (const auto& f : q.window_funcs) base.push_back(f.result_type);
+  size_t width = base.size();
+  std::vector<uint32_t> key_types;  // of the key columns the last sort wrote
+  for (const WindowStep& step : q.window_steps) {
+    const WindowClause& wc = q.windows[step.window];
+    CompiledWindow w;
+    w.sort = step.sort;
+    w.key_base = W + F;
+    if (step.sort) {
+      key_types.clear();
+      for (size_t k = 0; k < step.keys.size(); ++k) {
+        w.keys.push_back(CompileExpr(*step.keys[k].expr, np));
+        key_types.push_back(step.keys[k].expr->type);
+        w.sort_keys.push_back({W + F + static_cast<int>(k), step.keys[k].desc, step.keys[k].nulls_first});
+      }
+    }
+    w.types = base;
+    w.types.insert(w.types.end(), key_types.begin(), key_types.end());
+    width = std::max(width, w.types.size());
+    w.npartition = step.npartition;
+    for (size_t j = 0; j < step.order_pos.size(); ++j) {
+      w.order_cols.push_back(W + F + step.order_pos[j]);
+      w.order_desc.push_back(wc.order[j].desc);
+      w.order_nulls_first.push_back(wc.order[j].nulls_first);
+    }
+    if (wc.has_frame) {
+      w.mode = wc.mode;
+      w.start = wc.start;
+      w.end = wc.end;
+      w.exclude = wc.exclude;
+    }
+    if (wc.start_offset) w.start_offset.push_back(CompileExpr(*wc.start_offset, np));
+    if (wc.end_offset) w.end_offset.push_back(CompileExpr(*wc.end_offset, np));
+    if (wc.range_add) w.range_add.push_back(CompileExpr(*wc.range_add, np));
+    if (wc.range_sub) w.range_sub.push_back(CompileExpr(*wc.range_sub, np));
+    for (int i = 0; i < F; ++i) {
+      const WindowFuncCall& f = q.window_funcs[i];
+      if (f.window != step.window) continue;
+      CompiledWindowFunc cf;
+      cf.kind = f.kind;
+      cf.column = W + i;
+      for (const auto& a : f.args) cf.args.push_back(CompileExpr(*a, np));
+      if (f.kind == WinFuncKind::kAggregate) {
+        const AggCall& a = f.agg;
+        cf.agg.def = a.def;
+        cf.agg.arg_type = a.arg_type;
+        cf.agg.arg2_type = a.arg2_type;
+        cf.agg.result_type = a.result_type;
+        cf.agg.has_filter = a.filter != nullptr;
+        if (a.arg) cf.agg_arg.push_back(CompileExpr(*a.arg, np));
+        if (a.arg2) cf.agg_arg2.push_back(CompileExpr(*a.arg2, np));
+        if (a.filter) cf.filter.push_back(CompileExpr(*a.filter, np));
+      }
+      w.funcs.push_back(std::move(cf));
+    }
+    c->windows.push_back(std::move(w));
+  }
+  c->window_width = width;
 }
 
 CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
@@ -828,6 +734,9 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
     c.aggs.push_back(std::move(spec));
   }
   if (q.having) c.having.push_back(CompileExpr(*q.having, np));
+  c.srf_levels = CompileSrfLevels(q.srf_levels, np);
+  c.group_srf_levels = CompileSrfLevels(q.group_srf_levels, np);
+  if (!q.window_steps.empty()) CompileWindows(q, np, &c);
   for (auto& t : q.targets) {
     c.targets.push_back(CompileExpr(*t, np));
     c.target_types.push_back(t->type);
@@ -837,6 +746,7 @@ CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t np) {
   c.distinct_on = q.distinct_on;
   c.sort = q.sort;
   c.sorted_by_index = q.sorted_by_index;
+  c.sorted_by_window = q.sorted_by_window;
   c.row_marks = q.row_marks;
   if (q.limit) c.limit.push_back(CompileExpr(*q.limit, np));
   if (q.offset) c.offset.push_back(CompileExpr(*q.offset, np));
@@ -891,6 +801,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     std::vector<ExprProgram> recheck = q.where.empty() ? std::vector<ExprProgram>() : bind(q.where);
     node = std::make_unique<LockRows>(std::move(node), q.row_marks, std::move(recheck));
   }
+  node = MakeProjectSets(std::move(node), q.group_srf_levels, st);
   if (q.aggregated) {
     CompiledQuery bound;
     bound.group_keys = bind(q.group_keys);
@@ -903,6 +814,13 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = std::move(agg);
     if (!q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
   }
+  for (size_t i = 0; i < q.windows.size(); ++i) {
+    const CompiledWindow& w = q.windows[i];
+    if (w.sort || i == 0) node = MakeWindowKeys(std::move(node), w, q.window_width, st);
+    if (w.sort) node = std::make_unique<Sort>(std::move(node), w.sort_keys, w.types, -1);
+    node = MakeWindowAgg(std::move(node), w, q.window_width, st);
+  }
+  node = MakeProjectSets(std::move(node), q.srf_levels, st);
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
   if (!q.distinct_on.empty()) {
@@ -912,7 +830,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = std::make_unique<DistinctOn>(std::move(node), q.target_types, q.distinct_on);
   } else {
     if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
-    if (!q.sort.empty() && !q.sorted_by_index)
+    if (!q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window)
       node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, limit >= 0 ? offset + limit : -1);
   }
   if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);

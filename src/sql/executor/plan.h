@@ -58,6 +58,7 @@ struct CompiledFrom {
   std::vector<uint32_t> types;
   VirtualTable* table = nullptr;
   std::shared_ptr<StoredTable> stored;
+  std::vector<bool> needed;  // see AnalyzedFrom
   int index = -1;
   std::vector<ExprProgram> index_eq;
   std::vector<ExprProgram> index_lower, index_upper;  // 0 or 1 each
@@ -79,6 +80,49 @@ struct CompiledFrom {
   bool ordinality = false;
 };
 
+// A ProjectSet step (see SrfLevel): one (SrfKind, result type, argument
+// programs) per call.
+struct CompiledSrfCall {
+  int kind = 0;
+  uint32_t type = 0;
+  std::vector<ExprProgram> args;
+};
+struct CompiledSrfLevel {
+  size_t width = 0;
+  std::vector<CompiledSrfCall> calls;
+};
+
+// One window function of a window node (see WindowFuncCall).
+struct CompiledWindowFunc {
+  WinFuncKind kind = WinFuncKind::kRowNumber;
+  int column = 0;                  // its result in the window row
+  std::vector<ExprProgram> args;   // non-aggregates: the arguments
+  AggSpec agg;                     // kAggregate
+  std::vector<ExprProgram> agg_arg, agg_arg2, filter;  // kAggregate: 0 or 1 each
+};
+
+// One window node (see WindowStep): rows of width `types.size()` laid out
+// [pre-window columns | window function results | sort keys].
+struct CompiledWindow {
+  bool sort = false;
+  std::vector<ExprProgram> keys;   // sort: values for the key columns
+  int key_base = 0;                // first key column
+  std::vector<SortKey> sort_keys;  // sort: over the key columns
+  std::vector<uint32_t> types;     // of the window row's columns
+  int npartition = 0;              // partition columns: key_base + [0, npartition)
+  std::vector<int> order_cols;     // per ORDER BY key of the window: its column
+  std::vector<bool> order_desc, order_nulls_first;
+  FrameMode mode = FrameMode::kRange;
+  FrameBoundKind start = FrameBoundKind::kUnboundedPreceding;
+  FrameBoundKind end = FrameBoundKind::kCurrentRow;
+  FrameExclusion exclude = FrameExclusion::kNoOthers;
+  std::vector<ExprProgram> start_offset, end_offset;  // 0 or 1 each
+  // RANGE offsets over date/time keys: key + offset and key - offset over
+  // the row [key, offset] (0 or 1 each); other types are shifted natively.
+  std::vector<ExprProgram> range_add, range_sub;
+  std::vector<CompiledWindowFunc> funcs;
+};
+
 // Compiled form of an AnalyzedQuery; BuildPlan copies its programs per
 // execution so that register files are private to each cursor.
 struct CompiledQuery {
@@ -95,12 +139,16 @@ struct CompiledQuery {
   std::vector<ExprProgram> agg_filters;  // per aggregate; empty program if none
   std::vector<std::vector<ExprProgram>> agg_orders;
   std::vector<ExprProgram> having;
+  std::vector<CompiledSrfLevel> srf_levels, group_srf_levels;
   std::vector<ExprProgram> targets;
   size_t visible = 0;
   bool distinct = false;
   std::vector<int> distinct_on;  // see AnalyzedQuery::distinct_on
   std::vector<SortKey> sort;
   bool sorted_by_index = false;
+  bool sorted_by_window = false;
+  std::vector<CompiledWindow> windows;  // window nodes after HAVING, bottom first
+  size_t window_width = 0;
   std::vector<uint32_t> target_types;
   std::vector<ExprProgram> limit, offset;
   std::vector<RowMark> row_marks;  // FOR UPDATE / SHARE: lock after WHERE (re-checked with `where`)
@@ -129,6 +177,20 @@ std::unique_ptr<PlanNode> MakeJoin(const CompiledFrom& f, size_t width, ExecStat
 std::unique_ptr<PlanNode> MakeMergeJoin(const CompiledFrom& f, size_t width, ExecState& st);
 std::unique_ptr<PlanNode> MakeSetOp(const CompiledQuery& q, ExecState& st);
 std::unique_ptr<PlanNode> MakeCteScan(int cte_id, bool work_table);
+// ProjectSet steps (project_set.cc); no levels: the child itself.
+std::vector<CompiledSrfLevel> CompileSrfLevels(const std::vector<SrfLevel>& levels, size_t num_params);
+std::unique_ptr<PlanNode> MakeProjectSets(std::unique_ptr<PlanNode> child, const std::vector<CompiledSrfLevel>& levels,
+                                          ExecState& st);
+// Window nodes (window.cc): WindowKeys widens rows to the window row and
+// computes a window's sort keys (a Sort follows it); WindowAgg computes the
+// window's functions partition by partition over rows in that order.
+std::unique_ptr<PlanNode> MakeWindowKeys(std::unique_ptr<PlanNode> child, const CompiledWindow& w, size_t width,
+                                         ExecState& st);
+std::unique_ptr<PlanNode> MakeWindowAgg(std::unique_ptr<PlanNode> child, const CompiledWindow& w, size_t width,
+                                        ExecState& st);
+// ORDER BY's node (plan.cc), also used under window nodes.
+std::unique_ptr<PlanNode> MakeSort(std::unique_ptr<PlanNode> child, std::vector<SortKey> keys,
+                                   std::vector<uint32_t> types, int64_t bound);
 // Function Scan (function_scan.cc): streams a function call's rows.
 std::unique_ptr<PlanNode> MakeFunctionScan(const CompiledFrom& f, size_t width, ExecState& st);
 

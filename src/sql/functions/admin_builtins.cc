@@ -312,14 +312,6 @@ void CurrentLogfile(const Step& st, const Datum* const* a, Datum& out, ExecConte
   if (f) out.s = *f;
 }
 
-void CurrentSchemas(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
-  // The search path is pg_catalog (implicit) then public.
-  std::vector<Datum> names;
-  if (a[0]->b) names.push_back(Datum::Text("pg_catalog"));
-  names.push_back(Datum::Text("public"));
-  out = MakeArray(oid::kName, std::move(names));
-}
-
 // aux 0 server addr, 1 server port, 2 client addr, 3 client port
 void InetFn(const Step& st, const Datum* const*, Datum& out, ExecContext& ctx) {
   SessionContext& s = *ctx.session;
@@ -418,7 +410,6 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"pg_rotate_logfile", {}, kBool, RotateLogfile});
   f.push_back({"pg_current_logfile", {}, kText, CurrentLogfile, false});
   f.push_back({"pg_current_logfile", {kText}, kText, CurrentLogfile, false});
-  f.push_back({"current_schemas", {kBool}, oid::kNameArray, CurrentSchemas});
   f.push_back({"inet_server_addr", {}, oid::kInet, InetFn, true, false, 0});
   f.push_back({"inet_server_port", {}, kI4, InetFn, true, false, 1});
   f.push_back({"inet_client_addr", {}, oid::kInet, InetFn, true, false, 2});

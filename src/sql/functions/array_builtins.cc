@@ -1,7 +1,7 @@
 // Array functions and operators: constructors and subscripts used by the
 // analyzer, array_position/length/upper/lower/cardinality, array_to_string,
 // string_to_array, append/prepend/cat (functions and ||), comparisons,
-// containment, and current_schemas. Elements compare with CompareDatum of
+// containment. Elements compare with CompareDatum of
 // the element type; NULL elements follow each function's PostgreSQL rule.
 #include <algorithm>
 
@@ -11,7 +11,6 @@
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
-#include "utils/guc.h"
 
 namespace tusk::sql {
 namespace {
@@ -290,25 +289,6 @@ void Containment(const Step& st, const Datum* const* a, Datum& out, ExecContext&
   }
 }
 
-// current_schemas(include_implicit): the existing schemas of search_path in
-// order, with pg_catalog first when implicit and not listed.
-void CurrentSchemas(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
-  std::vector<std::string> path;
-  if (auto sp = ctx.session->GetConfig("search_path", true)) path = guc::ParseSearchPath(*sp);
-  std::vector<std::string> found;
-  for (std::string name : path) {
-    if (name == "$user") name = ctx.session->CurrentUser();
-    bool exists = name == "pg_catalog" || name == "public";
-    if (exists && std::find(found.begin(), found.end(), name) == found.end()) found.push_back(name);
-  }
-  if (a[0]->b && std::find(found.begin(), found.end(), "pg_catalog") == found.end()) {
-    found.insert(found.begin(), "pg_catalog");
-  }
-  std::vector<Datum> elems;
-  for (auto& n : found) elems.push_back(Datum::Text(std::move(n)));
-  out = MakeArray(oid::kName, std::move(elems));
-}
-
 }  // namespace
 
 void ArrayBuildFn(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) { Build(st, a, out, ctx); }
@@ -338,7 +318,6 @@ void AddArrayBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"array_append", {kCompatArray, kCompat}, kCompatArray, Append, false});
   f.push_back({"array_prepend", {kCompat, kCompatArray}, kCompatArray, Prepend, false});
   f.push_back({"array_cat", {kCompatArray, kCompatArray}, kCompatArray, Cat, false});
-  f.push_back({"current_schemas", {oid::kBool}, oid::kNameArray, CurrentSchemas});
 
   static const char* kCmpNames[] = {"=", "<>", "<", "<=", ">", ">="};
   for (int i = 0; i < 6; ++i) ops.push_back({kCmpNames[i], kAnyArray, kAnyArray, oid::kBool, Compare, i});

@@ -93,6 +93,27 @@ void TablespaceLocation(const Step&, const Datum* const* a, Datum& out, ExecCont
 // comments (pg_description and pg_shdescription are empty).
 void NoComment(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.null = true; }
 
+void MyTempSchema(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
+  out.i = ctx.session ? ctx.session->MyTempNamespace() : 0;
+}
+
+// True for another session's pg_temp_N or pg_toast_temp_N, whether or not
+// that session is still alive (PostgreSQL's isOtherTempNamespace).
+void IsOtherTempSchema(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  const uint32_t nsp = static_cast<uint32_t>(a[0]->i);
+  std::optional<std::string> name = ctx.session ? ctx.session->NamespaceName(nsp) : std::nullopt;
+  auto numbered = [&](const std::string& prefix) {
+    return name && name->size() > prefix.size() && name->compare(0, prefix.size(), prefix) == 0 &&
+           name->find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+  };
+  const uint32_t mine = ctx.session ? ctx.session->MyTempNamespace() : 0;
+  bool own = false;
+  if (mine != 0 && (nsp == mine || (numbered("pg_toast_temp_") && ctx.session->NamespaceName(mine) ==
+                                                                     "pg_temp_" + name->substr(14))))
+    own = true;
+  out.b = !own && (numbered("pg_temp_") || numbered("pg_toast_temp_"));
+}
+
 }  // namespace
 
 void AddCatalogBuiltins(std::vector<FuncDef>& f) {
@@ -105,6 +126,8 @@ void AddCatalogBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"obj_description", {kOid}, kText, NoComment});
   f.push_back({"shobj_description", {kOid, kName}, kText, NoComment});
   f.push_back({"col_description", {kOid, kI4}, kText, NoComment});
+  f.push_back({"pg_my_temp_schema", {}, kOid, MyTempSchema, true, false, 0});
+  f.push_back({"pg_is_other_temp_schema", {kOid}, oid::kBool, IsOtherTempSchema});
 }
 
 }  // namespace tusk::sql

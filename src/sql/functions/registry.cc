@@ -30,6 +30,9 @@ struct Tables {
     AddDescribeBuiltins(fns);
     AddByteaBuiltins(ops, fns);
     AddSequenceBuiltins(fns);
+    AddSchemaBuiltins(fns);
+    AddUuidBuiltins(fns);
+    AddTimeBuiltins(ops, fns);
     aggs.push_back({"count", AggKind::kCountStar, 0, oid::kInt8});
     aggs.push_back({"count", AggKind::kCount, kAnyArg, oid::kInt8});
     // sum/avg result types follow PostgreSQL (sum(int4) is bigint, etc.).
@@ -104,7 +107,7 @@ const std::vector<AggDef>& AllAggregates() { return GetTables().aggs; }
 int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
   switch (type) {
     case oid::kBool: return Cmp3(a.b, b.b);
-    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype: case oid::kDate:
+    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype: case oid::kDate: case oid::kTime:
     case oid::kTimestamp: case oid::kTimestamptz: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure:
     case oid::kRegnamespace: case oid::kRegrole:
       return Cmp3(a.i, b.i);

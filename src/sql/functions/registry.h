@@ -69,12 +69,17 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddDescribeBuiltins(std::vector<FuncDef>& fns);  // describe_builtins.cc
 void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);  // bytea_builtins.cc
 void AddSequenceBuiltins(std::vector<FuncDef>& fns);  // sequence_builtins.cc
+void AddSchemaBuiltins(std::vector<FuncDef>& fns);  // schema_builtins.cc
+void AddUuidBuiltins(std::vector<FuncDef>& fns);                              // uuid_builtins.cc
+void AddTimeBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);   // time_builtins.cc
 
 // Array expressions the analyzer builds calls to (array_builtins.cc).
 // ARRAY[a, b, ...] (not strict; type_a = element type).
 void ArrayBuildFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
 // a[i]: NULL when i is outside the array.
 void ArraySubscriptFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
+// a[i] := v (array, subscript, value; type_a = element type): array_assign.cc.
+void ArrayAssignFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);
 // a[i:j]: args are the array, then the bounds written (aux bit 0: lower,
 // bit 1: upper); result lower bound 1.
 void ArraySliceFn(const Step& st, const Datum* const* args, Datum& out, ExecContext& ctx);

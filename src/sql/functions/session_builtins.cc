@@ -49,13 +49,12 @@ void SetConfig(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx)
   }
 }
 
-// aux: 0 current_user, 1 session_user, 2 current_database, 3 current_schema
+// aux: 0 current_user, 1 session_user, 2 current_database
 void Identity(const Step& st, const Datum* const*, Datum& out, ExecContext& ctx) {
   switch (st.aux) {
     case 0: out.s = ctx.session->CurrentUser(); break;
     case 1: out.s = ctx.session->SessionUser(); break;
-    case 2: out.s = ctx.session->CurrentDatabase(); break;
-    default: out.s = "public"; break;
+    default: out.s = ctx.session->CurrentDatabase(); break;
   }
 }
 
@@ -103,7 +102,6 @@ void AddSessionBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"current_user", {}, kName, Identity, true, false, 0});
   f.push_back({"session_user", {}, kName, Identity, true, false, 1});
   f.push_back({"current_database", {}, kName, Identity, true, false, 2});
-  f.push_back({"current_schema", {}, kName, Identity, true, false, 3});
   f.push_back({"now", {}, kTz, Now, true, false, 0});
   f.push_back({"transaction_timestamp", {}, kTz, Now, true, false, 0});
   f.push_back({"statement_timestamp", {}, kTz, Now, true, false, 1});

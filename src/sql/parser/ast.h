@@ -75,16 +75,36 @@ struct SortBy {
   int location = -1;
 };
 
-// OVER (...) or a WINDOW clause entry. Frame clauses are kept as text plus
-// their offset expressions; a planner that supports frames can refine this.
+// Window frames (PostgreSQL's frame_clause): ROWS, RANGE or GROUPS, a start
+// and an end bound (the end is CURRENT ROW when BETWEEN is absent), and an
+// exclusion. The parser already rejects PostgreSQL's invalid combinations
+// (42P20, e.g. a frame starting from a following row that ends earlier).
+enum class FrameMode : uint8_t { kRange, kRows, kGroups };
+enum class FrameBoundKind : uint8_t {
+  kUnboundedPreceding, kOffsetPreceding, kCurrentRow, kOffsetFollowing, kUnboundedFollowing
+};
+enum class FrameExclusion : uint8_t { kNoOthers, kCurrentRow, kGroup, kTies };
+
+struct FrameBound {
+  FrameBoundKind kind = FrameBoundKind::kUnboundedPreceding;
+  std::unique_ptr<Expr> offset;  // kOffsetPreceding / kOffsetFollowing
+  int location = -1;
+};
+
+// OVER (...), OVER name, or a WINDOW clause entry.
 struct WindowDef {
   std::string name;      // WINDOW w AS (...): w; empty in OVER (...)
   std::string ref_name;  // OVER w / OVER (w ORDER BY ...)
+  bool bare = false;     // OVER w, without parentheses (w's frame is used as is)
   std::vector<std::unique_ptr<Expr>> partition_by;
   std::vector<SortBy> order_by;
-  std::string frame;     // e.g. "rows between unbounded preceding and current row"; empty = default
-  std::vector<std::unique_ptr<Expr>> frame_offsets;  // <n> PRECEDING / FOLLOWING values in order
-  int location = -1;
+  bool has_frame = false;  // false: RANGE UNBOUNDED PRECEDING (to CURRENT ROW)
+  FrameMode mode = FrameMode::kRange;
+  FrameBound start, end;   // end.kind is kCurrentRow without BETWEEN
+  FrameExclusion exclude = FrameExclusion::kNoOthers;
+  int location = -1;       // the '(' (PostgreSQL's), or the name of OVER name
+
+  WindowDef() { end.kind = FrameBoundKind::kCurrentRow; }
 };
 
 struct Expr {

@@ -110,6 +110,7 @@ struct CreateTableAsStmt {
   bool if_not_exists = false;
   std::vector<std::string> columns;
   std::vector<DefElem> options;
+  std::string on_commit;  // as CreateTableStmt's
   std::shared_ptr<SelectStmt> query;
   bool with_data = true;
 };
@@ -199,6 +200,10 @@ struct SetClause {
   std::vector<int> column_locations;
   std::vector<ExprPtr> values;          // one per column (ROW(...) / (...) unpacked), DEFAULT as kDefault
   std::shared_ptr<SelectStmt> subquery; // (a, b) = (SELECT ...)
+  // col[i] = value or col[lo:hi] = array (single-column form only); a
+  // slice may leave either bound out (null).
+  ExprPtr subscript, subscript_upper;
+  bool slice = false;
   int location = -1;
 };
 

@@ -245,7 +245,8 @@ Statement::Body Parser::ParseCreateTable(Persistence persistence) {
   // CREATE TABLE t (a, b) AS ...: a bare column-name list.
   bool ctas_columns = IsPunct('(') && (Peek(1).kind == TokKind::kIdent || Peek(1).kind == TokKind::kQuotedIdent) &&
                       (IsPunct(',', 2) || IsPunct(')', 2));
-  if (ctas_columns || IsWord("as") || (IsWord("with") && IsPunct('(', 1)) || IsWord("using")) {
+  if (ctas_columns || IsWord("as") || (IsWord("with") && IsPunct('(', 1)) || IsWord("using") ||
+      (IsWord("on") && IsWord("commit", 1))) {
     // Could still be a plain CREATE TABLE without columns; only AS decides.
     size_t save = pos_;
     auto c = std::make_shared<CreateTableAsStmt>();
@@ -258,6 +259,7 @@ Statement::Body Parser::ParseCreateTable(Persistence persistence) {
       Advance();
       c->options = ParseDefList();
     }
+    if (IsWord("on") && IsWord("commit", 1)) c->on_commit = ParseOnCommit();
     if (AcceptWord("as")) {
       if (IsPunct('(') || AtSelectStart()) {
         c->query = ParseSelect();
@@ -323,18 +325,18 @@ Statement::Body Parser::ParseCreateTable(Persistence persistence) {
     t->options = ParseDefList();
   } else if (AcceptWords("without", "oids")) {
   }
-  if (IsWord("on") && IsWord("commit", 1)) {
-    pos_ += 2;
-    if (AcceptWord("drop")) {
-      t->on_commit = "drop";
-    } else {
-      if (!AcceptWord("delete")) ExpectWord("preserve");
-      t->on_commit = toks_[pos_ - 1].text + " rows";
-      ExpectWord("rows");
-    }
-  }
+  if (IsWord("on") && IsWord("commit", 1)) t->on_commit = ParseOnCommit();
   if (AcceptWord("tablespace")) t->tablespace = ParseName();
   return t;
+}
+
+std::string Parser::ParseOnCommit() {
+  pos_ += 2;  // ON COMMIT
+  if (AcceptWord("drop")) return "drop";
+  if (!AcceptWord("delete")) ExpectWord("preserve");
+  std::string out = toks_[pos_ - 1].text + " rows";
+  ExpectWord("rows");
+  return out;
 }
 
 IndexElem Parser::ParseIndexElem() {

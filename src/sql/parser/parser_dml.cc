@@ -31,6 +31,15 @@ std::vector<SetClause> ParseSetClauses(Parser& p) {
     } else {
       c.column_locations.push_back(p.Peek().offset);
       c.columns.push_back(p.ParseName());
+      if (p.IsPunct('[')) {
+        p.Advance();
+        if (!p.IsPunct(':')) c.subscript = p.ParseExpr();
+        if (p.AcceptPunct(':')) {
+          c.slice = true;
+          if (!p.IsPunct(']')) c.subscript_upper = p.ParseExpr();
+        }
+        p.ExpectPunct(']');
+      }
       if (p.IsPunct('.') || p.IsPunct('[')) {
         p.NotSupported("assignment to a field or array element", p.Peek().offset);
       }

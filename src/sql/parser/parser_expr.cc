@@ -411,7 +411,8 @@ ExprPtr Parser::ParsePrimary() {
     e->args.push_back(MakeStringConst(Advance().text, Peek().offset));
     return e;
   }
-  if (IsReservedKeyword(w) && !(IsPunct('(', 1) && (w == "left" || w == "right"))) Fail();
+  // current_schema is PostgreSQL's type_func_name keyword: current_schema() is a call.
+  if (IsReservedKeyword(w) && !(IsPunct('(', 1) && (w == "left" || w == "right" || w == "current_schema"))) Fail();
   return ParseColumnOrFunc();
 }
 
@@ -494,6 +495,7 @@ ExprPtr Parser::ParseFuncArgs(ExprPtr fn) {
       fn->over = std::make_shared<WindowDef>();
       fn->over->location = Peek().offset;
       fn->over->ref_name = ParseName();
+      fn->over->bare = true;
     }
   }
   return fn;

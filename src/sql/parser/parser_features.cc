@@ -43,10 +43,17 @@ const char* CheckSelect(const SelectStmt& s, int* loc) {
     if (const char* w = CheckSelect(*s.larg, loc)) return w;
     if (const char* w = CheckSelect(*s.rarg, loc)) return w;
   }
-  if (!s.windows.empty()) return at("WINDOW", s.windows[0].location);
   if (s.limit_with_ties) return at("FETCH ... WITH TIES", s.location);
   for (const auto& f : s.from) {
     if (const char* w = CheckFrom(f, loc)) return w;
+  }
+  for (const auto& win : s.windows) {
+    for (const auto& p : win.partition_by) {
+      if (const char* w = CheckExpr(p.get(), loc)) return w;
+    }
+    for (const auto& o : win.order_by) {
+      if (const char* w = CheckExpr(o.expr.get(), loc)) return w;
+    }
   }
   std::vector<const Expr*> exprs;
   for (const auto& t : s.targets) exprs.push_back(t.expr.get());
@@ -72,8 +79,7 @@ const char* CheckExpr(const Expr* e, int* loc) {
   switch (e->kind) {
     case ExprKind::kDefault: what = "DEFAULT in this context"; break;
     case ExprKind::kFunc:
-      if (e->over) what = "window functions";
-      else if (e->agg_within_group) what = "WITHIN GROUP";
+      if (e->agg_within_group) what = "WITHIN GROUP";
       else if (!e->arg_names.empty()) what = "named function arguments";
       else if (e->func_variadic) what = "VARIADIC";
       break;
@@ -90,6 +96,14 @@ const char* CheckExpr(const Expr* e, int* loc) {
     if (const char* w = CheckExpr(a.get(), loc)) return w;
   }
   if (const char* w = CheckExpr(e->case_arg.get(), loc)) return w;
+  if (e->over) {
+    for (const auto& p : e->over->partition_by) {
+      if (const char* w = CheckExpr(p.get(), loc)) return w;
+    }
+    for (const auto& o : e->over->order_by) {
+      if (const char* w = CheckExpr(o.expr.get(), loc)) return w;
+    }
+  }
   return CheckExpr(e->case_else.get(), loc);
 }
 
@@ -97,8 +111,18 @@ using RelationList = std::vector<std::pair<std::string, std::string>>;
 
 void RelationsOfSelect(const SelectStmt& s, std::vector<std::string> ctes, RelationList* out);
 
+void RelationsOfExpr(const Expr* e, const std::vector<std::string>& ctes, RelationList* out);
+
+void RelationsOfWindow(const WindowDef& w, const std::vector<std::string>& ctes, RelationList* out) {
+  for (const auto& p : w.partition_by) RelationsOfExpr(p.get(), ctes, out);
+  for (const auto& o : w.order_by) RelationsOfExpr(o.expr.get(), ctes, out);
+  RelationsOfExpr(w.start.offset.get(), ctes, out);
+  RelationsOfExpr(w.end.offset.get(), ctes, out);
+}
+
 void RelationsOfExpr(const Expr* e, const std::vector<std::string>& ctes, RelationList* out) {
   if (!e) return;
+  if (e->over) RelationsOfWindow(*e->over, ctes, out);
   if (e->subquery) RelationsOfSelect(*e->subquery, ctes, out);
   for (const auto& a : e->args) RelationsOfExpr(a.get(), ctes, out);
   RelationsOfExpr(e->case_arg.get(), ctes, out);
@@ -145,6 +169,7 @@ void RelationsOfSelect(const SelectStmt& s, std::vector<std::string> ctes, Relat
   RelationsOfExpr(s.having.get(), ctes, out);
   RelationsOfExpr(s.limit.get(), ctes, out);
   RelationsOfExpr(s.offset.get(), ctes, out);
+  for (const auto& w : s.windows) RelationsOfWindow(w, ctes, out);
 }
 
 }  // namespace

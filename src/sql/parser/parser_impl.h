@@ -166,6 +166,8 @@ class Parser {
   void ParseReferences(Constraint& c);
   void ParseConstraintAttributes(Constraint& c);
   Statement::Body ParseCreateTable(Persistence persistence);
+  // ON COMMIT PRESERVE ROWS | DELETE ROWS | DROP, at ON: "preserve rows", "delete rows", "drop".
+  std::string ParseOnCommit();
   Statement::Body ParseCreateIndex();
   Statement::Body ParseCreateView(bool replace, Persistence persistence);
   Statement::Body ParseCreateDatabase();

@@ -120,12 +120,10 @@ std::shared_ptr<SelectStmt> Parser::ParseSimpleSelect() {
   if (AcceptWord("having")) s->having = ParseExpr();
   if (AcceptWord("window")) {
     do {
-      int loc = Peek().offset;
       std::string name = ParseName();
       ExpectWord("as");
-      auto w = ParseWindowSpec();
+      auto w = ParseWindowSpec();  // located at its '(' as in PostgreSQL
       w->name = name;
-      w->location = loc;
       s->windows.push_back(std::move(*w));
     } while (AcceptPunct(','));
   }
@@ -319,6 +317,22 @@ FromItem Parser::ParseFromPrimary() {
     if (item.kind == FromKind::kJoin) ParseAlias(&item.alias, nullptr);
     return item;
   }
+  // SQL value functions without parentheses (current_schema, current_user,
+  // ...) are function items too, as in PostgreSQL's func_expr_common_subexpr.
+  if (Peek().kind == TokKind::kIdent && !IsPunct('(', 1)) {
+    bool handled = false;
+    int loc = Peek().offset;
+    size_t saved = pos_;
+    ExprPtr value = ParseSpecialFunc(Peek().text, loc, &handled);
+    if (handled && value && value->kind == ExprKind::kSqlValue) {
+      item.kind = FromKind::kFunction;
+      item.func = std::move(value);
+      if (AcceptWords("with", "ordinality")) item.with_ordinality = true;
+      ParseAlias(&item.alias, &item.column_aliases);
+      return item;
+    }
+    pos_ = saved;
+  }
   // A function call in FROM: name[.name](...)
   size_t k = 0;
   while (Peek(k).kind == TokKind::kIdent || Peek(k).kind == TokKind::kQuotedIdent) {
@@ -421,43 +435,67 @@ std::shared_ptr<WindowDef> Parser::ParseWindowSpec() {
     w->order_by = ParseSortList();
   }
   if (IsWord("rows") || IsWord("range") || IsWord("groups")) {
-    w->frame = Advance().text;
-    auto bound = [&] {
+    std::string mode = Advance().text;
+    w->has_frame = true;
+    w->mode = mode == "rows" ? FrameMode::kRows : mode == "range" ? FrameMode::kRange : FrameMode::kGroups;
+    auto bound = [&](FrameBound& b) {
+      b.location = Peek().offset;
       if (AcceptWord("unbounded")) {
-        w->frame += " unbounded";
+        if (AcceptWord("preceding")) {
+          b.kind = FrameBoundKind::kUnboundedPreceding;
+        } else {
+          ExpectWord("following");
+          b.kind = FrameBoundKind::kUnboundedFollowing;
+        }
       } else if (AcceptWords("current", "row")) {
-        w->frame += " current row";
-        return;
+        b.kind = FrameBoundKind::kCurrentRow;
       } else {
-        w->frame += " offset";
-        w->frame_offsets.push_back(ParseExpr());
-      }
-      if (AcceptWord("preceding")) {
-        w->frame += " preceding";
-      } else {
-        ExpectWord("following");
-        w->frame += " following";
+        b.offset = ParseExpr();
+        if (AcceptWord("preceding")) {
+          b.kind = FrameBoundKind::kOffsetPreceding;
+        } else {
+          ExpectWord("following");
+          b.kind = FrameBoundKind::kOffsetFollowing;
+        }
       }
     };
+    auto frame_error = [&](const char* msg, int location) {
+      throw PgError("42P20", msg).Position(CharPosition(q_, location));
+    };
     if (AcceptWord("between")) {
-      w->frame += " between";
-      bound();
+      bound(w->start);
       ExpectWord("and");
-      w->frame += " and";
-      bound();
+      bound(w->end);
+      // gram.y's checks, in its order.
+      FrameBoundKind s = w->start.kind, e = w->end.kind;
+      if (s == FrameBoundKind::kUnboundedFollowing)
+        frame_error("frame start cannot be UNBOUNDED FOLLOWING", w->start.location);
+      if (e == FrameBoundKind::kUnboundedPreceding)
+        frame_error("frame end cannot be UNBOUNDED PRECEDING", w->end.location);
+      if (s == FrameBoundKind::kCurrentRow && e == FrameBoundKind::kOffsetPreceding)
+        frame_error("frame starting from current row cannot have preceding rows", w->end.location);
+      if (s == FrameBoundKind::kOffsetFollowing &&
+          (e == FrameBoundKind::kOffsetPreceding || e == FrameBoundKind::kCurrentRow))
+        frame_error("frame starting from following row cannot have preceding rows", w->end.location);
     } else {
-      bound();
+      bound(w->start);
+      if (w->start.kind == FrameBoundKind::kUnboundedFollowing)
+        frame_error("frame start cannot be UNBOUNDED FOLLOWING", w->start.location);
+      if (w->start.kind == FrameBoundKind::kOffsetFollowing)
+        frame_error("frame starting from following row cannot end with current row", w->start.location);
+      w->end.kind = FrameBoundKind::kCurrentRow;
+      w->end.location = w->start.location;
     }
     if (AcceptWord("exclude")) {
-      w->frame += " exclude";
       if (AcceptWords("current", "row")) {
-        w->frame += " current row";
-      } else if (IsWord("group") || IsWord("ties")) {
-        w->frame += " " + Advance().text;
+        w->exclude = FrameExclusion::kCurrentRow;
+      } else if (AcceptWord("group")) {
+        w->exclude = FrameExclusion::kGroup;
+      } else if (AcceptWord("ties")) {
+        w->exclude = FrameExclusion::kTies;
       } else {
         ExpectWord("no");
         ExpectWord("others");
-        w->frame += " no others";
       }
     }
   }

@@ -126,7 +126,7 @@ std::string ISqrtMag(const std::string& n) {
 }  // namespace
 
 void Numeric::Normalize() {
-  digits_ = Strip(digits_);
+  digits_.erase(0, std::min(digits_.find_first_not_of('0'), digits_.size()));
   if (digits_.empty()) neg_ = false;
 }
 
@@ -836,20 +836,62 @@ Numeric Numeric::FromBinary(std::string_view d) {
   if (sign == 0xC000) return NaN();
   if (sign == 0xD000 || sign == 0xF000) return Infinity(sign == 0xF000);
   if (sign != 0 && sign != 0x4000) throw bad();
-  std::string text = sign == 0x4000 ? "-" : "";
-  // Build "0.<groups>e<exp>" text and reuse the parser for exactness.
-  std::string mant;
+  // The groups' decimal digits are the unscaled value; the last one stands
+  // for 10^(4 * (weight + 1 - ndigits)).
+  Numeric r;
+  r.neg_ = sign == 0x4000;
+  r.digits_.resize(4 * static_cast<size_t>(ndigits));
   for (int i = 0; i < ndigits; ++i) {
     int g = get16(8 + 2 * i);
     if (g > 9999) throw bad();
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04d", g);
-    mant += buf;
+    for (int k = 3; k >= 0; --k, g /= 10) r.digits_[4 * static_cast<size_t>(i) + static_cast<size_t>(k)] = static_cast<char>('0' + g % 10);
   }
-  if (mant.empty()) mant = "0";
-  text += "0." + mant + "e" + std::to_string((weight + 1) * 4);
-  Numeric n = Parse(text);
-  return n.Round(dscale).Trunc(dscale);
+  const int exp10 = 4 * (weight + 1 - ndigits);
+  if (exp10 >= 0) {
+    r.digits_.append(static_cast<size_t>(exp10), '0');
+    r.scale_ = 0;
+  } else {
+    r.scale_ = -exp10;
+  }
+  if (r.scale_ < dscale) {
+    r.digits_.append(static_cast<size_t>(dscale - r.scale_), '0');
+    r.scale_ = dscale;
+  } else if (r.scale_ > dscale) {
+    // Digits past dscale (zeros, in what PostgreSQL sends) are cut off, as
+    // PostgreSQL's numeric_recv truncates them.
+    const size_t extra = static_cast<size_t>(r.scale_ - dscale);
+    r.digits_.resize(r.digits_.size() > extra ? r.digits_.size() - extra : 0);
+    r.scale_ = dscale;
+  }
+  r.Normalize();
+  return r;
+}
+
+bool Numeric::ToScaledInt128(int scale, __int128* out) const {
+  if (is_special() || scale < scale_) return false;
+  const size_t ndigits = digits_.size() + static_cast<size_t>(scale - scale_);
+  if (ndigits > 36) return false;
+  __int128 v = 0;
+  for (char c : digits_) v = v * 10 + (c - '0');
+  for (int k = scale_; k < scale; ++k) v *= 10;
+  *out = neg_ ? -v : v;
+  return true;
+}
+
+Numeric Numeric::FromScaledInt128(__int128 units, int scale) {
+  Numeric r;
+  r.neg_ = units < 0;
+  unsigned __int128 m = r.neg_ ? -static_cast<unsigned __int128>(units) : static_cast<unsigned __int128>(units);
+  char buf[48];
+  size_t n = sizeof buf;
+  while (m) {
+    buf[--n] = static_cast<char>('0' + static_cast<int>(m % 10));
+    m /= 10;
+  }
+  r.digits_.assign(buf + n, sizeof buf - n);
+  r.scale_ = scale;
+  if (r.digits_.empty()) r.neg_ = false;
+  return r;
 }
 
 }  // namespace tusk::sql

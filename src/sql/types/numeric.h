@@ -61,6 +61,12 @@ class Numeric {
   // Decimal exponent of the leading digit (0 for 1..9, -1 for 0.1..0.9).
   int LeadingExponent() const;
 
+  // A finite value as an integer count of 10^-scale units (scale >= this
+  // value's scale): false if it is special or the count would pass 10^36.
+  // Sums of many values add these exactly, without a decimal string each.
+  bool ToScaledInt128(int scale, __int128* out) const;
+  static Numeric FromScaledInt128(__int128 units, int scale);
+
   // PostgreSQL binary format: ndigits, weight, sign, dscale, base-10000 digits.
   std::string ToBinary() const;
   static Numeric FromBinary(std::string_view data);  // throws 22P03

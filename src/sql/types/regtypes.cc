@@ -48,7 +48,7 @@ uint32_t RegclassIn(std::string_view text, SessionContext* session, bool missing
   }
   uint32_t relid = 0;
   if (session) {
-    if (!schema.empty() && session->NamespaceOid(schema) == 0) {
+    if (!schema.empty() && schema != "pg_temp" && session->NamespaceOid(schema) == 0) {
       if (missing_ok) return 0;
       throw PgError("3F000", "schema \"" + schema + "\" does not exist");
     }
@@ -219,6 +219,8 @@ std::string FormatTypeWithTypmod(uint32_t type, int32_t typmod, bool typmod_give
       return with ? "timestamp(" + std::to_string(typmod) + ") without time zone" : "timestamp without time zone";
     case oid::kTimestamptz:
       return with ? "timestamp(" + std::to_string(typmod) + ") with time zone" : "timestamp with time zone";
+    case oid::kTime:
+      return with ? "time(" + std::to_string(typmod) + ") without time zone" : "time without time zone";
     default: return TypeSqlName(type);
   }
 }

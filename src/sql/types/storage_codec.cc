@@ -43,7 +43,8 @@ T Get(std::string_view b) {
 // Stored as the value's own bytes (bytea: its raw bytes, so TOAST and the
 // B-tree see exactly the data).
 bool IsTextLike(uint32_t t) {
-  return t == oid::kBytea || t == oid::kText || t == oid::kVarchar || t == oid::kBpchar || t == oid::kUnknown || t == oid::kInet;
+  return t == oid::kBytea || t == oid::kText || t == oid::kVarchar || t == oid::kBpchar || t == oid::kUnknown ||
+         t == oid::kInet || t == oid::kUuid;
 }
 
 }  // namespace
@@ -58,7 +59,7 @@ int16_t StorageLength(uint32_t t) {
     case oid::kInt8: case oid::kFloat8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn:
     case oid::kXid8:
       return 8;
-    case oid::kInterval: return 16;
+    case oid::kInterval: case oid::kUuid: return 16;
     case oid::kName: return kNameLen;
     default: return -1;
   }
@@ -89,7 +90,9 @@ void EncodeStored(uint32_t t, const Datum& d, std::string& out) {
       return;
     }
     default:
-      if (IsTextLike(t) || !HasBinaryIo(t)) {
+      // Arrays always take their binary form, whose elements fall back to
+      // their text bytes when the element type has no binary form (inet[]).
+      if (IsTextLike(t) || (!HasBinaryIo(t) && !IsArrayType(t))) {
         out += d.s;
       } else {
         BinaryOut(t, d, out);
@@ -122,7 +125,7 @@ void DecodeStored(uint32_t t, std::string_view b, Datum& d) {
       return;
     }
     default:
-      if (IsTextLike(t) || !HasBinaryIo(t)) {
+      if (IsTextLike(t) || (!HasBinaryIo(t) && !IsArrayType(t))) {
         d.s.assign(b);
       } else {
         d = BinaryIn(t, b);
@@ -141,7 +144,7 @@ int CompareStored(uint32_t t, std::string_view a, std::string_view b) {
       return cmp(Get<int64_t>(a), Get<int64_t>(b));
     // bytea orders like memcmp with the shorter prefix first, which is
     // exactly string_view's (unsigned char) comparison.
-    case oid::kText: case oid::kVarchar: case oid::kBytea: {
+    case oid::kText: case oid::kVarchar: case oid::kBytea: case oid::kUuid: {
       int c = a.compare(b);
       return c < 0 ? -1 : c > 0;
     }

@@ -16,7 +16,9 @@
 #include "sql/types/datetime.h"
 #include "sql/types/pg_lsn.h"
 #include "sql/types/regtypes.h"
+#include "sql/types/time.h"
 #include "sql/types/type_oids.h"
+#include "sql/types/uuid.h"
 #include "utils/error.h"
 
 namespace tusk::sql {
@@ -200,11 +202,13 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kFloat8: out += FormatFloat8(d.f); return;
     case oid::kNumeric: out += d.n.ToString(); return;
     case oid::kDate: out += FormatDate(d.i); return;
+    case oid::kTime: out += FormatTime(d.i); return;
     case oid::kTimestamp: out += FormatTimestamp(d.i); return;
     case oid::kTimestamptz: out += FormatTimestamptz(d.i, io.timezone); return;
     case oid::kInterval: out += FormatInterval(d.months, d.days, d.i); return;
     case oid::kVoid: return;
     case oid::kBytea: ByteaOut(d.s, io.bytea_escape, out); return;
+    case oid::kUuid: UuidOut(d.s, out); return;
     default:
       if (d.arr) {
         ArrayTextOut(*d.arr, io, out);
@@ -241,6 +245,7 @@ void TextInto(uint32_t type, std::string_view text, const IoContext& io, Datum& 
     case oid::kFloat8: d.f = ParseFloat(text, type); break;
     case oid::kNumeric: d.n = Numeric::Parse(text); break;
     case oid::kDate: d.i = ParseDate(text); break;
+    case oid::kTime: d.i = ParseTime(text); break;
     case oid::kTimestamp: d.i = ParseTimestamp(text); break;
     case oid::kTimestamptz: d.i = ParseTimestamptz(text, io.timezone); break;
     case oid::kInterval: ParseInterval(text, &d.months, &d.days, &d.i); break;
@@ -249,6 +254,7 @@ void TextInto(uint32_t type, std::string_view text, const IoContext& io, Datum& 
       d.s.assign(text.substr(0, 63));
       break;
     case oid::kBytea: ByteaIn(text, d.s); break;
+    case oid::kUuid: UuidIn(text, d.s); break;
     default:
       if (uint32_t elem = ElementTypeOf(type)) {
         d = ArrayTextIn(elem, text, io, typmod);
@@ -278,6 +284,8 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
     }
     d.s.resize(i);
     if (type == oid::kBpchar) d.s.append(static_cast<size_t>(typmod) - chars, ' ');
+  } else if (type == oid::kTime) {
+    d.i = RoundTime(d.i, typmod);
   } else if (type == oid::kNumeric) {
     int precision = NumericTypmodPrecision(typmod), scale = NumericTypmodScale(typmod);
     if (d.n.is_nan()) return;
@@ -303,7 +311,7 @@ bool HasBinaryIo(uint32_t type) {
     case oid::kPgLsn: case oid::kXid8:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
-    case oid::kTimestamptz: case oid::kInterval: case oid::kVoid: case oid::kBytea:
+    case oid::kTimestamptz: case oid::kInterval: case oid::kVoid: case oid::kBytea: case oid::kUuid: case oid::kTime:
       return true;
     default: {
       uint32_t elem = ElementTypeOf(type);
@@ -324,6 +332,7 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
     case oid::kPgLsn: case oid::kXid8:
     case oid::kInt8:
     case oid::kTimestamp:
+    case oid::kTime:
     case oid::kTimestamptz: Put(out, static_cast<uint64_t>(d.i), 8); return;
     case oid::kFloat4: {
       float f = static_cast<float>(d.f);
@@ -375,6 +384,11 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
       d.i = static_cast<uint32_t>(Get(data, 4));
       break;
     case oid::kInt8: case oid::kPgLsn: case oid::kXid8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
+    case oid::kTime:
+      need(8);
+      d.i = static_cast<int64_t>(Get(data, 8));
+      if (d.i < 0 || d.i > kUsecPerDay) throw PgError(sqlstate::kDatetimeFieldOverflow, "time out of range");
+      break;
     case oid::kFloat4: {
       need(4);
       uint32_t bits = static_cast<uint32_t>(Get(data, 4));
@@ -397,6 +411,7 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
       d.months = static_cast<int32_t>(Get(data.substr(12), 4));
       break;
     case oid::kVoid: break;
+    case oid::kUuid: need(kUuidLen); d.s.assign(data); break;
     default:
       if (uint32_t elem = ElementTypeOf(type)) return ArrayBinaryIn(elem, data);
       d.s = std::string(data);

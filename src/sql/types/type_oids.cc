@@ -21,6 +21,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kBpchar, "bpchar", "character", -1, TypeCategory::kString, false, 0, oid::kBpcharArray},
     {oid::kVarchar, "varchar", "character varying", -1, TypeCategory::kString, false, 0, oid::kVarcharArray},
     {oid::kDate, "date", "date", 4, TypeCategory::kDateTime, false, 0, oid::kDateArray},
+    {oid::kTime, "time", "time without time zone", 8, TypeCategory::kDateTime, false, 0, oid::kTimeArray},
     {oid::kTimestamp, "timestamp", "timestamp without time zone", 8, TypeCategory::kDateTime, false, 0,
      oid::kTimestampArray},
     {oid::kTimestamptz, "timestamptz", "timestamp with time zone", 8, TypeCategory::kDateTime, true, 0,
@@ -35,6 +36,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kRegrole, "regrole", "regrole", 4, TypeCategory::kNumeric, false, 0, oid::kRegroleArray},
     {oid::kXid8, "xid8", "xid8", 8, TypeCategory::kUser, false, 0, oid::kXid8Array},
     {oid::kPgLsn, "pg_lsn", "pg_lsn", 8, TypeCategory::kUser, false, 0, oid::kPgLsnArray},
+    {oid::kUuid, "uuid", "uuid", 16, TypeCategory::kUser, false, 0, oid::kUuidArray},
     {oid::kVoid, "void", "void", 4, TypeCategory::kPseudo, false},
     {oid::kBoolArray, "_bool", "boolean[]", -1, TypeCategory::kArray, false, oid::kBool},
     {oid::kByteaArray, "_bytea", "bytea[]", -1, TypeCategory::kArray, false, oid::kBytea},
@@ -52,6 +54,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kTimestampArray, "_timestamp", "timestamp without time zone[]", -1, TypeCategory::kArray, false,
      oid::kTimestamp},
     {oid::kDateArray, "_date", "date[]", -1, TypeCategory::kArray, false, oid::kDate},
+    {oid::kTimeArray, "_time", "time without time zone[]", -1, TypeCategory::kArray, false, oid::kTime},
     {oid::kTimestamptzArray, "_timestamptz", "timestamp with time zone[]", -1, TypeCategory::kArray, false,
      oid::kTimestamptz},
     {oid::kIntervalArray, "_interval", "interval[]", -1, TypeCategory::kArray, false, oid::kInterval},
@@ -60,6 +63,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kRegtypeArray, "_regtype", "regtype[]", -1, TypeCategory::kArray, false, oid::kRegtype},
     {oid::kXid8Array, "_xid8", "xid8[]", -1, TypeCategory::kArray, false, oid::kXid8},
     {oid::kPgLsnArray, "_pg_lsn", "pg_lsn[]", -1, TypeCategory::kArray, false, oid::kPgLsn},
+    {oid::kUuidArray, "_uuid", "uuid[]", -1, TypeCategory::kArray, false, oid::kUuid},
     {oid::kRegnamespaceArray, "_regnamespace", "regnamespace[]", -1, TypeCategory::kArray, false,
      oid::kRegnamespace},
     {oid::kRegroleArray, "_regrole", "regrole[]", -1, TypeCategory::kArray, false, oid::kRegrole},
@@ -129,12 +133,14 @@ uint32_t ElementTypeOf(uint32_t type_oid) {
     case oid::kInetArray: return oid::kInet;
     case oid::kTimestampArray: return oid::kTimestamp;
     case oid::kDateArray: return oid::kDate;
+    case oid::kTimeArray: return oid::kTime;
     case oid::kTimestamptzArray: return oid::kTimestamptz;
     case oid::kIntervalArray: return oid::kInterval;
     case oid::kNumericArray: return oid::kNumeric;
     case oid::kRegclassArray: return oid::kRegclass;
     case oid::kRegtypeArray: return oid::kRegtype;
     case oid::kPgLsnArray: return oid::kPgLsn;
+    case oid::kUuidArray: return oid::kUuid;
     case oid::kXid8Array: return oid::kXid8;
     case oid::kRegnamespaceArray: return oid::kRegnamespace;
     case oid::kRegroleArray: return oid::kRegrole;
