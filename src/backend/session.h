@@ -42,6 +42,10 @@ struct SessionInfo {
 };
 
 class SystemViews;
+
+// DISCARD SEQUENCES (and ALL): forgets every sequence's cached values,
+// currval and lastval state of this session (session_sequence.cc).
+void DiscardSequences();
 struct CopyFormat;  // session_copy.cc
 
 class Session : public sql::SessionContext {
@@ -98,6 +102,12 @@ class Session : public sql::SessionContext {
   std::optional<std::string> ClientAddr() override;
   std::optional<int> ClientPort() override;
   uint64_t CurrentXid() override;
+  // Sequences (session_sequence.cc).
+  int64_t SequenceNextval(uint32_t relid) override;
+  int64_t SequenceCurrval(uint32_t relid) override;
+  int64_t SequenceSetval(uint32_t relid, int64_t value, bool is_called) override;
+  int64_t SequenceLastval() override;
+  std::optional<std::string> SerialSequence(const std::string& table, const std::string& column) override;
   uint64_t SwitchWal() override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
   BackupStopInfo BackupStop(bool wait_for_archive) override;
@@ -257,6 +267,8 @@ class Session : public sql::SessionContext {
   std::string RunAlterTable(const sql::AlterTableStmt& a);
   std::string RunVacuum(const sql::VacuumStmt& v);
   std::string RunCreateView(const sql::Statement& stmt);
+  std::string RunCreateSequence(const sql::CreateSeqStmt& s);
+  std::string RunAlterSequence(const sql::AlterSeqStmt& s);
   std::string RunCreateTableAs(const sql::Statement& stmt);  // session_create_as.cc
   std::string RunLock(const sql::LockStmt& l);
   // COPY FROM STDIN / TO STDOUT (session_copy.cc).

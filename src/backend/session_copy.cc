@@ -395,16 +395,21 @@ std::string Session::CopyFrom(const sql::CopyStmt& c, const CopyFormat& f) {
   if (!c.relation) throw MakeError(sqlstate::kSyntaxError, "COPY FROM needs a table");
   auto table = OpenStoredTable(c.relation->schema, c.relation->name);
   if (!table) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + c.relation->name + "\" does not exist");
+  if (table->relkind == 'S') throw MakeError("42809", "cannot copy to sequence \"" + table->name + "\"");
   std::vector<std::string> cols = c.columns;
   if (cols.empty())
     for (const auto& col : table->columns) cols.push_back(col.name);
+  // COPY bypasses PostgreSQL's rewriter: values for GENERATED ALWAYS
+  // identity columns are taken as given.
+  bool identity = false;
+  for (const auto& col : table->columns) identity |= col.identity != '\0';
   std::string sql = "INSERT INTO " + TableRef(*c.relation) + " (";
   std::string values;
   for (size_t i = 0; i < cols.size(); ++i) {
     sql += (i ? ", " : "") + sql::QuoteIdentifier(cols[i]);
     values += (i ? ", $" : "$") + std::to_string(i + 1);
   }
-  sql += ") VALUES (" + values + ")";
+  sql += std::string(")") + (identity ? " OVERRIDING SYSTEM VALUE" : "") + " VALUES (" + values + ")";
   auto stmts = sql::ParseQuery(sql);
   std::unique_ptr<sql::PreparedQuery> insert = sql::Prepare(*stmts[0], {}, *this);
 
@@ -447,6 +452,10 @@ std::string Session::CopyTo(const sql::CopyStmt& c, const CopyFormat& f) {
   std::vector<std::unique_ptr<sql::Statement>> stmts;
   const sql::Statement* query = nullptr;
   if (c.relation) {
+    auto table = OpenStoredTable(c.relation->schema, c.relation->name);
+    if (table && table->relkind == 'S')
+      throw MakeError("42809", "cannot copy from sequence \"" + table->name + "\"")
+          .Hint("Try the COPY (SELECT ...) TO variant.");
     std::string sql = "SELECT ";
     if (c.columns.empty()) {
       sql += "*";

@@ -8,6 +8,7 @@
 #include "access/btree/btree.h"
 #include "access/heap/heapam.h"
 #include "access/transam/xact.h"
+#include "backend/sequence_ddl.h"
 #include "backend/session.h"
 #include "backend/session_temp.h"
 #include "backend/stored_table.h"
@@ -35,8 +36,8 @@ heap::XactContext WriteXact() {
 // Resolves a written type to (type OID, PostgreSQL atttypmod).
 std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
   std::string name = t.names.back();
-  if (name == "serial" || name == "bigserial" || name == "smallserial")
-    throw MakeError(sqlstate::kFeatureNotSupported, "type " + name + " is not supported yet");
+  if (SerialIntegerType(t) != 0)  // only CREATE TABLE and ADD COLUMN know serial
+    throw MakeError(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
   const sql::TypeInfo* ti = sql::LookupTypeByName(name);
   if (!ti || ti->oid == sql::oid::kUnknown || ti->oid == sql::oid::kVoid) {
     PgError e(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
@@ -273,6 +274,8 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   std::vector<std::string> check_cols;
   std::vector<IndexSpec> indexes;
   std::vector<std::vector<std::string>> index_cols;
+  std::vector<uint32_t> serials;  // per column: its integer type when serial, else 0
+  std::vector<const sql::Constraint*> identities;  // per column: its GENERATED ... AS IDENTITY, else null
   auto find_col = [&](const std::string& n) -> int {
     for (size_t i = 0; i < cols.size(); ++i)
       if (cols[i].name == n) return static_cast<int>(i);
@@ -293,18 +296,47 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   };
   for (const auto& col : c.columns) {
     if (!col.type) throw MakeError(sqlstate::kFeatureNotSupported, "column \"" + col.name + "\" needs a type");
-    auto [type, typmod] = ResolveColumnType(*col.type);
+    const uint32_t serial = SerialIntegerType(*col.type);
+    auto [type, typmod] = serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type);
     catalog::ColumnSpec spec;
     spec.name = col.name;
     spec.type_oid = type;
     spec.typmod = typmod;
+    spec.not_null = serial != 0;
+    serials.push_back(serial);
+    identities.push_back(nullptr);
     spec.ndims = static_cast<int32_t>(col.type->array_bounds.size());
     std::string def;
+    bool has_default = false;
     for (const auto& k : col.constraints) {
       switch (k.kind) {
         case sql::Constraint::kNotNull: spec.not_null = true; break;
-        case sql::Constraint::kNull: break;
-        case sql::Constraint::kDefault: def = DefaultSql(*k.expr, type); break;
+        case sql::Constraint::kNull:
+          if (serial || identities.back())
+            throw MakeError(sqlstate::kSyntaxError, "conflicting NULL/NOT NULL declarations for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          break;
+        case sql::Constraint::kDefault:
+          if (serial || has_default)
+            throw MakeError(sqlstate::kSyntaxError, "multiple default values specified for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          if (identities.back())
+            throw MakeError(sqlstate::kSyntaxError, "both default and identity specified for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          has_default = true;
+          def = DefaultSql(*k.expr, type);
+          break;
+        case sql::Constraint::kIdentity:
+          if (identities.back())
+            throw MakeError(sqlstate::kSyntaxError, "multiple identity specifications for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          if (serial || has_default)
+            throw MakeError(sqlstate::kSyntaxError, "both default and identity specified for column \"" + col.name +
+                                                        "\" of table \"" + name + "\"");
+          identities.back() = &k;
+          spec.not_null = true;
+          spec.identity = k.identity;
+          break;
         case sql::Constraint::kCheck:
           checks.emplace_back(k.name, CheckSql(*k.expr));
           check_cols.push_back(col.name);
@@ -341,14 +373,30 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
       indexes[i].attnums.push_back(static_cast<int16_t>(pos + 1));
     }
   }
+  // Serial columns' sequences come first, as in PostgreSQL (their OIDs are
+  // below the table's).
+  taken.insert(name);
+  std::vector<uint32_t> serial_seqs(cols.size(), 0);
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (serials[i]) serial_seqs[i] = CreateSerialSequence(nsp, name, cols[i].name, serials[i], taken, &defaults[i], x);
+    if (identities[i]) {
+      std::string unused;  // identity columns have no pg_attrdef row
+      serial_seqs[i] = CreateSerialSequence(nsp, name, cols[i].name, cols[i].type_oid, taken, &unused, x,
+                                            &identities[i]->seq_options, true);
+    }
+  }
   uint32_t relid = catalog::CreateTable(nsp, name, cols, x);
   NoteNewRelfilenode(relid);
   RegisterOnCommit(relid, on_commit);
-  taken.insert(name);
   xact::CommandCounterIncrement();  // the attributes must be visible to mark atthasdef
   x = WriteXact();
-  for (size_t i = 0; i < defaults.size(); ++i)
-    if (!defaults[i].empty()) catalog::AddDefault(relid, static_cast<int16_t>(i + 1), defaults[i], x);
+  for (size_t i = 0; i < defaults.size(); ++i) {
+    if (identities[i]) SetSequenceOwner(serial_seqs[i], relid, static_cast<int16_t>(i + 1), x, 'i');
+    if (defaults[i].empty()) continue;
+    uint32_t attrdef = catalog::AddDefault(relid, static_cast<int16_t>(i + 1), defaults[i], x);
+    RecordDefaultDependencies(attrdef, defaults[i], x);
+    if (serial_seqs[i]) SetSequenceOwner(serial_seqs[i], relid, static_cast<int16_t>(i + 1), x);
+  }
   for (size_t i = 0; i < checks.size(); ++i) {
     catalog::ConstraintRow row;
     row.conname = checks[i].first.empty() ? ChooseName(name, check_cols[i], "check", taken) : checks[i].first;
@@ -482,7 +530,11 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
 namespace {
 
 std::string RelationDescription(const catalog::ClassRow& c) {
-  return std::string(c.relkind == 'v' ? "view " : c.relkind == 'i' ? "index " : "table ") + c.relname;
+  return std::string(c.relkind == 'v'   ? "view "
+                     : c.relkind == 'i' ? "index "
+                     : c.relkind == 'S' ? "sequence "
+                                        : "table ") +
+         c.relname;
 }
 
 // A view that reads a dropped relation, directly or through other views.
@@ -537,21 +589,30 @@ std::vector<DependentView> FindDependentViews(const std::vector<catalog::ClassRo
 }  // namespace
 
 std::string Session::RunDrop(const sql::DropStmt& d) {
-  const char* what = d.object == sql::DropStmt::kTable ? "table" : d.object == sql::DropStmt::kView ? "view" : "index";
-  xact::CheckWritable(d.object == sql::DropStmt::kTable ? "DROP TABLE" : d.object == sql::DropStmt::kView ? "DROP VIEW" : "DROP INDEX");
+  using O = sql::DropStmt;
+  const char* what = d.object == O::kTable ? "table" : d.object == O::kView ? "view" : d.object == O::kSequence ? "sequence" : "index";
+  const std::string tag = d.object == O::kTable      ? "DROP TABLE"
+                          : d.object == O::kView     ? "DROP VIEW"
+                          : d.object == O::kSequence ? "DROP SEQUENCE"
+                                                     : "DROP INDEX";
+  xact::CheckWritable(tag.c_str());
   heap::XactContext x = WriteXact();
   std::vector<uint32_t> victims;
   std::vector<catalog::ClassRow> victim_rows;
   for (const auto& rv : d.names) {
     auto cls = catalog::ResolveRelation(rv.schema, rv.name, x.snapshot, x.Me());
-    char want = d.object == sql::DropStmt::kTable ? 'r' : d.object == sql::DropStmt::kView ? 'v' : 'i';
+    char want = d.object == O::kTable ? 'r' : d.object == O::kView ? 'v' : d.object == O::kSequence ? 'S' : 'i';
     if (!cls || cls->relkind != want) {
       if (cls && cls->relkind != want)
         throw MakeError("42809", "\"" + rv.name + "\" is not " +
-                                     (want == 'r' ? "a table" : want == 'v' ? "a view" : "an index"))
+                                     (want == 'r'   ? "a table"
+                                      : want == 'v' ? "a view"
+                                      : want == 'S' ? "a sequence"
+                                                    : "an index"))
             .Hint(cls->relkind == 'v'   ? "Use DROP VIEW to remove a view."
                   : cls->relkind == 'r' ? "Use DROP TABLE to remove a table."
                   : cls->relkind == 'i' ? "Use DROP INDEX to remove an index."
+                  : cls->relkind == 'S' ? "Use DROP SEQUENCE to remove a sequence."
                                         : "");
       if (d.missing_ok) {
         EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
@@ -562,6 +623,20 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
     }
     if (cls->relnamespace == catalog::kPgCatalogNamespace)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    if (want == 'S') {
+      // An identity column's sequence is part of the column (pg_depend 'i').
+      for (const auto& dep : catalog::FindDependencies([&](const catalog::DependRow& r) {
+             return r.classid == catalog::kRelationRelationId && r.objid == cls->oid && r.deptype == 'i';
+           }, x.snapshot, x.Me())) {
+        auto table = catalog::LookupRelationByOid(dep.refobjid, x.snapshot, x.Me());
+        std::string col;
+        for (const auto& a : catalog::RelationAttributes(dep.refobjid, x.snapshot, x.Me()))
+          if (a.attnum == dep.refobjsubid) col = a.attname;
+        std::string what_col = "column " + col + " of table " + (table ? table->relname : std::string());
+        throw MakeError("2BP01", "cannot drop sequence " + cls->relname + " because " + what_col + " requires it")
+            .Hint("You can drop " + what_col + " instead.");
+      }
+    }
     if (want == 'i') {
       for (auto& con : catalog::ScanCatalog<catalog::ConstraintRow>(x.snapshot, x.Me(), [&](const catalog::ConstraintRow& r) {
              return r.conindid == cls->oid;
@@ -605,12 +680,85 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
       victims = std::move(all);
     }
   }
+  // Column defaults that use a dropped sequence (pg_depend 'n'), other than
+  // those of tables dropped here: PostgreSQL refuses without CASCADE and
+  // drops only the default with it.
+  std::vector<std::pair<uint32_t, int16_t>> dependent_defaults;
+  {
+    std::vector<uint32_t> seqs;
+    for (const auto& v : victim_rows) {
+      if (v.relkind == 'S') seqs.push_back(v.oid);
+      if (v.relkind == 'r')
+        for (uint32_t s : catalog::OwnedSequences(v.oid, 0, x.snapshot, x.Me())) seqs.push_back(s);
+    }
+    std::vector<std::string> lines;
+    std::string first_seq;
+    for (uint32_t seq : seqs) {
+      auto deps = catalog::FindDependencies([&](const catalog::DependRow& r) {
+        return r.classid == catalog::kAttrDefaultRelationId && r.refclassid == catalog::kRelationRelationId &&
+               r.refobjid == seq && r.deptype == 'n';
+      }, x.snapshot, x.Me());
+      auto seq_cls = catalog::LookupRelationByOid(seq, x.snapshot, x.Me());
+      for (const auto& dep : deps) {
+        auto defs = catalog::ScanCatalog<catalog::AttrDefRow>(x.snapshot, x.Me(), [&](const catalog::AttrDefRow& r) {
+          return r.oid == dep.objid;
+        });
+        if (defs.empty()) continue;
+        const uint32_t table = defs[0].adrelid;
+        if (std::find(victims.begin(), victims.end(), table) != victims.end()) continue;
+        auto tcls = catalog::LookupRelationByOid(table, x.snapshot, x.Me());
+        std::string col;
+        for (const auto& a : catalog::RelationAttributes(table, x.snapshot, x.Me()))
+          if (a.attnum == defs[0].adnum) col = a.attname;
+        if (!tcls) continue;
+        if (first_seq.empty() && seq_cls) first_seq = seq_cls->relname;
+        lines.push_back("default value for column " + col + " of table " + tcls->relname + " depends on sequence " +
+                        (seq_cls ? seq_cls->relname : std::string()));
+        dependent_defaults.push_back({table, defs[0].adnum});
+      }
+    }
+    if (!lines.empty()) {
+      std::string detail;
+      for (const auto& l : lines) detail += (detail.empty() ? "" : "\n") + l;
+      if (!d.cascade) {
+        std::string victim = victim_rows.size() == 1 ? RelationDescription(victim_rows[0]) : "";
+        throw MakeError("2BP01", d.names.size() == 1 && victim_rows.size() == 1
+                                     ? "cannot drop " + victim + " because other objects depend on it"
+                                     : std::string("cannot drop desired object(s) because other objects depend on them"))
+            .Detail(detail)
+            .Hint("Use DROP ... CASCADE to drop the dependent objects too.");
+      }
+      std::vector<std::string> notices;
+      for (const auto& l : lines) notices.push_back("drop cascades to " + l.substr(0, l.find(" depends on ")));
+      if (notices.size() == 1) {
+        EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion, notices[0]));
+      } else {
+        std::string list;
+        for (const auto& n : notices) list += (list.empty() ? "" : "\n") + n;
+        ErrorData n = MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
+                                 "drop cascades to " + std::to_string(notices.size()) + " other objects");
+        n.detail = list;
+        EmitNotice(n);
+      }
+    }
+  }
+  for (const auto& [table, attnum] : dependent_defaults) {
+    lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), table), lmgr::LockMode::kAccessExclusive, false);
+    catalog::AddDefault(table, attnum, "", x);
+  }
+  if (!dependent_defaults.empty()) {
+    xact::CommandCounterIncrement();
+    x = WriteXact();
+  }
   for (uint32_t oid : victims) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), oid), lmgr::LockMode::kAccessExclusive, false);
+    // A table's serial sequences go with it (catalog::DropRelation).
+    for (uint32_t seq : catalog::OwnedSequences(oid, 0, x.snapshot, x.Me()))
+      lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), seq), lmgr::LockMode::kAccessExclusive, false);
     catalog::DropRelation(oid, x);
   }
   StoredTablesCatalogWritten();
-  return d.object == sql::DropStmt::kTable ? "DROP TABLE" : d.object == sql::DropStmt::kView ? "DROP VIEW" : "DROP INDEX";
+  return tag;
 }
 
 std::string Session::RunTruncate(const sql::TruncateStmt& t) {
@@ -628,6 +776,7 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
   }
   for (const auto& cls : rels) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls.oid), lmgr::LockMode::kAccessExclusive, false);
+    if (t.restart_identity) RestartOwnedSequences(cls.oid, x);
     TruncateRelationStorage(cls, x);
   }
   StoredTablesCatalogWritten();
@@ -699,14 +848,38 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
     switch (cmd.kind) {
       case K::kAddColumn: {
         const sql::ColumnDef& col = cmd.column;
-        auto [type, typmod] = ResolveColumnType(*col.type);
-        bool not_null = false;
+        const uint32_t serial = SerialIntegerType(*col.type);
+        auto [type, typmod] = serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type);
+        bool not_null = serial != 0;
         std::string def;
+        const sql::Constraint* identity = nullptr;
         for (const auto& k : col.constraints) {
+          if (k.kind == sql::Constraint::kIdentity) {
+            identity = &k;
+            not_null = true;
+            continue;
+          }
           if (k.kind == sql::Constraint::kNotNull) not_null = true;
+          else if (k.kind == sql::Constraint::kDefault && serial)
+            throw MakeError(sqlstate::kSyntaxError, "multiple default values specified for column \"" + col.name +
+                                                        "\" of table \"" + cls->relname + "\"");
           else if (k.kind == sql::Constraint::kDefault) def = DefaultSql(*k.expr, type);
+          else if (k.kind == sql::Constraint::kNull && serial)
+            throw MakeError(sqlstate::kSyntaxError, "conflicting NULL/NOT NULL declarations for column \"" + col.name +
+                                                        "\" of table \"" + cls->relname + "\"");
           else if (k.kind != sql::Constraint::kNull)
             throw MakeError(sqlstate::kFeatureNotSupported, "this constraint in ADD COLUMN is not supported yet");
+        }
+        if (identity && (serial || !def.empty()))
+          throw MakeError(sqlstate::kSyntaxError, "both default and identity specified for column \"" + col.name +
+                                                      "\" of table \"" + cls->relname + "\"");
+        uint32_t serial_seq = 0;
+        if (serial || identity) {
+          std::string unused;
+          serial_seq = CreateSerialSequence(cls->relnamespace, cls->relname, col.name, type, taken,
+                                            identity ? &unused : &def, x, identity ? &identity->seq_options : nullptr,
+                                            identity != nullptr);
+          step();
         }
         int16_t attnum = catalog::AddColumn(relid, col.name, type, typmod, false, x);
         step();  // the new attribute must be visible to mark atthasdef
@@ -714,10 +887,13 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attndims = ndims; }, x);
           step();
         }
-        if (!def.empty()) catalog::AddDefault(relid, attnum, def, x);
+        if (!def.empty()) RecordDefaultDependencies(catalog::AddDefault(relid, attnum, def, x), def, x);
+        if (serial_seq) SetSequenceOwner(serial_seq, relid, attnum, x, identity ? 'i' : 'a');
+        if (identity)
+          catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) { r.attidentity = identity->identity; }, x);
         step();
         if (auto now = catalog::LookupRelationByOid(relid, x.snapshot, x.Me())) EnsureToastTable(*now, x);
-        if (!def.empty()) {
+        if (!def.empty() || identity) {
           // Existing rows take the default, as PostgreSQL's rewrite (or missing value) gives them.
           auto stmts = sql::ParseQuery("UPDATE " + sql::QuoteIdentifier(cls->relname) + " SET " +
                                        sql::QuoteIdentifier(col.name) + " = DEFAULT");
@@ -748,6 +924,12 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
           if (std::find(ix.attnums.begin(), ix.attnums.end(), attnum) != ix.attnums.end()) catalog::DropRelation(ix.cls.oid, x);
         }
         catalog::AddDefault(relid, attnum, "", x);
+        step();
+        // A serial column's sequence goes with it.
+        for (uint32_t seq : catalog::OwnedSequences(relid, attnum, x.snapshot, x.Me())) {
+          lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), seq), lmgr::LockMode::kAccessExclusive, false);
+          catalog::DropRelation(seq, x);
+        }
         step();
         catalog::UpdateAttributeRow(relid, attnum, [&](catalog::AttributeRow& r) {
           r.attisdropped = true;
@@ -784,7 +966,8 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
                  x.snapshot, x.Me(),
                  [&](const catalog::AttributeRow& r) { return r.attrelid == relid && r.attnum == attnum; }))
           type = ar.atttypid;
-        catalog::AddDefault(relid, attnum, cmd.kind == K::kSetDefault && cmd.expr ? DefaultSql(*cmd.expr, type) : "", x);
+        std::string def = cmd.kind == K::kSetDefault && cmd.expr ? DefaultSql(*cmd.expr, type) : "";
+        RecordDefaultDependencies(catalog::AddDefault(relid, attnum, def, x), def, x);
         step();
         break;
       }
@@ -924,6 +1107,12 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
       auto cls = catalog::ResolveRelation(vr.relation.schema, vr.relation.name, snap, me);
       if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + vr.relation.name + "\" does not exist");
       if (catalog::IsOtherTempRelation(*cls)) continue;  // PostgreSQL passes over them silently
+      if (cls->relkind == 'S') {
+        EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kSuccessfulCompletion,
+                              "skipping \"" + cls->relname + "\" --- cannot " + (vacuum ? "vacuum" : "analyze") +
+                                  " non-tables or special system tables"));
+        continue;
+      }
       rels.push_back(cls->oid);
     }
   }
@@ -967,7 +1156,7 @@ std::string Session::RunLock(const sql::LockStmt& l) {
   for (const auto& rv : l.relations) {
     auto cls = catalog::ResolveRelation(rv.schema, rv.name, snap, me);
     if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + rv.name + "\" does not exist");
-    if (cls->relkind != 'r' && cls->relkind != 'v')
+    if (cls->relkind != 'r' && cls->relkind != 'v' && cls->relkind != 'S')
       throw MakeError("42809", "cannot lock relation \"" + rv.name + "\"").Detail("This operation is not supported for indexes.");
     auto r = lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), mode, l.nowait);
     if (r == lmgr::LockResult::kNotAvailable)

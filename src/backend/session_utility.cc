@@ -65,7 +65,10 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         statements_.clear();
         portals_.clear();
         cursors_.clear();  // CLOSE ALL
+        DiscardSequences();
         DropAllTempRelations();
+      } else if (stmt.discard().target == sql::DiscardStmt::kSequences) {
+        DiscardSequences();
       } else if (stmt.discard().target == sql::DiscardStmt::kTemp) {
         DropAllTempRelations();
       } else if (stmt.discard().target == sql::DiscardStmt::kPlans) {
@@ -86,6 +89,8 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kAlterTable: return RunAlterTable(stmt.alter_table());
     case sql::StmtKind::kVacuum: return RunVacuum(stmt.vacuum());
     case sql::StmtKind::kCreateView: return RunCreateView(stmt);
+    case sql::StmtKind::kCreateSequence: return RunCreateSequence(stmt.create_sequence());
+    case sql::StmtKind::kAlterSequence: return RunAlterSequence(stmt.alter_sequence());
     case sql::StmtKind::kLock: return RunLock(stmt.lock());
     case sql::StmtKind::kPrepare: return RunPrepare(stmt);
     case sql::StmtKind::kDeallocate: return RunDeallocate(stmt.deallocate());

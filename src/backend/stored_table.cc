@@ -653,6 +653,7 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
     c.typmod = EngineTypmod(a.atttypid, a.atttypmod);
     c.not_null = a.attnotnull;
     c.attnum = a.attnum;
+    c.identity = a.attidentity;
     auto d = info.defaults.find(a.attnum);
     if (d != info.defaults.end()) c.default_sql = d->second;
     by_attnum[a.attnum] = static_cast<int>(t->columns.size());
@@ -718,12 +719,13 @@ std::shared_ptr<sql::StoredTable> OpenStoredTableByOid(uint32_t relid) {
     if (def->oid == relid) return cache[relid] = BuildCatalogTable(*def);
   }
   auto info = catalog::LoadTable(relid, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-  if (!info || info->cls.relkind != 'r') return nullptr;
+  if (!info || (info->cls.relkind != 'r' && info->cls.relkind != 'S')) return nullptr;
   // PostgreSQL keeps their pages in the owner's local buffers and refuses
   // anyone else; Tusk's are shared but stay the owner's alone all the same.
   if (catalog::IsOtherTempRelation(info->cls))
     throw PgError(sqlstate::kFeatureNotSupported, "cannot access temporary tables of other sessions");
   auto t = BuildUserTable(*info);
+  t->relkind = info->cls.relkind;
   if (!g_wrote_catalog) cache[relid] = t;
   return t;
 }
@@ -739,7 +741,7 @@ std::shared_ptr<sql::StoredTable> OpenStoredTable(const std::string& schema, con
   auto it = names.find(key);
   if (it != names.end()) return OpenStoredTableByOid(it->second);
   auto cls = catalog::ResolveRelation(schema, name, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-  if (!cls || cls->relkind != 'r') return nullptr;
+  if (!cls || (cls->relkind != 'r' && cls->relkind != 'S')) return nullptr;
   if (!g_wrote_catalog) names[key] = cls->oid;
   return OpenStoredTableByOid(cls->oid);
 }
@@ -890,8 +892,24 @@ void StoredTablesRefresh() {
   }
 }
 
+namespace {
+bool g_published = false;  // this transaction's catalog changes were announced before its locks went
+
+// xact::Commit, after the commit is visible and before the locks go: a
+// session that waited for one of this transaction's locks must find the
+// catalog version moved once it holds it (sequences re-read their
+// relfilenode and parameters then).
+void PublishBeforeUnlock() {
+  if (g_wrote_catalog && !g_published) {
+    sinval::CatalogChanged();
+    g_published = true;
+  }
+}
+}  // namespace
+
 void StoredTablesCatalogWritten() {
   g_wrote_catalog = true;
+  xact::SetBeforeUnlockHook(&PublishBeforeUnlock);
   DropCaches();
 }
 
@@ -914,9 +932,10 @@ void StoredTablesAtTransactionEnd() {
   if (g_wrote_catalog) {
     g_wrote_catalog = false;
     DropCaches();
-    sinval::CatalogChanged();
+    if (!g_published) sinval::CatalogChanged();
     g_cache_version = ~0ull;  // rebuild at the next statement
   }
+  g_published = false;
 }
 
 }  // namespace tusk::backend

@@ -5,9 +5,11 @@
 
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "backend/session.h"
+#include "access/sequence/sequence.h"
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/role_store.h"
@@ -348,6 +350,39 @@ void SystemViews::AddCatalogViews() {
       fixed({}));
   views_["pg_foreign_table"] = std::make_unique<FnView>(
       std::vector<C>{{"ftrelid", oid::kOid}, {"ftserver", oid::kOid}, {"ftoptions", oid::kTextArray}}, fixed({}));
+  // PostgreSQL's pg_sequences view: pg_sequence joined with pg_class and
+  // pg_namespace, last_value from the sequence's page (NULL before the first
+  // nextval, as pg_sequence_last_value).
+  views_["pg_sequences"] = std::make_unique<FnView>(
+      std::vector<C>{{"schemaname", oid::kName}, {"sequencename", oid::kName}, {"sequenceowner", oid::kName},
+                     {"data_type", oid::kRegtype}, {"start_value", oid::kInt8}, {"min_value", oid::kInt8},
+                     {"max_value", oid::kInt8}, {"increment_by", oid::kInt8}, {"cycle", oid::kBool},
+                     {"cache_size", oid::kInt8}, {"last_value", oid::kInt8}},
+      [] {
+        RowList rows;
+        std::map<uint32_t, std::string> nsp, owners;
+        for (const auto& n : ReadCatalog<catalog::NamespaceRow>()) nsp[n.oid] = n.nspname;
+        for (const auto& r : ReadCatalog<catalog::AuthIdRow>()) owners[r.oid] = r.rolname;
+        std::map<uint32_t, catalog::ClassRow> classes;
+        for (const auto& c : ReadCatalog<catalog::ClassRow>())
+          if (c.relkind == 'S') classes[c.oid] = c;
+        for (const auto& q : ReadCatalog<catalog::SequenceRow>()) {
+          auto it = classes.find(q.seqrelid);
+          if (it == classes.end()) continue;
+          const catalog::ClassRow& c = it->second;
+          std::optional<std::string> last;
+          try {
+            sequence::State st = sequence::ReadState({1663, catalog::CurrentDatabase(), c.relfilenode});
+            if (st.is_called) last = std::to_string(st.last_value);
+          } catch (const PgError&) {
+          }
+          rows.push_back({nsp[c.relnamespace], c.relname, owners[c.relowner],
+                          Int(q.seqtypid),
+                          Int(q.seqstart), Int(q.seqmin), Int(q.seqmax), Int(q.seqincrement), Bool(q.seqcycle),
+                          Int(q.seqcache), last});
+        }
+        return rows;
+      });
   views_["pg_user"] = std::make_unique<FnView>(
       std::vector<C>{{"usename", oid::kName}, {"usesysid", oid::kOid}, {"usecreatedb", oid::kBool},
                      {"usesuper", oid::kBool}, {"userepl", oid::kBool}, {"usebypassrls", oid::kBool},

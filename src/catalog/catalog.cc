@@ -137,6 +137,8 @@ TUSK_CATALOG_INSTANTIATE(InheritsRow)
 TUSK_CATALOG_INSTANTIATE(PartitionedTableRow)
 TUSK_CATALOG_INSTANTIATE(AttrDefRow)
 TUSK_CATALOG_INSTANTIATE(RewriteRow)
+TUSK_CATALOG_INSTANTIATE(SequenceRow)
+TUSK_CATALOG_INSTANTIATE(DependRow)
 TUSK_CATALOG_INSTANTIATE(ProcRow)
 #undef TUSK_CATALOG_INSTANTIATE
 
@@ -263,7 +265,7 @@ uint32_t NewOid(const std::set<uint32_t>& used, uint32_t db) {
 }  // namespace
 
 uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std::vector<ColumnSpec>& columns,
-                     heap::XactContext& xact) {
+                     heap::XactContext& xact, char relkind) {
   const transam::CurrentXact me = xact.Me();
   if (LookupRelation(namespace_oid, name, xact.snapshot, me))
     throw PgError("42P07", "relation \"" + name + "\" already exists");
@@ -289,6 +291,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
     if (t->typtype == 'p' && t->oid != kRecordOid)
       throw PgError(sqlstate::kDatatypeMismatch, "column \"" + c.name + "\" has pseudo-type " + t->typname);
     attrs.push_back(AttributeFor(relid, c.name, static_cast<int16_t>(i + 1), *t, c.typmod, c.not_null));
+    attrs.back().attidentity = c.identity;
     attrs.back().attndims = c.ndims;
   }
 
@@ -306,6 +309,8 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
   cls.reltype = rowtype;
   cls.relfilenode = relid;
   cls.relnatts = static_cast<int16_t>(columns.size());
+  cls.relkind = relkind;
+  if (relkind == 'S') cls.relam = 0;  // sequences have no table access method
   InsertCatalogRow(cls, xact);
 
   InsertCatalogRow(CompositeRowType(rowtype, relid, name, namespace_oid), xact);

@@ -97,6 +97,7 @@ struct ColumnSpec {
   uint32_t type_oid = 0;
   int32_t typmod = -1;
   bool not_null = false;
+  char identity = '\0';  // pg_attribute.attidentity: 'a' ALWAYS, 'd' BY DEFAULT
   int32_t ndims = 0;  // pg_attribute.attndims: the []s written, informational only
 };
 
@@ -106,8 +107,9 @@ struct ColumnSpec {
 // 42701 for a repeated column name. The rows carry xact.cid: as for any
 // command, the caller advances the command counter before reading them back.
 // Returns the relation's OID.
+// `relkind` 'S' makes a sequence's relation (no access method).
 uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std::vector<ColumnSpec>& columns,
-                     heap::XactContext& xact);
+                     heap::XactContext& xact, char relkind = 'r');
 
 // End of the top-level transaction, after commit or abort: on abort, unlinks
 // the files of relations this transaction created and forgets their relation

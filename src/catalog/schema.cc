@@ -94,7 +94,7 @@ CatalogDef MakeDef(uint32_t oid, const char* name, uint32_t rowtype, bool shared
 }
 
 // Type OIDs, short names for the tables below.
-constexpr uint32_t B = kBoolOid, C = kCharOid, N = kNameOid, I2 = kInt2Oid, I4 = kInt4Oid, T = kTextOid,
+constexpr uint32_t B = kBoolOid, C = kCharOid, N = kNameOid, I2 = kInt2Oid, I8 = kInt8Oid, I4 = kInt4Oid, T = kTextOid,
                    O = kOidOid, F4 = kFloat4Oid, RP = kRegprocOid, X = kXidOid, I2V = kInt2VectorOid,
                    OV = kOidVectorOid, NT = kPgNodeTreeOid, ACL = kAclItemArrayOid, TA = kTextArrayOid,
                    I2A = kInt2ArrayOid, CA = kCharArrayOid, OA = kOidArrayOid, TZ = kTimestampTzOid,
@@ -169,6 +169,12 @@ const std::vector<const CatalogDef*>& Defs() {
     v.push_back(&owned.emplace_back(MakeDef(kRewriteRelationId, "pg_rewrite", 10028, false, {
         {"oid", O}, {"rulename", N}, {"ev_class", O}, {"ev_type", C}, {"ev_enabled", C}, {"is_instead", B},
         {"ev_qual", NT}, {"ev_action", NT}})));
+    v.push_back(&owned.emplace_back(MakeDef(kSequenceRelationId, "pg_sequence", 10040, false, {
+        {"seqrelid", O}, {"seqtypid", O}, {"seqstart", I8}, {"seqincrement", I8}, {"seqmax", I8},
+        {"seqmin", I8}, {"seqcache", I8}, {"seqcycle", B}})));
+    v.push_back(&owned.emplace_back(MakeDef(kDependRelationId, "pg_depend", 10022, false, {
+        {"classid", O}, {"objid", O}, {"objsubid", I4}, {"refclassid", O}, {"refobjid", O},
+        {"refobjsubid", I4}, {"deptype", C}})));
     v.push_back(&owned.emplace_back(MakeDef(kPartitionedTableRelationId, "pg_partitioned_table", 10099, false, {
         {"partrelid", O}, {"partstrat", C}, {"partnatts", I2}, {"partdefid", O}, {"partattrs", I2V},
         {"partclass", OV}, {"partcollation", OV}, {"partexprs", NT}})));

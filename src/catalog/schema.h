@@ -3,6 +3,7 @@
 // row struct per catalog that encodes to and decodes from a heap tuple.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,8 +25,10 @@ inline constexpr uint32_t kAttrDefaultRelationId = 2604;
 inline constexpr uint32_t kConstraintRelationId = 2606;
 inline constexpr uint32_t kIndexRelationId = 2610;
 inline constexpr uint32_t kInheritsRelationId = 2611;
+inline constexpr uint32_t kDependRelationId = 2608;
 inline constexpr uint32_t kNamespaceRelationId = 2615;
 inline constexpr uint32_t kRewriteRelationId = 2618;
+inline constexpr uint32_t kSequenceRelationId = 2224;
 inline constexpr uint32_t kPartitionedTableRelationId = 3350;
 
 // Well-known objects.
@@ -383,6 +386,39 @@ struct RewriteRow : CatalogRow<RewriteRow> {
   static void Visit(S& r, V& v) {
     v(r.oid), v(r.rulename), v(r.ev_class), v(r.ev_type), v(r.ev_enabled), v(r.is_instead), v(r.ev_qual),
         v(r.ev_action);
+  }
+};
+
+// A sequence's parameters (PostgreSQL 10+'s pg_sequence); its current state
+// lives in the sequence relation's own page (access/sequence).
+struct SequenceRow : CatalogRow<SequenceRow> {
+  static constexpr uint32_t kRelationId = kSequenceRelationId;
+  uint32_t seqrelid = 0, seqtypid = kInt8Oid;
+  int64_t seqstart = 1, seqincrement = 1, seqmax = INT64_MAX, seqmin = 1, seqcache = 1;
+  bool seqcycle = false;
+
+  template <class S, class V>
+  static void Visit(S& r, V& v) {
+    v(r.seqrelid), v(r.seqtypid), v(r.seqstart), v(r.seqincrement), v(r.seqmax), v(r.seqmin), v(r.seqcache),
+        v(r.seqcycle);
+  }
+};
+
+// A dependency between two objects (PostgreSQL's pg_depend). Tusk records
+// only what sequences need: a sequence OWNED BY a column (deptype 'a', the
+// sequence on the column) and a column default that names a sequence
+// (deptype 'n', the pg_attrdef row on the sequence).
+struct DependRow : CatalogRow<DependRow> {
+  static constexpr uint32_t kRelationId = kDependRelationId;
+  uint32_t classid = 0, objid = 0;
+  int32_t objsubid = 0;
+  uint32_t refclassid = 0, refobjid = 0;
+  int32_t refobjsubid = 0;
+  char deptype = 'n';
+
+  template <class S, class V>
+  static void Visit(S& r, V& v) {
+    v(r.classid), v(r.objid), v(r.objsubid), v(r.refclassid), v(r.refobjid), v(r.refobjsubid), v(r.deptype);
   }
 };
 

@@ -160,6 +160,17 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
     if (!a.attisdropped) t.attrs.push_back(a);
   for (auto& d : ScanCatalog<AttrDefRow>(snapshot, me, [&](const AttrDefRow& r) { return r.adrelid == relid; }))
     t.defaults[d.adnum] = d.adbin;
+  // Identity columns take their values from their sequence (pg_depend 'i'),
+  // named by OID so no search path is involved; pg_attrdef has no row.
+  bool has_identity = false;
+  for (const auto& a : t.attrs) has_identity |= a.attidentity != '\0';
+  if (has_identity) {
+    for (const DependRow& d : ScanCatalog<DependRow>(snapshot, me, [&](const DependRow& d) {
+           return d.classid == kRelationRelationId && d.refclassid == kRelationRelationId && d.refobjid == relid &&
+                  d.deptype == 'i';
+         }))
+      t.defaults[static_cast<int16_t>(d.refobjsubid)] = "nextval('" + std::to_string(d.objid) + "'::regclass)";
+  }
   for (auto& ix : ScanCatalog<IndexRow>(snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; })) {
     auto ic = LookupRelationByOid(ix.indexrelid, snapshot, me);
     if (!ic) continue;
@@ -349,12 +360,23 @@ void DropConstraint(uint32_t relid, const std::string& name, heap::XactContext& 
   DeleteRows<ConstraintRow>(xact, [&](const ConstraintRow& r) { return r.conrelid == relid && r.conname == name; });
 }
 
-void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact) {
+uint32_t AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact) {
   const transam::CurrentXact me = xact.Me();
-  DeleteRows<AttrDefRow>(xact, [&](const AttrDefRow& r) { return r.adrelid == relid && r.adnum == attnum; });
+  std::vector<uint32_t> old;
+  for (auto& [tid, r] : FindRows<AttrDefRow>(xact.snapshot, me, [&](const AttrDefRow& r) {
+         return r.adrelid == relid && r.adnum == attnum;
+       }))
+    old.push_back(r.oid);
+  if (!old.empty()) {
+    DeleteRows<AttrDefRow>(xact, [&](const AttrDefRow& r) { return r.adrelid == relid && r.adnum == attnum; });
+    DeleteRows<DependRow>(xact, [&](const DependRow& d) {
+      return d.classid == kAttrDefaultRelationId && std::find(old.begin(), old.end(), d.objid) != old.end();
+    });
+  }
+  uint32_t oid = 0;
   if (!expr_sql.empty()) {
     AttrDefRow d;
-    d.oid = NewRelationOid();
+    d.oid = oid = NewRelationOid();
     d.adrelid = relid;
     d.adnum = attnum;
     d.adbin = expr_sql;
@@ -367,6 +389,59 @@ void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, hea
     a.atthasdef = !expr_sql.empty();
     UpdateRow(tid, a, xact);
   }
+  return oid;
+}
+
+uint32_t CreateSequenceRows(uint32_t namespace_oid, const std::string& name, SequenceRow params,
+                            heap::XactContext& xact) {
+  std::vector<ColumnSpec> cols = {{"last_value", kInt8Oid, -1, true},
+                                  {"log_cnt", kInt8Oid, -1, true},
+                                  {"is_called", kBoolOid, -1, true}};
+  const uint32_t relid = CreateTable(namespace_oid, name, cols, xact, 'S');
+  params.seqrelid = relid;
+  InsertCatalogRow(params, xact);
+  return relid;
+}
+
+std::optional<SequenceRow> LookupSequence(uint32_t relid, const transam::Snapshot& snapshot,
+                                          const transam::CurrentXact& me) {
+  auto rows = ScanCatalog<SequenceRow>(snapshot, me, [&](const SequenceRow& r) { return r.seqrelid == relid; });
+  if (rows.empty()) return std::nullopt;
+  return rows[0];
+}
+
+void UpdateSequenceRow(const SequenceRow& row, heap::XactContext& xact) {
+  auto rows = FindRows<SequenceRow>(xact.snapshot, xact.Me(), [&](const SequenceRow& r) {
+    return r.seqrelid == row.seqrelid;
+  });
+  if (rows.empty()) throw PgError("XX000", "cache lookup failed for sequence " + std::to_string(row.seqrelid));
+  UpdateRow(rows[0].first, row, xact);
+}
+
+void AddDependency(const DependRow& row, heap::XactContext& xact) { InsertCatalogRow(row, xact); }
+
+void DeleteDependencies(const std::function<bool(const DependRow&)>& match, heap::XactContext& xact) {
+  DeleteRows<DependRow>(xact, match);
+}
+
+std::vector<DependRow> FindDependencies(const std::function<bool(const DependRow&)>& match,
+                                        const transam::Snapshot& snapshot, const transam::CurrentXact& me) {
+  return ScanCatalog<DependRow>(snapshot, me, match);
+}
+
+std::vector<uint32_t> OwnedSequences(uint32_t relid, int16_t attnum, const transam::Snapshot& snapshot,
+                                     const transam::CurrentXact& me) {
+  std::vector<uint32_t> out;
+  for (const DependRow& d : ScanCatalog<DependRow>(snapshot, me, [&](const DependRow& d) {
+         return d.classid == kRelationRelationId && d.refclassid == kRelationRelationId && d.refobjid == relid &&
+                (attnum == 0 || d.refobjsubid == attnum) && (d.deptype == 'a' || d.deptype == 'i');
+       })) {
+    auto cls = LookupRelationByOid(d.objid, snapshot, me);
+    if (cls && cls->relkind == 'S') out.push_back(d.objid);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 bool NeedsToastTable(const std::vector<AttributeRow>& attrs) {
@@ -425,7 +500,27 @@ void DropRelation(uint32_t relid, heap::XactContext& xact) {
   auto cls = LookupRelationByOid(relid, xact.snapshot, me);
   if (!cls) return;
   if (cls->reltoastrelid != 0) DropRelation(cls->reltoastrelid, xact);
-  if (cls->relkind == 't') {
+  if (cls->relkind == 'r') {
+    // Sequences owned by its columns (serial) go with the table.
+    for (uint32_t seq : OwnedSequences(relid, 0, xact.snapshot, me)) DropRelation(seq, xact);
+    std::vector<uint32_t> defaults;
+    for (auto& [tid, r] : FindRows<AttrDefRow>(xact.snapshot, me, [&](const AttrDefRow& r) { return r.adrelid == relid; }))
+      defaults.push_back(r.oid);
+    if (!defaults.empty())
+      DeleteRows<DependRow>(xact, [&](const DependRow& d) {
+        return d.classid == kAttrDefaultRelationId &&
+               std::find(defaults.begin(), defaults.end(), d.objid) != defaults.end();
+      });
+  }
+  DeleteRows<DependRow>(xact, [&](const DependRow& d) {
+    return (d.classid == kRelationRelationId && d.objid == relid) ||
+           (d.refclassid == kRelationRelationId && d.refobjid == relid);
+  });
+  if (cls->relkind == 'S') {
+    DeleteRows<SequenceRow>(xact, [&](const SequenceRow& r) { return r.seqrelid == relid; });
+    const uint32_t rowtype = cls->reltype;
+    DeleteRows<TypeRow>(xact, [&](const TypeRow& r) { return r.oid == rowtype && rowtype != 0; });
+  } else if (cls->relkind == 't') {
     for (auto& ix : ScanCatalog<IndexRow>(xact.snapshot, me, [&](const IndexRow& r) { return r.indrelid == relid; }))
       DropRelation(ix.indexrelid, xact);
   } else if (cls->relkind == 'r') {

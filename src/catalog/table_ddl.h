@@ -60,7 +60,28 @@ uint32_t CreateIndexRows(const ClassRow& table, const std::string& name, const s
 void SetRelOptions(uint32_t relid, const std::string& options, heap::XactContext& xact);
 void AddConstraint(ConstraintRow row, heap::XactContext& xact);
 void DropConstraint(uint32_t relid, const std::string& name, heap::XactContext& xact);
-void AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact);
+// Replaces the column's default (none when expr_sql is empty); the old
+// default's pg_depend rows go with it. Returns the new pg_attrdef OID (0: none).
+uint32_t AddDefault(uint32_t relid, int16_t attnum, const std::string& expr_sql, heap::XactContext& xact);
+
+// ---- sequences and their dependencies ----
+// CREATE SEQUENCE's rows: pg_class (relkind 'S'), its row type, the
+// attributes last_value, log_cnt and is_called, the (empty) file, and the
+// pg_sequence row `params` (seqrelid is filled in). The caller writes the
+// page (access/sequence). Returns the sequence's OID.
+uint32_t CreateSequenceRows(uint32_t namespace_oid, const std::string& name, SequenceRow params,
+                            heap::XactContext& xact);
+std::optional<SequenceRow> LookupSequence(uint32_t relid, const transam::Snapshot& snapshot,
+                                          const transam::CurrentXact& me);
+void UpdateSequenceRow(const SequenceRow& row, heap::XactContext& xact);
+void AddDependency(const DependRow& row, heap::XactContext& xact);
+void DeleteDependencies(const std::function<bool(const DependRow&)>& match, heap::XactContext& xact);
+std::vector<DependRow> FindDependencies(const std::function<bool(const DependRow&)>& match,
+                                        const transam::Snapshot& snapshot, const transam::CurrentXact& me);
+// The sequences owned by a table's column (pg_depend 'a' or 'i' on the
+// column; attnum 0 = any column), in OID order.
+std::vector<uint32_t> OwnedSequences(uint32_t relid, int16_t attnum, const transam::Snapshot& snapshot,
+                                     const transam::CurrentXact& me);
 
 // Changes one pg_class / pg_attribute row in place (an MVCC update); 42703
 // style errors are the caller's. False if the row is not there.
@@ -85,8 +106,9 @@ bool NeedsToastTable(const std::vector<AttributeRow>& attrs);
 // the table's reltoastrelid. The table's row must be visible to the command.
 uint32_t CreateToastTable(const ClassRow& table, heap::XactContext& xact);
 
-// DROP TABLE / DROP INDEX: deletes every catalog row of the relation (and
-// of a table's indexes, constraints and toast table); its files go at commit.
+// DROP TABLE / DROP INDEX / DROP SEQUENCE: deletes every catalog row of the
+// relation (and of a table's indexes, constraints, toast table and owned
+// sequences, and pg_depend rows naming it); its files go at commit.
 void DropRelation(uint32_t relid, heap::XactContext& xact);
 // TRUNCATE: gives the relation a new, empty file (pg_class.relfilenode);
 // the old one goes at commit, the new one at abort. Returns the new number.

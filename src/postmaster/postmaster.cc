@@ -40,6 +40,7 @@
 #include "access/transam/slru.h"
 #include "access/btree/btree.h"
 #include "access/heap/heapam.h"
+#include "access/sequence/sequence.h"
 #include "access/transam/transam.h"
 #include "access/transam/xact.h"
 #include "access/wal/wal.h"
@@ -702,6 +703,7 @@ int PostmasterMain(int argc, char** argv) {
   xact::RegisterXactRmgr();
   btree::RegisterBtreeRmgr();
   heap::RegisterHeapRmgrs();
+  sequence::RegisterSequenceRmgr();
   sql::WarmUpBuiltins();
   // Test hook: a fault plan in TUSK_FAULTS applies to every process (inherited by fork).
   vfs::LoadFaultsFromEnvironment();

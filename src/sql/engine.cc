@@ -59,6 +59,7 @@ std::string CommandTagOf(const Statement& s) {
         case DropStmt::kTable: return "DROP TABLE";
         case DropStmt::kIndex: return "DROP INDEX";
         case DropStmt::kView: return "DROP VIEW";
+        case DropStmt::kSequence: return "DROP SEQUENCE";
       }
       return "DROP TABLE";
     case StmtKind::kTruncate: return "TRUNCATE TABLE";
@@ -74,6 +75,8 @@ std::string CommandTagOf(const Statement& s) {
     case StmtKind::kCreateDatabase: return "CREATE DATABASE";
     case StmtKind::kDropDatabase: return "DROP DATABASE";
     case StmtKind::kCreateView: return "CREATE VIEW";
+    case StmtKind::kCreateSequence: return "CREATE SEQUENCE";
+    case StmtKind::kAlterSequence: return "ALTER SEQUENCE";
     case StmtKind::kPrepare: return "PREPARE";
     case StmtKind::kExecute: return "EXECUTE";  // the executor reports the prepared statement's tag
     case StmtKind::kDeallocate: return s.deallocate().all ? "DEALLOCATE ALL" : "DEALLOCATE";

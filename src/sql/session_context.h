@@ -202,6 +202,26 @@ class SessionContext {  // implemented by the backend
   virtual std::optional<int> ServerPort() { return std::nullopt; }
   virtual std::optional<std::string> ClientAddr() { return std::nullopt; }
   virtual std::optional<int> ClientPort() { return std::nullopt; }
+  // ---- Sequences (nextval and friends). The defaults know no sequence.
+  virtual int64_t SequenceNextval(uint32_t relid) {
+    (void)relid;
+    throw PgError(sqlstate::kFeatureNotSupported, "sequences are not supported here");
+  }
+  virtual int64_t SequenceCurrval(uint32_t relid) { return SequenceNextval(relid); }
+  // setval(regclass, bigint [, bool]): returns `value`.
+  virtual int64_t SequenceSetval(uint32_t relid, int64_t value, bool is_called) {
+    (void)value;
+    (void)is_called;
+    return SequenceNextval(relid);
+  }
+  virtual int64_t SequenceLastval() { return SequenceNextval(0); }
+  // pg_get_serial_sequence(table, column): the owned sequence's qualified
+  // name, nullopt (NULL) if the column owns none.
+  virtual std::optional<std::string> SerialSequence(const std::string& table, const std::string& column) {
+    (void)table;
+    (void)column;
+    return std::nullopt;
+  }
   // The current transaction's full xid, assigning one if needed.
   virtual uint64_t CurrentXid() { return 0; }
   // pg_switch_wal(): the end of the switch record (superuser only).

@@ -33,6 +33,7 @@ struct StoredColumn {
   bool not_null = false;
   int16_t attnum = 0;
   std::string default_sql;  // DEFAULT expression as SQL text; empty: none
+  char identity = '\0';      // identity column: 'a' GENERATED ALWAYS, 'd' BY DEFAULT
 };
 
 struct StoredIndex {
@@ -89,6 +90,7 @@ class StoredTable {
   std::vector<StoredIndex> indexes;
   std::vector<StoredCheck> checks;
   bool is_catalog = false;
+  char relkind = 'r';  // pg_class.relkind: 'r' table, 'S' sequence (read-only to SQL)
 
   virtual std::unique_ptr<RowScan> Scan() = 0;
   virtual std::unique_ptr<RowScan> ScanIndex(const StoredIndex& index, const IndexCondition& cond) = 0;

@@ -55,14 +55,15 @@ std::string FirstLine(std::string s) {
 }
 
 void DropCreatedObjects(PGconn* conn, const std::vector<std::string>& objects) {
-  // Views first (they depend on tables), then indexes, then tables.
-  for (const char* kind : {"view", "index", "table"}) {
+  // Views first (they depend on tables), then indexes, tables, sequences.
+  for (const char* kind : {"view", "index", "table", "sequence"}) {
     for (const std::string& o : objects) {
       size_t colon = o.find(':');
       if (o.compare(0, colon, kind) != 0) continue;
-      std::string upper = kind == std::string("view")    ? "VIEW"
-                          : kind == std::string("index") ? "INDEX"
-                                                         : "TABLE";
+      std::string upper = kind == std::string("view")       ? "VIEW"
+                          : kind == std::string("index")    ? "INDEX"
+                          : kind == std::string("sequence") ? "SEQUENCE"
+                                                            : "TABLE";
       std::string sql = "DROP " + upper + " IF EXISTS " + o.substr(colon + 1);
       if (upper != "INDEX") sql += " CASCADE";
       Exec(conn, sql, nullptr);

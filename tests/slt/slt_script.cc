@@ -154,7 +154,7 @@ int CountRunnable(const Script& script, const std::string& engine) {
 
 std::vector<std::string> CreatedObjects(const Script& script) {
   static const std::regex create_re(
-      R"(^\s*CREATE\s+(?:UNIQUE\s+)?(?:TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|INDEX)\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|[A-Za-z_][A-Za-z0-9_$.]*))",
+      R"(^\s*CREATE\s+(?:UNIQUE\s+)?(?:TEMP\s+|TEMPORARY\s+)?(TABLE|VIEW|INDEX|SEQUENCE)\s+(?:IF\s+NOT\s+EXISTS\s+)?("[^"]+"|[A-Za-z_][A-Za-z0-9_$.]*))",
       std::regex::icase);
   std::vector<std::string> out;
   std::set<std::string> seen;

@@ -30,14 +30,19 @@ namespace {
 // The block this process last inserted into, per relation file, and the
 // truncation count it was valid at (sinval.h): trusted without asking the
 // file's size until some relation is truncated.
+// A new buffer pool (another cluster set up in this process, as the unit
+// tests do) forgets them all.
 struct Target {
   uint32_t block = smgr::kInvalidBlock;
   uint64_t truncations = 0;
+  uint64_t epoch = 0;
 };
 std::map<std::tuple<uint32_t, uint32_t, uint32_t>, Target> g_target;
 
 Target& TargetOf(const Relation& rel) {
-  return g_target[{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number}];
+  Target& t = g_target[{rel.loc.spc_oid, rel.loc.db_oid, rel.loc.rel_number}];
+  if (t.epoch != buffer::PoolEpoch()) t = Target{smgr::kInvalidBlock, 0, buffer::PoolEpoch()};
+  return t;
 }
 
 size_t ReserveFor(const Relation& rel) {
@@ -112,7 +117,7 @@ Buffer GetPageForTuple(Relation& rel, size_t len, uint32_t exclude, bool skip_fs
     for (page::OffsetNumber o = 1; o <= page::ItemCount(p) && empty; ++o)
       empty = !page::GetItemId(p, o)->IsUsed();
     if (free >= need + reserve || (empty && free >= need)) {
-      cached = {target, truncations};
+      cached = {target, truncations, buffer::PoolEpoch()};
       return buf;
     }
     Release(buf);

@@ -39,9 +39,13 @@ struct State {
   bool have_snapshot = false;
   bool snapshot_taken_ever = false;  // fixes the isolation level and read-write mode
   transam::Snapshot snapshot;
+  // WAL written outside the transaction's own records that its commit must
+  // have flushed (sequence values handed out: RequireWalFlushAtCommit).
+  wal::Lsn flush_at_commit = wal::kInvalidLsn;
 };
 
 State g;
+void (*g_before_unlock_hook)() = nullptr;
 // The QuerySnapshotScope in force, if any.
 const transam::Snapshot* g_query_snapshot = nullptr;
 
@@ -58,6 +62,7 @@ void ResetState() {
   g.have_snapshot = false;
   g.snapshot_taken_ever = false;
   g.snapshot = transam::Snapshot();
+  g.flush_at_commit = wal::kInvalidLsn;
 }
 
 // Every xid of levels [from, end) and of their released children.
@@ -176,6 +181,12 @@ void CommandCounterIncrement() {
 uint32_t CurrentCommandId() { return g.cid; }
 void SetCommandIdForTesting(uint32_t cid) { g.cid = cid; }
 
+void SetBeforeUnlockHook(void (*hook)()) { g_before_unlock_hook = hook; }
+
+void RequireWalFlushAtCommit(wal::Lsn lsn) {
+  if (g.open && lsn != wal::kInvalidLsn && lsn > g.flush_at_commit) g.flush_at_commit = lsn;
+}
+
 void CheckWritable(const char* command) {
   if (g.open && g.read_only)
     throw MakeError(sqlstate::kReadOnlySqlTransaction,
@@ -251,8 +262,14 @@ CommitResult Commit() {
   if (!g.open) return result;
   uint64_t xid = g.levels[0].xid;
   if (xid == transam::kInvalidXid) {
-    // Read-only: nothing to record; others never saw an xid of ours.
+    // Read-only: nothing to record; others never saw an xid of ours. Values
+    // of a sequence it handed out must be durable before the commit returns.
+    if (g.flush_at_commit != wal::kInvalidLsn && SynchronousCommit()) {
+      wal::Flush(g.flush_at_commit);
+      result.flushed = true;
+    }
     transam::ClearMyXmin();
+    if (g_before_unlock_hook) g_before_unlock_hook();
     lmgr::ReleaseAll(false);
     transam::ResetComboCids();
     ResetState();
@@ -284,6 +301,7 @@ CommitResult Commit() {
     transam::EndTransaction();
   });
   // Waiters on our Transaction lock wake only now, and find us committed.
+  if (g_before_unlock_hook) g_before_unlock_hook();
   lmgr::ReleaseAll(false);
   transam::ResetComboCids();
   ResetState();

@@ -103,6 +103,19 @@ class QuerySnapshotScope {
 // while it was a released subtransaction still running inside one.
 void WaitForTransaction(uint64_t xid);
 
+// A commit of this transaction must flush WAL at least to `lsn` (the end of
+// a record written outside its own, such as a sequence's log-ahead record
+// covering a value it handed out). A transaction with an xid flushes past it
+// anyway (its commit record comes later); one without flushes to it. Follows
+// synchronous_commit like a commit record.
+void RequireWalFlushAtCommit(wal::Lsn lsn);
+
+// Called by Commit once the transaction reads as committed and before its
+// locks are released (the backend publishes its catalog changes there, so a
+// session that waited for one of those locks sees them once it holds it).
+// Must not throw.
+void SetBeforeUnlockHook(void (*hook)());
+
 // ---- end ----
 
 struct CommitResult {

@@ -27,6 +27,7 @@ inline constexpr uint8_t kRmgrDatabase = 4; // CREATE/DROP DATABASE
 inline constexpr uint8_t kRmgrHeap = 10;    // heap insert/update/delete/lock
 inline constexpr uint8_t kRmgrHeap2 = 11;   // pruning, vacuum, freezing, multi-insert
 inline constexpr uint8_t kRmgrBtree = 12;   // B-tree inserts, splits, deletes
+inline constexpr uint8_t kRmgrSequence = 15; // sequence page states (access/sequence; PostgreSQL's RM_SEQ_ID)
 inline constexpr uint8_t kXlogCheckpointShutdown = 0x00;
 inline constexpr uint8_t kXlogCheckpointOnline = 0x10;
 inline constexpr uint8_t kXlogNextOid = 0x30;  // main data: the new counter value (4 bytes)

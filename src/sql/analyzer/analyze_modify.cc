@@ -27,6 +27,7 @@ std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, SessionContext& ctx)
     throw e;
   }
   if (t->is_catalog) throw PgError("42809", "cannot change system catalog \"" + t->name + "\"");
+  if (t->relkind == 'S') throw PgError("42809", "cannot change sequence \"" + t->name + "\"");
   return t;
 }
 
@@ -133,6 +134,15 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
   m.returning_columns = std::move(out.columns);
 }
 
+// UPDATE (and ON CONFLICT DO UPDATE) of a GENERATED ALWAYS identity column
+// to anything but DEFAULT.
+static void CheckIdentityUpdate(const StoredColumn& col, const Expr& e) {
+  if (col.identity != 'a' || e.kind == ExprKind::kDefault) return;
+  PgError err("428C9", "column \"" + col.name + "\" can only be updated to DEFAULT");
+  err.Detail("Column \"" + col.name + "\" is an identity column defined as GENERATED ALWAYS.");
+  throw err;
+}
+
 static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& top, SessionContext& ctx) {
   const InsertStmt& ins = stmt.insert();
   if (ins.with) throw PgError(sqlstate::kFeatureNotSupported, "WITH in INSERT is not supported yet");
@@ -153,6 +163,21 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       targets.push_back(i);
     }
   }
+  // PostgreSQL's rewriteTargetListIU for identity columns: a value given
+  // for a GENERATED ALWAYS column needs OVERRIDING SYSTEM VALUE; OVERRIDING
+  // USER VALUE discards the values given for identity columns.
+  auto use_identity_default = [&](int col) -> bool {
+    const StoredColumn& c = t.columns[col];
+    if (c.identity == '\0') return false;
+    if (ins.overriding == "user value") return true;
+    if (c.identity == 'a' && ins.overriding != "system value") {
+      PgError err("428C9", "cannot insert a non-DEFAULT value into column \"" + c.name + "\"");
+      err.Detail("Column \"" + c.name + "\" is an identity column defined as GENERATED ALWAYS.");
+      err.Hint("Use OVERRIDING SYSTEM VALUE to override.");
+      throw err;
+    }
+    return false;
+  };
   std::vector<TExprPtr> defaults(t.columns.size());
   auto default_of = [&](int col) -> TExprPtr {
     if (!defaults[col]) defaults[col] = DefaultFor(m, t.columns[col], ctx);
@@ -189,7 +214,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
       std::vector<TExprPtr> out(width);
       for (size_t k = 0; k < row.size(); ++k) {
         int col = targets[k];
-        if (row[k]->kind == ExprKind::kDefault) {
+        if (row[k]->kind == ExprKind::kDefault || use_identity_default(col)) {
           out[col] = default_of(col);
         } else {
           out[col] = AssignTo(v, v.Transform(*row[k]), t.columns[col], row[k]->location);
@@ -237,7 +262,9 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
     std::vector<TExprPtr> out(width);
     for (size_t k = 0; k < targets.size(); ++k) {
       int col = targets[k];
-      out[col] = AssignTo(top, ColumnRef(static_cast<int>(k), src.input_types[k]), t.columns[col], -1);
+      out[col] = use_identity_default(col)
+                     ? default_of(col)
+                     : AssignTo(top, ColumnRef(static_cast<int>(k), src.input_types[k]), t.columns[col], -1);
     }
     for (size_t i = 0; i < width; ++i)
       if (!out[i]) out[i] = default_of(static_cast<int>(i));
@@ -314,6 +341,7 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
           if (col < 0)
             top.Error(kUndefinedColumn, "column \"" + sc.columns[k] + "\" of relation \"" + t.name + "\" does not exist", loc);
           const Expr& e = *sc.values[k];
+          CheckIdentityUpdate(t.columns[col], e);
           if (sc.subscript || sc.slice) {
             TExprPtr base = values[col] ? std::move(values[col]) : ColumnRef(col, t.columns[col].type);
             values[col] = TransformArrayAssign(u, std::move(base), sc.columns[k], loc, sc, e);
@@ -419,6 +447,7 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
           if (values[col] && !(element && subscripted[col]))
             top.Error("42601", "multiple assignments to same column \"" + sc.columns[k] + "\"", loc);
           const Expr& e = *sc.values[k];
+          CheckIdentityUpdate(t.columns[col], e);
           if (element) {
             TExprPtr base = values[col] ? std::move(values[col]) : ColumnRef(col, t.columns[col].type);
             values[col] = TransformArrayAssign(top, std::move(base), sc.columns[k], loc, sc, e);

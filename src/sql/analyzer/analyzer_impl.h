@@ -55,13 +55,17 @@ struct CteEntry {
 class Analyzer {
  public:
   Analyzer(const Statement& stmt, SessionContext& ctx, std::vector<uint32_t> params)
-      : stmt_(stmt), sel_(&stmt.select()), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {}
+      : stmt_(stmt), sel_(&stmt.select()), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {
+    io_.session = &ctx_;  // literal input (regclass names) before RunSelect too
+  }
   // A nested query: parent is the level whose columns it may reference
   // (null for none), lexical the query it is written in.
   // The top level of a statement that is not a SELECT (INSERT, UPDATE,
   // DELETE): `sel` is a SELECT the caller builds to carry its FROM clause.
   Analyzer(const Statement& stmt, const SelectStmt& sel, SessionContext& ctx, std::vector<uint32_t> params)
-      : stmt_(stmt), sel_(&sel), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {}
+      : stmt_(stmt), sel_(&sel), ctx_(ctx), own_params_(std::move(params)), params_(own_params_) {
+    io_.session = &ctx_;  // column defaults and CHECKs are transformed without RunSelect
+  }
   Analyzer(const SelectStmt& sel, Analyzer* parent, Analyzer* lexical)
       : stmt_(lexical->stmt_), sel_(&sel), ctx_(lexical->ctx_), params_(lexical->params_), io_(lexical->io_),
         parent_(parent), lexical_(lexical), next_cte_id_(lexical->next_cte_id_) {}

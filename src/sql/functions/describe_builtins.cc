@@ -88,7 +88,16 @@ class Printer {
       Printed c;
       c.type = type;
       c.node = Printed::kConst;
-      c.text = p.null ? "NULL::" + TypeName(type, typmod) : ConstText(p.literal, type, typmod);
+      std::string value = p.literal;
+      if (type == oid::kRegclass && !p.null) {
+        // regclass constants print through regclassout: the name as it
+        // resolves now, qualified only when not visible.
+        try {
+          if (uint32_t o = RegIn(oid::kRegclass, value, &s_, true)) value = RegOut(oid::kRegclass, o, &s_);
+        } catch (const PgError&) {
+        }
+      }
+      c.text = p.null ? "NULL::" + TypeName(type, typmod) : ConstText(value, type, typmod);
       return c;
     }
     return CastOf(p, type, typmod);
@@ -243,7 +252,8 @@ uint32_t FunctionResult(const std::string& name, const std::vector<Printed>& arg
       {"trim", oid::kText}, {"ltrim", oid::kText}, {"rtrim", oid::kText}, {"concat", oid::kText},
       {"substr", oid::kText}, {"replace", oid::kText}, {"md5", oid::kText}, {"count", oid::kInt8},
       {"random", oid::kFloat8}, {"version", oid::kText}, {"current_database", oid::kName},
-      {"gen_random_uuid", 2950}, {"position", oid::kInt4}, {"strpos", oid::kInt4}};
+      {"gen_random_uuid", 2950}, {"position", oid::kInt4}, {"strpos", oid::kInt4}, {"nextval", oid::kInt8},
+      {"currval", oid::kInt8}, {"setval", oid::kInt8}, {"lastval", oid::kInt8}};
   for (const auto& [n, t] : kKnown)
     if (name == n) return t;
   if ((name == "abs" || name == "max" || name == "min" || name == "coalesce") && !args.empty() && args[0].type)
@@ -263,7 +273,13 @@ Printed Printer::Func(const Expr& e) {
     return p;
   }
   std::vector<Printed> args;
-  for (const auto& a : e.args) args.push_back(ToText(Print(*a)));
+  const bool takes_regclass = name == "nextval" || name == "currval" || name == "setval";
+  for (const auto& a : e.args) {
+    Printed p = Print(*a);
+    // nextval('s'): the literal is a regclass constant, as the analyzer makes it.
+    if (takes_regclass && args.empty() && p.node == Printed::kLiteral && !p.null) p = Coerce(std::move(p), oid::kRegclass);
+    args.push_back(ToText(std::move(p)));
+  }
   std::string s = qual + QuoteIdentifier(name) + "(" + (e.agg_distinct ? "DISTINCT " : "");
   for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i].text;
   p.text = s + ")";

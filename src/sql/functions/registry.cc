@@ -29,6 +29,7 @@ struct Tables {
     AddAdminBuiltins(ops, fns);
     AddDescribeBuiltins(fns);
     AddByteaBuiltins(ops, fns);
+    AddSequenceBuiltins(fns);
     AddSchemaBuiltins(fns);
     AddUuidBuiltins(fns);
     AddTimeBuiltins(ops, fns);

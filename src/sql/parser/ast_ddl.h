@@ -34,10 +34,21 @@ struct DefElem {
   int location = -1;
 };
 
+// One option of CREATE / ALTER SEQUENCE (PostgreSQL's SeqOptElem), and of
+// an identity column's ( seq options ).
+struct SeqOption {
+  enum Kind : uint8_t { kAs, kIncrement, kMinValue, kMaxValue, kStart, kRestart, kCache, kCycle, kOwnedBy } kind = kAs;
+  bool has_value = false;          // a number was given (NO MINVALUE / NO MAXVALUE / bare RESTART: false)
+  std::string value;               // the number as written, sign included
+  bool cycle = false;              // kCycle: CYCLE (true) or NO CYCLE (false)
+  std::vector<std::string> names;  // kAs: the type name; kOwnedBy: table.column (["none"] for NONE)
+  int location = -1;
+};
+
 enum class FkAction : uint8_t { kNoAction, kRestrict, kCascade, kSetNull, kSetDefault };
 
 struct Constraint {
-  enum Kind : uint8_t { kNull, kNotNull, kDefault, kCheck, kPrimaryKey, kUnique, kForeignKey, kGenerated } kind = kNull;
+  enum Kind : uint8_t { kNull, kNotNull, kDefault, kCheck, kPrimaryKey, kUnique, kForeignKey, kGenerated, kIdentity } kind = kNull;
   std::string name;                 // CONSTRAINT name; empty = system-chosen
   ExprPtr expr;                     // DEFAULT / CHECK / GENERATED ALWAYS AS (expr)
   std::vector<std::string> keys;    // table constraint columns (PK, UNIQUE, FK local columns)
@@ -51,6 +62,8 @@ struct Constraint {
   bool deferrable = false, initially_deferred = false;
   bool no_inherit = false;          // CHECK ... NO INHERIT
   bool not_valid = false;           // ALTER TABLE ADD ... NOT VALID
+  char identity = '\0';             // kIdentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT
+  std::vector<SeqOption> seq_options;  // kIdentity: ( sequence options )
   int location = -1;
 };
 
@@ -103,11 +116,27 @@ struct CreateTableAsStmt {
 };
 
 struct DropStmt {
-  enum Object : uint8_t { kTable, kIndex, kView } object = kTable;
+  enum Object : uint8_t { kTable, kIndex, kView, kSequence } object = kTable;
   bool missing_ok = false;
   bool concurrently = false;  // DROP INDEX CONCURRENTLY
   bool cascade = false;       // CASCADE (RESTRICT is the default)
   std::vector<RangeVar> names;
+};
+
+// CREATE [TEMP|UNLOGGED] SEQUENCE [IF NOT EXISTS] name [options].
+struct CreateSeqStmt {
+  RangeVar sequence;
+  Persistence persistence = Persistence::kPermanent;
+  bool if_not_exists = false;
+  std::vector<SeqOption> options;
+};
+
+// ALTER SEQUENCE [IF EXISTS] name options | RENAME TO new_name.
+struct AlterSeqStmt {
+  RangeVar sequence;
+  bool missing_ok = false;
+  std::vector<SeqOption> options;
+  std::string rename_to;  // non-empty: ALTER SEQUENCE ... RENAME TO
 };
 
 struct TruncateStmt {

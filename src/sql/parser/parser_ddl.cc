@@ -118,13 +118,23 @@ ColumnDef Parser::ParseColumnDef() {
       ParseReferences(c);
     } else if (AcceptWord("generated")) {
       c.kind = Constraint::kGenerated;
-      if (!AcceptWord("always")) {
+      const bool always = AcceptWord("always");
+      if (!always) {
         ExpectWord("by");
         ExpectWord("default");
       }
       ExpectWord("as");
       if (AcceptWord("identity")) {
-        NotSupported("identity columns", c.location);
+        c.kind = Constraint::kIdentity;
+        c.identity = always ? 'a' : 'd';
+        if (AcceptPunct('(')) {
+          c.seq_options = ParseSeqOptions();
+          if (c.seq_options.empty()) Fail();
+          ExpectPunct(')');
+        }
+        ParseConstraintAttributes(c);
+        col.constraints.push_back(std::move(c));
+        continue;
       }
       ExpectPunct('(');
       c.expr = ParseExpr();
@@ -212,6 +222,10 @@ Statement::Body Parser::ParseCreate(StmtKind* kind) {
   if (IsWord("view") || IsWord("recursive")) {
     *kind = StmtKind::kCreateView;
     return ParseCreateView(replace, persistence);
+  }
+  if (!replace && IsWord("sequence")) {
+    *kind = StmtKind::kCreateSequence;
+    return ParseCreateSequence(persistence);
   }
   if (!replace && persistence == Persistence::kPermanent && IsWord("database")) {
     *kind = StmtKind::kCreateDatabase;
@@ -483,6 +497,8 @@ Statement::Body Parser::ParseDrop(StmtKind* kind) {
     d->concurrently = AcceptWord("concurrently");
   } else if (AcceptWord("view")) {
     d->object = DropStmt::kView;
+  } else if (AcceptWord("sequence")) {
+    d->object = DropStmt::kSequence;
   } else {
     Fail();
   }
@@ -609,6 +625,88 @@ Statement::Body Parser::ParseAlterTable() {
   do a->cmds.push_back(ParseAlterTableCmd());
   while (AcceptPunct(','));
   return a;
+}
+
+std::vector<SeqOption> Parser::ParseSeqOptions() {
+  std::vector<SeqOption> out;
+  auto number = [&](SeqOption& o) {
+    o.has_value = true;
+    o.value = ParseIntegerText();
+  };
+  for (;;) {
+    SeqOption o;
+    o.location = Peek().offset;
+    if (AcceptWord("as")) {
+      o.kind = SeqOption::kAs;
+      auto t = ParseColumnType();
+      o.names = t->names;
+      o.has_value = true;
+    } else if (AcceptWord("cache")) {
+      o.kind = SeqOption::kCache;
+      number(o);
+    } else if (AcceptWord("cycle")) {
+      o.kind = SeqOption::kCycle;
+      o.cycle = true;
+    } else if (IsWord("no") && (IsWord("cycle", 1) || IsWord("minvalue", 1) || IsWord("maxvalue", 1))) {
+      Advance();
+      const std::string w = Advance().text;
+      o.kind = w == "cycle" ? SeqOption::kCycle : w == "minvalue" ? SeqOption::kMinValue : SeqOption::kMaxValue;
+    } else if (AcceptWord("increment")) {
+      o.kind = SeqOption::kIncrement;
+      AcceptWord("by");
+      number(o);
+    } else if (AcceptWord("maxvalue")) {
+      o.kind = SeqOption::kMaxValue;
+      number(o);
+    } else if (AcceptWord("minvalue")) {
+      o.kind = SeqOption::kMinValue;
+      number(o);
+    } else if (IsWord("owned") && IsWord("by", 1)) {
+      pos_ += 2;
+      o.kind = SeqOption::kOwnedBy;
+      o.names = ParseAnyName();
+    } else if (AcceptWord("start")) {
+      o.kind = SeqOption::kStart;
+      AcceptWord("with");
+      number(o);
+    } else if (AcceptWord("restart")) {
+      o.kind = SeqOption::kRestart;
+      if (AcceptWord("with") || Peek().kind == TokKind::kInteger || IsOp("-") || IsOp("+")) number(o);
+    } else {
+      break;
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Statement::Body Parser::ParseCreateSequence(Persistence persistence) {
+  ExpectWord("sequence");
+  auto s = std::make_shared<CreateSeqStmt>();
+  s->persistence = persistence;
+  if (IsWord("if") && IsWord("not", 1) && IsWord("exists", 2)) {
+    pos_ += 3;
+    s->if_not_exists = true;
+  }
+  s->sequence = ParseQualifiedName();
+  s->options = ParseSeqOptions();
+  return s;
+}
+
+Statement::Body Parser::ParseAlterSequence() {
+  ExpectWord("alter");
+  ExpectWord("sequence");
+  auto s = std::make_shared<AlterSeqStmt>();
+  s->missing_ok = AcceptWords("if", "exists");
+  s->sequence = ParseQualifiedName();
+  if (AcceptWord("rename")) {
+    ExpectWord("to");
+    s->rename_to = ParseName();
+    return s;
+  }
+  s->options = ParseSeqOptions();
+  if (s->options.empty()) Fail();
+  return s;
 }
 
 }  // namespace tusk::sql

@@ -42,6 +42,10 @@ class Parser {
   Statement::Body ParseCreate(StmtKind* kind);
   Statement::Body ParseDrop(StmtKind* kind);
   Statement::Body ParseAlterTable();
+  Statement::Body ParseCreateSequence(Persistence persistence);
+  Statement::Body ParseAlterSequence();
+  // SeqOptList: zero or more options (stops at the first word that starts none).
+  std::vector<SeqOption> ParseSeqOptions();
   Statement::Body ParseTruncate();
   std::unique_ptr<TypeName> ParseColumnType();
   ColumnDef ParseColumnDef();

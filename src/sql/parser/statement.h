@@ -49,6 +49,8 @@ enum class StmtKind : uint8_t {
   kDeclareCursor,
   kFetch,  // FETCH and MOVE
   kClosePortal,
+  kCreateSequence,
+  kAlterSequence,
 };
 
 struct Statement {
@@ -77,7 +79,9 @@ struct Statement {
                             std::shared_ptr<ConstraintsSetStmt>, AlterSystemStmt,
                             std::shared_ptr<DeclareCursorStmt>,
                             std::shared_ptr<FetchStmt>,
-                            std::shared_ptr<ClosePortalStmt>>;
+                            std::shared_ptr<ClosePortalStmt>,
+                            std::shared_ptr<CreateSeqStmt>,
+                            std::shared_ptr<AlterSeqStmt>>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -123,6 +127,8 @@ struct Statement {
   const DeclareCursorStmt& declare_cursor() const { return *std::get<std::shared_ptr<DeclareCursorStmt>>(body_); }
   const FetchStmt& fetch() const { return *std::get<std::shared_ptr<FetchStmt>>(body_); }
   const ClosePortalStmt& close_portal() const { return *std::get<std::shared_ptr<ClosePortalStmt>>(body_); }
+  const CreateSeqStmt& create_sequence() const { return *std::get<std::shared_ptr<CreateSeqStmt>>(body_); }
+  const AlterSeqStmt& alter_sequence() const { return *std::get<std::shared_ptr<AlterSeqStmt>>(body_); }
 
   Statement(StmtKind k, Body body, std::shared_ptr<const std::string> query, int start, std::string source)
       : kind_(k), body_(std::move(body)), query_(std::move(query)), start_(start), source_(std::move(source)) {}

@@ -644,13 +644,15 @@ bool BlockExists(const smgr::RelFileLocator& loc, smgr::Fork fork, uint32_t bloc
   struct Known {
     uint32_t nblocks = 0;
     uint64_t truncations = ~0ull;
+    uint64_t epoch = 0;  // a new pool (a new cluster in this process) knows nothing
   };
   static std::map<std::tuple<uint32_t, uint32_t, uint32_t, int>, Known> known;
   Known& k = known[{loc.spc_oid, loc.db_oid, loc.rel_number, static_cast<int>(fork)}];
   const uint64_t truncations = sinval::TruncationCount();
-  if (k.truncations == truncations && block < k.nblocks) return true;
+  if (k.truncations == truncations && k.epoch == g_pool_epoch && block < k.nblocks) return true;
   k.nblocks = smgr::NBlocks(loc, fork);
   k.truncations = truncations;
+  k.epoch = g_pool_epoch;
   return block < k.nblocks;
 }
 
