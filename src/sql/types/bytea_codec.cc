@@ -5,6 +5,7 @@
 #include "utils/base64.h"
 
 #include "utils/error.h"
+#include "utils/hex.h"
 
 namespace tusk::sql {
 namespace {
@@ -22,10 +23,7 @@ std::string_view CharAt(std::string_view s, size_t p) {
 }
 
 int HexValue(std::string_view s, size_t p) {
-  char c = s[p];
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (const int v = HexDigitValue(s[p]); v >= 0) return v;
   throw PgError(sqlstate::kInvalidParameterValue, "invalid hexadecimal digit: \"" + std::string(CharAt(s, p)) + "\"");
 }
 

@@ -4,24 +4,18 @@
 #include <cstdio>
 
 #include "utils/error.h"
+#include "utils/hex.h"
 
 namespace tusk::sql {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Reads 1..8 hex digits from the front of s; false if there are none or more.
 bool ReadHalf(std::string_view& s, uint32_t* out) {
   size_t n = 0;
   uint32_t v = 0;
-  while (n < s.size() && HexValue(s[n]) >= 0) {
+  while (n < s.size() && HexDigitValue(s[n]) >= 0) {
     if (n == 8) return false;
-    v = v << 4 | static_cast<uint32_t>(HexValue(s[n]));
+    v = v << 4 | static_cast<uint32_t>(HexDigitValue(s[n]));
     ++n;
   }
   if (n == 0) return false;

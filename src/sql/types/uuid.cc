@@ -6,16 +6,10 @@
 #include <cerrno>
 
 #include "utils/error.h"
+#include "utils/hex.h"
 
 namespace tusk::sql {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 [[noreturn]] void BadUuid(std::string_view text) {
   throw PgError(sqlstate::kInvalidTextRepresentation,
@@ -31,7 +25,7 @@ void UuidIn(std::string_view text, std::string& out) {
   out.resize(kUuidLen);
   for (size_t i = 0; i < kUuidLen; ++i) {
     if (s.size() < 2) BadUuid(text);
-    int hi = HexValue(s[0]), lo = HexValue(s[1]);
+    int hi = HexDigitValue(s[0]), lo = HexDigitValue(s[1]);
     if (hi < 0 || lo < 0) BadUuid(text);
     out[i] = static_cast<char>(hi << 4 | lo);
     s.remove_prefix(2);
