@@ -45,7 +45,7 @@ int IdleSpinMicros() {
 }  // namespace
 
 Session::Session(protocol::Connection& conn, SessionInfo info)
-    : conn_(conn), info_(std::move(info)), views_(std::make_unique<SystemViews>(*this)) {}
+    : conn_(conn), info_(std::move(info)) {}
 
 Session::~Session() = default;
 

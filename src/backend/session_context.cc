@@ -118,6 +118,8 @@ void Session::EmitNotice(const ErrorData& notice) {
 
 sql::VirtualTable* Session::LookupRelation(const std::string& schema, const std::string& name) {
   if (!schema.empty() && schema != "pg_catalog") return nullptr;
+  if (!SystemViews::MayName(name)) return nullptr;
+  if (!views_) views_ = std::make_unique<SystemViews>(*this);
   sql::VirtualTable* t = views_->Find(name);
   if (t) ++virtual_lookups_;
   return t;

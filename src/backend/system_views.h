@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "sql/session_context.h"
 
@@ -24,6 +25,9 @@ class SystemViews {
   ~SystemViews();
   // nullptr if no view has that name.
   sql::VirtualTable* Find(const std::string& name);
+  // Every view is named pg_...: a session builds its views only when a name
+  // could be one of them, not at start-up for every connection.
+  static bool MayName(std::string_view name) { return name.starts_with("pg_"); }
 
  private:
   void AddCatalogViews();

@@ -156,11 +156,18 @@ std::optional<ClassRow> LookupRelationByOid(uint32_t relid, const transam::Snaps
   return First(std::move(rows));
 }
 
+std::vector<AttributeRow> RelationPhysicalAttributes(uint32_t relid, const transam::Snapshot& snapshot,
+                                                     const transam::CurrentXact& me) {
+  std::vector<AttributeRow> rows = ScanCatalogByFirstColumn<AttributeRow>(snapshot, me, relid);
+  std::erase_if(rows, [&](const AttributeRow& r) { return r.attrelid != relid || r.attnum <= 0; });
+  std::sort(rows.begin(), rows.end(), [](const AttributeRow& a, const AttributeRow& b) { return a.attnum < b.attnum; });
+  return rows;
+}
+
 std::vector<AttributeRow> RelationAttributes(uint32_t relid, const transam::Snapshot& snapshot,
                                              const transam::CurrentXact& me) {
-  std::vector<AttributeRow> rows = ScanCatalogByFirstColumn<AttributeRow>(snapshot, me, relid);
-  std::erase_if(rows, [&](const AttributeRow& r) { return r.attrelid != relid || r.attnum <= 0 || r.attisdropped; });
-  std::sort(rows.begin(), rows.end(), [](const AttributeRow& a, const AttributeRow& b) { return a.attnum < b.attnum; });
+  std::vector<AttributeRow> rows = RelationPhysicalAttributes(relid, snapshot, me);
+  std::erase_if(rows, [](const AttributeRow& r) { return r.attisdropped; });
   return rows;
 }
 

@@ -41,6 +41,9 @@ std::optional<ClassRow> LookupRelation(uint32_t namespace_oid, const std::string
                                        const transam::Snapshot& snapshot, const transam::CurrentXact& me = {});
 std::optional<ClassRow> LookupRelationByOid(uint32_t relid, const transam::Snapshot& snapshot,
                                             const transam::CurrentXact& me = {});
+// User columns (attnum > 0), dropped ones included, in attnum order.
+std::vector<AttributeRow> RelationPhysicalAttributes(uint32_t relid, const transam::Snapshot& snapshot,
+                                                     const transam::CurrentXact& me = {});
 // User columns (attnum > 0, not dropped) in attnum order.
 std::vector<AttributeRow> RelationAttributes(uint32_t relid, const transam::Snapshot& snapshot,
                                              const transam::CurrentXact& me = {});

@@ -151,11 +151,7 @@ std::optional<TableInfo> LoadTable(uint32_t relid, const transam::Snapshot& snap
   if (!cls) return std::nullopt;
   TableInfo t;
   t.cls = std::move(*cls);
-  t.physical = ScanCatalog<AttributeRow>(snapshot, me, [&](const AttributeRow& r) {
-    return r.attrelid == relid && r.attnum > 0;
-  });
-  std::sort(t.physical.begin(), t.physical.end(),
-            [](const AttributeRow& a, const AttributeRow& b) { return a.attnum < b.attnum; });
+  t.physical = RelationPhysicalAttributes(relid, snapshot, me);
   for (const auto& a : t.physical)
     if (!a.attisdropped) t.attrs.push_back(a);
   for (auto& d : ScanCatalog<AttrDefRow>(snapshot, me, [&](const AttrDefRow& r) { return r.adrelid == relid; }))
@@ -298,9 +294,7 @@ bool UpdateAttributeRow(uint32_t relid, int16_t attnum, const std::function<void
 int16_t AddColumn(uint32_t relid, const std::string& name, uint32_t type_oid, int32_t typmod, bool not_null,
                   heap::XactContext& xact) {
   const transam::CurrentXact me = xact.Me();
-  auto attrs = ScanCatalog<AttributeRow>(xact.snapshot, me, [&](const AttributeRow& r) {
-    return r.attrelid == relid && r.attnum > 0;
-  });
+  auto attrs = RelationPhysicalAttributes(relid, xact.snapshot, me);
   int16_t attnum = 1;
   for (const auto& a : attrs) {
     attnum = std::max<int16_t>(attnum, static_cast<int16_t>(a.attnum + 1));

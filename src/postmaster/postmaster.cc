@@ -48,6 +48,7 @@
 #include "postmaster/autovacuum.h"
 #include "postmaster/aux_process.h"
 #include "postmaster/checkpoint.h"
+#include "postmaster/code_copy.h"
 #include "postmaster/listen.h"
 #include "postmaster/pgstat.h"
 #include "protocol/auth_flow.h"
@@ -194,6 +195,7 @@ int Postmaster::Run() {
   g.data_dir = options_.data_dir;
   guc::SetInternalOption("data_directory", g.data_dir);
   ApplyProcessSettings();
+  CopyCodeToAnonymousMemory();  // before the first fork: every child shares the copy
   // The logger rewrites it; without one there is no current log file.
   unlink((g.data_dir + "/current_logfiles").c_str());
   const guc::Vars& v = guc::V();
