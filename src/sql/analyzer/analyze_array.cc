@@ -44,10 +44,16 @@ TExprPtr TransformArrayExpr(Analyzer& a, const Expr& e, uint32_t elem_hint, int3
   }
   // Under a cast the elements are cast explicitly (ARRAY[1.5]::int[]).
   CoercionContext cc = elem_hint ? CoercionContext::kExplicit : CoercionContext::kImplicit;
+  return BuildArray(a, std::move(elems), elem, elem_hint ? elem_typmod : -1, cc, e.location);
+}
+
+TExprPtr BuildArray(Analyzer& a, std::vector<TExprPtr> elems, uint32_t elem, int32_t elem_typmod,
+                    CoercionContext cc, int location) {
+  uint32_t array_type = ArrayTypeOf(elem);
   bool all_const = true;
   for (auto& x : elems) {
     int loc = x->location;
-    x = a.Coerce(std::move(x), elem, elem_hint ? elem_typmod : -1, cc, loc);
+    x = a.Coerce(std::move(x), elem, elem_typmod, cc, loc);
     all_const &= x->kind == TKind::kConst;
   }
   if (all_const) {
@@ -56,43 +62,123 @@ TExprPtr TransformArrayExpr(Analyzer& a, const Expr& e, uint32_t elem_hint, int3
     for (auto& x : elems) values.push_back(x->value);
     auto c = std::make_unique<TExpr>(TKind::kConst, array_type);
     c->value = MakeArray(elem, std::move(values));
-    c->location = e.location;
+    c->location = location;
     return c;
   }
-  TExprPtr call = a.MakeCall(ArrayBuildFn, array_type, std::move(elems), false, 0, e.location);
+  TExprPtr call = a.MakeCall(ArrayBuildFn, array_type, std::move(elems), false, 0, location);
   call->type_a = elem;
   return call;
 }
 
 TExprPtr TransformAnyAllArray(Analyzer& a, const Expr& e) {
-  TExprPtr left = a.Transform(*e.args[0]);
-  TExprPtr right = a.Transform(*e.args[1]);
+  return MakeScalarArrayOp(a, e.str, a.Transform(*e.args[0]), a.Transform(*e.args[1]), !e.negated, e.location);
+}
+
+TExprPtr MakeScalarArrayOp(Analyzer& a, const std::string& op_name, TExprPtr left, TExprPtr right, bool any,
+                           int location) {
   // The operator is chosen against the element type; an untyped literal on
   // the right stays unknown and becomes an array of the operator's type.
   uint32_t elem = oid::kUnknown;
   if (right->type != oid::kUnknown) {
     elem = ElementTypeOf(right->type);
-    if (!elem) a.Error(kWrongObjectType, "op ANY/ALL (array) requires array on right side", e.location);
+    if (!elem) a.Error(kWrongObjectType, "op ANY/ALL (array) requires array on right side", location);
   }
-  ResolvedOperator op = LookupOperator(a, e.str, left->type, elem, false, e.location);
+  ResolvedOperator op = LookupOperator(a, op_name, left->type, elem, false, location);
   if (op.result != oid::kBool) {
-    a.Error(kWrongObjectType, "op ANY/ALL (array) requires operator to yield boolean", e.location);
+    a.Error(kWrongObjectType, "op ANY/ALL (array) requires operator to yield boolean", location);
   }
   uint32_t array_type = ArrayTypeOf(op.right);
   if (!array_type) {
     a.Error(sqlstate::kUndefinedObject, "could not find array type for data type " + TypeSqlName(op.right),
-            e.location);
+            location);
   }
   auto x = std::make_unique<TExpr>(TKind::kScalarArrayOp, oid::kBool);
-  x->args.push_back(a.Coerce(std::move(left), op.left, -1, CoercionContext::kImplicit, e.location));
-  x->args.push_back(a.Coerce(std::move(right), array_type, -1, CoercionContext::kImplicit, e.location));
+  x->args.push_back(a.Coerce(std::move(left), op.left, -1, CoercionContext::kImplicit, location));
+  x->args.push_back(a.Coerce(std::move(right), array_type, -1, CoercionContext::kImplicit, location));
   x->fn = op.op->fn;
   x->aux = op.op->aux;
   x->type_a = op.left;
   x->type_b = op.right;
-  x->index = e.negated ? 0 : 1;  // 1 = ANY, 0 = ALL
-  x->location = e.location;
+  x->index = any ? 1 : 0;  // 1 = ANY, 0 = ALL
+  x->location = location;
   return x;
+}
+
+namespace {
+
+// A column of the current query level somewhere in x (aggregates, window
+// functions and subqueries count, to be safe): PostgreSQL keeps such IN items
+// out of the array.
+bool ReadsCurrentRow(const TExpr& x) {
+  switch (x.kind) {
+    case TKind::kColumn:
+    case TKind::kAgg:
+    case TKind::kWindowFunc:
+    case TKind::kSubLink:
+    case TKind::kSrf:
+      return true;
+    default:
+      break;
+  }
+  for (const auto& arg : x.args)
+    if (arg && ReadsCurrentRow(*arg)) return true;
+  return x.else_expr && ReadsCurrentRow(*x.else_expr);
+}
+
+}  // namespace
+
+TExprPtr TransformIn(Analyzer& a, const Expr& e) {
+  const std::string op = e.negated ? "<>" : "=";
+  std::vector<TExprPtr> parts;
+  std::vector<size_t> one_by_one;  // items compared with their own operator
+  if (e.args[0]->kind != ExprKind::kRow) {
+    // As PostgreSQL: items without columns of this row go into one array when
+    // they and the left side have a common type, so the left side is
+    // evaluated once for all of them: x = ANY (ARRAY[...]).
+    TExprPtr left = a.Transform(*e.args[0]);
+    std::vector<TExprPtr> constant;
+    for (size_t i = 1; i < e.args.size(); ++i) {
+      if (e.args[i]->kind == ExprKind::kRow) {
+        one_by_one.push_back(i);
+        continue;
+      }
+      TExprPtr item = a.Transform(*e.args[i]);
+      if (ReadsCurrentRow(*item)) {
+        one_by_one.push_back(i);
+      } else {
+        constant.push_back(std::move(item));
+      }
+    }
+    uint32_t common = 0;
+    if (constant.size() > 1) {
+      std::vector<TExpr*> all{left.get()};
+      for (auto& c : constant) all.push_back(c.get());
+      common = a.CommonType(all, nullptr);
+      if (common && !ArrayTypeOf(common)) common = 0;
+    }
+    if (common) {
+      TExprPtr array = BuildArray(a, std::move(constant), common, -1, CoercionContext::kImplicit, e.location);
+      parts.push_back(MakeScalarArrayOp(a, op, std::move(left), std::move(array), !e.negated, e.location));
+    } else {
+      one_by_one.clear();
+      for (size_t i = 1; i < e.args.size(); ++i) one_by_one.push_back(i);
+    }
+  } else {
+    for (size_t i = 1; i < e.args.size(); ++i) one_by_one.push_back(i);
+  }
+  // x IN (a, b) is x = a OR x = b, which has the same NULL semantics.
+  for (size_t i : one_by_one) {
+    if (e.args[0]->kind == ExprKind::kRow && e.args[i]->kind == ExprKind::kRow) {
+      parts.push_back(a.TransformRowCompare(op, *e.args[0], *e.args[i], e.location));
+    } else {
+      parts.push_back(a.ResolveOperator(op, a.Transform(*e.args[0]), a.Transform(*e.args[i]), e.location));
+    }
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  auto o = std::make_unique<TExpr>(e.negated ? TKind::kAnd : TKind::kOr, oid::kBool);
+  o->location = e.location;
+  o->args = std::move(parts);
+  return o;
 }
 
 TExprPtr TransformSubscript(Analyzer& a, const Expr& e) {

@@ -30,8 +30,19 @@ void CheckFunctionSchema(Analyzer& a, const Expr& call, const std::vector<TExprP
 // ARRAY[...]; elem_hint (nonzero) is the element type of an enclosing cast
 // to an array type, which the elements are converted to directly.
 TExprPtr TransformArrayExpr(Analyzer& a, const Expr& e, uint32_t elem_hint, int32_t elem_typmod);
+// An array of `elem` from the elements, each coerced in context cc; a
+// constant when every element is one.
+TExprPtr BuildArray(Analyzer& a, std::vector<TExprPtr> elems, uint32_t elem, int32_t elem_typmod,
+                    CoercionContext cc, int location);
 // x op ANY|ALL (array expression).
 TExprPtr TransformAnyAllArray(Analyzer& a, const Expr& e);
+// left op ANY (right) when `any`, else ALL; the operator is chosen against
+// right's element type.
+TExprPtr MakeScalarArrayOp(Analyzer& a, const std::string& op_name, TExprPtr left, TExprPtr right, bool any,
+                           int location);
+// x [NOT] IN (items), as PostgreSQL: x = ANY (ARRAY[...]) over the items that
+// read no column of the row, OR'ed with x = item for the rest.
+TExprPtr TransformIn(Analyzer& a, const Expr& e);
 // a[i], a[i:j], a[i][j]...
 TExprPtr TransformSubscript(Analyzer& a, const Expr& e);
 // UPDATE ... SET column[i] = value / column[lo:hi] = array: `array` (the

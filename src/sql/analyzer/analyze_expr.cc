@@ -190,6 +190,7 @@ uint32_t Analyzer::CommonType(const std::vector<TExpr*>& exprs, const char* cons
     const TypeInfo* a = LookupType(result);
     const TypeInfo* b = LookupType(e->type);
     if (!a || !b || a->category != b->category) {
+      if (!construct) return 0;
       Error(sqlstate::kDatatypeMismatch,
             std::string(construct) + " types " + TypeSqlName(result) + " and " + TypeSqlName(e->type) +
                 " cannot be matched",
@@ -400,18 +401,8 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       }
       return r;
     }
-    case ExprKind::kIn: {
-      // x IN (a, b) is x = a OR x = b, which has the same NULL semantics.
-      auto o = std::make_unique<TExpr>(e.negated ? TKind::kAnd : TKind::kOr, oid::kBool);
-      for (size_t i = 1; i < e.args.size(); ++i) {
-        if (e.args[0]->kind == ExprKind::kRow && e.args[i]->kind == ExprKind::kRow) {
-          o->args.push_back(TransformRowCompare(e.negated ? "<>" : "=", *e.args[0], *e.args[i], e.location));
-          continue;
-        }
-        o->args.push_back(ResolveOperator(e.negated ? "<>" : "=", Transform(*e.args[0]), Transform(*e.args[i]), e.location));
-      }
-      return o;
-    }
+    case ExprKind::kIn:
+      return TransformIn(*this, e);
     case ExprKind::kLike: {
       if (e.str == "similar") {
         // x SIMILAR TO p [ESCAPE e] is x ~ similar_to_escape(p [, e]).
@@ -439,26 +430,37 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kCase: {
       auto c = std::make_unique<TExpr>(TKind::kCase, 0);
       c->location = e.location;
-      std::vector<TExprPtr> results;
+      // CASE x WHEN a ...: x is evaluated once (args[0], aux = 1); each WHEN
+      // compares a kCaseTest standing for its value.
+      TExprPtr test;
+      if (e.case_arg) {
+        test = Transform(*e.case_arg);
+        RefuseSrfIn(*test, "CASE");
+        c->aux = 1;
+        c->args.push_back(nullptr);
+      }
+      const size_t first = c->args.size();
       for (size_t i = 0; i < e.args.size(); i += 2) {
         TExprPtr cond;
-        if (e.case_arg) {
-          TExprPtr arg = Transform(*e.case_arg);
-          RefuseSrfIn(*arg, "CASE");
-          cond = ResolveOperator("=", std::move(arg), Transform(*e.args[i]), e.args[i]->location);
+        if (test) {
+          auto value = std::make_unique<TExpr>(TKind::kCaseTest, test->type);
+          value->typmod = test->typmod;
+          value->location = test->location;
+          cond = ResolveOperator("=", std::move(value), Transform(*e.args[i]), e.args[i]->location);
         } else {
           cond = Transform(*e.args[i]);
         }
         c->args.push_back(CoerceToBool(std::move(cond), "CASE/WHEN"));
         c->args.push_back(Transform(*e.args[i + 1]));
       }
+      if (test) c->args[0] = std::move(test);
       if (e.case_else) c->else_expr = Transform(*e.case_else);
       RefuseSrfIn(*c, "CASE");
       std::vector<TExpr*> rs;
-      for (size_t i = 1; i < c->args.size(); i += 2) rs.push_back(c->args[i].get());
+      for (size_t i = first + 1; i < c->args.size(); i += 2) rs.push_back(c->args[i].get());
       if (c->else_expr) rs.push_back(c->else_expr.get());
       uint32_t t = CommonType(rs, "CASE");
-      for (size_t i = 1; i < c->args.size(); i += 2) {
+      for (size_t i = first + 1; i < c->args.size(); i += 2) {
         c->args[i] = Coerce(std::move(c->args[i]), t, -1, CoercionContext::kImplicit, c->args[i]->location);
       }
       if (c->else_expr) c->else_expr = Coerce(std::move(c->else_expr), t, -1, CoercionContext::kImplicit, e.location);

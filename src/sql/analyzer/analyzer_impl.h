@@ -168,6 +168,8 @@ class Analyzer {
   TExprPtr RowCompare(const std::string& op, size_t n, const std::function<TExprPtr(size_t)>& left,
                       const std::function<TExprPtr(size_t)>& right, int location);
   // Resolves a set of expressions to one type (CASE, COALESCE, VALUES...).
+  // With construct == nullptr: 0 instead of the error when the types have no
+  // common one (PostgreSQL's select_common_type without a context).
   uint32_t CommonType(const std::vector<TExpr*>& exprs, const char* construct);
   TExprPtr MakeCall(FnImpl fn, uint32_t result, std::vector<TExprPtr> args, bool strict, int aux, int loc);
 

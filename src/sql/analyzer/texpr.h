@@ -18,7 +18,9 @@ enum class TKind : uint8_t {
   kAnd,
   kOr,
   kNot,
-  kCase,      // args: cond1, res1, cond2, res2, ...; else_expr may be null
+  kCase,      // args: cond1, res1, cond2, res2, ...; else_expr may be null. With
+              // aux = 1 args[0] is CASE x's test value x, evaluated once
+  kCaseTest,  // in a WHEN condition: the enclosing CASE's test value
   kCoalesce,
   kAgg,       // aggregate call during analysis; index into the query's aggregates
   kOuterColumn,  // column of an enclosing query level: index, aux = levels up (>= 1)

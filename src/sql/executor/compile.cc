@@ -100,7 +100,12 @@ class Compiler {
       case TKind::kCase: {
         int out = NewReg();
         std::vector<size_t> to_end;
-        for (size_t i = 0; i < e.args.size(); i += 2) {
+        size_t first = 0;
+        if (e.aux == 1) {
+          case_tests_.push_back(Emit(*e.args[0]));
+          first = 1;
+        }
+        for (size_t i = first; i < e.args.size(); i += 2) {
           int c = Emit(*e.args[i]);
           Add(OpCode::kJumpIfNotTrue).args = {c};
           size_t jnext = p_.steps.size() - 1;
@@ -112,6 +117,7 @@ class Compiler {
           to_end.push_back(p_.steps.size() - 1);
           p_.steps[jnext].target = static_cast<int>(p_.steps.size());
         }
+        if (e.aux == 1) case_tests_.pop_back();
         int r = e.else_expr ? Emit(*e.else_expr) : NullReg();
         Step& mv = Add(OpCode::kMove);
         mv.out = out;
@@ -119,6 +125,9 @@ class Compiler {
         for (size_t i : to_end) p_.steps[i].target = static_cast<int>(p_.steps.size());
         return out;
       }
+      case TKind::kCaseTest:
+        if (case_tests_.empty()) throw PgError(sqlstate::kInternalError, "CASE test value outside its CASE");
+        return case_tests_.back();
       case TKind::kOuterColumn: {
         int out = NewReg();
         Step& st = Add(OpCode::kOuter);
@@ -190,6 +199,7 @@ class Compiler {
   ExprProgram& p_;
   size_t num_params_;
   int null_reg_ = -1;
+  std::vector<int> case_tests_;  // registers of the enclosing CASE x test values
 };
 
 }  // namespace
