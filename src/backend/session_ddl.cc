@@ -18,6 +18,7 @@
 #include "sql/analyzer/analyzer.h"
 #include "sql/parser/deparse.h"
 #include "sql/parser/lexer.h"
+#include "sql/types/time.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
@@ -33,8 +34,9 @@ heap::XactContext WriteXact() {
   return x;
 }
 
-// Resolves a written type to (type OID, PostgreSQL atttypmod).
-std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
+// Resolves a written type to (type OID, PostgreSQL atttypmod); PostgreSQL's
+// warnings (a reduced precision) go to *warnings.
+std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t, std::vector<ErrorData>* warnings) {
   std::string name = t.names.back();
   if (SerialIntegerType(t) != 0)  // only CREATE TABLE and ADD COLUMN know serial
     throw MakeError(sqlstate::kUndefinedObject, "type \"" + name + "\" does not exist");
@@ -54,8 +56,14 @@ std::pair<uint32_t, int32_t> ResolveColumnType(const sql::TypeName& t) {
     } else if (ti->oid == sql::oid::kBpchar) {
       typmod = 1 + 4;
     }
-  } else if (ti->oid == sql::oid::kTime && !t.typmods.empty()) {
-    typmod = std::min(t.typmods[0], 6);  // PostgreSQL reduces a larger precision to 6
+  } else if ((ti->oid == sql::oid::kTime || ti->oid == sql::oid::kTimestamp || ti->oid == sql::oid::kTimestamptz) &&
+             !t.typmods.empty()) {
+    typmod = sql::TimePrecisionTypmod(ti->oid, t.typmods[0]);
+    if (t.typmods[0] > 6) {
+      warnings->push_back(MakeNotice(ErrLevel::kWarning, sqlstate::kInvalidParameterValue,
+                                     sql::TimePrecisionReducedMessage(ti->oid, t.typmods[0])));
+      warnings->back().position = t.location + 1;
+    }
   } else if (ti->oid == sql::oid::kNumeric && !t.typmods.empty()) {
     int p = t.typmods[0], s = t.typmods.size() > 1 ? t.typmods[1] : 0;
     if (p < 1 || p > 1000)
@@ -297,7 +305,9 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   for (const auto& col : c.columns) {
     if (!col.type) throw MakeError(sqlstate::kFeatureNotSupported, "column \"" + col.name + "\" needs a type");
     const uint32_t serial = SerialIntegerType(*col.type);
-    auto [type, typmod] = serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type);
+    std::vector<ErrorData> warnings;
+    auto [type, typmod] = serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type, &warnings);
+    for (const ErrorData& w : warnings) EmitNotice(w);
     catalog::ColumnSpec spec;
     spec.name = col.name;
     spec.type_oid = type;
@@ -849,7 +859,10 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
       case K::kAddColumn: {
         const sql::ColumnDef& col = cmd.column;
         const uint32_t serial = SerialIntegerType(*col.type);
-        auto [type, typmod] = serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type);
+        std::vector<ErrorData> warnings;
+        auto [type, typmod] =
+            serial ? std::pair<uint32_t, int32_t>{serial, -1} : ResolveColumnType(*col.type, &warnings);
+        for (const ErrorData& w : warnings) EmitNotice(w);
         bool not_null = serial != 0;
         std::string def;
         const sql::Constraint* identity = nullptr;

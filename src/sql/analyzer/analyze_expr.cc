@@ -11,6 +11,7 @@
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/functions/registry.h"
 #include "sql/parser/lexer.h"
+#include "sql/types/time.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -154,6 +155,14 @@ TExprPtr Analyzer::Coerce(TExprPtr e, uint32_t target, int32_t typmod, CoercionC
 }
 
 namespace {
+
+// The typmod every expression has (PostgreSQL keeps it through CASE and
+// COALESCE then), else -1.
+int32_t SharedTypmod(const std::vector<TExpr*>& exprs) {
+  for (const TExpr* x : exprs)
+    if (x->typmod != exprs[0]->typmod || x->type != exprs[0]->type) return -1;
+  return exprs.empty() ? -1 : exprs[0]->typmod;
+}
 
 int LeftmostLocation(const TExpr& e) {
   int loc = e.location;
@@ -465,6 +474,12 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       }
       if (c->else_expr) c->else_expr = Coerce(std::move(c->else_expr), t, -1, CoercionContext::kImplicit, e.location);
       c->type = t;
+      if (c->else_expr) {
+        rs.clear();
+        for (size_t i = first + 1; i < c->args.size(); i += 2) rs.push_back(c->args[i].get());
+        rs.push_back(c->else_expr.get());
+        c->typmod = SharedTypmod(rs);
+      }
       return c;
     }
     case ExprKind::kCoalesce:
@@ -490,6 +505,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       for (auto& a : args) a = Coerce(std::move(a), t, -1, CoercionContext::kImplicit, a->location);
       if (e.kind == ExprKind::kCoalesce) {
         auto c = std::make_unique<TExpr>(TKind::kCoalesce, t);
+        raw.clear();
+        for (auto& a : args) raw.push_back(a.get());
+        c->typmod = SharedTypmod(raw);
         c->args = std::move(args);
         c->location = e.location;
         return c;
@@ -521,8 +539,19 @@ TExprPtr Analyzer::Transform(const Expr& e) {
           typmod = NumericTypmod(p, s);
         } else if (ti->oid == oid::kVarchar || ti->oid == oid::kBpchar) {
           typmod = tn.typmods[0];
-        } else if (ti->oid == oid::kTime) {
-          typmod = std::min(tn.typmods[0], 6);  // PostgreSQL reduces a larger precision to 6
+        } else if (ti->oid == oid::kTime || ti->oid == oid::kTimestamp || ti->oid == oid::kTimestamptz) {
+          try {
+            typmod = TimePrecisionTypmod(ti->oid, tn.typmods[0]);
+          } catch (PgError& err) {
+            err.Position(Pos(tn.location));
+            throw;
+          }
+          if (tn.typmods[0] > 6) {
+            ErrorData w = MakeNotice(ErrLevel::kWarning, sqlstate::kInvalidParameterValue,
+                                     TimePrecisionReducedMessage(ti->oid, tn.typmods[0]));
+            w.position = Pos(tn.location);
+            ctx_.EmitNotice(w);
+          }
         }
       }
       if (array_type && e.args[0]->kind == ExprKind::kArray) {
@@ -534,7 +563,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
       TExprPtr arg = Transform(*e.args[0]);
       int loc = e.location;
       TExprPtr r = Coerce(std::move(arg), array_type ? array_type : ti->oid, typmod, CoercionContext::kExplicit, loc);
-      if (array_type) r->typmod = -1;  // the typmod belongs to the elements
+      // x::varchar has no length even when x is a varchar(10) column; an
+      // array's typmod belongs to its elements.
+      if (array_type || typmod < 0) r->typmod = -1;
       return r;
     }
     case ExprKind::kSqlValue: {

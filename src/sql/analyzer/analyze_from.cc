@@ -107,7 +107,8 @@ const CteEntry* Analyzer::FindCte(const std::string& name) {
 
 void Analyzer::AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
                              const std::vector<std::string>& aliases, const std::vector<uint32_t>& types,
-                             AnalyzedFrom& item, std::vector<int>* star, [[maybe_unused]] int location) {
+                             AnalyzedFrom& item, std::vector<int>* star, [[maybe_unused]] int location,
+                             const std::vector<int32_t>& typmods) {
   for (const auto& r : rtes_) {
     if (r.name == name && !name.empty()) {
       Error(kDuplicateAlias, "table name \"" + name + "\" specified more than once", -1);
@@ -126,7 +127,8 @@ void Analyzer::AddRangeEntry(const std::string& name, const std::vector<std::str
   int rte = static_cast<int>(rtes_.size());
   for (size_t i = 0; i < colnames.size(); ++i) {
     int idx = static_cast<int>(scope_.size());
-    scope_.push_back({i < aliases.size() ? aliases[i] : colnames[i], types[i], rte, false});
+    scope_.push_back({i < aliases.size() ? aliases[i] : colnames[i], types[i], rte, false,
+                      i < typmods.size() ? typmods[i] : -1});
     re.columns.push_back(idx);
     star->push_back(idx);
   }
@@ -149,11 +151,13 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
     if (!correlated) item->lateral = false;
     std::vector<std::string> names;
     std::vector<uint32_t> types;
+    std::vector<int32_t> typmods;
     for (size_t i = 0; i < item->subquery->visible; ++i) {
       names.push_back(item->subquery->columns[i].name);
       types.push_back(item->subquery->columns[i].type);
+      typmods.push_back(item->subquery->columns[i].typmod);
     }
-    AddRangeEntry(*f.alias, names, f.column_aliases, types, *item, star, f.location);
+    AddRangeEntry(*f.alias, names, f.column_aliases, types, *item, star, f.location, typmods);
     return item;
   }
   if (f.schema.empty()) {
@@ -162,7 +166,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
       item->cte_id = c->id;
       CteEntry copy = *c;  // AddRangeEntry may not invalidate, but keep it simple
       AddRangeEntry(f.alias ? *f.alias : f.name, copy.columns, f.column_aliases, copy.types, *item, star,
-                    f.location);
+                    f.location, copy.typmods);
       return item;
     }
   }
@@ -173,9 +177,11 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
   if (item->stored) {
     std::vector<std::string> names;
     std::vector<uint32_t> types;
+    std::vector<int32_t> typmods;
     for (const auto& c : item->stored->columns) {
       names.push_back(c.name);
       types.push_back(c.type);
+      typmods.push_back(c.typmod);
     }
     if (f.column_aliases.size() > names.size()) {
       Error(sqlstate::kInvalidColumnReference,
@@ -187,7 +193,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
     // only qualified (t.ctid), for UPDATE and DELETE.
     names.push_back("ctid");
     types.push_back(oid::kInt8);
-    AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location);
+    AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location, typmods);
     rtes_.back().relname = f.name;
     scope_.back().hidden = true;
     star->pop_back();
@@ -203,9 +209,13 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
       views_.push_back(view);
       std::vector<std::string> names = view->columns;
       std::vector<uint32_t> types;
-      for (size_t i = 0; i < item->subquery->visible; ++i) types.push_back(item->subquery->columns[i].type);
+      std::vector<int32_t> typmods;
+      for (size_t i = 0; i < item->subquery->visible; ++i) {
+        types.push_back(item->subquery->columns[i].type);
+        typmods.push_back(item->subquery->columns[i].typmod);
+      }
       names.resize(types.size());
-      AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location);
+      AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location, typmods);
       return item;
     }
     std::string shown = f.schema.empty() ? f.name : f.schema + "." + f.name;
@@ -446,6 +456,7 @@ TExprPtr Analyzer::ResolveColumnRef(const Expr& e) {
     if (idx < 0) continue;
     if (levels == 0) {
       auto c = std::make_unique<TExpr>(TKind::kColumn, a->scope_[idx].type);
+      c->typmod = a->scope_[idx].typmod;
       c->index = idx;
       c->location = e.location;
       return c;
@@ -453,6 +464,7 @@ TExprPtr Analyzer::ResolveColumnRef(const Expr& e) {
     // Every query written between here and the level found is correlated.
     for (Analyzer* m = this; m && m != a; m = m->lexical_) m->correlated_ = true;
     auto c = std::make_unique<TExpr>(TKind::kOuterColumn, a->scope_[idx].type);
+    c->typmod = a->scope_[idx].typmod;
     c->index = idx;
     c->aux = levels;
     c->location = e.location;
@@ -489,9 +501,10 @@ void Analyzer::ExpandStar(const ResTarget& t, AnalyzedQuery& q) {
     if (scope_[i].hidden && scope_[i].rte >= 0 && scope_[i].name == "ctid") continue;  // system column
     MarkUsed(i);
     auto ref = std::make_unique<TExpr>(TKind::kColumn, scope_[i].type);
+    ref->typmod = scope_[i].typmod;
     ref->index = i;
     q.targets.push_back(std::move(ref));
-    q.columns.push_back({scope_[i].name, scope_[i].type});
+    q.columns.push_back({scope_[i].name, scope_[i].type, scope_[i].typmod});
   }
 }
 

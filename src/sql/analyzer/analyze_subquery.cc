@@ -178,7 +178,11 @@ AnalyzedQuery Analyzer::AnalyzeSetOp(const SelectStmt& s) {
     std::vector<TExpr*> both = {&lt, &rt};
     uint32_t t = CommonType(both, SetOpName(s.op));
     if (t == oid::kUnknown) t = oid::kText;
-    q.columns.push_back({q.larg->columns[i].name, t});
+    // As PostgreSQL: a typmod both branches share survives the set operation.
+    const OutputColumn& lc = q.larg->columns[i];
+    const OutputColumn& rc = q.rarg->columns[i];
+    int32_t typmod = lc.type == t && rc.type == t && lc.typmod == rc.typmod ? lc.typmod : -1;
+    q.columns.push_back({lc.name, t, typmod});
     q.input_types.push_back(t);
   }
   q.visible = q.columns.size();
@@ -298,6 +302,7 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
           larg->targets[i] = Coerce(std::move(larg->targets[i]), t, -1, CoercionContext::kImplicit, -1);
         }
         aq->columns.push_back(larg->columns[i]);
+        aq->columns.back().typmod = -1;  // the recursive term's values need not fit the first's
       }
       aq->visible = aq->columns.size();
       aq->larg = std::move(larg);
@@ -333,6 +338,7 @@ void Analyzer::AnalyzeWith(const WithClause& w, AnalyzedQuery& q) {
     for (size_t i = 0; i < aq->visible; ++i) {
       entry.columns.push_back(i < cte.columns.size() ? cte.columns[i] : aq->columns[i].name);
       entry.types.push_back(aq->columns[i].type);
+      entry.typmods.push_back(aq->columns[i].typmod);
     }
     ctes_.push_back(entry);
     q.ctes.push_back({entry.id, std::move(aq)});

@@ -25,6 +25,7 @@ struct ScopeColumn {
   uint32_t type;
   int rte = -1;
   bool hidden = false;
+  int32_t typmod = -1;  // a stored column's (varchar(10), numeric(10,2), ...), kept by references
 };
 
 // A name usable as a qualifier: a table, subquery, CTE or join alias.
@@ -49,6 +50,7 @@ struct CteEntry {
   int id;
   std::vector<std::string> columns;
   std::vector<uint32_t> types;
+  std::vector<int32_t> typmods;
   bool work_table = false;
 };
 
@@ -94,9 +96,10 @@ class Analyzer {
   // 42P01 for a qualifier naming no FROM entry; PostgreSQL's "invalid
   // reference" with a hint when it names an aliased table.
   [[noreturn]] void MissingFromEntry(const std::string& qual, int location);
+  // typmods: one per column, or empty (all -1).
   void AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
                      const std::vector<std::string>& aliases, const std::vector<uint32_t>& types, AnalyzedFrom& item,
-                     std::vector<int>* star, int location);
+                     std::vector<int>* star, int location, const std::vector<int32_t>& typmods = {});
   TExprPtr ResolveColumnRef(const Expr& e);
   // Resolves at this level: index, -1 when absent; errors for ambiguity.
   int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {

@@ -2,10 +2,12 @@
 // timestamp parser and dropped, as time_in does with a full date/time.
 #include "sql/types/time.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
 #include "sql/types/datetime.h"
+#include "sql/types/type_oids.h"
 #include "utils/error.h"
 
 namespace tusk::sql {
@@ -165,10 +167,31 @@ std::string FormatTime(int64_t us) {
 }
 
 int64_t RoundTime(int64_t us, int32_t precision) {
-  if (precision < 0 || precision >= 6) return us;
+  if (precision < 0 || precision >= 6 || us == INT64_MAX || us == INT64_MIN) return us;
   int64_t scale = 1;
   for (int k = precision; k < 6; ++k) scale *= 10;
+  if (us < 0) return -((-us + scale / 2) / scale * scale);
   return (us + scale / 2) / scale * scale;
+}
+
+namespace {
+
+// TIME(p), TIMESTAMP(p), TIMESTAMP(p) WITH TIME ZONE: as PostgreSQL's messages name them.
+std::string WrittenTimeType(uint32_t type, int32_t p) {
+  return std::string(type == oid::kTime ? "TIME" : "TIMESTAMP") + "(" + std::to_string(p) + ")" +
+         (type == oid::kTimestamptz ? " WITH TIME ZONE" : "");
+}
+
+}  // namespace
+
+int32_t TimePrecisionTypmod(uint32_t type, int32_t p) {
+  if (p < 0)
+    throw PgError(sqlstate::kInvalidParameterValue, WrittenTimeType(type, p) + " precision must not be negative");
+  return std::min(p, 6);
+}
+
+std::string TimePrecisionReducedMessage(uint32_t type, int32_t p) {
+  return WrittenTimeType(type, p) + " precision reduced to maximum allowed, 6";
 }
 
 }  // namespace tusk::sql

@@ -284,7 +284,7 @@ void ApplyTypmod(uint32_t type, int32_t typmod, Datum& d) {
     }
     d.s.resize(i);
     if (type == oid::kBpchar) d.s.append(static_cast<size_t>(typmod) - chars, ' ');
-  } else if (type == oid::kTime) {
+  } else if (type == oid::kTime || type == oid::kTimestamp || type == oid::kTimestamptz) {
     d.i = RoundTime(d.i, typmod);
   } else if (type == oid::kNumeric) {
     int precision = NumericTypmodPrecision(typmod), scale = NumericTypmodScale(typmod);
