@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "backend/builtin_views.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "backend/system_views.h"
@@ -130,6 +131,7 @@ std::shared_ptr<sql::StoredTable> Session::LookupTable(const std::string& schema
 }
 
 std::shared_ptr<const sql::ViewDef> Session::LookupView(const std::string& schema, const std::string& name) {
+  if (auto v = BuiltinView(schema, name)) return v;
   return OpenView(schema, name);
 }
 
