@@ -85,7 +85,7 @@ int Session::Run() {
   int exit_code = 0;
   try {
     StartupMessages();
-    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    ReadyForQuery();
     for (;;) {
       char type;
       std::string body;
@@ -97,7 +97,7 @@ int Session::Run() {
         if (e.data().level >= ErrLevel::kFatal) throw;
         HandleError(e);
         if (type == 'Q') {
-          protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+          ReadyForQuery();
         } else if (type != 'S') {
           ignore_till_sync_ = true;
         }
@@ -121,6 +121,7 @@ int Session::Run() {
   if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
   backup_.AbortAtExit();
   RemoveTempTablesAtExit();  // also after a FATAL, as PostgreSQL's before_shmem_exit callback
+  NotifyAtExit();
   lmgr::ReleaseAll(true);
   if (guc::V().log_disconnections) LogLine("disconnection: user=" + info_.user + " database=" + info_.database);
   pgstat::Flush(true);
@@ -148,13 +149,18 @@ void Session::OnIdleWake(int wait_result) {
     SendParameterChanges();
     conn_.Flush();
   }
+  if (tx_ == TxState::kIdle && !listen_channels_.empty()) {
+    const size_t before = conn_.out().size();
+    DeliverNotifications();  // a NOTIFY committed elsewhere woke us (SIGUSR1)
+    if (conn_.out().size() != before) conn_.Flush();
+  }
   try {
     backend::CheckForInterrupts();
   } catch (const PgError& e) {
     if (e.data().level >= ErrLevel::kFatal) throw;
     // An ERROR while idle (SIGFPE): report it at once, as PostgreSQL does.
     HandleError(e);
-    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    ReadyForQuery();
     conn_.Flush();
   }
 }
@@ -259,6 +265,7 @@ void Session::CommitTransaction() {
     CursorsAtCommit();
     for (auto& fn : work) fn();
     TempTablesPreCommit();
+    NotifyPreCommit();
     xact::Commit();  // WAL flush, then clog, then out of the process array
   } catch (...) {
     AbortTransaction();
@@ -275,6 +282,7 @@ void Session::CommitTransaction() {
   savepoints_.clear();
   SetTxState(TxState::kIdle);
   ClearUnnamedPortal();
+  NotifyAtCommit();
 }
 
 void Session::AbortTransaction() {
@@ -285,6 +293,7 @@ void Session::AbortTransaction() {
   TempTablesAtEndOfTransaction(false);
   StoredTablesAtTransactionEnd();
   at_commit_.clear();
+  NotifyAtAbort();
   lmgr::ReleaseAll(false);
   guc::AtTransactionEnd(false);
   pgstat::CountTransactionEnd(false);
@@ -353,20 +362,20 @@ void Session::SimpleQuery(const std::string& query) {
     shaped = sql::ShapeOf(query, &shape);
     if (shaped && RunCachedPlan(shape)) {
       EndStatement();
-      protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+      ReadyForQuery();
       return;
     }
     stmts = sql::ParseQuery(query);
   } catch (const PgError& e) {
     if (e.data().level >= ErrLevel::kFatal) throw;
     HandleError(e);
-    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    ReadyForQuery();
     return;
   }
   if (stmts.empty()) {
     EndStatement();
     protocol::MessageWriter(&conn_.out(), 'I');
-    protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+    ReadyForQuery();
     return;
   }
   implicit_block_ = stmts.size() > 1;
@@ -391,7 +400,7 @@ void Session::SimpleQuery(const std::string& query) {
   }
   implicit_block_ = false;
   EndStatement();
-  protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+  ReadyForQuery();
 }
 
 void Session::RunStatement(const sql::Statement& stmt, const sql::QueryShape* shape) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <string>
 #include <utility>
@@ -107,6 +108,7 @@ class Session : public sql::SessionContext {
   int64_t SequenceCurrval(uint32_t relid) override;
   int64_t SequenceSetval(uint32_t relid, int64_t value, bool is_called) override;
   int64_t SequenceLastval() override;
+  void Notify(const std::string& channel, const std::string& payload) override;
   std::optional<std::string> SerialSequence(const std::string& table, const std::string& column) override;
   uint64_t SwitchWal() override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
@@ -252,6 +254,19 @@ class Session : public sql::SessionContext {
   void CursorsAtError();
   // ROLLBACK TO / RELEASE of the savepoint at savepoints_[index].
   void CursorsAtRollbackTo(size_t index);
+
+  // LISTEN/UNLISTEN/NOTIFY (session_notify.cc). Both take effect at commit,
+  // as in PostgreSQL; notifications reach this session only outside a
+  // transaction block, before ReadyForQuery or when idle.
+  std::string RunNotifyStmt(const sql::NotifyStmt& n);
+  void NotifyPreCommit();  // 54000 if the queue cannot take this transaction's notifications
+  void NotifyAtCommit();
+  void NotifyAtAbort();
+  void NotifyAtRollbackTo(size_t index);
+  void NotifyAtExit();
+  void DeliverNotifications();
+  // ReadyForQuery, after any notifications due.
+  void ReadyForQuery();
   void CursorsAtRelease(size_t index);
   // Utility statements the backend executes itself; returns the command tag.
   std::string RunUtility(const sql::Statement& stmt);
@@ -315,6 +330,18 @@ class Session : public sql::SessionContext {
   bool implicit_block_ = false;
   std::vector<std::string> savepoints_;
   std::vector<std::function<void()>> at_commit_;  // work deferred to just before commit
+  struct PendingListen {
+    sql::NotifyStmt::Action action;  // kListen or kUnlisten
+    std::string channel;             // "" with kUnlisten: UNLISTEN *
+    size_t level;                    // savepoints_.size() when issued
+  };
+  struct PendingNotify {
+    std::string channel, payload;
+    size_t level;
+  };
+  std::vector<PendingListen> pending_listens_;
+  std::vector<PendingNotify> pending_notifies_;
+  std::set<std::string> listen_channels_;  // committed LISTENs
   bool ignore_till_sync_ = false;
   bool has_statement_ = false;
   std::string current_tag_;

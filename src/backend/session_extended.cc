@@ -267,7 +267,7 @@ void Session::Sync() {
     if (e.data().level >= ErrLevel::kFatal) throw;
     HandleError(e);
   }
-  protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
+  ReadyForQuery();
 }
 
 }  // namespace tusk::backend

@@ -97,6 +97,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kDeclareCursor: return RunDeclareCursor(stmt);
     case sql::StmtKind::kFetch: return RunFetch(stmt.fetch(), {}, false);
     case sql::StmtKind::kClosePortal: return RunClosePortal(stmt.close_portal());
+    case sql::StmtKind::kNotify: return RunNotifyStmt(stmt.notify());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
         throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");
@@ -169,6 +170,7 @@ std::string Session::RunTransactionStmt(const sql::TransactionStmt& t) {
       // Cursors declared since the savepoint go with it, before the
       // subtransaction's resources do.
       CursorsAtRollbackTo(static_cast<size_t>(it - savepoints_.begin()));
+      NotifyAtRollbackTo(static_cast<size_t>(it - savepoints_.begin()));
       xact::RollbackToSubtransaction(t.savepoint);
       savepoints_.erase(it + 1, savepoints_.end());
       SetTxState(TxState::kInBlock);

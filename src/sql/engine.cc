@@ -52,6 +52,13 @@ std::string CommandTagOf(const Statement& s) {
       }
       return "DISCARD ALL";
     }
+    case StmtKind::kNotify:
+      switch (s.notify().action) {
+        case NotifyStmt::kListen: return "LISTEN";
+        case NotifyStmt::kUnlisten: return "UNLISTEN";
+        case NotifyStmt::kNotify: return "NOTIFY";
+      }
+      return "NOTIFY";
     case StmtKind::kCreateTable: return "CREATE TABLE";
     case StmtKind::kCreateTableAs: return "SELECT";  // PostgreSQL reports "SELECT n"
     case StmtKind::kDrop:

@@ -215,6 +215,12 @@ class SessionContext {  // implemented by the backend
     return SequenceNextval(relid);
   }
   virtual int64_t SequenceLastval() { return SequenceNextval(0); }
+  // NOTIFY channel, 'payload' and pg_notify(): queued for the transaction's commit.
+  virtual void Notify(const std::string& channel, const std::string& payload) {
+    (void)channel;
+    (void)payload;
+    throw PgError(sqlstate::kFeatureNotSupported, "NOTIFY is not supported here");
+  }
   // pg_get_serial_sequence(table, column): the owned sequence's qualified
   // name, nullopt (NULL) if the column owns none.
   virtual std::optional<std::string> SerialSequence(const std::string& table, const std::string& column) {

@@ -301,4 +301,11 @@ struct DiscardStmt {
   enum Target : uint8_t { kAll, kPlans, kSequences, kTemp } target = kAll;
 };
 
+// LISTEN channel, UNLISTEN channel | *, NOTIFY channel [, 'payload'].
+struct NotifyStmt {
+  enum Action : uint8_t { kListen, kUnlisten, kNotify } action = kNotify;
+  std::string channel;  // empty: UNLISTEN *
+  std::string payload;
+};
+
 }  // namespace tusk::sql

@@ -108,6 +108,10 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
     *kind = StmtKind::kDiscard;
     return ParseDiscard();
   }
+  if (IsWord("listen") || IsWord("unlisten") || IsWord("notify")) {
+    *kind = StmtKind::kNotify;
+    return ParseNotify();
+  }
   if (IsWord("create")) return ParseCreate(kind);
   if (IsWord("drop")) return ParseDrop(kind);
   if (IsWord("alter") && IsWord("system", 1)) return *kind = StmtKind::kAlterSystem, ParseAlterSystem();

@@ -110,6 +110,7 @@ class Parser {
   Statement::Body ParseAlterRole();
   Statement::Body ParseDropRole();
   Statement::Body ParseDiscard();
+  Statement::Body ParseNotify();
 
   // token helpers
   bool IsWord(const char* w, size_t ahead = 0) const {

@@ -1,5 +1,6 @@
 // Parsing of the utility statements the backend executes itself: SET, ALTER SYSTEM,
-// RESET, SHOW, transaction control, CREATE/ALTER/DROP ROLE and DISCARD.
+// RESET, SHOW, transaction control, CREATE/ALTER/DROP ROLE, DISCARD and
+// LISTEN/UNLISTEN/NOTIFY.
 // They produce plain structs (ast.h); nothing here is evaluated.
 #include "sql/parser/parser_impl.h"
 #include "utils/error.h"
@@ -370,6 +371,29 @@ Statement::Body Parser::ParseDiscard() {
     Fail();
   }
   return d;
+}
+
+Statement::Body Parser::ParseNotify() {
+  NotifyStmt n;
+  if (AcceptWord("listen")) {
+    n.action = NotifyStmt::kListen;
+    n.channel = ParseName();
+  } else if (AcceptWord("unlisten")) {
+    n.action = NotifyStmt::kUnlisten;
+    if (IsOp("*") || IsPunct('*')) {
+      Advance();
+    } else {
+      n.channel = ParseName();
+    }
+  } else {
+    ExpectWord("notify");
+    n.channel = ParseName();
+    if (AcceptPunct(',')) {
+      if (Peek().kind != TokKind::kString) Fail();  // a string constant only, as PostgreSQL's grammar
+      n.payload = Advance().text;
+    }
+  }
+  return n;
 }
 
 }  // namespace tusk::sql

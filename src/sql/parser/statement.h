@@ -51,6 +51,7 @@ enum class StmtKind : uint8_t {
   kClosePortal,
   kCreateSequence,
   kAlterSequence,
+  kNotify,  // LISTEN, UNLISTEN and NOTIFY
 };
 
 struct Statement {
@@ -81,7 +82,7 @@ struct Statement {
                             std::shared_ptr<FetchStmt>,
                             std::shared_ptr<ClosePortalStmt>,
                             std::shared_ptr<CreateSeqStmt>,
-                            std::shared_ptr<AlterSeqStmt>>;
+                            std::shared_ptr<AlterSeqStmt>, NotifyStmt>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -101,6 +102,7 @@ struct Statement {
   const AlterRoleStmt& alter_role() const { return std::get<AlterRoleStmt>(body_); }
   const DropRoleStmt& drop_role() const { return std::get<DropRoleStmt>(body_); }
   const DiscardStmt& discard() const { return std::get<DiscardStmt>(body_); }
+  const NotifyStmt& notify() const { return std::get<NotifyStmt>(body_); }
   const CreateTableStmt& create_table() const { return *std::get<std::shared_ptr<CreateTableStmt>>(body_); }
   const CreateTableAsStmt& create_table_as() const { return *std::get<std::shared_ptr<CreateTableAsStmt>>(body_); }
   const DropStmt& drop() const { return *std::get<std::shared_ptr<DropStmt>>(body_); }

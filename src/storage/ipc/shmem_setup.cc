@@ -11,6 +11,7 @@
 #include "postmaster/pgstat.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/sync_queue.h"
+#include "storage/ipc/notify_queue.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
@@ -23,7 +24,8 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
   size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
-                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() + 65536;
+                transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() +
+                notify::ShmemSize(proc_array::TotalSlotsFor(sizing)) + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -37,6 +39,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   checkpoint::ShmemInit();
   sinval::ShmemInit();
   pgarch::ShmemInit();
+  notify::ShmemInit(proc_array::TotalSlotsFor(sizing));
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);
