@@ -14,6 +14,7 @@
 #include "backend/session.h"
 #include "backend/stored_table.h"
 #include "catalog/catalog.h"
+#include "catalog/temp_namespace.h"
 #include "catalog/table_ddl.h"
 #include "sql/engine.h"
 #include "sql/functions/registry.h"
@@ -476,13 +477,18 @@ void RestartOwnedSequences(uint32_t relid, heap::XactContext& x) {
 }
 
 std::string Session::RunCreateSequence(const sql::CreateSeqStmt& s) {
-  if (s.persistence == sql::Persistence::kTemp)
-    throw MakeError(sqlstate::kFeatureNotSupported, "temporary sequences are not supported yet");
   if (s.persistence == sql::Persistence::kUnlogged)
     throw MakeError(sqlstate::kFeatureNotSupported, "unlogged sequences are not supported yet");
   xact::CheckWritable("CREATE SEQUENCE");
   heap::XactContext x = WriteXact();
-  uint32_t nsp = catalog::CreationNamespace(s.sequence.schema, x.snapshot, x.Me());
+  // TEMP (or a pg_temp schema) puts it in this session's pg_temp_N, dropped
+  // with the session like a temporary table.
+  bool temp = false;
+  uint32_t nsp = catalog::CreationNamespaceFor(s.sequence.schema, s.persistence == sql::Persistence::kTemp, x, &temp);
+  if (temp) {
+    xact::CommandCounterIncrement();  // the new pg_temp_N must be visible to what follows
+    x = WriteXact();
+  }
   const std::string& name = s.sequence.name;
   if (catalog::LookupRelation(nsp, name, x.snapshot, x.Me())) {
     if (s.if_not_exists) {
