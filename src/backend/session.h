@@ -30,6 +30,7 @@
 #include "sql/engine.h"
 #include "sql/parser/query_shape.h"
 #include "sql/session_context.h"
+#include "storage/lmgr/lock.h"
 
 namespace tusk::backend {
 
@@ -109,6 +110,9 @@ class Session : public sql::SessionContext {
   int64_t SequenceSetval(uint32_t relid, int64_t value, bool is_called) override;
   int64_t SequenceLastval() override;
   void Notify(const std::string& channel, const std::string& payload) override;
+  bool AdvisoryLock(const AdvisoryKey& key, bool shared, bool xact, bool wait) override;
+  bool AdvisoryUnlock(const AdvisoryKey& key, bool shared) override;
+  void AdvisoryUnlockAll() override;
   std::optional<std::string> SerialSequence(const std::string& table, const std::string& column) override;
   uint64_t SwitchWal() override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
@@ -342,6 +346,8 @@ class Session : public sql::SessionContext {
   std::vector<PendingListen> pending_listens_;
   std::vector<PendingNotify> pending_notifies_;
   std::set<std::string> listen_channels_;  // committed LISTENs
+  // Session-level advisory locks, one entry per acquisition (session_advisory.cc).
+  std::vector<std::pair<lmgr::LockTag, lmgr::LockMode>> advisory_locks_;
   bool ignore_till_sync_ = false;
   bool has_statement_ = false;
   std::string current_tag_;

@@ -67,6 +67,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         cursors_.clear();  // CLOSE ALL
         DiscardSequences();
         DropAllTempRelations();
+        AdvisoryUnlockAll();
       } else if (stmt.discard().target == sql::DiscardStmt::kSequences) {
         DiscardSequences();
       } else if (stmt.discard().target == sql::DiscardStmt::kTemp) {

@@ -1,6 +1,8 @@
 // Rows of the process-memory system views, as PostgreSQL 15 names their columns.
 #include "backend/system_views.h"
 
+#include "storage/lmgr/lock.h"
+
 #include <time.h>
 
 #include <cstdio>
@@ -17,6 +19,7 @@
 #include "postmaster/pgstat.h"
 #include "sql/types/type_oids.h"
 #include "storage/ipc/proc_array.h"
+#include "storage/lmgr/lock.h"
 #include "utils/guc.h"
 #include "utils/process_globals.h"
 
@@ -56,6 +59,40 @@ std::optional<std::string> Ts(int64_t us) {
 }
 std::optional<std::string> Bool(bool b) { return std::string(b ? "t" : "f"); }
 std::optional<std::string> Int(int64_t v) { return std::to_string(v); }
+
+// pg_locks from the lock manager's table: held modes and waits, one row each.
+// Tusk has no fast path (fastpath is false) and does not name each holder's
+// virtual transaction (NULL).
+RowList LockRows() {
+  RowList rows;
+  for (const lmgr::LockInfo& l : lmgr::SnapshotLocks()) {
+    using T = lmgr::LockTagType;
+    const lmgr::LockTag& t = l.tag;
+    const bool rel = t.type == T::kRelation || t.type == T::kPage || t.type == T::kTuple;
+    const bool obj = t.type == T::kObject || t.type == T::kAdvisory;
+    std::vector<std::optional<std::string>> r;
+    r.push_back(l.locktype);
+    r.push_back(rel || obj ? Int(l.database) : std::nullopt);
+    r.push_back(rel ? Int(l.relation) : std::nullopt);
+    r.push_back(t.type == T::kPage || t.type == T::kTuple ? Int(l.page) : std::nullopt);
+    r.push_back(t.type == T::kTuple ? Int(l.tuple) : std::nullopt);
+    r.push_back(t.type == T::kVirtualTransaction ? std::optional<std::string>(std::to_string(t.field1) + "/" +
+                                                                              std::to_string(t.field2))
+                                                 : std::nullopt);
+    r.push_back(t.type == T::kTransaction ? Int(static_cast<int64_t>(l.transactionid)) : std::nullopt);
+    r.push_back(obj ? Int(t.field2) : std::nullopt);  // classid (advisory: the key's high half or first int4)
+    r.push_back(obj ? Int(t.field3) : std::nullopt);  // objid
+    r.push_back(obj ? Int(t.field4) : std::nullopt);  // objsubid (advisory: 1 bigint key, 2 two int4 keys)
+    r.push_back(std::nullopt);                         // virtualtransaction
+    r.push_back(Int(l.pid));
+    r.push_back(l.mode);
+    r.push_back(Bool(l.granted));
+    r.push_back(Bool(false));  // fastpath
+    r.push_back(l.waitstart_us ? std::optional<std::string>(FormatTimestamptzUtc(l.waitstart_us)) : std::nullopt);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
 
 RowList StatActivityRows(Session& s) {
   RowList rows;
@@ -208,6 +245,14 @@ SystemViews::SystemViews(Session& s) {
                      {"backend_xid", oid::kText}, {"backend_xmin", oid::kText}, {"query_id", oid::kInt8},
                      {"query", oid::kText}, {"backend_type", oid::kText}},
       [&s] { return StatActivityRows(s); });
+  views_["pg_locks"] = std::make_unique<FnView>(
+      std::vector<C>{{"locktype", oid::kText}, {"database", oid::kOid}, {"relation", oid::kOid},
+                     {"page", oid::kInt4}, {"tuple", oid::kInt2}, {"virtualxid", oid::kText},
+                     {"transactionid", oid::kText}, {"classid", oid::kOid}, {"objid", oid::kOid},
+                     {"objsubid", oid::kInt2}, {"virtualtransaction", oid::kText}, {"pid", oid::kInt4},
+                     {"mode", oid::kText}, {"granted", oid::kBool}, {"fastpath", oid::kBool},
+                     {"waitstart", oid::kTimestamptz}},
+      [] { return LockRows(); });
   views_["pg_settings"] = std::make_unique<FnView>(
       std::vector<C>{{"name", oid::kText}, {"setting", oid::kText}, {"unit", oid::kText}, {"category", oid::kText},
                      {"short_desc", oid::kText}, {"extra_desc", oid::kText}, {"context", oid::kText},

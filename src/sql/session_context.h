@@ -215,6 +215,21 @@ class SessionContext {  // implemented by the backend
     return SequenceNextval(relid);
   }
   virtual int64_t SequenceLastval() { return SequenceNextval(0); }
+  // pg_advisory_* (PostgreSQL's key layout: one bigint, kind 1, or two
+  // int4s, kind 2). Lock: false only when !wait and it is taken. Unlock:
+  // false, with PostgreSQL's warning, when not held.
+  struct AdvisoryKey {
+    uint32_t high = 0, low = 0, kind = 1;
+  };
+  virtual bool AdvisoryLock(const AdvisoryKey& key, bool shared, bool xact, bool wait) {
+    (void)key, (void)shared, (void)xact, (void)wait;
+    throw PgError(sqlstate::kFeatureNotSupported, "advisory locks are not supported here");
+  }
+  virtual bool AdvisoryUnlock(const AdvisoryKey& key, bool shared) {
+    (void)key, (void)shared;
+    throw PgError(sqlstate::kFeatureNotSupported, "advisory locks are not supported here");
+  }
+  virtual void AdvisoryUnlockAll() {}
   // NOTIFY channel, 'payload' and pg_notify(): queued for the transaction's commit.
   virtual void Notify(const std::string& channel, const std::string& payload) {
     (void)channel;

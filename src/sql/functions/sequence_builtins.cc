@@ -1,7 +1,6 @@
 // Sequence functions: nextval, currval, setval, lastval and
 // pg_get_serial_sequence. The work is the session's (SessionContext), which
-// keeps the per-session state PostgreSQL's SeqTable holds. Also pg_notify,
-// NOTIFY as a function, which likewise only queues in the session.
+// keeps the per-session state PostgreSQL's SeqTable holds.
 #include "sql/functions/registry.h"
 #include "sql/session_context.h"
 #include "sql/types/type_oids.h"
@@ -33,13 +32,6 @@ void SerialSequence(const Step&, const Datum* const* a, Datum& out, ExecContext&
   out = name ? Datum::Text(*name) : Datum::Null();
 }
 
-// pg_notify(channel, payload): not strict, as PostgreSQL's (a NULL channel is
-// an empty one, a NULL payload no payload).
-void PgNotify(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
-  ctx.session->Notify(a[0]->null ? std::string() : a[0]->s, a[1]->null ? std::string() : a[1]->s);
-  out = Datum::Null();
-}
-
 }  // namespace
 
 void AddSequenceBuiltins(std::vector<FuncDef>& f) {
@@ -49,7 +41,6 @@ void AddSequenceBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"setval", {oid::kRegclass, oid::kInt8, oid::kBool}, oid::kInt8, Setval, true, false, 1});
   f.push_back({"lastval", {}, oid::kInt8, Lastval});
   f.push_back({"pg_get_serial_sequence", {oid::kText, oid::kText}, oid::kText, SerialSequence});
-  f.push_back({"pg_notify", {oid::kText, oid::kText}, oid::kVoid, PgNotify, false});
 }
 
 }  // namespace tusk::sql

@@ -1,5 +1,6 @@
 // Functions answered by the backend through SessionContext: identity,
-// settings, signalling other backends, and transaction/statement clocks.
+// settings, signalling other backends, transaction/statement clocks,
+// pg_notify and the advisory locks.
 #include <chrono>
 
 #include "sql/functions/registry.h"
@@ -27,6 +28,59 @@ void TerminateBackend(const Step& st, const Datum* const* a, Datum& out, ExecCon
 }
 void ReloadConf(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) { out.b = ctx.session->ReloadConf(); }
 void Version(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.s = tusk::kVersionString; }
+
+// A void function's result: not NULL (its text form is empty), as in PostgreSQL.
+Datum VoidValue() {
+  Datum d;
+  d.null = false;
+  return d;
+}
+
+// pg_notify(channel, payload): not strict, as PostgreSQL's (a NULL channel is
+// an empty one, a NULL payload no payload).
+void PgNotify(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  ctx.session->Notify(a[0]->null ? std::string() : a[0]->s, a[1]->null ? std::string() : a[1]->s);
+  out = VoidValue();
+}
+
+// The advisory functions' aux: which flavour of lock or unlock.
+enum AdvisoryFlags : int { kShared = 1, kXact = 2, kTry = 4, kUnlock = 8 };
+
+SessionContext::AdvisoryKey KeyOf(const Step& st, const Datum* const* a) {
+  SessionContext::AdvisoryKey k;
+  if (st.args.size() == 1) {  // one bigint: its halves, kind 1
+    const auto v = static_cast<uint64_t>(a[0]->i);
+    k.high = static_cast<uint32_t>(v >> 32);
+    k.low = static_cast<uint32_t>(v);
+    k.kind = 1;
+  } else {  // two int4 keys, kind 2
+    k.high = static_cast<uint32_t>(a[0]->i);
+    k.low = static_cast<uint32_t>(a[1]->i);
+    k.kind = 2;
+  }
+  return k;
+}
+
+void Advisory(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  const bool shared = st.aux & kShared;
+  if (st.aux & kUnlock) {
+    out = Datum::Bool(ctx.session->AdvisoryUnlock(KeyOf(st, a), shared));
+    return;
+  }
+  const bool got = ctx.session->AdvisoryLock(KeyOf(st, a), shared, st.aux & kXact, !(st.aux & kTry));
+  out = st.aux & kTry ? Datum::Bool(got) : VoidValue();
+}
+
+void AdvisoryUnlockAll(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
+  ctx.session->AdvisoryUnlockAll();
+  out = VoidValue();
+}
+
+void AddAdvisory(std::vector<FuncDef>& f, const std::string& name, int flags) {
+  const uint32_t result = flags & (kTry | kUnlock) ? oid::kBool : oid::kVoid;
+  f.push_back({name, {oid::kInt8}, result, Advisory, true, false, flags});
+  f.push_back({name, {oid::kInt4, oid::kInt4}, result, Advisory, true, false, flags});
+}
 
 void CurrentSetting(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
   bool missing_ok = st.args.size() > 1 && a[1]->b;
@@ -89,6 +143,18 @@ void False(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.b =
 void PgTypeofFn(const Step& st, const Datum* const*, Datum& out, ExecContext&) { out.i = st.aux; }
 
 void AddSessionBuiltins(std::vector<FuncDef>& f) {
+  f.push_back({"pg_notify", {kText, kText}, oid::kVoid, PgNotify, false});
+  AddAdvisory(f, "pg_advisory_lock", 0);
+  AddAdvisory(f, "pg_advisory_lock_shared", kShared);
+  AddAdvisory(f, "pg_try_advisory_lock", kTry);
+  AddAdvisory(f, "pg_try_advisory_lock_shared", kTry | kShared);
+  AddAdvisory(f, "pg_advisory_xact_lock", kXact);
+  AddAdvisory(f, "pg_advisory_xact_lock_shared", kXact | kShared);
+  AddAdvisory(f, "pg_try_advisory_xact_lock", kXact | kTry);
+  AddAdvisory(f, "pg_try_advisory_xact_lock_shared", kXact | kTry | kShared);
+  AddAdvisory(f, "pg_advisory_unlock", kUnlock);
+  AddAdvisory(f, "pg_advisory_unlock_shared", kUnlock | kShared);
+  f.push_back({"pg_advisory_unlock_all", {}, oid::kVoid, AdvisoryUnlockAll});
   f.push_back({"pg_sleep", {oid::kFloat8}, oid::kVoid, PgSleep});
   f.push_back({"pg_backend_pid", {}, kI4, BackendPid});
   f.push_back({"pg_cancel_backend", {kI4}, kBool, CancelBackend});
