@@ -30,6 +30,7 @@ struct Tables {
     AddDescribeBuiltins(fns);
     AddByteaBuiltins(ops, fns);
     AddSequenceBuiltins(fns);
+    AddToCharBuiltins(fns);
     AddSchemaBuiltins(fns);
     AddUuidBuiltins(fns);
     AddTimeBuiltins(ops, fns);

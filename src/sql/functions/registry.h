@@ -69,6 +69,7 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);
 void AddDescribeBuiltins(std::vector<FuncDef>& fns);  // describe_builtins.cc
 void AddByteaBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);  // bytea_builtins.cc
 void AddSequenceBuiltins(std::vector<FuncDef>& fns);  // sequence_builtins.cc
+void AddToCharBuiltins(std::vector<FuncDef>& fns);    // to_char.cc
 void AddSchemaBuiltins(std::vector<FuncDef>& fns);  // schema_builtins.cc
 void AddUuidBuiltins(std::vector<FuncDef>& fns);                              // uuid_builtins.cc
 void AddTimeBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& fns);   // time_builtins.cc
