@@ -7,6 +7,7 @@
 
 #include "sql/functions/civil.h"
 #include "sql/functions/registry.h"
+#include "sql/session_context.h"
 #include "sql/types/datetime.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -302,6 +303,55 @@ void DateTrunc(const Step& st, const Datum* const* a, Datum& out, ExecContext& c
 
 }  // namespace
 
+// age(a, b): a - b as years, months, days and time, field by field with
+// borrows (PostgreSQL's timestamp_age), so age of 2026-03-31 and
+// 2026-02-28 is 1 mon 3 days. Timestamptz fields are local (session zone).
+// aux: the argument type; with one argument the first is today's midnight.
+void Age(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  const uint32_t type = static_cast<uint32_t>(st.aux);
+  int64_t t1, t2;
+  if (st.args.size() == 1) {
+    const int64_t now = UnixMicrosToPg(ctx.session->TransactionStartMicros());
+    const int64_t local_now = LocalMicros(oid::kTimestamptz, Datum::Int(now), ctx);
+    t1 = FloorDiv(local_now, kUsecPerDay) * kUsecPerDay;
+    t2 = LocalMicros(type, *a[0], ctx);
+  } else {
+    t1 = LocalMicros(type, *a[0], ctx);
+    t2 = LocalMicros(type, *a[1], ctx);
+  }
+  if (t1 == INT64_MAX || t1 == INT64_MIN || t2 == INT64_MAX || t2 == INT64_MIN)
+    throw PgError(sqlstate::kDatetimeFieldOverflow, "timestamp out of range");
+  const Civil c1 = Split(t1), c2 = Split(t2);
+  const bool flip = t1 < t2;
+  const int sign = flip ? -1 : 1;
+  int64_t usec = sign * ((c1.usec % kUsecPerSec) - (c2.usec % kUsecPerSec));
+  int64_t sec = sign * ((c1.usec / kUsecPerSec) - (c2.usec / kUsecPerSec));
+  int64_t min = sign * (c1.minute - c2.minute);
+  int64_t hour = sign * (c1.hour - c2.hour);
+  int64_t mday = sign * (c1.day - c2.day);
+  int64_t mon = sign * (c1.month - c2.month);
+  int64_t year = sign * (c1.year - c2.year);
+  static constexpr int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  auto month_days = [](int64_t y, int m) {
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return kMonthDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  };
+  while (usec < 0) usec += kUsecPerSec, --sec;
+  while (sec < 0) sec += 60, --min;
+  while (min < 0) min += 60, --hour;
+  while (hour < 0) hour += 24, --mday;
+  while (mday < 0) {
+    // PostgreSQL borrows the days of the earlier argument's month.
+    mday += flip ? month_days(c1.year, c1.month) : month_days(c2.year, c2.month);
+    --mon;
+  }
+  while (mon < 0) mon += 12, --year;
+  out.null = false;
+  out.months = static_cast<int32_t>(sign * (year * 12 + mon));
+  out.days = static_cast<int32_t>(sign * mday);
+  out.i = sign * (((hour * 60 + min) * 60 + sec) * kUsecPerSec + usec);
+}
+
 void AddDatetimeBuiltins(std::vector<FuncDef>& f) {
   constexpr uint32_t kText = oid::kText, kF8 = oid::kFloat8;
   for (uint32_t t : {oid::kTimestamp, oid::kTimestamptz, oid::kDate, oid::kInterval}) {
@@ -310,6 +360,10 @@ void AddDatetimeBuiltins(std::vector<FuncDef>& f) {
   }
   f.push_back({"date_trunc", {kText, oid::kTimestamp}, oid::kTimestamp, DateTrunc, true, false, static_cast<int>(oid::kTimestamp)});
   f.push_back({"date_trunc", {kText, oid::kTimestamptz}, oid::kTimestamptz, DateTrunc, true, false, static_cast<int>(oid::kTimestamptz)});
+  for (uint32_t t : {oid::kTimestamp, oid::kTimestamptz}) {
+    f.push_back({"age", {t, t}, oid::kInterval, Age, true, false, static_cast<int>(t)});
+    f.push_back({"age", {t}, oid::kInterval, Age, true, false, static_cast<int>(t)});
+  }
 }
 
 }  // namespace tusk::sql

@@ -175,13 +175,13 @@ std::string FormatInterval(int32_t months, int32_t days, int64_t us) {
   auto part = [&](int64_t v, const char* unit) {
     if (!v) return;
     if (!out.empty()) out += " ";
-    out += std::to_string(v) + " " + unit + (v == 1 || v == -1 ? "" : "s");
+    out += std::to_string(v) + " " + unit + (v == 1 ? "" : "s");  // PostgreSQL: "-1 days"
   };
   part(months / 12, "year");
   int32_t mons = months % 12;
   if (mons) {
     if (!out.empty()) out += " ";
-    out += std::to_string(mons) + (mons == 1 || mons == -1 ? " mon" : " mons");
+    out += std::to_string(mons) + (mons == 1 ? " mon" : " mons");
   }
   part(days, "day");
   if (us != 0 || out.empty()) {
