@@ -608,4 +608,16 @@ bool SimilarSubstring(std::string_view text, std::string_view pattern, bool has_
   return false;
 }
 
+void ParseRegexFlags(std::string_view flags, bool* global, bool* icase) {
+  for (char c : flags) {
+    if (c == 'g') {
+      *global = true;
+    } else if (c == 'i') {
+      *icase = true;
+    } else if (c != 'c') {
+      throw PgError(sqlstate::kInvalidParameterValue, std::string("invalid regular expression option: \"") + c + "\"");
+    }
+  }
+}
+
 }  // namespace tusk::sql

@@ -52,6 +52,11 @@ class Regex {
   friend class RegexBuilder;
 };
 
+// The flags argument of regexp_replace/regexp_matches/regexp_split_*: g
+// (every match) and i; c is the default. Anything else is PostgreSQL's
+// 22023 "invalid regular expression option".
+void ParseRegexFlags(std::string_view flags, bool* global, bool* icase);
+
 // SQL regular expression (SIMILAR TO) to an ARE, as PostgreSQL's
 // similar_to_escape does: anchored, % -> .*, _ -> ., non-capturing groups.
 // has_escape false means no escape character (ESCAPE ''). When the

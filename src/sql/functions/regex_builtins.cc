@@ -43,17 +43,7 @@ void SimilarSubstringFn(const Step&, const Datum* const* a, Datum& out, ExecCont
 // the groups and the whole match.
 void RegexpReplace(const Step& st, const Datum* const* a, Datum& out, ExecContext&) {
   bool global = false, icase = false;
-  if (st.args.size() > 3) {
-    for (char c : a[3]->s) {
-      if (c == 'g') {
-        global = true;
-      } else if (c == 'i') {
-        icase = true;
-      } else if (c != 'c') {
-        throw PgError(sqlstate::kInvalidParameterValue, std::string("invalid regular expression option: \"") + c + "\"");
-      }
-    }
-  }
+  if (st.args.size() > 3) ParseRegexFlags(a[3]->s, &global, &icase);
   auto re = Regex::Get(a[1]->s, icase);
   const std::string& src = a[0]->s;
   const std::string& rep = a[2]->s;

@@ -1,4 +1,5 @@
-// Set-returning functions usable in FROM (generate_series, unnest). They
+// Set-returning functions usable in FROM (generate_series, unnest,
+// regexp_matches, regexp_split_to_table). They
 // are resolved like other builtins but kept out of AllFunctions(), so a
 // set-returning call in an expression stays an unknown function. Each call
 // yields its rows one at a time from an SrfIterator; nothing is
@@ -13,7 +14,15 @@
 
 namespace tusk::sql {
 
-enum SrfKind : int { kSrfSeriesInt = 0, kSrfSeriesNumeric, kSrfSeriesTimestamp, kSrfUnnest, kSrfBackupStop };
+enum SrfKind : int {
+  kSrfSeriesInt = 0,
+  kSrfSeriesNumeric,
+  kSrfSeriesTimestamp,
+  kSrfUnnest,
+  kSrfBackupStop,
+  kSrfRegexpMatches,     // regexp_matches(text, pattern [, flags]): text[] per match
+  kSrfRegexpSplitTable,  // regexp_split_to_table(text, pattern [, flags]): the pieces between matches
+};
 
 // A function whose result is a row of named OUT columns (pg_backup_stop);
 // nullptr for the single-column ones.

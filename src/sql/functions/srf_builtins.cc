@@ -3,6 +3,8 @@
 #include <limits>
 
 #include "sql/functions/srf.h"
+
+#include "sql/functions/regex.h"
 #include "sql/session_context.h"
 #include "sql/types/array.h"
 #include "sql/types/type_oids.h"
@@ -129,10 +131,76 @@ class BackupStopRow : public SrfIterator {
   bool done_ = false;
 };
 
+// regexp_matches: one text[] per match (the groups, or the whole match when
+// the pattern has none; a group that did not take part is NULL), only the
+// first match without the g flag. regexp_split_to_table: the text between
+// matches. An empty match moves on by one character, as PostgreSQL's.
+class RegexScan : public SrfIterator {
+ public:
+  RegexScan(const std::vector<Datum>& args, bool split) : text_(args[0].s), split_(split) {
+    bool icase = false;
+    if (args.size() > 2) ParseRegexFlags(args[2].s, &global_, &icase);
+    if (split && global_)
+      throw PgError(sqlstate::kInvalidParameterValue,
+                    "regexp_split_to_table() does not support the \"global\" option");
+    if (split) global_ = true;
+    re_ = Regex::Get(args[1].s, icase);
+  }
+  bool Next(Datum& out, ExecContext&) override {
+    if (done_) return false;
+    std::vector<RegexSpan> m;
+    // A split yields no empty piece for an empty match at either end.
+    while (search_ <= text_.size() && re_->SearchFrom(text_, search_, &m)) {
+      const size_t so = static_cast<size_t>(m[0].so), eo = static_cast<size_t>(m[0].eo);
+      search_ = eo > so ? eo : so + CharLen(so);
+      if (split_) {
+        if (eo == so && (so == 0 || so >= text_.size())) continue;
+        out = Datum::Text(text_.substr(piece_, so - piece_));
+        piece_ = eo;
+        return true;
+      }
+      if (!global_) done_ = true;
+      std::vector<Datum> groups;
+      if (m.size() == 1) {
+        groups.push_back(Datum::Text(text_.substr(so, eo - so)));
+      } else {
+        for (size_t g = 1; g < m.size(); ++g)
+          groups.push_back(m[g].so < 0 ? Datum::Null()
+                                       : Datum::Text(text_.substr(static_cast<size_t>(m[g].so),
+                                                                  static_cast<size_t>(m[g].eo - m[g].so))));
+      }
+      out = MakeArray(oid::kText, std::move(groups));
+      return true;
+    }
+    done_ = true;
+    if (split_) {
+      out = Datum::Text(text_.substr(std::min(piece_, text_.size())));
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  size_t CharLen(size_t at) const {
+    size_t len = 1;
+    while (at + len < text_.size() && (static_cast<unsigned char>(text_[at + len]) & 0xC0) == 0x80) ++len;
+    return len;
+  }
+  std::string text_;
+  bool split_;
+  bool global_ = false;
+  bool done_ = false;
+  size_t search_ = 0;  // where the next search starts
+  size_t piece_ = 0;   // start of the split piece being collected
+  std::shared_ptr<const Regex> re_;
+};
+
 const char* SetFunctionName(int kind) {
   switch (kind) {
     case kSrfUnnest: return "unnest";
     case kSrfBackupStop: return "pg_backup_stop";
+    case kSrfRegexpMatches: return "regexp_matches";
+    case kSrfRegexpSplitTable: return "regexp_split_to_table";
     default: return "generate_series";
   }
 }
@@ -153,6 +221,10 @@ std::vector<FuncDef> BuildSetFunctions() {
   add({oid::kAnyArray}, oid::kAnyElement, kSrfUnnest);
   add({}, oid::kPgLsn, kSrfBackupStop);
   add({oid::kBool}, oid::kPgLsn, kSrfBackupStop);
+  add({oid::kText, oid::kText}, oid::kTextArray, kSrfRegexpMatches);
+  add({oid::kText, oid::kText, oid::kText}, oid::kTextArray, kSrfRegexpMatches);
+  add({oid::kText, oid::kText}, oid::kText, kSrfRegexpSplitTable);
+  add({oid::kText, oid::kText, oid::kText}, oid::kText, kSrfRegexpSplitTable);
   return v;
 }
 
@@ -164,7 +236,8 @@ const std::vector<FuncDef>& AllSetFunctions() {
 }
 
 bool IsSetFunctionName(const std::string& name) {
-  return name == "generate_series" || name == "unnest" || name == "pg_backup_stop";
+  return name == "generate_series" || name == "unnest" || name == "pg_backup_stop" || name == "regexp_matches" ||
+         name == "regexp_split_to_table";
 }
 
 const std::vector<OutColumn>* SetFunctionOutColumns(int kind) {
@@ -198,6 +271,8 @@ std::unique_ptr<SrfIterator> StartSetFunction(int kind, uint32_t result_type, st
     }
     case kSrfUnnest: return std::make_unique<Unnest>(args[0].arr);
     case kSrfBackupStop: return std::make_unique<BackupStopRow>(args.empty() || args[0].b);
+    case kSrfRegexpMatches: return std::make_unique<RegexScan>(args, false);
+    case kSrfRegexpSplitTable: return std::make_unique<RegexScan>(args, true);
   }
   throw PgError(sqlstate::kInternalError, "unknown set-returning function");
 }
