@@ -92,6 +92,17 @@ TEST(Notify, OnlyCommittedOnceAndNeverInsideTheListenersBlock) {
   EXPECT_EQ(got[0].payload, "held");
 }
 
+TEST(Notify, DiscardAllStopsListening) {
+  Cluster c;
+  c.Start();
+  Conn listener = c.Connect();
+  Conn sender = c.Connect();
+  Exec(listener.get(), "LISTEN jobs");
+  Exec(listener.get(), "DISCARD ALL");
+  Exec(sender.get(), "NOTIFY jobs, 'after discard'");
+  EXPECT_TRUE(Wait(listener.get(), 300).empty());
+}
+
 TEST(Notify, ListenersOfAnotherDatabaseHearNothing) {
   Cluster c;
   c.Start();
