@@ -80,6 +80,7 @@ class Session : public sql::SessionContext {
   // Administration functions (session_admin.cc).
   uint32_t ResolveRelationOid(const std::string& schema, const std::string& name) override;
   std::optional<sql::RelationFacts> RelationByOid(uint32_t relid) override;
+  std::optional<FunctionFacts> FunctionByOid(uint32_t proc) override;
   uint32_t NamespaceOid(const std::string& name) override;
   std::optional<std::string> NamespaceName(uint32_t nsp) override;
   uint32_t MyTempNamespace() override;  // session_temp.cc

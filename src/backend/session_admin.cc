@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <sstream>
 #include <fstream>
 
 #include "access/transam/xact.h"
@@ -92,6 +93,33 @@ uint32_t Session::ResolveRelationOid(const std::string& schema, const std::strin
     for (const auto& [n, o] : kVirtualCatalogs)
       if (name == n) return o;
   return 0;
+}
+
+// A function is visible when its schema is on the search path (pg_catalog
+// always is) and no function of the same name and argument types comes from
+// a schema earlier on it.
+std::optional<sql::SessionContext::FunctionFacts> Session::FunctionByOid(uint32_t proc) {
+  const transam::CurrentXact me = xact::CurrentXactForVisibility();
+  auto procs = catalog::ScanCatalog<catalog::ProcRow>(Snap(), me);
+  auto it = std::find_if(procs.begin(), procs.end(), [&](const catalog::ProcRow& p) { return p.oid == proc; });
+  if (it == procs.end()) return std::nullopt;
+  FunctionFacts f;
+  f.result_type = it->prorettype;
+  std::istringstream args(it->proargtypes);  // oidvector text: "26 23"
+  for (uint32_t t; args >> t;) f.arg_types.push_back(t);
+  std::vector<uint32_t> path = catalog::SearchPath(Snap(), me);
+  if (std::find(path.begin(), path.end(), catalog::kPgCatalogNamespace) == path.end())
+    path.insert(path.begin(), catalog::kPgCatalogNamespace);
+  for (uint32_t nsp : path) {
+    auto first = std::find_if(procs.begin(), procs.end(), [&](const catalog::ProcRow& p) {
+      return p.pronamespace == nsp && p.proname == it->proname && p.proargtypes == it->proargtypes;
+    });
+    if (first != procs.end()) {
+      f.visible = first->oid == proc;
+      break;
+    }
+  }
+  return f;
 }
 
 std::optional<sql::RelationFacts> Session::RelationByOid(uint32_t relid) {

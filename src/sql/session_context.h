@@ -123,6 +123,17 @@ class SessionContext {  // implemented by the backend
     (void)relid;
     return std::nullopt;
   }
+  // A pg_proc row as pg_function_is_visible and pg_get_function_* see it;
+  // nullopt for no such row.
+  struct FunctionFacts {
+    bool visible = false;
+    uint32_t result_type = 0;
+    std::vector<uint32_t> arg_types;
+  };
+  virtual std::optional<FunctionFacts> FunctionByOid(uint32_t proc) {
+    (void)proc;
+    return std::nullopt;
+  }
   // 0 / nullopt when unknown.
   virtual uint32_t NamespaceOid(const std::string& name) {
     (void)name;

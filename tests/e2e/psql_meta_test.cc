@@ -90,6 +90,22 @@ TEST(PsqlMeta, ListsDatabasesRolesSchemasAndTablespaces) {
   EXPECT_EQ(enc.out, "UTF8\n");
 }
 
+// \df filters pg_proc with pg_function_is_visible and prints
+// pg_get_function_result/arguments; Tusk has no user-defined functions, so
+// the list is empty, as PostgreSQL's is in a fresh database.
+TEST(PsqlMeta, ListsFunctions) {
+  Cluster c;
+  c.Start();
+  CommandResult df = Meta(c, "\\df");
+  ASSERT_EQ(df.exit_code, 0) << df.out;
+  EXPECT_TRUE(HasLines(df.out, {
+      "                       List of functions",
+      " Schema | Name | Result data type | Argument data types | Type ",
+      "--------+------+------------------+---------------------+------",
+      "(0 rows)",
+  })) << df.out;
+}
+
 TEST(PsqlMeta, ListsRelations) {
   Cluster c;
   c.Start();

@@ -99,6 +99,25 @@ void TypeIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext&)
   out.b = true;
 }
 
+// aux 0: pg_function_is_visible, 1: pg_get_function_result, 2: pg_get_function_arguments
+// (types only: builtin pg_proc rows have no argument names or defaults).
+void FunctionFacts(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  auto f = ctx.session->FunctionByOid(static_cast<uint32_t>(a[0]->i));
+  if (!f) {
+    out = Datum::Null();
+    return;
+  }
+  if (st.aux == 0) {
+    out = Datum::Bool(f->visible);
+  } else if (st.aux == 1) {
+    out = Datum::Text(FormatTypeWithTypmod(f->result_type, -1, false));
+  } else {
+    std::string args;
+    for (uint32_t t : f->arg_types) args += (args.empty() ? "" : ", ") + FormatTypeWithTypmod(t, -1, false);
+    out = Datum::Text(args);
+  }
+}
+
 void FormatType(const Step&, const Datum* const* a, Datum& out, ExecContext&) {
   if (a[0]->null) {
     out.null = true;
@@ -390,6 +409,9 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"to_regrole", {kText}, oid::kRegrole, ToReg, true, false, static_cast<int>(oid::kRegrole)});
   f.push_back({"pg_table_is_visible", {kOid}, kBool, TableIsVisible});
   f.push_back({"pg_type_is_visible", {kOid}, kBool, TypeIsVisible});
+  f.push_back({"pg_function_is_visible", {kOid}, kBool, FunctionFacts, true, false, 0});
+  f.push_back({"pg_get_function_result", {kOid}, kText, FunctionFacts, true, false, 1});
+  f.push_back({"pg_get_function_arguments", {kOid}, kText, FunctionFacts, true, false, 2});
   f.push_back({"format_type", {kOid, kI4}, kText, FormatType, false});
 
   f.push_back({"pg_relation_size", {kRegclass}, kI8, RelationSize, true, false, 0});

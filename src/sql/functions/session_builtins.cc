@@ -92,6 +92,12 @@ void CurrentSetting(const Step& st, const Datum* const* a, Datum& out, ExecConte
   out.s = *v;
 }
 
+// getdatabaseencoding(): the database's encoding is the server's (server_encoding).
+void DatabaseEncoding(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
+  auto v = ctx.session->GetConfig("server_encoding", true);
+  out = v ? Datum::Text(*v) : Datum::Null();
+}
+
 void SetConfig(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
   if (a[0]->null) throw PgError(sqlstate::kNullValueNotAllowed, "SET requires parameter name");
   std::string value = a[1]->null ? "" : a[1]->s;
@@ -165,6 +171,7 @@ void AddSessionBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"current_setting", {kText}, kText, CurrentSetting});
   f.push_back({"current_setting", {kText, kBool}, kText, CurrentSetting});
   f.push_back({"set_config", {kText, kText, kBool}, kText, SetConfig, false});
+  f.push_back({"getdatabaseencoding", {}, kName, DatabaseEncoding});
   f.push_back({"current_user", {}, kName, Identity, true, false, 0});
   f.push_back({"session_user", {}, kName, Identity, true, false, 1});
   f.push_back({"current_database", {}, kName, Identity, true, false, 2});
