@@ -92,7 +92,8 @@ TEST(PsqlMeta, ListsDatabasesRolesSchemasAndTablespaces) {
 
 // \df filters pg_proc with pg_function_is_visible and prints
 // pg_get_function_result/arguments; Tusk has no user-defined functions, so
-// the list is empty, as PostgreSQL's is in a fresh database.
+// the list is empty, as PostgreSQL's is in a fresh database. \dO likewise
+// lists no collations outside pg_catalog.
 TEST(PsqlMeta, ListsFunctions) {
   Cluster c;
   c.Start();
@@ -104,6 +105,14 @@ TEST(PsqlMeta, ListsFunctions) {
       "--------+------+------------------+---------------------+------",
       "(0 rows)",
   })) << df.out;
+  CommandResult collations = Meta(c, "\\dO");
+  ASSERT_EQ(collations.exit_code, 0) << collations.out;
+  EXPECT_TRUE(HasLines(collations.out, {
+      "                            List of collations",
+      " Schema | Name | Collate | Ctype | ICU Locale | Provider | Deterministic? ",
+      "--------+------+---------+-------+------------+----------+----------------",
+      "(0 rows)",
+  })) << collations.out;
 }
 
 TEST(PsqlMeta, ListsRelations) {

@@ -99,6 +99,17 @@ void TypeIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext&)
   out.b = true;
 }
 
+// Every collation (the rows of pg_collation) lives in pg_catalog, which is
+// always searched: visible if it exists, NULL otherwise.
+void CollationIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  out = Datum::Null();
+  VirtualTable* collations = ctx.session->LookupRelation("pg_catalog", "pg_collation");
+  if (!collations) return;
+  const std::string wanted = std::to_string(a[0]->i);
+  for (const auto& row : collations->Rows())
+    if (!row.empty() && row[0] == wanted) out = Datum::Bool(true);
+}
+
 // aux 0: pg_function_is_visible, 1: pg_get_function_result, 2: pg_get_function_arguments
 // (types only: builtin pg_proc rows have no argument names or defaults).
 void FunctionFacts(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
@@ -410,6 +421,7 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"pg_table_is_visible", {kOid}, kBool, TableIsVisible});
   f.push_back({"pg_type_is_visible", {kOid}, kBool, TypeIsVisible});
   f.push_back({"pg_function_is_visible", {kOid}, kBool, FunctionFacts, true, false, 0});
+  f.push_back({"pg_collation_is_visible", {kOid}, kBool, CollationIsVisible});
   f.push_back({"pg_get_function_result", {kOid}, kText, FunctionFacts, true, false, 1});
   f.push_back({"pg_get_function_arguments", {kOid}, kText, FunctionFacts, true, false, 2});
   f.push_back({"format_type", {kOid, kI4}, kText, FormatType, false});
