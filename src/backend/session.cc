@@ -121,7 +121,7 @@ int Session::Run() {
   if (tx_ != TxState::kIdle || implicit_xact_open_) AbortTransaction();
   backup_.AbortAtExit();
   RemoveTempTablesAtExit();  // also after a FATAL, as PostgreSQL's before_shmem_exit callback
-  NotifyAtExit();
+  UnlistenAll();
   lmgr::ReleaseAll(true);
   if (guc::V().log_disconnections) LogLine("disconnection: user=" + info_.user + " database=" + info_.database);
   pgstat::Flush(true);

@@ -268,7 +268,7 @@ class Session : public sql::SessionContext {
   void NotifyAtCommit();
   void NotifyAtAbort();
   void NotifyAtRollbackTo(size_t index);
-  void NotifyAtExit();  // stops listening to everything (session end, DISCARD ALL)
+  void UnlistenAll();  // stops listening to everything (session end, DISCARD ALL)
   void DeliverNotifications();
   // ReadyForQuery, after any notifications due.
   void ReadyForQuery();

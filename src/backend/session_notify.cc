@@ -96,7 +96,7 @@ void Session::NotifyAtRollbackTo(size_t index) {
   std::erase_if(pending_notifies_, [&](const PendingNotify& p) { return p.level > index; });
 }
 
-void Session::NotifyAtExit() {
+void Session::UnlistenAll() {
   if (int slot = MySlotIndex(); slot >= 0 && !listen_channels_.empty()) notify::StopListening(slot);
   listen_channels_.clear();
 }

@@ -68,7 +68,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
         DiscardSequences();
         DropAllTempRelations();
         AdvisoryUnlockAll();
-        NotifyAtExit();  // UNLISTEN *, at once: DISCARD ALL runs outside a transaction block
+        UnlistenAll();  // UNLISTEN *, at once: DISCARD ALL runs outside a transaction block
       } else if (stmt.discard().target == sql::DiscardStmt::kSequences) {
         DiscardSequences();
       } else if (stmt.discard().target == sql::DiscardStmt::kTemp) {

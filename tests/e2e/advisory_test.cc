@@ -15,11 +15,6 @@ namespace {
 
 std::string One(PGconn* conn, const std::string& sql) { return QueryValue(conn, sql); }
 
-void Exec(PGconn* conn, const std::string& sql) {
-  Result r(PQexec(conn, sql.c_str()));
-  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << sql << ": " << PQerrorMessage(conn);
-}
-
 TEST(Advisory, SessionLockBlocksOthersUntilUnlockedAndGoesWithItsSession) {
   Cluster c;
   c.Start();

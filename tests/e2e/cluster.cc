@@ -76,6 +76,12 @@ std::string QueryValue(PGconn* conn, const std::string& sql) {
   return PQgetisnull(res.get(), 0, 0) ? "NULL" : PQgetvalue(res.get(), 0, 0);
 }
 
+void Exec(PGconn* conn, const std::string& sql) {
+  Result r(PQexec(conn, sql.c_str()));
+  EXPECT_TRUE(PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK)
+      << sql << ": " << PQerrorMessage(conn);
+}
+
 std::string SqlState(const PGresult* res) {
   const char* s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   return s ? s : "";

@@ -103,6 +103,8 @@ std::string ProcessTitle(pid_t pid);
 bool ProcessAlive(pid_t pid);
 // Executes a query and returns the first value (fails the test on error).
 std::string QueryValue(PGconn* conn, const std::string& sql);
+// Runs a statement that must succeed (a command or a query), failing the test otherwise.
+void Exec(PGconn* conn, const std::string& sql);
 // The SQLSTATE of the result's error, or "" if none.
 std::string SqlState(const PGresult* res);
 

@@ -19,12 +19,6 @@
 namespace tusk::test {
 namespace {
 
-void Exec(PGconn* conn, const std::string& sql) {
-  Result r(PQexec(conn, sql.c_str()));
-  ASSERT_TRUE(PQresultStatus(r.get()) == PGRES_COMMAND_OK || PQresultStatus(r.get()) == PGRES_TUPLES_OK)
-      << sql << ": " << PQerrorMessage(conn);
-}
-
 struct Received {
   std::string channel, payload;
   int pid;
