@@ -1,8 +1,7 @@
 // Join node: materializes the right input (once, or per left row for
 // LATERAL), then matches each left row against every right row (nested
 // loop) or against one hash bucket (equi-joins), with outer-join fill.
-#include <unordered_map>
-
+#include "sql/executor/join_hash.h"
 #include "sql/executor/plan.h"
 #include "sql/session_context.h"
 #include "sql/types/type_oids.h"
@@ -53,9 +52,9 @@ class Join : public PlanNode {
     }
     for (;;) {
       if (have_left_) {
-        while (cand_pos_ < cands_->size()) {
-          size_t ri = (*cands_)[cand_pos_++];
-          Place(*f_.right, rows_[ri], true);
+        while (cand_pos_ < cands_.size()) {
+          const size_t ri = cands_[cand_pos_++];
+          PlaceRight(ri);
           if (!cond_.empty()) {
             const Datum& ok = cond_[0].Eval(row_.data(), st.ctx);
             if (ok.null || !ok.b) continue;
@@ -74,7 +73,7 @@ class Join : public PlanNode {
         const Row* l = left_->Next(st);
         if (l) {
           st.ctx.session->CheckForInterrupts();
-          Place(*f_.left, *l, false);
+          Place(*f_.left, *l);
           StartLeft(st);
           continue;
         }
@@ -86,7 +85,7 @@ class Join : public PlanNode {
         size_t ri = unmatched_pos_++;
         if (right_matched_[ri]) continue;
         Clear(*f_.left);
-        Place(*f_.right, rows_[ri], true);
+        PlaceRight(ri);
         return Finish(st);
       }
       return nullptr;
@@ -96,9 +95,21 @@ class Join : public PlanNode {
  private:
   // Copies a child's columns into the composed row; join children return
   // input-row wide rows, others their own columns.
-  void Place(const CompiledFrom& c, const Row& src, bool wide) {
-    const size_t off = (wide || c.kind == AnalyzedFrom::kJoin) ? c.start : 0;
+  void Place(const CompiledFrom& c, const Row& src) {
+    const size_t off = c.kind == AnalyzedFrom::kJoin ? c.start : 0;
     for (size_t p : &c == f_.left.get() ? left_read_ : right_read_) row_[p] = src[p - c.start + off];
+  }
+
+  // Copies inner row ri's read columns (kept back to back) into the composed row.
+  void PlaceRight(size_t ri) {
+    const Datum* src = right_data_.data() + ri * right_read_.size();
+    for (size_t k = 0; k < right_read_.size(); ++k) row_[right_read_[k]] = src[k];
+  }
+
+  // Appends the inner row just placed in the composed row to right_data_.
+  void KeepRight() {
+    for (size_t p : right_read_) right_data_.push_back(std::move(row_[p]));
+    ++right_rows_;
   }
 
   void Clear(const CompiledFrom& c) {
@@ -110,34 +121,32 @@ class Join : public PlanNode {
     return &row_;
   }
 
-  // Reads the right input into input-row wide rows (and the hash table).
+  // Reads the right input (only the columns the query reads) and, for a
+  // hash join, keys each row while it sits in the composed row.
   void Materialize(PlanNode& right, ExecState& st) {
-    rows_.clear();
-    hash_.clear();
-    int_hash_.clear();
-    const CompiledFrom& r = *f_.right;
-    size_t off = r.kind == AnalyzedFrom::kJoin ? r.start : 0;
-    while (const Row* src = right.Next(st)) {
-      Row wide(row_.size());
-      for (size_t p : right_read_) wide[p] = (*src)[p - r.start + off];
-      rows_.push_back(std::move(wide));
-    }
-    all_.resize(rows_.size());
-    for (size_t i = 0; i < rows_.size(); ++i) all_[i] = i;
-    right_matched_.assign(rows_.size(), false);
-    if (!use_hash_) return;
-    if (int_key_) {
-      for (size_t i = 0; i < rows_.size(); ++i) {
-        const Datum& d = rkeys_[0].Eval(rows_[i].data(), st.ctx);
-        if (!d.null) int_hash_[d.i].push_back(i);
-      }
-      return;
-    }
+    right_data_.clear();
+    right_rows_ = 0;
+    hash_.Clear();
     std::string key;
-    for (size_t i = 0; i < rows_.size(); ++i) {
-      if (!Key(rkeys_, rows_[i], st, key)) continue;
-      hash_[key].push_back(i);
+    while (const Row* src = right.Next(st)) {
+      Place(*f_.right, *src);
+      const auto ri = static_cast<uint32_t>(right_rows_);
+      if (int_key_) {
+        const Datum& d = rkeys_[0].Eval(row_.data(), st.ctx);
+        if (!d.null) hash_.Add(d.i, ri);
+      } else if (use_hash_ && Key(rkeys_, row_, st, key)) {
+        hash_.Add(key, ri);
+      }
+      KeepRight();
     }
+    if (use_hash_) hash_.Build();
+    AllRightRows();
+    right_matched_.assign(right_rows_, false);
+  }
+
+  void AllRightRows() {
+    all_.resize(right_rows_);
+    for (size_t i = 0; i < right_rows_; ++i) all_[i] = static_cast<uint32_t>(i);
   }
 
   bool Key(std::vector<ExprProgram>& progs, const Row& row, ExecState& st, std::string& key) {
@@ -168,34 +177,31 @@ class Join : public PlanNode {
       }
       st.ctx.outer.pop_back();
       row_ = std::move(saved);
-      cands_ = &all_;
+      cands_ = all_;
       return;
     }
     if (!use_hash_) {
-      cands_ = &all_;
+      cands_ = all_;
       return;
     }
     if (int_key_) {
       const Datum& d = lkeys_[0].Eval(row_.data(), st.ctx);
-      auto it = d.null ? int_hash_.end() : int_hash_.find(d.i);
-      cands_ = it == int_hash_.end() ? &none_ : &it->second;
+      cands_ = d.null ? std::span<const uint32_t>() : hash_.Find(d.i);
       return;
     }
-    std::string key;
-    auto it = Key(lkeys_, row_, st, key) ? hash_.find(key) : hash_.end();
-    cands_ = it == hash_.end() ? &none_ : &it->second;
+    cands_ = Key(lkeys_, row_, st, probe_key_) ? hash_.Find(probe_key_) : std::span<const uint32_t>();
   }
 
+  // Reads a LATERAL right side's rows for the current left row (which the
+  // caller restores afterwards: placing them overwrites the composed row).
   void LateralRows(PlanNode& plan, ExecState& st) {
-    rows_.clear();
-    const CompiledFrom& r = *f_.right;
+    right_data_.clear();
+    right_rows_ = 0;
     while (const Row* src = plan.Next(st)) {
-      Row wide(row_.size());
-      for (size_t p : right_read_) wide[p] = (*src)[p - r.start];
-      rows_.push_back(std::move(wide));
+      Place(*f_.right, *src);
+      KeepRight();
     }
-    all_.resize(rows_.size());
-    for (size_t i = 0; i < rows_.size(); ++i) all_[i] = i;
+    AllRightRows();
   }
 
   const CompiledFrom& f_;
@@ -205,13 +211,15 @@ class Join : public PlanNode {
   bool use_hash_ = false;
   size_t merged_at_ = 0;
   Row row_;
-  std::vector<Row> rows_;
-  std::vector<size_t> all_, none_;
-  std::unordered_map<std::string, std::vector<size_t>> hash_;
+  // The right side's rows: right_read_.size() Datums per row, back to back.
+  std::vector<Datum> right_data_;
+  size_t right_rows_ = 0;
+  std::vector<uint32_t> all_;
+  JoinHashTable hash_;
   bool int_key_ = false;
-  std::unordered_map<int64_t, std::vector<size_t>> int_hash_;
+  std::string probe_key_;
   std::vector<bool> right_matched_;
-  const std::vector<size_t>* cands_ = nullptr;
+  std::span<const uint32_t> cands_;
   size_t cand_pos_ = 0, unmatched_pos_ = 0;
   bool built_ = false, have_left_ = false, left_matched_ = false, left_done_ = false;
 };

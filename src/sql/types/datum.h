@@ -27,6 +27,29 @@ struct Datum {
   // other type, so copying a non-array Datum costs two null pointer copies.
   std::shared_ptr<const ArrayValue> arr;
 
+  // Copies touch the string and the array only when either side has one:
+  // rows are copied column by column, and an int column's Datum should cost
+  // a few scalar moves, not two out-of-line string assignments.
+  Datum() = default;
+  Datum(const Datum& o) : null(o.null), b(o.b), i(o.i), days(o.days), months(o.months), f(o.f), n(o.n) {
+    if (!o.s.empty()) s = o.s;
+    if (o.arr) arr = o.arr;
+  }
+  Datum(Datum&&) noexcept = default;
+  Datum& operator=(const Datum& o) {
+    null = o.null;
+    b = o.b;
+    i = o.i;
+    days = o.days;
+    months = o.months;
+    f = o.f;
+    if (!o.s.empty() || !s.empty()) s = o.s;
+    n = o.n;
+    if (o.arr || arr) arr = o.arr;
+    return *this;
+  }
+  Datum& operator=(Datum&&) noexcept = default;
+
   static Datum Null() { return Datum(); }
   static Datum Bool(bool v) { Datum d; d.null = false; d.b = v; return d; }
   static Datum Int(int64_t v) { Datum d; d.null = false; d.i = v; return d; }

@@ -821,6 +821,12 @@ std::string Numeric::ToBinary() const {
 }
 
 Numeric Numeric::FromBinary(std::string_view d) {
+  Numeric r;
+  r.AssignBinary(d);
+  return r;
+}
+
+void Numeric::AssignBinary(std::string_view d) {
   auto bad = [] {
     return PgError(sqlstate::kInvalidBinaryRepresentation, "invalid numeric data in binary format");
   };
@@ -833,12 +839,19 @@ Numeric Numeric::FromBinary(std::string_view d) {
   uint16_t sign = get16(4);
   int dscale = get16(6);
   if (d.size() != 8 + 2 * static_cast<size_t>(ndigits)) throw bad();
-  if (sign == 0xC000) return NaN();
-  if (sign == 0xD000 || sign == 0xF000) return Infinity(sign == 0xF000);
+  if (sign == 0xC000) {
+    *this = NaN();
+    return;
+  }
+  if (sign == 0xD000 || sign == 0xF000) {
+    *this = Infinity(sign == 0xF000);
+    return;
+  }
   if (sign != 0 && sign != 0x4000) throw bad();
   // The groups' decimal digits are the unscaled value; the last one stands
   // for 10^(4 * (weight + 1 - ndigits)).
-  Numeric r;
+  Numeric& r = *this;  // reuses the digit buffer: scans decode a column into the same Datum row after row
+  r.nan_ = r.inf_ = false;
   r.neg_ = sign == 0x4000;
   r.digits_.resize(4 * static_cast<size_t>(ndigits));
   for (int i = 0; i < ndigits; ++i) {
@@ -864,7 +877,6 @@ Numeric Numeric::FromBinary(std::string_view d) {
     r.scale_ = dscale;
   }
   r.Normalize();
-  return r;
 }
 
 bool Numeric::ToScaledInt128(int scale, __int128* out) const {

@@ -15,6 +15,22 @@ namespace tusk::sql {
 class Numeric {
  public:
   Numeric() = default;
+  // Copies skip the digit string when both sides have none (zero, or the
+  // unused numeric of a Datum of another type): executors copy rows of
+  // Datums column by column, and most columns are not numeric.
+  Numeric(const Numeric& o) : neg_(o.neg_), nan_(o.nan_), inf_(o.inf_), scale_(o.scale_) {
+    if (!o.digits_.empty()) digits_ = o.digits_;
+  }
+  Numeric(Numeric&&) noexcept = default;
+  Numeric& operator=(const Numeric& o) {
+    neg_ = o.neg_;
+    nan_ = o.nan_;
+    inf_ = o.inf_;
+    scale_ = o.scale_;
+    if (!o.digits_.empty() || !digits_.empty()) digits_ = o.digits_;
+    return *this;
+  }
+  Numeric& operator=(Numeric&&) noexcept = default;
   static Numeric FromInt(int64_t v);
   // Throws 22P02 "invalid input syntax for type numeric" on bad text.
   static Numeric Parse(std::string_view text);
@@ -70,6 +86,7 @@ class Numeric {
   // PostgreSQL binary format: ndigits, weight, sign, dscale, base-10000 digits.
   std::string ToBinary() const;
   static Numeric FromBinary(std::string_view data);  // throws 22P03
+  void AssignBinary(std::string_view data);          // the same, into this value
 
  private:
   void Normalize();  // strips leading zeros of the unscaled integer

@@ -124,6 +124,7 @@ void DecodeStored(uint32_t t, std::string_view b, Datum& d) {
       d.s.assign(b.substr(0, n == std::string_view::npos ? b.size() : n));
       return;
     }
+    case oid::kNumeric: d.n.AssignBinary(b); return;
     default:
       if (IsTextLike(t) || (!HasBinaryIo(t) && !IsArrayType(t))) {
         d.s.assign(b);
