@@ -28,6 +28,23 @@ void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& 
     return;
   }
   key += '\x02';
+  switch (type) {
+    // Fixed-width values as their bytes, text as itself: a key is only ever
+    // compared with keys of the same column, so any one-to-one encoding
+    // works, and formatting each row's value as text was a tenth of GROUP BY.
+    case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kDate: case oid::kTimestamp:
+    case oid::kTimestamptz: case oid::kBool: {
+      const int64_t v = type == oid::kBool ? d.b : d.i;
+      key.append(reinterpret_cast<const char*>(&v), sizeof v);
+      key += '\x00';
+      return;
+    }
+    case oid::kText: case oid::kVarchar:
+      key += d.s;  // text holds no NUL, so the terminator below ends it
+      key += '\x00';
+      return;
+    default: break;
+  }
   if (d.arr) {
     // Element-wise, so arrays equal under = ({1.0} and {1.00}) share a key.
     key += std::to_string(d.arr->lbound) + ':';
