@@ -81,7 +81,8 @@ void InitPsDisplay(std::string_view what) {
 
 void SetPsActivity(std::string_view activity) {
   if (!g_update_title) return;
-  std::string t = g_prefix;
+  static std::string t;  // kept: a backend retitles itself on every statement
+  t = g_prefix;
   if (!activity.empty()) {
     t += ' ';
     t += activity;

@@ -68,7 +68,6 @@ class Compiler {
         st.typmod = e.call_typmod;
         st.out = out;
         st.args = std::move(args);
-        st.arg_ptrs.resize(st.args.size());
         return out;
       }
       case TKind::kAnd:
@@ -169,7 +168,6 @@ class Compiler {
         st.target = e.index;
         st.out = out;
         st.args = {left, arr};
-        st.arg_ptrs.resize(2);
         return out;
       }
       case TKind::kSrf:
@@ -210,6 +208,9 @@ ExprProgram CompileExpr(const TExpr& e, size_t num_params) {
   p.type = e.type;
   Compiler c(p, num_params);
   p.result = c.Emit(e);
+  // Only up to the last parameter used: a program is copied per execution,
+  // and most (column references, constants) use none, so copy no vector.
+  while (!p.param_regs.empty() && p.param_regs.back() < 0) p.param_regs.pop_back();
   return p;
 }
 

@@ -27,15 +27,15 @@ void EvalArrayAnyAll(const Step& st, const Datum& x, const Datum& arr, Datum& ou
     return;
   }
   bool saw_null = false;
-  st.arg_ptrs[0] = &x;
+  const Datum* args[2] = {&x, nullptr};
   for (const Datum& e : elems) {
     if (e.null) {
       saw_null = true;
       continue;
     }
-    st.arg_ptrs[1] = &e;
+    args[1] = &e;
     out.null = false;
-    st.fn(st, st.arg_ptrs.data(), out, ctx);
+    st.fn(st, args, out, ctx);
     if (out.null) {
       saw_null = true;
     } else if (out.b == any) {
@@ -62,10 +62,19 @@ const Datum& ExprProgram::Eval(const Datum* row, ExecContext& ctx) {
     const Step& st = steps[pc];
     switch (st.op) {
       case OpCode::kCall: {
+        // The argument pointers live on the stack: a function may evaluate
+        // this same program again (a subplan), so no shared scratch.
+        const Datum* small[8];
+        std::vector<const Datum*> big;
+        const Datum** ptrs = small;
+        if (st.args.size() > std::size(small)) {
+          big.resize(st.args.size());
+          ptrs = big.data();
+        }
         bool has_null = false;
         for (size_t i = 0; i < st.args.size(); ++i) {
           const Datum& a = operand(st.args[i]);
-          st.arg_ptrs[i] = &a;
+          ptrs[i] = &a;
           has_null |= a.null;
         }
         Datum& out = regs[st.out];
@@ -73,7 +82,7 @@ const Datum& ExprProgram::Eval(const Datum* row, ExecContext& ctx) {
           out.null = true;
         } else {
           out.null = false;
-          st.fn(st, st.arg_ptrs.data(), out, ctx);
+          st.fn(st, ptrs, out, ctx);
         }
         ++pc;
         break;

@@ -3,7 +3,9 @@
 // preloaded registers; row columns are read in place, never copied.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +47,55 @@ enum class OpCode : uint8_t {
                     // fn, aux, type_a, type_b are the operator's, called per element
 };
 
+// A step's operands. Up to kInline are kept in place: programs are copied
+// once per execution (each copy gets its parameters), and a vector per
+// step made that copy an allocation per step.
+class ArgList {
+ public:
+  static constexpr size_t kInline = 4;
+  ArgList() = default;
+  ArgList(std::initializer_list<int> v) { Assign(v.begin(), v.size()); }
+  ArgList(const std::vector<int>& v) { Assign(v.data(), v.size()); }  // NOLINT: converting on purpose
+  ArgList(const ArgList& o) { Assign(o.data(), o.size_); }
+  ArgList(ArgList&& o) noexcept : size_(o.size_), heap_(std::move(o.heap_)) {
+    std::copy(o.inline_, o.inline_ + kInline, inline_);
+    o.size_ = 0;
+  }
+  ArgList& operator=(const ArgList& o) {
+    if (this != &o) Assign(o.data(), o.size_);
+    return *this;
+  }
+  ArgList& operator=(ArgList&& o) noexcept {
+    size_ = o.size_;
+    heap_ = std::move(o.heap_);
+    std::copy(o.inline_, o.inline_ + kInline, inline_);
+    o.size_ = 0;
+    return *this;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const int* data() const { return heap_ ? heap_.get() : inline_; }
+  int operator[](size_t i) const { return data()[i]; }
+  const int* begin() const { return data(); }
+  const int* end() const { return data() + size_; }
+
+ private:
+  void Assign(const int* p, size_t n) {
+    if (n > kInline) {
+      auto h = std::make_unique<int[]>(n);
+      std::copy(p, p + n, h.get());
+      heap_ = std::move(h);
+    } else {
+      std::copy(p, p + n, inline_);
+      heap_.reset();
+    }
+    size_ = n;
+  }
+  size_t size_ = 0;
+  int inline_[kInline] = {};
+  std::unique_ptr<int[]> heap_;
+};
+
 // Operand encoding: >= 0 register, < 0 column (-1 - index) of the input row.
 struct Step {
   OpCode op;
@@ -55,8 +106,7 @@ struct Step {
   FnImpl fn = nullptr;
   uint32_t type_a = 0, type_b = 0;  // e.g. cast source/target
   int32_t typmod = -1;
-  std::vector<int> args;
-  mutable std::vector<const Datum*> arg_ptrs;  // scratch, sized at compile time
+  ArgList args;
 };
 
 struct SubPlan;

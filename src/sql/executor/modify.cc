@@ -126,8 +126,10 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
   const size_t ncols = t.columns.size();
   auto checks = BindPrograms(m.checks, st);
   auto ret = BindPrograms(m.returning, st);
-  auto recheck_where = BindPrograms(m.recheck_where, st);
-  auto recheck_set = BindPrograms(m.recheck_set, st);
+  // Programs for the rare paths (a concurrent update to recheck, ON CONFLICT
+  // DO UPDATE) are bound when first needed: each bound copy costs allocations.
+  std::vector<ExprProgram> recheck_where, recheck_set;
+  bool recheck_bound = false;
   ExecContext& ctx = st.ctx;
   std::unique_ptr<PlanNode> source = BuildPlan(m.source, st);
   Row row(ncols + 1), latest(ncols + 1);
@@ -144,8 +146,11 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
   if (m.kind == AnalyzedModify::kInsert) {
     t.LockForWrite("INSERT");
     auto new_row = BindPrograms(m.new_row, st);
-    auto conflict_set = BindPrograms(m.conflict_set, st);
-    auto conflict_where = BindPrograms(m.conflict_where, st);
+    std::vector<ExprProgram> conflict_set, conflict_where;
+    if (m.on_conflict_update) {
+      conflict_set = BindPrograms(m.conflict_set, st);
+      conflict_where = BindPrograms(m.conflict_where, st);
+    }
     Row both(2 * (ncols + 1)), updated(ncols + 1);
     while (const Row* src = source->Next(st)) {
       for (size_t i = 0; i < ncols; ++i) row[i] = new_row[i].Eval(src->data(), ctx);
@@ -215,6 +220,11 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
       if (!m.can_recheck) SerializationFailure();
       TupleId at;
       if (!t.FetchLatest(newer, latest, &at)) break;
+      if (!recheck_bound) {
+        recheck_where = BindPrograms(m.recheck_where, st);
+        recheck_set = BindPrograms(m.recheck_set, st);
+        recheck_bound = true;
+      }
       latest.resize(ncols + 1);
       latest[ncols] = Datum::Int(PackTupleId(at));
       if (!recheck_where.empty()) {
