@@ -838,8 +838,30 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = MakeWindowAgg(std::move(node), w, q.window_width, st);
   }
   node = MakeProjectSets(std::move(node), q.srf_levels, st);
-  node = std::make_unique<Project>(std::move(node), bind(q.targets));
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
+  const bool top_n = !q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window && limit >= 0 &&
+                     q.distinct_on.empty() && !q.distinct;
+  if (top_n && std::all_of(q.targets.begin(), q.targets.end(), [](const ExprProgram& p) {
+        return p.steps.empty() && p.result < 0;
+      })) {
+    // ORDER BY ... LIMIT over plain columns: the top-N sort works on the
+    // input rows and only the rows it keeps are projected, instead of every
+    // row being copied into a projected row the heap then mostly rejects.
+    std::vector<SortKey> keys = q.sort;
+    std::vector<uint32_t> types;  // by input column; only the keys' are read
+    for (SortKey& k : keys) {
+      const auto target = static_cast<size_t>(k.column);
+      const auto input = static_cast<size_t>(-1 - q.targets[target].result);
+      if (types.size() <= input) types.resize(input + 1);
+      types[input] = q.target_types[target];
+      k.column = static_cast<decltype(k.column)>(input);
+    }
+    node = std::make_unique<Sort>(std::move(node), std::move(keys), std::move(types), offset + limit);
+    node = std::make_unique<Project>(std::move(node), bind(q.targets));
+    if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
+    return node;
+  }
+  node = std::make_unique<Project>(std::move(node), bind(q.targets));
   if (!q.distinct_on.empty()) {
     // Sorted so that rows equal on the DISTINCT ON columns are adjacent and
     // in ORDER BY order; the first of each run is kept.
