@@ -336,6 +336,14 @@ class Aggregate : public PlanNode {
 
   void Consume(ExecState& st) {
     done_ = true;
+    if (keys_.empty()) {
+      // One group: no key to build or look up per row.
+      groups_.emplace_back();
+      groups_.back().states.resize(aggs_.size());
+      while (const Row* r = child_->Next(st))
+        for (size_t i = 0; i < aggs_.size(); ++i) Update(i, groups_[0].states[i], r, st);
+      return;
+    }
     std::unordered_map<std::string, size_t> index;
     std::string key;
     while (const Row* r = child_->Next(st)) {

@@ -883,8 +883,12 @@ bool Numeric::ToScaledInt128(int scale, __int128* out) const {
   if (is_special() || scale < scale_) return false;
   const size_t ndigits = digits_.size() + static_cast<size_t>(scale - scale_);
   if (ndigits > 36) return false;
-  __int128 v = 0;
-  for (char c : digits_) v = v * 10 + (c - '0');
+  // The first 18 digits in 64 bits (most values have fewer), the rest in 128.
+  const size_t head = std::min<size_t>(digits_.size(), 18);
+  uint64_t h = 0;
+  for (size_t i = 0; i < head; ++i) h = h * 10 + static_cast<uint64_t>(digits_[i] - '0');
+  __int128 v = h;
+  for (size_t i = head; i < digits_.size(); ++i) v = v * 10 + (digits_[i] - '0');
   for (int k = scale_; k < scale; ++k) v *= 10;
   *out = neg_ ? -v : v;
   return true;
