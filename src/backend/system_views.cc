@@ -395,6 +395,76 @@ void SystemViews::AddCatalogViews() {
       fixed({}));
   views_["pg_foreign_table"] = std::make_unique<FnView>(
       std::vector<C>{{"ftrelid", oid::kOid}, {"ftserver", oid::kOid}, {"ftoptions", oid::kTextArray}}, fixed({}));
+  views_["pg_foreign_server"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"srvname", oid::kName}, {"srvowner", oid::kOid}, {"srvfdw", oid::kOid},
+                     {"srvtype", oid::kText}, {"srvversion", oid::kText}, {"srvacl", oid::kTextArray},
+                     {"srvoptions", oid::kTextArray}},
+      fixed({}));
+  views_["pg_foreign_data_wrapper"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"fdwname", oid::kName}, {"fdwowner", oid::kOid}, {"fdwhandler", oid::kOid},
+                     {"fdwvalidator", oid::kOid}, {"fdwacl", oid::kTextArray}, {"fdwoptions", oid::kTextArray}},
+      fixed({}));
+  views_["pg_user_mapping"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"umuser", oid::kOid}, {"umserver", oid::kOid},
+                     {"umoptions", oid::kTextArray}},
+      fixed({}));
+  views_["pg_user_mappings"] = std::make_unique<FnView>(
+      std::vector<C>{{"umid", oid::kOid}, {"srvid", oid::kOid}, {"srvname", oid::kName}, {"umuser", oid::kOid},
+                     {"usename", oid::kName}, {"umoptions", oid::kTextArray}},
+      fixed({}));
+  // Event triggers, subscriptions, default privileges, large objects and
+  // per-role/database settings (ALTER ROLE/DATABASE ... SET): none in Tusk.
+  views_["pg_event_trigger"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"evtname", oid::kName}, {"evtevent", oid::kName}, {"evtowner", oid::kOid},
+                     {"evtfoid", oid::kOid}, {"evtenabled", oid::kText}, {"evttags", oid::kTextArray}},
+      fixed({}));
+  views_["pg_subscription"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"subdbid", oid::kOid}, {"subskiplsn", oid::kPgLsn},
+                     {"subname", oid::kName}, {"subowner", oid::kOid}, {"subenabled", oid::kBool},
+                     {"subbinary", oid::kBool}, {"substream", oid::kBool}, {"subtwophasestate", oid::kText},
+                     {"subdisableonerr", oid::kBool}, {"subconninfo", oid::kText}, {"subslotname", oid::kName},
+                     {"subsynccommit", oid::kText}, {"subpublications", oid::kTextArray}},
+      fixed({}));
+  views_["pg_default_acl"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"defaclrole", oid::kOid}, {"defaclnamespace", oid::kOid},
+                     {"defaclobjtype", oid::kText}, {"defaclacl", oid::kTextArray}},
+      fixed({}));
+  views_["pg_largeobject_metadata"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"lomowner", oid::kOid}, {"lomacl", oid::kTextArray}}, fixed({}));
+  views_["pg_db_role_setting"] = std::make_unique<FnView>(
+      std::vector<C>{{"setdatabase", oid::kOid}, {"setrole", oid::kOid}, {"setconfig", oid::kTextArray}},
+      fixed({}));
+  // No text search and no encoding conversions (every database is UTF8).
+  views_["pg_ts_config"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"cfgname", oid::kName}, {"cfgnamespace", oid::kOid},
+                     {"cfgowner", oid::kOid}, {"cfgparser", oid::kOid}},
+      fixed({}));
+  views_["pg_ts_dict"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"dictname", oid::kName}, {"dictnamespace", oid::kOid},
+                     {"dictowner", oid::kOid}, {"dicttemplate", oid::kOid}, {"dictinitoption", oid::kText}},
+      fixed({}));
+  views_["pg_ts_parser"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"prsname", oid::kName}, {"prsnamespace", oid::kOid},
+                     {"prsstart", oid::kText}, {"prstoken", oid::kText}, {"prsend", oid::kText},
+                     {"prsheadline", oid::kText}, {"prslextype", oid::kText}},
+      fixed({}));
+  views_["pg_ts_template"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"tmplname", oid::kName}, {"tmplnamespace", oid::kOid},
+                     {"tmplinit", oid::kText}, {"tmpllexize", oid::kText}},
+      fixed({}));
+  views_["pg_conversion"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"conname", oid::kName}, {"connamespace", oid::kOid},
+                     {"conowner", oid::kOid}, {"conforencoding", oid::kInt4}, {"contoencoding", oid::kInt4},
+                     {"conproc", oid::kText}, {"condefault", oid::kBool}},
+      fixed({}));
+  // The languages Tusk's pg_proc uses; no procedural language (plpgsql).
+  views_["pg_language"] = std::make_unique<FnView>(
+      std::vector<C>{{"oid", oid::kOid}, {"lanname", oid::kName}, {"lanowner", oid::kOid}, {"lanispl", oid::kBool},
+                     {"lanpltrusted", oid::kBool}, {"lanplcallfoid", oid::kOid}, {"laninline", oid::kOid},
+                     {"lanvalidator", oid::kOid}, {"lanacl", oid::kTextArray}},
+      fixed({{"12", "internal", "10", "f", "f", "0", "0", "2246", std::nullopt},
+             {"13", "c", "10", "f", "f", "0", "0", "2247", std::nullopt},
+             {"14", "sql", "10", "f", "t", "0", "0", "2248", std::nullopt}}));
   // PostgreSQL's pg_sequences view: pg_sequence joined with pg_class and
   // pg_namespace, last_value from the sequence's page (NULL before the first
   // nextval, as pg_sequence_last_value).

@@ -115,6 +115,44 @@ TEST(PsqlMeta, ListsFunctions) {
   })) << collations.out;
 }
 
+// Objects Tusk has no way to create (event triggers, foreign servers and
+// tables, subscriptions, default privileges, large objects, per-role
+// settings, extended statistics, conversions, procedural languages): the
+// lists are empty, with PostgreSQL's headings, instead of failing on a
+// missing catalog. \dL reads pg_language through its tableoid.
+TEST(PsqlMeta, ListsEmptyCatalogsOfFeaturesTuskLacks) {
+  Cluster c;
+  c.Start();
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"\\dy", {"              List of event triggers", " Name | Event | Owner | Enabled | Function | Tags ",
+                "------+-------+-------+---------+----------+------", "(0 rows)"}},
+      {"\\des", {"       List of foreign servers", " Name | Owner | Foreign-data wrapper ",
+                 "------+-------+----------------------", "(0 rows)"}},
+      {"\\dew", {"   List of foreign-data wrappers", " Name | Owner | Handler | Validator ",
+                 "------+-------+---------+-----------", "(0 rows)"}},
+      {"\\det", {" List of foreign tables", " Schema | Table | Server ", "--------+-------+--------", "(0 rows)"}},
+      {"\\deu", {"List of user mappings", " Server | User name ", "--------+-----------", "(0 rows)"}},
+      {"\\drds", {"Did not find any settings."}},
+      {"\\dX", {"                 List of extended statistics",
+                " Schema | Name | Definition | Ndistinct | Dependencies | MCV ",
+                "--------+------+------------+-----------+--------------+-----", "(0 rows)"}},
+      {"\\dRs", {"        List of subscriptions", " Name | Owner | Enabled | Publication ",
+                 "------+-------+---------+-------------", "(0 rows)"}},
+      {"\\ddp", {"         Default access privileges", " Owner | Schema | Type | Access privileges ",
+                 "-------+--------+------+-------------------", "(0 rows)"}},
+      {"\\dl", {"      Large objects", " ID | Owner | Description ", "----+-------+-------------", "(0 rows)"}},
+      {"\\dc", {"               List of conversions", " Schema | Name | Source | Destination | Default? ",
+                "--------+------+--------+-------------+----------", "(0 rows)"}},
+      {"\\dL", {"          List of languages", " Name | Owner | Trusted | Description ",
+                "------+-------+---------+-------------", "(0 rows)"}},
+  };
+  for (const auto& [command, want] : cases) {
+    CommandResult r = Meta(c, command);
+    ASSERT_EQ(r.exit_code, 0) << command << ": " << r.out;
+    EXPECT_TRUE(HasLines(r.out, want)) << command << ": " << r.out;
+  }
+}
+
 TEST(PsqlMeta, ListsRelations) {
   Cluster c;
   c.Start();

@@ -33,6 +33,7 @@ struct RangeEntry {
   std::string name;
   std::string relname;  // the table's own name when `name` is an alias
   std::vector<int> columns;  // input-row indices in * order
+  uint32_t table_oid = 0;    // a table's pg_class oid (its tableoid column), 0 for others
 };
 
 // TExpr::type_b of a kOuterColumn that stands for an outer query's
@@ -101,6 +102,7 @@ class Analyzer {
                      const std::vector<std::string>& aliases, const std::vector<uint32_t>& types, AnalyzedFrom& item,
                      std::vector<int>* star, int location, const std::vector<int32_t>& typmods = {});
   TExprPtr ResolveColumnRef(const Expr& e);
+  TExprPtr TableOidColumn(const std::string* qual, int location);
   // Resolves at this level: index, -1 when absent; errors for ambiguity.
   int LookupColumn(const std::string* qual, const std::string& col, int location, bool* rte_found) {
     const int idx = FindColumn(qual, col, location, rte_found);

@@ -101,12 +101,18 @@ void TypeIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext&)
 
 // Every collation (the rows of pg_collation) lives in pg_catalog, which is
 // always searched: visible if it exists, NULL otherwise.
-void CollationIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext& ctx) {
+// pg_<kind>_is_visible for objects that exist only in pg_catalog (always on
+// the search path): true if the catalog (kVisibleCatalogs[aux]) has the oid,
+// NULL otherwise, as PostgreSQL answers for an oid that names nothing.
+constexpr const char* kVisibleCatalogs[] = {"pg_collation", "pg_statistic_ext", "pg_ts_config", "pg_ts_dict",
+                                            "pg_ts_parser", "pg_ts_template",   "pg_conversion"};
+
+void CatalogObjectIsVisible(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
   out = Datum::Null();
-  VirtualTable* collations = ctx.session->LookupRelation("pg_catalog", "pg_collation");
-  if (!collations) return;
+  VirtualTable* catalog = ctx.session->LookupRelation("pg_catalog", kVisibleCatalogs[st.aux]);
+  if (!catalog) return;
   const std::string wanted = std::to_string(a[0]->i);
-  for (const auto& row : collations->Rows())
+  for (const auto& row : catalog->Rows())
     if (!row.empty() && row[0] == wanted) out = Datum::Bool(true);
 }
 
@@ -421,7 +427,13 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"pg_table_is_visible", {kOid}, kBool, TableIsVisible});
   f.push_back({"pg_type_is_visible", {kOid}, kBool, TypeIsVisible});
   f.push_back({"pg_function_is_visible", {kOid}, kBool, FunctionFacts, true, false, 0});
-  f.push_back({"pg_collation_is_visible", {kOid}, kBool, CollationIsVisible});
+  f.push_back({"pg_collation_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 0});
+  f.push_back({"pg_statistics_obj_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 1});
+  f.push_back({"pg_ts_config_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 2});
+  f.push_back({"pg_ts_dict_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 3});
+  f.push_back({"pg_ts_parser_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 4});
+  f.push_back({"pg_ts_template_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 5});
+  f.push_back({"pg_conversion_is_visible", {kOid}, kBool, CatalogObjectIsVisible, true, false, 6});
   f.push_back({"pg_get_function_result", {kOid}, kText, FunctionFacts, true, false, 1});
   f.push_back({"pg_get_function_arguments", {kOid}, kText, FunctionFacts, true, false, 2});
   f.push_back({"format_type", {kOid, kI4}, kText, FormatType, false});
