@@ -83,12 +83,19 @@ uint32_t Session::ResolveRelationOid(const std::string& schema, const std::strin
   if (cls) return cls->oid;
   // The catalogs Tusk keeps as virtual tables (system_views.cc) answer to
   // PostgreSQL's OIDs, so psql's 'pg_catalog.pg_extension'::regclass works.
+  // Their tableoid column (analyze_from.cc) is the same OID.
   static const std::pair<const char*, uint32_t> kVirtualCatalogs[] = {
       {"pg_am", 2601},           {"pg_tablespace", 1213},  {"pg_collation", 3456},
       {"pg_auth_members", 1261}, {"pg_extension", 3079},   {"pg_description", 2609},
       {"pg_shdescription", 2396}, {"pg_publication", 6104}, {"pg_publication_namespace", 6237},
       {"pg_publication_rel", 6106}, {"pg_policy", 3256},    {"pg_statistic_ext", 3381},
-      {"pg_trigger", 2620},      {"pg_foreign_table", 3118}};
+      {"pg_trigger", 2620},      {"pg_foreign_table", 3118}, {"pg_database", 1262},
+      {"pg_authid", 1260},       {"pg_inherits", 2611},    {"pg_language", 2612},
+      {"pg_conversion", 2607},   {"pg_db_role_setting", 2964}, {"pg_default_acl", 826},
+      {"pg_event_trigger", 3466}, {"pg_foreign_data_wrapper", 2328}, {"pg_foreign_server", 1417},
+      {"pg_largeobject_metadata", 2995}, {"pg_subscription", 6100}, {"pg_ts_config", 3602},
+      {"pg_ts_dict", 3600},      {"pg_ts_parser", 3601},   {"pg_ts_template", 3764},
+      {"pg_user_mapping", 1418}};
   if (schema.empty() || schema == "pg_catalog")
     for (const auto& [n, o] : kVirtualCatalogs)
       if (name == n) return o;

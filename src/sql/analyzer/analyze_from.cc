@@ -1,8 +1,6 @@
 // FROM clause analysis: relations, derived tables, CTE references, joins
 // (ON, USING, NATURAL, merged columns), range-entry names and the column
 // reference lookup across FROM entries and enclosing query levels.
-#include <map>
-
 #include "sql/analyzer/analyzer_impl.h"
 #include "sql/parser/deparse.h"
 #include "sql/session_context.h"
@@ -106,27 +104,6 @@ const CteEntry* Analyzer::FindCte(const std::string& name) {
   }
   return nullptr;
 }
-
-namespace {
-
-// PostgreSQL's pg_class oids of the catalogs Tusk serves as virtual tables,
-// so that their tableoid matches pg_description.classoid as in PostgreSQL.
-uint32_t VirtualCatalogOid(const std::string& name) {
-  static const std::map<std::string, uint32_t> kOids = {
-      {"pg_am", 2601}, {"pg_auth_members", 1261}, {"pg_authid", 1260}, {"pg_collation", 3456},
-      {"pg_conversion", 2607}, {"pg_database", 1262}, {"pg_db_role_setting", 2964}, {"pg_default_acl", 826},
-      {"pg_description", 2609}, {"pg_event_trigger", 3466}, {"pg_extension", 3079},
-      {"pg_foreign_data_wrapper", 2328}, {"pg_foreign_server", 1417}, {"pg_foreign_table", 3118},
-      {"pg_inherits", 2611}, {"pg_language", 2612}, {"pg_largeobject_metadata", 2995}, {"pg_policy", 3256},
-      {"pg_publication", 6104}, {"pg_publication_namespace", 6237}, {"pg_publication_rel", 6106},
-      {"pg_shdescription", 2396}, {"pg_statistic_ext", 3381}, {"pg_subscription", 6100},
-      {"pg_tablespace", 1213}, {"pg_trigger", 2620}, {"pg_ts_config", 3602}, {"pg_ts_dict", 3600},
-      {"pg_ts_parser", 3601}, {"pg_ts_template", 3764}, {"pg_user_mapping", 1418}};
-  auto it = kOids.find(name);
-  return it == kOids.end() ? 0 : it->second;
-}
-
-}  // namespace
 
 void Analyzer::AddRangeEntry(const std::string& name, const std::vector<std::string>& colnames,
                              const std::vector<std::string>& aliases, const std::vector<uint32_t>& types,
@@ -252,7 +229,10 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
     types.push_back(c.type_oid);
   }
   AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location);
-  rtes_.back().table_oid = VirtualCatalogOid(f.name);
+  // A catalog served as a virtual table has PostgreSQL's OID (0 for other
+  // virtual tables, which then have no tableoid).
+  if (f.schema.empty() || f.schema == "pg_catalog")
+    rtes_.back().table_oid = ctx_.ResolveRelationOid("pg_catalog", f.name);
   return item;
 }
 

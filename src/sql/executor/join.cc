@@ -139,8 +139,11 @@ class Join : public PlanNode {
       }
       KeepRight();
     }
-    if (use_hash_) hash_.Build();
-    AllRightRows();
+    if (use_hash_) {
+      hash_.Build();
+    } else {
+      AllRightRows();  // a nested loop tries every row
+    }
     right_matched_.assign(right_rows_, false);
   }
 

@@ -337,7 +337,8 @@ class Aggregate : public PlanNode {
   void Consume(ExecState& st) {
     done_ = true;
     if (keys_.empty()) {
-      // One group: no key to build or look up per row.
+      // One group, also for no input (an aggregate query without GROUP BY
+      // returns one row); no key to build or look up per row.
       groups_.emplace_back();
       groups_.back().states.resize(aggs_.size());
       while (const Row* r = child_->Next(st))
@@ -362,11 +363,6 @@ class Aggregate : public PlanNode {
         gi = it->second;
       }
       for (size_t i = 0; i < aggs_.size(); ++i) Update(i, groups_[gi].states[i], r, st);
-    }
-    // Without GROUP BY an aggregate query returns one row even for no input.
-    if (groups_.empty() && keys_.empty()) {
-      groups_.emplace_back();
-      groups_.back().states.resize(aggs_.size());
     }
   }
 
@@ -847,14 +843,14 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
   }
   node = MakeProjectSets(std::move(node), q.srf_levels, st);
   int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
-  const bool top_n = !q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window && limit >= 0 &&
-                     q.distinct_on.empty() && !q.distinct;
-  if (top_n && std::all_of(q.targets.begin(), q.targets.end(), [](const ExprProgram& p) {
-        return p.steps.empty() && p.result < 0;
-      })) {
-    // ORDER BY ... LIMIT over plain columns: the top-N sort works on the
-    // input rows and only the rows it keeps are projected, instead of every
-    // row being copied into a projected row the heap then mostly rejects.
+  const bool sort_needed = !q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window;
+  // ORDER BY ... LIMIT over plain columns: the top-N sort works on the input
+  // rows and only the rows it keeps are projected, instead of every row
+  // being copied into a projected row the heap then mostly rejects.
+  const bool sort_input = sort_needed && limit >= 0 && q.distinct_on.empty() && !q.distinct &&
+                          std::all_of(q.targets.begin(), q.targets.end(),
+                                      [](const ExprProgram& p) { return p.steps.empty() && p.result < 0; });
+  if (sort_input) {
     std::vector<SortKey> keys = q.sort;
     std::vector<uint32_t> types;  // by input column; only the keys' are read
     for (SortKey& k : keys) {
@@ -865,9 +861,6 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
       k.column = static_cast<decltype(k.column)>(input);
     }
     node = std::make_unique<Sort>(std::move(node), std::move(keys), std::move(types), offset + limit);
-    node = std::make_unique<Project>(std::move(node), bind(q.targets));
-    if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
-    return node;
   }
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
   if (!q.distinct_on.empty()) {
@@ -877,7 +870,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = std::make_unique<DistinctOn>(std::move(node), q.target_types, q.distinct_on);
   } else {
     if (q.distinct) node = std::make_unique<Distinct>(std::move(node), q.target_types, q.visible);
-    if (!q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window)
+    if (sort_needed && !sort_input)
       node = std::make_unique<Sort>(std::move(node), q.sort, q.target_types, limit >= 0 ? offset + limit : -1);
   }
   if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);

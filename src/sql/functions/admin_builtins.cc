@@ -99,8 +99,6 @@ void TypeIsVisible(const Step&, const Datum* const* a, Datum& out, ExecContext&)
   out.b = true;
 }
 
-// Every collation (the rows of pg_collation) lives in pg_catalog, which is
-// always searched: visible if it exists, NULL otherwise.
 // pg_<kind>_is_visible for objects that exist only in pg_catalog (always on
 // the search path): true if the catalog (kVisibleCatalogs[aux]) has the oid,
 // NULL otherwise, as PostgreSQL answers for an oid that names nothing.
