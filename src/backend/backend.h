@@ -37,4 +37,8 @@ struct ClientConnection {
 // Runs the session; returns the process exit code (0 normal, 1 after FATAL).
 int BackendMain(ClientConnection conn);
 
+// A parallel worker for the request in parallel slot `slot` (parallel_worker.cc);
+// returns the exit code.
+int ParallelWorkerMain(int slot);
+
 }  // namespace tusk::backend

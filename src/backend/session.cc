@@ -432,7 +432,11 @@ void Session::RunPrepared(const sql::Statement& stmt, const sql::PreparedQuery& 
   std::vector<int16_t> formats;  // simple protocol: text
   if (sql::ReturnsRows(stmt)) AppendRowDescription(prepared.Columns(), formats);
   bool done = false;
-  int64_t n = SendRows(*cursor, formats, 0, &done);
+  int64_t n;
+  {
+    ParallelScope parallel(parallel_ok_, stmt.kind() == sql::StmtKind::kSelect);
+    n = SendRows(*cursor, formats, 0, &done);
+  }
   SendParameterChanges();  // set_config() may have changed a reported setting
   protocol::MessageWriter(&conn_.out(), 'C').CString(cursor->CompletionTag(stmt, n));
 }

@@ -73,6 +73,10 @@ class Session : public sql::SessionContext {
   int64_t StatementStartMicros() override { return stmt_start_us_; }
   void SleepInterruptibly(double seconds) override;
   void CheckForInterrupts() override;
+  // Parallel query (parallel_leader.cc).
+  int ParallelWorkersFor(uint32_t nblocks) override;
+  std::unique_ptr<sql::ParallelWorkers> LaunchParallelWorkers(uint32_t relid, uint32_t nblocks, int workers,
+                                                              const std::function<std::string()>& request) override;
   void EmitNotice(const ErrorData& notice) override;
   sql::VirtualTable* LookupRelation(const std::string& schema, const std::string& name) override;
   std::shared_ptr<sql::StoredTable> LookupTable(const std::string& schema, const std::string& name) override;
@@ -354,6 +358,15 @@ class Session : public sql::SessionContext {
   std::string current_tag_;
   int64_t xact_start_us_ = 0;
   int64_t stmt_start_us_ = 0;
+  // Set only while a statement runs that reads to its end in one go (a
+  // SELECT of the simple protocol, or an Execute without a row limit): only
+  // then may its scans use parallel workers, as in PostgreSQL.
+  bool parallel_ok_ = false;
+  struct ParallelScope {
+    ParallelScope(bool& flag, bool on) : flag_(flag) { flag_ = on; }
+    ~ParallelScope() { flag_ = false; }
+    bool& flag_;
+  };
   std::map<std::string, std::shared_ptr<PreparedStatement>> statements_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
   std::map<std::string, std::unique_ptr<SqlCursor>> cursors_;

@@ -231,6 +231,7 @@ void Session::Execute(const std::string& body) {
   bool done = false;
   {
     xact::QuerySnapshotScope as_first(p.snapshot ? &*p.snapshot : nullptr);
+    ParallelScope parallel(parallel_ok_, max_rows <= 0 && p.rows_sent == 0 && stmt->kind() == sql::StmtKind::kSelect);
     p.rows_sent += SendRows(*p.cursor, p.result_formats, max_rows > 0 ? max_rows : 0, &done);
   }
   if (!done && !p.snapshot) p.snapshot = xact::QuerySnapshot();  // what this Execute read under

@@ -63,7 +63,6 @@ class HeapTable : public sql::StoredTable {
   std::optional<toast::ToastRel> toast;
 
   void LockForRead() override { Lock(lmgr::LockMode::kAccessShare); }
-  bool temp = false;  // a temporary table: writable in read-only transactions, as in PostgreSQL
 
   void LockForWrite(const char* command) override {
     if (!temp) xact::CheckWritable(command);
@@ -78,6 +77,8 @@ class HeapTable : public sql::StoredTable {
     if (n > 0) autovacuum::CountDeadRows(rel.db_oid, oid, static_cast<uint32_t>(std::min<int64_t>(n, UINT32_MAX)));
   }
   std::unique_ptr<sql::RowScan> Scan() override;
+  uint32_t NumBlocks() override { return buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain); }
+  std::unique_ptr<sql::RowScan> ScanBlocks(std::function<bool(uint32_t*)> next_block) override;
   std::unique_ptr<sql::RowScan> ScanIndex(const sql::StoredIndex& index, const sql::IndexCondition& cond) override;
   bool Insert(const Row& row, const std::vector<uint32_t>* arbiters, TupleId* conflict) override;
   sql::ModifyResult Update(TupleId tid, const Row& row, TupleId* newer) override;
@@ -238,6 +239,8 @@ class HeapRowScan : public sql::RowScan {
  public:
   explicit HeapRowScan(HeapTable& t)
       : t_(t), scan_(t.rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility()) {}
+  HeapRowScan(HeapTable& t, std::function<bool(uint32_t*)> next_block)
+      : t_(t), scan_(t.rel, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility(), std::move(next_block)) {}
   bool Next(Row& row, TupleId* tid) override {
     ItemPointer p;
     std::string_view tuple;
@@ -296,6 +299,10 @@ class IndexRowScan : public sql::RowScan {
 std::unique_ptr<sql::RowScan> HeapTable::Scan() {
   LockForRead();
   return std::make_unique<HeapRowScan>(*this);
+}
+
+std::unique_ptr<sql::RowScan> HeapTable::ScanBlocks(std::function<bool(uint32_t*)> next_block) {
+  return std::make_unique<HeapRowScan>(*this, std::move(next_block));
 }
 
 std::unique_ptr<sql::RowScan> HeapTable::ScanIndex(const sql::StoredIndex& index, const sql::IndexCondition& cond) {

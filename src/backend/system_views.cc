@@ -101,14 +101,15 @@ RowList StatActivityRows(Session& s) {
   uint32_t my_role = 0;
   if (me != nullptr) my_role = me->role_oid;
   for (const ProcSnapshot& p : proc_array::SnapshotAll()) {
-    bool client = p.type == BackendType::kClientBackend || p.type == BackendType::kAutovacuumWorker;
+    bool client = p.type == BackendType::kClientBackend || p.type == BackendType::kAutovacuumWorker ||
+                  p.type == BackendType::kParallelWorker;
     // Another role's session shows who, not what (tenant isolation).
     bool visible = su || p.role_oid == my_role || !client;
     Row r;
     r.push_back(p.database_oid ? Int(p.database_oid) : std::nullopt);   // datid
     r.push_back(p.database.empty() ? std::nullopt : std::optional(p.database));  // datname
     r.push_back(Int(p.pid));                                             // pid
-    r.push_back(std::nullopt);                                           // leader_pid
+    r.push_back(p.leader_pid ? Int(p.leader_pid) : std::nullopt);        // leader_pid
     r.push_back(p.role_oid ? Int(p.role_oid) : std::nullopt);            // usesysid
     r.push_back(p.user.empty() ? std::nullopt : std::optional(p.user));  // usename
     r.push_back(client ? std::optional(p.application_name) : std::optional<std::string>(""));  // application_name

@@ -55,6 +55,7 @@
 #include "postmaster/pm_options.h"
 #include "sql/engine.h"
 #include "storage/ipc/latch.h"
+#include "storage/ipc/parallel_slots.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/buffer/buffer.h"
@@ -79,6 +80,7 @@ enum class ShutdownMode { kNone = 0, kSmart = 1, kFast = 2, kImmediate = 3 };
 enum class ChildKind {
   kBackend,
   kAutovacWorker,
+  kParallelWorker,
   kStartup,
   kCheckpointer,
   kBgWriter,
@@ -100,6 +102,7 @@ const char* KindLogName(ChildKind kind) {
   switch (kind) {
     case ChildKind::kBackend: return "server process";
     case ChildKind::kAutovacWorker: return "autovacuum worker process";
+    case ChildKind::kParallelWorker: return "background worker \"parallel worker\"";
     case ChildKind::kStartup: return "startup process";
     case ChildKind::kCheckpointer: return "checkpointer process";
     case ChildKind::kBgWriter: return "background writer process";
@@ -146,6 +149,7 @@ class Postmaster {
   pid_t ForkChild(ChildKind kind, const std::function<int()>& body);
   void StartStartupProcess();
   void StartMissingAuxProcesses();
+  void StartParallelWorkers();
   void ServerLoop();
   void AcceptConnection(int listen_fd, bool is_unix);
   backend::CacState CanAcceptConnections() const;
@@ -307,6 +311,22 @@ void Postmaster::StartStartupProcess() {
   ForkChild(ChildKind::kStartup, [] { return aux::StartupMain(); });
 }
 
+// Forks a worker for each slot a leader submitted; while the system is not
+// running normally, or max_worker_processes children are workers already,
+// the slot fails and its leader does the work alone (as PostgreSQL's).
+void Postmaster::StartParallelWorkers() {
+  for (int slot : parallel::TakeRequested()) {
+    if (state_ != PmState::kRun || shutdown_ != ShutdownMode::kNone ||
+        CountKind(ChildKind::kParallelWorker) >= guc::V().max_worker_processes) {
+      parallel::MarkFailed(slot);
+      continue;
+    }
+    pid_t pid = ForkChild(ChildKind::kParallelWorker, [slot] { return backend::ParallelWorkerMain(slot); });
+    if (pid <= 0) parallel::MarkFailed(slot);
+    else parallel::Slot(slot).worker_pid.store(pid);
+  }
+}
+
 pid_t Postmaster::PidOf(ChildKind kind) const {
   for (const Child& c : children_)
     if (c.kind == kind) return c.pid;
@@ -461,7 +481,8 @@ void Postmaster::LogChildExit(const Child& child, int status, ErrLevel level) {
   ErrorData d;
   d.level = level;
   d.message = text;
-  if (child.kind == ChildKind::kBackend || child.kind == ChildKind::kAutovacWorker) {
+  if (child.kind == ChildKind::kBackend || child.kind == ChildKind::kAutovacWorker ||
+      child.kind == ChildKind::kParallelWorker) {
     // The activity of the dead process, read without locks (rule 2 of proc_array).
     if (auto snap = proc_array::FindByPid(child.pid); snap && !snap->query.empty())
       d.detail = "Failed process was running: " + snap->query;
@@ -532,6 +553,7 @@ void Postmaster::OnChildExit(const Child& child, int status) {
       break;
     case ChildKind::kBackend:
     case ChildKind::kAutovacWorker:
+    case ChildKind::kParallelWorker:
       if (exited && (code == 0 || code == 1)) return;
       break;
   }
@@ -569,7 +591,7 @@ void Postmaster::SetState(PmState next) {
       break;
     case PmState::kStopBackends:
       SignalChildren(SIGTERM, [](const Child& c) {
-        return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker ||
+        return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker || c.kind == ChildKind::kParallelWorker ||
                c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kWalWriter ||
                c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup;
       });
@@ -581,13 +603,13 @@ void Postmaster::SetState(PmState next) {
 
 void Postmaster::StateMachine() {
   auto is_client_like = [](const Child& c) {
-    return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker;
+    return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker || c.kind == ChildKind::kParallelWorker;
   };
   if (state_ == PmState::kRun && shutdown_ == ShutdownMode::kSmart && !AnyChild(is_client_like))
     SetState(PmState::kStopBackends);
   if (state_ == PmState::kWaitBackends) {
     bool busy = AnyChild([](const Child& c) {
-      return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker ||
+      return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker || c.kind == ChildKind::kParallelWorker ||
              c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kWalWriter ||
              c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup;
     });
@@ -680,6 +702,7 @@ void Postmaster::ServerLoop() {
         std::string db = autovacuum::TakeNextDatabase();
         ForkChild(ChildKind::kAutovacWorker, [db] { return aux::AutovacWorkerMain(db); });
       }
+      if (pmsignal::CheckAndClear(pmsignal::Reason::kStartParallelWorker)) StartParallelWorkers();
       if (pmsignal::CheckAndClear(pmsignal::Reason::kRotateLogfile))
         SignalChildren(SIGUSR1, [](const Child& c) { return c.kind == ChildKind::kLogger; });
     }

@@ -324,6 +324,7 @@ std::unique_ptr<Cursor> PreparedQuery::Open(const std::vector<std::optional<std:
       impl->state.params.push_back(TextIn(p.param_types[i], *params[i], impl->state.ctx.io));
     }
   }
+  impl->state.top = &p.query;
   if (!p.modify) impl->root = BuildPlan(p.query, impl->state);
   return std::unique_ptr<Cursor>(new Cursor(std::move(impl)));
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,9 +72,42 @@ struct ConstraintFacts {
   std::string expr_sql;  // CHECK: the stored expression text
 };
 
+// The leader's side of one parallel scan's workers (backend/parallel_leader.cc):
+// the block counter they share with the leader, and their messages.
+class ParallelWorkers {
+ public:
+  virtual ~ParallelWorkers() = default;
+  virtual int Launched() const = 0;
+  // Hands out the next block of the scan to the caller (leader or worker alike).
+  virtual bool NextBlock(uint32_t* block) = 0;
+  // The next whole message of any worker. kNone: none now (wait = false);
+  // kFinished: every worker has ended. A worker's error is rethrown here.
+  enum class Poll { kMessage, kNone, kFinished };
+  virtual Poll Receive(std::string* msg, bool wait) = 0;
+};
+
 class SessionContext {  // implemented by the backend
  public:
   virtual ~SessionContext() = default;
+  // Planning: how many workers a parallel scan of a table this size would
+  // be given (PostgreSQL's compute_parallel_worker); 0: scan it serially.
+  virtual int ParallelWorkersFor(uint32_t nblocks) {
+    (void)nblocks;
+    return 0;
+  }
+  // Starts up to `workers` parallel workers for a scan of `relid` (nblocks
+  // blocks), each given request() (the engine's encoding of its work).
+  // nullptr when this execution may not use workers (a cursor, a portal
+  // that may stop early, a transaction that has written); Launched() may
+  // be 0 when none is free.
+  virtual std::unique_ptr<ParallelWorkers> LaunchParallelWorkers(uint32_t relid, uint32_t nblocks, int workers,
+                                                                 const std::function<std::string()>& request) {
+    (void)relid;
+    (void)nblocks;
+    (void)workers;
+    (void)request;
+    return nullptr;
+  }
   virtual int BackendPid() = 0;
   virtual std::string CurrentUser() = 0;      // current_user, user, current_role
   virtual std::string SessionUser() = 0;      // session_user

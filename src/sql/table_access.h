@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,9 +91,20 @@ class StoredTable {
   std::vector<StoredIndex> indexes;
   std::vector<StoredCheck> checks;
   bool is_catalog = false;
+  bool temp = false;  // a temporary table: writable in read-only transactions, as in PostgreSQL
   char relkind = 'r';  // pg_class.relkind: 'r' table, 'S' sequence (read-only to SQL)
 
   virtual std::unique_ptr<RowScan> Scan() = 0;
+  // Parallel scans: the table's size in blocks now, and a scan of the
+  // blocks next_block hands out (false: none left). ScanBlocks takes no
+  // lock: the leader's LockForRead covers the workers too, since they end
+  // before its query does (a worker queueing for a lock behind a waiting
+  // DROP that waits for the leader would never wake).
+  virtual uint32_t NumBlocks() { return 0; }
+  virtual std::unique_ptr<RowScan> ScanBlocks(std::function<bool(uint32_t*)> next_block) {
+    (void)next_block;
+    return nullptr;
+  }
   virtual std::unique_ptr<RowScan> ScanIndex(const StoredIndex& index, const IndexCondition& cond) = 0;
   // Inserts and maintains the indexes; 23505 on a unique violation. With
   // `arbiters` (ON CONFLICT), first looks for a live row holding the same key

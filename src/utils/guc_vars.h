@@ -134,6 +134,11 @@ struct Vars {
   int max_locks_per_transaction{};
   int max_parallel_workers{};
   int max_parallel_workers_per_gather{};
+  int min_parallel_table_scan_size{};
+  int min_parallel_index_scan_size{};
+  bool parallel_leader_participation{};
+  double parallel_setup_cost{};
+  double parallel_tuple_cost{};
   int max_prepared_transactions{};
   int max_replication_slots{};
   int max_stack_depth{};  // kB

@@ -2,11 +2,12 @@
 # Runs the project's own sqllogictest cases (tests/slt/cases/*.test) against a
 # throw-away Tusk server: initdb into a temporary directory, start on a free
 # port, run tusk_slt with --reuse-db, stop the server on exit whatever happens.
-# usage: run_project_slt.sh TUSK_BINARY TUSK_SLT_BINARY CASES_DIR
+# usage: run_project_slt.sh TUSK_BINARY TUSK_SLT_BINARY CASES_DIR [SERVER_OPTIONS]
 set -u
 tusk=$1
 runner=$2
 cases=$3
+options=${4:-}
 
 dir=$(mktemp -d /tmp/tusk-slt-XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -25,7 +26,7 @@ if ! "$tusk" initdb -D "$dir/data" -U postgres >"$dir/initdb.log" 2>&1; then
   cat "$dir/initdb.log"; exit 1
 fi
 if ! "$tusk" start -D "$dir/data" -l "$dir/server.log" -w \
-     -o "-p $port -c unix_socket_directories=$dir" >"$dir/start.log" 2>&1; then
+     -o "-p $port -c unix_socket_directories=$dir $options" >"$dir/start.log" 2>&1; then
   cat "$dir/start.log" "$dir/server.log" 2>/dev/null; exit 1
 fi
 

@@ -54,7 +54,7 @@ trap cleanup EXIT
 tport=$(free_port)
 if ! "$tusk" initdb -D "$dir/tusk" -U postgres >"$dir/tusk-initdb.log" 2>&1 ||
    ! "$tusk" start -D "$dir/tusk" -l "$dir/tusk.log" -w \
-       -o "-p $tport -c unix_socket_directories=$dir -c fsync=off" >/dev/null 2>&1; then
+       -o "-p $tport -c unix_socket_directories=$dir -c fsync=off ${SLT_TUSK_OPTIONS:-}" >/dev/null 2>&1; then
   echo "slt_shared_corpus: Tusk did not start; skipped"
   cat "$dir/tusk-initdb.log" "$dir/tusk.log" 2>/dev/null | tail -20
   exit 0

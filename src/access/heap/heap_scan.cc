@@ -88,6 +88,10 @@ bool FetchAnyVersion(Relation& rel, ItemPointer tid, std::string* out) {
 HeapScan::HeapScan(Relation& rel, const transam::Snapshot& snapshot, const transam::CurrentXact& me)
     : rel_(rel), snapshot_(snapshot), me_(me), nblocks_(buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain)) {}
 
+HeapScan::HeapScan(Relation& rel, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+                   std::function<bool(uint32_t*)> next_block)
+    : rel_(rel), snapshot_(snapshot), me_(me), nblocks_(0), next_block_(std::move(next_block)) {}
+
 HeapScan::~HeapScan() {
   if (buf_ != buffer::kInvalidBuffer) buffer::ReleaseBuffer(buf_);
 }
@@ -113,12 +117,16 @@ bool HeapScan::LoadPage(uint32_t block) {
 
 bool HeapScan::Next(ItemPointer* tid, std::string_view* tuple) {
   while (next_ >= visible_.size()) {
-    if (block_ >= nblocks_) {
+    uint32_t block = block_;
+    if (next_block_ ? !next_block_(&block) : block_ >= nblocks_) {
       if (buf_ != buffer::kInvalidBuffer) buffer::ReleaseBuffer(buf_);
       buf_ = buffer::kInvalidBuffer;
+      visible_.clear();
+      next_ = 0;
       return false;
     }
-    LoadPage(block_++);
+    block_ = block + 1;
+    LoadPage(block);
   }
   const page::OffsetNumber off = visible_[next_++];
   // The pin keeps the bytes in place: moving items needs a cleanup lock.

@@ -105,6 +105,10 @@ bool FetchAnyVersion(Relation& rel, ItemPointer tid, std::string* out);
 class HeapScan {
  public:
   HeapScan(Relation& rel, const transam::Snapshot& snapshot, const transam::CurrentXact& me);
+  // A share of a parallel scan: the blocks next_block hands out (false: no
+  // more), each to exactly one of the processes scanning.
+  HeapScan(Relation& rel, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
+           std::function<bool(uint32_t*)> next_block);
   ~HeapScan();
   HeapScan(const HeapScan&) = delete;
   HeapScan& operator=(const HeapScan&) = delete;
@@ -117,6 +121,7 @@ class HeapScan {
   transam::CurrentXact me_;
   uint32_t nblocks_;
   uint32_t block_ = 0;
+  std::function<bool(uint32_t*)> next_block_;
   buffer::Buffer buf_ = buffer::kInvalidBuffer;
   std::vector<page::OffsetNumber> visible_;
   size_t next_ = 0;

@@ -33,6 +33,7 @@ struct Sizing {
   int max_connections = 100;
   int autovacuum_max_workers = 3;
   int max_wal_senders = 10;
+  int max_worker_processes = 8;
 };
 Sizing SizingFrom(const guc::Vars& vars);
 

@@ -36,7 +36,7 @@ namespace {
 // The process array does not export its slot count before it exists; its
 // size divided by a slot's size bounds the count from above.
 int MaxSlots(const Sizing& s) {
-  proc_array::Sizing ps{s.max_connections, s.autovacuum_max_workers, s.max_wal_senders};
+  proc_array::Sizing ps{s.max_connections, s.autovacuum_max_workers, s.max_wal_senders, s.max_worker_processes};
   return static_cast<int>(proc_array::ShmemSize(ps) / sizeof(ProcSlot));
 }
 }  // namespace
@@ -62,6 +62,7 @@ Sizing SizingFrom(const guc::Vars& v) {
   s.max_connections = v.max_connections;
   s.autovacuum_max_workers = v.autovacuum_max_workers;
   s.max_wal_senders = v.max_wal_senders;
+  s.max_worker_processes = v.max_worker_processes;
   return s;
 }
 

@@ -9,6 +9,7 @@
 
 #include "sql/executor/agg_state.h"
 #include "sql/executor/compile.h"
+#include "sql/executor/parallel_scan.h"
 #include "sql/functions/registry.h"
 #include "sql/session_context.h"
 #include "sql/types/array.h"
@@ -810,20 +811,25 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
     return node;
   }
-  if (q.from) {
+  bool parallel_agg = false;
+  std::unique_ptr<PlanNode> parallel = MaybeParallelScan(q, st, &parallel_agg);
+  if (parallel) {
+    node = std::move(parallel);  // WHERE (and the aggregation, if parallel_agg) included
+  } else if (q.from) {
     node = BuildFrom(*q.from, q.input_width, st);
+    if (!q.where.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.where)[0]);
   } else {
     std::vector<std::vector<ExprProgram>> rows;
     for (const auto& r : q.values) rows.push_back(bind(r));
     node = std::make_unique<ValuesScan>(std::move(rows));
+    if (!q.where.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.where)[0]);
   }
-  if (!q.where.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.where)[0]);
   if (!q.row_marks.empty()) {
     std::vector<ExprProgram> recheck = q.where.empty() ? std::vector<ExprProgram>() : bind(q.where);
     node = std::make_unique<LockRows>(std::move(node), q.row_marks, std::move(recheck));
   }
   node = MakeProjectSets(std::move(node), q.group_srf_levels, st);
-  if (q.aggregated) {
+  if (q.aggregated && !parallel_agg) {
     CompiledQuery bound;
     bound.group_keys = bind(q.group_keys);
     bound.agg_args = bind(q.agg_args);
@@ -833,8 +839,8 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     bound.aggs = q.aggs;
     auto agg = std::make_unique<Aggregate>(std::move(node), bound);
     node = std::move(agg);
-    if (!q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
   }
+  if (q.aggregated && !q.having.empty()) node = std::make_unique<Filter>(std::move(node), bind(q.having)[0]);
   for (size_t i = 0; i < q.windows.size(); ++i) {
     const CompiledWindow& w = q.windows[i];
     if (w.sort || i == 0) node = MakeWindowKeys(std::move(node), w, q.window_width, st);

@@ -29,6 +29,7 @@ struct CteData {
 
 struct ExecState {
   ExecContext ctx;
+  const CompiledQuery* top = nullptr;  // the statement's own query (only it may run in parallel)
   std::vector<Datum> params;
   std::unordered_map<int, std::shared_ptr<CteData>> ctes;  // by CTE id
 };

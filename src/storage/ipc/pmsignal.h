@@ -7,7 +7,7 @@
 
 namespace tusk::pmsignal {
 
-enum class Reason : int { kStartAutovacWorker = 0, kRotateLogfile, kCount };
+enum class Reason : int { kStartAutovacWorker = 0, kRotateLogfile, kStartParallelWorker, kCount };
 
 enum class QuitReason : int { kNone = 0, kForCrash, kForStop };
 

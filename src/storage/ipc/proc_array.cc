@@ -25,6 +25,7 @@ const char* BackendTypeName(BackendType type) {
     case BackendType::kLogger: return "logger";
     case BackendType::kWalSender: return "walsender";
     case BackendType::kWalReceiver: return "walreceiver";
+    case BackendType::kParallelWorker: return "parallel worker";
   }
   return "";
 }
@@ -50,6 +51,7 @@ struct Header {
   int autovac_slots;
   int aux_slots;
   int walsender_slots;
+  int worker_slots;
   int total;
 };
 
@@ -73,6 +75,10 @@ void RangeFor(BackendType type, int* begin, int* end) {
       *begin = h.backend_slots + h.autovac_slots + h.aux_slots;
       *end = *begin + h.walsender_slots;
       return;
+    case BackendType::kParallelWorker:
+      *begin = h.backend_slots + h.autovac_slots + h.aux_slots + h.walsender_slots;
+      *end = *begin + h.worker_slots;
+      return;
     default:
       *begin = h.backend_slots + h.autovac_slots;
       *end = *begin + h.aux_slots;
@@ -93,6 +99,7 @@ void ShmemInit(const Sizing& s) {
   g_header->autovac_slots = s.autovacuum_max_workers;
   g_header->aux_slots = kAuxSlots;
   g_header->walsender_slots = s.max_wal_senders;
+  g_header->worker_slots = s.max_worker_processes;
   g_header->total = TotalSlotsFor(s);
   g_slots = static_cast<ProcSlot*>(shmem::Alloc(sizeof(ProcSlot) * g_header->total));
   g_mine = nullptr;
@@ -112,6 +119,7 @@ ProcSlot* ClaimSlot(BackendType type) {
       s->is_superuser = false;
       s->database_oid = s->role_oid = 0;
       s->client_port = 0;
+      s->leader_pid = 0;
       s->backend_start_us = NowMicros();
       s->xid.store(0);
       s->xmin.store(0);
@@ -177,6 +185,7 @@ static bool CopySlot(const ProcSlot& s, ProcSnapshot* out) {
     out->database_oid = s.database_oid;
     out->role_oid = s.role_oid;
     out->client_port = s.client_port;
+    out->leader_pid = s.leader_pid;
     out->backend_start_us = s.backend_start_us;
     out->xact_start_us = s.xact_start_us;
     out->query_start_us = s.query_start_us;

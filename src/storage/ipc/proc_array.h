@@ -37,6 +37,7 @@ enum class BackendType : int32_t {
   kLogger,
   kWalSender,
   kWalReceiver,
+  kParallelWorker,
 };
 
 // pg_stat_activity.backend_type text ("client backend", "checkpointer", ...).
@@ -57,6 +58,7 @@ struct ProcSlot {
   uint32_t database_oid;
   uint32_t role_oid;
   int32_t client_port;            // -1: Unix socket; 0: none
+  int32_t leader_pid;             // parallel worker: its leader's pid; else 0
   int64_t backend_start_us;       // microseconds since the Unix epoch; 0 = NULL
   int64_t xact_start_us;
   int64_t query_start_us;
@@ -80,6 +82,7 @@ struct ProcSnapshot {
   bool is_superuser;
   uint32_t database_oid, role_oid;
   int32_t client_port;
+  int32_t leader_pid;
   int64_t backend_start_us, xact_start_us, query_start_us, state_change_us;
   uint64_t xid, xmin;
   std::string database, user, application_name, client_addr, query;
@@ -91,13 +94,14 @@ struct Sizing {
   int max_connections;
   int autovacuum_max_workers;
   int max_wal_senders;
+  int max_worker_processes = 0;  // parallel workers
 };
 
 // Slots reserved for auxiliary processes (checkpointer, writers, launcher, startup, ...).
 inline constexpr int kAuxSlots = 16;
 // How many slots a region sized for `sizing` has (known before shared memory exists).
 inline int TotalSlotsFor(const Sizing& s) {
-  return s.max_connections + s.autovacuum_max_workers + kAuxSlots + s.max_wal_senders;
+  return s.max_connections + s.autovacuum_max_workers + kAuxSlots + s.max_wal_senders + s.max_worker_processes;
 }
 
 size_t ShmemSize(const Sizing& sizing);

@@ -12,6 +12,7 @@
 #include "storage/buffer/buffer.h"
 #include "storage/file/sync_queue.h"
 #include "storage/ipc/notify_queue.h"
+#include "storage/ipc/parallel_slots.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
@@ -21,11 +22,13 @@
 namespace tusk::shmem {
 
 void CreateServerSharedMemory(const guc::Vars& v) {
-  proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders};
+  proc_array::Sizing sizing{v.max_connections, v.autovacuum_max_workers, v.max_wal_senders,
+                            v.max_worker_processes};
   size_t size = proc_array::ShmemSize(sizing) + pmsignal::ShmemSize() + pgstat::ShmemSize() +
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
                 transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() +
-                notify::ShmemSize(proc_array::TotalSlotsFor(sizing)) + 65536;
+                notify::ShmemSize(proc_array::TotalSlotsFor(sizing)) +
+                parallel::ShmemSize(v.max_worker_processes) + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -40,6 +43,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   sinval::ShmemInit();
   pgarch::ShmemInit();
   notify::ShmemInit(proc_array::TotalSlotsFor(sizing));
+  parallel::ShmemInit(v.max_worker_processes);
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);

@@ -1,0 +1,456 @@
+// Parallel sequential scans: the leader's node and the workers' loop (see
+// parallel_scan.h). Both sides run the same code over their share of the
+// blocks; only the leader sees the other participants' results.
+#include "sql/executor/parallel_scan.h"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sql/executor/agg_state.h"
+#include "sql/executor/parallel_codec.h"
+#include "sql/functions/registry.h"
+#include "sql/session_context.h"
+#include "sql/types/type_oids.h"
+#include "utils/error.h"
+
+namespace tusk::sql {
+namespace {
+
+// Builtins that read or change the session (settings, catalogs, sequences,
+// backends, locks): a worker has no session of its own, so programs calling
+// them stay in the leader, as PostgreSQL's parallel-restricted functions do.
+const std::unordered_set<FnImpl>& SessionBoundFunctions() {
+  static const std::unordered_set<FnImpl> fns = [] {
+    std::vector<OperDef> ops;
+    std::vector<FuncDef> defs;
+    AddAdminBuiltins(ops, defs);
+    AddCatalogBuiltins(defs);
+    AddDescribeBuiltins(defs);
+    AddSessionBuiltins(defs);
+    AddSequenceBuiltins(defs);
+    AddSchemaBuiltins(defs);
+    std::unordered_set<FnImpl> out;
+    for (const FuncDef& d : defs) out.insert(d.fn);
+    for (const OperDef& o : ops) out.insert(o.fn);
+    return out;
+  }();
+  return fns;
+}
+
+bool ParallelSafe(const ExprProgram& p) {
+  if (!p.subplans.empty() || IsRegType(p.type)) return false;
+  const auto& bound = SessionBoundFunctions();
+  for (const Step& s : p.steps) {
+    if (s.op == OpCode::kOuter || s.op == OpCode::kSubPlan) return false;
+    // reg* values print and parse through the session's catalog lookups.
+    if (IsRegType(s.type_a) || IsRegType(s.type_b)) return false;
+    if (s.fn && bound.count(s.fn)) return false;
+  }
+  return true;
+}
+
+bool AllSafe(const std::vector<ExprProgram>& ps) {
+  return std::all_of(ps.begin(), ps.end(), [](const ExprProgram& p) { return ParallelSafe(p); });
+}
+
+// A participant's task; the programs are bound (parameters in registers).
+struct Work {
+  bool aggregate = false;
+  IoContext io;
+  uint32_t ncols = 0;
+  std::vector<bool> needed;  // empty: every column
+  std::vector<ExprProgram> where;  // 0 or 1
+  std::vector<ExprProgram> keys, args, args2, filters;  // aggregate: per key / per aggregate
+  std::vector<AggSpec> aggs;
+};
+
+void WritePrograms(ByteWriter& w, const std::vector<ExprProgram>& ps) {
+  w.U32(static_cast<uint32_t>(ps.size()));
+  for (const ExprProgram& p : ps) WriteProgram(w, p);
+}
+std::vector<ExprProgram> ReadPrograms(ByteReader& r) {
+  std::vector<ExprProgram> ps(r.Count());
+  for (ExprProgram& p : ps) p = ReadProgram(r);
+  return ps;
+}
+
+std::string EncodeWork(const Work& k) {
+  std::string out;
+  ByteWriter w(out);
+  w.U8(k.aggregate);
+  w.Bytes(k.io.timezone);
+  w.I32(k.io.extra_float_digits);
+  w.U8(k.io.bytea_escape);
+  w.U32(k.ncols);
+  w.U32(static_cast<uint32_t>(k.needed.size()));
+  for (bool b : k.needed) w.U8(b);
+  WritePrograms(w, k.where);
+  WritePrograms(w, k.keys);
+  WritePrograms(w, k.args);
+  WritePrograms(w, k.args2);
+  WritePrograms(w, k.filters);
+  w.U32(static_cast<uint32_t>(k.aggs.size()));
+  for (const AggSpec& a : k.aggs) {
+    w.U32(static_cast<uint32_t>(a.def - AllAggregates().data()));
+    w.U32(a.arg_type);
+    w.U32(a.result_type);
+    w.U32(a.arg2_type);
+    w.U8(a.has_filter);
+  }
+  return out;
+}
+
+Work DecodeWork(std::string_view bytes) {
+  ByteReader r(bytes);
+  Work k;
+  k.aggregate = r.U8() != 0;
+  k.io.timezone = std::string(r.Bytes());
+  k.io.extra_float_digits = r.I32();
+  k.io.bytea_escape = r.U8() != 0;
+  k.ncols = r.U32();
+  k.needed.resize(r.Count());
+  for (size_t i = 0; i < k.needed.size(); ++i) k.needed[i] = r.U8() != 0;
+  k.where = ReadPrograms(r);
+  k.keys = ReadPrograms(r);
+  k.args = ReadPrograms(r);
+  k.args2 = ReadPrograms(r);
+  k.filters = ReadPrograms(r);
+  k.aggs.resize(r.Count());
+  for (AggSpec& a : k.aggs) {
+    const uint32_t def = r.U32();
+    if (def >= AllAggregates().size()) throw PgError(sqlstate::kInternalError, "parallel worker: unknown aggregate");
+    a.def = &AllAggregates()[def];
+    a.arg_type = r.U32();
+    a.result_type = r.U32();
+    a.arg2_type = r.U32();
+    a.has_filter = r.U8() != 0;
+  }
+  return k;
+}
+
+bool Passes(std::vector<ExprProgram>& where, const Row& row, ExecContext& ctx) {
+  if (where.empty()) return true;
+  const Datum& d = where[0].Eval(row.data(), ctx);
+  return !d.null && d.b;
+}
+
+// Groups and their aggregate states: what each participant accumulates
+// from its own rows, and what the leader folds the workers' parts into.
+class Groups {
+ public:
+  explicit Groups(Work& k) : k_(k) {
+    if (k_.keys.empty()) AddGroup(Row());  // one row even for no input
+  }
+  size_t size() const { return groups_.size(); }
+
+  void Add(const Row& row, ExecContext& ctx) {
+    Group& g = groups_[k_.keys.empty() ? 0 : Find(row, ctx)];
+    static const Datum kNone;
+    for (size_t i = 0; i < k_.aggs.size(); ++i) {
+      const AggSpec& a = k_.aggs[i];
+      if (a.has_filter) {
+        const Datum& f = k_.filters[i].Eval(row.data(), ctx);
+        if (f.null || !f.b) continue;
+      }
+      const Datum* v = a.def->kind == AggKind::kCountStar ? &kNone : &k_.args[i].Eval(row.data(), ctx);
+      const Datum* v2 = a.def->arg2 ? &k_.args2[i].Eval(row.data(), ctx) : &kNone;
+      AggAccumulate(a, g.states[i], *v, *v2, ctx);
+    }
+  }
+
+  void Write(size_t i, ByteWriter& w) const {
+    for (const Datum& d : groups_[i].keys) WriteDatum(w, d);
+    for (size_t a = 0; a < k_.aggs.size(); ++a) WriteAggState(w, k_.aggs[a], groups_[i].states[a]);
+  }
+
+  // One group as Write wrote it, folded into this participant's.
+  void Combine(ByteReader& r, ExecContext& ctx) {
+    Row keys(k_.keys.size());
+    for (Datum& d : keys) d = ReadDatum(r);
+    size_t gi = 0;
+    if (!k_.keys.empty()) {
+      key_.clear();
+      for (size_t i = 0; i < keys.size(); ++i) AppendKey(k_.keys[i].type, keys[i], ctx.io, key_);
+      auto [it, added] = index_.emplace(key_, groups_.size());
+      if (added) AddGroup(keys);
+      gi = it->second;
+    }
+    for (size_t a = 0; a < k_.aggs.size(); ++a)
+      CombineAggState(k_.aggs[a], groups_[gi].states[a], ReadAggState(r, k_.aggs[a]), ctx);
+  }
+
+  // The Aggregate node's output row: keys, then each aggregate's value.
+  void Final(size_t i, Row* out) const {
+    *out = groups_[i].keys;
+    for (size_t a = 0; a < k_.aggs.size(); ++a) out->push_back(AggFinal(k_.aggs[a], groups_[i].states[a]));
+  }
+
+ private:
+  struct Group {
+    Row keys;
+    std::vector<AggState> states;
+  };
+  void AddGroup(Row keys) {
+    groups_.push_back({std::move(keys), std::vector<AggState>(k_.aggs.size())});
+  }
+  size_t Find(const Row& row, ExecContext& ctx) {
+    key_.clear();
+    for (ExprProgram& p : k_.keys) AppendKey(p.type, p.Eval(row.data(), ctx), ctx.io, key_);
+    auto [it, added] = index_.emplace(key_, groups_.size());
+    if (added) {
+      Row keys;
+      for (ExprProgram& p : k_.keys) keys.push_back(p.Eval(row.data(), ctx));
+      AddGroup(std::move(keys));
+    }
+    return it->second;
+  }
+  Work& k_;
+  std::vector<Group> groups_;
+  std::unordered_map<std::string, size_t> index_;
+  std::string key_;
+};
+
+// Worker rows are sent in batches of about this many bytes.
+constexpr size_t kBatchBytes = 32 * 1024;
+constexpr size_t kGroupsPerMessage = 512;
+
+void WriteRow(const Work& k, const Row& row, ByteWriter& w) {
+  for (uint32_t c = 0; c < k.ncols; ++c)
+    if (k.needed.empty() || k.needed[c]) WriteDatum(w, row[c]);
+  w.I64(row[k.ncols].i);  // ctid
+}
+
+void ReadRow(const Work& k, ByteReader& r, Row* row) {
+  for (uint32_t c = 0; c < k.ncols; ++c)
+    if (k.needed.empty() || k.needed[c]) (*row)[c] = ReadDatum(r);
+  Datum& ctid = (*row)[k.ncols];
+  ctid.null = false;
+  ctid.i = r.I64();
+}
+
+// A participant's share of the scan: the visible rows of the blocks it is
+// handed that pass WHERE, with their ctid after the columns.
+class Share {
+ public:
+  Share(StoredTable& t, Work& k, std::function<bool(uint32_t*)> next_block)
+      : k_(k), scan_(t.ScanBlocks(std::move(next_block))), row_(k.ncols + 1) {
+    scan_->SetNeeded(k_.needed.empty() ? nullptr : &k_.needed);
+  }
+  const Row* Next(ExecContext& ctx) {
+    TupleId tid;
+    while (scan_->Next(row_, &tid)) {
+      ctx.session->CheckForInterrupts();
+      row_.resize(k_.ncols + 1);
+      row_[k_.ncols].null = false;
+      row_[k_.ncols].i = PackTupleId(tid);
+      if (Passes(k_.where, row_, ctx)) return &row_;
+    }
+    return nullptr;
+  }
+
+ private:
+  Work& k_;
+  std::unique_ptr<RowScan> scan_;
+  Row row_;
+};
+
+// Gather (and Finalize Aggregate): the leader's node.
+class ParallelScan : public PlanNode {
+ public:
+  ParallelScan(std::shared_ptr<StoredTable> t, int planned, Work k)
+      : table_(std::move(t)), planned_(planned), k_(std::move(k)), row_(k_.ncols + 1) {}
+
+  const Row* Next(ExecState& st) override {
+    if (!started_) Start(st);
+    return k_.aggregate ? NextGroup(st) : NextRow(st);
+  }
+
+ private:
+  void Start(ExecState& st) {
+    started_ = true;
+    table_->LockForRead();
+    const uint32_t nblocks = table_->NumBlocks();
+    workers_ = st.ctx.session->LaunchParallelWorkers(table_->oid, nblocks, planned_, [this] { return EncodeWork(k_); });
+    const bool alone = !workers_ || workers_->Launched() == 0;
+    if (alone || st.ctx.session->GetConfig("parallel_leader_participation", false) != "off") OpenShare(nblocks);
+    else deferred_nblocks_ = nblocks;
+  }
+
+  // Without workers the leader counts blocks itself. A leader that does
+  // not participate still sweeps up, once the workers are done, whatever
+  // blocks are left (workers that could not be started never took any).
+  void OpenShare(uint32_t nblocks) {
+    std::function<bool(uint32_t*)> next;
+    if (workers_) {
+      next = [w = workers_.get()](uint32_t* b) { return w->NextBlock(b); };
+    } else {
+      next = [this, nblocks](uint32_t* b) {
+        if (local_next_ >= nblocks) return false;
+        *b = local_next_++;
+        return true;
+      };
+    }
+    share_ = std::make_unique<Share>(*table_, k_, std::move(next));
+  }
+
+  // Next message from a worker: wait only when the leader has nothing of
+  // its own to do. False when none is to be had now (or ever).
+  bool Poll(bool wait) {
+    if (!workers_ || workers_done_) return false;
+    switch (workers_->Receive(&msg_, wait)) {
+      case ParallelWorkers::Poll::kMessage:
+        reader_ = ByteReader(msg_);
+        left_ = reader_.U32();
+        return true;
+      case ParallelWorkers::Poll::kFinished:
+        workers_done_ = true;
+        if (!share_ && !share_done_) OpenShare(deferred_nblocks_);
+        return false;
+      case ParallelWorkers::Poll::kNone: return false;
+    }
+    return false;
+  }
+
+  bool LocalTurn() {
+    // Drain the workers' rings now and then, so they never stall on a full one.
+    if (++local_rows_ % 64 == 0) return false;
+    return share_ && !share_done_;
+  }
+
+  const Row* NextRow(ExecState& st) {
+    for (;;) {
+      if (left_ > 0) {
+        --left_;
+        ReadRow(k_, reader_, &row_);
+        return &row_;
+      }
+      const bool local = share_ && !share_done_;
+      if (!LocalTurn() && Poll(!local)) continue;
+      if (share_ && !share_done_) {
+        if (const Row* r = share_->Next(st.ctx)) return r;
+        share_done_ = true;
+        continue;
+      }
+      if (!workers_ || workers_done_) return nullptr;
+    }
+  }
+
+  const Row* NextGroup(ExecState& st) {
+    if (!groups_) {
+      groups_ = std::make_unique<Groups>(k_);
+      for (;;) {
+        for (; left_ > 0; --left_) groups_->Combine(reader_, st.ctx);
+        const bool local = share_ && !share_done_;
+        if (!LocalTurn() && Poll(!local)) continue;
+        if (share_ && !share_done_) {
+          if (const Row* r = share_->Next(st.ctx)) groups_->Add(*r, st.ctx);
+          else share_done_ = true;
+          continue;
+        }
+        if (!workers_ || workers_done_) break;
+      }
+      workers_.reset();  // every worker is done; free their slots now
+    }
+    if (pos_ >= groups_->size()) return nullptr;
+    groups_->Final(pos_++, &out_);
+    return &out_;
+  }
+
+  std::shared_ptr<StoredTable> table_;
+  int planned_;
+  Work k_;
+  bool started_ = false;
+  std::unique_ptr<ParallelWorkers> workers_;
+  bool workers_done_ = false;
+  std::unique_ptr<Share> share_;
+  bool share_done_ = false;
+  uint32_t local_next_ = 0;
+  uint32_t deferred_nblocks_ = 0;
+  uint64_t local_rows_ = 0;
+  std::string msg_;
+  ByteReader reader_{std::string_view()};
+  uint32_t left_ = 0;  // rows or groups of the current message still to read
+  Row row_;
+  std::unique_ptr<Groups> groups_;
+  size_t pos_ = 0;
+  Row out_;
+};
+
+}  // namespace
+
+std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated) {
+  *aggregated = false;
+  if (st.top != &q || !st.ctx.session || q.op != SetOpKind::kNone || !q.from || !q.row_marks.empty()) return nullptr;
+  const CompiledFrom& f = *q.from;
+  if (f.kind != AnalyzedFrom::kTable || !f.stored || f.index >= 0 || !f.index_in.empty()) return nullptr;
+  const StoredTable& t = *f.stored;
+  if (t.relkind != 'r' || t.is_catalog || t.temp) return nullptr;
+  if (!q.where.empty() && !ParallelSafe(q.where[0])) return nullptr;
+  const bool partial = q.aggregated && q.group_srf_levels.empty() &&
+                       std::all_of(q.aggs.begin(), q.aggs.end(), [](const AggSpec& a) { return AggCanCombine(a); }) &&
+                       std::all_of(q.agg_orders.begin(), q.agg_orders.end(), [](const auto& o) { return o.empty(); }) &&
+                       AllSafe(q.group_keys) && AllSafe(q.agg_args) && AllSafe(q.agg_args2) && AllSafe(q.agg_filters);
+  // Shipping every row costs more than scanning it (PostgreSQL's
+  // parallel_tuple_cost says as much): without a WHERE to thin them out or
+  // an aggregate to sum them up, the plain scan is better.
+  if (!partial && q.where.empty()) return nullptr;
+  const int workers = st.ctx.session->ParallelWorkersFor(f.stored->NumBlocks());
+  if (workers <= 0) return nullptr;
+  Work k;
+  k.aggregate = partial;
+  k.io = st.ctx.io;
+  k.io.session = nullptr;
+  k.ncols = static_cast<uint32_t>(t.columns.size());
+  if (f.needed.size() == t.columns.size()) k.needed = f.needed;
+  k.where = BindPrograms(q.where, st);
+  if (partial) {
+    k.keys = BindPrograms(q.group_keys, st);
+    k.args = BindPrograms(q.agg_args, st);
+    k.args2 = BindPrograms(q.agg_args2, st);
+    k.filters = BindPrograms(q.agg_filters, st);
+    k.aggs = q.aggs;
+  }
+  *aggregated = partial;
+  return std::make_unique<ParallelScan>(f.stored, workers, std::move(k));
+}
+
+void RunParallelWorker(std::string_view work, StoredTable& table, std::function<bool(uint32_t*)> next_block,
+                       SessionContext& ctx, const std::function<void(std::string_view)>& send) {
+  Work k = DecodeWork(work);
+  ExecState st;
+  st.ctx.session = &ctx;
+  st.ctx.io = k.io;
+  st.ctx.io.session = &ctx;
+  st.ctx.state = &st;
+  Share share(table, k, std::move(next_block));
+  std::string msg;
+  ByteWriter w(msg);
+  uint32_t n = 0;
+  auto flush = [&] {
+    std::memcpy(msg.data(), &n, 4);
+    send(msg);
+    msg.clear();
+    n = 0;
+  };
+  if (!k.aggregate) {
+    while (const Row* r = share.Next(st.ctx)) {
+      if (n == 0) w.U32(0);  // the count, filled in by flush
+      WriteRow(k, *r, w);
+      if (++n, msg.size() >= kBatchBytes) flush();
+    }
+    if (n > 0) flush();
+    return;
+  }
+  Groups groups(k);
+  while (const Row* r = share.Next(st.ctx)) groups.Add(*r, st.ctx);
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (n == 0) w.U32(0);
+    groups.Write(i, w);
+    if (++n == kGroupsPerMessage || msg.size() >= kBatchBytes) flush();
+  }
+  if (n > 0) flush();
+}
+
+}  // namespace tusk::sql

@@ -1,0 +1,32 @@
+// Parallel sequential scans (PostgreSQL's Gather over a Parallel Seq Scan,
+// with Partial and Finalize Aggregate when the query aggregates).
+//
+// A query qualifies when its one FROM item is a sequential scan of a stored,
+// non-temporary table, its WHERE (and, aggregated, its grouping keys and
+// aggregate arguments) are parallel-safe programs, its aggregates can be
+// combined, and the session grants workers for the table's size. The node
+// then replaces the scan and WHERE, and the Aggregate when there is one:
+// every participant (the leader and each worker) takes blocks from one
+// shared counter; workers ship back either the rows that pass WHERE (only
+// the columns the query reads) or, aggregated, one partial state per group,
+// which the leader combines with its own.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "sql/executor/plan.h"
+
+namespace tusk::sql {
+
+// The parallel node for q (the scan and WHERE, or also the aggregation when
+// *aggregated comes back true), or nullptr when q does not qualify.
+std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated);
+
+// A worker's whole task: `work` as the leader encoded it, over the blocks
+// next_block hands out; each message goes to `send`.
+void RunParallelWorker(std::string_view work, StoredTable& table, std::function<bool(uint32_t*)> next_block,
+                       SessionContext& ctx, const std::function<void(std::string_view)>& send);
+
+}  // namespace tusk::sql
