@@ -2,6 +2,7 @@
 #include "sql/explain.h"
 
 #include "sql/analyzer/analyzer.h"
+#include "sql/executor/parallel_scan.h"
 #include "sql/parser/deparse.h"
 #include "sql/table_access.h"
 #include "utils/error.h"
@@ -113,11 +114,23 @@ Node WithProjectSets(Node n, const std::vector<SrfLevel>& levels, bool result = 
   return n;
 }
 
-Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
+// PostgreSQL's Gather over a Parallel Seq Scan (and its Partial and
+// Finalize aggregates), when the executor would scan in parallel.
+Node Gather(Node n, int workers) {
+  Node g;
+  g.title = "Gather";
+  g.details.push_back("Workers Planned: " + std::to_string(workers));
+  g.children.push_back(std::move(n));
+  return g;
+}
+
+Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q, int workers, bool partial) {
   Node n;
   if (q.from) {
     n = FromNode(*q.from);
+    if (workers > 0) n.title = "Parallel " + n.title;
     AddFilter(n, *q.from, s.where.get());
+    if (workers > 0 && !partial) n = Gather(std::move(n), workers);
   } else if (!s.values.empty()) {
     n.title = "Values Scan on \"*VALUES*\"";
   } else {
@@ -125,13 +138,19 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q) {
   }
   n = WithProjectSets(std::move(n), q.group_srf_levels, q.group_srf_result);
   if (q.aggregated) {
-    Node agg;
-    agg.title = q.group_keys.empty() ? "Aggregate" : "HashAggregate";
-    if (!s.group_by.empty()) {
-      std::string keys;
-      for (size_t i = 0; i < s.group_by.size(); ++i) keys += (i ? ", " : "") + Text(*s.group_by[i]);
-      agg.details.push_back("Group Key: " + keys);
+    const std::string kind = q.group_keys.empty() ? "Aggregate" : "HashAggregate";
+    std::string keys;
+    for (size_t i = 0; i < s.group_by.size(); ++i) keys += (i ? ", " : "") + Text(*s.group_by[i]);
+    if (partial) {
+      Node part;
+      part.title = "Partial " + kind;
+      if (!keys.empty()) part.details.push_back("Group Key: " + keys);
+      part.children.push_back(std::move(n));
+      n = Gather(std::move(part), workers);
     }
+    Node agg;
+    agg.title = (partial ? "Finalize " : "") + kind;
+    if (!keys.empty()) agg.details.push_back("Group Key: " + keys);
     if (s.having) agg.details.push_back("Filter: " + Paren(Text(*s.having)));
     agg.children.push_back(std::move(n));
     n = std::move(agg);
@@ -198,7 +217,9 @@ std::vector<std::string> ExplainLines(const Statement& stmt, SessionContext& ctx
         break;
       }
       AnalyzedQuery q = AnalyzeSelect(stmt, {}, ctx);
-      root = SelectNode(s, q);
+      bool partial = false;
+      const int workers = PlanParallelScan(CompileQuery(q), ctx, &partial);
+      root = SelectNode(s, q, workers, partial);
       break;
     }
     case StmtKind::kInsert:

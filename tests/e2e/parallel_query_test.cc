@@ -78,6 +78,30 @@ TEST(ParallelQuery, WorkersAreChildrenOfThePostmasterTitledForTheirLeader) {
   for (pid_t w : workers) EXPECT_FALSE(ProcessAlive(w));
 }
 
+TEST(ParallelQuery, ExplainShowsTheGatherTheExecutorRuns) {
+  Cluster c;
+  c.Start();
+  MakeBigTable(c);
+  Conn conn = c.Connect();
+  auto plan = [&](const std::string& sql) {
+    Result r(PQexec(conn.get(), ("EXPLAIN " + sql).c_str()));
+    std::string text;
+    for (int i = 0; i < PQntuples(r.get()); ++i) text += std::string(PQgetvalue(r.get(), i, 0)) + "\n";
+    return text;
+  };
+  const std::string planned =
+      "Workers Planned: " + std::string(std::stoll(QueryValue(conn.get(), "SELECT pg_relation_size('big') / 8192")) >= 3072 ? "2" : "1");
+  EXPECT_EQ(plan("SELECT count(*) FROM big"),
+            "Finalize Aggregate\n  ->  Gather\n        " + planned +
+                "\n        ->  Partial Aggregate\n              ->  Parallel Seq Scan on big\n");
+  EXPECT_EQ(plan("SELECT id FROM big WHERE g = 3"),
+            "Gather\n  " + planned + "\n  ->  Parallel Seq Scan on big\n        Filter: (g = 3)\n");
+  EXPECT_EQ(plan("SELECT * FROM big"), "Seq Scan on big\n");  // every row shipped: not worth it
+  EXPECT_EQ(plan("SELECT count(*) FROM big WHERE id = (SELECT 1)").find("Gather"), std::string::npos);
+  Exec(conn.get(), "SET max_parallel_workers_per_gather = 0");
+  EXPECT_EQ(plan("SELECT count(*) FROM big"), "Aggregate\n  ->  Seq Scan on big\n");
+}
+
 // Every shape the parallel node takes over (filter only, aggregates with and
 // without GROUP BY, HAVING, FILTER, parameters) gives what the serial plan
 // gives, with the leader participating and with only workers scanning.

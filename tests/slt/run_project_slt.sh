@@ -2,12 +2,14 @@
 # Runs the project's own sqllogictest cases (tests/slt/cases/*.test) against a
 # throw-away Tusk server: initdb into a temporary directory, start on a free
 # port, run tusk_slt with --reuse-db, stop the server on exit whatever happens.
-# usage: run_project_slt.sh TUSK_BINARY TUSK_SLT_BINARY CASES_DIR [SERVER_OPTIONS]
+# usage: run_project_slt.sh TUSK_BINARY TUSK_SLT_BINARY CASES_DIR [SERVER_OPTIONS [ENGINE]]
+# ENGINE names the run for the cases' skipif/onlyif lines (default postgresql).
 set -u
 tusk=$1
 runner=$2
 cases=$3
 options=${4:-}
+engine=${5:-postgresql}
 
 dir=$(mktemp -d /tmp/tusk-slt-XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -31,6 +33,6 @@ if ! "$tusk" start -D "$dir/data" -l "$dir/server.log" -w \
 fi
 
 "$runner" --conninfo "host=$dir port=$port dbname=postgres user=postgres" \
-  --reuse-db --timeout-per-query 10000 --verbose "$cases"/*.test
+  --engine "$engine" --reuse-db --timeout-per-query 10000 --verbose "$cases"/*.test
 rc=$?
 exit $rc

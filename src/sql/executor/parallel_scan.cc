@@ -380,24 +380,35 @@ class ParallelScan : public PlanNode {
 
 }  // namespace
 
-std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated) {
-  *aggregated = false;
-  if (st.top != &q || !st.ctx.session || q.op != SetOpKind::kNone || !q.from || !q.row_marks.empty()) return nullptr;
+int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool* partial) {
+  *partial = false;
+  if (q.op != SetOpKind::kNone || !q.from || !q.row_marks.empty()) return 0;
   const CompiledFrom& f = *q.from;
-  if (f.kind != AnalyzedFrom::kTable || !f.stored || f.index >= 0 || !f.index_in.empty()) return nullptr;
+  if (f.kind != AnalyzedFrom::kTable || !f.stored || f.index >= 0 || !f.index_in.empty()) return 0;
   const StoredTable& t = *f.stored;
-  if (t.relkind != 'r' || t.is_catalog || t.temp) return nullptr;
-  if (!q.where.empty() && !ParallelSafe(q.where[0])) return nullptr;
-  const bool partial = q.aggregated && q.group_srf_levels.empty() &&
-                       std::all_of(q.aggs.begin(), q.aggs.end(), [](const AggSpec& a) { return AggCanCombine(a); }) &&
-                       std::all_of(q.agg_orders.begin(), q.agg_orders.end(), [](const auto& o) { return o.empty(); }) &&
-                       AllSafe(q.group_keys) && AllSafe(q.agg_args) && AllSafe(q.agg_args2) && AllSafe(q.agg_filters);
+  if (t.relkind != 'r' || t.is_catalog || t.temp) return 0;
+  if (!q.where.empty() && !ParallelSafe(q.where[0])) return 0;
+  const bool split = q.aggregated && q.group_srf_levels.empty() &&
+                     std::all_of(q.aggs.begin(), q.aggs.end(), [](const AggSpec& a) { return AggCanCombine(a); }) &&
+                     std::all_of(q.agg_orders.begin(), q.agg_orders.end(), [](const auto& o) { return o.empty(); }) &&
+                     AllSafe(q.group_keys) && AllSafe(q.agg_args) && AllSafe(q.agg_args2) && AllSafe(q.agg_filters);
   // Shipping every row costs more than scanning it (PostgreSQL's
   // parallel_tuple_cost says as much): without a WHERE to thin them out or
   // an aggregate to sum them up, the plain scan is better.
-  if (!partial && q.where.empty()) return nullptr;
-  const int workers = st.ctx.session->ParallelWorkersFor(f.stored->NumBlocks());
+  if (!split && q.where.empty()) return 0;
+  const int workers = ctx.ParallelWorkersFor(f.stored->NumBlocks());
+  *partial = split && workers > 0;
+  return std::max(workers, 0);
+}
+
+std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated) {
+  *aggregated = false;
+  if (st.top != &q || !st.ctx.session) return nullptr;
+  bool partial = false;
+  const int workers = PlanParallelScan(q, *st.ctx.session, &partial);
   if (workers <= 0) return nullptr;
+  const CompiledFrom& f = *q.from;
+  const StoredTable& t = *f.stored;
   Work k;
   k.aggregate = partial;
   k.io = st.ctx.io;

@@ -24,6 +24,10 @@ namespace tusk::sql {
 // *aggregated comes back true), or nullptr when q does not qualify.
 std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated);
 
+// The decision MaybeParallelScan makes (also EXPLAIN's): the workers planned
+// for q, 0 for a serial plan; *partial: the aggregation is split too.
+int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool* partial);
+
 // A worker's whole task: `work` as the leader encoded it, over the blocks
 // next_block hands out; each message goes to `send`.
 void RunParallelWorker(std::string_view work, StoredTable& table, std::function<bool(uint32_t*)> next_block,
