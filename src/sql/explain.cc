@@ -218,7 +218,11 @@ std::vector<std::string> ExplainLines(const Statement& stmt, SessionContext& ctx
       }
       AnalyzedQuery q = AnalyzeSelect(stmt, {}, ctx);
       bool partial = false;
-      const int workers = PlanParallelScan(CompileQuery(q), ctx, &partial);
+      const CompiledQuery c = CompileQuery(q);
+      TopN top;
+      const bool top_n = !c.sort.empty() && !c.sorted_by_index && !c.sorted_by_window && !c.limit.empty() &&
+                         TopNOverInput(c, &top);
+      const int workers = PlanParallelScan(c, ctx, top_n, &partial);
       root = SelectNode(s, q, workers, partial);
       break;
     }

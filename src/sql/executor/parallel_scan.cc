@@ -64,6 +64,7 @@ struct Work {
   std::vector<ExprProgram> where;  // 0 or 1
   std::vector<ExprProgram> keys, args, args2, filters;  // aggregate: per key / per aggregate
   std::vector<AggSpec> aggs;
+  TopN top;  // bound >= 0: send only the first `bound` rows in this order
 };
 
 void WritePrograms(ByteWriter& w, const std::vector<ExprProgram>& ps) {
@@ -91,6 +92,15 @@ std::string EncodeWork(const Work& k) {
   WritePrograms(w, k.args);
   WritePrograms(w, k.args2);
   WritePrograms(w, k.filters);
+  w.I64(k.top.bound);
+  w.U32(static_cast<uint32_t>(k.top.keys.size()));
+  for (const SortKey& s : k.top.keys) {
+    w.I32(s.column);
+    w.U8(s.desc);
+    w.U8(s.nulls_first);
+  }
+  w.U32(static_cast<uint32_t>(k.top.types.size()));
+  for (uint32_t t : k.top.types) w.U32(t);
   w.U32(static_cast<uint32_t>(k.aggs.size()));
   for (const AggSpec& a : k.aggs) {
     w.U32(static_cast<uint32_t>(a.def - AllAggregates().data()));
@@ -117,6 +127,15 @@ Work DecodeWork(std::string_view bytes) {
   k.args = ReadPrograms(r);
   k.args2 = ReadPrograms(r);
   k.filters = ReadPrograms(r);
+  k.top.bound = r.I64();
+  k.top.keys.resize(r.Count());
+  for (SortKey& s : k.top.keys) {
+    s.column = r.I32();
+    s.desc = r.U8() != 0;
+    s.nulls_first = r.U8() != 0;
+  }
+  k.top.types.resize(r.Count());
+  for (uint32_t& t : k.top.types) t = r.U32();
   k.aggs.resize(r.Count());
   for (AggSpec& a : k.aggs) {
     const uint32_t def = r.U32();
@@ -380,7 +399,11 @@ class ParallelScan : public PlanNode {
 
 }  // namespace
 
-int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool* partial) {
+bool CanSplitTopN(const CompiledQuery& q) {
+  return !q.aggregated && q.windows.empty() && q.srf_levels.empty() && q.group_srf_levels.empty();
+}
+
+int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool* partial) {
   *partial = false;
   if (q.op != SetOpKind::kNone || !q.from || !q.row_marks.empty()) return 0;
   const CompiledFrom& f = *q.from;
@@ -393,19 +416,21 @@ int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool* partial)
                      std::all_of(q.agg_orders.begin(), q.agg_orders.end(), [](const auto& o) { return o.empty(); }) &&
                      AllSafe(q.group_keys) && AllSafe(q.agg_args) && AllSafe(q.agg_args2) && AllSafe(q.agg_filters);
   // Shipping every row costs more than scanning it (PostgreSQL's
-  // parallel_tuple_cost says as much): without a WHERE to thin them out or
-  // an aggregate to sum them up, the plain scan is better.
-  if (!split && q.where.empty()) return 0;
+  // parallel_tuple_cost says as much): without a WHERE to thin them out, an
+  // aggregate to sum them up or a LIMIT to cut them short, the plain scan
+  // is better.
+  if (!split && q.where.empty() && !(top_n && CanSplitTopN(q))) return 0;
   const int workers = ctx.ParallelWorkersFor(f.stored->NumBlocks());
   *partial = split && workers > 0;
   return std::max(workers, 0);
 }
 
-std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated) {
+std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated,
+                                            const TopN* top) {
   *aggregated = false;
   if (st.top != &q || !st.ctx.session) return nullptr;
   bool partial = false;
-  const int workers = PlanParallelScan(q, *st.ctx.session, &partial);
+  const int workers = PlanParallelScan(q, *st.ctx.session, top != nullptr, &partial);
   if (workers <= 0) return nullptr;
   const CompiledFrom& f = *q.from;
   const StoredTable& t = *f.stored;
@@ -422,6 +447,8 @@ std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& s
     k.args2 = BindPrograms(q.agg_args2, st);
     k.filters = BindPrograms(q.agg_filters, st);
     k.aggs = q.aggs;
+  } else if (top && CanSplitTopN(q)) {
+    k.top = *top;
   }
   *aggregated = partial;
   return std::make_unique<ParallelScan>(f.stored, workers, std::move(k));
@@ -445,6 +472,25 @@ void RunParallelWorker(std::string_view work, StoredTable& table, std::function<
     msg.clear();
     n = 0;
   };
+  if (k.top.bound >= 0) {
+    // This worker's first rows in ORDER BY order: only they can make the
+    // leader's top N.
+    class ShareNode : public PlanNode {
+     public:
+      explicit ShareNode(Share& s) : s_(s) {}
+      const Row* Next(ExecState& st) override { return s_.Next(st.ctx); }
+     private:
+      Share& s_;
+    };
+    std::unique_ptr<PlanNode> sort = MakeSort(std::make_unique<ShareNode>(share), k.top.keys, k.top.types, k.top.bound);
+    while (const Row* r = sort->Next(st)) {
+      if (n == 0) w.U32(0);
+      WriteRow(k, *r, w);
+      if (++n, msg.size() >= kBatchBytes) flush();
+    }
+    if (n > 0) flush();
+    return;
+  }
   if (!k.aggregate) {
     while (const Row* r = share.Next(st.ctx)) {
       if (n == 0) w.U32(0);  // the count, filled in by flush

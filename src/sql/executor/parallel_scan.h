@@ -22,11 +22,18 @@ namespace tusk::sql {
 
 // The parallel node for q (the scan and WHERE, or also the aggregation when
 // *aggregated comes back true), or nullptr when q does not qualify.
-std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated);
+// With `top` (ORDER BY ... LIMIT sorted below the projection), each worker
+// sends only its own top rows; the leader's Sort above picks among them.
+std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated,
+                                            const TopN* top);
 
 // The decision MaybeParallelScan makes (also EXPLAIN's): the workers planned
 // for q, 0 for a serial plan; *partial: the aggregation is split too.
-int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool* partial);
+// top_n: the query sorts its input rows for ORDER BY ... LIMIT.
+int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool* partial);
+// Whether a top-N sort of q's input rows can be split among the workers
+// (no aggregation, window or set-returning step between scan and sort).
+bool CanSplitTopN(const CompiledQuery& q);
 
 // A worker's whole task: `work` as the leader encoded it, over the blocks
 // next_block hands out; each message goes to `send`.

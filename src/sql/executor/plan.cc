@@ -587,6 +587,27 @@ class Limit : public PlanNode {
   int64_t offset_, limit_;  // limit -1 = none
 };
 
+}  // namespace
+
+bool TopNOverInput(const CompiledQuery& q, TopN* top) {
+  if (!q.distinct_on.empty() || q.distinct ||
+      !std::all_of(q.targets.begin(), q.targets.end(),
+                   [](const ExprProgram& p) { return p.steps.empty() && p.result < 0; }))
+    return false;
+  top->keys = q.sort;
+  top->types.clear();
+  for (SortKey& k : top->keys) {
+    const auto target = static_cast<size_t>(k.column);
+    const auto input = static_cast<size_t>(-1 - q.targets[target].result);
+    if (top->types.size() <= input) top->types.resize(input + 1);
+    top->types[input] = q.target_types[target];
+    k.column = static_cast<decltype(k.column)>(input);
+  }
+  return true;
+}
+
+namespace {
+
 int64_t EvalCount(const std::vector<ExprProgram>& p, ExecState& st, bool is_limit) {
   if (p.empty()) return is_limit ? -1 : 0;
   ExprProgram prog = p[0];
@@ -811,8 +832,16 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     if (offset > 0 || limit >= 0) node = std::make_unique<Limit>(std::move(node), offset, limit);
     return node;
   }
+  const int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
+  const bool sort_needed = !q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window;
+  // ORDER BY ... LIMIT over plain columns: the top-N sort works on the input
+  // rows and only the rows it keeps are projected, instead of every row
+  // being copied into a projected row the heap then mostly rejects.
+  TopN top;
+  const bool sort_input = sort_needed && limit >= 0 && TopNOverInput(q, &top);
+  top.bound = offset + limit;
   bool parallel_agg = false;
-  std::unique_ptr<PlanNode> parallel = MaybeParallelScan(q, st, &parallel_agg);
+  std::unique_ptr<PlanNode> parallel = MaybeParallelScan(q, st, &parallel_agg, sort_input ? &top : nullptr);
   if (parallel) {
     node = std::move(parallel);  // WHERE (and the aggregation, if parallel_agg) included
   } else if (q.from) {
@@ -848,26 +877,7 @@ std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st) {
     node = MakeWindowAgg(std::move(node), w, q.window_width, st);
   }
   node = MakeProjectSets(std::move(node), q.srf_levels, st);
-  int64_t offset = EvalCount(q.offset, st, false), limit = EvalCount(q.limit, st, true);
-  const bool sort_needed = !q.sort.empty() && !q.sorted_by_index && !q.sorted_by_window;
-  // ORDER BY ... LIMIT over plain columns: the top-N sort works on the input
-  // rows and only the rows it keeps are projected, instead of every row
-  // being copied into a projected row the heap then mostly rejects.
-  const bool sort_input = sort_needed && limit >= 0 && q.distinct_on.empty() && !q.distinct &&
-                          std::all_of(q.targets.begin(), q.targets.end(),
-                                      [](const ExprProgram& p) { return p.steps.empty() && p.result < 0; });
-  if (sort_input) {
-    std::vector<SortKey> keys = q.sort;
-    std::vector<uint32_t> types;  // by input column; only the keys' are read
-    for (SortKey& k : keys) {
-      const auto target = static_cast<size_t>(k.column);
-      const auto input = static_cast<size_t>(-1 - q.targets[target].result);
-      if (types.size() <= input) types.resize(input + 1);
-      types[input] = q.target_types[target];
-      k.column = static_cast<decltype(k.column)>(input);
-    }
-    node = std::make_unique<Sort>(std::move(node), std::move(keys), std::move(types), offset + limit);
-  }
+  if (sort_input) node = std::make_unique<Sort>(std::move(node), top.keys, top.types, top.bound);
   node = std::make_unique<Project>(std::move(node), bind(q.targets));
   if (!q.distinct_on.empty()) {
     // Sorted so that rows equal on the DISTINCT ON columns are adjacent and

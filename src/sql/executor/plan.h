@@ -164,6 +164,16 @@ struct CompiledQuery {
 
 CompiledQuery CompileQuery(const AnalyzedQuery& q, size_t num_params);
 inline CompiledQuery CompileQuery(AnalyzedQuery& q) { return CompileQuery(q, q.param_types.size()); }
+// ORDER BY ... LIMIT as a top-N sort of the rows below the projection: the
+// keys mapped to input columns, the types by input column (only the keys'
+// set), the bound offset + limit. TopNOverInput: whether the targets allow
+// it (plain columns, no DISTINCT) and the keys and types if so.
+struct TopN {
+  std::vector<SortKey> keys;
+  std::vector<uint32_t> types;
+  int64_t bound = -1;
+};
+bool TopNOverInput(const CompiledQuery& q, TopN* top);
 // Builds the node tree for one execution.
 std::unique_ptr<PlanNode> BuildPlan(const CompiledQuery& q, ExecState& st);
 // Builds the nodes of one FROM item; a join's rows are input-row wide
