@@ -167,8 +167,11 @@ void Run(WorkerSlot& slot, const ParallelRequest& r) {
   try {
     xact::QuerySnapshotScope as_leader(&r.snapshot);
     StoredTablesAtStatementStart();
-    std::shared_ptr<sql::StoredTable> table = OpenStoredTableByOid(r.relid);
-    if (!table) throw PgError(sqlstate::kInternalError, "parallel worker could not open relation " + std::to_string(r.relid));
+    auto open = [](uint32_t relid) {
+      std::shared_ptr<sql::StoredTable> t = OpenStoredTableByOid(relid);
+      if (!t) throw PgError(sqlstate::kInternalError, "parallel worker could not open relation " + std::to_string(relid));
+      return t;
+    };
     WorkerSlot& group = parallel::Slot(slot.group_slot);
     const uint32_t nblocks = slot.nblocks;
     auto next_block = [&group, nblocks](uint32_t* block) {
@@ -177,7 +180,7 @@ void Run(WorkerSlot& slot, const ParallelRequest& r) {
       *block = b;
       return true;
     };
-    sql::RunParallelWorker(r.work, *table, next_block, ctx, [&](std::string_view msg) { Send(slot, ctx, msg); });
+    sql::RunParallelWorker(r.work, open, r.relid, next_block, ctx, [&](std::string_view msg) { Send(slot, ctx, msg); });
   } catch (...) {
     xact::Abort();
     StoredTablesAtTransactionEnd();

@@ -128,7 +128,11 @@ Node SelectNode(const SelectStmt& s, const AnalyzedQuery& q, int workers, bool p
   Node n;
   if (q.from) {
     n = FromNode(*q.from);
-    if (workers > 0) n.title = "Parallel " + n.title;
+    // The shared scan: the item's own, or a hash join's left input.
+    if (workers > 0) {
+      std::string& title = q.from->kind == AnalyzedFrom::kJoin ? n.children[0].title : n.title;
+      title = "Parallel " + title;
+    }
     AddFilter(n, *q.from, s.where.get());
     if (workers > 0 && !partial) n = Gather(std::move(n), workers);
   } else if (!s.values.empty()) {

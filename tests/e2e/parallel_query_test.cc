@@ -100,6 +100,12 @@ TEST(ParallelQuery, ExplainShowsTheGatherTheExecutorRuns) {
   EXPECT_EQ(plan("SELECT id FROM big WHERE g = 3"),
             "Gather\n  " + planned + "\n  ->  Parallel Seq Scan on big\n        Filter: (g = 3)\n");
   EXPECT_EQ(plan("SELECT * FROM big"), "Seq Scan on big\n");  // every row shipped: not worth it
+  ASSERT_EQ(c.Psql("CREATE TABLE dim (g int, name text)").exit_code, 0);
+  EXPECT_EQ(plan("SELECT count(*) FROM big b JOIN dim d ON d.g = b.g"),
+            "Finalize Aggregate\n  ->  Gather\n        " + planned +
+                "\n        ->  Partial Aggregate\n              ->  Hash Join\n                    Hash Cond: (b.g = d.g)\n"
+                "                    ->  Parallel Seq Scan on big b\n                    ->  Hash\n"
+                "                          ->  Seq Scan on dim d\n");
   EXPECT_EQ(plan("SELECT id FROM big ORDER BY v DESC LIMIT 3"),
             "Limit\n  ->  Sort\n        Sort Key: v DESC\n        ->  Gather\n              " + planned +
                 "\n              ->  Parallel Seq Scan on big\n");
@@ -116,6 +122,9 @@ TEST(ParallelQuery, ResultsEqualTheSerialPlans) {
   c.Start();
   MakeBigTable(c);
   ASSERT_EQ(c.Psql("UPDATE big SET t = NULL, v = NULL WHERE id % 11 = 0").exit_code, 0);
+  ASSERT_EQ(c.Psql("CREATE TABLE dim (g int, name text); INSERT INTO dim VALUES (0, 'zero'), (1, 'one'), (2, 'two'),"
+                   " (3, 'three'), (3, 'three again'), (4, 'four'), (5, 'five'), (9, 'nine')").exit_code,
+            0);
   Conn conn = c.Connect();
   const std::vector<std::string> queries = {
       "SELECT count(*), sum(id), avg(v), min(t), max(t), min(v), max(id), count(t) FROM big",
@@ -130,6 +139,12 @@ TEST(ParallelQuery, ResultsEqualTheSerialPlans) {
       "SELECT id FROM big WHERE id IN (1, 77777, 150000) ORDER BY id",
       "SELECT id, v, t FROM big ORDER BY v DESC NULLS LAST, id LIMIT 15 OFFSET 4",
       "SELECT g, id FROM big WHERE t IS NOT NULL ORDER BY g, id DESC LIMIT 5",
+      // Hash joins whose probe side is the shared scan, aggregated in the workers.
+      "SELECT d.name, count(*), sum(b.id), avg(b.v) FROM big b JOIN dim d ON d.g = b.g GROUP BY d.name ORDER BY 1",
+      "SELECT d.name, count(*), count(d.g) FROM big b LEFT JOIN dim d ON d.g = b.g AND d.g < 4 GROUP BY d.name "
+      "ORDER BY 1",
+      "SELECT g, count(*), max(name) FROM big JOIN dim USING (g) WHERE id % 3 = 0 GROUP BY g ORDER BY g",
+      "SELECT count(*), sum(v) FROM big b JOIN dim d ON d.g = b.g AND b.id > d.g * 1000",
   };
   auto run_all = [&](const std::string& settings) {
     Exec(conn.get(), settings);

@@ -55,6 +55,25 @@ bool AllSafe(const std::vector<ExprProgram>& ps) {
   return std::all_of(ps.begin(), ps.end(), [](const ExprProgram& p) { return ParallelSafe(p); });
 }
 
+// A hash join whose left (probe) input is the shared scan: what a worker
+// needs to rebuild the join's CompiledFrom over its own tables.
+struct LeafShape {
+  uint32_t relid = 0;
+  int32_t start = 0;
+  std::vector<uint32_t> types;
+  std::vector<bool> needed;
+};
+struct JoinShape {
+  LeafShape left, right;
+  int32_t start = 0;
+  std::vector<uint32_t> types;
+  std::vector<bool> needed;
+  uint8_t kind = 0;  // JoinKind
+  std::vector<ExprProgram> cond, merged, left_keys, right_keys;
+  std::vector<uint32_t> key_types;
+  uint32_t width = 0;  // the input row's
+};
+
 // A participant's task; the programs are bound (parameters in registers).
 struct Work {
   bool aggregate = false;
@@ -65,7 +84,42 @@ struct Work {
   std::vector<ExprProgram> keys, args, args2, filters;  // aggregate: per key / per aggregate
   std::vector<AggSpec> aggs;
   TopN top;  // bound >= 0: send only the first `bound` rows in this order
+  bool join = false;  // the input rows come from `js` (aggregate only)
+  JoinShape js;
 };
+
+void WriteBools(ByteWriter& w, const std::vector<bool>& v) {
+  w.U32(static_cast<uint32_t>(v.size()));
+  for (bool b : v) w.U8(b);
+}
+std::vector<bool> ReadBools(ByteReader& r) {
+  std::vector<bool> v(r.Count());
+  for (size_t i = 0; i < v.size(); ++i) v[i] = r.U8() != 0;
+  return v;
+}
+void WriteTypes(ByteWriter& w, const std::vector<uint32_t>& v) {
+  w.U32(static_cast<uint32_t>(v.size()));
+  for (uint32_t t : v) w.U32(t);
+}
+std::vector<uint32_t> ReadTypes(ByteReader& r) {
+  std::vector<uint32_t> v(r.Count(4));
+  for (uint32_t& t : v) t = r.U32();
+  return v;
+}
+void WriteLeaf(ByteWriter& w, const LeafShape& l) {
+  w.U32(l.relid);
+  w.I32(l.start);
+  WriteTypes(w, l.types);
+  WriteBools(w, l.needed);
+}
+LeafShape ReadLeaf(ByteReader& r) {
+  LeafShape l;
+  l.relid = r.U32();
+  l.start = r.I32();
+  l.types = ReadTypes(r);
+  l.needed = ReadBools(r);
+  return l;
+}
 
 void WritePrograms(ByteWriter& w, const std::vector<ExprProgram>& ps) {
   w.U32(static_cast<uint32_t>(ps.size()));
@@ -101,6 +155,22 @@ std::string EncodeWork(const Work& k) {
   }
   w.U32(static_cast<uint32_t>(k.top.types.size()));
   for (uint32_t t : k.top.types) w.U32(t);
+  w.U8(k.join);
+  if (k.join) {
+    const JoinShape& j = k.js;
+    WriteLeaf(w, j.left);
+    WriteLeaf(w, j.right);
+    w.I32(j.start);
+    WriteTypes(w, j.types);
+    WriteBools(w, j.needed);
+    w.U8(j.kind);
+    WritePrograms(w, j.cond);
+    WritePrograms(w, j.merged);
+    WritePrograms(w, j.left_keys);
+    WritePrograms(w, j.right_keys);
+    WriteTypes(w, j.key_types);
+    w.U32(j.width);
+  }
   w.U32(static_cast<uint32_t>(k.aggs.size()));
   for (const AggSpec& a : k.aggs) {
     w.U32(static_cast<uint32_t>(a.def - AllAggregates().data()));
@@ -136,6 +206,22 @@ Work DecodeWork(std::string_view bytes) {
   }
   k.top.types.resize(r.Count());
   for (uint32_t& t : k.top.types) t = r.U32();
+  k.join = r.U8() != 0;
+  if (k.join) {
+    JoinShape& j = k.js;
+    j.left = ReadLeaf(r);
+    j.right = ReadLeaf(r);
+    j.start = r.I32();
+    j.types = ReadTypes(r);
+    j.needed = ReadBools(r);
+    j.kind = r.U8();
+    j.cond = ReadPrograms(r);
+    j.merged = ReadPrograms(r);
+    j.left_keys = ReadPrograms(r);
+    j.right_keys = ReadPrograms(r);
+    j.key_types = ReadTypes(r);
+    j.width = r.U32();
+  }
   k.aggs.resize(r.Count());
   for (AggSpec& a : k.aggs) {
     const uint32_t def = r.U32();
@@ -249,15 +335,22 @@ void ReadRow(const Work& k, ByteReader& r, Row* row) {
   ctid.i = r.I64();
 }
 
-// A participant's share of the scan: the visible rows of the blocks it is
-// handed that pass WHERE, with their ctid after the columns.
+// A participant's share of the input rows that pass WHERE.
 class Share {
  public:
-  Share(StoredTable& t, Work& k, std::function<bool(uint32_t*)> next_block)
+  virtual ~Share() = default;
+  virtual const Row* Next(ExecContext& ctx) = 0;
+};
+
+// One table's: the visible rows of the blocks it is handed, with their
+// ctid after the columns.
+class TableShare : public Share {
+ public:
+  TableShare(StoredTable& t, Work& k, std::function<bool(uint32_t*)> next_block)
       : k_(k), scan_(t.ScanBlocks(std::move(next_block))), row_(k.ncols + 1) {
     scan_->SetNeeded(k_.needed.empty() ? nullptr : &k_.needed);
   }
-  const Row* Next(ExecContext& ctx) {
+  const Row* Next(ExecContext& ctx) override {
     TupleId tid;
     while (scan_->Next(row_, &tid)) {
       ctx.session->CheckForInterrupts();
@@ -275,11 +368,74 @@ class Share {
   Row row_;
 };
 
+// A hash join's: every right row (each participant builds its own hash
+// table) joined with the left rows of the blocks it is handed. `tree` is a
+// per-execution copy whose left leaf has the block source.
+class JoinShare : public Share {
+ public:
+  JoinShare(std::shared_ptr<const CompiledFrom> tree, Work& k, ExecState& st)
+      : tree_(std::move(tree)), k_(k), st_(st), node_(BuildFrom(*tree_, k.js.width, st)) {}
+  const Row* Next(ExecContext& ctx) override {
+    while (const Row* r = node_->Next(st_))
+      if (Passes(k_.where, *r, ctx)) return r;
+    return nullptr;
+  }
+
+ private:
+  std::shared_ptr<const CompiledFrom> tree_;  // the join node keeps references into it
+  Work& k_;
+  ExecState& st_;
+  std::unique_ptr<PlanNode> node_;
+};
+
+std::shared_ptr<CompiledFrom> LeafFrom(const LeafShape& s, std::shared_ptr<StoredTable> t,
+                                       std::function<bool(uint32_t*)> blocks) {
+  auto f = std::make_shared<CompiledFrom>();
+  f->kind = AnalyzedFrom::kTable;
+  f->start = s.start;
+  f->types = s.types;
+  f->needed = s.needed;
+  f->stored = std::move(t);
+  f->blocks = std::move(blocks);
+  return f;
+}
+
+// A worker's copy of the leader's join (JoinShape), over its own tables.
+std::shared_ptr<const CompiledFrom> JoinFrom(const JoinShape& s, std::shared_ptr<CompiledFrom> left,
+                                             std::shared_ptr<CompiledFrom> right) {
+  auto f = std::make_shared<CompiledFrom>();
+  f->kind = AnalyzedFrom::kJoin;
+  f->start = s.start;
+  f->types = s.types;
+  f->needed = s.needed;
+  f->join = static_cast<JoinKind>(s.kind);
+  f->left = std::move(left);
+  f->right = std::move(right);
+  f->cond = s.cond;
+  f->merged = s.merged;
+  f->left_keys = s.left_keys;
+  f->right_keys = s.right_keys;
+  f->key_types = s.key_types;
+  return f;
+}
+
+// All of a table's blocks, counted by this process alone.
+std::function<bool(uint32_t*)> EveryBlock(uint32_t nblocks) {
+  auto next = std::make_shared<uint32_t>(0);
+  return [next, nblocks](uint32_t* b) {
+    if (*next >= nblocks) return false;
+    *b = (*next)++;
+    return true;
+  };
+}
+
 // Gather (and Finalize Aggregate): the leader's node.
 class ParallelScan : public PlanNode {
  public:
-  ParallelScan(std::shared_ptr<StoredTable> t, int planned, Work k)
-      : table_(std::move(t)), planned_(planned), k_(std::move(k)), row_(k_.ncols + 1) {}
+  // t: the table whose blocks are shared; from: the query's FROM item (t's
+  // scan, or a hash join with t's scan on the left).
+  ParallelScan(std::shared_ptr<StoredTable> t, const CompiledFrom& from, int planned, Work k)
+      : table_(std::move(t)), from_(from), planned_(planned), k_(std::move(k)), row_(k_.ncols + 1) {}
 
   const Row* Next(ExecState& st) override {
     if (!started_) Start(st);
@@ -289,6 +445,7 @@ class ParallelScan : public PlanNode {
  private:
   void Start(ExecState& st) {
     started_ = true;
+    st_ = &st;
     table_->LockForRead();
     const uint32_t nblocks = table_->NumBlocks();
     workers_ = st.ctx.session->LaunchParallelWorkers(table_->oid, nblocks, planned_, [this] { return EncodeWork(k_); });
@@ -301,17 +458,17 @@ class ParallelScan : public PlanNode {
   // not participate still sweeps up, once the workers are done, whatever
   // blocks are left (workers that could not be started never took any).
   void OpenShare(uint32_t nblocks) {
-    std::function<bool(uint32_t*)> next;
-    if (workers_) {
-      next = [w = workers_.get()](uint32_t* b) { return w->NextBlock(b); };
-    } else {
-      next = [this, nblocks](uint32_t* b) {
-        if (local_next_ >= nblocks) return false;
-        *b = local_next_++;
-        return true;
-      };
+    std::function<bool(uint32_t*)> next = EveryBlock(nblocks);
+    if (workers_) next = [w = workers_.get()](uint32_t* b) { return w->NextBlock(b); };
+    if (!k_.join) {
+      share_ = std::make_unique<TableShare>(*table_, k_, std::move(next));
+      return;
     }
-    share_ = std::make_unique<Share>(*table_, k_, std::move(next));
+    auto tree = std::make_shared<CompiledFrom>(from_);
+    auto left = std::make_shared<CompiledFrom>(*from_.left);
+    left->blocks = std::move(next);
+    tree->left = std::move(left);
+    share_ = std::make_unique<JoinShare>(std::move(tree), k_, *st_);
   }
 
   // Next message from a worker: wait only when the leader has nothing of
@@ -378,14 +535,15 @@ class ParallelScan : public PlanNode {
   }
 
   std::shared_ptr<StoredTable> table_;
+  const CompiledFrom& from_;
   int planned_;
   Work k_;
   bool started_ = false;
+  ExecState* st_ = nullptr;
   std::unique_ptr<ParallelWorkers> workers_;
   bool workers_done_ = false;
   std::unique_ptr<Share> share_;
   bool share_done_ = false;
-  uint32_t local_next_ = 0;
   uint32_t deferred_nblocks_ = 0;
   uint64_t local_rows_ = 0;
   std::string msg_;
@@ -399,6 +557,25 @@ class ParallelScan : public PlanNode {
 
 }  // namespace
 
+// A sequential scan of a stored, non-temporary table.
+bool PlainScan(const CompiledFrom& f) {
+  return f.kind == AnalyzedFrom::kTable && f.stored && f.index < 0 && f.index_in.empty() && !f.lateral &&
+         f.stored->relkind == 'r' && !f.stored->is_catalog && !f.stored->temp;
+}
+
+// The FROM item's scan whose blocks the participants share: the item
+// itself, or the left (probe) side of an inner or left hash join of two
+// plain scans, which every participant joins against its own copy of the
+// right side's rows; nullptr when neither.
+const CompiledFrom* SharedScan(const CompiledFrom& f) {
+  if (PlainScan(f)) return &f;
+  if (f.kind != AnalyzedFrom::kJoin || f.merge || f.left_keys.empty() ||
+      (f.join != JoinKind::kInner && f.join != JoinKind::kLeft) || !PlainScan(*f.left) || !PlainScan(*f.right))
+    return nullptr;
+  if (!AllSafe(f.cond) || !AllSafe(f.merged) || !AllSafe(f.left_keys) || !AllSafe(f.right_keys)) return nullptr;
+  return f.left.get();
+}
+
 bool CanSplitTopN(const CompiledQuery& q) {
   return !q.aggregated && q.windows.empty() && q.srf_levels.empty() && q.group_srf_levels.empty();
 }
@@ -406,10 +583,8 @@ bool CanSplitTopN(const CompiledQuery& q) {
 int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool* partial) {
   *partial = false;
   if (q.op != SetOpKind::kNone || !q.from || !q.row_marks.empty()) return 0;
-  const CompiledFrom& f = *q.from;
-  if (f.kind != AnalyzedFrom::kTable || !f.stored || f.index >= 0 || !f.index_in.empty()) return 0;
-  const StoredTable& t = *f.stored;
-  if (t.relkind != 'r' || t.is_catalog || t.temp) return 0;
+  const CompiledFrom* scan = SharedScan(*q.from);
+  if (!scan) return 0;
   if (!q.where.empty() && !ParallelSafe(q.where[0])) return 0;
   const bool split = q.aggregated && q.group_srf_levels.empty() &&
                      std::all_of(q.aggs.begin(), q.aggs.end(), [](const AggSpec& a) { return AggCanCombine(a); }) &&
@@ -420,7 +595,10 @@ int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bo
   // aggregate to sum them up or a LIMIT to cut them short, the plain scan
   // is better.
   if (!split && q.where.empty() && !(top_n && CanSplitTopN(q))) return 0;
-  const int workers = ctx.ParallelWorkersFor(f.stored->NumBlocks());
+  // A join's rows are only ever aggregated in the workers (shipping joined
+  // rows would need their whole width).
+  if (scan != q.from.get() && !split) return 0;
+  const int workers = ctx.ParallelWorkersFor(scan->stored->NumBlocks());
   *partial = split && workers > 0;
   return std::max(workers, 0);
 }
@@ -432,7 +610,7 @@ std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& s
   bool partial = false;
   const int workers = PlanParallelScan(q, *st.ctx.session, top != nullptr, &partial);
   if (workers <= 0) return nullptr;
-  const CompiledFrom& f = *q.from;
+  const CompiledFrom& f = *SharedScan(*q.from);
   const StoredTable& t = *f.stored;
   Work k;
   k.aggregate = partial;
@@ -440,6 +618,25 @@ std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& s
   k.io.session = nullptr;
   k.ncols = static_cast<uint32_t>(t.columns.size());
   if (f.needed.size() == t.columns.size()) k.needed = f.needed;
+  if (&f != q.from.get()) {
+    const CompiledFrom& j = *q.from;
+    auto leaf = [](const CompiledFrom& c) {
+      return LeafShape{c.stored->oid, static_cast<int32_t>(c.start), c.types, c.needed};
+    };
+    k.join = true;
+    k.js.left = leaf(*j.left);
+    k.js.right = leaf(*j.right);
+    k.js.start = static_cast<int32_t>(j.start);
+    k.js.types = j.types;
+    k.js.needed = j.needed;
+    k.js.kind = static_cast<uint8_t>(j.join);
+    k.js.cond = BindPrograms(j.cond, st);
+    k.js.merged = BindPrograms(j.merged, st);
+    k.js.left_keys = BindPrograms(j.left_keys, st);
+    k.js.right_keys = BindPrograms(j.right_keys, st);
+    k.js.key_types = j.key_types;
+    k.js.width = static_cast<uint32_t>(q.input_width);
+  }
   k.where = BindPrograms(q.where, st);
   if (partial) {
     k.keys = BindPrograms(q.group_keys, st);
@@ -451,18 +648,29 @@ std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& s
     k.top = *top;
   }
   *aggregated = partial;
-  return std::make_unique<ParallelScan>(f.stored, workers, std::move(k));
+  return std::make_unique<ParallelScan>(f.stored, *q.from, workers, std::move(k));
 }
 
-void RunParallelWorker(std::string_view work, StoredTable& table, std::function<bool(uint32_t*)> next_block,
-                       SessionContext& ctx, const std::function<void(std::string_view)>& send) {
+void RunParallelWorker(std::string_view work, const std::function<std::shared_ptr<StoredTable>(uint32_t)>& open,
+                       uint32_t relid, std::function<bool(uint32_t*)> next_block, SessionContext& ctx,
+                       const std::function<void(std::string_view)>& send) {
   Work k = DecodeWork(work);
   ExecState st;
   st.ctx.session = &ctx;
   st.ctx.io = k.io;
   st.ctx.io.session = &ctx;
   st.ctx.state = &st;
-  Share share(table, k, std::move(next_block));
+  std::shared_ptr<StoredTable> table = open(relid);
+  std::unique_ptr<Share> owned;
+  if (k.join) {
+    std::shared_ptr<StoredTable> right = open(k.js.right.relid);
+    auto left_from = LeafFrom(k.js.left, table, std::move(next_block));
+    auto right_from = LeafFrom(k.js.right, right, EveryBlock(right->NumBlocks()));
+    owned = std::make_unique<JoinShare>(JoinFrom(k.js, std::move(left_from), std::move(right_from)), k, st);
+  } else {
+    owned = std::make_unique<TableShare>(*table, k, std::move(next_block));
+  }
+  Share& share = *owned;
   std::string msg;
   ByteWriter w(msg);
   uint32_t n = 0;

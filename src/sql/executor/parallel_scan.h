@@ -36,8 +36,10 @@ int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bo
 bool CanSplitTopN(const CompiledQuery& q);
 
 // A worker's whole task: `work` as the leader encoded it, over the blocks
-// next_block hands out; each message goes to `send`.
-void RunParallelWorker(std::string_view work, StoredTable& table, std::function<bool(uint32_t*)> next_block,
-                       SessionContext& ctx, const std::function<void(std::string_view)>& send);
+// of table `relid` next_block hands out; `open` gives the tables it reads
+// (it throws if one is gone); each message goes to `send`.
+void RunParallelWorker(std::string_view work, const std::function<std::shared_ptr<StoredTable>(uint32_t)>& open,
+                       uint32_t relid, std::function<bool(uint32_t*)> next_block, SessionContext& ctx,
+                       const std::function<void(std::string_view)>& send);
 
 }  // namespace tusk::sql

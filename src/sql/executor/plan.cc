@@ -143,7 +143,7 @@ class StoredScan : public PlanNode {
         in_(BindPrograms(f.index_in, st)), lower_incl_(f.index_lower_incl), upper_incl_(f.index_upper_incl),
         backward_(f.index_backward),
         key_type_(f.types.empty() || f.index < 0 ? 0 : f.types[table_->indexes[f.index].columns[0]]),
-        needed_(f.needed.size() == table_->columns.size() ? &f.needed : nullptr) {}
+        needed_(f.needed.size() == table_->columns.size() ? &f.needed : nullptr), blocks_(f.blocks) {}
   const Row* Next(ExecState& st) override {
     if (!in_.empty()) return NextInList(st);
     if (!scan_) {
@@ -171,7 +171,7 @@ class StoredScan : public PlanNode {
         cond.backward = backward_;
         scan_ = table_->ScanIndex(table_->indexes[index_], cond);
       } else {
-        scan_ = table_->Scan();
+        scan_ = blocks_ ? table_->ScanBlocks(blocks_) : table_->Scan();
       }
       scan_->SetNeeded(needed_);
       row_.resize(table_->columns.size() + 1);
@@ -233,6 +233,7 @@ class StoredScan : public PlanNode {
   bool backward_;
   uint32_t key_type_;
   const std::vector<bool>* needed_;  // the plan's; null: every column
+  std::function<bool(uint32_t*)> blocks_;
   bool in_started_ = false;
   std::vector<Datum> in_values_;
   size_t in_pos_ = 0;

@@ -4,6 +4,7 @@
 // call; nullptr at end.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -79,6 +80,10 @@ struct CompiledFrom {
   int srf = -1;                                // kFunction: see AnalyzedFrom
   std::vector<ExprProgram> func_args;
   bool ordinality = false;
+  // Only on a parallel scan's per-execution copies: a stored table's
+  // sequential scan reads just the blocks this hands out, without taking
+  // the table lock (the leader holds it; see StoredTable::ScanBlocks).
+  std::function<bool(uint32_t*)> blocks;
 };
 
 // A ProjectSet step (see SrfLevel): one (SrfKind, result type, argument
