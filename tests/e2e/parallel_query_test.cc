@@ -45,6 +45,17 @@ bool NoWorkersLeft(const Cluster& c) {
   return false;
 }
 
+// Sends a query that runs for seconds; returns its workers once they show.
+std::vector<pid_t> StartLongQuery(const Cluster& c, PGconn* leader) {
+  std::vector<pid_t> workers;
+  if (PQsendQuery(leader, "SELECT count(*) FROM big a WHERE md5(repeat(t, 5000)) LIKE 'zzz%'") != 1) return workers;
+  for (int i = 0; i < 200 && workers.empty(); ++i) {
+    workers = WorkersOf(c, PQbackendPID(leader));
+    if (workers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return workers;
+}
+
 void Drain(PGconn* conn) {
   while (PGresult* r = PQgetResult(conn)) PQclear(r);
 }
@@ -202,13 +213,7 @@ TEST(ParallelQuery, CancelStopsTheLeaderAndItsWorkers) {
   c.Start();
   MakeBigTable(c);
   Conn leader = c.Connect();
-  const pid_t lpid = PQbackendPID(leader.get());
-  ASSERT_EQ(PQsendQuery(leader.get(), "SELECT count(*) FROM big a WHERE md5(repeat(t, 5000)) LIKE 'zzz%'"), 1);
-  std::vector<pid_t> workers;
-  for (int i = 0; i < 200 && workers.empty(); ++i) {
-    workers = WorkersOf(c, lpid);
-    if (workers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::vector<pid_t> workers = StartLongQuery(c, leader.get());
   ASSERT_FALSE(workers.empty());
   PGcancel* cancel = PQgetCancel(leader.get());
   char err[256];
@@ -258,13 +263,7 @@ TEST(ParallelQuery, AKilledWorkerRestartsTheServer) {
   c.Start();
   MakeBigTable(c);
   Conn leader = c.Connect();
-  const pid_t lpid = PQbackendPID(leader.get());
-  ASSERT_EQ(PQsendQuery(leader.get(), "SELECT count(*) FROM big a WHERE md5(repeat(t, 5000)) LIKE 'zzz%'"), 1);
-  std::vector<pid_t> workers;
-  for (int i = 0; i < 200 && workers.empty(); ++i) {
-    workers = WorkersOf(c, lpid);
-    if (workers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::vector<pid_t> workers = StartLongQuery(c, leader.get());
   ASSERT_FALSE(workers.empty());
   const size_t from = c.LogSize();
   kill(workers[0], SIGKILL);
