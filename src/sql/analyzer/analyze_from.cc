@@ -189,10 +189,10 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
                 " columns available but " + std::to_string(f.column_aliases.size()) + " columns specified",
             -1);
     }
-    // The row's address rides along as a hidden trailing column, reachable
-    // only qualified (t.ctid), for UPDATE and DELETE.
+    // The row's address rides along as a hidden trailing column: the system
+    // column ctid (UPDATE and DELETE find their rows by it).
     names.push_back("ctid");
-    types.push_back(oid::kInt8);
+    types.push_back(oid::kTid);
     AddRangeEntry(f.alias ? *f.alias : f.name, names, f.column_aliases, types, *item, star, f.location, typmods);
     rtes_.back().relname = f.name;
     rtes_.back().table_oid = item->stored->oid;
@@ -443,6 +443,16 @@ int Analyzer::FindColumn(const std::string* qual, const std::string& col, int lo
     if (scope_[i].hidden || scope_[i].name != col || idx < visible_lo_ || idx >= visible_hi_) continue;
     if (found >= 0) Error(sqlstate::kAmbiguousColumn, "column reference \"" + col + "\" is ambiguous", location);
     found = idx;
+  }
+  if (found < 0 && col == "ctid") {
+    // The system column of the one table in reach that has it.
+    for (size_t i = 0; i < scope_.size(); ++i) {
+      int idx = static_cast<int>(i);
+      if (!scope_[i].hidden || scope_[i].rte < 0 || scope_[i].name != col || idx < visible_lo_ || idx >= visible_hi_)
+        continue;
+      if (found >= 0) Error(sqlstate::kAmbiguousColumn, "column reference \"ctid\" is ambiguous", location);
+      found = idx;
+    }
   }
   return found;
 }

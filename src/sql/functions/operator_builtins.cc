@@ -375,7 +375,8 @@ void AddOperatorBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>&) {
 
   for (uint32_t t : {oid::kBool, oid::kInt2, oid::kInt4, oid::kInt8, oid::kFloat4, oid::kFloat8, oid::kNumeric,
                      oid::kText, oid::kBpchar, oid::kName, oid::kOid, oid::kDate, oid::kTimestamp,
-                     oid::kTimestamptz, oid::kInterval, oid::kPgLsn, oid::kXid8, oid::kBytea, oid::kUuid, oid::kTime}) {
+                     oid::kTimestamptz, oid::kInterval, oid::kPgLsn, oid::kXid8, oid::kBytea, oid::kUuid, oid::kTime,
+                     oid::kTid}) {
     for (int i = 0; i < 6; ++i) ops.push_back({kCmpNames[i], t, t, oid::kBool, Compare, i});
   }
   for (int i = 0; i < 6; ++i) {

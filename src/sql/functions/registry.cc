@@ -112,7 +112,8 @@ int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
     case oid::kTimestamp: case oid::kTimestamptz: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure:
     case oid::kRegnamespace: case oid::kRegrole:
       return Cmp3(a.i, b.i);
-    case oid::kPgLsn: case oid::kXid8: return Cmp3(static_cast<uint64_t>(a.i), static_cast<uint64_t>(b.i));
+    case oid::kPgLsn: case oid::kXid8: case oid::kTid:
+      return Cmp3(static_cast<uint64_t>(a.i), static_cast<uint64_t>(b.i));
     case oid::kFloat4: case oid::kFloat8: {
       bool an = std::isnan(a.f), bn = std::isnan(b.f);
       if (an || bn) return an == bn ? 0 : (an ? 1 : -1);

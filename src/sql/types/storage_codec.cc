@@ -57,7 +57,7 @@ int16_t StorageLength(uint32_t t) {
     case oid::kRegrole:
       return 4;
     case oid::kInt8: case oid::kFloat8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn:
-    case oid::kXid8:
+    case oid::kXid8: case oid::kTid:
       return 8;
     case oid::kInterval: case oid::kUuid: return 16;
     case oid::kName: return kNameLen;
@@ -76,6 +76,7 @@ void EncodeStored(uint32_t t, const Datum& d, std::string& out) {
     case oid::kFloat4: Put(out, static_cast<float>(d.f)); return;
     case oid::kFloat8: Put(out, d.f); return;
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn: case oid::kXid8:
+    case oid::kTid:
       Put(out, d.i);
       return;
     case oid::kInterval:
@@ -112,6 +113,7 @@ void DecodeStored(uint32_t t, std::string_view b, Datum& d) {
     case oid::kFloat4: d.f = Get<float>(b); return;
     case oid::kFloat8: d.f = Get<double>(b); return;
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid: case oid::kPgLsn: case oid::kXid8:
+    case oid::kTid:
       d.i = Get<int64_t>(b);
       return;
     case oid::kInterval:
@@ -140,7 +142,7 @@ int CompareStored(uint32_t t, std::string_view a, std::string_view b) {
     case oid::kInt2: return cmp(Get<int16_t>(a), Get<int16_t>(b));
     case oid::kInt4: case oid::kDate: return cmp(Get<int32_t>(a), Get<int32_t>(b));
     case oid::kOid: return cmp(Get<uint32_t>(a), Get<uint32_t>(b));
-    case oid::kPgLsn: case oid::kXid8: return cmp(Get<uint64_t>(a), Get<uint64_t>(b));
+    case oid::kPgLsn: case oid::kXid8: case oid::kTid: return cmp(Get<uint64_t>(a), Get<uint64_t>(b));
     case oid::kInt8: case oid::kTimestamp: case oid::kTimestamptz: case kTimeOid:
       return cmp(Get<int64_t>(a), Get<int64_t>(b));
     // bytea orders like memcmp with the shorter prefix first, which is
@@ -168,7 +170,7 @@ bool StoredSortImage(uint32_t t, std::string_view v, uint64_t* out) {
       if (v.size() != 4) return false;
       *out = Get<uint32_t>(v);
       return true;
-    case oid::kPgLsn: case oid::kXid8:
+    case oid::kPgLsn: case oid::kXid8: case oid::kTid:
       if (v.size() != 8) return false;
       *out = Get<uint64_t>(v);
       return true;

@@ -97,6 +97,32 @@ uint64_t Get(std::string_view d, int bytes) {
   return v;
 }
 
+// tidin's syntax: "(block,offset)", blanks allowed before either number, a
+// block of at most 32 bits and an offset of at most 16.
+int64_t TidIn(std::string_view text) {
+  auto bad = [&]() {
+    return PgError(sqlstate::kInvalidTextRepresentation,
+                   "invalid input syntax for type tid: \"" + std::string(text) + "\"");
+  };
+  size_t p = text.find('(');
+  if (p == std::string_view::npos) throw bad();
+  auto number = [&](uint64_t max, char end) {
+    ++p;
+    while (p < text.size() && (text[p] == ' ' || text[p] == '\t' || text[p] == '\n')) ++p;
+    const size_t digits = p;
+    uint64_t v = 0;
+    while (p < text.size() && text[p] >= '0' && text[p] <= '9') {
+      v = v * 10 + static_cast<uint64_t>(text[p++] - '0');
+      if (v > max) throw bad();
+    }
+    if (p == digits || p >= text.size() || text[p] != end) throw bad();
+    return v;
+  };
+  const uint64_t block = number(0xFFFFFFFFull, ',');
+  const uint64_t offset = number(0xFFFF, ')');
+  return static_cast<int64_t>((block << 16) | offset);
+}
+
 }  // namespace
 
 std::string FormatFloat8(double v) { return ShortestFloat(v, 15); }
@@ -197,6 +223,9 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
       out += RegOut(type, static_cast<uint32_t>(d.i), io.session);
       return;
     case oid::kPgLsn: out += FormatPgLsn(static_cast<uint64_t>(d.i)); return;
+    case oid::kTid:
+      out += '(' + std::to_string(static_cast<uint64_t>(d.i) >> 16) + ',' + std::to_string(d.i & 0xFFFF) + ')';
+      return;
     case oid::kXid8: out += std::to_string(static_cast<uint64_t>(d.i)); return;
     case oid::kFloat4: out += FormatFloat4(static_cast<float>(d.f)); return;
     case oid::kFloat8: out += FormatFloat8(d.f); return;
@@ -240,6 +269,7 @@ void TextInto(uint32_t type, std::string_view text, const IoContext& io, Datum& 
       d.i = RegIn(type, text, io.session);
       break;
     case oid::kPgLsn: d.i = static_cast<int64_t>(PgLsnIn(text)); break;
+    case oid::kTid: d.i = TidIn(text); break;
     case oid::kXid8: d.i = static_cast<int64_t>(ParseXid8(text)); break;
     case oid::kFloat4: d.f = static_cast<float>(ParseFloat(text, type)); break;
     case oid::kFloat8: d.f = ParseFloat(text, type); break;
@@ -308,7 +338,7 @@ bool HasBinaryIo(uint32_t type) {
   switch (type) {
     case oid::kBool: case oid::kInt2: case oid::kInt4: case oid::kInt8: case oid::kOid: case oid::kRegtype:
     case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure: case oid::kRegnamespace: case oid::kRegrole:
-    case oid::kPgLsn: case oid::kXid8:
+    case oid::kPgLsn: case oid::kXid8: case oid::kTid:
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
     case oid::kTimestamptz: case oid::kInterval: case oid::kVoid: case oid::kBytea: case oid::kUuid: case oid::kTime:
@@ -329,6 +359,10 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
     case oid::kRegtype: case oid::kRegclass: case oid::kRegproc: case oid::kRegprocedure: case oid::kRegnamespace:
     case oid::kRegrole:
     case oid::kDate: Put(out, static_cast<uint32_t>(d.i), 4); return;
+    case oid::kTid:  // tidsend: the block as int4, the offset as int2
+      Put(out, static_cast<uint32_t>(static_cast<uint64_t>(d.i) >> 16), 4);
+      Put(out, static_cast<uint16_t>(d.i & 0xFFFF), 2);
+      return;
     case oid::kPgLsn: case oid::kXid8:
     case oid::kInt8:
     case oid::kTimestamp:
@@ -384,6 +418,10 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
       d.i = static_cast<uint32_t>(Get(data, 4));
       break;
     case oid::kInt8: case oid::kPgLsn: case oid::kXid8: case oid::kTimestamp: case oid::kTimestamptz: need(8); d.i = static_cast<int64_t>(Get(data, 8)); break;
+    case oid::kTid:
+      need(6);
+      d.i = static_cast<int64_t>((Get(data, 4) << 16) | Get(data.substr(4), 2));
+      break;
     case oid::kTime:
       need(8);
       d.i = static_cast<int64_t>(Get(data, 8));

@@ -36,6 +36,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kRegrole, "regrole", "regrole", 4, TypeCategory::kNumeric, false, 0, oid::kRegroleArray},
     {oid::kXid8, "xid8", "xid8", 8, TypeCategory::kUser, false, 0, oid::kXid8Array},
     {oid::kPgLsn, "pg_lsn", "pg_lsn", 8, TypeCategory::kUser, false, 0, oid::kPgLsnArray},
+    {oid::kTid, "tid", "tid", 6, TypeCategory::kUser, false, 0, oid::kTidArray},
     {oid::kUuid, "uuid", "uuid", 16, TypeCategory::kUser, false, 0, oid::kUuidArray},
     {oid::kVoid, "void", "void", 4, TypeCategory::kPseudo, false},
     {oid::kBoolArray, "_bool", "boolean[]", -1, TypeCategory::kArray, false, oid::kBool},
@@ -63,6 +64,7 @@ constexpr TypeInfo kTypes[] = {
     {oid::kRegtypeArray, "_regtype", "regtype[]", -1, TypeCategory::kArray, false, oid::kRegtype},
     {oid::kXid8Array, "_xid8", "xid8[]", -1, TypeCategory::kArray, false, oid::kXid8},
     {oid::kPgLsnArray, "_pg_lsn", "pg_lsn[]", -1, TypeCategory::kArray, false, oid::kPgLsn},
+    {oid::kTidArray, "_tid", "tid[]", -1, TypeCategory::kArray, false, oid::kTid},
     {oid::kUuidArray, "_uuid", "uuid[]", -1, TypeCategory::kArray, false, oid::kUuid},
     {oid::kRegnamespaceArray, "_regnamespace", "regnamespace[]", -1, TypeCategory::kArray, false,
      oid::kRegnamespace},
@@ -140,6 +142,7 @@ uint32_t ElementTypeOf(uint32_t type_oid) {
     case oid::kRegclassArray: return oid::kRegclass;
     case oid::kRegtypeArray: return oid::kRegtype;
     case oid::kPgLsnArray: return oid::kPgLsn;
+    case oid::kTidArray: return oid::kTid;
     case oid::kUuidArray: return oid::kUuid;
     case oid::kXid8Array: return oid::kXid8;
     case oid::kRegnamespaceArray: return oid::kRegnamespace;
