@@ -89,6 +89,25 @@ class HeapTable : public sql::StoredTable {
   bool InsertBuffered(const Row& row) override;
   void FlushInserts(size_t* failed) override;
 
+  // Physical attribute positions of every indexed column: an update that
+  // leaves them all alone is HOT. Catalogs (whose rows other code updates
+  // by tid) never are: null.
+  const std::vector<uint16_t>* IndexedAttrs() {
+    if (is_catalog) return nullptr;
+    if (!indexed_attrs_) {
+      indexed_attrs_.emplace();
+      for (size_t p = 0; p < rel.attrs.size(); ++p) {
+        const int i = physical_index.empty() ? static_cast<int>(p) : physical_index[p];
+        for (const sql::StoredIndex& ix : indexes)
+          if (std::find(ix.columns.begin(), ix.columns.end(), i) != ix.columns.end()) {
+            indexed_attrs_->push_back(static_cast<uint16_t>(p));
+            break;
+          }
+      }
+    }
+    return &*indexed_attrs_;
+  }
+
   // How many attributes DecodeRow must deform for `needed`: up to the last
   // needed column's (physical order).
   size_t DeformLimit(const std::vector<bool>* needed) const {
@@ -222,6 +241,7 @@ class HeapTable : public sql::StoredTable {
   std::vector<btree::KeyValues> held_keys_;
   std::vector<ItemPointer> held_tids_;
   size_t held_bytes_ = 0;
+  std::optional<std::vector<uint16_t>> indexed_attrs_;  // IndexedAttrs, computed once
   std::vector<std::optional<std::string_view>> values_;
   std::vector<std::optional<std::string_view>> vals_;
   std::vector<std::string> encoded_;
@@ -270,12 +290,13 @@ class IndexRowScan : public sql::RowScan {
     ItemPointer p;
     while (scan_.Next(&p)) {
       bool dead = false;
-      if (!heap::Fetch(t_.rel, p, snapshot_, me_, &tuple_, &oldest_xmin_, &dead)) {
+      ItemPointer at;
+      if (!heap::Fetch(t_.rel, p, snapshot_, me_, &tuple_, &oldest_xmin_, &dead, &at)) {
         if (dead) scan_.KillCurrent();
         continue;
       }
       t_.DecodeRow(tuple_, row, needed_, limit_);
-      *tid = FromTid(p);
+      *tid = FromTid(at);
       return true;
     }
     return false;
@@ -442,7 +463,7 @@ uint64_t HeapTable::FindConflict(const Row& row, const std::vector<uint32_t>& ar
       // newer version, whose own entry the scan may already have passed
       // (updates do not take the key locks), so that version decides.
       ItemPointer at = p;
-      transam::DirtyResult d = heap::FetchDirty(rel, p, me);
+      transam::DirtyResult d = heap::FetchDirty(rel, p, me, &at);
       if (!d.visible && !d.wait_xmin) {
         std::string newer;
         if (!heap::FetchLatest(rel, p, me, &at, &newer) || at == p || !SameKey(ix, newer)) continue;
@@ -542,10 +563,11 @@ sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer)
     if (st != heap::TmStatus::kOk) return Outcome(st, f, newer);
   }
   ItemPointer new_tid;
-  heap::TmStatus st = heap::Update(rel, ToTid(tid), FormEncoded(), Xact(), true, &new_tid, &f);
+  bool hot = false;
+  heap::TmStatus st = heap::Update(rel, ToTid(tid), FormEncoded(), Xact(), true, &new_tid, &f, IndexedAttrs(), &hot);
   if (st == heap::TmStatus::kOk) {
     DeleteToastedValues(ToTid(tid));
-    InsertIndexEntries(new_tid);
+    if (!hot) InsertIndexEntries(new_tid);
   }
   return Outcome(st, f, newer);
 }
@@ -757,6 +779,18 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
                    const std::function<void(const btree::KeyValues&, ItemPointer)>& emit) {
   btree::KeyValues k(cols.size());
   auto* t = dynamic_cast<HeapTable*>(&base);
+  // Index entries name a HOT chain's root, whichever version is visible.
+  std::vector<page::OffsetNumber> roots;
+  uint32_t roots_block = smgr::kInvalidBlock;
+  auto root_of = [&](ItemPointer tid) {
+    if (!t) return tid;
+    if (tid.block != roots_block) {
+      heap::RootOffsets(t->rel, tid.block, &roots);
+      roots_block = tid.block;
+    }
+    if (tid.offset < roots.size() && roots[tid.offset] != page::kInvalidOffset) tid.offset = roots[tid.offset];
+    return tid;
+  };
   if (!t || !t->text_array_types.empty()) {
     auto scan = base.Scan();
     sql::Row row;
@@ -771,7 +805,7 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
           sql::EncodeStored(base.columns[c].type, row[c], *k[j]);
         }
       }
-      emit(k, ItemPointer{tid.block, tid.offset});
+      emit(k, root_of(ItemPointer{tid.block, tid.offset}));
     }
     return;
   }
@@ -809,7 +843,7 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
         k[j]->assign(*values[p]);
       }
     }
-    emit(k, tid);
+    emit(k, root_of(tid));
   }
 }
 

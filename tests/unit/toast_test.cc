@@ -147,7 +147,8 @@ TEST_F(ToastTest, DeletedRowsChunksAreVacuumedAway) {
   EXPECT_EQ(ChunkRows(), 0u);
 
   heap::VacuumStats st = Vacuum(toast_, transam::GetOldestXmin());
-  EXPECT_EQ(st.tuples_removed, chunks);
+  // Reading the chunks may already have pruned their full pages.
+  EXPECT_EQ(st.dead_line_pointers, chunks);
   EXPECT_EQ(st.tuples_remaining, 0u);
   // The index no longer points at them either: the value is gone.
   try {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "access/heap/heap_tuple.h"
+#include "access/heap/heapam.h"
 #include "access/wal/wal.h"
 #include "access/wal/wal_reader.h"
 #include "access/wal/wal_redo.h"
@@ -25,6 +26,9 @@ inline constexpr uint8_t kHeapLock = 0x30;
 inline constexpr uint8_t kHeapInitPage = 0x80;  // the (new) target page is rebuilt from empty
 inline constexpr uint8_t kHeap2Prune = 0x10;
 inline constexpr uint8_t kHeap2Vacuum = 0x20;
+// Pruning with HOT chains: nredirected, ndead, nunused (2 each), then the
+// redirect pairs (from, to), the dead and the unused offsets (2 each).
+inline constexpr uint8_t kHeap2PruneHot = 0x30;
 inline constexpr uint8_t kHeap2MultiInsert = 0x50;
 // MULTI_INSERT main data before the offsets: n (2), xmin (8), cid (4).
 inline constexpr size_t kMultiInsertHeader = 14;
@@ -55,6 +59,31 @@ void ApplyXmaxChange(char* page, const XmaxChange& c);
 
 wal::RelFileLocator ToWal(const smgr::RelFileLocator& l);
 smgr::RelFileLocator FromWal(const wal::RelFileLocator& l);
+
+// ---- HOT chains and pruning (prune.cc) ----
+// HOT_UPDATED with a live xmax: the next version is on this page, heap-only.
+bool IsHotUpdated(const char* tuple);
+bool IsHeapOnly(const char* tuple);
+// The chain member after `off` (a normal line pointer), or kInvalidOffset
+// at the chain's end.
+page::OffsetNumber HotNext(const char* page, uint32_t block, page::OffsetNumber off);
+// First version of the chain an index entry pointing at `root` reaches
+// (through a redirect), or kInvalidOffset if `root` starts no chain.
+page::OffsetNumber ChainStart(const char* page, page::OffsetNumber root);
+struct PruneResult {
+  size_t removed = 0;                       // versions pruned
+  size_t remaining = 0;                     // normal line pointers left
+  size_t recently_dead = 0;                 // of those, dead to some snapshot only
+  std::vector<page::OffsetNumber> dead_lps; // dead line pointers now on the page
+};
+// Prunes every chain of a page held with a cleanup lock (vacuum pass 1 and
+// opportunistic pruning), logging one PRUNE record if anything changed.
+PruneResult PrunePage(const Relation& rel, buffer::Buffer buf, uint64_t oldest_xmin);
+wal::Lsn LogPrune(const Relation& rel, buffer::Buffer buf, const std::vector<page::OffsetNumber>& redirected,
+                  const std::vector<page::OffsetNumber>& dead, const std::vector<page::OffsetNumber>& unused);
+// A reader's pinned (not locked) page: prunes it if it is nearly full, has
+// versions dead to everyone, and nobody else holds it right now.
+void MaybePrune(const Relation& rel, buffer::Buffer buf);
 
 // ---- redo ----
 enum class RedoAction { kNeedsRedo, kRestored, kDone, kNotFound };

@@ -221,6 +221,31 @@ void Heap2Redo(const wal::DecodedRecord& rec) {
       }
       break;
     }
+    case kHeap2PruneHot: {
+      NeedSize(rec, main, 6);
+      const size_t nredirected = Load<uint16_t>(main.data()), ndead = Load<uint16_t>(main.data() + 2),
+                   nunused = Load<uint16_t>(main.data() + 4);
+      NeedSize(rec, main, 6 + 2 * (2 * nredirected + ndead + nunused));
+      a = ReadForRedo(rec, 0, &buf);
+      if (a == RedoAction::kNeedsRedo) {
+        char* p = buffer::BufferPage(buf);
+        const char* at = main.data() + 6;
+        auto next = [&] {
+          const uint16_t v = Load<uint16_t>(at);
+          at += 2;
+          if (v < page::kFirstOffset || v > page::ItemCount(p)) RedoFailure(rec, "prune offset out of range");
+          return v;
+        };
+        for (size_t i = 0; i < nredirected; ++i) {
+          const uint16_t from = next();
+          page::SetItemRedirect(p, from, next());
+        }
+        for (size_t i = 0; i < ndead; ++i) page::SetItemDead(p, next());
+        for (size_t i = 0; i < nunused; ++i) page::SetItemUnused(p, next());
+        page::RepairFragmentation(p);
+      }
+      break;
+    }
     case kHeap2Vacuum: {
       NeedSize(rec, main, 2);
       const uint16_t n = Load<uint16_t>(main.data());

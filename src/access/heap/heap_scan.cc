@@ -3,6 +3,9 @@
 // then, and the buffer marked dirty only if an exclusive lock is free now.
 #include "access/heap/heapam.h"
 
+#include <array>
+
+#include "access/heap/heap_internal.h"
 #include "utils/error.h"
 
 namespace tusk::heap {
@@ -39,34 +42,51 @@ bool CheckTuple(char* p, page::OffsetNumber off, const transam::Snapshot& snap, 
 }  // namespace
 
 bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
-           std::string* out, uint64_t* oldest_xmin, bool* dead_to_all) {
+           std::string* out, uint64_t* oldest_xmin, bool* dead_to_all, ItemPointer* at) {
   if (dead_to_all) *dead_to_all = false;
   if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return false;
   Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
+  internal::MaybePrune(rel, buf);
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
   bool vis = false, hinted = false;
-  bool judge = false;  // invisible: decide "dead to all" once unlocked
-  page::LpFlags lp = page::LpFlags::kUnused;
-  transam::TupleXactFields fields{};
+  // Invisible: "dead to all" is decided once unlocked, from the fields of
+  // the chain's versions (a long chain is simply not judged).
+  constexpr size_t kJudged = 8;
+  std::array<transam::TupleXactFields, kJudged> fields;
+  size_t nfields = 0;
+  bool judgeable = dead_to_all != nullptr, root_dead = false;
   if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p)) {
-    vis = CheckTuple(p, tid.offset, snapshot, me, &hinted);
-    if (vis && out) out->assign(page::GetItem(p, tid.offset), page::GetItemId(p, tid.offset)->len());
-    if (!vis && dead_to_all) {
-      judge = true;
-      lp = page::GetItemId(p, tid.offset)->flags();
-      if (lp == page::LpFlags::kNormal) fields = ReadXactFields(page::GetItem(p, tid.offset));
+    root_dead = page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kDead;
+    for (page::OffsetNumber o = internal::ChainStart(p, tid.offset); o != page::kInvalidOffset;
+         o = internal::HotNext(p, tid.block, o)) {
+      if (CheckTuple(p, o, snapshot, me, &hinted)) {
+        vis = true;
+        if (out) out->assign(page::GetItem(p, o), page::GetItemId(p, o)->len());
+        if (at) *at = {tid.block, o};
+        break;
+      }
+      if (nfields == kJudged) {
+        judgeable = false;
+      } else {
+        fields[nfields++] = ReadXactFields(page::GetItem(p, o));
+      }
     }
+  } else {
+    judgeable = false;
   }
   buffer::UnlockBuffer(buf);
   if (hinted) DirtyForHints(buf);
   buffer::ReleaseBuffer(buf);
-  if (judge) {
-    if (lp == page::LpFlags::kNormal) {
+  if (!vis && judgeable) {
+    if (root_dead) {
+      *dead_to_all = true;  // pruned; its index entries await vacuum
+    } else if (nfields > 0) {
       if (*oldest_xmin == 0) *oldest_xmin = transam::GetOldestXmin();
-      *dead_to_all = transam::SatisfiesVacuum(fields, *oldest_xmin) == transam::VacuumResult::kDead;
-    } else {
-      *dead_to_all = lp == page::LpFlags::kDead;  // pruned; its index entries await vacuum
+      bool all = true;
+      for (size_t i = 0; i < nfields && all; ++i)
+        all = transam::SatisfiesVacuum(fields[i], *oldest_xmin) == transam::VacuumResult::kDead;
+      *dead_to_all = all;
     }
   }
   return vis;
@@ -102,6 +122,7 @@ bool HeapScan::LoadPage(uint32_t block) {
   visible_.clear();
   next_ = 0;
   buf_ = buffer::ReadBuffer(rel_.loc, smgr::Fork::kMain, block);
+  internal::MaybePrune(rel_, buf_);
   buffer::LockBuffer(buf_, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf_);
   bool hinted = false;
@@ -140,16 +161,23 @@ bool HeapScan::Next(ItemPointer* tid, std::string_view* tuple) {
 
 namespace tusk::heap {
 
-transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me) {
+transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me, ItemPointer* at) {
   transam::DirtyResult r;
+  if (at) *at = tid;
   if (!buffer::BlockExists(rel.loc, smgr::Fork::kMain, tid.block)) return r;
   Buffer buf = buffer::ReadBuffer(rel.loc, smgr::Fork::kMain, tid.block);
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
-  if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p) &&
-      page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kNormal) {
-    transam::TupleXactFields f = ReadXactFields(page::GetItem(p, tid.offset));
-    r = transam::SatisfiesDirty(f, me);
+  if (!page::PageIsNew(p)) {
+    for (page::OffsetNumber o = internal::ChainStart(p, tid.offset); o != page::kInvalidOffset;
+         o = internal::HotNext(p, tid.block, o)) {
+      transam::TupleXactFields f = ReadXactFields(page::GetItem(p, o));
+      r = transam::SatisfiesDirty(f, me);
+      if (r.visible || r.wait_xmin || r.wait_xmax) {
+        if (at) *at = {tid.block, o};
+        break;
+      }
+    }
   }
   buffer::UnlockBuffer(buf);
   buffer::ReleaseBuffer(buf);
@@ -163,6 +191,9 @@ bool FetchLatest(Relation& rel, ItemPointer tid, const transam::CurrentXact& me,
     buffer::LockBuffer(buf, LWLockMode::kShared);
     char* p = buffer::BufferPage(buf);
     bool found = false, visible = false;
+    if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p) &&
+        page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kRedirect)
+      tid.offset = page::GetItemId(p, tid.offset)->off();  // pruned: the chain goes on there
     ItemPointer next = tid;
     if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p) &&
         page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kNormal) {

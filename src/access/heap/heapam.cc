@@ -255,6 +255,23 @@ void StampXmax(char* tup, const XactContext& xact, ItemPointer ctid) {
   SetTupCtid(tup, ctid);
 }
 
+// Whether an update leaves every indexed attribute byte-for-byte as it was
+// (PostgreSQL's rule for HOT: no index would need a new entry).
+bool SameAttrs(const Relation& rel, std::string_view old_tup, std::string_view new_tup,
+               const std::vector<uint16_t>& attrs) {
+  if (attrs.empty()) return true;
+  thread_local std::vector<std::optional<std::string_view>> a, b;
+  thread_local std::vector<bool> ea, eb;
+  const size_t limit = *std::max_element(attrs.begin(), attrs.end()) + 1u;
+  DeformTuple(rel.attrs, old_tup, &a, &ea, limit);
+  DeformTuple(rel.attrs, new_tup, &b, &eb, limit);
+  for (uint16_t i : attrs) {
+    if (i >= a.size() || i >= b.size() || a[i] != b[i]) return false;
+    if ((i < ea.size() && ea[i]) != (i < eb.size() && eb[i])) return false;
+  }
+  return true;
+}
+
 int LockStrength(uint16_t infomask, uint16_t infomask2) {
   if ((infomask & im::kXmaxShrLock) == im::kXmaxShrLock) return 1;
   if (infomask & im::kXmaxExclLock) return (infomask2 & im2::kKeysUpdated) ? 3 : 2;
@@ -410,7 +427,8 @@ TmStatus Delete(Relation& rel, ItemPointer tid, XactContext& xact, bool wait, Tm
 }
 
 TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, XactContext& xact, bool wait,
-                ItemPointer* new_tid, TmFailure* failure) {
+                ItemPointer* new_tid, TmFailure* failure, const std::vector<uint16_t>* indexed_attrs, bool* hot) {
+  if (hot) *hot = false;
   std::string t = PrepareTuple(new_tuple, xact, im::kUpdated);
   TupleLockGuard guard;
   LockedTuple lt;
@@ -455,6 +473,12 @@ TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, Xact
   SetTupCtid(nitem, ntid);
   StampXmax(lt.tup, xact, ntid);
   NotePruneXid(lt.page, xact.StampXid());
+  if (nbuf == lt.buf && indexed_attrs &&
+      SameAttrs(rel, std::string_view(lt.tup, page::GetItemId(lt.page, tid.offset)->len()), t, *indexed_attrs)) {
+    SetTupInfomask2(lt.tup, static_cast<uint16_t>(TupInfomask2(lt.tup) | im2::kHotUpdated));
+    SetTupInfomask2(nitem, static_cast<uint16_t>(TupInfomask2(nitem) | im2::kHeapOnly));
+    if (hot) *hot = true;
+  }
 
   // The new tuple's first 26 bytes are not logged: redo rebuilds xmin (the
   // old version's new xmax), xmax (0) and ctid (its own tid); only its cid

@@ -81,8 +81,12 @@ std::vector<ItemPointer> MultiInsert(Relation& rel, const std::vector<std::strin
 void CheckTupleSize(size_t size);
 
 TmStatus Delete(Relation& rel, ItemPointer tid, XactContext& xact, bool wait, TmFailure* failure = nullptr);
+// A HOT update (*hot set) when `indexed_attrs` is given, none of those
+// attributes (0-based) changes and the new version fits on the old one's
+// page: the new version is heap-only, and the caller adds no index entries.
 TmStatus Update(Relation& rel, ItemPointer tid, std::string_view new_tuple, XactContext& xact, bool wait,
-                ItemPointer* new_tid, TmFailure* failure = nullptr);
+                ItemPointer* new_tid, TmFailure* failure = nullptr,
+                const std::vector<uint16_t>* indexed_attrs = nullptr, bool* hot = nullptr);
 // Row lock by xmax with LOCK_ONLY. kNoWait throws 55P03; kSkipLocked returns kWouldBlock.
 TmStatus LockTuple(Relation& rel, ItemPointer tid, RowLockMode mode, XactContext& xact, LockWaitPolicy policy,
                    TmFailure* failure = nullptr);
@@ -92,8 +96,11 @@ TmStatus LockTuple(Relation& rel, ItemPointer tid, RowLockMode mode, XactContext
 // it any more (pruned, or dead before the oldest xmin, which is computed into
 // *oldest_xmin if that is 0): index scans mark such entries so nobody visits
 // the heap for them again.
+// `tid` is an index entry's: the version returned is the member of its HOT
+// chain the snapshot sees, at *at; "dead to all" covers the whole chain.
+// A nearly full page is pruned on the way (internal::MaybePrune).
 bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, const transam::CurrentXact& me,
-           std::string* out, uint64_t* oldest_xmin = nullptr, bool* dead_to_all = nullptr);
+           std::string* out, uint64_t* oldest_xmin = nullptr, bool* dead_to_all = nullptr, ItemPointer* at = nullptr);
 
 // Copies the tuple at tid into *out whatever its visibility, as long as the
 // line pointer holds one (TOAST chunks: the owning row was already judged
@@ -129,7 +136,10 @@ class HeapScan {
 
 // Unique checks: is the tuple at tid live to "anything committed or in
 // progress", and which running transaction decides it?
-transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me);
+// `tid` is an index entry's: the first member of its HOT chain that is
+// visible or in progress decides (its tid in *at).
+transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::CurrentXact& me,
+                                ItemPointer* at = nullptr);
 // READ COMMITTED re-check: follows the update chain from tid to the version
 // that is committed (or in progress) and not updated by a committed
 // transaction; false if the row was deleted on the way.
@@ -137,7 +147,8 @@ bool FetchLatest(Relation& rel, ItemPointer tid, const transam::CurrentXact& me,
 
 struct VacuumStats {
   uint64_t pages_scanned = 0;
-  uint64_t tuples_removed = 0;
+  uint64_t tuples_removed = 0;       // by this vacuum's pruning
+  uint64_t dead_line_pointers = 0;   // cleared with their index entries (readers' pruning included)
   uint64_t tuples_remaining = 0;     // live and recently dead
   uint64_t recently_dead = 0;
   uint64_t pages_truncated = 0;
@@ -148,6 +159,10 @@ struct VacuumStats {
 // empty pages off the end (if AccessExclusiveLock is free right now).
 VacuumStats Vacuum(Relation& rel, uint64_t oldest_xmin,
                    const std::function<void(const std::vector<ItemPointer>&)>& delete_index_entries = {});
+
+// For each offset of a block, the root of its HOT chain (the line pointer
+// index entries must name), kInvalidOffset for versions no chain reaches.
+void RootOffsets(const Relation& rel, uint32_t block, std::vector<page::OffsetNumber>* roots);
 
 // Registers kRmgrSmgr, kRmgrHeap and kRmgrHeap2 redo (postmaster, before forking).
 void RegisterHeapRmgrs();

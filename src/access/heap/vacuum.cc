@@ -82,56 +82,11 @@ VacuumStats Vacuum(Relation& rel, uint64_t oldest_xmin,
       internal::FsmRecord(rel.loc, blk, page::kPageSize - page::kHeaderSize - page::kItemIdSize);
       continue;
     }
-    std::vector<OffsetNumber> newly_dead, all_dead;
-    bool dirty = false, keep_prune_xid = false;
-    for (OffsetNumber o = 1; o <= page::ItemCount(p); ++o) {
-      const page::ItemId* lp = page::GetItemId(p, o);
-      if (lp->flags() == page::LpFlags::kDead) {
-        all_dead.push_back(o);
-        continue;
-      }
-      if (lp->flags() != page::LpFlags::kNormal) continue;
-      char* tup = page::GetItem(p, o);
-      transam::TupleXactFields f = ReadXactFields(tup);
-      const uint16_t before = f.infomask;
-      transam::VacuumResult r = transam::SatisfiesVacuum(f, oldest_xmin);
-      if (f.infomask != before) {
-        SetTupInfomask(tup, f.infomask);
-        dirty = true;
-      }
-      switch (r) {
-        case transam::VacuumResult::kDead:
-          newly_dead.push_back(o);
-          all_dead.push_back(o);
-          break;
-        case transam::VacuumResult::kRecentlyDead:
-          st.recently_dead++;
-          st.tuples_remaining++;
-          keep_prune_xid = true;
-          break;
-        case transam::VacuumResult::kDeleteInProgress:
-          keep_prune_xid = true;
-          st.tuples_remaining++;
-          break;
-        default:
-          st.tuples_remaining++;
-      }
-    }
-    if (!newly_dead.empty()) {
-      std::string main;
-      Put16(&main, static_cast<uint16_t>(newly_dead.size()));
-      Put16(&main, 0);
-      for (OffsetNumber o : newly_dead) {
-        Put16(&main, o);
-        page::SetItemDead(p, o);
-      }
-      page::RepairFragmentation(p);
-      if (!keep_prune_xid) page::SetPruneXid(p, 0);
-      page::SetLsn(p, LogOffsets(rel, buf, internal::kHeap2Prune, main));
-      st.tuples_removed += newly_dead.size();
-      dirty = true;
-    }
-    if (dirty) buffer::MarkBufferDirty(buf);
+    internal::PruneResult pr = internal::PrunePage(rel, buf, oldest_xmin);
+    st.tuples_removed += pr.removed;
+    st.tuples_remaining += pr.remaining;
+    st.recently_dead += pr.recently_dead;
+    std::vector<OffsetNumber> all_dead = std::move(pr.dead_lps);
     const size_t free = page::FreeSpace(p);
     buffer::UnlockBuffer(buf);
     buffer::ReleaseBuffer(buf);
@@ -139,6 +94,7 @@ VacuumStats Vacuum(Relation& rel, uint64_t oldest_xmin,
       internal::FsmRecord(rel.loc, blk, free);
     } else {
       for (OffsetNumber o : all_dead) dead_tids.push_back({blk, o});
+      st.dead_line_pointers += all_dead.size();
       dead_by_page.emplace_back(blk, std::move(all_dead));
     }
   }

@@ -51,8 +51,8 @@ void UnlockBuffer(Buffer buf);
 bool ConditionalLockBuffer(Buffer buf);  // exclusive, only if free now
 // Exclusive lock while no other process holds a pin (vacuum); waits.
 void LockBufferForCleanup(Buffer buf);
-// The same without waiting: false (and no lock held) if another process
-// has the buffer pinned.
+// The same without waiting: false (and no lock held) if the content lock
+// is taken or any other pin is held.
 bool ConditionalLockBufferForCleanup(Buffer buf);
 // Caller holds the content lock exclusively and has changed the page.
 void MarkBufferDirty(Buffer buf);

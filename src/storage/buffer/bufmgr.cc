@@ -593,7 +593,10 @@ void LockBufferForCleanup(Buffer buf) {
 
 bool ConditionalLockBufferForCleanup(Buffer buf) {
   BufferDesc* d = Desc(PinnedBuffer(buf));
-  d->content_lock.Acquire(LWLockMode::kExclusive);
+  // Our own other pins count too: a scan of ours may point into the page.
+  if (g_private[d->id] != 1) return false;
+  // Neither waits: a reader about to prune gives up if anyone holds the page.
+  if (!d->content_lock.TryAcquire(LWLockMode::kExclusive)) return false;
   uint32_t s = LockHeader(d);
   const bool alone = RefCount(s) == 1;
   UnlockHeader(d, s);
