@@ -58,8 +58,9 @@ bool Fetch(Relation& rel, ItemPointer tid, const transam::Snapshot& snapshot, co
   bool judgeable = dead_to_all != nullptr, root_dead = false;
   if (!page::PageIsNew(p) && tid.offset >= 1 && tid.offset <= page::ItemCount(p)) {
     root_dead = page::GetItemId(p, tid.offset)->flags() == page::LpFlags::kDead;
-    for (page::OffsetNumber o = internal::ChainStart(p, tid.offset); o != page::kInvalidOffset;
-         o = internal::HotNext(p, tid.block, o)) {
+    size_t hops = 0;  // a damaged page's cycle must not hang us
+    for (page::OffsetNumber o = internal::ChainStart(p, tid.offset);
+         o != page::kInvalidOffset && hops++ <= page::kMaxHeapTuplesPerPage; o = internal::HotNext(p, tid.block, o)) {
       if (CheckTuple(p, o, snapshot, me, &hinted)) {
         vis = true;
         if (out) out->assign(page::GetItem(p, o), page::GetItemId(p, o)->len());
@@ -169,8 +170,9 @@ transam::DirtyResult FetchDirty(Relation& rel, ItemPointer tid, const transam::C
   buffer::LockBuffer(buf, LWLockMode::kShared);
   char* p = buffer::BufferPage(buf);
   if (!page::PageIsNew(p)) {
-    for (page::OffsetNumber o = internal::ChainStart(p, tid.offset); o != page::kInvalidOffset;
-         o = internal::HotNext(p, tid.block, o)) {
+    size_t hops = 0;
+    for (page::OffsetNumber o = internal::ChainStart(p, tid.offset);
+         o != page::kInvalidOffset && hops++ <= page::kMaxHeapTuplesPerPage; o = internal::HotNext(p, tid.block, o)) {
       transam::TupleXactFields f = ReadXactFields(page::GetItem(p, o));
       r = transam::SatisfiesDirty(f, me);
       if (r.visible || r.wait_xmin || r.wait_xmax) {
