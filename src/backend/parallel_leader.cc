@@ -36,6 +36,16 @@ bool Vanished(const WorkerSlot& s) {
   return StateOf(s) == SlotState::kStarting && pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
 }
 
+// The settings under which no scan is given workers.
+bool SettingsAllowWorkers() {
+  const guc::Vars& v = guc::V();
+  return v.max_parallel_workers_per_gather > 0 && parallel::NumSlots() > 0;
+}
+
+// Not once this transaction has an xid: its own rows are visible to it
+// through its xid and command ids, which workers do not share.
+bool XactAllowsWorkers() { return xact::GetXid(false) == 0; }
+
 class LeaderWorkers : public sql::ParallelWorkers {
  public:
   LeaderWorkers(std::vector<int> slots, uint32_t nblocks) : slots_(std::move(slots)), nblocks_(nblocks) {
@@ -177,11 +187,17 @@ class LeaderWorkers : public sql::ParallelWorkers {
 
 }  // namespace
 
+// Not parallel_ok_: a plan is built when its portal is opened, before the
+// statement runs under ParallelScope, so it is still false then. An xid
+// stays until the transaction ends, and a plan normally runs in the
+// transaction that built it.
+bool Session::ParallelPossible(bool execute) { return SettingsAllowWorkers() && (!execute || XactAllowsWorkers()); }
+
 // PostgreSQL's compute_parallel_worker for a table: one worker from
 // min_parallel_table_scan_size on, one more each time the size triples.
 int Session::ParallelWorkersFor(uint32_t nblocks) {
+  if (!SettingsAllowWorkers()) return 0;
   const guc::Vars& v = guc::V();
-  if (v.max_parallel_workers_per_gather <= 0 || parallel::NumSlots() == 0) return 0;
   if (nblocks < static_cast<uint32_t>(v.min_parallel_table_scan_size)) return 0;
   int workers = 1;
   for (uint64_t threshold = std::max(v.min_parallel_table_scan_size, 1) * 3ull; nblocks >= threshold && workers < 1024;
@@ -192,10 +208,8 @@ int Session::ParallelWorkersFor(uint32_t nblocks) {
 
 std::unique_ptr<sql::ParallelWorkers> Session::LaunchParallelWorkers(uint32_t relid, uint32_t nblocks, int workers,
                                                                      const std::function<std::string()>& request) {
-  // As in PostgreSQL: not for cursors or portals that may be suspended, and
-  // not once this transaction has an xid (its own rows are visible to it
-  // through its xid and command ids, which workers do not share).
-  if (!parallel_ok_ || xact::GetXid(false) != 0) return nullptr;
+  // As in PostgreSQL: not for cursors or portals that may be suspended.
+  if (!parallel_ok_ || !XactAllowsWorkers()) return nullptr;
   const guc::Vars& v = guc::V();
   workers = std::min(workers, v.max_parallel_workers_per_gather);
   std::vector<int> slots = workers > 0 ? parallel::Reserve(workers, v.max_parallel_workers) : std::vector<int>();

@@ -89,6 +89,14 @@ class ParallelWorkers {
 class SessionContext {  // implemented by the backend
  public:
   virtual ~SessionContext() = default;
+  // Planning, before a table's size is asked for (a system call on every
+  // execution): false when no scan could be given workers whatever its
+  // size. `execute`: the plan is to be run, not only explained, so what
+  // keeps this execution from launching workers counts too.
+  virtual bool ParallelPossible(bool execute) {
+    (void)execute;
+    return false;
+  }
   // Planning: how many workers a parallel scan of a table this size would
   // be given (PostgreSQL's compute_parallel_worker); 0: scan it serially.
   virtual int ParallelWorkersFor(uint32_t nblocks) {

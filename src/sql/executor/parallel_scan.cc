@@ -580,9 +580,15 @@ bool CanSplitTopN(const CompiledQuery& q) {
   return !q.aggregated && q.windows.empty() && q.srf_levels.empty() && q.group_srf_levels.empty();
 }
 
-int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool* partial) {
+namespace {
+
+// PlanParallelScan; execute: MaybeParallelScan's decision, which also asks
+// whether this execution could launch workers at all.
+int PlanParallel(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool execute, bool* partial) {
   *partial = false;
   if (q.op != SetOpKind::kNone || !q.from || !q.row_marks.empty()) return 0;
+  // Before anything else: it costs nothing, unlike the table's size below.
+  if (!ctx.ParallelPossible(execute)) return 0;
   const CompiledFrom* scan = SharedScan(*q.from);
   if (!scan) return 0;
   if (!q.where.empty() && !ParallelSafe(q.where[0])) return 0;
@@ -603,12 +609,18 @@ int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bo
   return std::max(workers, 0);
 }
 
+}  // namespace
+
+int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool* partial) {
+  return PlanParallel(q, ctx, top_n, false, partial);
+}
+
 std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated,
                                             const TopN* top) {
   *aggregated = false;
   if (st.top != &q || !st.ctx.session) return nullptr;
   bool partial = false;
-  const int workers = PlanParallelScan(q, *st.ctx.session, top != nullptr, &partial);
+  const int workers = PlanParallel(q, *st.ctx.session, top != nullptr, true, &partial);
   if (workers <= 0) return nullptr;
   const CompiledFrom& f = *SharedScan(*q.from);
   const StoredTable& t = *f.stored;

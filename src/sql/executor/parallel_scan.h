@@ -27,9 +27,11 @@ namespace tusk::sql {
 std::unique_ptr<PlanNode> MaybeParallelScan(const CompiledQuery& q, ExecState& st, bool* aggregated,
                                             const TopN* top);
 
-// The decision MaybeParallelScan makes (also EXPLAIN's): the workers planned
-// for q, 0 for a serial plan; *partial: the aggregation is split too.
-// top_n: the query sorts its input rows for ORDER BY ... LIMIT.
+// EXPLAIN's decision: the workers planned for q, 0 for a serial plan;
+// *partial: the aggregation is split too. top_n: the query sorts its input
+// rows for ORDER BY ... LIMIT. MaybeParallelScan decides the same, except
+// that it plans no workers where this execution could never launch any
+// (EXPLAIN still shows them then).
 int PlanParallelScan(const CompiledQuery& q, SessionContext& ctx, bool top_n, bool* partial);
 // Whether a top-N sort of q's input rows can be split among the workers
 // (no aggregation, window or set-returning step between scan and sort).
