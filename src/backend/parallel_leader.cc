@@ -48,7 +48,8 @@ bool XactAllowsWorkers() { return xact::GetXid(false) == 0; }
 
 class LeaderWorkers : public sql::ParallelWorkers {
  public:
-  LeaderWorkers(std::vector<int> slots, uint32_t nblocks) : slots_(std::move(slots)), nblocks_(nblocks) {
+  LeaderWorkers(std::vector<int> slots, uint32_t nblocks)
+      : slots_(std::move(slots)), nblocks_(nblocks), local_(nblocks) {
     pending_.resize(slots_.size());
     finished_.assign(slots_.size(), false);
   }
@@ -57,9 +58,10 @@ class LeaderWorkers : public sql::ParallelWorkers {
   int Launched() const override { return static_cast<int>(slots_.size()); }
 
   bool NextBlock(uint32_t* block) override {
+    if (slots_.empty()) return local_.Next(block);
     // Blocks one at a time: every page is in shared buffers or the kernel's
     // cache, and finer shares balance better than PostgreSQL's chunks would.
-    const uint32_t b = slots_.empty() ? local_next_++ : parallel::Slot(slots_[0]).next_block.fetch_add(1);
+    const uint32_t b = parallel::Slot(slots_[0]).next_block.fetch_add(1);
     if (b >= nblocks_) return false;
     *block = b;
     return true;
@@ -179,7 +181,7 @@ class LeaderWorkers : public sql::ParallelWorkers {
 
   std::vector<int> slots_;
   uint32_t nblocks_;
-  uint32_t local_next_ = 0;
+  sql::LocalBlockCounter local_;  // no slot was reserved: the leader scans alone
   std::vector<Pending> pending_;
   std::vector<bool> finished_;
   size_t next_ = 0;

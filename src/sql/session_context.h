@@ -72,6 +72,23 @@ struct ConstraintFacts {
   std::string expr_sql;  // CHECK: the stored expression text
 };
 
+// A scan's blocks in order, counted by one process alone: for a scan no
+// other process shares (a leader that got no worker slot, or the right side
+// of a join, which every participant reads whole).
+class LocalBlockCounter {
+ public:
+  explicit LocalBlockCounter(uint32_t nblocks) : nblocks_(nblocks) {}
+  bool Next(uint32_t* block) {
+    if (next_ >= nblocks_) return false;
+    *block = next_++;
+    return true;
+  }
+
+ private:
+  uint32_t nblocks_;
+  uint32_t next_ = 0;
+};
+
 // The leader's side of one parallel scan's workers (backend/parallel_leader.cc):
 // the block counter they share with the leader, and their messages.
 class ParallelWorkers {

@@ -419,14 +419,11 @@ std::shared_ptr<const CompiledFrom> JoinFrom(const JoinShape& s, std::shared_ptr
   return f;
 }
 
-// All of a table's blocks, counted by this process alone.
+// All of a table's blocks, counted by this process alone. Copies of the
+// function share the one counter.
 std::function<bool(uint32_t*)> EveryBlock(uint32_t nblocks) {
-  auto next = std::make_shared<uint32_t>(0);
-  return [next, nblocks](uint32_t* b) {
-    if (*next >= nblocks) return false;
-    *b = (*next)++;
-    return true;
-  };
+  auto counter = std::make_shared<LocalBlockCounter>(nblocks);
+  return [counter](uint32_t* b) { return counter->Next(b); };
 }
 
 // Gather (and Finalize Aggregate): the leader's node.
