@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_map>
 #include <unordered_set>
 
-#include "sql/executor/agg_state.h"
+#include "sql/executor/agg_groups.h"
 #include "sql/executor/parallel_codec.h"
 #include "sql/functions/registry.h"
 #include "sql/session_context.h"
@@ -241,80 +240,35 @@ bool Passes(std::vector<ExprProgram>& where, const Row& row, ExecContext& ctx) {
   return !d.null && d.b;
 }
 
-// Groups and their aggregate states: what each participant accumulates
-// from its own rows, and what the leader folds the workers' parts into.
+// A participant's groups (AggGroups over the Work's programs), and how
+// they travel: workers write theirs, the leader combines them into its own.
 class Groups {
  public:
-  explicit Groups(Work& k) : k_(k) {
-    if (k_.keys.empty()) AddGroup(Row());  // one row even for no input
-  }
+  explicit Groups(Work& k) : k_(k), groups_(k.keys, k.args, k.args2, k.filters, nullptr, k.aggs) {}
   size_t size() const { return groups_.size(); }
 
-  void Add(const Row& row, ExecContext& ctx) {
-    Group& g = groups_[k_.keys.empty() ? 0 : Find(row, ctx)];
-    static const Datum kNone;
-    for (size_t i = 0; i < k_.aggs.size(); ++i) {
-      const AggSpec& a = k_.aggs[i];
-      if (a.has_filter) {
-        const Datum& f = k_.filters[i].Eval(row.data(), ctx);
-        if (f.null || !f.b) continue;
-      }
-      const Datum* v = a.def->kind == AggKind::kCountStar ? &kNone : &k_.args[i].Eval(row.data(), ctx);
-      const Datum* v2 = a.def->arg2 ? &k_.args2[i].Eval(row.data(), ctx) : &kNone;
-      AggAccumulate(a, g.states[i], *v, *v2, ctx);
-    }
-  }
+  void Add(const Row& row, ExecContext& ctx) { groups_.Add(row, ctx); }
 
-  void Write(size_t i, ByteWriter& w) const {
-    for (const Datum& d : groups_[i].keys) WriteDatum(w, d);
-    for (size_t a = 0; a < k_.aggs.size(); ++a) WriteAggState(w, k_.aggs[a], groups_[i].states[a]);
+  void Write(size_t i, ByteWriter& w) {
+    for (const Datum& d : groups_.Keys(i)) WriteDatum(w, d);
+    for (size_t a = 0; a < k_.aggs.size(); ++a) WriteAggState(w, k_.aggs[a], groups_.State(i, a));
   }
 
   // One group as Write wrote it, folded into this participant's.
   void Combine(ByteReader& r, ExecContext& ctx) {
     Row keys(k_.keys.size());
     for (Datum& d : keys) d = ReadDatum(r);
-    size_t gi = 0;
-    if (!k_.keys.empty()) {
-      key_.clear();
-      for (size_t i = 0; i < keys.size(); ++i) AppendKey(k_.keys[i].type, keys[i], ctx.io, key_);
-      auto [it, added] = index_.emplace(key_, groups_.size());
-      if (added) AddGroup(keys);
-      gi = it->second;
-    }
+    const size_t gi = groups_.GroupWithKeys(std::move(keys), ctx);
     for (size_t a = 0; a < k_.aggs.size(); ++a)
-      CombineAggState(k_.aggs[a], groups_[gi].states[a], ReadAggState(r, k_.aggs[a]), ctx);
+      CombineAggState(k_.aggs[a], groups_.State(gi, a), ReadAggState(r, k_.aggs[a]), ctx);
   }
 
   // The Aggregate node's output row: keys, then each aggregate's value.
-  void Final(size_t i, Row* out) const {
-    *out = groups_[i].keys;
-    for (size_t a = 0; a < k_.aggs.size(); ++a) out->push_back(AggFinal(k_.aggs[a], groups_[i].states[a]));
-  }
+  void Final(size_t i, Row* out, ExecContext& ctx) { groups_.Final(i, out, ctx); }
 
  private:
-  struct Group {
-    Row keys;
-    std::vector<AggState> states;
-  };
-  void AddGroup(Row keys) {
-    groups_.push_back({std::move(keys), std::vector<AggState>(k_.aggs.size())});
-  }
-  size_t Find(const Row& row, ExecContext& ctx) {
-    key_.clear();
-    for (ExprProgram& p : k_.keys) AppendKey(p.type, p.Eval(row.data(), ctx), ctx.io, key_);
-    auto [it, added] = index_.emplace(key_, groups_.size());
-    if (added) {
-      Row keys;
-      for (ExprProgram& p : k_.keys) keys.push_back(p.Eval(row.data(), ctx));
-      AddGroup(std::move(keys));
-    }
-    return it->second;
-  }
   Work& k_;
-  std::vector<Group> groups_;
-  std::unordered_map<std::string, size_t> index_;
-  std::string key_;
+  AggGroups groups_;
 };
 
 // Worker rows are sent in batches of about this many bytes.
@@ -527,7 +481,7 @@ class ParallelScan : public PlanNode {
       workers_.reset();  // every worker is done; free their slots now
     }
     if (pos_ >= groups_->size()) return nullptr;
-    groups_->Final(pos_++, &out_);
+    groups_->Final(pos_++, &out_, st.ctx);
     return &out_;
   }
 

@@ -4,10 +4,9 @@
 
 #include <cmath>
 #include <algorithm>
-#include <unordered_map>
 #include <unordered_set>
 
-#include "sql/executor/agg_state.h"
+#include "sql/executor/agg_groups.h"
 #include "sql/executor/compile.h"
 #include "sql/executor/parallel_scan.h"
 #include "sql/functions/registry.h"
@@ -316,114 +315,29 @@ class Aggregate : public PlanNode {
         args2_(q.agg_args2),
         filters_(q.agg_filters),
         orders_(q.agg_orders),
-        aggs_(q.aggs) {}
+        aggs_(q.aggs),
+        groups_(keys_, args_, args2_, filters_, &orders_, aggs_) {}
 
   const Row* Next(ExecState& st) override {
-    if (!done_) Consume(st);
-    if (pos_ >= groups_.size()) return nullptr;
-    Group& g = groups_[pos_++];
-    row_ = g.keys;
-    for (size_t i = 0; i < aggs_.size(); ++i) {
-      if (!aggs_[i].order_types.empty()) Replay(aggs_[i], g.states[i], st);
-      row_.push_back(Final(aggs_[i], g.states[i]));
+    if (!done_) {
+      done_ = true;
+      while (const Row* r = child_->Next(st)) groups_.Add(*r, st.ctx);
     }
+    if (pos_ >= groups_.size()) return nullptr;
+    groups_.Final(pos_++, &row_, st.ctx);
     return &row_;
   }
 
  private:
-  struct Group {
-    Row keys;
-    std::vector<AggState> states;
-  };
-
-  void Consume(ExecState& st) {
-    done_ = true;
-    if (keys_.empty()) {
-      // One group, also for no input (an aggregate query without GROUP BY
-      // returns one row); no key to build or look up per row.
-      groups_.emplace_back();
-      groups_.back().states.resize(aggs_.size());
-      while (const Row* r = child_->Next(st))
-        for (size_t i = 0; i < aggs_.size(); ++i) Update(i, groups_[0].states[i], r, st);
-      return;
-    }
-    std::unordered_map<std::string, size_t> index;
-    std::string key;
-    while (const Row* r = child_->Next(st)) {
-      key.clear();
-      for (auto& k : keys_) AppendKey(k.type, k.Eval(r->data(), st.ctx), st.ctx.io, key);
-      auto it = index.find(key);
-      size_t gi;
-      if (it == index.end()) {
-        gi = groups_.size();
-        index.emplace(key, gi);
-        Group g;
-        for (auto& k : keys_) g.keys.push_back(k.Eval(r->data(), st.ctx));
-        g.states.resize(aggs_.size());
-        groups_.push_back(std::move(g));
-      } else {
-        gi = it->second;
-      }
-      for (size_t i = 0; i < aggs_.size(); ++i) Update(i, groups_[gi].states[i], r, st);
-    }
-  }
-
-  void Update(size_t i, AggState& s, const Row* r, ExecState& st) {
-    const AggSpec& a = aggs_[i];
-    if (a.has_filter) {
-      const Datum& f = filters_[i].Eval(r->data(), st.ctx);
-      if (f.null || !f.b) return;
-    }
-    // The arguments are read where the programs leave them (their own
-    // registers, or the row): copying a Datum per row was a tenth of a scan.
-    static const Datum kNone;
-    const Datum* v = &kNone;
-    const Datum* v2 = &kNone;
-    if (a.def->kind != AggKind::kCountStar) v = &args_[i].Eval(r->data(), st.ctx);
-    if (a.def->arg2) v2 = &args2_[i].Eval(r->data(), st.ctx);
-    if (!orders_[i].empty()) {
-      Row buf{*v, *v2};
-      for (auto& k : orders_[i]) buf.push_back(k.Eval(r->data(), st.ctx));
-      s.sorted.push_back(std::move(buf));
-      return;
-    }
-    Accumulate(a, s, *v, *v2, st);
-  }
-
-  // Feeds buffered inputs in the call's ORDER BY order.
-  void Replay(const AggSpec& a, AggState& s, ExecState& st) {
-    std::vector<Row> rows = std::move(s.sorted);
-    s.sorted.clear();
-    std::stable_sort(rows.begin(), rows.end(), [&](const Row& x, const Row& y) {
-      for (size_t k = 0; k < a.order_types.size(); ++k) {
-        const Datum& l = x[k + 2];
-        const Datum& r = y[k + 2];
-        if (l.null || r.null) {
-          if (l.null == r.null) continue;
-          return l.null == a.order_nulls_first[k];
-        }
-        int c = CompareDatum(a.order_types[k], l, r);
-        if (c) return a.order_desc[k] ? c > 0 : c < 0;
-      }
-      return false;
-    });
-    for (const Row& row : rows) Accumulate(a, s, row[0], row[1], st);
-  }
-
-  void Accumulate(const AggSpec& a, AggState& s, const Datum& v, const Datum& v2, ExecState& st) {
-    AggAccumulate(a, s, v, v2, st.ctx);
-  }
-
-  static Datum Final(const AggSpec& a, const AggState& s) { return AggFinal(a, s); }
-
   std::unique_ptr<PlanNode> child_;
+  // The programs, before groups_ which refers to them.
   std::vector<ExprProgram> keys_;
   std::vector<ExprProgram> args_;
   std::vector<ExprProgram> args2_;
   std::vector<ExprProgram> filters_;
   std::vector<std::vector<ExprProgram>> orders_;
   std::vector<AggSpec> aggs_;
-  std::vector<Group> groups_;
+  AggGroups groups_;
   bool done_ = false;
   size_t pos_ = 0;
   Row row_;
