@@ -43,8 +43,10 @@ bool SettingsAllowWorkers() {
 }
 
 // Not once this transaction has an xid: its own rows are visible to it
-// through its xid and command ids, which workers do not share.
-bool XactAllowsWorkers() { return xact::GetXid(false) == 0; }
+// through its xids and command ids, which workers do not share. The top
+// level's tells: it is assigned before any subtransaction's, and the
+// current subtransaction may have none yet with its parent's rows to see.
+bool XactAllowsWorkers() { return xact::GetTopXid() == 0; }
 
 class LeaderWorkers : public sql::ParallelWorkers {
  public:

@@ -252,6 +252,9 @@ TEST(ParallelQuery, NoWorkersForCursorsOrAfterWritesInTheTransaction) {
   Exec(leader.get(), "INSERT INTO big VALUES (-1, 0, 0, 'new')");
   EXPECT_FALSE(saw_workers("SELECT count(*) FROM big WHERE md5(repeat(t, 300)) LIKE 'zzz%' OR id = -1"));
   EXPECT_EQ(QueryValue(leader.get(), "SELECT count(*) FROM big WHERE id < 0"), "1");
+  // Nor in a subtransaction, which has no xid of its own until it writes.
+  Exec(leader.get(), "SAVEPOINT s");
+  EXPECT_FALSE(saw_workers("SELECT count(*) FROM big WHERE md5(repeat(t, 100)) LIKE 'zzz%' OR id = -1"));
   Exec(leader.get(), "COMMIT");
   EXPECT_TRUE(saw_workers(kSlowQuery));
 }
