@@ -75,6 +75,7 @@ class Session : public sql::SessionContext {
   void CheckForInterrupts() override;
   // Parallel query (parallel_leader.cc).
   bool ParallelPossible(bool execute) override;
+  void ForceNextStatsFlush() override;
   int ParallelWorkersFor(uint32_t nblocks) override;
   std::unique_ptr<sql::ParallelWorkers> LaunchParallelWorkers(uint32_t relid, uint32_t nblocks, int workers,
                                                               const std::function<std::string()>& request) override;

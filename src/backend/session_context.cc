@@ -17,6 +17,7 @@
 #include "storage/ipc/latch.h"
 #include "storage/ipc/proc_array.h"
 #include "utils/guc.h"
+#include "postmaster/pgstat.h"
 
 namespace tusk::backend {
 
@@ -98,6 +99,8 @@ void Session::SleepInterruptibly(double seconds) {
 }
 
 void Session::CheckForInterrupts() { backend::CheckForInterrupts(); }
+
+void Session::ForceNextStatsFlush() { pgstat::ForceNextFlush(); }
 
 static int NoticeRank(ErrLevel l) {
   switch (l) {

@@ -13,6 +13,7 @@
 #include "catalog/table_ddl.h"
 #include "catalog/temp_namespace.h"
 #include "postmaster/autovacuum.h"
+#include "postmaster/pgstat.h"
 #include "sql/engine.h"
 #include "sql/types/storage_codec.h"
 #include "sql/types/type_io.h"
@@ -88,6 +89,17 @@ class HeapTable : public sql::StoredTable {
   bool BuffersInserts() const override { return !is_catalog; }
   bool InsertBuffered(const Row& row) override;
   void FlushInserts(size_t* failed) override;
+
+  // This table's activity counters (pg_stat_all_tables).
+  pgstat::TableStats& Stats() {
+    if (!stats_) stats_ = pgstat::ForTable(rel.db_oid, oid);
+    return *stats_;
+  }
+  ItemPointer InsertTuple() {
+    const ItemPointer tid = heap::Insert(rel, FormEncoded(), Xact());
+    Stats().Inserted();
+    return tid;
+  }
 
   // Physical attribute positions of every indexed column: an update that
   // leaves them all alone is HOT. Catalogs (whose rows other code updates
@@ -242,6 +254,7 @@ class HeapTable : public sql::StoredTable {
   std::vector<ItemPointer> held_tids_;
   size_t held_bytes_ = 0;
   std::optional<std::vector<uint16_t>> indexed_attrs_;  // IndexedAttrs, computed once
+  pgstat::TableStats* stats_ = nullptr;                  // Stats, looked up once
   std::vector<std::optional<std::string_view>> values_;
   std::vector<std::optional<std::string_view>> vals_;
   std::vector<std::string> encoded_;
@@ -267,6 +280,7 @@ class HeapRowScan : public sql::RowScan {
     if (!scan_.Next(&p, &tuple)) return false;
     t_.DecodeRow(tuple, row, needed_, limit_);
     *tid = FromTid(p);
+    t_.Stats().Fetched(false);
     return true;
   }
   void SetNeeded(const std::vector<bool>* needed) override {
@@ -297,6 +311,7 @@ class IndexRowScan : public sql::RowScan {
       }
       t_.DecodeRow(tuple_, row, needed_, limit_);
       *tid = FromTid(at);
+      t_.Stats().Fetched(true);
       return true;
     }
     return false;
@@ -319,6 +334,7 @@ class IndexRowScan : public sql::RowScan {
 
 std::unique_ptr<sql::RowScan> HeapTable::Scan() {
   LockForRead();
+  Stats().Scanned(false);
   return std::make_unique<HeapRowScan>(*this);
 }
 
@@ -350,6 +366,7 @@ std::unique_ptr<sql::RowScan> HeapTable::ScanIndex(const sql::StoredIndex& index
     }
     keys.push_back(std::move(k));
   }
+  Stats().Scanned(true);
   return std::make_unique<IndexRowScan>(*this, index_handles[pos].rel, std::move(keys),
                                         cond.backward ? btree::ScanDirection::kBackward : btree::ScanDirection::kForward);
 }
@@ -428,6 +445,7 @@ void HeapTable::FlushInserts(size_t* failed) {
   if (held_tuples_.empty()) return;
   held_tids_.clear();
   heap::MultiInsert(rel, held_tuples_, Xact(), &held_tids_, freeze_inserts);
+  Stats().Inserted(static_cast<int64_t>(held_tids_.size()));
   const size_t nix = indexes.size();
   for (size_t r = 0; r < held_tids_.size(); ++r) {
     *failed = r;
@@ -505,7 +523,7 @@ std::vector<lmgr::LockTag> HeapTable::KeyLocks(const Row& row, const std::vector
 bool HeapTable::Insert(const Row& row, const std::vector<uint32_t>* arbiters, TupleId* conflict) {
   Encode(row);
   if (!arbiters) {
-    InsertIndexEntries(heap::Insert(rel, FormEncoded(), Xact()));
+    InsertIndexEntries(InsertTuple());
     return true;
   }
   // INSERT ... ON CONFLICT: the check and the insert happen under a lock on
@@ -523,7 +541,7 @@ bool HeapTable::Insert(const Row& row, const std::vector<uint32_t>* arbiters, Tu
     try {
       wait = FindConflict(row, *arbiters, conflict, &found);
       // Chunks are written only for a row that will be inserted.
-      if (!wait && !found) InsertIndexEntries(heap::Insert(rel, FormEncoded(), Xact()));
+      if (!wait && !found) InsertIndexEntries(InsertTuple());
     } catch (...) {
       release();
       throw;
@@ -566,6 +584,7 @@ sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer)
   bool hot = false;
   heap::TmStatus st = heap::Update(rel, ToTid(tid), FormEncoded(), Xact(), true, &new_tid, &f, IndexedAttrs(), &hot);
   if (st == heap::TmStatus::kOk) {
+    Stats().Updated(hot);
     DeleteToastedValues(ToTid(tid));
     if (!hot) InsertIndexEntries(new_tid);
   }
@@ -575,7 +594,10 @@ sql::ModifyResult HeapTable::Update(TupleId tid, const Row& row, TupleId* newer)
 sql::ModifyResult HeapTable::Delete(TupleId tid, TupleId* newer) {
   heap::TmFailure f;
   heap::TmStatus st = heap::Delete(rel, ToTid(tid), Xact(), true, &f);
-  if (st == heap::TmStatus::kOk) DeleteToastedValues(ToTid(tid));
+  if (st == heap::TmStatus::kOk) {
+    Stats().Deleted();
+    DeleteToastedValues(ToTid(tid));
+  }
   return Outcome(st, f, newer);
 }
 
@@ -847,7 +869,7 @@ void ScanIndexKeys(sql::StoredTable& base, const std::vector<int>& cols,
   }
 }
 
-VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
+VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze, bool autovacuum) {
   VacuumResult out;
   auto base = OpenStoredTableByOid(relid);
   auto* t = dynamic_cast<HeapTable*>(base.get());
@@ -863,6 +885,8 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
     out.tuples = st.tuples_remaining;
     out.removed = st.tuples_removed;
     autovacuum::ResetDeadRows(t->rel.db_oid, t->oid);
+    pgstat::ReportVacuum(t->rel.db_oid, t->oid, static_cast<int64_t>(st.tuples_remaining - st.recently_dead),
+                         static_cast<int64_t>(st.recently_dead), autovacuum);
   }
   if (analyze) {
     // Only the count of visible rows is kept: no row is decoded.
@@ -872,6 +896,7 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze) {
     out.tuples = 0;
     while (scan.Next(nullptr, nullptr)) ++out.tuples;
     out.pages = buffer::RelationNumBlocks(t->rel.loc, smgr::Fork::kMain);
+    pgstat::ReportAnalyze(t->rel.db_oid, t->oid, static_cast<int64_t>(out.tuples), 0, autovacuum);
   }
   return out;
 }

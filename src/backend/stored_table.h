@@ -42,7 +42,7 @@ std::shared_ptr<const sql::ViewDef> OpenView(const std::string& schema, const st
 struct VacuumResult {
   uint64_t pages = 0, tuples = 0, removed = 0;
 };
-VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze);
+VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze, bool autovacuum = false);
 
 // Start of each statement: drops cached descriptions if any catalog changed.
 void StoredTablesAtStatementStart();

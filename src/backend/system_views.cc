@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "backend/session.h"
@@ -206,6 +207,37 @@ RowList StatDatabaseRows() {
   return rows;
 }
 
+// pg_stat_all_tables: every table, toast table and materialized view of
+// this database, with zeros for those nobody has touched. idx_scan and
+// idx_tup_fetch are NULL for a table without indexes, as PostgreSQL's sums.
+// `which`: 0 all, 1 user (not pg_catalog, information_schema, pg_toast), 2 sys.
+RowList StatTablesRows(int which) {
+  RowList rows;
+  std::map<uint32_t, std::string> nsp;
+  for (const auto& n : ReadCatalog<catalog::NamespaceRow>()) nsp[n.oid] = n.nspname;
+  std::set<uint32_t> indexed;
+  for (const auto& i : ReadCatalog<catalog::IndexRow>()) indexed.insert(i.indrelid);
+  std::map<uint32_t, pgstat::TableCounters> counters;
+  for (const auto& t : pgstat::ReadTables(catalog::CurrentDatabase())) counters[t.relid] = t;
+  for (const auto& c : ReadCatalog<catalog::ClassRow>()) {
+    if (c.relkind != 'r' && c.relkind != 't' && c.relkind != 'm' && c.relkind != 'p') continue;
+    const std::string& schema = nsp[c.relnamespace];
+    const bool sys = schema == "pg_catalog" || schema == "information_schema" || schema.rfind("pg_toast", 0) == 0;
+    if ((which == 1 && sys) || (which == 2 && !sys)) continue;
+    pgstat::TableCounters t;
+    if (auto it = counters.find(c.oid); it != counters.end()) t = it->second;
+    const bool has_index = indexed.count(c.oid) != 0;
+    Row r{Int(c.oid), schema, c.relname, Int(t.c[pgstat::kSeqScan]), Int(t.c[pgstat::kSeqTupRead]),
+          has_index ? Int(t.c[pgstat::kIdxScan]) : std::nullopt,
+          has_index ? Int(t.c[pgstat::kIdxTupFetch]) : std::nullopt};
+    for (int f = pgstat::kTupIns; f <= pgstat::kInsSinceVacuum; ++f) r.push_back(Int(t.c[f]));
+    for (int f = pgstat::kLastVacuum; f <= pgstat::kLastAutoanalyze; ++f) r.push_back(Ts(t.c[f]));
+    for (int f = pgstat::kVacuumCount; f <= pgstat::kAutoanalyzeCount; ++f) r.push_back(Int(t.c[f]));
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 RowList RoleRows(bool authid) {
   RowList rows;
   for (const catalog::AuthIdRow& row : ReadCatalog<catalog::AuthIdRow>()) {
@@ -267,6 +299,19 @@ SystemViews::SystemViews(Session& s) {
                      {"sessions_fatal", oid::kInt8}, {"sessions_killed", oid::kInt8}, {"statements", oid::kInt8},
                      {"stats_reset", oid::kTimestamptz}},
       [] { return StatDatabaseRows(); });
+  const std::vector<C> stat_tables = {
+      {"relid", oid::kOid},           {"schemaname", oid::kName},         {"relname", oid::kName},
+      {"seq_scan", oid::kInt8},       {"seq_tup_read", oid::kInt8},       {"idx_scan", oid::kInt8},
+      {"idx_tup_fetch", oid::kInt8},  {"n_tup_ins", oid::kInt8},          {"n_tup_upd", oid::kInt8},
+      {"n_tup_del", oid::kInt8},      {"n_tup_hot_upd", oid::kInt8},      {"n_live_tup", oid::kInt8},
+      {"n_dead_tup", oid::kInt8},     {"n_mod_since_analyze", oid::kInt8}, {"n_ins_since_vacuum", oid::kInt8},
+      {"last_vacuum", oid::kTimestamptz},  {"last_autovacuum", oid::kTimestamptz},
+      {"last_analyze", oid::kTimestamptz}, {"last_autoanalyze", oid::kTimestamptz},
+      {"vacuum_count", oid::kInt8},   {"autovacuum_count", oid::kInt8},   {"analyze_count", oid::kInt8},
+      {"autoanalyze_count", oid::kInt8}};
+  views_["pg_stat_all_tables"] = std::make_unique<FnView>(stat_tables, [] { return StatTablesRows(0); });
+  views_["pg_stat_user_tables"] = std::make_unique<FnView>(stat_tables, [] { return StatTablesRows(1); });
+  views_["pg_stat_sys_tables"] = std::make_unique<FnView>(stat_tables, [] { return StatTablesRows(2); });
   views_["pg_stat_archiver"] = std::make_unique<FnView>(
       std::vector<C>{{"archived_count", oid::kInt8}, {"last_archived_wal", oid::kText},
                      {"last_archived_time", oid::kTimestamptz}, {"failed_count", oid::kInt8},

@@ -196,7 +196,7 @@ void VacuumDatabase(const std::string& database) {
       xact::StartTransaction(xact::Isolation::kReadCommitted, false);
       xact::StartCommand();
       backend::StoredTablesAtStatementStart();
-      backend::VacuumResult r = backend::VacuumStoredTable(t.oid, true, false);
+      backend::VacuumResult r = backend::VacuumStoredTable(t.oid, true, false, true);
       xact::Commit();
       Log(ErrLevel::kDebug, "automatic vacuum of table \"" + database + ".public." + t.relname + "\": " +
                                 std::to_string(r.removed) + " removed, " + std::to_string(r.tuples) + " remain");

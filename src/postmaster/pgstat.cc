@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstddef>
 #include <cstring>
+#include <unordered_map>
 
 #include "postmaster/aux_process.h"
 #include "postmaster/pgarch.h"
@@ -31,10 +33,18 @@ struct Entry {
   int64_t sessions, sessions_fatal, sessions_killed, xact_commit, xact_rollback, statements, stats_reset_us;
 };
 
+constexpr size_t kMaxTables = 4096;  // open addressing; a table that finds no slot is not counted
+
+struct TableEntry {
+  uint64_t key;  // db << 32 | relid; 0 = free
+  int64_t c[kNumTableFields];
+};
+
 struct Shared {
   std::atomic<uint32_t> changecount;  // odd while the collector writes
   int count;
   Entry entries[kMaxDatabases];
+  TableEntry tables[kMaxTables];
 };
 
 // One datagram: deltas for one database.
@@ -45,10 +55,28 @@ struct Message {
 };
 constexpr uint32_t kMagic = 0x53544154;
 
+// One datagram of table deltas (or one VACUUM/ANALYZE report).
+enum : uint32_t { kDelta = 0, kVacuumed = 1, kAnalyzed = 2 };
+struct TableDelta {
+  uint64_t key;
+  uint32_t kind;
+  int64_t c[kNumTableFields];
+};
+constexpr size_t kDeltasPerMessage = 24;
+struct TableMessage {
+  uint32_t magic;
+  uint32_t n;
+  TableDelta d[kDeltasPerMessage];
+};
+constexpr uint32_t kTableMagic = 0x53544254;
+
+uint64_t Key(uint32_t db, uint32_t relid) { return (static_cast<uint64_t>(db) << 32) | relid; }
+
 Shared* g_shared = nullptr;
 int g_sock[2] = {-1, -1};
 Message g_pending = {};
 int64_t g_last_flush_us = 0;
+bool g_force_next = false;
 
 
 Entry* FindOrAdd(const char* datname) {
@@ -75,6 +103,45 @@ void Apply(const Message& m) {
   g_shared->changecount.fetch_add(1);
 }
 
+TableEntry* FindTable(uint64_t key, bool create) {
+  size_t h = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 40) % kMaxTables;
+  for (size_t i = 0; i < kMaxTables; ++i) {
+    TableEntry& e = g_shared->tables[(h + i) % kMaxTables];
+    if (e.key == key) return &e;
+    if (e.key == 0) {
+      if (!create) return nullptr;
+      memset(&e, 0, sizeof e);
+      e.key = key;
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+void ApplyTable(const TableDelta& d) {
+  TableEntry* e = FindTable(d.key, true);
+  if (!e) return;
+  for (int f = 0; f < kNumTableFields; ++f) {
+    if (f >= kLastVacuum && f <= kLastAutoanalyze) {
+      if (d.c[f]) e->c[f] = d.c[f];
+    } else if (d.kind != kDelta && (f == kLiveTup || f == kDeadTup)) {
+      e->c[f] = d.c[f];
+    } else {
+      e->c[f] += d.c[f];
+    }
+  }
+  if (d.kind == kVacuumed) e->c[kInsSinceVacuum] = 0;
+  if (d.kind == kAnalyzed) e->c[kModSinceAnalyze] = 0;
+  for (int f : {kLiveTup, kDeadTup, kModSinceAnalyze, kInsSinceVacuum})
+    if (e->c[f] < 0) e->c[f] = 0;  // estimates: a rolled-back delete of rows counted before a restart
+}
+
+void ApplyTables(const TableMessage& m) {
+  g_shared->changecount.fetch_add(1);
+  for (uint32_t i = 0; i < m.n && i < kDeltasPerMessage; ++i) ApplyTable(m.d[i]);
+  g_shared->changecount.fetch_add(1);
+}
+
 std::string StatsFile() { return Globals().data_dir + "/pg_stat/tusk.stat"; }
 
 void SaveToFile() {
@@ -83,6 +150,12 @@ void SaveToFile() {
   if (f == nullptr) return;
   bool ok = fwrite(&g_shared->count, sizeof g_shared->count, 1, f) == 1 &&
             fwrite(g_shared->entries, sizeof(Entry), g_shared->count, f) == static_cast<size_t>(g_shared->count);
+  // Then the tables in use, after their count.
+  std::vector<TableEntry> used;
+  for (const TableEntry& e : g_shared->tables)
+    if (e.key != 0) used.push_back(e);
+  const uint32_t ntables = static_cast<uint32_t>(used.size());
+  ok = ok && fwrite(&ntables, sizeof ntables, 1, f) == 1 && fwrite(used.data(), sizeof(TableEntry), ntables, f) == ntables;
   ok = fclose(f) == 0 && ok;
   if (ok) rename(tmp.c_str(), StatsFile().c_str());
 }
@@ -98,6 +171,14 @@ void LoadAndRemoveFile() {
       memcpy(g_shared->entries, entries, sizeof(Entry) * count);
       g_shared->count = count;
       g_shared->changecount.fetch_add(1);
+      uint32_t ntables = 0;
+      TableEntry e;
+      if (fread(&ntables, sizeof ntables, 1, f) == 1 && ntables <= kMaxTables) {
+        g_shared->changecount.fetch_add(1);
+        for (uint32_t i = 0; i < ntables && fread(&e, sizeof e, 1, f) == 1; ++i)
+          if (TableEntry* t = e.key ? FindTable(e.key, true) : nullptr) *t = e;
+        g_shared->changecount.fetch_add(1);
+      }
     }
   }
   fclose(f);
@@ -118,12 +199,134 @@ int CreateSocket() {
   return g_sock[0];
 }
 
+namespace {
+
+std::unordered_map<uint64_t, TableStats>& LocalTables() {
+  static std::unordered_map<uint64_t, TableStats> tables;  // nodes stay put: handed-out pointers stay valid
+  return tables;
+}
+std::vector<TableStats*>& TouchedInXact() {
+  static std::vector<TableStats*> touched;
+  return touched;
+}
+
+// Non-blocking, as the database counters: a full socket drops the counts.
+void SendTables(TableMessage& m) {
+  if (m.n == 0) return;
+  m.magic = kTableMagic;
+  const size_t len = offsetof(TableMessage, d) + m.n * sizeof(TableDelta);
+  send(g_sock[1], &m, len, MSG_DONTWAIT);
+  m.n = 0;
+}
+
+}  // namespace
+
+struct TableStatsAccess {
+  static int64_t* Counters(TableStats& t) { return t.c_; }
+  static void EndXact(TableStats& t, bool committed) {
+    int64_t* c = t.c_;
+    c[kTupIns] += t.ins_;
+    c[kTupUpd] += t.upd_;
+    c[kTupDel] += t.del_;
+    c[kInsSinceVacuum] += t.ins_;  // rolled back too, as PostgreSQL counts them
+    if (committed) {
+      c[kLiveTup] += t.ins_ - t.del_;
+      c[kDeadTup] += t.upd_ + t.del_;
+      c[kModSinceAnalyze] += t.ins_ + t.upd_ + t.del_;
+    } else {
+      c[kDeadTup] += t.ins_ + t.upd_;
+    }
+    t.ins_ = t.upd_ = t.del_ = 0;
+    t.touched_ = false;
+  }
+};
+
+namespace {
+
+void FlushTables() {
+  TableMessage m;
+  m.n = 0;
+  for (auto& [key, t] : LocalTables()) {
+    int64_t* c = TableStatsAccess::Counters(t);
+    bool any = false;
+    for (int f = 0; f < kNumTableFields && !any; ++f) any = c[f] != 0;
+    if (!any) continue;
+    TableDelta& d = m.d[m.n++];
+    d.key = key;
+    d.kind = kDelta;
+    memcpy(d.c, c, sizeof d.c);
+    memset(c, 0, sizeof(int64_t) * kNumTableFields);
+    if (m.n == kDeltasPerMessage) SendTables(m);
+  }
+  SendTables(m);
+}
+
+void Report(uint32_t db, uint32_t relid, uint32_t kind, int64_t live, int64_t dead, TableField when,
+            TableField count) {
+  if (g_sock[1] < 0) return;
+  FlushTables();  // deltas counted before the report are applied before it
+  TableMessage m;
+  m.n = 1;
+  TableDelta& d = m.d[0];
+  memset(&d, 0, sizeof d);
+  d.key = Key(db, relid);
+  d.kind = kind;
+  d.c[kLiveTup] = live;
+  d.c[kDeadTup] = dead;
+  d.c[when] = NowMicros();
+  d.c[count] = 1;
+  SendTables(m);
+}
+
+}  // namespace
+
+void TableStats::Touch() {
+  if (!touched_) {
+    touched_ = true;
+    TouchedInXact().push_back(this);
+  }
+}
+
+TableStats* ForTable(uint32_t db, uint32_t relid) { return &LocalTables()[Key(db, relid)]; }
+
+void ReportVacuum(uint32_t db, uint32_t relid, int64_t live, int64_t dead, bool autovacuum) {
+  Report(db, relid, kVacuumed, live, dead, autovacuum ? kLastAutovacuum : kLastVacuum,
+         autovacuum ? kAutovacuumCount : kVacuumCount);
+}
+
+void ReportAnalyze(uint32_t db, uint32_t relid, int64_t live, int64_t dead, bool autovacuum) {
+  Report(db, relid, kAnalyzed, live, dead, autovacuum ? kLastAutoanalyze : kLastAnalyze,
+         autovacuum ? kAutoanalyzeCount : kAnalyzeCount);
+}
+
+std::vector<TableCounters> ReadTables(uint32_t db) {
+  std::vector<TableCounters> out;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    out.clear();
+    uint32_t before = g_shared->changecount.load();
+    if (before & 1) continue;
+    for (const TableEntry& e : g_shared->tables) {
+      if (e.key == 0 || (e.key >> 32) != db) continue;
+      TableCounters t;
+      t.relid = static_cast<uint32_t>(e.key);
+      memcpy(t.c, e.c, sizeof t.c);
+      out.push_back(t);
+    }
+    if (g_shared->changecount.load() == before) break;
+  }
+  return out;
+}
+
 void CountSessionStart(const std::string& datname) {
   proc_array::CopyString(g_pending.datname, kNameLen, datname);
   g_pending.sessions++;
 }
 void CountStatement() { g_pending.statements++; }
-void CountTransactionEnd(bool committed) { (committed ? g_pending.xact_commit : g_pending.xact_rollback)++; }
+void CountTransactionEnd(bool committed) {
+  (committed ? g_pending.xact_commit : g_pending.xact_rollback)++;
+  for (TableStats* t : TouchedInXact()) TableStatsAccess::EndXact(*t, committed);
+  TouchedInXact().clear();
+}
 void CountSessionEnd(bool killed, bool fatal) {
   if (killed) g_pending.sessions_killed++;
   if (fatal) g_pending.sessions_fatal++;
@@ -132,8 +335,10 @@ void CountSessionEnd(bool killed, bool fatal) {
 void Flush(bool force) {
   if (g_sock[1] < 0 || g_pending.datname[0] == '\0') return;
   int64_t now = NowMicros();
-  if (!force && now - g_last_flush_us < 500000) return;
+  if (!force && !g_force_next && now - g_last_flush_us < 500000) return;
+  g_force_next = false;
   g_last_flush_us = now;
+  FlushTables();
   if (g_pending.sessions == 0 && g_pending.xact_commit == 0 && g_pending.xact_rollback == 0 &&
       g_pending.statements == 0 && g_pending.sessions_killed == 0 && g_pending.sessions_fatal == 0)
     return;
@@ -145,6 +350,8 @@ void Flush(bool force) {
     proc_array::CopyString(g_pending.datname, kNameLen, keep);
   }
 }
+
+void ForceNextFlush() { g_force_next = true; }
 
 std::vector<DatabaseCounters> ReadAll() {
   std::vector<DatabaseCounters> out;
@@ -184,11 +391,19 @@ int StatsCollectorMain(int socket_fd) {
   for (;;) {
     latch::ResetLatch();
     if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
-    pgstat::Message m;
+    union {
+      pgstat::Message db;
+      pgstat::TableMessage tables;
+    } m;
     for (;;) {
       ssize_t n = recv(socket_fd, &m, sizeof m, MSG_DONTWAIT);
-      if (n != static_cast<ssize_t>(sizeof m)) break;
-      if (m.magic == pgstat::kMagic) pgstat::Apply(m);
+      if (n < static_cast<ssize_t>(sizeof(uint32_t))) break;
+      if (m.db.magic == pgstat::kMagic && n == static_cast<ssize_t>(sizeof m.db)) {
+        pgstat::Apply(m.db);
+      } else if (m.tables.magic == pgstat::kTableMagic && n >= static_cast<ssize_t>(offsetof(pgstat::TableMessage, d)) &&
+                 static_cast<size_t>(n) == offsetof(pgstat::TableMessage, d) + m.tables.n * sizeof(pgstat::TableDelta)) {
+        pgstat::ApplyTables(m.tables);
+      }
     }
     if (f.got_sigterm) {
       pgstat::SaveToFile();

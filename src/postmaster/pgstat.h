@@ -36,8 +36,53 @@ void CountStatement();
 void CountTransactionEnd(bool committed);
 void CountSessionEnd(bool killed, bool fatal);
 void Flush(bool force);
+// pg_stat_force_next_flush(): the next Flush sends whatever its interval.
+void ForceNextFlush();
 
 // Readers (views).
 std::vector<DatabaseCounters> ReadAll();
+
+// ---- Per-table activity (pg_stat_all_tables and friends) ----
+// Counted by the backend in a table's local entry; row changes are kept per
+// transaction and folded in at its end, as PostgreSQL's live and dead
+// estimates depend on the outcome: committed, inserts become live and the
+// versions updated or deleted dead; rolled back, the inserted and updated
+// versions are dead. n_tup_* count either way.
+enum TableField {
+  kSeqScan, kSeqTupRead, kIdxScan, kIdxTupFetch, kTupIns, kTupUpd, kTupDel, kTupHotUpd, kLiveTup, kDeadTup,
+  kModSinceAnalyze, kInsSinceVacuum, kLastVacuum, kLastAutovacuum, kLastAnalyze, kLastAutoanalyze, kVacuumCount,
+  kAutovacuumCount, kAnalyzeCount, kAutoanalyzeCount, kNumTableFields
+};
+class TableStats {
+ public:
+  void Scanned(bool index) { ++c_[index ? kIdxScan : kSeqScan]; }
+  void Fetched(bool index, int64_t n = 1) { c_[index ? kIdxTupFetch : kSeqTupRead] += n; }
+  void Inserted(int64_t n = 1) { Touch(), ins_ += n; }
+  void Updated(bool hot) {
+    Touch(), ++upd_;
+    if (hot) ++c_[kTupHotUpd];
+  }
+  void Deleted() { Touch(), ++del_; }
+
+ private:
+  friend struct TableStatsAccess;
+  void Touch();
+  int64_t c_[kNumTableFields] = {};
+  int64_t ins_ = 0, upd_ = 0, del_ = 0;  // this transaction's
+  bool touched_ = false;
+};
+// The entry for a table of a database: valid for the life of the process.
+TableStats* ForTable(uint32_t db, uint32_t relid);
+// VACUUM / ANALYZE results, sent at once: the live and dead counts replace
+// the estimates.
+void ReportVacuum(uint32_t db, uint32_t relid, int64_t live, int64_t dead, bool autovacuum);
+void ReportAnalyze(uint32_t db, uint32_t relid, int64_t live, int64_t dead, bool autovacuum);
+
+struct TableCounters {
+  uint32_t relid = 0;
+  int64_t c[kNumTableFields] = {};
+};
+// The totals of one database's tables (timestamps in microseconds, 0 = never).
+std::vector<TableCounters> ReadTables(uint32_t db);
 
 }  // namespace tusk::pgstat

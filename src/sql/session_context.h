@@ -110,6 +110,8 @@ class SessionContext {  // implemented by the backend
   // execution): false when no scan could be given workers whatever its
   // size. `execute`: the plan is to be run, not only explained, so what
   // keeps this execution from launching workers counts too.
+  // pg_stat_force_next_flush().
+  virtual void ForceNextStatsFlush() {}
   virtual bool ParallelPossible(bool execute) {
     (void)execute;
     return false;

@@ -76,6 +76,11 @@ void AdvisoryUnlockAll(const Step&, const Datum* const*, Datum& out, ExecContext
   out = VoidValue();
 }
 
+void ForceNextStatsFlush(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
+  ctx.session->ForceNextStatsFlush();
+  out = VoidValue();
+}
+
 void AddAdvisory(std::vector<FuncDef>& f, const std::string& name, int flags) {
   const uint32_t result = flags & (kTry | kUnlock) ? oid::kBool : oid::kVoid;
   f.push_back({name, {oid::kInt8}, result, Advisory, true, false, flags});
@@ -162,6 +167,7 @@ void AddSessionBuiltins(std::vector<FuncDef>& f) {
   AddAdvisory(f, "pg_advisory_unlock_shared", kUnlock | kShared);
   f.push_back({"pg_advisory_unlock_all", {}, oid::kVoid, AdvisoryUnlockAll});
   f.push_back({"pg_sleep", {oid::kFloat8}, oid::kVoid, PgSleep});
+  f.push_back({"pg_stat_force_next_flush", {}, oid::kVoid, ForceNextStatsFlush});
   f.push_back({"pg_backend_pid", {}, kI4, BackendPid});
   f.push_back({"pg_cancel_backend", {kI4}, kBool, CancelBackend});
   f.push_back({"pg_terminate_backend", {kI4}, kBool, TerminateBackend});
