@@ -140,6 +140,7 @@ TUSK_CATALOG_INSTANTIATE(RewriteRow)
 TUSK_CATALOG_INSTANTIATE(SequenceRow)
 TUSK_CATALOG_INSTANTIATE(DependRow)
 TUSK_CATALOG_INSTANTIATE(ProcRow)
+TUSK_CATALOG_INSTANTIATE(DbRoleSettingRow)
 #undef TUSK_CATALOG_INSTANTIATE
 
 std::optional<ClassRow> LookupRelation(uint32_t namespace_oid, const std::string& name,
@@ -239,6 +240,7 @@ void DeleteCatalogRow(heap::ItemPointer tid, heap::XactContext& xact, uint32_t d
   template void DeleteCatalogRow<Row>(heap::ItemPointer, heap::XactContext&, uint32_t);
 TUSK_CATALOG_INSTANTIATE_WRITES(AuthIdRow)
 TUSK_CATALOG_INSTANTIATE_WRITES(DatabaseRow)
+TUSK_CATALOG_INSTANTIATE_WRITES(DbRoleSettingRow)
 #undef TUSK_CATALOG_INSTANTIATE_WRITES
 
 heap::XactContext CatalogXactContext() {

@@ -61,21 +61,21 @@ std::optional<AuthIdRow> LookupRoleByOid(uint32_t oid, const transam::Snapshot& 
 std::optional<DatabaseRow> LookupDatabaseByOid(uint32_t oid, const transam::Snapshot& snapshot,
                                                const transam::CurrentXact& me = {});
 
-// ---- changing rows of the shared catalogs (pg_authid, pg_database) ----
+// ---- changing rows of the shared catalogs (pg_authid, pg_database, pg_db_role_setting) ----
 // A row and where it is stored, for updating or deleting it.
 template <class Row>
 struct CatalogTuple {
   Row row;
   heap::ItemPointer tid;
 };
-// Every visible row that `keep` accepts, with its location. AuthIdRow and DatabaseRow only.
+// Every visible row that `keep` accepts, with its location. The shared catalogs' rows only.
 template <class Row>
 std::vector<CatalogTuple<Row>> ScanCatalogTuples(const transam::Snapshot& snapshot, const transam::CurrentXact& me,
                                                  const std::function<bool(const Row&)>& keep = {},
                                                  uint32_t db_oid = CurrentDatabase());
 // Replace / delete the row at `tid` in the caller's transaction (PostgreSQL's
 // CatalogTupleUpdate/Delete). XX000 `tuple concurrently updated` if another
-// transaction changed it first. AuthIdRow and DatabaseRow only.
+// transaction changed it first. The shared catalogs' rows only.
 template <class Row>
 heap::ItemPointer UpdateCatalogRow(heap::ItemPointer tid, const Row& row, heap::XactContext& xact,
                                    uint32_t db_oid = CurrentDatabase());

@@ -147,6 +147,8 @@ const std::vector<const CatalogDef*>& Defs() {
         {"datistemplate", B}, {"datallowconn", B}, {"datconnlimit", I4}, {"datfrozenxid", X},
         {"datminmxid", X}, {"dattablespace", O}, {"datcollate", T}, {"datctype", T}, {"daticulocale", T},
         {"datcollversion", T}, {"datacl", ACL}})));
+    v.push_back(&owned.emplace_back(MakeDef(kDbRoleSettingRelationId, "pg_db_role_setting", 10054, true, {
+        {"setdatabase", O}, {"setrole", O}, {"setconfig", TA}})));
     v.push_back(&owned.emplace_back(MakeDef(kAttrDefaultRelationId, "pg_attrdef", 10001, false, {
         {"oid", O}, {"adrelid", O}, {"adnum", I2}, {"adbin", NT}})));
     v.push_back(&owned.emplace_back(MakeDef(kConstraintRelationId, "pg_constraint", 10003, false, {

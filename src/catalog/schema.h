@@ -30,6 +30,7 @@ inline constexpr uint32_t kNamespaceRelationId = 2615;
 inline constexpr uint32_t kRewriteRelationId = 2618;
 inline constexpr uint32_t kSequenceRelationId = 2224;
 inline constexpr uint32_t kPartitionedTableRelationId = 3350;
+inline constexpr uint32_t kDbRoleSettingRelationId = 2964;
 
 // Well-known objects.
 inline constexpr uint32_t kPgCatalogNamespace = 11;
@@ -283,6 +284,20 @@ struct AuthIdRow : CatalogRow<AuthIdRow> {
     v(r.oid), v(r.rolname), v(r.rolsuper), v(r.rolinherit), v(r.rolcreaterole), v(r.rolcreatedb),
         v(r.rolcanlogin), v(r.rolreplication), v(r.rolbypassrls), v(r.rolconnlimit), v(r.rolpassword),
         v(r.rolvaliduntil);
+  }
+};
+
+// Settings of ALTER DATABASE/ROLE ... SET: one row per (database, role),
+// 0 standing for every database or every role. setconfig holds the
+// "name=value" entries in array text form, like the other array columns.
+struct DbRoleSettingRow : CatalogRow<DbRoleSettingRow> {
+  static constexpr uint32_t kRelationId = kDbRoleSettingRelationId;
+  uint32_t setdatabase = 0, setrole = 0;
+  std::optional<std::string> setconfig;
+
+  template <class S, class V>
+  static void Visit(S& r, V& v) {
+    v(r.setdatabase), v(r.setrole), v(r.setconfig);
   }
 };
 
