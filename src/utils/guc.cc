@@ -140,8 +140,10 @@ const char* SourceName(Source s) {
     case Source::kEnvironment: return "environment variable";
     case Source::kFile: return "configuration file";
     case Source::kCommandLine: return "command line";
+    case Source::kGlobal: return "global";
     case Source::kDatabase: return "database";
     case Source::kUser: return "user";
+    case Source::kDatabaseUser: return "database user";
     case Source::kClient: return "client";
     case Source::kOverride: return "override";
     case Source::kInteractive: return "interactive";
@@ -239,6 +241,15 @@ Param* AddPlaceholder(const std::string& name) {
   Param* raw = p.get();
   R().params.emplace(name, std::move(p));
   return raw;
+}
+
+Param* FindOrAddPlaceholder(const std::string& name) {
+  if (Param* p = FindParam(name)) return p;
+  // Only a dotted name was meant as a custom one; any other is just unknown.
+  if (name.find('.') == std::string::npos) throw Unrecognized(name);
+  if (Param* p = AddPlaceholder(name)) return p;
+  throw PgError("42602", "invalid configuration parameter name \"" + name + "\"")
+      .Detail("Custom parameter names must be two or more simple identifiers separated by dots.");
 }
 
 int SetOption(Param& p, const std::string* value, Context ctx, Source src, Action action,
@@ -343,9 +354,7 @@ int SetOption(Param& p, const std::string* value, Context ctx, Source src, Actio
 }
 
 void SetCommandLineOption(const std::string& name, const std::string& value) {
-  Param* p = FindParam(name);
-  if (!p) p = AddPlaceholder(name);
-  if (!p) throw Unrecognized(name);
+  Param* p = FindOrAddPlaceholder(name);
   ErrorData err;
   if (SetOption(*p, &value, Context::kPostmaster, Source::kCommandLine, Action::kSet, true, &err) == 0)
     throw PgError(err);
@@ -353,9 +362,7 @@ void SetCommandLineOption(const std::string& name, const std::string& value) {
 
 std::string SetConfigOption(const std::string& name, const std::string& value,
                             bool caller_is_superuser, bool is_local, Source source) {
-  Param* p = FindParam(name);
-  if (!p) p = AddPlaceholder(name);
-  if (!p) throw Unrecognized(name);
+  Param* p = FindOrAddPlaceholder(name);
   ErrorData err;
   if (SetOption(*p, &value, SessionContext(caller_is_superuser, source), source,
                 is_local ? Action::kLocal : Action::kSet, true, &err) == 0) {

@@ -19,7 +19,12 @@ enum class Context { kInternal, kPostmaster, kSighup, kSuperuserBackend, kBacken
 
 // Where the current value came from (PostgreSQL's GucSource), in increasing
 // priority: a value from a higher source is never replaced by a lower one.
-enum class Source { kDefault, kEnvironment, kFile, kCommandLine, kDatabase, kUser, kClient, kOverride, kInteractive, kSession };
+// kGlobal, kDatabase, kUser and kDatabaseUser are pg_db_role_setting's rows
+// for (all, all), (db, all), (all, role) and (db, role).
+enum class Source {
+  kDefault, kEnvironment, kFile, kCommandLine, kGlobal, kDatabase, kUser, kDatabaseUser, kClient, kOverride,
+  kInteractive, kSession
+};
 
 // Names as pg_settings prints them ("superuser-backend", "configuration file").
 const char* ContextName(Context c);
@@ -75,6 +80,29 @@ ListKind ParamListKind(const std::string& name);
 void AlterSystemSetConfigFile(const std::string& datadir, const std::string& name,
                               const std::optional<std::string>& value, bool reset_all,
                               bool caller_is_superuser);
+
+// ---- settings stored per database and role (ALTER DATABASE/ROLE ... SET) ----
+// Checks an entry about to be stored (value given) or removed (nullopt) as
+// PostgreSQL's validate_option_array_item does: 42704 for an unknown name,
+// 42602 for a malformed custom one, custom names (placeholders) for
+// superusers only, then the context, permission and value checks of SET at
+// the caller's level (55P02 for postmaster and sighup parameters, 42501,
+// 22023). Returns the name to store: the parameter's own spelling
+// ("DateStyle" for datestyle).
+std::string CheckStoredSetting(const std::string& name, const std::optional<std::string>& value,
+                               bool caller_is_superuser);
+// RESET ALL by a non-superuser keeps the entries it could not remove itself
+// (PostgreSQL's GUCArrayReset): unknown and custom names, and parameters
+// that are not user-settable by the caller.
+bool MayRemoveStoredSetting(const std::string& name, bool caller_is_superuser);
+// SET name FROM CURRENT: the current value as SHOW prints it. 42704 for an
+// unknown name, 42501 for a superuser-only parameter read by another role.
+std::string CurrentValueToStore(const std::string& name, bool caller_is_superuser);
+// Connection start (PostgreSQL's ProcessGUCArray at superuser level, the
+// rights having been checked when the entries were stored): applies
+// "name=value" entries with `source`. An entry that cannot be applied is
+// skipped and returned as a WARNING, as PostgreSQL reports it.
+std::vector<ErrorData> ApplyStoredSettings(const std::vector<std::string>& entries, Source source);
 
 // SHOW / current_setting(): "128MB", "1min", "on", enum names, ...
 // Throws 42704 for an unknown name unless missing_ok (then nullopt).

@@ -114,6 +114,10 @@ Param* FindParam(const std::string& name);
 // a valid custom name.
 Param* AddPlaceholder(const std::string& name);
 bool ValidCustomName(const std::string& name);
+// PostgreSQL's find_option with create_placeholders: the parameter, or a new
+// placeholder for a valid dotted name. Throws 42704 for an unknown plain
+// name and 42602 for a malformed dotted one.
+Param* FindOrAddPlaceholder(const std::string& name);
 std::vector<Param*> AllParams();
 const Vars& CurrentVars();
 bool UnderPostmaster();
