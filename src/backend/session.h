@@ -285,6 +285,10 @@ class Session : public sql::SessionContext {
   std::string RunSet(const sql::Statement& stmt);
   std::string RunAlterSystem(const sql::AlterSystemStmt& a);
   std::string RunRoleStmt(const sql::Statement& stmt);
+  // The session's role as pg_authid has it now under x's snapshot (its
+  // attributes may have changed since login); the login-time copy if the
+  // row is gone.
+  catalog::RoleRecord CurrentRole(const heap::XactContext& x) const;
   // Table DDL (session_ddl.cc).
   std::string RunCreateTable(const sql::CreateTableStmt& c);
   std::string RunCreateIndex(const sql::IndexStmt& s);
@@ -302,7 +306,7 @@ class Session : public sql::SessionContext {
   std::string copy_stmt_text_;  // the whole query string holding the COPY, for COPY (query) TO
   std::string CopyFrom(const sql::CopyStmt& c, const CopyFormat& f);
   std::string CopyTo(const sql::CopyStmt& c, const CopyFormat& f);
-  // CREATE DATABASE / DROP DATABASE (session_roles.cc). DROP commits the
+  // CREATE DATABASE / DROP DATABASE (session_database.cc). DROP commits the
   // transaction itself before removing the files, then opens a new one.
   std::string RunCreateDatabase(const sql::CreateDatabaseStmt& stmt);
   std::string RunDropDatabase(const sql::DropDatabaseStmt& stmt);
