@@ -17,6 +17,7 @@
 #include "backend/session.h"
 #include "access/transam/xact.h"
 #include "catalog/catalog.h"
+#include "catalog/db_role_setting.h"
 #include "catalog/role_store.h"
 #include "storage/file/smgr.h"
 #include "postmaster/pgstat.h"
@@ -94,6 +95,30 @@ std::string ClientHostText(const ClientConnection& c, int* port) {
     return "?";
   *port = atoi(serv);
   return host;
+}
+
+// pg_db_role_setting's rows for a session of `role` in `db`, most specific
+// first, each with the source it applies as (PostgreSQL's process_settings).
+std::vector<std::pair<guc::Source, std::vector<std::string>>> LoadStoredSettings(uint32_t db, uint32_t role) {
+  xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+  std::vector<catalog::DbRoleSettingRow> rows = catalog::ScanCatalog<catalog::DbRoleSettingRow>(
+      xact::GetTransactionSnapshot(), {}, [&](const catalog::DbRoleSettingRow& r) {
+        return (r.setdatabase == db || r.setdatabase == 0) && (r.setrole == role || r.setrole == 0);
+      });
+  xact::Commit();
+  static constexpr struct {
+    bool by_db, by_role;
+    guc::Source source;
+  } kOrder[] = {{true, true, guc::Source::kDatabaseUser},
+                {false, true, guc::Source::kUser},
+                {true, false, guc::Source::kDatabase},
+                {false, false, guc::Source::kGlobal}};
+  std::vector<std::pair<guc::Source, std::vector<std::string>>> out;
+  for (const auto& o : kOrder)
+    for (const catalog::DbRoleSettingRow& r : rows)
+      if ((r.setdatabase != 0) == o.by_db && (r.setrole != 0) == o.by_role && r.setconfig)
+        out.emplace_back(o.source, catalog::ParseSettingArray(*r.setconfig));
+  return out;
 }
 
 class Startup {
@@ -328,6 +353,7 @@ int Startup::Run() {
     info.role = *role;
     info.cancel_key = client_.cancel_key;
     info.startup_settings = settings_;
+    info.stored_settings = LoadStoredSettings(db.oid, role->oid);
     pgstat::CountSessionStart(database_);
     Session session(conn_, std::move(info));
     return session.Run();

@@ -61,6 +61,15 @@ void Session::ApplyStartupSettings() {
       throw;
     }
   }
+  // Then pg_db_role_setting's, which the client's override (PostgreSQL's
+  // process_settings comes after the startup options at a lower priority).
+  // They also become what RESET returns to.
+  for (const auto& [source, entries] : info_.stored_settings) {
+    for (const ErrorData& warning : guc::ApplyStoredSettings(entries, source)) {
+      LogEntry(warning);
+      EmitNotice(warning);
+    }
+  }
   guc::SetInternalOption("session_authorization", info_.user);
   guc::SetInternalOption("is_superuser", info_.role.superuser ? "on" : "off");
 }

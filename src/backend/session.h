@@ -31,6 +31,7 @@
 #include "sql/parser/query_shape.h"
 #include "sql/session_context.h"
 #include "storage/lmgr/lock.h"
+#include "utils/guc.h"
 
 namespace tusk::backend {
 
@@ -41,9 +42,17 @@ struct SessionInfo {
   catalog::RoleRecord role;
   int32_t cancel_key = 0;
   std::vector<std::pair<std::string, std::string>> startup_settings;
+  // pg_db_role_setting's entries for this database and role, with the
+  // source each applies as (database user, user, database, global).
+  std::vector<std::pair<guc::Source, std::vector<std::string>>> stored_settings;
 };
 
 class SystemViews;
+
+// SET's values as one string (PostgreSQL's flatten_set_variable_args): only
+// list parameters take several (22023 otherwise); words and strings of
+// identifier lists (search_path) are quoted as identifiers where needed.
+std::string FlattenSetValues(const std::string& name, const std::vector<sql::SetValue>& values);
 
 // DISCARD SEQUENCES (and ALL): forgets every sequence's cached values,
 // currval and lastval state of this session (session_sequence.cc).
@@ -289,6 +298,15 @@ class Session : public sql::SessionContext {
   // attributes may have changed since login); the login-time copy if the
   // row is gone.
   catalog::RoleRecord CurrentRole(const heap::XactContext& x) const;
+  // The role a RoleSpec names (42704 if none; PUBLIC is none), and
+  // PostgreSQL's check_rolespec_name for ALTER ROLE (42939 for "pg_*").
+  catalog::RoleRecord RoleFromSpec(const sql::RoleSpec& spec, const heap::XactContext& x) const;
+  void CheckAlterableRoleName(const sql::RoleSpec& spec) const;
+  // ALTER ROLE/DATABASE ... SET/RESET (session_settings.cc): the
+  // permission checks of ALTER ROLE, then PostgreSQL's AlterSetting on the
+  // pg_db_role_setting row of (db, role), 0 meaning all.
+  std::string RunAlterRoleSet(const sql::AlterRoleStmt& a, const heap::XactContext& x);
+  void AlterSetting(uint32_t db, uint32_t role, const sql::SettingClause& clause, bool superuser);
   // Table DDL (session_ddl.cc).
   std::string RunCreateTable(const sql::CreateTableStmt& c);
   std::string RunCreateIndex(const sql::IndexStmt& s);
@@ -310,6 +328,17 @@ class Session : public sql::SessionContext {
   // transaction itself before removing the files, then opens a new one.
   std::string RunCreateDatabase(const sql::CreateDatabaseStmt& stmt);
   std::string RunDropDatabase(const sql::DropDatabaseStmt& stmt);
+  // ALTER DATABASE (session_database.cc). Changes of datconnlimit and
+  // datallowconn apply to the sessions that start after the commit.
+  std::string RunAlterDatabase(const sql::AlterDatabaseStmt& stmt);
+  void AlterDatabaseOptions(const sql::AlterDatabaseStmt& stmt);
+  void RenameDatabase(const std::string& name, const std::string& new_name);
+  void AlterDatabaseOwner(const std::string& name, const sql::RoleSpec& owner);
+  void MoveDatabase(const std::string& name, const std::string& tablespace);
+  // Looks the database up and holds AccessShareLock on it to the end of the
+  // transaction, then checks it is still there (PostgreSQL's
+  // shdepLockAndCheckObject): a DROP DATABASE waits for the holder. 3D000.
+  catalog::DatabaseRow HoldDatabase(const std::string& name);
   // Waits up to 5 s for other sessions to leave the database; their count.
   int WaitForOtherSessions(uint32_t db_oid);
 

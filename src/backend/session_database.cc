@@ -1,11 +1,13 @@
-// CREATE/DROP DATABASE: pg_database rows plus the database's directory,
-// PostgreSQL's file-copy strategy, WAL-logged in the Database rmgr.
+// CREATE/ALTER/DROP DATABASE: pg_database rows plus, for CREATE and DROP,
+// the database's directory (PostgreSQL's file-copy strategy, WAL-logged in
+// the Database rmgr).
 #include <signal.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
 #include <cctype>
 #include <set>
 
@@ -15,6 +17,7 @@
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "catalog/catalog.h"
+#include "catalog/db_role_setting.h"
 #include "catalog/role_store.h"
 #include "postmaster/checkpoint.h"
 #include "storage/file/smgr.h"
@@ -44,10 +47,21 @@ std::string Lower(std::string s) {
   return s;
 }
 
+bool IsDefault(const sql::DefElem& e) { return e.arg_kind == sql::DefElem::kIdent && Lower(e.arg) == "default"; }
+
+// PostgreSQL's defGetBoolean: the integers 0 and 1, or true/false/on/off.
 bool ParseBoolOption(const sql::DefElem& e) {
-  const std::string v = Lower(e.arg);
-  if (e.arg_kind == sql::DefElem::kNone || v == "true" || v == "on" || v == "yes" || v == "1") return true;
-  if (v == "false" || v == "off" || v == "no" || v == "0") return false;
+  if (e.arg_kind == sql::DefElem::kNone) return true;
+  if (e.arg_kind == sql::DefElem::kNumber) {
+    if (e.arg.find_first_not_of("0123456789") == std::string::npos && !e.arg.empty()) {
+      const unsigned long long v = e.arg.size() > 18 ? 2 : std::stoull(e.arg);
+      if (v <= 1) return v == 1;
+    }
+  } else {
+    const std::string v = Lower(e.arg);
+    if (v == "true" || v == "on") return true;
+    if (v == "false" || v == "off") return false;
+  }
   throw MakeError(sqlstate::kSyntaxError, e.name + " requires a Boolean value");
 }
 
@@ -61,6 +75,23 @@ int ParseIntOption(const sql::DefElem& e) {
   }
   throw MakeError(sqlstate::kSyntaxError, e.name + " requires an integer value");
 }
+
+std::optional<catalog::CatalogTuple<catalog::DatabaseRow>> FindDatabaseTuple(
+    const std::function<bool(const catalog::DatabaseRow&)>& match, const heap::XactContext& x) {
+  auto rows = catalog::ScanCatalogTuples<catalog::DatabaseRow>(x.snapshot, x.Me(), match);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+PgError NoSuchDatabase(const std::string& name) {
+  return MakeError(sqlstate::kInvalidCatalogName, "database \"" + name + "\" does not exist");
+}
+
+PgError NotOwner(const std::string& name) {
+  return MakeError(sqlstate::kInsufficientPrivilege, "must be owner of database " + name);
+}
+
+int Position(const sql::DefElem& e) { return e.location >= 0 ? e.location + 1 : 0; }
 
 }  // namespace
 
@@ -85,8 +116,8 @@ std::string Session::RunCreateDatabase(const sql::CreateDatabaseStmt& stmt) {
   std::set<std::string> seen;
   for (const sql::DefElem& e : stmt.options) {
     if (!seen.insert(e.name).second)
-      throw MakeError(sqlstate::kSyntaxError, "conflicting or redundant options");
-    const bool is_default = e.arg_kind == sql::DefElem::kIdent && Lower(e.arg) == "default";
+      throw PgError(sqlstate::kSyntaxError, "conflicting or redundant options").Position(Position(e));
+    const bool is_default = IsDefault(e);
     if (e.name == "owner") {
       if (!is_default) owner_name = e.arg;
     } else if (e.name == "template") {
@@ -116,8 +147,7 @@ std::string Session::RunCreateDatabase(const sql::CreateDatabaseStmt& stmt) {
       if (!is_default && e.arg != "pg_default")
         throw MakeError(sqlstate::kUndefinedObject, "tablespace \"" + e.arg + "\" does not exist");
     } else {
-      throw PgError(sqlstate::kSyntaxError, "option \"" + e.name + "\" not recognized")
-          .Position(e.location >= 0 ? e.location + 1 : 0);
+      throw PgError(sqlstate::kSyntaxError, "option \"" + e.name + "\" not recognized").Position(Position(e));
     }
   }
 
@@ -233,6 +263,11 @@ std::string Session::RunDropDatabase(const sql::DropDatabaseStmt& stmt) {
     throw MakeError(sqlstate::kObjectInUse, "database \"" + stmt.name + "\" is being accessed by other users",
                     BusyDetail(others));
   catalog::DeleteCatalogRow<catalog::DatabaseRow>(db->tid, x);
+  // Its per-database settings go with it (PostgreSQL's DropSetting); their
+  // writers hold the database's lock, which this statement has.
+  catalog::LockDbRoleSettingCatalog();
+  heap::XactContext settings = catalog::CatalogXactContext();
+  catalog::DropDbRoleSettings(oid, 0, settings);
 
   // The files go only once the row's deletion is durable: commit here, as
   // PostgreSQL's VACUUM commits inside its statement, and go on in a new
@@ -252,6 +287,161 @@ std::string Session::RunDropDatabase(const sql::DropDatabaseStmt& stmt) {
                              std::to_string(oid) + "\""));
   }
   return "DROP DATABASE";
+}
+
+
+std::string Session::RunAlterDatabase(const sql::AlterDatabaseStmt& stmt) {
+  xact::CheckWritable("ALTER DATABASE");
+  switch (stmt.action) {
+    case sql::AlterDatabaseStmt::kOptions: AlterDatabaseOptions(stmt); break;
+    case sql::AlterDatabaseStmt::kRename: RenameDatabase(stmt.name, stmt.new_name); break;
+    case sql::AlterDatabaseStmt::kOwner: AlterDatabaseOwner(stmt.name, stmt.owner); break;
+    case sql::AlterDatabaseStmt::kSetTablespace: MoveDatabase(stmt.name, stmt.new_name); break;
+    case sql::AlterDatabaseStmt::kRefreshCollation: {
+      heap::XactContext x = catalog::CatalogXactContext();
+      std::optional<catalog::DatabaseRow> db = catalog::LookupDatabase(stmt.name, x.snapshot, x.Me());
+      if (!db) throw NoSuchDatabase(stmt.name);
+      const catalog::RoleRecord me = CurrentRole(x);
+      if (!me.superuser && db->datdba != me.oid) throw NotOwner(stmt.name);
+      // Only the C and POSIX locales exist, whose version is none: nothing to record.
+      EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion, "version has not changed"));
+      break;
+    }
+    case sql::AlterDatabaseStmt::kSetting: {
+      const catalog::DatabaseRow db = HoldDatabase(stmt.name);
+      const catalog::RoleRecord me = CurrentRole(catalog::CatalogXactContext());
+      if (!me.superuser && db.datdba != me.oid) throw NotOwner(stmt.name);
+      AlterSetting(db.oid, 0, stmt.setting, me.superuser);
+      break;
+    }
+  }
+  return "ALTER DATABASE";
+}
+
+catalog::DatabaseRow Session::HoldDatabase(const std::string& name) {
+  heap::XactContext x = catalog::CatalogXactContext();
+  std::optional<catalog::DatabaseRow> db = catalog::LookupDatabase(name, x.snapshot, x.Me());
+  if (!db) throw NoSuchDatabase(name);
+  lmgr::Acquire(DatabaseObject(db->oid), lmgr::LockMode::kAccessShare, false);
+  x = catalog::CatalogXactContext();
+  db = catalog::LookupDatabaseByOid(db->oid, x.snapshot, x.Me());
+  if (!db) throw NoSuchDatabase(name);
+  return *db;
+}
+
+void Session::AlterDatabaseOptions(const sql::AlterDatabaseStmt& stmt) {
+  const sql::DefElem *is_template = nullptr, *allow_connections = nullptr, *conn_limit = nullptr,
+                     *tablespace = nullptr;
+  for (const sql::DefElem& e : stmt.options) {
+    const sql::DefElem** slot = e.name == "is_template"         ? &is_template
+                                : e.name == "allow_connections" ? &allow_connections
+                                : e.name == "connection_limit"  ? &conn_limit
+                                : e.name == "tablespace"        ? &tablespace
+                                                                : nullptr;
+    if (!slot)
+      throw PgError(sqlstate::kSyntaxError, "option \"" + e.name + "\" not recognized").Position(Position(e));
+    if (*slot) throw PgError(sqlstate::kSyntaxError, "conflicting or redundant options").Position(Position(e));
+    *slot = &e;
+  }
+  if (tablespace) {
+    // WITH TABLESPACE is SET TABLESPACE spelt otherwise, and takes nothing else.
+    if (stmt.options.size() != 1)
+      throw PgError(sqlstate::kFeatureNotSupported, "option \"tablespace\" cannot be specified with other options")
+          .Position(Position(*tablespace));
+    MoveDatabase(stmt.name, tablespace->arg);
+    return;
+  }
+  // An option named with DEFAULT takes its default: not a template,
+  // connections allowed, no limit.
+  std::optional<bool> new_template, new_allow;
+  std::optional<int> new_limit;
+  if (is_template) new_template = IsDefault(*is_template) ? false : ParseBoolOption(*is_template);
+  if (allow_connections) new_allow = IsDefault(*allow_connections) || ParseBoolOption(*allow_connections);
+  if (conn_limit) {
+    new_limit = IsDefault(*conn_limit) ? -1 : ParseIntOption(*conn_limit);
+    if (*new_limit < -1)
+      throw MakeError(sqlstate::kInvalidParameterValue, "invalid connection limit: " + std::to_string(*new_limit));
+  }
+
+  LockDatabaseCatalog();
+  heap::XactContext x = catalog::CatalogXactContext();
+  auto db = FindDatabaseTuple([&](const catalog::DatabaseRow& d) { return d.datname == stmt.name; }, x);
+  if (!db) throw NoSuchDatabase(stmt.name);
+  const catalog::RoleRecord me = CurrentRole(x);
+  if (!me.superuser && db->row.datdba != me.oid) throw NotOwner(stmt.name);
+  // A session could lock itself out of the only database it can reach.
+  if (new_allow == false && db->row.oid == info_.database_oid)
+    throw MakeError(sqlstate::kInvalidParameterValue, "cannot disallow connections for current database");
+  if (new_template) db->row.datistemplate = *new_template;
+  if (new_allow) db->row.datallowconn = *new_allow;
+  if (new_limit) db->row.datconnlimit = *new_limit;
+  // New sessions read the row when they start, so limits apply from the next connection on.
+  catalog::UpdateCatalogRow(db->tid, db->row, x);
+}
+
+void Session::RenameDatabase(const std::string& name, const std::string& new_name) {
+  LockDatabaseCatalog();
+  heap::XactContext x = catalog::CatalogXactContext();
+  std::optional<catalog::DatabaseRow> found = catalog::LookupDatabase(name, x.snapshot, x.Me());
+  if (!found) throw NoSuchDatabase(name);
+  // As for DROP DATABASE: sessions starting up in it wait, then find the
+  // name gone; the lock is held to the end of the transaction.
+  const uint32_t oid = found->oid;
+  lmgr::Acquire(DatabaseObject(oid), lmgr::LockMode::kAccessExclusive, false);
+  x = catalog::CatalogXactContext();
+  auto db = FindDatabaseTuple([&](const catalog::DatabaseRow& d) { return d.oid == oid; }, x);
+  if (!db) throw NoSuchDatabase(name);
+  // PostgreSQL's order: owner, CREATEDB, the new name, the current database, other sessions.
+  const catalog::RoleRecord me = CurrentRole(x);
+  if (!me.superuser && db->row.datdba != me.oid) throw NotOwner(name);
+  if (!me.superuser && !me.createdb)
+    throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to rename database");
+  if (catalog::LookupDatabase(new_name, x.snapshot, x.Me()))
+    throw MakeError("42P04", "database \"" + new_name + "\" already exists");
+  if (oid == info_.database_oid)
+    throw MakeError(sqlstate::kFeatureNotSupported, "current database cannot be renamed");
+  if (int others = WaitForOtherSessions(oid); others > 0)
+    throw MakeError(sqlstate::kObjectInUse, "database \"" + name + "\" is being accessed by other users",
+                    BusyDetail(others));
+  db->row.datname = new_name;
+  catalog::UpdateCatalogRow(db->tid, db->row, x);
+}
+
+void Session::AlterDatabaseOwner(const std::string& name, const sql::RoleSpec& owner) {
+  LockDatabaseCatalog();
+  heap::XactContext x = catalog::CatalogXactContext();
+  // The new owner is looked up first, as PostgreSQL's ExecAlterOwnerStmt does.
+  const catalog::RoleRecord new_owner = RoleFromSpec(owner, x);
+  auto db = FindDatabaseTuple([&](const catalog::DatabaseRow& d) { return d.datname == name; }, x);
+  if (!db) throw NoSuchDatabase(name);
+  if (db->row.datdba == new_owner.oid) return;  // nothing to change, and nothing to check
+  const catalog::RoleRecord me = CurrentRole(x);
+  if (!me.superuser) {
+    if (db->row.datdba != me.oid) throw NotOwner(name);
+    // Role membership is not stored: a role is a member of itself only.
+    if (new_owner.oid != me.oid)
+      throw MakeError(sqlstate::kInsufficientPrivilege, "must be member of role \"" + new_owner.name + "\"");
+    if (!me.createdb)
+      throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to change owner of database");
+  }
+  db->row.datdba = new_owner.oid;
+  catalog::UpdateCatalogRow(db->tid, db->row, x);
+}
+
+void Session::MoveDatabase(const std::string& name, const std::string& tablespace) {
+  PreventInTransactionBlock("ALTER DATABASE SET TABLESPACE");
+  heap::XactContext x = catalog::CatalogXactContext();
+  std::optional<catalog::DatabaseRow> db = catalog::LookupDatabase(name, x.snapshot, x.Me());
+  if (!db) throw NoSuchDatabase(name);
+  const catalog::RoleRecord me = CurrentRole(x);
+  if (!me.superuser && db->datdba != me.oid) throw NotOwner(name);
+  if (db->oid == info_.database_oid)
+    throw MakeError(sqlstate::kObjectInUse, "cannot change the tablespace of the currently open database");
+  // pg_default and pg_global are the only tablespaces, and every database is in pg_default.
+  if (tablespace == "pg_global")
+    throw MakeError(sqlstate::kInvalidParameterValue, "pg_global cannot be used as default tablespace");
+  if (tablespace != "pg_default")
+    throw MakeError(sqlstate::kUndefinedObject, "tablespace \"" + tablespace + "\" does not exist");
 }
 
 }  // namespace tusk::backend

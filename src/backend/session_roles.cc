@@ -1,8 +1,10 @@
 // CREATE/ALTER/DROP ROLE: pg_authid rows written in the session's
-// transaction, so a rollback undoes them.
+// transaction, so a rollback undoes them. ALTER ROLE ... SET is
+// session_settings.cc.
 #include "access/transam/xact.h"
 #include "backend/session.h"
 #include "catalog/catalog.h"
+#include "catalog/db_role_setting.h"
 #include "catalog/role_store.h"
 #include "storage/lmgr/lock.h"
 #include "utils/guc.h"
@@ -11,6 +13,21 @@ namespace tusk::backend {
 
 catalog::RoleRecord Session::CurrentRole(const heap::XactContext& x) const {
   return catalog::FindRoleByOid(info_.role.oid, x.snapshot, x.Me()).value_or(info_.role);
+}
+
+void Session::CheckAlterableRoleName(const sql::RoleSpec& spec) const {
+  if (spec.kind == sql::RoleSpec::kName && spec.name.starts_with("pg_"))
+    throw MakeError(sqlstate::kReservedName, "role name \"" + spec.name + "\" is reserved",
+                    "Cannot alter reserved roles.");
+}
+
+catalog::RoleRecord Session::RoleFromSpec(const sql::RoleSpec& spec, const heap::XactContext& x) const {
+  // Only one identity per session: SET ROLE and SET SESSION AUTHORIZATION do not change it.
+  if (spec.kind == sql::RoleSpec::kCurrentUser || spec.kind == sql::RoleSpec::kSessionUser) return CurrentRole(x);
+  const std::string name = spec.kind == sql::RoleSpec::kPublic ? "public" : spec.name;
+  std::optional<catalog::RoleRecord> role = catalog::FindRole(name, x.snapshot, x.Me());
+  if (!role) throw MakeError(sqlstate::kUndefinedObject, "role \"" + name + "\" does not exist");
+  return *role;
 }
 
 std::string Session::RunRoleStmt(const sql::Statement& stmt) {
@@ -55,15 +72,16 @@ std::string Session::RunRoleStmt(const sql::Statement& stmt) {
     }
     case sql::StmtKind::kAlterRole: {
       const sql::AlterRoleStmt& a = stmt.alter_role();
-      auto target = catalog::FindRole(a.name, x.snapshot, x.Me());
-      if (!target) throw MakeError(sqlstate::kUndefinedObject, "role \"" + a.name + "\" does not exist");
-      bool self_password_only = a.name == info_.user && !a.options.superuser && !a.options.login &&
+      if (a.setting) return RunAlterRoleSet(a, x);
+      CheckAlterableRoleName(a.role);
+      const catalog::RoleRecord target = RoleFromSpec(a.role, x);
+      bool self_password_only = target.oid == me.oid && !a.options.superuser && !a.options.login &&
                                 !a.options.createdb && !a.options.createrole && !a.options.replication &&
                                 !a.options.connection_limit;
-      if (!su && !(me.createrole && !target->superuser) && !self_password_only)
+      if (!su && !(me.createrole && !target.superuser) && !self_password_only)
         throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied");
       check_password(a.options);
-      catalog::AlterRole(a.name, to_options(a.options), encryption, x);
+      catalog::AlterRole(target.name, to_options(a.options), encryption, x);
       return "ALTER ROLE";
     }
     case sql::StmtKind::kDropRole: {
@@ -93,6 +111,10 @@ std::string Session::RunRoleStmt(const sql::Statement& stmt) {
                           "role \"" + name + "\" cannot be dropped because some objects depend on it", detail);
         }
         catalog::DropRole(name, true, info_.user, x);
+        // Its settings go with it, in every database (PostgreSQL's DropSetting).
+        catalog::LockDbRoleSettingCatalog();
+        heap::XactContext settings = catalog::CatalogXactContext();
+        catalog::DropDbRoleSettings(0, role->oid, settings);
       }
       return "DROP ROLE";
     }

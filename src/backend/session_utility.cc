@@ -11,11 +11,7 @@
 #include "utils/process_globals.h"
 
 namespace tusk::backend {
-namespace {
 
-// SET's values as one string (PostgreSQL's flatten_set_variable_args): only
-// list parameters take several; words and strings of identifier lists
-// (search_path) are quoted as identifiers where needed.
 std::string FlattenSetValues(const std::string& name, const std::vector<sql::SetValue>& values) {
   const guc::ListKind list = guc::ParamListKind(name);
   if (list == guc::ListKind::kSingle && values.size() > 1)
@@ -31,6 +27,8 @@ std::string FlattenSetValues(const std::string& name, const std::vector<sql::Set
   }
   return out;
 }
+
+namespace {
 
 void ApplyTransactionModes(const sql::TransactionModes& m, bool session_default) {
   const char* iso = session_default ? "default_transaction_isolation" : "transaction_isolation";
@@ -57,6 +55,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kAlterRole:
     case sql::StmtKind::kDropRole: return RunRoleStmt(stmt);
     case sql::StmtKind::kCreateDatabase: return RunCreateDatabase(stmt.create_database());
+    case sql::StmtKind::kAlterDatabase: return RunAlterDatabase(stmt.alter_database());
     case sql::StmtKind::kDropDatabase: return RunDropDatabase(stmt.drop_database());
     case sql::StmtKind::kDiscard: {
       if (stmt.discard().target == sql::DiscardStmt::kAll) {

@@ -80,6 +80,7 @@ std::string CommandTagOf(const Statement& s) {
     case StmtKind::kCheckpoint: return "CHECKPOINT";
     case StmtKind::kExplain: return "EXPLAIN";
     case StmtKind::kCreateDatabase: return "CREATE DATABASE";
+    case StmtKind::kAlterDatabase: return "ALTER DATABASE";
     case StmtKind::kDropDatabase: return "DROP DATABASE";
     case StmtKind::kCreateView: return "CREATE VIEW";
     case StmtKind::kCreateSequence: return "CREATE SEQUENCE";

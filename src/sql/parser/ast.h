@@ -287,9 +287,32 @@ struct CreateRoleStmt {
   RoleOptions options;
 };
 
+// A role where PostgreSQL's grammar takes a RoleSpec. CURRENT_ROLE is
+// CURRENT_USER; "public" (quoted or not) is kPublic.
+struct RoleSpec {
+  enum Kind : uint8_t { kName, kCurrentUser, kSessionUser, kPublic } kind = kName;
+  std::string name;  // kName
+  int location = -1;
+};
+
+// The SET/RESET clause of ALTER ROLE and ALTER DATABASE (PostgreSQL's
+// SetResetClause): SET name {TO|=} value | DEFAULT, SET name FROM CURRENT,
+// RESET name, RESET ALL. SET TIME ZONE, SCHEMA, NAMES, ROLE and SESSION
+// AUTHORIZATION name their parameters as plain SET does.
+struct SettingClause {
+  enum Kind : uint8_t { kValue, kDefault, kFromCurrent, kResetAll } kind = kValue;
+  std::string name;              // lower-cased unless quoted
+  std::vector<SetValue> values;  // kValue
+};
+
+// ALTER ROLE name [WITH] options, or ALTER ROLE {name | ALL} [IN DATABASE
+// db] SET/RESET ... (`setting` given).
 struct AlterRoleStmt {
-  std::string name;
+  RoleSpec role;         // unused when all_roles
+  bool all_roles = false;
   RoleOptions options;
+  std::optional<SettingClause> setting;
+  std::string database;  // IN DATABASE; empty: none
 };
 
 struct DropRoleStmt {

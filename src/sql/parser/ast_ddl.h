@@ -288,6 +288,17 @@ struct CreateDatabaseStmt {
   std::vector<DefElem> options;  // template, encoding, owner, connection_limit (CONNECTION LIMIT), ...
 };
 
+// ALTER DATABASE name [WITH] options | RENAME TO | OWNER TO | SET TABLESPACE
+// | REFRESH COLLATION VERSION | SET/RESET ... .
+struct AlterDatabaseStmt {
+  enum Action : uint8_t { kOptions, kRename, kOwner, kSetTablespace, kRefreshCollation, kSetting } action = kOptions;
+  std::string name;
+  std::vector<DefElem> options;  // kOptions, as CREATE DATABASE's (DEFAULT: the identifier "default")
+  std::string new_name;          // kRename: the new name; kSetTablespace: the tablespace
+  RoleSpec owner;                // kOwner
+  SettingClause setting;         // kSetting
+};
+
 struct DropDatabaseStmt {
   std::string name;
   bool missing_ok = false;

@@ -115,6 +115,7 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
   if (IsWord("create")) return ParseCreate(kind);
   if (IsWord("drop")) return ParseDrop(kind);
   if (IsWord("alter") && IsWord("system", 1)) return *kind = StmtKind::kAlterSystem, ParseAlterSystem();
+  if (IsWord("alter") && IsWord("database", 1)) return *kind = StmtKind::kAlterDatabase, ParseAlterDatabase();
   if (IsWord("alter") && IsWord("table", 1)) return *kind = StmtKind::kAlterTable, ParseAlterTable();
   if (IsWord("alter") && IsWord("sequence", 1)) return *kind = StmtKind::kAlterSequence, ParseAlterSequence();
   if (IsWord("truncate")) return *kind = StmtKind::kTruncate, ParseTruncate();

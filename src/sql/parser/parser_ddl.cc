@@ -437,39 +437,6 @@ Statement::Body Parser::ParseCreateView(bool replace, Persistence persistence) {
   return v;
 }
 
-Statement::Body Parser::ParseCreateDatabase() {
-  ExpectWord("database");
-  auto d = std::make_shared<CreateDatabaseStmt>();
-  d->name = ParseName();
-  AcceptWord("with");
-  while (Peek().kind == TokKind::kIdent) {
-    DefElem e;
-    e.location = Peek().offset;
-    if (AcceptWords("connection", "limit")) {
-      e.name = "connection_limit";
-    } else {
-      e.name = Advance().text;
-    }
-    if (IsOp("=")) Advance();
-    const Token& t = Peek();
-    if (t.kind == TokKind::kString) {
-      e.arg_kind = DefElem::kString;
-    } else if (t.kind == TokKind::kInteger || IsOp("-")) {
-      e.arg_kind = DefElem::kNumber;
-      e.arg = ParseIntegerText();
-      d->options.push_back(std::move(e));
-      continue;
-    } else if (t.kind == TokKind::kIdent || t.kind == TokKind::kQuotedIdent) {
-      e.arg_kind = DefElem::kIdent;  // includes DEFAULT
-    } else {
-      Fail();
-    }
-    e.arg = Advance().text;
-    d->options.push_back(std::move(e));
-  }
-  return d;
-}
-
 Statement::Body Parser::ParseDrop(StmtKind* kind) {
   ExpectWord("drop");
   if (AcceptWord("database")) {

@@ -47,6 +47,9 @@ class Parser {
   // SeqOptList: zero or more options (stops at the first word that starts none).
   std::vector<SeqOption> ParseSeqOptions();
   Statement::Body ParseTruncate();
+  // CREATE / ALTER DATABASE (parser_database.cc)
+  Statement::Body ParseCreateDatabase();
+  Statement::Body ParseAlterDatabase();
   std::unique_ptr<TypeName> ParseColumnType();
   ColumnDef ParseColumnDef();
   bool AtTableConstraint() const;
@@ -110,6 +113,11 @@ class Parser {
   Statement::Body ParseAlterRole();
   Statement::Body ParseDropRole();
   Statement::Body ParseDiscard();
+  // A RoleSpec: a name, CURRENT_USER, CURRENT_ROLE, SESSION_USER or PUBLIC
+  // ("none" is 42939 at its position).
+  RoleSpec ParseRoleSpec();
+  // ALTER ROLE/DATABASE's SET/RESET clause, at SET or RESET.
+  SettingClause ParseSettingClause();
   Statement::Body ParseNotify();
 
   // token helpers
@@ -171,7 +179,8 @@ class Parser {
   std::string ParseOnCommit();
   Statement::Body ParseCreateIndex();
   Statement::Body ParseCreateView(bool replace, Persistence persistence);
-  Statement::Body ParseCreateDatabase();
+  // createdb_opt_list: name [=] value | DEFAULT, CONNECTION LIMIT as connection_limit.
+  void ParseCreatedbOptions(std::vector<DefElem>* out);
   AlterTableCmd ParseAlterTableCmd();
   std::vector<ExprPtr> ParseExprList();
   std::shared_ptr<SelectStmt> ParseSetOperand(int min_prec);

@@ -1,6 +1,6 @@
 // Parsing of the utility statements the backend executes itself: SET, ALTER SYSTEM,
-// RESET, SHOW, transaction control, CREATE/ALTER/DROP ROLE, DISCARD and
-// LISTEN/UNLISTEN/NOTIFY.
+// RESET, SHOW, transaction control, CREATE/ALTER/DROP ROLE (with ALTER
+// ROLE/DATABASE's SET/RESET clause), DISCARD and LISTEN/UNLISTEN/NOTIFY.
 // They produce plain structs (ast.h); nothing here is evaluated.
 #include "sql/parser/parser_impl.h"
 #include "utils/error.h"
@@ -334,11 +334,101 @@ Statement::Body Parser::ParseCreateRole() {
   return c;
 }
 
+RoleSpec Parser::ParseRoleSpec() {
+  RoleSpec r;
+  r.location = Peek().offset;
+  if (AcceptWord("current_user") || AcceptWord("current_role")) {
+    r.kind = RoleSpec::kCurrentUser;
+    return r;
+  }
+  if (AcceptWord("session_user")) {
+    r.kind = RoleSpec::kSessionUser;
+    return r;
+  }
+  std::string name = ParseName();
+  // Not keywords, yet special in any spelling, as in PostgreSQL's grammar.
+  if (name == "public") {
+    r.kind = RoleSpec::kPublic;
+  } else if (name == "none") {
+    throw PgError(sqlstate::kReservedName, "role name \"none\" is reserved").Position(CharPosition(q_, r.location));
+  } else {
+    r.name = std::move(name);
+  }
+  return r;
+}
+
+SettingClause Parser::ParseSettingClause() {
+  SettingClause c;
+  if (IsWord("reset")) {
+    if (IsWord("all", 1)) {
+      pos_ += 2;
+      c.kind = SettingClause::kResetAll;
+      return c;
+    }
+    ResetStmt r = std::get<ResetStmt>(ParseReset());
+    c.kind = SettingClause::kDefault;
+    c.name = r.name;
+    return c;
+  }
+  const size_t start = pos_;
+  ExpectWord("set");
+  // set_rest has no LOCAL or SESSION prefix: like PostgreSQL, the error is
+  // at the name that follows.
+  if (IsWord("local") || (IsWord("session") && !IsWord("authorization", 1) && !IsWord("characteristics", 1) &&
+                          !IsWord("to", 1) && !IsOp("=", 1) && !IsPunct('.', 1) && !IsWord("from", 1))) {
+    ++pos_;
+    Fail();
+  }
+  if (Peek().kind == TokKind::kIdent || Peek().kind == TokKind::kQuotedIdent) {
+    std::string name = ParseColLabel();
+    while (AcceptPunct('.')) name += "." + ParseColLabel();
+    if (AcceptWords("from", "current")) {
+      c.kind = SettingClause::kFromCurrent;
+      c.name = std::move(name);
+      return c;
+    }
+  }
+  pos_ = start;
+  StmtKind kind;
+  SetStmt s = std::get<SetStmt>(ParseSet(&kind));
+  switch (s.kind) {
+    case SetStmt::kValue:
+      c.name = s.name;
+      c.values = std::move(s.values);
+      break;
+    case SetStmt::kDefault:
+      c.kind = SettingClause::kDefault;
+      c.name = s.name;
+      break;
+    case SetStmt::kTransaction:
+    case SetStmt::kSessionCharacteristics:
+      // PostgreSQL stores no value for these: they act as a RESET of a
+      // parameter by that name, which does not exist.
+      c.kind = SettingClause::kDefault;
+      c.name = s.kind == SetStmt::kTransaction ? "TRANSACTION" : "SESSION CHARACTERISTICS";
+      break;
+  }
+  return c;
+}
+
 Statement::Body Parser::ParseAlterRole() {
   Advance();
   Advance();
   AlterRoleStmt a;
-  a.name = IsWord("current_user") || IsWord("session_user") || IsWord("current_role") ? Advance().text : ParseName();
+  if (AcceptWord("all")) {
+    a.all_roles = true;
+  } else {
+    a.role = ParseRoleSpec();
+  }
+  if (a.all_roles || IsWord("in") || IsWord("set") || IsWord("reset")) {
+    if (AcceptWord("in")) {
+      ExpectWord("database");
+      a.database = ParseName();
+    }
+    if (!IsWord("set") && !IsWord("reset")) Fail();
+    a.setting = ParseSettingClause();
+    return a;
+  }
   ParseRoleOptions(a.options);
   return a;
 }

@@ -38,6 +38,7 @@ enum class StmtKind : uint8_t {
   kCheckpoint,
   kExplain,
   kCreateDatabase,
+  kAlterDatabase,
   kDropDatabase,
   kCreateView,
   kPrepare,
@@ -71,6 +72,7 @@ struct Statement {
                             std::shared_ptr<CheckpointStmt>,
                             std::shared_ptr<ExplainStmt>,
                             std::shared_ptr<CreateDatabaseStmt>,
+                            std::shared_ptr<AlterDatabaseStmt>,
                             std::shared_ptr<DropDatabaseStmt>,
                             std::shared_ptr<ViewStmt>,
                             std::shared_ptr<PrepareStmt>,
@@ -117,6 +119,7 @@ struct Statement {
   const CheckpointStmt& checkpoint() const { return *std::get<std::shared_ptr<CheckpointStmt>>(body_); }
   const ExplainStmt& explain() const { return *std::get<std::shared_ptr<ExplainStmt>>(body_); }
   const CreateDatabaseStmt& create_database() const { return *std::get<std::shared_ptr<CreateDatabaseStmt>>(body_); }
+  const AlterDatabaseStmt& alter_database() const { return *std::get<std::shared_ptr<AlterDatabaseStmt>>(body_); }
   const DropDatabaseStmt& drop_database() const { return *std::get<std::shared_ptr<DropDatabaseStmt>>(body_); }
   const ViewStmt& create_view() const { return *std::get<std::shared_ptr<ViewStmt>>(body_); }
   const PrepareStmt& prepare() const { return *std::get<std::shared_ptr<PrepareStmt>>(body_); }
