@@ -238,8 +238,23 @@ RowList StatTablesRows(int which) {
   return rows;
 }
 
+// Each role's settings for every database (setdatabase 0), in text[] form:
+// pg_roles.rolconfig and pg_user.useconfig.
+std::map<uint32_t, std::string> RoleConfigs() {
+  std::map<uint32_t, std::string> out;
+  for (const catalog::DbRoleSettingRow& s : ReadCatalog<catalog::DbRoleSettingRow>())
+    if (s.setdatabase == 0 && s.setrole != 0 && s.setconfig) out[s.setrole] = *s.setconfig;
+  return out;
+}
+
+std::optional<std::string> ConfigOf(const std::map<uint32_t, std::string>& configs, uint32_t role) {
+  auto it = configs.find(role);
+  return it == configs.end() ? std::nullopt : std::optional<std::string>(it->second);
+}
+
 RowList RoleRows(bool authid) {
   RowList rows;
+  const std::map<uint32_t, std::string> configs = authid ? std::map<uint32_t, std::string>{} : RoleConfigs();
   for (const catalog::AuthIdRow& row : ReadCatalog<catalog::AuthIdRow>()) {
     const catalog::RoleRecord role = catalog::RoleFromRow(row);
     Row r;
@@ -258,6 +273,7 @@ RowList RoleRows(bool authid) {
     else
       r.push_back(std::string("********"));
     r.push_back(std::nullopt);  // rolvaliduntil
+    if (!authid) r.push_back(ConfigOf(configs, role.oid));
     if (!authid) r.push_back(Int(role.oid));
     rows.push_back(std::move(r));
   }
@@ -334,6 +350,7 @@ SystemViews::SystemViews(Session& s) {
                               {"rolreplication", oid::kBool}, {"rolbypassrls", oid::kBool}, {"rolconnlimit", oid::kInt4},
                               {"rolpassword", oid::kText},   {"rolvaliduntil", oid::kTimestamptz}};
   std::vector<C> roles = role_cols;
+  roles.push_back({"rolconfig", oid::kTextArray});
   roles.push_back({"oid", oid::kOid});
   views_["pg_roles"] = std::make_unique<FnView>(roles, [] { return RoleRows(false); });
   std::vector<C> authid = role_cols;
@@ -356,6 +373,14 @@ SystemViews::SystemViews(Session& s) {
           rows.push_back({Int(d.oid), d.datname, Int(d.datdba), Int(d.encoding), std::string(1, d.datlocprovider),
                           Bool(d.datistemplate), Bool(d.datallowconn), Int(d.datconnlimit), Int(d.dattablespace),
                           d.datcollate, d.datctype, d.daticulocale, d.datcollversion, d.datacl});
+        return rows;
+      });
+  // The stored catalog, as the other shared ones: read under the statement's snapshot.
+  views_["pg_db_role_setting"] = std::make_unique<FnView>(
+      std::vector<C>{{"setdatabase", oid::kOid}, {"setrole", oid::kOid}, {"setconfig", oid::kTextArray}}, [] {
+        RowList rows;
+        for (const catalog::DbRoleSettingRow& s : ReadCatalog<catalog::DbRoleSettingRow>())
+          rows.push_back({Int(s.setdatabase), Int(s.setrole), s.setconfig});
         return rows;
       });
   AddCatalogViews();
@@ -458,8 +483,7 @@ void SystemViews::AddCatalogViews() {
       std::vector<C>{{"umid", oid::kOid}, {"srvid", oid::kOid}, {"srvname", oid::kName}, {"umuser", oid::kOid},
                      {"usename", oid::kName}, {"umoptions", oid::kTextArray}},
       fixed({}));
-  // Event triggers, subscriptions, default privileges, large objects and
-  // per-role/database settings (ALTER ROLE/DATABASE ... SET): none in Tusk.
+  // Event triggers, subscriptions, default privileges and large objects: none in Tusk.
   views_["pg_event_trigger"] = std::make_unique<FnView>(
       std::vector<C>{{"oid", oid::kOid}, {"evtname", oid::kName}, {"evtevent", oid::kName}, {"evtowner", oid::kOid},
                      {"evtfoid", oid::kOid}, {"evtenabled", oid::kText}, {"evttags", oid::kTextArray}},
@@ -477,9 +501,6 @@ void SystemViews::AddCatalogViews() {
       fixed({}));
   views_["pg_largeobject_metadata"] = std::make_unique<FnView>(
       std::vector<C>{{"oid", oid::kOid}, {"lomowner", oid::kOid}, {"lomacl", oid::kTextArray}}, fixed({}));
-  views_["pg_db_role_setting"] = std::make_unique<FnView>(
-      std::vector<C>{{"setdatabase", oid::kOid}, {"setrole", oid::kOid}, {"setconfig", oid::kTextArray}},
-      fixed({}));
   // No text search and no encoding conversions (every database is UTF8).
   views_["pg_ts_config"] = std::make_unique<FnView>(
       std::vector<C>{{"oid", oid::kOid}, {"cfgname", oid::kName}, {"cfgnamespace", oid::kOid},
@@ -550,11 +571,12 @@ void SystemViews::AddCatalogViews() {
                      {"passwd", oid::kText}, {"valuntil", oid::kTimestamptz}, {"useconfig", oid::kTextArray}},
       [] {
         RowList rows;
+        const std::map<uint32_t, std::string> configs = RoleConfigs();
         for (const catalog::AuthIdRow& row : ReadCatalog<catalog::AuthIdRow>()) {
           if (!row.rolcanlogin) continue;
           rows.push_back({row.rolname, Int(row.oid), Bool(row.rolcreatedb), Bool(row.rolsuper),
                           Bool(row.rolreplication), Bool(row.rolbypassrls), std::string("********"), std::nullopt,
-                          std::nullopt});
+                          ConfigOf(configs, row.oid)});
         }
         return rows;
       });

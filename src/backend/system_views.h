@@ -2,10 +2,11 @@
 // (the shared process array), pg_settings (this session's settings),
 // pg_stat_database (the stats collector's totals with pg_database's list),
 // pg_prepared_statements (this session's named statements), and
-// pg_roles/pg_authid and pg_database, read from the shared catalogs, and the
-// catalogs psql reads that Tusk does not store (pg_am, pg_tablespace,
-// pg_collation, pg_auth_members, pg_extension, pg_description,
-// pg_shdescription, pg_publication, pg_publication_namespace, pg_user).
+// pg_roles/pg_authid, pg_database and pg_db_role_setting, read from the
+// shared catalogs, and the catalogs psql reads that Tusk does not store
+// (pg_am, pg_tablespace, pg_collation, pg_auth_members, pg_extension,
+// pg_description, pg_shdescription, pg_publication,
+// pg_publication_namespace, pg_user).
 #pragma once
 
 #include <map>
