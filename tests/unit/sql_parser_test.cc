@@ -186,3 +186,68 @@ TEST(SqlParser, UtilityStatements) {
   EXPECT_EQ(v[13]->set().kind, SetStmt::kTransaction);
   EXPECT_EQ(v[14]->set().values[0].text, "-5");
 }
+
+TEST(SqlParser, AlterDatabaseForms) {
+  auto v = ParseStatements(
+      "ALTER DATABASE d WITH CONNECTION LIMIT = -1 allow_connections false IS_TEMPLATE DEFAULT;"
+      "ALTER DATABASE d RENAME TO e; ALTER DATABASE d OWNER TO CURRENT_ROLE; ALTER DATABASE d OWNER TO \"public\";"
+      "ALTER DATABASE d SET TABLESPACE pg_default; ALTER DATABASE d SET tablespace = 'x';"
+      "ALTER DATABASE d REFRESH COLLATION VERSION; ALTER DATABASE d RESET ALL; ALTER DATABASE d");
+  ASSERT_EQ(v.size(), 9u);
+  for (const auto& s : v) EXPECT_EQ(s->kind(), StmtKind::kAlterDatabase);
+  const AlterDatabaseStmt& o = v[0]->alter_database();
+  EXPECT_EQ(o.action, AlterDatabaseStmt::kOptions);
+  ASSERT_EQ(o.options.size(), 3u);
+  EXPECT_EQ(o.options[0].name, "connection_limit");
+  EXPECT_EQ(o.options[0].arg, "-1");
+  EXPECT_EQ(o.options[1].arg, "false");
+  EXPECT_EQ(o.options[2].arg_kind, DefElem::kIdent);
+  EXPECT_EQ(o.options[2].arg, "default");
+  EXPECT_EQ(v[1]->alter_database().new_name, "e");
+  EXPECT_EQ(v[2]->alter_database().owner.kind, RoleSpec::kCurrentUser);
+  EXPECT_EQ(v[3]->alter_database().owner.kind, RoleSpec::kPublic);
+  EXPECT_EQ(v[4]->alter_database().action, AlterDatabaseStmt::kSetTablespace);
+  EXPECT_EQ(v[5]->alter_database().action, AlterDatabaseStmt::kSetting);  // a parameter named tablespace
+  EXPECT_EQ(v[5]->alter_database().setting.name, "tablespace");
+  EXPECT_EQ(v[6]->alter_database().action, AlterDatabaseStmt::kRefreshCollation);
+  EXPECT_EQ(v[7]->alter_database().setting.kind, SettingClause::kResetAll);
+  EXPECT_TRUE(v[8]->alter_database().options.empty());
+  auto e = ParseError("ALTER DATABASE d OWNER TO none");
+  EXPECT_EQ(e.sqlstate, "42939");
+  EXPECT_EQ(e.position, 27);
+  EXPECT_EQ(ParseError("ALTER DATABASE d allow_connections").message, "syntax error at end of input");
+}
+
+TEST(SqlParser, AlterRoleSetClauses) {
+  auto v = ParseStatements(
+      "ALTER ROLE r SET work_mem TO '1MB'; ALTER USER ALL IN DATABASE d SET search_path = a, 'b';"
+      "ALTER ROLE CURRENT_USER SET work_mem FROM CURRENT; ALTER ROLE r RESET app.x; ALTER ROLE r RESET ALL;"
+      "ALTER ROLE r SET TIME ZONE LOCAL; ALTER ROLE r SET app.y = DEFAULT; ALTER ROLE SESSION_USER WITH LOGIN;"
+      "ALTER ROLE r SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+  ASSERT_EQ(v.size(), 9u);
+  const AlterRoleStmt& a = v[0]->alter_role();
+  EXPECT_EQ(a.role.name, "r");
+  ASSERT_TRUE(a.setting.has_value());
+  EXPECT_EQ(a.setting->kind, SettingClause::kValue);
+  EXPECT_EQ(a.setting->name, "work_mem");
+  EXPECT_EQ(a.setting->values[0].text, "1MB");
+  const AlterRoleStmt& b = v[1]->alter_role();
+  EXPECT_TRUE(b.all_roles);
+  EXPECT_EQ(b.database, "d");
+  EXPECT_EQ(b.setting->values.size(), 2u);
+  EXPECT_EQ(v[2]->alter_role().role.kind, RoleSpec::kCurrentUser);
+  EXPECT_EQ(v[2]->alter_role().setting->kind, SettingClause::kFromCurrent);
+  EXPECT_EQ(v[3]->alter_role().setting->kind, SettingClause::kDefault);
+  EXPECT_EQ(v[3]->alter_role().setting->name, "app.x");
+  EXPECT_EQ(v[4]->alter_role().setting->kind, SettingClause::kResetAll);
+  EXPECT_EQ(v[5]->alter_role().setting->kind, SettingClause::kDefault);
+  EXPECT_EQ(v[5]->alter_role().setting->name, "timezone");
+  EXPECT_EQ(v[6]->alter_role().setting->kind, SettingClause::kDefault);
+  EXPECT_EQ(v[7]->alter_role().role.kind, RoleSpec::kSessionUser);
+  EXPECT_FALSE(v[7]->alter_role().setting.has_value());
+  EXPECT_TRUE(*v[7]->alter_role().options.login);
+  EXPECT_EQ(v[8]->alter_role().setting->name, "TRANSACTION");
+  for (const char* bad : {"ALTER ROLE r SET LOCAL work_mem = 1", "ALTER ROLE r SET SESSION work_mem = 1",
+                          "ALTER ROLE ALL WITH LOGIN", "ALTER ROLE r IN DATABASE d CONNECTION LIMIT 1"})
+    EXPECT_EQ(ParseError(bad).sqlstate, "42601") << bad;
+}
