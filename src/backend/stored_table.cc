@@ -624,20 +624,23 @@ bool HeapTable::FetchLatest(TupleId tid, Row& row, TupleId* at) {
   return true;
 }
 
-// Catalog array columns keep their text form ("{a,b}") and read as these
-// array types (aclitem[] and "char"[] as text[]); 0 for other columns.
+// Catalog array columns keep their text form ("{a,b}", "1 2" for the
+// vectors) and read as these array types (aclitem[] and "char"[] as text[]);
+// 0 for other columns.
 uint32_t CatalogArrayType(uint32_t t) {
   switch (t) {
     case catalog::kAclItemArrayOid: case catalog::kTextArrayOid: case catalog::kCharArrayOid:
       return sql::oid::kTextArray;
     case catalog::kOidArrayOid: return sql::oid::kOidArray;
     case catalog::kInt2ArrayOid: return sql::oid::kInt2Array;
+    case catalog::kInt2VectorOid: return sql::oid::kInt2Vector;
+    case catalog::kOidVectorOid: return sql::oid::kOidVector;
     default: return 0;
   }
 }
 
-// SQL type a catalog column shows as: arrays as above, text forms of vectors
-// are text, "char" is text until the engine has the type.
+// SQL type a catalog column shows as: arrays and vectors as above, "char"
+// is text until the engine has the type.
 uint32_t CatalogColumnType(uint32_t t) {
   if (uint32_t a = CatalogArrayType(t)) return a;
   switch (t) {

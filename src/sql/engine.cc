@@ -150,6 +150,8 @@ ColumnDesc Describe(const std::string& name, uint32_t type, int32_t typmod) {
   d.type_oid = type;
   d.type_len = ti ? ti->len : -1;
   // PostgreSQL's atttypmod for varchar/bpchar/numeric (and their arrays) includes the 4-byte header.
+  // A record's typmod names its fields only inside this process; PostgreSQL sends -1 for records too.
+  if (type == oid::kRecord) typmod = -1;
   const uint32_t base = IsArrayType(type) ? ElementTypeOf(type) : type;
   d.type_mod = typmod >= 0 && (base == oid::kVarchar || base == oid::kBpchar || base == oid::kNumeric) ? typmod + 4
                                                                                                         : typmod;

@@ -39,12 +39,14 @@ const std::unordered_set<FnImpl>& SessionBoundFunctions() {
 }
 
 bool ParallelSafe(const ExprProgram& p) {
-  if (!p.subplans.empty() || IsRegType(p.type)) return false;
+  // Records: a worker's typmod registry does not know the leader's field lists.
+  if (!p.subplans.empty() || IsRegType(p.type) || p.type == oid::kRecord) return false;
   const auto& bound = SessionBoundFunctions();
   for (const Step& s : p.steps) {
     if (s.op == OpCode::kOuter || s.op == OpCode::kSubPlan) return false;
     // reg* values print and parse through the session's catalog lookups.
     if (IsRegType(s.type_a) || IsRegType(s.type_b)) return false;
+    if (s.type_a == oid::kRecord || s.type_b == oid::kRecord) return false;
     if (s.fn && bound.count(s.fn)) return false;
   }
   return true;

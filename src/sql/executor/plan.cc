@@ -12,6 +12,7 @@
 #include "sql/functions/registry.h"
 #include "sql/session_context.h"
 #include "sql/types/array.h"
+#include "sql/types/record.h"
 #include "sql/types/type_io.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
@@ -45,7 +46,9 @@ void AppendKey(uint32_t type, const Datum& d, const IoContext& io, std::string& 
       return;
     default: break;
   }
-  if (d.arr) {
+  if (d.rec) {
+    for (size_t i = 0; i < d.rec->fields.size(); ++i) AppendKey(d.rec->desc->types[i], d.rec->fields[i], io, key);
+  } else if (d.arr) {
     // Element-wise, so arrays equal under = ({1.0} and {1.00}) share a key.
     key += std::to_string(d.arr->lbound) + ':';
     for (const Datum& e : d.arr->elems) AppendKey(d.arr->elem_type, e, io, key);

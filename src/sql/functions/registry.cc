@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "sql/types/array.h"
+#include "sql/types/record.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -136,6 +137,7 @@ int CompareDatum(uint32_t type, const Datum& a, const Datum& b) {
     }
     default: {
       if (a.arr && b.arr) return CompareArrays(*a.arr, *b.arr);
+      if (a.rec && b.rec) return CompareRecords(*a.rec, *b.rec);
       int c = a.s.compare(b.s);
       return c < 0 ? -1 : c > 0;
     }

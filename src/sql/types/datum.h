@@ -11,7 +11,8 @@
 
 namespace tusk::sql {
 
-struct ArrayValue;  // sql/types/array.h
+struct ArrayValue;   // sql/types/array.h
+struct RecordValue;  // sql/types/record.h
 
 struct Datum {
   bool null = true;
@@ -26,6 +27,8 @@ struct Datum {
   // Arrays (any array type): an immutable, shared value; null for every
   // other type, so copying a non-array Datum costs two null pointer copies.
   std::shared_ptr<const ArrayValue> arr;
+  // Records (type record): the same scheme as arr, null for every other type.
+  std::shared_ptr<const RecordValue> rec;
 
   // Copies touch the string and the array only when either side has one:
   // rows are copied column by column, and an int column's Datum should cost
@@ -34,6 +37,7 @@ struct Datum {
   Datum(const Datum& o) : null(o.null), b(o.b), i(o.i), days(o.days), months(o.months), f(o.f), n(o.n) {
     if (!o.s.empty()) s = o.s;
     if (o.arr) arr = o.arr;
+    if (o.rec) rec = o.rec;
   }
   Datum(Datum&&) noexcept = default;
   Datum& operator=(const Datum& o) {
@@ -46,6 +50,7 @@ struct Datum {
     if (!o.s.empty() || !s.empty()) s = o.s;
     n = o.n;
     if (o.arr || arr) arr = o.arr;
+    if (o.rec || rec) rec = o.rec;
     return *this;
   }
   Datum& operator=(Datum&&) noexcept = default;
@@ -57,6 +62,7 @@ struct Datum {
   static Datum Text(std::string v) { Datum d; d.null = false; d.s = std::move(v); return d; }
   static Datum Num(Numeric v) { Datum d; d.null = false; d.n = std::move(v); return d; }
   static Datum Array(std::shared_ptr<const ArrayValue> v) { Datum d; d.null = false; d.arr = std::move(v); return d; }
+  static Datum Record(std::shared_ptr<const RecordValue> v) { Datum d; d.null = false; d.rec = std::move(v); return d; }
 };
 
 }  // namespace tusk::sql

@@ -15,6 +15,7 @@
 #include "sql/types/bytea.h"
 #include "sql/types/datetime.h"
 #include "sql/types/pg_lsn.h"
+#include "sql/types/record.h"
 #include "sql/types/regtypes.h"
 #include "sql/types/time.h"
 #include "sql/types/type_oids.h"
@@ -23,6 +24,24 @@
 
 namespace tusk::sql {
 namespace {
+
+bool IsVectorType(uint32_t type) { return type == oid::kInt2Vector || type == oid::kOidVector; }
+
+// int2vectorin / oidvectorin: numbers separated by spaces, subscripts from 0.
+Datum VectorTextIn(uint32_t type, std::string_view text) {
+  const uint32_t elem = type == oid::kInt2Vector ? oid::kInt2 : oid::kOid;
+  std::vector<Datum> elems;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == text.size()) break;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    elems.push_back(Datum::Int(ParseInteger(text.substr(i, j - i), elem)));
+    i = j;
+  }
+  return MakeArray(elem, std::move(elems), 0);
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -239,7 +258,14 @@ void TextOut(uint32_t type, const Datum& d, const IoContext& io, std::string& ou
     case oid::kBytea: ByteaOut(d.s, io.bytea_escape, out); return;
     case oid::kUuid: UuidOut(d.s, out); return;
     default:
-      if (d.arr) {
+      if (IsVectorType(type) && d.arr) {
+        for (size_t i = 0; i < d.arr->elems.size(); ++i) {
+          if (i) out += ' ';
+          out += std::to_string(d.arr->elems[i].i);
+        }
+      } else if (d.rec) {
+        RecordTextOut(*d.rec, io, out);
+      } else if (d.arr) {
         ArrayTextOut(*d.arr, io, out);
       } else if (IsArrayType(type)) {
         out += "{}";  // defensive: an array-typed Datum without a value
@@ -285,6 +311,10 @@ void TextInto(uint32_t type, std::string_view text, const IoContext& io, Datum& 
       break;
     case oid::kBytea: ByteaIn(text, d.s); break;
     case oid::kUuid: UuidIn(text, d.s); break;
+    case oid::kInt2Vector:
+    case oid::kOidVector: d = VectorTextIn(type, text); return;
+    case oid::kRecord:
+      throw PgError(sqlstate::kFeatureNotSupported, "input of anonymous composite types is not implemented");
     default:
       if (uint32_t elem = ElementTypeOf(type)) {
         d = ArrayTextIn(elem, text, io, typmod);
@@ -342,6 +372,7 @@ bool HasBinaryIo(uint32_t type) {
     case oid::kFloat4: case oid::kFloat8: case oid::kNumeric: case oid::kText: case oid::kVarchar:
     case oid::kBpchar: case oid::kName: case oid::kUnknown: case oid::kDate: case oid::kTimestamp:
     case oid::kTimestamptz: case oid::kInterval: case oid::kVoid: case oid::kBytea: case oid::kUuid: case oid::kTime:
+    case oid::kRecord:
       return true;
     default: {
       uint32_t elem = ElementTypeOf(type);
@@ -389,7 +420,9 @@ void BinaryOut(uint32_t type, const Datum& d, std::string& out) {
       return;
     case oid::kVoid: return;
     default:
-      if (d.arr) {
+      if (d.rec) {
+        RecordBinaryOut(*d.rec, out);
+      } else if (d.arr) {
         ArrayBinaryOut(*d.arr, out);
       } else if (uint32_t elem = ElementTypeOf(type)) {
         ArrayBinaryOut(*EmptyArray(elem).arr, out);
@@ -450,6 +483,8 @@ Datum BinaryIn(uint32_t type, std::string_view data) {
       break;
     case oid::kVoid: break;
     case oid::kUuid: need(kUuidLen); d.s.assign(data); break;
+    case oid::kRecord:
+      throw PgError(sqlstate::kFeatureNotSupported, "input of anonymous composite types is not implemented");
     default:
       if (uint32_t elem = ElementTypeOf(type)) return ArrayBinaryIn(elem, data);
       d.s = std::string(data);

@@ -39,6 +39,9 @@ constexpr TypeInfo kTypes[] = {
     {oid::kTid, "tid", "tid", 6, TypeCategory::kUser, false, 0, oid::kTidArray},
     {oid::kUuid, "uuid", "uuid", 16, TypeCategory::kUser, false, 0, oid::kUuidArray},
     {oid::kVoid, "void", "void", 4, TypeCategory::kPseudo, false},
+    {oid::kRecord, "record", "record", -1, TypeCategory::kPseudo, false},
+    {oid::kInt2Vector, "int2vector", "int2vector", -1, TypeCategory::kArray, false, oid::kInt2},
+    {oid::kOidVector, "oidvector", "oidvector", -1, TypeCategory::kArray, false, oid::kOid},
     {oid::kBoolArray, "_bool", "boolean[]", -1, TypeCategory::kArray, false, oid::kBool},
     {oid::kByteaArray, "_bytea", "bytea[]", -1, TypeCategory::kArray, false, oid::kBytea},
     {oid::kNameArray, "_name", "name[]", -1, TypeCategory::kArray, false, oid::kName},
@@ -124,6 +127,8 @@ uint32_t ElementTypeOf(uint32_t type_oid) {
     case oid::kByteaArray: return oid::kBytea;
     case oid::kNameArray: return oid::kName;
     case oid::kInt2Array: return oid::kInt2;
+    case oid::kInt2Vector: return oid::kInt2;
+    case oid::kOidVector: return oid::kOid;
     case oid::kInt4Array: return oid::kInt4;
     case oid::kTextArray: return oid::kText;
     case oid::kBpcharArray: return oid::kBpchar;

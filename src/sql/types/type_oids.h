@@ -68,6 +68,13 @@ inline constexpr uint32_t kTidArray = 1010;
 inline constexpr uint32_t kXid8Array = 271;
 inline constexpr uint32_t kRegnamespaceArray = 4090;
 inline constexpr uint32_t kRegroleArray = 4097;
+// The catalogs' vector types: arrays of int2 / oid with lower bound 0 whose
+// text form is the elements separated by spaces.
+inline constexpr uint32_t kInt2Vector = 22;
+inline constexpr uint32_t kOidVector = 30;
+// Anonymous records; an expression's typmod names its fields (RecordDescOf).
+inline constexpr uint32_t kRecord = 2249;
+inline constexpr uint32_t kRecordArray = 2287;
 
 // Polymorphic pseudo-types used only in builtin function signatures; they
 // are not in the type table (no value ever has one of these types).
