@@ -636,7 +636,9 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     case ExprKind::kArray:
       return TransformArrayExpr(*this, e, 0, -1);
     case ExprKind::kRow:
-      Error(sqlstate::kFeatureNotSupported, "row expressions are not supported yet", e.location);
+      return TransformRow(e);
+    case ExprKind::kFieldSelect:
+      return TransformFieldSelect(e);
     case ExprKind::kCollate: {
       // Every collation Tusk knows is deterministic and compares like "C", so
       // COLLATE only checks its operand and name and leaves the value alone

@@ -506,6 +506,7 @@ TExprPtr Analyzer::ResolveColumnRef(const Expr& e) {
     return c;
   }
   if (qual) MissingFromEntry(*qual, e.location);
+  if (TExprPtr row = WholeRowReference(col, e.location)) return row;
   Error(sqlstate::kUndefinedColumn, "column \"" + col + "\" does not exist", e.location);
 }
 

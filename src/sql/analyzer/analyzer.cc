@@ -76,6 +76,10 @@ int FigureColnameStrength(const Expr& e, const SublinkNames* sublinks, std::stri
     case ExprKind::kNullIf: *name = "nullif"; return 2;
     case ExprKind::kArray: *name = "array"; return 2;
     case ExprKind::kRow: *name = "row"; return 2;
+    case ExprKind::kFieldSelect:
+      if (e.star) return 0;
+      *name = e.str;
+      return 2;
     case ExprKind::kSubscript:
     case ExprKind::kCollate: return FigureColnameStrength(*e.args[0], sublinks, name);
     case ExprKind::kSubLink:
@@ -471,6 +475,10 @@ AnalyzedQuery Analyzer::RunSelect() {
     for (const auto& t : s.targets) {
       if (!t.expr || (t.expr->kind == ExprKind::kColumnRef && t.expr->star)) {
         ExpandStar(t, q);
+        continue;
+      }
+      if (t.expr->kind == ExprKind::kFieldSelect && t.expr->star) {
+        ExpandFieldStar(*t.expr, q);
         continue;
       }
       TExprPtr te = Transform(*t.expr);

@@ -140,6 +140,16 @@ class Analyzer {
   // coerced (DISTINCT, ORDER BY and FILTER are left to the caller).
   void ResolveAggregateCall(const Expr& e, std::vector<TExprPtr> args, AggCall* call);
 
+  // records (analyze_record.cc): ROW(...) as a value, (expr).name, and
+  // (expr).* in a select list
+  TExprPtr TransformRow(const Expr& e);
+  TExprPtr TransformFieldSelect(const Expr& e);
+  TExprPtr TransformFieldBase(const Expr& e);
+  TExprPtr SelectField(TExprPtr base, size_t field, int location);
+  void ExpandFieldStar(const Expr& e, AnalyzedQuery& q);
+  // A FROM entry named where no column is: its row as a record (nullptr if none).
+  TExprPtr WholeRowReference(const std::string& name, int location);
+
   // window functions (analyze_window.cc)
   TExprPtr TransformWindowFunc(const Expr& e);
   // The window of an OVER clause (index into windows_), analyzing it and the

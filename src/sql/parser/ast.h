@@ -56,6 +56,7 @@ enum class ExprKind : uint8_t {
   kRow,          // ROW(args...) or (a, b, ...)
   kCollate,      // args[0] COLLATE names
   kDefault,      // DEFAULT in VALUES lists and UPDATE SET
+  kFieldSelect,  // (args[0]).str, or (args[0]).* with star
 };
 
 // The kind of a kSubLink: (SELECT ...), EXISTS (...), x op ANY/ALL (...),

@@ -123,6 +123,7 @@ std::string DeparseExpr(const Expr& e) {
     }
     case ExprKind::kArray: return "ARRAY[" + Args(e.args) + "]";
     case ExprKind::kRow: return "ROW(" + Args(e.args) + ")";
+    case ExprKind::kFieldSelect: return "(" + DeparseExpr(*e.args[0]) + ")." + (e.star ? "*" : QuoteIdentifier(e.str));
     case ExprKind::kAnyAll:
       return "(" + DeparseExpr(*e.args[0]) + " " + e.str + (e.negated ? " ALL (" : " ANY (") +
              DeparseExpr(*e.args[1]) + "))";

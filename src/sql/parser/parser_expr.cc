@@ -342,17 +342,18 @@ ExprPtr Parser::ParsePrimary() {
           auto e = std::make_unique<Expr>(ExprKind::kSubLink, loc);
           e->subquery = ParseSelect();
           ExpectPunct(')');
-          return e;
+          return ParseFieldSelection(std::move(e), loc);
         }
         ExprPtr e = ParseExpr();
         if (IsPunct(',')) {  // (a, b, ...) is a row constructor
           auto row = std::make_unique<Expr>(ExprKind::kRow, loc);
           row->args.push_back(std::move(e));
           while (AcceptPunct(',')) row->args.push_back(ParseExpr());
-          e = std::move(row);
+          ExpectPunct(')');
+          return row;  // gram.y has no indirection after an implicit row: (1,2).f is a syntax error
         }
         ExpectPunct(')');
-        return e;
+        return ParseFieldSelection(std::move(e), loc);
       }
       Fail();
     case TokKind::kQuotedIdent:
@@ -414,6 +415,27 @@ ExprPtr Parser::ParsePrimary() {
   // current_schema is PostgreSQL's type_func_name keyword: current_schema() is a call.
   if (IsReservedKeyword(w) && !(IsPunct('(', 1) && (w == "left" || w == "right" || w == "current_schema"))) Fail();
   return ParseColumnOrFunc();
+}
+
+// gram.y's opt_indirection after a parenthesized expression: .name and .*
+// (subscripts are postfix operators everywhere, see kPrecSubscript). The
+// location is the innermost expression's, where PostgreSQL points field
+// selection errors (the '(' when it has none).
+ExprPtr Parser::ParseFieldSelection(ExprPtr base, int paren_loc) {
+  while (IsPunct('.')) {
+    Advance();
+    auto f = std::make_unique<Expr>(ExprKind::kFieldSelect, base->location >= 0 ? base->location : paren_loc);
+    if (IsOp("*")) {
+      Advance();
+      f->star = true;
+    } else {
+      f->str = ParseColLabel();
+    }
+    f->args.push_back(std::move(base));
+    base = std::move(f);
+    if (base->star) break;
+  }
+  return base;
 }
 
 ExprPtr Parser::ParseColumnOrFunc() {

@@ -168,6 +168,7 @@ class Parser {
   ExprPtr ParsePrefix();
   ExprPtr ParsePrimary();
   ExprPtr ParseColumnOrFunc();
+  ExprPtr ParseFieldSelection(ExprPtr base, int paren_loc);
   ExprPtr ParseFuncArgs(ExprPtr fn);
   ExprPtr ParseSpecialFunc(const std::string& word, int loc, bool* handled);
   ExprPtr ParseCase();
