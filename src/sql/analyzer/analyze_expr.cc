@@ -9,6 +9,7 @@
 
 #include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
+#include "sql/functions/srf.h"
 #include "sql/functions/registry.h"
 #include "sql/parser/lexer.h"
 #include "sql/types/time.h"
@@ -584,7 +585,10 @@ TExprPtr Analyzer::Transform(const Expr& e) {
     }
     case ExprKind::kFunc: {
       const std::string& name = e.names.back();
-      if (e.names.size() > 1 && !(e.names.size() == 2 && e.names[0] == "pg_catalog")) {
+      const bool builtin_schema = e.names.size() == 2 && (e.names[0] == "pg_catalog" ||
+                                                          (e.names[0] == "information_schema" &&
+                                                           IsInformationSchemaFunction(name)));
+      if (e.names.size() > 1 && !builtin_schema) {
         std::vector<TExprPtr> args;
         if (!e.agg_star) {
           for (const auto& a : e.args) args.push_back(Transform(*a));

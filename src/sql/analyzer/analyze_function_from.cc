@@ -48,7 +48,8 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
   try {
     bool srf = call.kind == ExprKind::kFunc && IsSetFunctionName(call.names.back()) && !call.agg_star &&
                !call.agg_distinct && call.agg_order.empty() && !call.agg_filter && !call.over &&
-               (call.names.size() == 1 || (call.names.size() == 2 && call.names[0] == "pg_catalog"));
+               (call.names.size() == 1 ||
+                (call.names.size() == 2 && (call.names[0] == "pg_catalog" || call.names[0] == "information_schema")));
     for (const auto& n : call.arg_names) {
       if (!n.empty()) srf = false;
     }
@@ -94,7 +95,7 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFunctionFrom(const FromItem& f, s
     types.clear();
     for (const OutColumn& c : *out) {
       names.push_back(c.name);
-      types.push_back(c.type);
+      types.push_back(c.type == oid::kAnyElement ? ElementTypeOf(item->func_args[0]->type) : c.type);
     }
   }
   if (item->ordinality) {

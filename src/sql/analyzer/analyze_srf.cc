@@ -40,6 +40,7 @@ struct SrfPlanner {
         for (size_t p = 0; p < levels[l].size(); ++p) {
           if (!levels[l][p]->Equals(*e)) continue;
           auto col = std::make_unique<TExpr>(TKind::kColumn, e->type);
+          col->typmod = e->typmod;  // a record call's field list
           col->index = static_cast<int>(widths[l] + p);
           col->location = e->location;
           return col;
@@ -115,6 +116,7 @@ TExprPtr Analyzer::TransformSrfCall(const Expr& e) {
   std::vector<TExprPtr> args;
   for (const auto& a : e.args) args.push_back(Transform(*a));
   TExprPtr call = ResolveFunction(e, std::move(args), &AllSetFunctions());
+  if (call->aux == kSrfExpandArray) call->typmod = ExpandArrayTypmod(ElementTypeOf(call->args[0]->type));
   if (!srf_allowed_) {
     if (srf_clause_ == kSrfInFrom) {
       Error(sqlstate::kFeatureNotSupported, "set-returning functions must appear at top level of FROM", e.location);

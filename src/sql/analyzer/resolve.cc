@@ -5,6 +5,7 @@
 
 #include "sql/analyzer/analyze_array.h"
 #include "sql/analyzer/analyzer_impl.h"
+#include "sql/functions/srf.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -377,7 +378,10 @@ void CheckFunctionSchema(Analyzer& an, const Expr& fc, const std::vector<TExprPt
   }
   const std::string& schema = fc.names[0];
   if (schema == "pg_catalog") return;
-  if (schema != "public") an.Error(kInvalidSchemaName, "schema \"" + schema + "\" does not exist", fc.location);
+  if (schema == "information_schema" && IsInformationSchemaFunction(fc.names.back())) return;
+  if (schema != "public" && schema != "information_schema") {
+    an.Error(kInvalidSchemaName, "schema \"" + schema + "\" does not exist", fc.location);
+  }
   // Every builtin lives in pg_catalog; public holds no functions.
   an.Error(sqlstate::kUndefinedFunction, "function " + shown + "(" + an.TypeList(args) + ") does not exist",
            fc.location,
@@ -388,8 +392,9 @@ TExprPtr Analyzer::ResolveFunction(const Expr& fc, std::vector<TExprPtr> args, c
   const std::string& name = fc.names.back();
   CheckFunctionSchema(*this, fc, args);
   std::vector<Candidate> cands;
+  const bool in_information_schema = fc.names.size() == 2 && fc.names[0] == "information_schema";
   for (const auto& f : pool ? *pool : AllFunctions()) {
-    if (f.name != name) continue;
+    if (f.name != name || IsInformationSchemaFunction(f.name) != in_information_schema) continue;
     std::vector<uint32_t> sig = f.args;
     if (f.variadic) {
       if (args.size() < sig.size()) continue;

@@ -22,13 +22,20 @@ enum SrfKind : int {
   kSrfBackupStop,
   kSrfRegexpMatches,     // regexp_matches(text, pattern [, flags]): text[] per match
   kSrfRegexpSplitTable,  // regexp_split_to_table(text, pattern [, flags]): the pieces between matches
+  kSrfExpandArray,       // information_schema._pg_expandarray(anyarray): (x element, n position from 1)
 };
+
+// The record type (x, n) of _pg_expandarray over an array of elem_type.
+int32_t ExpandArrayTypmod(uint32_t elem_type);
+// Functions of information_schema rather than pg_catalog: callable only
+// qualified, as information_schema is not on the search path.
+bool IsInformationSchemaFunction(const std::string& name);
 
 // A function whose result is a row of named OUT columns (pg_backup_stop);
 // nullptr for the single-column ones.
 struct OutColumn {
   const char* name;
-  uint32_t type;
+  uint32_t type;  // anyelement: the element type of the call's array argument
 };
 const std::vector<OutColumn>* SetFunctionOutColumns(int kind);
 

@@ -7,6 +7,7 @@
 #include "sql/functions/regex.h"
 #include "sql/session_context.h"
 #include "sql/types/array.h"
+#include "sql/types/record.h"
 #include "sql/types/type_oids.h"
 #include "utils/error.h"
 
@@ -106,6 +107,32 @@ class Unnest : public SrfIterator {
   size_t pos_ = 0;
 };
 
+// _pg_expandarray: each element with its position counted from 1 whatever
+// the lower bound (int2vector subscripts start at 0). In an expression the
+// row is one record value.
+class ExpandArray : public SrfIterator {
+ public:
+  explicit ExpandArray(std::shared_ptr<const ArrayValue> arr)
+      : arr_(std::move(arr)), typmod_(ExpandArrayTypmod(arr_->elem_type)) {}
+  bool Next(Datum& out, ExecContext& ctx) override {
+    std::vector<Datum> row(2);
+    if (!NextRow(row.data(), ctx)) return false;
+    out = MakeRecord(typmod_, std::move(row));
+    return true;
+  }
+  bool NextRow(Datum* out, ExecContext&) override {
+    if (pos_ >= arr_->elems.size()) return false;
+    out[0] = arr_->elems[pos_++];
+    out[1] = Datum::Int(static_cast<int64_t>(pos_));
+    return true;
+  }
+
+ private:
+  std::shared_ptr<const ArrayValue> arr_;
+  int32_t typmod_;
+  size_t pos_ = 0;
+};
+
 // pg_backup_stop([wait_for_archive]) in FROM: one row (lsn, labelfile, spcmapfile).
 class BackupStopRow : public SrfIterator {
  public:
@@ -201,6 +228,7 @@ const char* SetFunctionName(int kind) {
     case kSrfBackupStop: return "pg_backup_stop";
     case kSrfRegexpMatches: return "regexp_matches";
     case kSrfRegexpSplitTable: return "regexp_split_to_table";
+    case kSrfExpandArray: return "_pg_expandarray";
     default: return "generate_series";
   }
 }
@@ -225,6 +253,7 @@ std::vector<FuncDef> BuildSetFunctions() {
   add({oid::kText, oid::kText, oid::kText}, oid::kTextArray, kSrfRegexpMatches);
   add({oid::kText, oid::kText}, oid::kText, kSrfRegexpSplitTable);
   add({oid::kText, oid::kText, oid::kText}, oid::kText, kSrfRegexpSplitTable);
+  add({oid::kAnyArray}, oid::kRecord, kSrfExpandArray);
   return v;
 }
 
@@ -237,12 +266,20 @@ const std::vector<FuncDef>& AllSetFunctions() {
 
 bool IsSetFunctionName(const std::string& name) {
   return name == "generate_series" || name == "unnest" || name == "pg_backup_stop" || name == "regexp_matches" ||
-         name == "regexp_split_to_table";
+         name == "regexp_split_to_table" || name == "_pg_expandarray";
+}
+
+bool IsInformationSchemaFunction(const std::string& name) { return name == "_pg_expandarray"; }
+
+int32_t ExpandArrayTypmod(uint32_t elem_type) {
+  return RecordTypmod(RecordDesc{{"x", "n"}, {elem_type, oid::kInt4}, {-1, -1}});
 }
 
 const std::vector<OutColumn>* SetFunctionOutColumns(int kind) {
   static const std::vector<OutColumn> kBackupStop = {
       {"lsn", oid::kPgLsn}, {"labelfile", oid::kText}, {"spcmapfile", oid::kText}};
+  static const std::vector<OutColumn> kExpandArray = {{"x", oid::kAnyElement}, {"n", oid::kInt4}};
+  if (kind == kSrfExpandArray) return &kExpandArray;
   return kind == kSrfBackupStop ? &kBackupStop : nullptr;
 }
 
@@ -273,6 +310,7 @@ std::unique_ptr<SrfIterator> StartSetFunction(int kind, uint32_t result_type, st
     case kSrfBackupStop: return std::make_unique<BackupStopRow>(args.empty() || args[0].b);
     case kSrfRegexpMatches: return std::make_unique<RegexScan>(args, false);
     case kSrfRegexpSplitTable: return std::make_unique<RegexScan>(args, true);
+    case kSrfExpandArray: return std::make_unique<ExpandArray>(args[0].arr);
   }
   throw PgError(sqlstate::kInternalError, "unknown set-returning function");
 }
