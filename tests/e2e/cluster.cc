@@ -87,6 +87,30 @@ std::string SqlState(const PGresult* res) {
   return s ? s : "";
 }
 
+std::string Tag(PGconn* conn, const std::string& sql) {
+  Result r(PQexec(conn, sql.c_str()));
+  EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << sql << ": " << PQerrorMessage(conn);
+  return PQcmdStatus(r.get());
+}
+
+Failure Fails(PGconn* conn, const std::string& sql) {
+  Result r(PQexec(conn, sql.c_str()));
+  EXPECT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR) << sql;
+  auto field = [&](int code) {
+    const char* v = PQresultErrorField(r.get(), code);
+    return std::string(v ? v : "");
+  };
+  return {field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_PRIMARY), field(PG_DIAG_MESSAGE_DETAIL)};
+}
+
+void ExpectErrors(PGconn* conn, const std::vector<ErrorCase>& cases) {
+  for (const ErrorCase& k : cases) {
+    Failure f = Fails(conn, k.sql);
+    EXPECT_EQ(f.sqlstate, k.sqlstate) << k.sql;
+    EXPECT_EQ(f.message, k.message) << k.sql;
+  }
+}
+
 Cluster::Cluster(const std::string& initdb_args) {
   char tmpl[] = "/tmp/tusk-e2e-XXXXXX";
   dir_ = mkdtemp(tmpl);

@@ -107,5 +107,17 @@ std::string QueryValue(PGconn* conn, const std::string& sql);
 void Exec(PGconn* conn, const std::string& sql);
 // The SQLSTATE of the result's error, or "" if none.
 std::string SqlState(const PGresult* res);
+// The command tag of a statement that must succeed.
+std::string Tag(PGconn* conn, const std::string& sql);
+// The error of a statement that must fail.
+struct Failure {
+  std::string sqlstate, message, detail;
+};
+Failure Fails(PGconn* conn, const std::string& sql);
+// Statements that must each fail with this SQLSTATE and primary message.
+struct ErrorCase {
+  std::string sql, sqlstate, message;
+};
+void ExpectErrors(PGconn* conn, const std::vector<ErrorCase>& cases);
 
 }  // namespace tusk::test
