@@ -1,8 +1,9 @@
 // Activity statistics. Backends count sessions, statements, commits and
 // rollbacks locally and send the deltas as datagrams to the stats collector
-// process (a socketpair the postmaster creates before forking anyone). The
-// collector alone writes the per-database totals in shared memory (seqlock),
-// which pg_stat_database reads. Totals survive a clean restart in
+// process (a socketpair the postmaster creates before forking anyone), and
+// per-table counts the same way. The collector alone writes the
+// per-database and per-table totals in shared memory (seqlock), which
+// pg_stat_database and pg_stat_all_tables read. Totals survive a clean restart in
 // pg_stat/tusk.stat and are discarded after a crash, as in PostgreSQL.
 #pragma once
 
