@@ -10,7 +10,9 @@ namespace tusk::postmaster {
 // pages at a time, and unmapped it all at exit; a huge anonymous page costs
 // fork one entry and the child no fault. Shared libraries stay file-backed:
 // their copies would be 4 kB pages, and copying thousands of entries at every
-// fork cost more than the faults saved (measured with pgbench -C). Any
+// fork cost more than the faults saved (measured with pgbench -C); so
+// libstdc++, libgcc and libcrypto are linked into the executable instead
+// (CMakeLists.txt), and only libc and libm remain shared. Any
 // failure leaves that mapping as it was. TUSK_KEEP_FILE_CODE=1 skips it (perf
 // then resolves symbols from the file).
 void CopyCodeToAnonymousMemory();
