@@ -99,13 +99,12 @@ std::string ClientHostText(const ClientConnection& c, int* port) {
 
 // pg_db_role_setting's rows for a session of `role` in `db`, most specific
 // first, each with the source it applies as (PostgreSQL's process_settings).
+// Read in the caller's transaction.
 std::vector<std::pair<guc::Source, std::vector<std::string>>> LoadStoredSettings(uint32_t db, uint32_t role) {
-  xact::StartTransaction(xact::Isolation::kReadCommitted, true);
   std::vector<catalog::DbRoleSettingRow> rows = catalog::ScanCatalog<catalog::DbRoleSettingRow>(
       xact::GetTransactionSnapshot(), {}, [&](const catalog::DbRoleSettingRow& r) {
         return (r.setdatabase == db || r.setdatabase == 0) && (r.setrole == role || r.setrole == 0);
       });
-  xact::Commit();
   static constexpr struct {
     bool by_db, by_role;
     guc::Source source;
@@ -131,7 +130,8 @@ class Startup {
  private:
   bool ReadStartup();  // false: the connection ends here (cancel, EOF)
   void CheckAdmission();
-  catalog::DatabaseRow OpenDatabase(ProcSlot* slot);
+  using StoredSettings = std::vector<std::pair<guc::Source, std::vector<std::string>>>;
+  catalog::DatabaseRow OpenDatabase(ProcSlot* slot, uint32_t role_oid, StoredSettings* settings);
   void SendFatal(const PgError& e);
 
   ClientConnection& client_;
@@ -245,7 +245,8 @@ void Startup::CheckAdmission() {
 // out a DROP DATABASE or a CREATE DATABASE copying it, both of which count
 // the sessions in it after locking), then look again under a new snapshot in
 // case it was dropped or renamed meanwhile. The lock goes with the transaction.
-catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot) {
+// The same transaction reads the role's stored settings for this database.
+catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot, uint32_t role_oid, StoredSettings* settings) {
   auto missing = [this] {
     return MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist");
   };
@@ -269,6 +270,7 @@ catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot) {
   if (stat(smgr::FullPath(subdir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist",
                     "The database subdirectory \"" + subdir + "\" is missing.");
+  *settings = LoadStoredSettings(db->oid, role_oid);
   xact::Commit();
   return *db;
 }
@@ -320,7 +322,8 @@ int Startup::Run() {
     if (!role->can_login)
       throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
                       "role \"" + user_ + "\" is not permitted to log in");
-    catalog::DatabaseRow db = OpenDatabase(slot);
+    StoredSettings stored_settings;
+    catalog::DatabaseRow db = OpenDatabase(slot, role->oid, &stored_settings);
     catalog::SetCurrentDatabase(db.oid);
     if (!role->superuser && client_.cac == CacState::kSuperuser)
       throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser to connect during database shutdown");
@@ -353,7 +356,7 @@ int Startup::Run() {
     info.role = *role;
     info.cancel_key = client_.cancel_key;
     info.startup_settings = settings_;
-    info.stored_settings = LoadStoredSettings(db.oid, role->oid);
+    info.stored_settings = std::move(stored_settings);
     pgstat::CountSessionStart(database_);
     Session session(conn_, std::move(info));
     return session.Run();
