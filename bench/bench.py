@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from servers import BenchError, MemorySampler, Server
+from servers import BenchError, FloorServer, MemorySampler, Server
 from workloads import all_workloads, generate_data
 import report
 
@@ -79,6 +79,22 @@ def run_workload(w, servers, anomalies):
         w.runs.append((s.kind, values, reason))
 
 
+def run_ceiling(w, floor, pg):
+    """Floor server, PG, PG, floor server: the ceiling is floor/PG of these runs."""
+    w.ceiling_runs = []
+    for s in (floor, pg, pg, floor):
+        values, reason = None, None
+        log(f"{w.name}: {s.name} (ceiling)")
+        try:
+            ensure_up(s)
+            values = w.run(s)
+            log("  " + ", ".join(f"{v:.3f} {m[1]}" for v, m in zip(values, w.metrics)))
+        except BenchError as e:
+            reason = str(e)
+            log(f"  FAILED: {reason}")
+        w.ceiling_runs.append((s.kind, values, reason))
+
+
 def ensure_up(s):
     if not s.alive():
         s.start()
@@ -98,11 +114,12 @@ def main():
     signal.signal(signal.SIGHUP, _on_signal)
     root = tempfile.mkdtemp(prefix="tusk-bench-")
     os.chmod(root, 0o755)   # PostgreSQL runs as 'postgres' and must reach its dirs
-    servers, sampler = [], None
+    servers, sampler, floor = [], None, None
     try:
         tusk = Server("Tusk", "tusk", root, REPO)
         pg = Server("PostgreSQL", "pg", root, REPO)
         servers = [tusk, pg]
+        floor = FloorServer(root, REPO)
         log(f"temp dir {root}; Tusk port {tusk.port}, PostgreSQL port {pg.port}; "
             f"BENCH_SECONDS={seconds}")
         log("generating COPY data (1M rows)")
@@ -131,6 +148,9 @@ def main():
                          if any(o.strip() and o.strip() in w.name for o in only.split(","))]
         for w in workloads:
             run_workload(w, servers, anomalies)
+            if w.ceiling:
+                run_ceiling(w, floor, pg)
+        floor.stop()
         sampler.stopping.set()
         sampler.join()
         for s in servers:
@@ -147,6 +167,8 @@ def main():
     finally:
         if sampler:
             sampler.stopping.set()
+        if floor:
+            floor.stop()
         for s in servers:
             try:
                 s.stop()

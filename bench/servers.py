@@ -273,3 +273,54 @@ class MemorySampler(threading.Thread):
                     s.sample_memory()
                 except Exception:  # a process vanished mid-sample: skip this one
                     pass
+
+
+class FloorServer:
+    """bench/floor_server: forks a process per connection like the real servers
+    but does no work, so its pgbench figures bound what any server could reach
+    on this machine with this client (see floor_server.cc)."""
+
+    name, kind = "floor server", "floor"
+
+    def __init__(self, root, repo):
+        self.dir = os.path.join(root, "floor")
+        self.sock = os.path.join(self.dir, "sock")
+        self.port = free_port()
+        self.binary = os.path.join(repo, "build", "floor_server")
+        self.proc = None
+        os.makedirs(self.sock)
+        self.env = dict(os.environ, PGHOST=self.sock, PGPORT=str(self.port),
+                        PGUSER="bench", PGDATABASE="postgres")
+
+    def start(self, timeout=30):
+        if self.alive():
+            return
+        self.proc = subprocess.Popen([self.binary, self.sock, str(self.port)],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
+        t0 = time.monotonic()
+        while True:
+            if self.proc.poll() is not None:
+                raise BenchError(f"floor server exited with code {self.proc.returncode}: "
+                                 f"{tail(self.proc.stderr.read())}")
+            r = subprocess.run(["psql", "-X", "-Atqc", "SELECT 1"], env=self.env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            if r.returncode == 0:
+                return
+            if time.monotonic() - t0 > timeout:
+                raise BenchError(f"floor server not accepting connections after {timeout} s")
+            time.sleep(0.02)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        """Its children exit when their clients disconnect; SIGKILL to the group covers the rest."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc.stderr.close()

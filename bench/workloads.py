@@ -40,11 +40,14 @@ def generate_data(facts_path, dims_path):
 
 
 class Workload:
-    """name: row label; metrics: [(label, unit, higher_is_better)]."""
+    """name: row label; metrics: [(label, unit, higher_is_better)]; ceiling: also
+    run on the floor server (pgbench -S workloads, which it can answer)."""
     setup = None
 
-    def __init__(self, name, metrics, run_fn, setup=None):
+    def __init__(self, name, metrics, run_fn, setup=None, ceiling=False):
         self.name, self.metrics, self.run_fn = name, metrics, run_fn
+        self.ceiling = ceiling
+        self.ceiling_runs = []   # [(kind, values, reason)] in the order floor, pg, pg, floor
         if setup:
             self.setup = setup
         self.notes = {}   # server kind -> list of extra facts for the report
@@ -184,15 +187,15 @@ def all_workloads(seconds, facts, dims, qty_sum, query_timeout):
     w = [
         Workload("pgbench -i -s 10", [("elapsed", "s", False)], pgbench_init),
         Workload("select-only, simple, -c 4 -j 2", [tps],
-                 pgbench_tps(["-S", "-M", "simple", "-c", "4", "-j", "2"], seconds)),
+                 pgbench_tps(["-S", "-M", "simple", "-c", "4", "-j", "2"], seconds), ceiling=True),
         Workload("select-only, prepared, -c 4 -j 2", [tps],
-                 pgbench_tps(["-S", "-M", "prepared", "-c", "4", "-j", "2"], seconds)),
+                 pgbench_tps(["-S", "-M", "prepared", "-c", "4", "-j", "2"], seconds), ceiling=True),
         Workload("tpcb-like, simple, -c 1", [tps],
                  pgbench_tps(["-M", "simple", "-c", "1"], seconds)),
         Workload("tpcb-like, prepared, -c 8 -j 2", [tps],
                  pgbench_tps(["-M", "prepared", "-c", "8", "-j", "2"], seconds)),
         Workload("connect per transaction, -C -S -c 4 -j 2", [tps],
-                 pgbench_tps(["-C", "-S", "-c", "4", "-j", "2"], seconds)),
+                 pgbench_tps(["-C", "-S", "-c", "4", "-j", "2"], seconds), ceiling=True),
         Workload(f"COPY {ROWS:,} rows FROM STDIN", [("elapsed", "s", False)], copy_rows(facts)),
         Workload("crash recovery after ~200 MB WAL", [("start to SELECT 1", "s", False)],
                  crash_recovery(facts, qty_sum)),
