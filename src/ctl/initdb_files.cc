@@ -120,8 +120,11 @@ std::string PostgresqlConfText(const std::string& timezone) {
 #autovacuum_max_workers = 3		# (restart)
 #autovacuum_naptime = 1min		# pause between runs
 #autovacuum_vacuum_threshold = 50	# minimum changed rows before a VACUUM
+#autovacuum_vacuum_insert_threshold = 1000	# minimum inserted rows before a VACUUM;
+					# -1 disables insert-driven vacuums
 #autovacuum_analyze_threshold = 50	# minimum changed rows before an ANALYZE
 #autovacuum_vacuum_scale_factor = 0.2	# fraction of the table added to the threshold
+#autovacuum_vacuum_insert_scale_factor = 0.2	# the same for the insert threshold
 #autovacuum_analyze_scale_factor = 0.1
 
 

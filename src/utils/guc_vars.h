@@ -26,6 +26,8 @@ struct Vars {
   int autovacuum_naptime{};  // s
   double autovacuum_vacuum_cost_delay{};  // ms
   int autovacuum_vacuum_cost_limit{};
+  double autovacuum_vacuum_insert_scale_factor{};
+  int autovacuum_vacuum_insert_threshold{};  // -1: no insert-driven vacuums
   double autovacuum_vacuum_scale_factor{};
   int autovacuum_vacuum_threshold{};
   std::string backslash_quote{};
