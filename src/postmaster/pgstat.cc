@@ -317,6 +317,23 @@ std::vector<TableCounters> ReadTables(uint32_t db) {
   return out;
 }
 
+bool ReadTable(uint32_t db, uint32_t relid, TableCounters* out) {
+  const uint64_t key = Key(db, relid);
+  bool found = false;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    uint32_t before = g_shared->changecount.load();
+    if (before & 1) continue;
+    const TableEntry* e = FindTable(key, false);
+    found = e != nullptr;
+    if (found) {
+      out->relid = relid;
+      memcpy(out->c, e->c, sizeof out->c);
+    }
+    if (g_shared->changecount.load() == before) break;
+  }
+  return found;
+}
+
 void CountSessionStart(const std::string& datname) {
   proc_array::CopyString(g_pending.datname, kNameLen, datname);
   g_pending.sessions++;

@@ -3,7 +3,8 @@
 // process (a socketpair the postmaster creates before forking anyone), and
 // per-table counts the same way. The collector alone writes the
 // per-database and per-table totals in shared memory (seqlock), which
-// pg_stat_database and pg_stat_all_tables read. Totals survive a clean restart in
+// pg_stat_database and pg_stat_all_tables read, and from which autovacuum
+// workers choose the tables to vacuum and analyze. Totals survive a clean restart in
 // pg_stat/tusk.stat and are discarded after a crash, as in PostgreSQL.
 #pragma once
 
@@ -85,5 +86,8 @@ struct TableCounters {
 };
 // The totals of one database's tables (timestamps in microseconds, 0 = never).
 std::vector<TableCounters> ReadTables(uint32_t db);
+// The totals of one table; false if the collector has no entry for it (no
+// activity counted since its creation or since the last crash).
+bool ReadTable(uint32_t db, uint32_t relid, TableCounters* out);
 
 }  // namespace tusk::pgstat
