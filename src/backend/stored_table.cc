@@ -12,7 +12,6 @@
 #include "catalog/catalog.h"
 #include "catalog/table_ddl.h"
 #include "catalog/temp_namespace.h"
-#include "postmaster/autovacuum.h"
 #include "postmaster/pgstat.h"
 #include "sql/engine.h"
 #include "sql/types/storage_codec.h"
@@ -74,9 +73,6 @@ class HeapTable : public sql::StoredTable {
     Lock(lmgr::LockMode::kRowShare);
   }
 
-  void RowsObsoleted(int64_t n) override {
-    if (n > 0) autovacuum::CountDeadRows(rel.db_oid, oid, static_cast<uint32_t>(std::min<int64_t>(n, UINT32_MAX)));
-  }
   std::unique_ptr<sql::RowScan> Scan() override;
   uint32_t NumBlocks() override { return buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain); }
   std::unique_ptr<sql::RowScan> ScanBlocks(std::function<bool(uint32_t*)> next_block) override;
@@ -887,7 +883,6 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze, bool a
     out.pages = st.nblocks_after;
     out.tuples = st.tuples_remaining;
     out.removed = st.tuples_removed;
-    autovacuum::ResetDeadRows(t->rel.db_oid, t->oid);
     pgstat::ReportVacuum(t->rel.db_oid, t->oid, static_cast<int64_t>(st.tuples_remaining - st.recently_dead),
                          static_cast<int64_t>(st.recently_dead), autovacuum);
   }

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <vector>
 
 #include "access/transam/xact.h"
@@ -12,6 +11,7 @@
 #include "catalog/table_ddl.h"
 #include "catalog/temp_namespace.h"
 #include "postmaster/aux_process.h"
+#include "postmaster/pgstat.h"
 #include "storage/lmgr/lock.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
@@ -25,40 +25,11 @@ namespace tusk {
 namespace autovacuum {
 namespace {
 
-struct Shared;
-Shared* g_shared = nullptr;
-
-constexpr size_t kCounterSlots = 4096;
-
-struct DeadCounter {
-  std::atomic<uint64_t> key;  // db << 32 | rel; 0 = free
-  std::atomic<uint64_t> dead;
-};
-
 struct Shared {
   std::atomic<int> lock;  // spinlock over next_db
   char next_db[64];
-  std::atomic<bool> counters_full;  // some table found no slot: unknown tables may have dead rows
-  DeadCounter counters[kCounterSlots];
 };
-
-// Open addressing with lock-free claiming: a slot's key, once set, never changes.
-DeadCounter* FindCounter(uint32_t db, uint32_t rel, bool create) {
-  if (!g_shared) return nullptr;
-  const uint64_t key = (static_cast<uint64_t>(db) << 32) | rel;
-  size_t h = static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 52) % kCounterSlots;
-  for (size_t i = 0; i < kCounterSlots; ++i) {
-    DeadCounter& c = g_shared->counters[(h + i) % kCounterSlots];
-    uint64_t k = c.key.load(std::memory_order_acquire);
-    if (k == key) return &c;
-    if (k == 0) {
-      if (!create) return nullptr;
-      uint64_t expected = 0;
-      if (c.key.compare_exchange_strong(expected, key) || expected == key) return &c;
-    }
-  }
-  return nullptr;
-}
+Shared* g_shared = nullptr;
 
 void Lock() {
   int expected = 0;
@@ -78,22 +49,19 @@ std::string TakeNextDatabase() {
   return db.empty() ? "postgres" : db;
 }
 
-void CountDeadRows(uint32_t db, uint32_t rel, uint32_t n) {
-  if (DeadCounter* c = FindCounter(db, rel, true)) {
-    c->dead.fetch_add(n, std::memory_order_relaxed);
-  } else if (g_shared) {
-    g_shared->counters_full.store(true);
-  }
-}
-
-uint64_t DeadRows(uint32_t db, uint32_t rel) {
-  DeadCounter* c = FindCounter(db, rel, false);
-  if (!c) return g_shared && g_shared->counters_full.load() ? UINT64_MAX : 0;
-  return c->dead.load(std::memory_order_relaxed);
-}
-
-void ResetDeadRows(uint32_t db, uint32_t rel) {
-  if (DeadCounter* c = FindCounter(db, rel, false)) c->dead.store(0, std::memory_order_relaxed);
+Needs NeedsVacuumAnalyze(const pgstat::TableCounters* stats, float reltuples, const guc::Vars& v) {
+  Needs n;
+  if (stats == nullptr) return n;  // nothing counted: PostgreSQL leaves such a table alone too
+  const double tuples = std::max(0.0, static_cast<double>(reltuples));
+  const auto over = [&](int64_t count, double base, double scale) {
+    return static_cast<double>(count) > base + scale * tuples;
+  };
+  n.vacuum = over(stats->c[pgstat::kDeadTup], v.autovacuum_vacuum_threshold, v.autovacuum_vacuum_scale_factor) ||
+             (v.autovacuum_vacuum_insert_threshold >= 0 &&
+              over(stats->c[pgstat::kInsSinceVacuum], v.autovacuum_vacuum_insert_threshold,
+                   v.autovacuum_vacuum_insert_scale_factor));
+  n.analyze = over(stats->c[pgstat::kModSinceAnalyze], v.autovacuum_analyze_threshold, v.autovacuum_analyze_scale_factor);
+  return n;
 }
 
 static void SetNextDatabase(const std::string& db) {
@@ -162,8 +130,46 @@ void DropOrphanTempTables(const std::string& database, const std::vector<catalog
   }
 }
 
+// VACUUM and/or ANALYZE of one table in a transaction of its own; ANALYZE
+// stores relpages and reltuples in pg_class as the ANALYZE command does.
+void ProcessTable(const std::string& database, const catalog::ClassRow& t, autovacuum::Needs needs) {
+  try {
+    xact::StartTransaction(xact::Isolation::kReadCommitted, false);
+    xact::StartCommand();
+    backend::StoredTablesAtStatementStart();
+    backend::VacuumResult r = backend::VacuumStoredTable(t.oid, needs.vacuum, needs.analyze, true);
+    if (needs.analyze) {
+      // A snapshot taken now, under the table's lock: a concurrent change of
+      // the pg_class row committed while we waited is the one to update.
+      heap::XactContext x = catalog::CatalogXactContext();
+      if (catalog::UpdateClassRow(t.oid, [&](catalog::ClassRow& c) {
+            c.relpages = static_cast<int32_t>(r.pages);
+            c.reltuples = static_cast<float>(r.tuples);
+          }, x))
+        backend::StoredTablesCatalogWritten();
+    }
+    xact::Commit();
+    catalog::AtEndOfTransactionDdl(true);
+    backend::StoredTablesAtTransactionEnd();
+    const std::string name = "\"" + database + ".public." + t.relname + "\": ";
+    if (needs.vacuum)
+      Log(ErrLevel::kDebug, "automatic vacuum of table " + name + std::to_string(r.removed) + " removed, " +
+                                std::to_string(r.tuples) + " remain");
+    if (needs.analyze) Log(ErrLevel::kDebug, "automatic analyze of table " + name + std::to_string(r.tuples) + " rows");
+  } catch (const PgError& e) {
+    LogEntry(e.data());
+    xact::Abort();
+    catalog::AtEndOfTransactionDdl(false);
+    backend::StoredTablesAtTransactionEnd();
+  }
+  lmgr::ReleaseAll(false);
+}
+
 // One transaction per table, as PostgreSQL's workers do, so locks and the
-// snapshot never outlive the table they were for.
+// snapshot never outlive the table they were for. Each table's totals are
+// read from the stats collector just before it is considered, so a table
+// another worker has just processed is (once its report has arrived) not
+// processed again.
 void VacuumDatabase(const std::string& database) {
   std::vector<catalog::ClassRow> tables, orphans;
   uint32_t db_oid = 0;
@@ -187,24 +193,12 @@ void VacuumDatabase(const std::string& database) {
   }
   lmgr::ReleaseAll(false);
   DropOrphanTempTables(database, orphans);
-  const guc::Vars& v = guc::V();
   for (const catalog::ClassRow& t : tables) {
     if (Flags().got_sigterm) break;
-    const double threshold = v.autovacuum_vacuum_threshold + v.autovacuum_vacuum_scale_factor * std::max(0.0f, t.reltuples);
-    if (static_cast<double>(autovacuum::DeadRows(db_oid, t.oid)) <= threshold) continue;
-    try {
-      xact::StartTransaction(xact::Isolation::kReadCommitted, false);
-      xact::StartCommand();
-      backend::StoredTablesAtStatementStart();
-      backend::VacuumResult r = backend::VacuumStoredTable(t.oid, true, false, true);
-      xact::Commit();
-      Log(ErrLevel::kDebug, "automatic vacuum of table \"" + database + ".public." + t.relname + "\": " +
-                                std::to_string(r.removed) + " removed, " + std::to_string(r.tuples) + " remain");
-    } catch (const PgError& e) {
-      LogEntry(e.data());
-      xact::Abort();
-    }
-    lmgr::ReleaseAll(false);
+    pgstat::TableCounters stats;
+    const bool counted = pgstat::ReadTable(db_oid, t.oid, &stats);
+    const autovacuum::Needs needs = autovacuum::NeedsVacuumAnalyze(counted ? &stats : nullptr, t.reltuples, guc::V());
+    if (needs.vacuum || needs.analyze) ProcessTable(database, t, needs);
   }
 }
 

@@ -1,15 +1,21 @@
 // Autovacuum: the launcher wakes every autovacuum_naptime, picks the next
 // database and asks the postmaster (pmsignal) for a worker, at most
-// autovacuum_max_workers at once. The worker vacuums the tables of that
-// database whose dead rows passed autovacuum_vacuum_threshold +
-// autovacuum_vacuum_scale_factor * reltuples, then exits. Dead rows are
-// counted in shared memory as backends update and delete (a fixed table of
-// counters; a table that finds no slot is vacuumed at every visit).
+// autovacuum_max_workers at once. The worker decides table by table from
+// the stats collector's totals (pgstat, what pg_stat_all_tables shows) and
+// pg_class.reltuples, with PostgreSQL 15's rules (NeedsVacuumAnalyze), runs
+// VACUUM and/or ANALYZE on the tables that need them, one transaction per
+// table, then exits. A table the collector has no entry for is left alone.
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
+
+namespace tusk::guc {
+struct Vars;
+}
+namespace tusk::pgstat {
+struct TableCounters;
+}
 
 namespace tusk::autovacuum {
 
@@ -20,11 +26,17 @@ void ShmemInit();
 // the postmaster when it forks the worker).
 std::string TakeNextDatabase();
 
-// A backend updated or deleted n rows of (db, rel) (counted when its
-// statement runs; an abort leaves dead rows too).
-void CountDeadRows(uint32_t db, uint32_t rel, uint32_t n);
-// The count since the table's last vacuum; UINT64_MAX if it has no slot.
-uint64_t DeadRows(uint32_t db, uint32_t rel);
-void ResetDeadRows(uint32_t db, uint32_t rel);
+// Whether a table needs VACUUM and/or ANALYZE, given its collector totals
+// (null: none) and pg_class.reltuples (negative: never vacuumed or
+// analyzed, taken as 0). With R = max(reltuples, 0):
+//   vacuum  when n_dead_tup > autovacuum_vacuum_threshold + autovacuum_vacuum_scale_factor * R,
+//           or n_ins_since_vacuum > autovacuum_vacuum_insert_threshold +
+//              autovacuum_vacuum_insert_scale_factor * R (unless that threshold is -1);
+//   analyze when n_mod_since_analyze > autovacuum_analyze_threshold + autovacuum_analyze_scale_factor * R.
+struct Needs {
+  bool vacuum = false;
+  bool analyze = false;
+};
+Needs NeedsVacuumAnalyze(const pgstat::TableCounters* stats, float reltuples, const guc::Vars& v);
 
 }  // namespace tusk::autovacuum

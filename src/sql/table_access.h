@@ -122,8 +122,6 @@ class StoredTable {
   virtual void LockForWrite(const char* command) = 0;
   // SELECT FOR UPDATE/SHARE: RowShareLock; refused in read-only transactions.
   virtual void LockForRowMarks(const char* command) = 0;
-  // UPDATE/DELETE left n old row versions behind (for autovacuum).
-  virtual void RowsObsoleted(int64_t n) { (void)n; }
 
   // Bulk insertion (COPY FROM), for tables where BuffersInserts() is true:
   // InsertBuffered checks and encodes the row like Insert (its own errors

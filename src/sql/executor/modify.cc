@@ -240,7 +240,6 @@ int64_t RunModify(const CompiledModify& m, ExecState& st, std::vector<Row>* retu
       tid = at;
     }
   }
-  t.RowsObsoleted(count);
   return count;
 }
 
