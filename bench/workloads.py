@@ -47,7 +47,7 @@ class Workload:
     def __init__(self, name, metrics, run_fn, setup=None, ceiling=False):
         self.name, self.metrics, self.run_fn = name, metrics, run_fn
         self.ceiling = ceiling
-        self.ceiling_runs = []   # [(kind, values, reason)] in the order floor, pg, pg, floor
+        self.ceiling_runs = []   # [(kind, values, reason)]: the floor server's two runs
         if setup:
             self.setup = setup
         self.notes = {}   # server kind -> list of extra facts for the report
