@@ -61,9 +61,18 @@ bool Connection::SpinForInput() {
   return false;
 }
 
+namespace {
+constexpr size_t kCompactAt = 64 * 1024;
+}  // namespace
+
 bool Connection::Fill(size_t n) {
   if (in_pos_ > 0 && in_pos_ == in_.size()) {
     in_.clear();
+    in_pos_ = 0;
+  } else if (in_pos_ >= kCompactAt) {
+    // A client that streams (COPY FROM STDIN) rarely leaves the buffer
+    // empty: drop what was read, or the buffer grows to the whole stream.
+    in_.erase(0, in_pos_);
     in_pos_ = 0;
   }
   while (in_.size() - in_pos_ < n) {

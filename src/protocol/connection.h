@@ -48,6 +48,9 @@ class Connection {
 
   // True if bytes are already buffered (no need to flush before reading).
   bool HasBufferedInput() const { return in_pos_ < in_.size(); }
+  // Bytes held by the input buffer, consumed ones included: bounded by the
+  // largest message plus 80 kB however long the client streams.
+  size_t InputBufferBytes() const { return in_.size(); }
 
   std::string& out() { return out_; }
   // Sends everything buffered; waits (interruptibly) while the socket is full.
