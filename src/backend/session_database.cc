@@ -20,6 +20,7 @@
 #include "catalog/db_role_setting.h"
 #include "catalog/role_store.h"
 #include "postmaster/checkpoint.h"
+#include "postmaster/pgstat.h"
 #include "storage/file/smgr.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/lmgr/lock.h"
@@ -274,6 +275,7 @@ std::string Session::RunDropDatabase(const sql::DropDatabaseStmt& stmt) {
   // transaction that the session then commits as usual.
   xact::CommitResult committed = xact::Commit();
   if (committed.lsn != wal::kInvalidLsn && !committed.flushed) wal::Flush(committed.lsn);
+  pgstat::DropDatabase(oid, stmt.name);
   const guc::Vars& v = guc::V();
   xact::StartTransaction(xact::IsolationFromName(v.default_transaction_isolation), v.default_transaction_read_only);
   try {

@@ -70,6 +70,14 @@ struct TableMessage {
 };
 constexpr uint32_t kTableMagic = 0x53544254;
 
+// A dropped database: its entry and its tables' entries go.
+struct DropMessage {
+  uint32_t magic;
+  uint32_t db_oid;
+  char datname[kNameLen];
+};
+constexpr uint32_t kDropMagic = 0x53544244;
+
 uint64_t Key(uint32_t db, uint32_t relid) { return (static_cast<uint64_t>(db) << 32) | relid; }
 
 Shared* g_shared = nullptr;
@@ -134,6 +142,29 @@ void ApplyTable(const TableDelta& d) {
   if (d.kind == kAnalyzed) e->c[kModSinceAnalyze] = 0;
   for (int f : {kLiveTup, kDeadTup, kModSinceAnalyze, kInsSinceVacuum})
     if (e->c[f] < 0) e->c[f] = 0;  // estimates: a rolled-back delete of rows counted before a restart
+}
+
+// Removes a dropped database's entries. The table entries are an open
+// addressing table without tombstones: the others are inserted again.
+void ApplyDrop(const DropMessage& m) {
+  g_shared->changecount.fetch_add(1);
+  for (int i = 0; i < g_shared->count; ++i) {
+    if (strncmp(g_shared->entries[i].datname, m.datname, kNameLen) != 0) continue;
+    memmove(&g_shared->entries[i], &g_shared->entries[i + 1], sizeof(Entry) * (g_shared->count - i - 1));
+    --g_shared->count;
+    break;
+  }
+  bool any = false;
+  for (const TableEntry& e : g_shared->tables) any = any || (e.key != 0 && (e.key >> 32) == m.db_oid);
+  if (any) {
+    std::vector<TableEntry> keep;
+    for (const TableEntry& e : g_shared->tables)
+      if (e.key != 0 && (e.key >> 32) != m.db_oid) keep.push_back(e);
+    memset(g_shared->tables, 0, sizeof g_shared->tables);
+    for (const TableEntry& e : keep)
+      if (TableEntry* t = FindTable(e.key, true)) *t = e;
+  }
+  g_shared->changecount.fetch_add(1);
 }
 
 void ApplyTables(const TableMessage& m) {
@@ -370,6 +401,15 @@ void Flush(bool force) {
 
 void ForceNextFlush() { g_force_next = true; }
 
+void DropDatabase(uint32_t db_oid, const std::string& datname) {
+  if (g_sock[1] < 0) return;
+  DropMessage m = {};
+  m.magic = kDropMagic;
+  m.db_oid = db_oid;
+  proc_array::CopyString(m.datname, kNameLen, datname);
+  send(g_sock[1], &m, sizeof m, MSG_DONTWAIT);
+}
+
 std::vector<DatabaseCounters> ReadAll() {
   std::vector<DatabaseCounters> out;
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -411,6 +451,7 @@ int StatsCollectorMain(int socket_fd) {
     union {
       pgstat::Message db;
       pgstat::TableMessage tables;
+      pgstat::DropMessage drop;
     } m;
     for (;;) {
       ssize_t n = recv(socket_fd, &m, sizeof m, MSG_DONTWAIT);
@@ -420,6 +461,8 @@ int StatsCollectorMain(int socket_fd) {
       } else if (m.tables.magic == pgstat::kTableMagic && n >= static_cast<ssize_t>(offsetof(pgstat::TableMessage, d)) &&
                  static_cast<size_t>(n) == offsetof(pgstat::TableMessage, d) + m.tables.n * sizeof(pgstat::TableDelta)) {
         pgstat::ApplyTables(m.tables);
+      } else if (m.drop.magic == pgstat::kDropMagic && n == static_cast<ssize_t>(sizeof m.drop)) {
+        pgstat::ApplyDrop(m.drop);
       }
     }
     if (f.got_sigterm) {

@@ -41,7 +41,16 @@ void Flush(bool force);
 // pg_stat_force_next_flush(): the next Flush sends whatever its interval.
 void ForceNextFlush();
 
-// Readers (views).
+// DROP DATABASE, once the row's deletion has committed: the collector
+// forgets the database's counters and its tables' totals, as PostgreSQL's
+// pg_stat_database loses the row (and a database created later under the
+// same name or OID starts from zero). A datagram like the others: if the
+// socket is full it is lost, and the entry stays until the next crash.
+void DropDatabase(uint32_t db_oid, const std::string& datname);
+
+// Readers (views, the autovacuum launcher): the databases with counters, i.e.
+// those some session (not only an autovacuum worker) has connected to since
+// the totals were last discarded, in the order they were first counted.
 std::vector<DatabaseCounters> ReadAll();
 
 // ---- Per-table activity (pg_stat_all_tables and friends) ----
