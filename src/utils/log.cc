@@ -71,15 +71,29 @@ static bool ShouldLog(ErrLevel level, ErrLevel min_level) {
   return rank(level) >= rank(min_level);
 }
 
+// A line break inside a field is followed by a tab, as PostgreSQL's
+// append_with_tabs does for the stderr log: continuation lines are told
+// apart from new entries.
+static std::string WithTabs(const std::string& s) {
+  if (s.find('\n') == std::string::npos) return s;
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (char c : s) {
+    out += c;
+    if (c == '\n') out += '\t';
+  }
+  return out;
+}
+
 void LogEntry(const ErrorData& data) {
   const LogSettings& s = GetLogSettings();
   if (!ShouldLog(data.level, s.min_level)) return;
   std::string prefix = ExpandPrefix(s);
-  std::string text = prefix + ErrLevelName(data.level) + ":  " + data.message + "\n";
+  std::string text = prefix + ErrLevelName(data.level) + ":  " + WithTabs(data.message) + "\n";
   const std::string& detail = data.detail_log.empty() ? data.detail : data.detail_log;
-  if (!detail.empty()) text += prefix + "DETAIL:  " + detail + "\n";
-  if (!data.hint.empty()) text += prefix + "HINT:  " + data.hint + "\n";
-  if (!data.context.empty()) text += prefix + "CONTEXT:  " + data.context + "\n";
+  if (!detail.empty()) text += prefix + "DETAIL:  " + WithTabs(detail) + "\n";
+  if (!data.hint.empty()) text += prefix + "HINT:  " + WithTabs(data.hint) + "\n";
+  if (!data.context.empty()) text += prefix + "CONTEXT:  " + WithTabs(data.context) + "\n";
   const char* p = text.data();
   size_t left = text.size();
   while (left > 0) {
