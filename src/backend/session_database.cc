@@ -97,11 +97,15 @@ int Position(const sql::DefElem& e) { return e.location >= 0 ? e.location + 1 : 
 }  // namespace
 
 int Session::WaitForOtherSessions(uint32_t db_oid) {
-  // As PostgreSQL's CountOtherDBBackends: sessions about to leave get 5 s.
+  // As PostgreSQL's CountOtherDBBackends: sessions about to leave get 5 s,
+  // and autovacuum workers in the database are asked to leave (SIGTERM: a
+  // worker stops after the table it is on, quietly).
   int others = 0;
   for (int i = 0; i < 50; ++i) {
-    others = proc_array::CountBackendsForDatabase(db_oid) - (info_.database_oid == db_oid ? 1 : 0);
+    std::vector<int32_t> workers;
+    others = proc_array::CountDatabaseUsers(db_oid, &workers) - (info_.database_oid == db_oid ? 1 : 0);
     if (others <= 0) return 0;
+    for (int32_t pid : workers) kill(pid, SIGTERM);
     SleepInterruptibly(0.1);
   }
   return others;

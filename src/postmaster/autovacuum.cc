@@ -165,27 +165,66 @@ void ProcessTable(const std::string& database, const catalog::ClassRow& t, autov
   lmgr::ReleaseAll(false);
 }
 
+// Connects the worker to `database` as a backend's start-up does (and as
+// PostgreSQL's InitPostgres): the database's lock first, then the process
+// array entry, then the pg_database row again under a fresh snapshot. So
+// DROP/ALTER DATABASE ... RENAME and CREATE DATABASE from it either see this
+// worker (and ask it to leave) or have finished before it looks. Returns the
+// database's OID, or 0 if it does not exist (dropped or renamed since the
+// launcher picked it): then the worker has nothing to do and says so only
+// at DEBUG1, as PostgreSQL's worker leaves quietly a database dropped under
+// it. A database that does not accept connections is processed all the
+// same, as in PostgreSQL (its workers are exempt from datallowconn).
+uint32_t OpenDatabase(const std::string& database, ProcSlot* slot) {
+  uint32_t oid = 0;
+  try {
+    xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+    xact::StartCommand();
+    std::optional<catalog::DatabaseRow> db = catalog::LookupDatabase(database, xact::GetTransactionSnapshot());
+    if (db) {
+      lmgr::Acquire(lmgr::LockTag::Object(0, catalog::kDatabaseRelationId, db->oid, 0), lmgr::LockMode::kRowExclusive,
+                    false);
+      {
+        proc_array::SlotWriter w(slot);
+        slot->database_oid = db->oid;
+      }
+      xact::StartCommand();  // a fresh snapshot, taken after the lock
+      const uint32_t want = db->oid;
+      db = catalog::LookupDatabaseByOid(want, xact::GetTransactionSnapshot());
+      if (db && db->datname == database) oid = want;
+    }
+    xact::Commit();
+  } catch (const PgError& e) {
+    LogEntry(e.data());
+    xact::Abort();
+    oid = 0;
+  }
+  lmgr::ReleaseAll(false);
+  if (oid == 0) {
+    proc_array::SlotWriter w(slot);
+    slot->database_oid = 0;
+    Log(ErrLevel::kDebug, "autovacuum: database \"" + database + "\" does not exist, skipped");
+  }
+  return oid;
+}
+
 // One transaction per table, as PostgreSQL's workers do, so locks and the
 // snapshot never outlive the table they were for. Each table's totals are
 // read from the stats collector just before it is considered, so a table
 // another worker has just processed is (once its report has arrived) not
-// processed again.
-void VacuumDatabase(const std::string& database) {
+// processed again. SIGTERM (shutdown, or DROP DATABASE asking the worker to
+// leave) stops it between tables.
+void VacuumDatabase(const std::string& database, uint32_t db_oid) {
   std::vector<catalog::ClassRow> tables, orphans;
-  uint32_t db_oid = 0;
+  catalog::SetCurrentDatabase(db_oid);
   try {
     xact::StartTransaction(xact::Isolation::kReadCommitted, false);
-    auto db = catalog::LookupDatabase(database, xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-    if (db && db->datallowconn) {
-      db_oid = db->oid;
-      catalog::SetCurrentDatabase(db_oid);
-      tables = catalog::ScanCatalog<catalog::ClassRow>(
-          xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility(), [](const catalog::ClassRow& r) {
-            // Temporary tables are their sessions' business, as in PostgreSQL.
-            return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace && r.relpersistence != 't';
-          });
-      orphans = catalog::OrphanTempTables(xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility());
-    }
+    const transam::Snapshot& snap = xact::GetTransactionSnapshot();
+    tables = catalog::ScanCatalog<catalog::ClassRow>(snap, xact::CurrentXactForVisibility(), [](const catalog::ClassRow& r) {
+      // Temporary tables are their sessions' business, as in PostgreSQL.
+      return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace && r.relpersistence != 't';
+    });
+    orphans = catalog::OrphanTempTables(snap, xact::CurrentXactForVisibility());
     xact::Commit();
   } catch (const PgError& e) {
     LogEntry(e.data());
@@ -215,7 +254,8 @@ int AutovacWorkerMain(const std::string& database) {
   }
   Log(ErrLevel::kDebug, "autovacuum: processing database \"" + database + "\"");
   if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
-  VacuumDatabase(database);
+  if (const uint32_t db_oid = OpenDatabase(database, slot); db_oid != 0 && !Flags().got_sigterm)
+    VacuumDatabase(database, db_oid);
   proc_array::ReleaseMySlot();
   return 0;
 }

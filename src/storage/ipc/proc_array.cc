@@ -236,5 +236,16 @@ int CountBackendsForRole(uint32_t role_oid) {
   return n;
 }
 
+int CountDatabaseUsers(uint32_t database_oid, std::vector<int32_t>* autovacuum_pids) {
+  int n = 0;
+  for (int i = 0; i < g_header->backend_slots + g_header->autovac_slots; ++i) {
+    const int32_t pid = g_slots[i].pid.load();
+    if (pid == 0 || g_slots[i].database_oid != database_oid) continue;
+    ++n;
+    if (i >= g_header->backend_slots) autovacuum_pids->push_back(pid);
+  }
+  return n;
+}
+
 }  // namespace proc_array
 }  // namespace tusk

@@ -144,6 +144,11 @@ int TotalSlots();
 // Count of live client backends connected to `database` / as `role` (connection limits).
 int CountBackendsForDatabase(uint32_t database_oid);
 int CountBackendsForRole(uint32_t role_oid);
+// Processes in `database_oid` that keep it from being dropped, renamed or
+// copied (PostgreSQL's CountOtherDBBackends): client backends and autovacuum
+// workers, the caller included. The workers' pids are appended to
+// *autovacuum_pids, for the caller to ask them to leave.
+int CountDatabaseUsers(uint32_t database_oid, std::vector<int32_t>* autovacuum_pids);
 
 }  // namespace proc_array
 }  // namespace tusk
