@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <vector>
 
 #include "access/transam/xact.h"
@@ -64,10 +65,31 @@ Needs NeedsVacuumAnalyze(const pgstat::TableCounters* stats, float reltuples, co
   return n;
 }
 
-static void SetNextDatabase(const std::string& db) {
+void SetNextDatabase(const std::string& db) {
   Lock();
   proc_array::CopyString(g_shared->next_db, sizeof g_shared->next_db, db);
   Unlock();
+}
+
+std::vector<std::string> DatabasesToProcess() {
+  std::vector<std::string> names;
+  for (const pgstat::DatabaseCounters& d : pgstat::ReadAll())
+    if (!d.datname.empty()) names.push_back(d.datname);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::string NextDatabase(const std::vector<std::string>& databases, const std::string& last) {
+  if (databases.empty()) return "postgres";
+  auto it = std::upper_bound(databases.begin(), databases.end(), last);
+  return it == databases.end() ? databases.front() : *it;
+}
+
+std::chrono::milliseconds LaunchInterval(int naptime_s, size_t databases) {
+  const int64_t naptime_ms = 1000LL * naptime_s;
+  const int64_t n = static_cast<int64_t>(std::max<size_t>(databases, 1));
+  return std::chrono::milliseconds(std::max<int64_t>(naptime_ms / n, kMinLaunchIntervalMs));
 }
 
 }  // namespace autovacuum
@@ -80,9 +102,9 @@ int AutovacLauncherMain() {
   proc_array::ClaimSlot(BackendType::kAutovacuumLauncher);
   LogLine("autovacuum launcher started");
   AuxFlags& f = Flags();
-  // Databases that accept connections; read from pg_database once the catalog exists.
-  const std::vector<std::string> databases = {"postgres", "template1"};
-  size_t next = 0;
+  using Clock = std::chrono::steady_clock;
+  std::string last;  // the database the last worker was asked for
+  Clock::time_point last_launch = Clock::now();
   for (;;) {
     latch::ResetLatch();
     if (int rc = CommonWakeupChecks(); rc >= 0) return rc;
@@ -92,11 +114,20 @@ int AutovacLauncherMain() {
       return 0;
     }
     f.got_sigint = 0;
-    int rc = latch::WaitLatch(-1, 0, 1000L * guc::V().autovacuum_naptime);
-    if (rc & latch::kTimeout) {
-      autovacuum::SetNextDatabase(databases[next++ % databases.size()]);
+    // Recomputed at every wake-up, so a reloaded naptime and a database
+    // counted for the first time take effect at once.
+    const std::vector<std::string> databases = autovacuum::DatabasesToProcess();
+    const Clock::time_point now = Clock::now();
+    const Clock::time_point due = last_launch + autovacuum::LaunchInterval(guc::V().autovacuum_naptime, databases.size());
+    if (now >= due) {
+      last = autovacuum::NextDatabase(databases, last);
+      autovacuum::SetNextDatabase(last);
       pmsignal::SendToPostmaster(pmsignal::Reason::kStartAutovacWorker);
+      last_launch = now;
+      continue;
     }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
+    latch::WaitLatch(-1, 0, std::max<long>(1, static_cast<long>(wait)));
   }
 }
 

@@ -73,8 +73,9 @@ TEST(Autovacuum, VacuumsAndAnalyzesTablesPastTheirThresholds) {
       << TableStats(c, "inserts");
 
   // Each worker pass considers every table of its database; the launcher
-  // alternates postgres and template1 every second, so at least two more
-  // passes over postgres run meanwhile: `small` stays as it was.
+  // gives each database with statistics (here postgres alone) a worker
+  // every second, so several more passes over postgres run meanwhile:
+  // `small` stays as it was.
   sleep(5);
   EXPECT_EQ(TableStats(c, "small"), "5|5|15|10|0|0|f|f|0|0\n");
 

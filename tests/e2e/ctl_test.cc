@@ -117,12 +117,26 @@ TEST(Initdb, RefusesNonEmptyDirectoryAndNeedsPasswordForScram) {
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
 }
 
+// Workers go to the databases with statistics, one about every naptime
+// each: postgres (the test's connection) and a database created since, once
+// a session has been in it; never template0, which nobody connects to.
 TEST(Autovacuum, LauncherStartsWorkersEveryNaptime) {
   Cluster c;
   c.AppendConf("autovacuum_naptime = 1\nlog_min_messages = debug1");
   c.Start();
   EXPECT_NE(c.WaitForLog("autovacuum: processing database \"postgres\"", 10), std::string::npos) << c.ReadLog();
-  EXPECT_NE(c.WaitForLog("autovacuum: processing database \"template1\"", 10), std::string::npos);
+  ASSERT_EQ(c.Psql("CREATE DATABASE other").exit_code, 0);
+  EXPECT_EQ(c.WaitForLog("autovacuum: processing database \"other\"", 3), std::string::npos) << c.ReadLog();
+  Conn conn = c.Connect("other");
+  ASSERT_EQ(QueryValue(conn.get(), "SELECT 1"), "1");
+  conn.reset();  // its counts reach the collector at the latest when it ends
+  size_t at = c.WaitForLog("autovacuum: processing database \"other\"", 10);
+  ASSERT_NE(at, std::string::npos) << c.ReadLog();
+  // Then both in turn.
+  at = c.WaitForLog("autovacuum: processing database \"postgres\"", 10, at);
+  ASSERT_NE(at, std::string::npos) << c.ReadLog();
+  EXPECT_NE(c.WaitForLog("autovacuum: processing database \"other\"", 10, at), std::string::npos) << c.ReadLog();
+  EXPECT_EQ(c.ReadLog().find("autovacuum: processing database \"template0\""), std::string::npos);
 }
 
 TEST(Stats, CollectorAggregatesSessionCounters) {

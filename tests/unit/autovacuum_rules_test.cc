@@ -78,3 +78,35 @@ TEST(AutovacuumRules, ModificationsTriggerAnalyze) {
 
 }  // namespace
 }  // namespace tusk::autovacuum
+
+namespace tusk::autovacuum {
+namespace {
+
+// The launcher's round robin: each database in name order after the last
+// one asked for, wrapping around; a list that changed in between (a new or
+// dropped database) is followed without skipping or repeating the others.
+TEST(AutovacuumLauncher, NextDatabaseIsRoundRobinByName) {
+  const std::vector<std::string> dbs = {"bench", "postgres", "template1"};
+  EXPECT_EQ(NextDatabase(dbs, ""), "bench");
+  EXPECT_EQ(NextDatabase(dbs, "bench"), "postgres");
+  EXPECT_EQ(NextDatabase(dbs, "postgres"), "template1");
+  EXPECT_EQ(NextDatabase(dbs, "template1"), "bench");
+  // The last one is gone (dropped): the one after it by name.
+  EXPECT_EQ(NextDatabase({"bench", "template1"}, "postgres"), "template1");
+  EXPECT_EQ(NextDatabase({"bench", "postgres"}, "zzz"), "bench");
+  // Nothing counted yet.
+  EXPECT_EQ(NextDatabase({}, ""), "postgres");
+  EXPECT_EQ(NextDatabase({}, "bench"), "postgres");
+}
+
+// One launch every naptime / number of databases, at least 100 ms apart.
+TEST(AutovacuumLauncher, LaunchIntervalSpreadsNaptimeOverDatabases) {
+  EXPECT_EQ(LaunchInterval(60, 0).count(), 60000);
+  EXPECT_EQ(LaunchInterval(60, 1).count(), 60000);
+  EXPECT_EQ(LaunchInterval(60, 3).count(), 20000);
+  EXPECT_EQ(LaunchInterval(1, 4).count(), 250);
+  EXPECT_EQ(LaunchInterval(1, 64).count(), 100);
+}
+
+}  // namespace
+}  // namespace tusk::autovacuum
