@@ -873,16 +873,21 @@ VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze, bool a
   auto base = OpenStoredTableByOid(relid);
   auto* t = dynamic_cast<HeapTable*>(base.get());
   if (!t) return out;
+  out.found = true;
   lmgr::Acquire(lmgr::LockTag::Relation(t->rel.db_oid, t->oid), lmgr::LockMode::kShareUpdateExclusive, false);
   if (vacuum) {
     const uint64_t oldest_xmin = transam::GetOldestXmin();
     heap::VacuumStats st = heap::Vacuum(t->rel, oldest_xmin, [&](const std::vector<ItemPointer>& dead) {
+      if (!t->index_handles.empty()) ++out.index_scans;
       for (auto& h : t->index_handles) btree::BulkDeleteTids(h.rel, dead);
     });
     if (t->toast) toast::Vacuum(*t->toast, oldest_xmin);
     out.pages = st.nblocks_after;
     out.tuples = st.tuples_remaining;
     out.removed = st.tuples_removed;
+    out.pages_removed = st.pages_truncated;
+    out.pages_scanned = st.pages_scanned;
+    out.recently_dead = st.recently_dead;
     pgstat::ReportVacuum(t->rel.db_oid, t->oid, static_cast<int64_t>(st.tuples_remaining - st.recently_dead),
                          static_cast<int64_t>(st.recently_dead), autovacuum);
   }

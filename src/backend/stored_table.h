@@ -40,7 +40,11 @@ std::shared_ptr<const sql::ViewDef> OpenView(const std::string& schema, const st
 // VACUUM and/or ANALYZE of one table: dead rows and their index entries go
 // (vacuum); live rows are counted (analyze). The caller updates pg_class.
 struct VacuumResult {
+  bool found = false;  // false: no such table (dropped since), nothing done
   uint64_t pages = 0, tuples = 0, removed = 0;
+  // VACUUM's details, for autovacuum's log lines.
+  uint64_t pages_removed = 0, pages_scanned = 0, recently_dead = 0;
+  int index_scans = 0;
 };
 VacuumResult VacuumStoredTable(uint32_t relid, bool vacuum, bool analyze, bool autovacuum = false);
 

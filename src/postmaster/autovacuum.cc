@@ -1,9 +1,13 @@
 // Autovacuum launcher and worker main loops and their shared state.
 #include "postmaster/autovacuum.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <map>
 #include <vector>
 
 #include "access/transam/xact.h"
@@ -161,32 +165,100 @@ void DropOrphanTempTables(const std::string& database, const std::vector<catalog
   }
 }
 
+// Resource usage since a start point, as PostgreSQL's pg_rusage_show:
+// "CPU: user: 0.01 s, system: 0.00 s, elapsed: 0.02 s".
+struct Usage {
+  rusage ru{};
+  std::chrono::steady_clock::time_point at;
+  static Usage Now() {
+    Usage u;
+    getrusage(RUSAGE_SELF, &u.ru);
+    u.at = std::chrono::steady_clock::now();
+    return u;
+  }
+  int64_t ElapsedMs() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - at).count();
+  }
+  std::string Show() const {
+    const Usage now = Now();
+    const auto secs = [](const timeval& a, const timeval& b) {
+      return static_cast<double>(b.tv_sec - a.tv_sec) + static_cast<double>(b.tv_usec - a.tv_usec) / 1e6;
+    };
+    char buf[128];
+    snprintf(buf, sizeof buf, "CPU: user: %.2f s, system: %.2f s, elapsed: %.2f s", secs(ru.ru_utime, now.ru.ru_utime),
+             secs(ru.ru_stime, now.ru.ru_stime),
+             std::chrono::duration<double>(now.at - at).count());
+    return buf;
+  }
+};
+
+// log_autovacuum_min_duration: -1 never, 0 every action, else those that
+// took at least that many milliseconds.
+bool ShouldLogAction(const Usage& since) {
+  const int min_ms = guc::V().log_autovacuum_min_duration;
+  return min_ms == 0 || (min_ms > 0 && since.ElapsedMs() >= min_ms);
+}
+
+// PostgreSQL 15's report of an automatic vacuum (heap_vacuum_rel): the same
+// first line; the lines after it are Tusk's own counts in PostgreSQL's words.
+std::string VacuumReport(const std::string& name, const backend::VacuumResult& r, const Usage& since) {
+  const uint64_t total = r.pages + r.pages_removed;
+  char pct[32];
+  snprintf(pct, sizeof pct, "%.2f", total == 0 ? 100.0 : 100.0 * static_cast<double>(r.pages_scanned) / total);
+  return "automatic vacuum of table \"" + name + "\": index scans: " + std::to_string(r.index_scans) + "\n" +
+         "pages: " + std::to_string(r.pages_removed) + " removed, " + std::to_string(r.pages) + " remain, " +
+         std::to_string(r.pages_scanned) + " scanned (" + pct + "% of total)\n" +
+         "tuples: " + std::to_string(r.removed) + " removed, " + std::to_string(r.tuples) + " remain, " +
+         std::to_string(r.recently_dead) + " are dead but not yet removable\n" +
+         "system usage: " + since.Show();
+}
+
+std::string AnalyzeReport(const std::string& name, const backend::VacuumResult& r, const Usage& since) {
+  return "automatic analyze of table \"" + name + "\"\n" + "rows: " + std::to_string(r.tuples) + " live in " +
+         std::to_string(r.pages) + " pages\n" + "system usage: " + since.Show();
+}
+
 // VACUUM and/or ANALYZE of one table in a transaction of its own; ANALYZE
 // stores relpages and reltuples in pg_class as the ANALYZE command does.
-void ProcessTable(const std::string& database, const catalog::ClassRow& t, autovacuum::Needs needs) {
+// Each action is logged once the transaction has committed: at LOG when it
+// took at least log_autovacuum_min_duration (0: every one; -1: none), as
+// PostgreSQL does, else at DEBUG1. `name` is "database.schema.table". A
+// table dropped since the scan is skipped quietly.
+void ProcessTable(const std::string& name, const catalog::ClassRow& t, autovacuum::Needs needs) {
+  std::vector<std::pair<ErrLevel, std::string>> logs;
+  const auto report = [&](const Usage& start, std::string text) {
+    logs.emplace_back(ShouldLogAction(start) ? ErrLevel::kLog : ErrLevel::kDebug, std::move(text));
+  };
   try {
     xact::StartTransaction(xact::Isolation::kReadCommitted, false);
     xact::StartCommand();
     backend::StoredTablesAtStatementStart();
-    backend::VacuumResult r = backend::VacuumStoredTable(t.oid, needs.vacuum, needs.analyze, true);
-    if (needs.analyze) {
-      // A snapshot taken now, under the table's lock: a concurrent change of
-      // the pg_class row committed while we waited is the one to update.
-      heap::XactContext x = catalog::CatalogXactContext();
-      if (catalog::UpdateClassRow(t.oid, [&](catalog::ClassRow& c) {
-            c.relpages = static_cast<int32_t>(r.pages);
-            c.reltuples = static_cast<float>(r.tuples);
-          }, x))
-        backend::StoredTablesCatalogWritten();
+    bool found = true;
+    if (needs.vacuum) {
+      const Usage start = Usage::Now();
+      const backend::VacuumResult r = backend::VacuumStoredTable(t.oid, true, false, true);
+      found = r.found;
+      if (found) report(start, VacuumReport(name, r, start));
+    }
+    if (needs.analyze && found) {
+      const Usage start = Usage::Now();
+      const backend::VacuumResult r = backend::VacuumStoredTable(t.oid, false, true, true);
+      if (r.found) {
+        // A snapshot taken now, under the table's lock: a concurrent change of
+        // the pg_class row committed while we waited is the one to update.
+        heap::XactContext x = catalog::CatalogXactContext();
+        if (catalog::UpdateClassRow(t.oid, [&](catalog::ClassRow& c) {
+              c.relpages = static_cast<int32_t>(r.pages);
+              c.reltuples = static_cast<float>(r.tuples);
+            }, x))
+          backend::StoredTablesCatalogWritten();
+        report(start, AnalyzeReport(name, r, start));
+      }
     }
     xact::Commit();
     catalog::AtEndOfTransactionDdl(true);
     backend::StoredTablesAtTransactionEnd();
-    const std::string name = "\"" + database + ".public." + t.relname + "\": ";
-    if (needs.vacuum)
-      Log(ErrLevel::kDebug, "automatic vacuum of table " + name + std::to_string(r.removed) + " removed, " +
-                                std::to_string(r.tuples) + " remain");
-    if (needs.analyze) Log(ErrLevel::kDebug, "automatic analyze of table " + name + std::to_string(r.tuples) + " rows");
+    for (const auto& [level, text] : logs) Log(level, text);
   } catch (const PgError& e) {
     LogEntry(e.data());
     xact::Abort();
@@ -247,6 +319,7 @@ uint32_t OpenDatabase(const std::string& database, ProcSlot* slot) {
 // leave) stops it between tables.
 void VacuumDatabase(const std::string& database, uint32_t db_oid) {
   std::vector<catalog::ClassRow> tables, orphans;
+  std::map<uint32_t, std::string> schemas;
   catalog::SetCurrentDatabase(db_oid);
   try {
     xact::StartTransaction(xact::Isolation::kReadCommitted, false);
@@ -255,6 +328,8 @@ void VacuumDatabase(const std::string& database, uint32_t db_oid) {
       // Temporary tables are their sessions' business, as in PostgreSQL.
       return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace && r.relpersistence != 't';
     });
+    for (const catalog::NamespaceRow& n : catalog::ScanCatalog<catalog::NamespaceRow>(snap, xact::CurrentXactForVisibility()))
+      schemas[n.oid] = n.nspname;
     orphans = catalog::OrphanTempTables(snap, xact::CurrentXactForVisibility());
     xact::Commit();
   } catch (const PgError& e) {
@@ -268,7 +343,10 @@ void VacuumDatabase(const std::string& database, uint32_t db_oid) {
     pgstat::TableCounters stats;
     const bool counted = pgstat::ReadTable(db_oid, t.oid, &stats);
     const autovacuum::Needs needs = autovacuum::NeedsVacuumAnalyze(counted ? &stats : nullptr, t.reltuples, guc::V());
-    if (needs.vacuum || needs.analyze) ProcessTable(database, t, needs);
+    if (!needs.vacuum && !needs.analyze) continue;
+    auto schema = schemas.find(t.relnamespace);
+    const std::string nspname = schema == schemas.end() ? std::to_string(t.relnamespace) : schema->second;
+    ProcessTable(database + "." + nspname + "." + t.relname, t, needs);
   }
 }
 

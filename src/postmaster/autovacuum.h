@@ -7,8 +7,10 @@
 // table by table from the stats collector's totals (pgstat, what
 // pg_stat_all_tables shows) and pg_class.reltuples, with PostgreSQL 15's
 // rules (NeedsVacuumAnalyze), runs VACUUM and/or ANALYZE on the tables that
-// need them, one transaction per table, then exits. A table the collector has
-// no entry for is left alone; so is a database (template0: nobody connects).
+// need them, one transaction per table, logs each action as PostgreSQL does
+// under log_autovacuum_min_duration, then exits. A table the collector has
+// no entry for is left alone; so is a database it has no entry for
+// (template0: nobody connects to it).
 #pragma once
 
 #include <chrono>
