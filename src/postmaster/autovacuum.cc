@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <functional>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -137,31 +138,44 @@ int AutovacLauncherMain() {
 
 namespace {
 
+// One transaction of the worker's: `work` runs in it and returns what to log
+// once it has committed. An error is logged and rolls the transaction back;
+// the worker goes on with the next table either way.
+void InTransaction(const std::function<std::vector<std::pair<ErrLevel, std::string>>()>& work) {
+  try {
+    xact::StartTransaction(xact::Isolation::kReadCommitted, false);
+    xact::StartCommand();
+    std::vector<std::pair<ErrLevel, std::string>> logs = work();
+    xact::Commit();
+    catalog::AtEndOfTransactionDdl(true);
+    backend::StoredTablesAtTransactionEnd();
+    for (const auto& [level, text] : logs) Log(level, text);
+  } catch (const PgError& e) {
+    LogEntry(e.data());
+    xact::Abort();
+    catalog::AtEndOfTransactionDdl(false);
+    backend::StoredTablesAtTransactionEnd();
+  }
+  lmgr::ReleaseAll(false);
+}
+
 // Temporary tables a crashed backend left in a schema no live backend
 // owns: dropped with their files, one transaction each, so that a schema
 // whose number is never taken again does not keep them for ever.
 void DropOrphanTempTables(const std::string& database, const std::vector<catalog::ClassRow>& orphans) {
   for (const catalog::ClassRow& t : orphans) {
     if (Flags().got_sigterm) break;
-    try {
-      xact::StartTransaction(xact::Isolation::kReadCommitted, false);
-      xact::StartCommand();
+    InTransaction([&] {
+      std::vector<std::pair<ErrLevel, std::string>> logs;
       heap::XactContext x = catalog::CurrentXactContext();
       std::string schema;
-      const bool dropped = catalog::DropOrphanTempTable(t.oid, x, &schema);
-      if (dropped) backend::StoredTablesCatalogWritten();
-      xact::Commit();
-      catalog::AtEndOfTransactionDdl(true);
-      backend::StoredTablesAtTransactionEnd();
-      if (dropped)
-        Log(ErrLevel::kLog, "autovacuum: dropping orphan temp table \"" + database + "." + schema + "." + t.relname + "\"");
-    } catch (const PgError& e) {
-      LogEntry(e.data());
-      xact::Abort();
-      catalog::AtEndOfTransactionDdl(false);
-      backend::StoredTablesAtTransactionEnd();
-    }
-    lmgr::ReleaseAll(false);
+      if (catalog::DropOrphanTempTable(t.oid, x, &schema)) {
+        backend::StoredTablesCatalogWritten();
+        logs.emplace_back(ErrLevel::kLog, "autovacuum: dropping orphan temp table \"" + database + "." + schema + "." +
+                                              t.relname + "\"");
+      }
+      return logs;
+    });
   }
 }
 
@@ -225,13 +239,11 @@ std::string AnalyzeReport(const std::string& name, const backend::VacuumResult& 
 // PostgreSQL does, else at DEBUG1. `name` is "database.schema.table". A
 // table dropped since the scan is skipped quietly.
 void ProcessTable(const std::string& name, const catalog::ClassRow& t, autovacuum::Needs needs) {
-  std::vector<std::pair<ErrLevel, std::string>> logs;
-  const auto report = [&](const Usage& start, std::string text) {
-    logs.emplace_back(ShouldLogAction(start) ? ErrLevel::kLog : ErrLevel::kDebug, std::move(text));
-  };
-  try {
-    xact::StartTransaction(xact::Isolation::kReadCommitted, false);
-    xact::StartCommand();
+  InTransaction([&] {
+    std::vector<std::pair<ErrLevel, std::string>> logs;
+    const auto report = [&](const Usage& start, std::string text) {
+      logs.emplace_back(ShouldLogAction(start) ? ErrLevel::kLog : ErrLevel::kDebug, std::move(text));
+    };
     backend::StoredTablesAtStatementStart();
     bool found = true;
     if (needs.vacuum) {
@@ -255,17 +267,8 @@ void ProcessTable(const std::string& name, const catalog::ClassRow& t, autovacuu
         report(start, AnalyzeReport(name, r, start));
       }
     }
-    xact::Commit();
-    catalog::AtEndOfTransactionDdl(true);
-    backend::StoredTablesAtTransactionEnd();
-    for (const auto& [level, text] : logs) Log(level, text);
-  } catch (const PgError& e) {
-    LogEntry(e.data());
-    xact::Abort();
-    catalog::AtEndOfTransactionDdl(false);
-    backend::StoredTablesAtTransactionEnd();
-  }
-  lmgr::ReleaseAll(false);
+    return logs;
+  });
 }
 
 // Connects the worker to `database` as a backend's start-up does (and as
