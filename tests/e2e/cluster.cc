@@ -51,8 +51,15 @@ int FreePort() {
 }
 
 std::string ProcessTitle(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // read(2) rather than a stream: a process that exits between open and read
+  // fails the read with ESRCH, which must mean "no title", not an exception.
+  std::string s;
+  int fd = open(("/proc/" + std::to_string(pid) + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
+  close(fd);
   for (char& c : s)
     if (c == '\0') c = ' ';
   while (!s.empty() && s.back() == ' ') s.pop_back();
