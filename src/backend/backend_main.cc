@@ -16,6 +16,7 @@
 #include "backend/interrupts.h"
 #include "backend/session.h"
 #include "access/transam/xact.h"
+#include "catalog/acl.h"
 #include "catalog/catalog.h"
 #include "catalog/db_role_setting.h"
 #include "catalog/role_store.h"
@@ -131,7 +132,7 @@ class Startup {
   bool ReadStartup();  // false: the connection ends here (cancel, EOF)
   void CheckAdmission();
   using StoredSettings = std::vector<std::pair<guc::Source, std::vector<std::string>>>;
-  catalog::DatabaseRow OpenDatabase(ProcSlot* slot, uint32_t role_oid, StoredSettings* settings);
+  catalog::DatabaseRow OpenDatabase(ProcSlot* slot, const catalog::RoleRecord& role, StoredSettings* settings);
   void SendFatal(const PgError& e);
 
   ClientConnection& client_;
@@ -246,7 +247,7 @@ void Startup::CheckAdmission() {
 // the sessions in it after locking), then look again under a new snapshot in
 // case it was dropped or renamed meanwhile. The lock goes with the transaction.
 // The same transaction reads the role's stored settings for this database.
-catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot, uint32_t role_oid, StoredSettings* settings) {
+catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot, const catalog::RoleRecord& role, StoredSettings* settings) {
   auto missing = [this] {
     return MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist");
   };
@@ -265,12 +266,19 @@ catalog::DatabaseRow Startup::OpenDatabase(ProcSlot* slot, uint32_t role_oid, St
   if (!db || db->datname != database_) throw missing();
   if (!db->datallowconn)
     throw MakeFatal("55000", "database \"" + database_ + "\" is not currently accepting connections");
+  if (!role.superuser) {
+    auto owner = catalog::FindRoleByOid(db->datdba, xact::GetTransactionSnapshot());
+    auto acl = catalog::AclOf(db->datacl, catalog::AclObject::kDatabase, owner ? owner->name : std::to_string(db->datdba));
+    if (!(catalog::AclHeld(acl, role.name, db->datdba == role.oid ? "pg_database_owner" : "") & catalog::kAclConnect))
+      throw MakeFatal(sqlstate::kInsufficientPrivilege, "permission denied for database \"" + database_ + "\"",
+                      "User does not have CONNECT privilege.");
+  }
   const std::string subdir = "base/" + std::to_string(db->oid);
   struct stat st;
   if (stat(smgr::FullPath(subdir).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw MakeFatal(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist",
                     "The database subdirectory \"" + subdir + "\" is missing.");
-  *settings = LoadStoredSettings(db->oid, role_oid);
+  *settings = LoadStoredSettings(db->oid, role.oid);
   xact::Commit();
   return *db;
 }
@@ -323,8 +331,9 @@ int Startup::Run() {
       throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
                       "role \"" + user_ + "\" is not permitted to log in");
     StoredSettings stored_settings;
-    catalog::DatabaseRow db = OpenDatabase(slot, role->oid, &stored_settings);
+    catalog::DatabaseRow db = OpenDatabase(slot, *role, &stored_settings);
     catalog::SetCurrentDatabase(db.oid);
+    catalog::SetCurrentUser(role->oid);
     if (!role->superuser && client_.cac == CacState::kSuperuser)
       throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser to connect during database shutdown");
     if (!role->superuser && v.superuser_reserved_connections > 0 &&

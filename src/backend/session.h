@@ -72,6 +72,10 @@ class Session : public sql::SessionContext {
   std::string CurrentUser() override { return info_.user; }
   std::string SessionUser() override { return info_.user; }
   std::string CurrentDatabase() override { return info_.database; }
+  void CheckRelationPrivilege(char relkind, const std::string& name, uint32_t owner,
+                              const std::optional<std::string>& acl, uint32_t privs,
+                              uint32_t as_role) override;  // session_privileges.cc
+  bool RoleHasPrivilege(char kind, uint32_t object, const std::string& role, const std::string& privilege) override;
   bool IsSuperuser() override { return info_.role.superuser; }
   std::optional<std::string> GetConfig(const std::string& name, bool missing_ok) override;
   std::string SetConfig(const std::string& name, const std::string& value, bool is_local) override;
@@ -302,6 +306,27 @@ class Session : public sql::SessionContext {
   // PostgreSQL's check_rolespec_name for ALTER ROLE (42939 for "pg_*").
   catalog::RoleRecord RoleFromSpec(const sql::RoleSpec& spec, const heap::XactContext& x) const;
   void CheckAlterableRoleName(const sql::RoleSpec& spec) const;
+  // Privileges (session_privileges.cc).
+  std::string RunGrant(const sql::GrantStmt& g);
+  std::string AclRoleName(uint32_t role);  // as acl text names it
+  // "pg_database_owner" when this session's user owns the current database.
+  std::string DatabaseOwnerAlias();
+  // 42501 "must be owner of table|view|sequence|index NAME".
+  void CheckRelationOwner(const catalog::ClassRow& cls);
+  bool OwnsRelation(const catalog::ClassRow& cls);
+  // ALTER TABLE/SEQUENCE ... OWNER TO: the relation, its indexes, toast
+  // table and owned sequences get the new owner; their acls follow.
+  void ChangeRelationOwner(const catalog::ClassRow& cls, const sql::RoleSpec& owner);
+  // The privileges (catalog::AclPriv bits) the role (0: this session's
+  // user) holds on a relation; every bit for a superuser.
+  uint32_t RelationPrivilegesHeld(char relkind, uint32_t owner, const std::optional<std::string>& acl, uint32_t as_role);
+  PgError RelationPermissionDenied(char relkind, const std::string& name);
+  // 42501 "permission denied for schema NAME" without CREATE on it.
+  void CheckCreateInNamespace(uint32_t nsp, int location = -1);
+  // What keeps DROP ROLE from dropping the role, as PostgreSQL's DETAIL
+  // lines name it: databases anywhere, relations and schemas here.
+  std::vector<std::string> RoleDependencies(const catalog::RoleRecord& role, const heap::XactContext& x);
+  bool HasDatabasePrivilege(const catalog::DatabaseRow& db, const catalog::RoleRecord& role, uint32_t privs);
   // ALTER ROLE/DATABASE ... SET/RESET (session_settings.cc): the
   // permission checks of ALTER ROLE, then PostgreSQL's AlterSetting on the
   // pg_db_role_setting row of (db, role), 0 meaning all.

@@ -60,6 +60,7 @@ std::string Session::RunCreateTableAs(const sql::Statement& stmt) {
     if (c.relation.location >= 0 && e.data().position <= 0) e.Position(c.relation.location + 1);
     throw;
   }
+  CheckCreateInNamespace(nsp, c.relation.location);
   if (temp) x = NextCommand();
   const OnCommit on_commit = ParseOnCommit(c.on_commit, temp);
   const std::string& name = c.relation.name;

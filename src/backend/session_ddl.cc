@@ -254,6 +254,7 @@ std::string Session::RunCreateTable(const sql::CreateTableStmt& c) {
   heap::XactContext x = WriteXact();
   bool temp = false;
   uint32_t nsp = CreationNamespaceOf(c.relation, c.persistence == sql::Persistence::kTemp, x, &temp);
+  CheckCreateInNamespace(nsp, c.relation.location);
   const OnCommit on_commit = ParseOnCommit(c.on_commit, temp);
   const transam::CurrentXact me = x.Me();
   const std::string& name = c.relation.name;
@@ -448,6 +449,7 @@ std::string Session::RunCreateIndex(const sql::IndexStmt& s) {
   if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + s.relation.name + "\" does not exist");
   if (cls->relkind != 'r') throw MakeError("42809", "\"" + s.relation.name + "\" is not a table");
   CheckNotOtherTemp(*cls, "create indexes on");
+  CheckRelationOwner(*cls);
   lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kShare, false);
   auto attrs = catalog::RelationAttributes(cls->oid, x.snapshot, x.Me());
   IndexSpec spec;
@@ -523,6 +525,7 @@ std::string Session::RunCreateView(const sql::Statement& stmt) {
   heap::XactContext x = WriteXact();
   bool temp = false;
   uint32_t nsp = CreationNamespaceOf(v.relation, want_temp, x, &temp);
+  CheckCreateInNamespace(nsp);  // PostgreSQL gives no position here
   auto existing = catalog::LookupRelation(nsp, v.relation.name, x.snapshot, x.Me());
   if (existing) {
     if (!v.replace || existing->relkind != 'v')
@@ -633,6 +636,7 @@ std::string Session::RunDrop(const sql::DropStmt& d) {
     }
     if (cls->relnamespace == catalog::kPgCatalogNamespace)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
+    CheckRelationOwner(*cls);
     if (want == 'S') {
       // An identity column's sequence is part of the column (pg_depend 'i').
       for (const auto& dep : catalog::FindDependencies([&](const catalog::DependRow& r) {
@@ -782,6 +786,7 @@ std::string Session::RunTruncate(const sql::TruncateStmt& t) {
     if (cls->relnamespace == catalog::kPgCatalogNamespace)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + rv.name + "\" is a system catalog");
     CheckNotOtherTemp(*cls, "truncate");
+    CheckRelationPrivilege(cls->relkind, cls->relname, cls->relowner, cls->relacl, sql::kPrivTruncate, 0);
     rels.push_back(*cls);
   }
   for (const auto& cls : rels) {
@@ -820,6 +825,13 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
   xact::CheckWritable("ALTER TABLE");
   heap::XactContext x = WriteXact();
   auto cls = catalog::ResolveRelation(a.relation.schema, a.relation.name, x.snapshot, x.Me());
+  // OWNER TO applies to views and sequences too, as in PostgreSQL.
+  if (cls && a.cmds.size() == 1 && a.cmds[0].kind == sql::AlterTableCmd::kOwnerTo &&
+      (cls->relkind == 'v' || cls->relkind == 'S' || cls->relkind == 'r')) {
+    CheckRelationOwner(*cls);
+    ChangeRelationOwner(*cls, a.cmds[0].owner);
+    return "ALTER TABLE";
+  }
   if (!cls || cls->relkind != 'r') {
     if (a.missing_ok) {
       EmitNotice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion,
@@ -831,6 +843,7 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
   if (cls->relnamespace == catalog::kPgCatalogNamespace)
     throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied: \"" + cls->relname + "\" is a system catalog");
   CheckNotOtherTemp(*cls, "alter");
+  CheckRelationOwner(*cls);
   lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), lmgr::LockMode::kAccessExclusive, false);
   const uint32_t relid = cls->oid;
   auto attnum_of = [&](const std::string& col) -> int16_t {
@@ -993,6 +1006,10 @@ std::string Session::RunAlterTable(const sql::AlterTableStmt& a) {
         step();
         break;
       }
+      case K::kOwnerTo:
+        ChangeRelationOwner(*cls, cmd.owner);
+        step();
+        break;
       case K::kRenameTable: {
         if (catalog::LookupRelation(cls->relnamespace, cmd.new_name, x.snapshot, x.Me()))
           throw MakeError("42P07", "relation \"" + cmd.new_name + "\" already exists");
@@ -1114,7 +1131,7 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
            return r.relkind == 'r' && r.relnamespace != catalog::kPgCatalogNamespace &&
                   !catalog::IsOtherTempRelation(r);
          }))
-      rels.push_back(r.oid);
+      if (OwnsRelation(r) || !DatabaseOwnerAlias().empty()) rels.push_back(r.oid);
   } else {
     for (const auto& vr : v.relations) {
       auto cls = catalog::ResolveRelation(vr.relation.schema, vr.relation.name, snap, me);
@@ -1124,6 +1141,12 @@ std::string Session::RunVacuum(const sql::VacuumStmt& v) {
         EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kSuccessfulCompletion,
                               "skipping \"" + cls->relname + "\" --- cannot " + (vacuum ? "vacuum" : "analyze") +
                                   " non-tables or special system tables"));
+        continue;
+      }
+      if (!OwnsRelation(*cls) && DatabaseOwnerAlias().empty()) {
+        EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kSuccessfulCompletion,
+                              "skipping \"" + cls->relname + "\" --- only table or database owner can " +
+                                  (vacuum ? "vacuum" : "analyze") + " it"));
         continue;
       }
       rels.push_back(cls->oid);
@@ -1171,6 +1194,13 @@ std::string Session::RunLock(const sql::LockStmt& l) {
     if (!cls) throw MakeError(sqlstate::kUndefinedTable, "relation \"" + rv.name + "\" does not exist");
     if (cls->relkind != 'r' && cls->relkind != 'v' && cls->relkind != 'S')
       throw MakeError("42809", "cannot lock relation \"" + rv.name + "\"").Detail("This operation is not supported for indexes.");
+    // PostgreSQL's LockTableAclCheck: any one of these privileges will do.
+    const uint32_t any = mode == lmgr::LockMode::kAccessShare    ? sql::kPrivSelect
+                         : mode == lmgr::LockMode::kRowExclusive ? sql::kPrivInsert | sql::kPrivUpdate |
+                                                                       sql::kPrivDelete | sql::kPrivTruncate
+                                                                 : sql::kPrivUpdate | sql::kPrivDelete | sql::kPrivTruncate;
+    if (!(RelationPrivilegesHeld(cls->relkind, cls->relowner, cls->relacl, 0) & any))
+      throw RelationPermissionDenied(cls->relkind, cls->relname);
     auto r = lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), cls->oid), mode, l.nowait);
     if (r == lmgr::LockResult::kNotAvailable)
       throw MakeError("55P03", "could not obtain lock on relation \"" + rv.name + "\"");

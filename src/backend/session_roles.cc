@@ -96,17 +96,14 @@ std::string Session::RunRoleStmt(const sql::Statement& stmt) {
                                "role \"" + name + "\" does not exist, skipping"));
           continue;
         }
-        if (role->oid == catalog::kBootstrapSuperuserOid)
+        if (role->oid < catalog::kFirstNormalObjectId)
           throw MakeError(sqlstate::kObjectInUse,
                           "cannot drop role " + name + " because it is required by the database system");
         if (role->superuser && !su) throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to drop superusers");
-        // The only objects with owners so far are databases.
-        std::vector<catalog::DatabaseRow> owned = catalog::ScanCatalog<catalog::DatabaseRow>(
-            x.snapshot, x.Me(), [&](const catalog::DatabaseRow& db) { return db.datdba == role->oid; });
-        if (!owned.empty()) {
+        std::vector<std::string> deps = RoleDependencies(*role, x);
+        if (!deps.empty()) {
           std::string detail;
-          for (const catalog::DatabaseRow& db : owned)
-            detail += (detail.empty() ? "" : "\n") + std::string("owner of database ") + db.datname;
+          for (const std::string& d : deps) detail += (detail.empty() ? "" : "\n") + d;
           throw MakeError(sqlstate::kDependentObjectsStillExist,
                           "role \"" + name + "\" cannot be dropped because some objects depend on it", detail);
         }

@@ -277,6 +277,8 @@ struct SeqInfo {
   std::string name;
   char relkind = 'r';
   uint32_t relfilenode = 0;
+  uint32_t owner = 0;
+  std::optional<std::string> acl;
   sequence::Params params;
 };
 std::unordered_map<uint32_t, SeqInfo> g_seq_info;
@@ -304,6 +306,8 @@ std::optional<SeqInfo> FetchSeqInfo(uint32_t relid) {
   info.name = cls->relname;
   info.relkind = cls->relkind;
   info.relfilenode = cls->relfilenode;
+  info.owner = cls->relowner;
+  info.acl = cls->relacl;
   if (cls->relkind == 'S') {
     auto row = catalog::LookupSequence(relid, snap, me);
     if (!row) throw MakeError(sqlstate::kInternalError, "cache lookup failed for sequence " + std::to_string(relid));
@@ -485,6 +489,7 @@ std::string Session::RunCreateSequence(const sql::CreateSeqStmt& s) {
   // with the session like a temporary table.
   bool temp = false;
   uint32_t nsp = catalog::CreationNamespaceFor(s.sequence.schema, s.persistence == sql::Persistence::kTemp, x, &temp);
+  CheckCreateInNamespace(nsp);  // PostgreSQL gives no position here
   if (temp) {
     xact::CommandCounterIncrement();  // the new pg_temp_N must be visible to what follows
     x = WriteXact();
@@ -528,7 +533,12 @@ std::string Session::RunAlterSequence(const sql::AlterSeqStmt& s) {
     throw MakeError(sqlstate::kUndefinedTable, "relation \"" + s.sequence.name + "\" does not exist");
   }
   if (cls->relkind != 'S') throw MakeError("42809", "\"" + cls->relname + "\" is not a sequence");
+  CheckRelationOwner(*cls);
   const uint32_t relid = cls->oid;
+  if (s.owner_to) {
+    ChangeRelationOwner(*cls, *s.owner_to);
+    return "ALTER SEQUENCE";
+  }
   if (!s.rename_to.empty()) {
     lmgr::Acquire(lmgr::LockTag::Relation(catalog::CurrentDatabase(), relid), lmgr::LockMode::kAccessExclusive, false);
     if (catalog::LookupRelation(cls->relnamespace, s.rename_to, x.snapshot, x.Me()))
@@ -569,6 +579,8 @@ std::string Session::RunAlterSequence(const sql::AlterSeqStmt& s) {
 
 int64_t Session::SequenceNextval(uint32_t relid) {
   SeqInfo info = OpenSequence(relid, lmgr::LockMode::kRowExclusive);
+  if (!(RelationPrivilegesHeld('S', info.owner, info.acl, 0) & (sql::kPrivUsage | sql::kPrivUpdate)))
+    throw RelationPermissionDenied('S', info.name);
   xact::CheckWritable("nextval()");
   SessionSeq& elm = g_session_seqs[relid];
   if (elm.last != elm.cached) {
@@ -591,6 +603,8 @@ int64_t Session::SequenceNextval(uint32_t relid) {
 
 int64_t Session::SequenceCurrval(uint32_t relid) {
   SeqInfo info = OpenSequence(relid, lmgr::LockMode::kRowExclusive);
+  if (!(RelationPrivilegesHeld('S', info.owner, info.acl, 0) & (sql::kPrivUsage | sql::kPrivSelect)))
+    throw RelationPermissionDenied('S', info.name);
   const SessionSeq& elm = g_session_seqs[relid];
   if (!elm.last_valid)
     throw MakeError(sqlstate::kObjectNotInPrerequisiteState,
@@ -600,6 +614,7 @@ int64_t Session::SequenceCurrval(uint32_t relid) {
 
 int64_t Session::SequenceSetval(uint32_t relid, int64_t value, bool is_called) {
   SeqInfo info = OpenSequence(relid, lmgr::LockMode::kRowExclusive);
+  CheckRelationPrivilege('S', info.name, info.owner, info.acl, sql::kPrivUpdate, 0);
   xact::CheckWritable("setval()");
   if (value < info.params.min || value > info.params.max)
     throw MakeError(sqlstate::kNumericValueOutOfRange,
@@ -624,6 +639,8 @@ int64_t Session::SequenceLastval() {
   auto info = FetchSeqInfo(relid);
   if (!info || info->relkind != 'S')  // dropped since
     throw MakeError(sqlstate::kObjectNotInPrerequisiteState, "lastval is not yet defined in this session");
+  if (!(RelationPrivilegesHeld('S', info->owner, info->acl, 0) & (sql::kPrivUsage | sql::kPrivSelect)))
+    throw RelationPermissionDenied('S', info->name);
   const SessionSeq& elm = g_session_seqs[relid];
   if (!elm.last_valid)
     throw MakeError(sqlstate::kObjectNotInPrerequisiteState,

@@ -691,6 +691,8 @@ std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
   t->rel.db_oid = db;
   t->rel.name = info.cls.relname;
   t->temp = info.cls.relpersistence == 't';
+  t->owner = info.cls.relowner;
+  t->acl = info.cls.relacl;
   if (info.cls.reloptions) {
     auto pos = info.cls.reloptions->find("fillfactor=");
     if (pos != std::string::npos) t->rel.fillfactor = std::atoi(info.cls.reloptions->c_str() + pos + 11);
@@ -925,6 +927,10 @@ std::shared_ptr<const sql::ViewDef> OpenView(const std::string& schema, const st
   if (stmts.size() != 1) throw PgError(sqlstate::kInternalError, "unreadable view definition of \"" + name + "\"");
   auto def = std::make_shared<sql::ViewDef>();
   def->query = std::shared_ptr<const sql::Statement>(std::move(stmts[0]));
+  def->oid = cls->oid;
+  def->name = cls->relname;
+  def->owner = cls->relowner;
+  def->acl = cls->relacl;
   for (const auto& a : catalog::RelationAttributes(cls->oid, snap, me)) def->columns.push_back(a.attname);
   if (!g_wrote_catalog) ViewCache()[key] = def;
   return def;

@@ -14,6 +14,7 @@
 
 #include "access/heap/heapam.h"
 #include "access/wal/wal_dbase.h"
+#include "catalog/acl.h"
 #include "catalog/catalog.h"
 #include "catalog/schema.h"
 #include "storage/buffer/buffer.h"
@@ -162,6 +163,15 @@ void BootstrapCatalog(const BootstrapOptions& options) {
     NamespaceRow n;
     n.oid = oid;
     n.nspname = name;
+    // PostgreSQL 15's: everyone may look up names in pg_catalog and public,
+    // and only the database's owner may create in public.
+    if (oid == kPgCatalogNamespace)
+      n.nspacl = FormatAcl({{options.superuser, options.superuser, kAclUsage | kAclCreate, 0},
+                            {"", options.superuser, kAclUsage, 0}});
+    if (oid == kPublicNamespace) {
+      n.nspowner = kDatabaseOwnerRoleId;
+      n.nspacl = "{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}";
+    }
     InsertCatalogRow(n, x);
   }
   for (const ProcRow& p : BuiltinProcs()) InsertCatalogRow(p, x);
@@ -177,6 +187,10 @@ void BootstrapCatalog(const BootstrapOptions& options) {
       su.rolbypassrls = true;
   su.rolpassword = options.password_verifier;
   InsertCatalogRow(su, x);
+  AuthIdRow owner;
+  owner.oid = kDatabaseOwnerRoleId;
+  owner.rolname = "pg_database_owner";
+  InsertCatalogRow(owner, x);
 }
 
 void CreateTemplateCopies() {

@@ -20,6 +20,7 @@ namespace tusk::catalog {
 namespace {
 
 uint32_t g_database = kTemplate1DbOid;
+uint32_t g_user = kBootstrapSuperuserId;
 
 // Relations created by the running top-level transaction, for AtEndOfTransaction.
 struct Created {
@@ -39,6 +40,8 @@ std::optional<Row> First(std::vector<Row> rows) {
 
 void SetCurrentDatabase(uint32_t db_oid) { g_database = db_oid; }
 uint32_t CurrentDatabase() { return g_database; }
+void SetCurrentUser(uint32_t role_oid) { g_user = role_oid; }
+uint32_t CurrentUser() { return g_user; }
 
 heap::Relation CatalogRelation(uint32_t catalog_oid, uint32_t db_oid) {
   const CatalogDef& def = CatalogById(catalog_oid);
@@ -241,6 +244,7 @@ void DeleteCatalogRow(heap::ItemPointer tid, heap::XactContext& xact, uint32_t d
 TUSK_CATALOG_INSTANTIATE_WRITES(AuthIdRow)
 TUSK_CATALOG_INSTANTIATE_WRITES(DatabaseRow)
 TUSK_CATALOG_INSTANTIATE_WRITES(DbRoleSettingRow)
+TUSK_CATALOG_INSTANTIATE_WRITES(NamespaceRow)
 #undef TUSK_CATALOG_INSTANTIATE_WRITES
 
 heap::XactContext CatalogXactContext() {
@@ -316,6 +320,7 @@ uint32_t CreateTable(uint32_t namespace_oid, const std::string& name, const std:
   cls.relnamespace = namespace_oid;
   cls.relpersistence = namespace_oid != 0 && namespace_oid == MyTempNamespace() ? 't' : 'p';
   cls.reltype = rowtype;
+  cls.relowner = CurrentUser();
   cls.relfilenode = relid;
   cls.relnatts = static_cast<int16_t>(columns.size());
   cls.relkind = relkind;

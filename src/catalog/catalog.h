@@ -18,6 +18,10 @@ namespace tusk::catalog {
 // process reads: the backend sets it once connected; bootstrap uses template1.
 void SetCurrentDatabase(uint32_t db_oid);
 uint32_t CurrentDatabase();
+// The role new relations belong to (PostgreSQL's GetUserId()): the
+// session's user; the bootstrap superuser outside sessions.
+void SetCurrentUser(uint32_t role_oid);
+uint32_t CurrentUser();
 
 // The heap a catalog lives in: global/OID for shared ones, base/DB/OID otherwise.
 heap::Relation CatalogRelation(uint32_t catalog_oid, uint32_t db_oid = CurrentDatabase());

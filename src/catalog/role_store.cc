@@ -135,7 +135,7 @@ bool DropRole(const std::string& name, bool missing_ok, const std::string& curre
   }
   // Same order of checks as PostgreSQL: the current user first.
   if (name == current_user) throw MakeError(sqlstate::kObjectInUse, "current user cannot be dropped");
-  if (t->row.oid == kBootstrapSuperuserOid)
+  if (t->row.oid < kFirstNormalObjectId)
     throw MakeError(sqlstate::kObjectInUse,
                     "cannot drop role " + name + " because it is required by the database system");
   DeleteCatalogRow<AuthIdRow>(t->tid, xact);

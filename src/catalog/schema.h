@@ -37,6 +37,11 @@ inline constexpr uint32_t kPgCatalogNamespace = 11;
 inline constexpr uint32_t kPgToastNamespace = 99;
 inline constexpr uint32_t kPublicNamespace = 2200;
 inline constexpr uint32_t kBootstrapSuperuserId = 10;
+// PostgreSQL 15's predefined role that stands for the current database's
+// owner; the public schema belongs to it.
+inline constexpr uint32_t kDatabaseOwnerRoleId = 6171;
+// Below this, objects belong to the system (FirstNormalObjectId).
+inline constexpr uint32_t kFirstNormalObjectId = 16384;
 inline constexpr uint32_t kTemplate1DbOid = 1;
 inline constexpr uint32_t kTemplate0DbOid = 4;
 inline constexpr uint32_t kPostgresDbOid = 5;

@@ -335,6 +335,7 @@ uint32_t CreateViewRows(uint32_t namespace_oid, const std::string& name,
   c.relname = name;
   c.relnamespace = namespace_oid;
   c.reltype = rowtype;
+  c.relowner = CurrentUser();
   c.relam = 0;
   c.relfilenode = 0;
   c.relkind = 'v';

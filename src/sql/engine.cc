@@ -59,6 +59,7 @@ std::string CommandTagOf(const Statement& s) {
         case NotifyStmt::kNotify: return "NOTIFY";
       }
       return "NOTIFY";
+    case StmtKind::kGrant: return s.grant().is_grant ? "GRANT" : "REVOKE";
     case StmtKind::kCreateTable: return "CREATE TABLE";
     case StmtKind::kCreateTableAs: return "SELECT";  // PostgreSQL reports "SELECT n"
     case StmtKind::kDrop:

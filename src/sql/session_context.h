@@ -31,9 +31,25 @@ class VirtualTable {  // a system view backed by process memory (pg_stat_activit
 struct Statement;
 
 // A view: its query (parsed once, kept alive while cached) and column names.
+// Privilege bits as the checks below take them: catalog::AclPriv's.
+enum SqlPrivilege : uint32_t {
+  kPrivInsert = 1u << 0,
+  kPrivSelect = 1u << 1,
+  kPrivUpdate = 1u << 2,
+  kPrivDelete = 1u << 3,
+  kPrivTruncate = 1u << 4,
+  kPrivUsage = 1u << 8,
+};
+
 struct ViewDef {
   std::shared_ptr<const Statement> query;
   std::vector<std::string> columns;
+  // A user's view (0 for the built-in ones, which everyone may read): its
+  // relations are read with its owner's privileges.
+  uint32_t oid = 0;
+  std::string name;
+  uint32_t owner = 0;
+  std::optional<std::string> acl;
 };
 
 // A relation as the OID alias types and the administration functions see it.
@@ -140,6 +156,21 @@ class SessionContext {  // implemented by the backend
   virtual std::string SessionUser() = 0;      // session_user
   virtual std::string CurrentDatabase() = 0;  // current_database(), current_catalog
   virtual bool IsSuperuser() = 0;
+  // Throws 42501 ("permission denied for table|view|sequence NAME") unless
+  // the role `as_role` (0: the current user) holds every privilege of
+  // `privs` (catalog::AclPriv bits) on a relation owned by `owner` with
+  // relacl `acl`.
+  // has_*_privilege: whether `role` holds `privilege` (an upper-case word:
+  // "SELECT", "TEMP", ...) on the object; kind 'r' relation, 'n' schema,
+  // 'd' database. The object exists.
+  virtual bool RoleHasPrivilege(char kind, uint32_t object, const std::string& role, const std::string& privilege) {
+    (void)kind, (void)object, (void)role, (void)privilege;
+    return false;
+  }
+  virtual void CheckRelationPrivilege(char relkind, const std::string& name, uint32_t owner,
+                                      const std::optional<std::string>& acl, uint32_t privs, uint32_t as_role) {
+    (void)relkind, (void)name, (void)owner, (void)acl, (void)privs, (void)as_role;
+  }
   // current_setting(name [, missing_ok]) and SHOW: nullopt only if missing_ok
   // and unknown; otherwise throws PgError 42704.
   virtual std::optional<std::string> GetConfig(const std::string& name, bool missing_ok) = 0;

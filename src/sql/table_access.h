@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,8 @@ class StoredTable {
   bool is_catalog = false;
   bool temp = false;  // a temporary table: writable in read-only transactions, as in PostgreSQL
   char relkind = 'r';  // pg_class.relkind: 'r' table, 'S' sequence (read-only to SQL)
+  uint32_t owner = 0;  // pg_class.relowner and relacl, for privilege checks
+  std::optional<std::string> acl;
 
   virtual std::unique_ptr<RowScan> Scan() = 0;
   // Parallel scans: the table's size in blocks now, and a scan of the

@@ -145,7 +145,12 @@ class RoleStoreTest : public ::testing::Test {
 
 TEST_F(RoleStoreTest, BootstrapSuperuserIsInPgAuthid) {
   std::vector<RoleRecord> roles = ListRoles(transam::GetSnapshot());
-  ASSERT_EQ(roles.size(), 1u);
+  // Beside it, PostgreSQL 15's predefined pg_database_owner, which cannot log in.
+  ASSERT_EQ(roles.size(), 2u);
+  if (roles[0].oid != 10u) std::swap(roles[0], roles[1]);
+  EXPECT_EQ(roles[1].name, "pg_database_owner");
+  EXPECT_EQ(roles[1].oid, 6171u);
+  EXPECT_FALSE(roles[1].can_login || roles[1].superuser);
   EXPECT_EQ(roles[0].name, "admin");
   EXPECT_EQ(roles[0].oid, 10u);
   EXPECT_TRUE(roles[0].superuser && roles[0].can_login && roles[0].replication && roles[0].bypassrls &&
@@ -217,7 +222,7 @@ TEST_F(RoleStoreTest, AlterAndDrop) {
   EXPECT_TRUE(alice->superuser);
   EXPECT_EQ(alice->conn_limit, 3);
   EXPECT_FALSE(alice->can_login);  // untouched
-  EXPECT_EQ(ListRoles(transam::GetSnapshot()).size(), 2u);  // the old version is dead
+  EXPECT_EQ(ListRoles(transam::GetSnapshot()).size(), 3u);  // the old version is dead
 
   auto missing = Error([&](heap::XactContext& x) { AlterRole("zed", o, "md5", x); });
   EXPECT_EQ(missing.first, "42704");
@@ -297,7 +302,7 @@ TEST_F(RoleStoreTest, OddNamesRoundTrip) {
     for (const auto& n : names) CreateRole(n, {}, "md5", x);
   });
   for (const auto& n : names) EXPECT_TRUE(Find(n).has_value()) << n;
-  EXPECT_EQ(ListRoles(transam::GetSnapshot()).size(), 8u);
+  EXPECT_EQ(ListRoles(transam::GetSnapshot()).size(), 9u);
 }
 
 TEST_F(RoleStoreTest, RolesAndOidCounterSurviveACrash) {

@@ -175,6 +175,12 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
   item->table = ctx_.LookupRelation(f.schema, f.name);
   if (!item->table) item->stored = ctx_.LookupTable(f.schema, f.name);
   if (item->stored) {
+    if (target_unchecked_) {
+      target_unchecked_ = false;
+    } else if (!item->stored->is_catalog) {
+      const StoredTable& t = *item->stored;
+      ctx_.CheckRelationPrivilege(t.relkind, t.name, t.owner, t.acl, kPrivSelect, check_as_);
+    }
     std::vector<std::string> names;
     std::vector<uint32_t> types;
     std::vector<int32_t> typmods;
@@ -206,7 +212,13 @@ std::unique_ptr<AnalyzedFrom> Analyzer::AnalyzeFromItem(const FromItem& f, std::
       item->kind = AnalyzedFrom::kSubquery;
       item->table = nullptr;
       bool correlated = false;
+      const uint32_t saved_check_as = check_as_;
+      if (view->oid != 0) {
+        ctx_.CheckRelationPrivilege('v', view->name, view->owner, view->acl, kPrivSelect, check_as_);
+        check_as_ = view->owner;  // the child analyzer takes it from us
+      }
       item->subquery = AnalyzeChild(view->query->select(), parent_, false, &correlated);
+      check_as_ = saved_check_as;
       views_.push_back(view);
       std::vector<std::string> names = view->columns;
       std::vector<uint32_t> types;

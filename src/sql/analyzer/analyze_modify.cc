@@ -16,7 +16,7 @@ namespace {
 
 constexpr char kUndefinedColumn[] = "42703";
 
-std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, SessionContext& ctx) {
+std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, uint32_t privs, SessionContext& ctx) {
   std::shared_ptr<StoredTable> t = ctx.LookupTable(rv.schema, rv.name);
   if (!t && ctx.LookupView(rv.schema, rv.name))
     throw PgError(sqlstate::kFeatureNotSupported, "changing view \"" + rv.name + "\" is not supported yet")
@@ -28,6 +28,7 @@ std::shared_ptr<StoredTable> OpenTarget(const RangeVar& rv, SessionContext& ctx)
   }
   if (t->is_catalog) throw PgError("42809", "cannot change system catalog \"" + t->name + "\"");
   if (t->relkind == 'S') throw PgError("42809", "cannot change sequence \"" + t->name + "\"");
+  ctx.CheckRelationPrivilege(t->relkind, t->name, t->owner, t->acl, privs, 0);
   return t;
 }
 
@@ -107,6 +108,7 @@ static void AnalyzeChecksAndReturning(AnalyzedModify& m, const RangeVar& target,
     m.keep.push_back(stmt);
     auto sel = TargetSelect(target);
     Analyzer a(*stmt, *sel, ctx, {});
+    a.target_unchecked_ = true;
     a.srf_clause_ = "check constraints";
     AnalyzedQuery scope;
     a.AnalyzeFromClause(scope);
@@ -327,7 +329,9 @@ static void AnalyzeInsert(const Statement& stmt, AnalyzedModify& m, Analyzer& to
         if (k == 0) f.alias = ins.relation.alias; else f.alias = std::string("excluded");
         sel->from.push_back(std::move(f));
       }
+      ctx.CheckRelationPrivilege(t.relkind, t.name, t.owner, t.acl, kPrivUpdate, 0);
       Analyzer u(*sel, nullptr, &top);
+      u.target_unchecked_ = true;
       u.srf_clause_ = "UPDATE";
       AnalyzedQuery scope;
       u.AnalyzeFromClause(scope);
@@ -383,11 +387,16 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
       break;
     default: throw PgError(sqlstate::kInternalError, "not a data-modifying statement");
   }
-  m.table = OpenTarget(*target, ctx);
+  m.table = OpenTarget(*target,
+                       m.kind == AnalyzedModify::kInsert   ? kPrivInsert
+                       : m.kind == AnalyzedModify::kUpdate ? kPrivUpdate
+                                                           : kPrivDelete,
+                       ctx);
   const StoredTable& t = *m.table;
   const int ncols = static_cast<int>(t.columns.size());
   auto sel = TargetSelect(*target);
   Analyzer top(stmt, *sel, ctx, hints);
+  top.target_unchecked_ = true;
   if (auto tz = ctx.GetConfig("timezone", true)) top.io_.timezone = *tz;
   if (auto bo = ctx.GetConfig("bytea_output", true)) top.io_.bytea_escape = *bo == "escape";
   top.io_.session = &ctx;
@@ -475,6 +484,14 @@ AnalyzedModify AnalyzeModify(const Statement& stmt, const std::vector<uint32_t>&
       throw PgError(sqlstate::kFeatureNotSupported, "RETURNING with FROM or USING is not supported yet");
   }
   AnalyzeChecksAndReturning(m, *target, *returning, &top, ctx);
+  // Reading the target's columns (WHERE, SET expressions, RETURNING) takes
+  // SELECT on it too, as in PostgreSQL.
+  for (int i = 0; i < ncols && i < static_cast<int>(top.used_.size()); ++i) {
+    if (top.used_[static_cast<size_t>(i)]) {
+      ctx.CheckRelationPrivilege(t.relkind, t.name, t.owner, t.acl, kPrivSelect, 0);
+      break;
+    }
+  }
   for (size_t i = 0; i < top.params_.size(); ++i) {
     if (top.params_[i] == 0 || top.params_[i] == oid::kUnknown)
       throw PgError(sqlstate::kIndeterminateDatatype,

@@ -71,7 +71,7 @@ class Analyzer {
   }
   Analyzer(const SelectStmt& sel, Analyzer* parent, Analyzer* lexical)
       : stmt_(lexical->stmt_), sel_(&sel), ctx_(lexical->ctx_), params_(lexical->params_), io_(lexical->io_),
-        parent_(parent), lexical_(lexical), next_cte_id_(lexical->next_cte_id_) {}
+        parent_(parent), lexical_(lexical), next_cte_id_(lexical->next_cte_id_), check_as_(lexical->check_as_) {}
 
   AnalyzedQuery Run();
   // Analyzes sel_ (set operations, WITH and plain SELECT) without the
@@ -219,6 +219,12 @@ class Analyzer {
   // Input columns some expression of the query reads (by scope_ index):
   // a stored table's scan leaves the others undecoded.
   std::vector<bool> used_;
+  // Privileges are checked for this role (0: the current user); a view's
+  // query is analyzed as its owner.
+  uint32_t check_as_ = 0;
+  // The next stored table of this level's FROM clause is the target of
+  // INSERT, UPDATE or DELETE, whose privileges the statement checks itself.
+  bool target_unchecked_ = false;
   void MarkUsed(int idx) {
     if (idx < 0) return;
     if (used_.size() <= static_cast<size_t>(idx)) used_.resize(static_cast<size_t>(idx) + 1, false);

@@ -780,9 +780,10 @@ void HasPrivilege(const Step& st, const Datum* const* a, Datum& out, ExecContext
   std::vector<std::string> privs = PrivilegeWords(a[n - 1]->s, kind);
   std::string role = n == 3 ? a[0]->s : s.CurrentUser();
   if (n == 3 && !s.RoleOid(role)) throw PgError(sqlstate::kUndefinedObject, "role \"" + role + "\" does not exist");
-  if (kind == kDatabaseObj && by_name && !s.DatabaseOid(obj.s))
+  uint32_t object = by_name ? 0 : static_cast<uint32_t>(obj.i);
+  if (kind == kDatabaseObj && by_name && !(object = s.DatabaseOid(obj.s)))
     throw PgError("3D000", "database \"" + obj.s + "\" does not exist");
-  if (kind == kSchemaObj && by_name && !s.NamespaceOid(obj.s))
+  if (kind == kSchemaObj && by_name && !(object = s.NamespaceOid(obj.s)))
     throw PgError("3F000", "schema \"" + obj.s + "\" does not exist");
   if (kind == kTableObj && by_name) {
     std::string name = obj.s, schema;
@@ -791,20 +792,16 @@ void HasPrivilege(const Step& st, const Datum* const* a, Datum& out, ExecContext
       schema = name.substr(0, dot);
       name = name.substr(dot + 1);
     }
-    if (!s.ResolveRelationOid(schema, name) && !s.LookupRelation(schema, name))
+    object = s.ResolveRelationOid(schema, name);
+    if (!object && !s.LookupRelation(schema, name))
       throw PgError("42P01", "relation \"" + obj.s + "\" does not exist");
   }
-  // Tusk has no GRANT: a superuser has every privilege; other roles have
-  // what PostgreSQL grants PUBLIC by default (CONNECT and TEMPORARY on
-  // databases, USAGE on schemas). As in PostgreSQL, any one of the listed
-  // privileges is enough.
-  bool super = s.IsSuperuser() && (n == 2 || role == s.CurrentUser());
+  // As in PostgreSQL, any one of the listed privileges is enough. A system
+  // view served from memory (OID 0 here) is readable by everyone.
   bool any = false;
-  for (const std::string& p : privs) {
-    bool have = super || (kind == kDatabaseObj && (p == "CONNECT" || p == "TEMPORARY" || p == "TEMP")) ||
-                (kind == kSchemaObj && p == "USAGE");
-    any = any || have;
-  }
+  const char k = kind == kDatabaseObj ? 'd' : kind == kSchemaObj ? 'n' : 'r';
+  for (const std::string& p : privs)
+    any = any || (object == 0 && p == "SELECT") || (object != 0 && s.RoleHasPrivilege(k, object, role, p));
   out.b = any;
 }
 

@@ -137,6 +137,7 @@ struct AlterSeqStmt {
   bool missing_ok = false;
   std::vector<SeqOption> options;
   std::string rename_to;  // non-empty: ALTER SEQUENCE ... RENAME TO
+  std::optional<RoleSpec> owner_to;  // ALTER SEQUENCE ... OWNER TO
 };
 
 struct TruncateStmt {
@@ -172,8 +173,9 @@ struct IndexStmt {
 struct AlterTableCmd {
   enum Kind : uint8_t {
     kAddColumn, kDropColumn, kAlterColumnType, kSetNotNull, kDropNotNull, kSetDefault, kDropDefault,
-    kAddConstraint, kDropConstraint, kRenameColumn, kRenameConstraint, kRenameTable, kSetOptions,
+    kAddConstraint, kDropConstraint, kRenameColumn, kRenameConstraint, kRenameTable, kSetOptions, kOwnerTo,
   } kind = kAddColumn;
+  RoleSpec owner;        // kOwnerTo
   std::string name;      // column or constraint acted on
   std::string new_name;  // RENAME ... TO
   ColumnDef column;      // kAddColumn; kAlterColumnType uses column.type and column.collation
@@ -362,6 +364,23 @@ struct FetchStmt {
 struct ClosePortalStmt {
   std::string name;  // empty with all
   bool all = false;
+};
+
+// GRANT privileges ON objects TO roles [WITH GRANT OPTION];
+// REVOKE [GRANT OPTION FOR] privileges ON objects FROM roles [CASCADE | RESTRICT].
+struct GrantStmt {
+  bool is_grant = true;
+  enum Target : uint8_t { kTable, kSequence, kDatabase, kSchema } target = kTable;
+  bool all_in_schema = false;  // ON ALL TABLES|SEQUENCES IN SCHEMA: `names` are schemas
+  // Privilege words, upper case ("SELECT", "TEMP", ...); empty for ALL [PRIVILEGES].
+  std::vector<std::string> privileges;
+  std::vector<int> privilege_locations;
+  std::vector<RangeVar> relations;  // kTable and kSequence, unless all_in_schema
+  std::vector<std::string> names;   // databases or schemas
+  std::vector<RoleSpec> grantees;
+  bool grant_option = false;  // WITH GRANT OPTION, or REVOKE GRANT OPTION FOR
+  std::optional<RoleSpec> granted_by;
+  bool cascade = false;
 };
 
 struct LockStmt {

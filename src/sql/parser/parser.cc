@@ -108,6 +108,7 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
     *kind = StmtKind::kDiscard;
     return ParseDiscard();
   }
+  if (IsWord("grant") || IsWord("revoke")) return *kind = StmtKind::kGrant, ParseGrant();
   if (IsWord("listen") || IsWord("unlisten") || IsWord("notify")) {
     *kind = StmtKind::kNotify;
     return ParseNotify();

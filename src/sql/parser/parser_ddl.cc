@@ -556,6 +556,12 @@ AlterTableCmd Parser::ParseAlterTableCmd() {
     }
     return c;
   }
+  if (IsWord("owner") && IsWord("to", 1)) {
+    pos_ += 2;
+    c.kind = AlterTableCmd::kOwnerTo;
+    c.owner = ParseRoleSpec();
+    return c;
+  }
   if (AcceptWord("set") && IsPunct('(')) {
     c.kind = AlterTableCmd::kSetOptions;
     c.options = ParseDefList();
@@ -669,6 +675,11 @@ Statement::Body Parser::ParseAlterSequence() {
   if (AcceptWord("rename")) {
     ExpectWord("to");
     s->rename_to = ParseName();
+    return s;
+  }
+  if (IsWord("owner") && IsWord("to", 1)) {
+    pos_ += 2;
+    s->owner_to = ParseRoleSpec();
     return s;
   }
   s->options = ParseSeqOptions();

@@ -113,6 +113,7 @@ class Parser {
   Statement::Body ParseAlterRole();
   Statement::Body ParseDropRole();
   Statement::Body ParseDiscard();
+  Statement::Body ParseGrant();
   // A RoleSpec: a name, CURRENT_USER, CURRENT_ROLE, SESSION_USER or PUBLIC
   // ("none" is 42939 at its position).
   RoleSpec ParseRoleSpec();

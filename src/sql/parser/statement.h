@@ -53,6 +53,7 @@ enum class StmtKind : uint8_t {
   kCreateSequence,
   kAlterSequence,
   kNotify,  // LISTEN, UNLISTEN and NOTIFY
+  kGrant,   // GRANT and REVOKE of privileges
 };
 
 struct Statement {
@@ -84,7 +85,8 @@ struct Statement {
                             std::shared_ptr<FetchStmt>,
                             std::shared_ptr<ClosePortalStmt>,
                             std::shared_ptr<CreateSeqStmt>,
-                            std::shared_ptr<AlterSeqStmt>, NotifyStmt>;
+                            std::shared_ptr<AlterSeqStmt>, NotifyStmt,
+                            std::shared_ptr<GrantStmt>>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -105,6 +107,7 @@ struct Statement {
   const DropRoleStmt& drop_role() const { return std::get<DropRoleStmt>(body_); }
   const DiscardStmt& discard() const { return std::get<DiscardStmt>(body_); }
   const NotifyStmt& notify() const { return std::get<NotifyStmt>(body_); }
+  const GrantStmt& grant() const { return *std::get<std::shared_ptr<GrantStmt>>(body_); }
   const CreateTableStmt& create_table() const { return *std::get<std::shared_ptr<CreateTableStmt>>(body_); }
   const CreateTableAsStmt& create_table_as() const { return *std::get<std::shared_ptr<CreateTableAsStmt>>(body_); }
   const DropStmt& drop() const { return *std::get<std::shared_ptr<DropStmt>>(body_); }
