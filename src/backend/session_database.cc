@@ -16,6 +16,7 @@
 #include "access/wal/wal_dbase.h"
 #include "backend/interrupts.h"
 #include "backend/session.h"
+#include "catalog/acl.h"
 #include "catalog/catalog.h"
 #include "catalog/db_role_setting.h"
 #include "catalog/role_store.h"
@@ -429,6 +430,12 @@ void Session::AlterDatabaseOwner(const std::string& name, const sql::RoleSpec& o
       throw MakeError(sqlstate::kInsufficientPrivilege, "must be member of role \"" + new_owner.name + "\"");
     if (!me.createdb)
       throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to change owner of database");
+  }
+  if (db->row.datacl) {  // the old owner's privileges become the new owner's (aclnewowner)
+    const std::string old_name = AclRoleName(db->row.datdba);
+    auto acl = catalog::AclOf(db->row.datacl, catalog::AclObject::kDatabase, old_name);
+    catalog::AclChangeOwner(&acl, old_name, new_owner.name);
+    db->row.datacl = catalog::FormatAcl(acl);
   }
   db->row.datdba = new_owner.oid;
   catalog::UpdateCatalogRow(db->tid, db->row, x);

@@ -136,6 +136,11 @@ TEST(Privileges, ConnectOnDatabases) {
   Conn alice = Open(c, "alice", "tenant");
   EXPECT_EQ(QueryValue(alice.get(), "SELECT has_database_privilege('tenant', 'CONNECT')"), "t");
   Open(c, su, "tenant");  // superusers need no grant
+  // A new owner takes over the old owner's items (PostgreSQL's aclnewowner).
+  alice.reset();
+  Exec(admin.get(), "ALTER DATABASE tenant OWNER TO alice");
+  EXPECT_EQ(QueryValue(admin.get(), "SELECT datacl::text FROM pg_database WHERE datname = 'tenant'"),
+            "{=T/alice,alice=CTc/alice}");
 }
 
 TEST(Privileges, ErrorsAndDropRoleAsInPostgres) {
