@@ -333,7 +333,7 @@ int Startup::Run() {
     StoredSettings stored_settings;
     catalog::DatabaseRow db = OpenDatabase(slot, *role, &stored_settings);
     catalog::SetCurrentDatabase(db.oid);
-    catalog::SetCurrentUser(role->oid);
+    catalog::SetCurrentUser(role->oid, role->name);
     if (!role->superuser && client_.cac == CacState::kSuperuser)
       throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser to connect during database shutdown");
     if (!role->superuser && v.superuser_reserved_connections > 0 &&

@@ -308,6 +308,8 @@ class Session : public sql::SessionContext {
   void CheckAlterableRoleName(const sql::RoleSpec& spec) const;
   // Privileges (session_privileges.cc).
   std::string RunGrant(const sql::GrantStmt& g);
+  std::string RunSchema(const sql::SchemaStmt& s);       // session_schema.cc
+  std::string RunDropSchema(const sql::DropStmt& d);
   std::string AclRoleName(uint32_t role);  // as acl text names it
   // "pg_database_owner" when this session's user owns the current database.
   std::string DatabaseOwnerAlias();

@@ -603,6 +603,7 @@ std::vector<DependentView> FindDependentViews(const std::vector<catalog::ClassRo
 
 std::string Session::RunDrop(const sql::DropStmt& d) {
   using O = sql::DropStmt;
+  if (d.object == O::kSchema) return RunDropSchema(d);
   const char* what = d.object == O::kTable ? "table" : d.object == O::kView ? "view" : d.object == O::kSequence ? "sequence" : "index";
   const std::string tag = d.object == O::kTable      ? "DROP TABLE"
                           : d.object == O::kView     ? "DROP VIEW"

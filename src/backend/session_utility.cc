@@ -55,6 +55,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kAlterRole:
     case sql::StmtKind::kDropRole: return RunRoleStmt(stmt);
     case sql::StmtKind::kGrant: return RunGrant(stmt.grant());
+    case sql::StmtKind::kSchema: return RunSchema(stmt.schema());
     case sql::StmtKind::kCreateDatabase: return RunCreateDatabase(stmt.create_database());
     case sql::StmtKind::kAlterDatabase: return RunAlterDatabase(stmt.alter_database());
     case sql::StmtKind::kDropDatabase: return RunDropDatabase(stmt.drop_database());

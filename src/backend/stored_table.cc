@@ -680,11 +680,19 @@ int32_t EngineTypmod(uint32_t type, int32_t atttypmod) {
   return atttypmod;
 }
 
+static std::string NamespaceNameOf(uint32_t nsp) {
+  auto rows = catalog::ScanCatalog<catalog::NamespaceRow>(xact::GetTransactionSnapshot(), xact::CurrentXactForVisibility(),
+                                                           [&](const catalog::NamespaceRow& r) { return r.oid == nsp; });
+  return rows.empty() ? std::string() : rows[0].nspname;
+}
+
 std::shared_ptr<HeapTable> BuildUserTable(const catalog::TableInfo& info) {
   auto t = std::make_shared<HeapTable>();
   t->oid = info.cls.oid;
   t->name = info.cls.relname;
-  t->schema = info.cls.relnamespace == catalog::kPgCatalogNamespace ? "pg_catalog" : "public";
+  t->schema = info.cls.relnamespace == catalog::kPgCatalogNamespace ? "pg_catalog"
+              : info.cls.relnamespace == catalog::kPublicNamespace ? "public"
+                                                                   : NamespaceNameOf(info.cls.relnamespace);
   const uint32_t db = catalog::CurrentDatabase();
   t->rel.loc = {smgr::kDefaultTablespace, db, info.cls.relfilenode};
   t->rel.rel_oid = info.cls.oid;

@@ -21,6 +21,7 @@ namespace {
 
 uint32_t g_database = kTemplate1DbOid;
 uint32_t g_user = kBootstrapSuperuserId;
+std::string g_user_name;
 
 // Relations created by the running top-level transaction, for AtEndOfTransaction.
 struct Created {
@@ -40,8 +41,12 @@ std::optional<Row> First(std::vector<Row> rows) {
 
 void SetCurrentDatabase(uint32_t db_oid) { g_database = db_oid; }
 uint32_t CurrentDatabase() { return g_database; }
-void SetCurrentUser(uint32_t role_oid) { g_user = role_oid; }
+void SetCurrentUser(uint32_t role_oid, const std::string& name) {
+  g_user = role_oid;
+  g_user_name = name;
+}
 uint32_t CurrentUser() { return g_user; }
+const std::string& CurrentUserName() { return g_user_name; }
 
 heap::Relation CatalogRelation(uint32_t catalog_oid, uint32_t db_oid) {
   const CatalogDef& def = CatalogById(catalog_oid);

@@ -20,8 +20,9 @@ void SetCurrentDatabase(uint32_t db_oid);
 uint32_t CurrentDatabase();
 // The role new relations belong to (PostgreSQL's GetUserId()): the
 // session's user; the bootstrap superuser outside sessions.
-void SetCurrentUser(uint32_t role_oid);
+void SetCurrentUser(uint32_t role_oid, const std::string& name);
 uint32_t CurrentUser();
+const std::string& CurrentUserName();  // search_path's "$user"; empty outside sessions
 
 // The heap a catalog lives in: global/OID for shared ones, base/DB/OID otherwise.
 heap::Relation CatalogRelation(uint32_t catalog_oid, uint32_t db_oid = CurrentDatabase());

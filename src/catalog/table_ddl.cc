@@ -100,9 +100,13 @@ std::vector<uint32_t> SearchPath(const transam::Snapshot& snapshot, const transa
   if (implicit_catalog && std::find(names.begin(), names.end(), "pg_catalog") == names.end())
     path.push_back(kPgCatalogNamespace);
   for (const std::string& name : names) {
-    // "$user" names a schema called after the role; CREATE SCHEMA does not
-    // exist yet, so there is none.
-    if (name == "$user") continue;
+    // "$user" names the schema called after the session's role, if any.
+    if (name == "$user") {
+      if (CurrentUserName().empty()) continue;
+      auto ns = LookupNamespace(CurrentUserName(), snapshot, me);
+      if (ns && std::find(path.begin(), path.end(), ns->oid) == path.end()) path.push_back(ns->oid);
+      continue;
+    }
     uint32_t nsp = name == "pg_catalog" ? kPgCatalogNamespace : name == "public" ? kPublicNamespace : 0;
     if (name == "pg_temp") {
       if (temp) path.push_back(temp);

@@ -60,6 +60,7 @@ std::string CommandTagOf(const Statement& s) {
       }
       return "NOTIFY";
     case StmtKind::kGrant: return s.grant().is_grant ? "GRANT" : "REVOKE";
+    case StmtKind::kSchema: return s.schema().action == SchemaStmt::kCreate ? "CREATE SCHEMA" : "ALTER SCHEMA";
     case StmtKind::kCreateTable: return "CREATE TABLE";
     case StmtKind::kCreateTableAs: return "SELECT";  // PostgreSQL reports "SELECT n"
     case StmtKind::kDrop:
@@ -68,6 +69,7 @@ std::string CommandTagOf(const Statement& s) {
         case DropStmt::kIndex: return "DROP INDEX";
         case DropStmt::kView: return "DROP VIEW";
         case DropStmt::kSequence: return "DROP SEQUENCE";
+        case DropStmt::kSchema: return "DROP SCHEMA";
       }
       return "DROP TABLE";
     case StmtKind::kTruncate: return "TRUNCATE TABLE";

@@ -379,7 +379,7 @@ void CheckFunctionSchema(Analyzer& an, const Expr& fc, const std::vector<TExprPt
   const std::string& schema = fc.names[0];
   if (schema == "pg_catalog") return;
   if (schema == "information_schema" && IsInformationSchemaFunction(fc.names.back())) return;
-  if (schema != "public" && schema != "information_schema") {
+  if (schema != "public" && schema != "information_schema" && an.ctx_.NamespaceOid(schema) == 0) {
     an.Error(kInvalidSchemaName, "schema \"" + schema + "\" does not exist", fc.location);
   }
   // Every builtin lives in pg_catalog; public holds no functions.

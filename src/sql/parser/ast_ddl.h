@@ -116,7 +116,7 @@ struct CreateTableAsStmt {
 };
 
 struct DropStmt {
-  enum Object : uint8_t { kTable, kIndex, kView, kSequence } object = kTable;
+  enum Object : uint8_t { kTable, kIndex, kView, kSequence, kSchema } object = kTable;
   bool missing_ok = false;
   bool concurrently = false;  // DROP INDEX CONCURRENTLY
   bool cascade = false;       // CASCADE (RESTRICT is the default)
@@ -283,6 +283,18 @@ struct CheckpointStmt {};
 struct ExplainStmt {
   std::vector<DefElem> options;  // ANALYZE, VERBOSE and (...) options
   std::shared_ptr<Statement> statement;
+};
+
+// CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role] and
+// CREATE SCHEMA [IF NOT EXISTS] AUTHORIZATION role (named after the role);
+// ALTER SCHEMA name RENAME TO new | OWNER TO role. DROP SCHEMA is a DropStmt.
+struct SchemaStmt {
+  enum Action : uint8_t { kCreate, kRename, kOwner } action = kCreate;
+  std::string name;  // empty for CREATE SCHEMA AUTHORIZATION role
+  bool if_not_exists = false;
+  std::optional<RoleSpec> authorization;  // kCreate's AUTHORIZATION, kOwner's new owner
+  std::string new_name;                   // kRename
+  int location = -1;
 };
 
 struct CreateDatabaseStmt {

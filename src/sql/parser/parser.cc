@@ -116,6 +116,7 @@ Statement::Body Parser::ParseStatementBody(StmtKind* kind) {
   if (IsWord("create")) return ParseCreate(kind);
   if (IsWord("drop")) return ParseDrop(kind);
   if (IsWord("alter") && IsWord("system", 1)) return *kind = StmtKind::kAlterSystem, ParseAlterSystem();
+  if (IsWord("alter") && IsWord("schema", 1)) return *kind = StmtKind::kSchema, ParseSchema();
   if (IsWord("alter") && IsWord("database", 1)) return *kind = StmtKind::kAlterDatabase, ParseAlterDatabase();
   if (IsWord("alter") && IsWord("table", 1)) return *kind = StmtKind::kAlterTable, ParseAlterTable();
   if (IsWord("alter") && IsWord("sequence", 1)) return *kind = StmtKind::kAlterSequence, ParseAlterSequence();

@@ -231,6 +231,10 @@ Statement::Body Parser::ParseCreate(StmtKind* kind) {
     *kind = StmtKind::kCreateDatabase;
     return ParseCreateDatabase();
   }
+  if (!replace && persistence == Persistence::kPermanent && IsWord("schema")) {
+    *kind = StmtKind::kSchema;
+    return ParseSchema();
+  }
   Fail();
 }
 
@@ -466,6 +470,17 @@ Statement::Body Parser::ParseDrop(StmtKind* kind) {
     d->object = DropStmt::kView;
   } else if (AcceptWord("sequence")) {
     d->object = DropStmt::kSequence;
+  } else if (AcceptWord("schema")) {
+    d->object = DropStmt::kSchema;
+    d->missing_ok = AcceptWords("if", "exists");
+    do {
+      RangeVar rv;
+      rv.location = Peek().offset;
+      rv.name = ParseName();
+      d->names.push_back(std::move(rv));
+    } while (AcceptPunct(','));
+    d->cascade = ParseCascade(*this);
+    return d;
   } else {
     Fail();
   }
@@ -474,6 +489,35 @@ Statement::Body Parser::ParseDrop(StmtKind* kind) {
   while (AcceptPunct(','));
   d->cascade = ParseCascade(*this);
   return d;
+}
+
+Statement::Body Parser::ParseSchema() {
+  auto s = std::make_shared<SchemaStmt>();
+  const bool create = !AcceptWord("alter");  // ParseCreate has read CREATE already
+  ExpectWord("schema");
+  if (create) {
+    s->if_not_exists = IsWord("if") && IsWord("not", 1) && IsWord("exists", 2);
+    if (s->if_not_exists) pos_ += 3;
+    s->location = Peek().offset;
+    if (!IsWord("authorization")) s->name = ParseName();
+    if (AcceptWord("authorization")) s->authorization = ParseRoleSpec();
+    // Schema elements (CREATE TABLE ... inside the statement) are not read yet.
+    if (Peek().kind == TokKind::kIdent && !IsPunct(';')) NotSupported("CREATE SCHEMA with schema elements", Peek().offset);
+    return s;
+  }
+  s->location = Peek().offset;
+  s->name = ParseName();
+  if (AcceptWord("rename")) {
+    ExpectWord("to");
+    s->action = SchemaStmt::kRename;
+    s->new_name = ParseName();
+  } else {
+    ExpectWord("owner");
+    ExpectWord("to");
+    s->action = SchemaStmt::kOwner;
+    s->authorization = ParseRoleSpec();
+  }
+  return s;
 }
 
 Statement::Body Parser::ParseTruncate() {

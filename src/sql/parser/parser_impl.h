@@ -114,6 +114,7 @@ class Parser {
   Statement::Body ParseDropRole();
   Statement::Body ParseDiscard();
   Statement::Body ParseGrant();
+  Statement::Body ParseSchema();  // CREATE/ALTER SCHEMA (parser_ddl.cc)
   // A RoleSpec: a name, CURRENT_USER, CURRENT_ROLE, SESSION_USER or PUBLIC
   // ("none" is 42939 at its position).
   RoleSpec ParseRoleSpec();

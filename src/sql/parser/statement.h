@@ -54,6 +54,7 @@ enum class StmtKind : uint8_t {
   kAlterSequence,
   kNotify,  // LISTEN, UNLISTEN and NOTIFY
   kGrant,   // GRANT and REVOKE of privileges
+  kSchema,  // CREATE SCHEMA and ALTER SCHEMA
 };
 
 struct Statement {
@@ -86,7 +87,7 @@ struct Statement {
                             std::shared_ptr<ClosePortalStmt>,
                             std::shared_ptr<CreateSeqStmt>,
                             std::shared_ptr<AlterSeqStmt>, NotifyStmt,
-                            std::shared_ptr<GrantStmt>>;
+                            std::shared_ptr<GrantStmt>, std::shared_ptr<SchemaStmt>>;
 
   StmtKind kind() const { return kind_; }
   // This statement's text without the terminating ';' (for pg_stat_activity).
@@ -108,6 +109,7 @@ struct Statement {
   const DiscardStmt& discard() const { return std::get<DiscardStmt>(body_); }
   const NotifyStmt& notify() const { return std::get<NotifyStmt>(body_); }
   const GrantStmt& grant() const { return *std::get<std::shared_ptr<GrantStmt>>(body_); }
+  const SchemaStmt& schema() const { return *std::get<std::shared_ptr<SchemaStmt>>(body_); }
   const CreateTableStmt& create_table() const { return *std::get<std::shared_ptr<CreateTableStmt>>(body_); }
   const CreateTableAsStmt& create_table_as() const { return *std::get<std::shared_ptr<CreateTableAsStmt>>(body_); }
   const DropStmt& drop() const { return *std::get<std::shared_ptr<DropStmt>>(body_); }
