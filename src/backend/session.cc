@@ -72,6 +72,9 @@ void Session::ApplyStartupSettings() {
   }
   guc::SetInternalOption("session_authorization", info_.user);
   guc::SetInternalOption("is_superuser", info_.role.superuser ? "on" : "off");
+  login_role_ = session_role_ = info_.role;
+  identity_roles_[info_.user] = info_.role;
+  synced_session_auth_ = info_.user;
 }
 
 void Session::StartupMessages() {

@@ -70,7 +70,7 @@ class Session : public sql::SessionContext {
   // sql::SessionContext
   int BackendPid() override;
   std::string CurrentUser() override { return info_.user; }
-  std::string SessionUser() override { return info_.user; }
+  std::string SessionUser() override { return session_role_.name; }
   std::string CurrentDatabase() override { return info_.database; }
   void CheckRelationPrivilege(char relkind, const std::string& name, uint32_t owner,
                               const std::optional<std::string>& acl, uint32_t privs,
@@ -308,6 +308,10 @@ class Session : public sql::SessionContext {
   void CheckAlterableRoleName(const sql::RoleSpec& spec) const;
   // Privileges (session_privileges.cc).
   std::string RunGrant(const sql::GrantStmt& g);
+  // Validates SET ROLE / SET SESSION AUTHORIZATION's value as PostgreSQL's
+  // check hooks do; SyncIdentity then makes the settings the session's identity.
+  void CheckIdentitySetting(const std::string& name, const std::string& value);
+  void SyncIdentity();
   std::string RunSchema(const sql::SchemaStmt& s);       // session_schema.cc
   std::string RunDropSchema(const sql::DropStmt& d);
   std::string AclRoleName(uint32_t role);  // as acl text names it
@@ -390,7 +394,14 @@ class Session : public sql::SessionContext {
   void ClearUnnamedPortal();
 
   protocol::Connection& conn_;
-  SessionInfo info_;
+  SessionInfo info_;  // info_.user and info_.role: the current user (SET ROLE moves them)
+  // SET ROLE and SET SESSION AUTHORIZATION (session_privileges.cc): the
+  // authenticated role, session_user, the roles the two settings named
+  // (checked when set, so a rollback can restore them without the catalog),
+  // and the settings the current identity was derived from.
+  catalog::RoleRecord login_role_, session_role_;
+  std::map<std::string, catalog::RoleRecord> identity_roles_;
+  std::string synced_role_ = "none", synced_session_auth_;
   std::unique_ptr<SystemViews> views_;
   OnlineBackup backup_;  // pg_backup_start .. pg_backup_stop
   TxState tx_ = TxState::kIdle;

@@ -112,6 +112,7 @@ void Session::DeliverNotifications() {
 }
 
 void Session::ReadyForQuery() {
+  SyncIdentity();  // a rollback may have undone SET ROLE
   DeliverNotifications();
   protocol::AppendReadyForQuery(&conn_.out(), TxStatusByte());
 }

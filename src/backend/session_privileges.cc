@@ -66,6 +66,39 @@ struct GrantObject {
 
 }  // namespace
 
+void Session::CheckIdentitySetting(const std::string& name, const std::string& value) {
+  if (name != "role" && name != "session_authorization") return;
+  if (name == "role" && value == "none") return;
+  auto role = catalog::FindRole(value, Snap(), xact::CurrentXactForVisibility());
+  if (!role) throw MakeError(sqlstate::kInvalidParameterValue, "role \"" + value + "\" does not exist");
+  if (name == "role") {
+    // Role membership is not stored: a role is a member of itself only.
+    if (!session_role_.superuser && role->oid != session_role_.oid)
+      throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to set role \"" + value + "\"");
+  } else if (!login_role_.superuser && role->oid != login_role_.oid) {
+    throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied to set session authorization");
+  }
+  identity_roles_[value] = *role;
+}
+
+void Session::SyncIdentity() {
+  const guc::Vars& v = guc::V();
+  const std::string& session_auth = v.session_authorization.empty() ? login_role_.name : v.session_authorization;
+  const std::string& role = v.role.empty() ? std::string("none") : v.role;
+  if (session_auth == synced_session_auth_ && role == synced_role_) return;
+  auto known = [&](const std::string& name) {
+    auto it = identity_roles_.find(name);
+    return it == identity_roles_.end() ? login_role_ : it->second;
+  };
+  session_role_ = known(session_auth);
+  info_.role = role == "none" ? session_role_ : known(role);
+  info_.user = info_.role.name;
+  catalog::SetCurrentUser(info_.role.oid, info_.role.name);  // new relations' owner; drops cached plans
+  guc::SetInternalOption("is_superuser", info_.role.superuser ? "on" : "off");
+  synced_session_auth_ = session_auth;
+  synced_role_ = role;
+}
+
 std::string Session::AclRoleName(uint32_t role) {
   if (role == info_.role.oid) return info_.user;
   return RoleName(role).value_or(std::to_string(role));

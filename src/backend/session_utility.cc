@@ -103,7 +103,7 @@ std::string Session::RunUtility(const sql::Statement& stmt) {
     case sql::StmtKind::kNotify: return RunNotifyStmt(stmt.notify());
     case sql::StmtKind::kCheckpoint:
       if (!info_.role.superuser)
-        throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser to do CHECKPOINT");
+        throw MakeError(sqlstate::kInsufficientPrivilege, "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT");
       checkpoint::RequestAndWait(&backend::CheckForInterrupts);
       return "CHECKPOINT";
     default:
@@ -199,6 +199,7 @@ std::string Session::RunSet(const sql::Statement& stmt) {
       guc::ResetAllOptions();
     else
       guc::ResetConfigOption(r.name, su);
+    SyncIdentity();
     return "RESET";
   }
   const sql::SetStmt& s = stmt.set();
@@ -206,11 +207,16 @@ std::string Session::RunSet(const sql::Statement& stmt) {
     EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kNoActiveSqlTransaction,
                          "SET LOCAL can only be used in transaction blocks"));
   switch (s.kind) {
-    case sql::SetStmt::kValue:
-      guc::SetConfigOption(s.name, FlattenSetValues(s.name, s.values), su, s.is_local);
+    case sql::SetStmt::kValue: {
+      const std::string value = FlattenSetValues(s.name, s.values);
+      CheckIdentitySetting(s.name, value);
+      guc::SetConfigOption(s.name, value, su, s.is_local);
+      SyncIdentity();
       break;
+    }
     case sql::SetStmt::kDefault:
       guc::ResetConfigOption(s.name, su);
+      SyncIdentity();
       break;
     case sql::SetStmt::kTransaction:
       if (!InTransactionBlock())

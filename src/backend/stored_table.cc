@@ -968,10 +968,13 @@ void StoredTablesRefresh() {
   // name other relations.
   static std::string cache_search_path;
   const std::string& search_path = guc::V().search_path;
-  if (v != g_cache_version || search_path != cache_search_path) {
+  // Plans checked privileges for one user: SET ROLE needs new ones.
+  static uint32_t cache_user = 0;
+  if (v != g_cache_version || search_path != cache_search_path || catalog::CurrentUser() != cache_user) {
     DropCaches();
     g_cache_version = v;
     cache_search_path = search_path;
+    cache_user = catalog::CurrentUser();
   }
 }
 

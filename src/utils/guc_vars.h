@@ -160,6 +160,7 @@ struct Vars {
   std::string recovery_target_timeline{};
   bool restart_after_crash{};
   std::string restore_command{};
+  std::string role{};  // SET ROLE; "none" for the session user
   bool row_security{};
   std::string search_path{};
   double seq_page_cost{};

@@ -200,7 +200,7 @@ TEST(Lifecycle, CheckpointCommandWritesACheckpointAndRecoveryStartsThere) {
   Conn plain = c.Connect("postgres", "plain");
   Result denied(PQexec(plain.get(), "CHECKPOINT"));
   EXPECT_EQ(SqlState(denied.get()), "42501");
-  EXPECT_STREQ(PQresultErrorField(denied.get(), PG_DIAG_MESSAGE_PRIMARY), "must be superuser to do CHECKPOINT");
+  EXPECT_STREQ(PQresultErrorField(denied.get(), PG_DIAG_MESSAGE_PRIMARY), "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT");
   // A crash now replays from that checkpoint: the WAL ends right after it.
   conn.reset();
   plain.reset();

@@ -196,5 +196,36 @@ TEST(Privileges, OwnerToHandsOverTheTableItsPartsAndItsAcl) {
   EXPECT_EQ(Tag(carol.get(), "DROP TABLE ot"), "DROP TABLE");
 }
 
+// SET ROLE and SET SESSION AUTHORIZATION change whose privileges count,
+// also for a statement prepared before, and a rollback undoes them.
+TEST(Privileges, SetRoleAndSessionAuthorizationSwitchTheCheckedUser) {
+  Cluster c;
+  c.Start();
+  Conn admin = c.Connect();
+  const std::string su = c.superuser();
+  Exec(admin.get(), "CREATE ROLE rr LOGIN");
+  Exec(admin.get(), "CREATE TABLE rt (a int)");
+  Exec(admin.get(), "PREPARE p AS SELECT count(*) FROM rt");
+  EXPECT_EQ(Fails(admin.get(), "SET ROLE nosuch").sqlstate, "22023");
+  EXPECT_EQ(Tag(admin.get(), "SET ROLE rr"), "SET");
+  EXPECT_EQ(QueryValue(admin.get(), "SELECT current_user || ' ' || session_user || ' ' || current_setting('is_superuser')"),
+            "rr " + su + " off");
+  EXPECT_EQ(Fails(admin.get(), "SELECT * FROM rt").message, "permission denied for table rt");
+  EXPECT_EQ(Fails(admin.get(), "EXECUTE p").message, "permission denied for table rt");
+  Exec(admin.get(), "RESET ROLE");
+  EXPECT_EQ(QueryValue(admin.get(), "EXECUTE p"), "0");
+  Exec(admin.get(), "BEGIN");
+  Exec(admin.get(), "SET ROLE rr");
+  Exec(admin.get(), "ROLLBACK");
+  EXPECT_EQ(QueryValue(admin.get(), "SELECT current_user"), su);
+  Exec(admin.get(), "SET SESSION AUTHORIZATION rr");
+  EXPECT_EQ(QueryValue(admin.get(), "SELECT session_user"), "rr");
+  EXPECT_EQ(Fails(admin.get(), "SET ROLE " + su).message, "permission denied to set role \"" + su + "\"");
+  Exec(admin.get(), "RESET SESSION AUTHORIZATION");
+  EXPECT_EQ(QueryValue(admin.get(), "SELECT current_user"), su);
+  Conn rr = c.Connect("postgres", "rr");
+  EXPECT_EQ(Fails(rr.get(), "SET SESSION AUTHORIZATION " + su).message, "permission denied to set session authorization");
+}
+
 }  // namespace
 }  // namespace tusk::test
