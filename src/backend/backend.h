@@ -15,7 +15,7 @@ namespace tusk::backend {
 // The postmaster's verdict on new connections when it forked this child
 // (PostgreSQL's canAcceptConnections).
 // kSuperuser: a smart shutdown waits for an online backup; only superusers may connect.
-enum class CacState { kOk, kStartup, kShutdown, kRecovery, kNotConsistent, kTooMany, kSuperuser };
+enum class CacState { kOk, kStartup, kShutdown, kRecovery, kNotConsistent, kTooMany, kSuperuser, kSuspending };
 
 struct CancelTarget {
   pid_t pid;

@@ -27,6 +27,7 @@
 #include "protocol/connection.h"
 #include "protocol/message.h"
 #include "storage/ipc/latch.h"
+#include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
 #include "utils/guc.h"
 #include "utils/log.h"
@@ -226,7 +227,8 @@ bool Startup::ReadStartup() {
 void Startup::CheckAdmission() {
   switch (client_.cac) {
     case CacState::kOk:
-    case CacState::kSuperuser: return;  // checked once the role is known
+    case CacState::kSuperuser:
+    case CacState::kSuspending: return;  // checked once the role is known
     case CacState::kStartup:
       throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is starting up");
     case CacState::kShutdown:
@@ -330,6 +332,11 @@ int Startup::Run() {
     if (!role->can_login)
       throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
                       "role \"" + user_ + "\" is not permitted to log in");
+    if (client_.cac == CacState::kSuspending) {
+      // Contract 11: a superuser asking to connect is the wake-up event that aborts a suspend.
+      if (!role->superuser) throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is suspending");
+      pmsignal::SendToPostmaster(pmsignal::Reason::kAbortSuspend);
+    }
     StoredSettings stored_settings;
     catalog::DatabaseRow db = OpenDatabase(slot, *role, &stored_settings);
     catalog::SetCurrentDatabase(db.oid);

@@ -135,6 +135,8 @@ class Session : public sql::SessionContext {
   void AdvisoryUnlockAll() override;
   std::optional<std::string> SerialSequence(const std::string& table, const std::string& column) override;
   uint64_t SwitchWal() override;
+  void SuspendServer(int timeout_s) override;
+  void ResumeServer() override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
   BackupStopInfo BackupStop(bool wait_for_archive) override;
   // pg_prepared_statements: the named statements, in text form (session_prepare.cc).

@@ -19,6 +19,7 @@
 #include "catalog/table_ddl.h"
 #include "storage/file/smgr.h"
 #include "storage/ipc/pmsignal.h"
+#include "storage/ipc/suspend.h"
 #include "utils/guc.h"
 #include "utils/process_globals.h"
 
@@ -268,7 +269,36 @@ uint64_t Session::CurrentXid() {
 uint64_t Session::SwitchWal() {
   if (!info_.role.superuser)
     throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_switch_wal");
+  suspend::WriteScope writing;  // a switch record changes the directory: not while suspended
   return wal::SwitchSegment();
+}
+
+namespace {
+
+// Files the request with the postmaster and waits for its answer.
+void AskPostmaster(suspend::RequestKind kind, int timeout_s, const char* what) {
+  uint64_t ticket = suspend::SubmitRequest(kind, timeout_s);
+  if (ticket == 0) throw MakeError(sqlstate::kObjectNotInPrerequisiteState, "another suspend or resume request is pending");
+  pmsignal::SendToPostmaster(pmsignal::Reason::kSuspendRequest);
+  std::string message;
+  if (!suspend::WaitForAnswer(ticket, &backend::CheckForInterrupts, &message))
+    throw MakeError(sqlstate::kObjectNotInPrerequisiteState, std::string("could not ") + what + " server: " + message);
+}
+
+}  // namespace
+
+void Session::SuspendServer(int timeout_s) {
+  if (!info_.role.superuser) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_suspend");
+  if (timeout_s <= 0) throw MakeError(sqlstate::kInvalidParameterValue, "\"timeout\" must be greater than zero");
+  // The freeze step waits for every transaction that has written: ours would wait for itself.
+  if (xact::GetTopXid() != 0)
+    throw MakeError(sqlstate::kActiveSqlTransaction, "cannot suspend the server in a transaction that has written");
+  AskPostmaster(suspend::RequestKind::kSuspend, timeout_s, "suspend");
+}
+
+void Session::ResumeServer() {
+  if (!info_.role.superuser) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_resume");
+  AskPostmaster(suspend::RequestKind::kResume, 0, "resume");
 }
 
 uint64_t Session::BackupStart(const std::string& label, bool fast) {

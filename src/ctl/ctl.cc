@@ -12,7 +12,7 @@ namespace tusk::ctl {
 bool IsCtlVerb(const std::string& verb) {
   // promote and logrotate are not implemented, so they stay unknown subcommands.
   return verb == "start" || verb == "stop" || verb == "restart" || verb == "reload" || verb == "status" ||
-         verb == "kill";
+         verb == "kill" || verb == "suspend" || verb == "resume";
 }
 
 int CtlMain(int argc, char** argv) {
@@ -37,6 +37,8 @@ int CtlMain(int argc, char** argv) {
     if (o.verb == "reload") return DoReload(o);
     if (o.verb == "status") return DoStatus(o);
     if (o.verb == "kill") return DoKill(o);
+    if (o.verb == "suspend") return DoSuspend(o);
+    if (o.verb == "resume") return DoResume(o);
   } catch (const CtlExit& e) {
     return e.code;
   }

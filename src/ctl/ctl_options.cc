@@ -196,7 +196,8 @@ CtlParseResult ParseCtlArgs(int argc, char** argv, const char* pgdata_env, const
 
 std::string CtlHelpText() {
   std::string p = kProgName;
-  return p + " start, stop, restart, reload, status and kill control a Tusk server\n"
+  return p + " start, stop, restart, reload, status, suspend, resume and kill control\n"
+             "a Tusk server "
              "the way pg_ctl controls PostgreSQL.\n"
              "\n"
              "Usage:\n"
@@ -207,6 +208,8 @@ std::string CtlHelpText() {
              "                  [-o OPTIONS] [-c]\n"
              "  " + p + " reload     [-D DATADIR] [-s]\n"
              "  " + p + " status     [-D DATADIR]\n"
+             "  " + p + " suspend    [-D DATADIR] [-W] [-t SECS] [-s]\n"
+             "  " + p + " resume     [-D DATADIR] [-W] [-s]\n"
              "  " + p + " kill       SIGNALNAME PID\n"
              "\n"
              "Common options:\n"
@@ -231,6 +234,11 @@ std::string CtlHelpText() {
              "  smart       quit after all clients have disconnected\n"
              "  fast        quit directly, with proper shutdown (default)\n"
              "  immediate   quit without complete shutdown; will lead to recovery on restart\n"
+             "\n"
+             "Suspend (a quiet, consistent data directory, e.g. for a snapshot):\n"
+             "  notify autovacuum, freeze new writes and wait up to SECS (default 60)\n"
+             "  for running transactions, checkpoint and fsync every file, then stay\n"
+             "  suspended (read-only queries go on) until \"" + p + " resume\".\n"
              "\n"
              "Allowed signal names for kill:\n"
              "  ABRT HUP INT KILL QUIT TERM USR1 USR2\n";

@@ -19,6 +19,7 @@
 #include "access/wal/wal.h"
 #include "ctl/ctl.h"
 #include "ctl/initdb.h"
+#include "storage/file/sync_dir.h"
 #include "ctl/initdb_catalog.h"
 #include "utils/error.h"
 #include "storage/file/control_file.h"
@@ -90,30 +91,11 @@ void WriteFile(const std::string& path, const std::string& contents) {
   if (close(fd) != 0) Fail("could not close file \"" + path + "\": " + Errno());
 }
 
-void FsyncPath(const std::string& path, bool is_dir) {
-  int fd = open(path.c_str(), (is_dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
-  if (fd < 0) Fail("could not open \"" + path + "\": " + Errno());
-  // Some filesystems refuse fsync on directories; that is not a failure to persist files.
-  if (fsync(fd) != 0 && !(is_dir && (errno == EBADF || errno == EINVAL))) {
-    std::string e = Errno();
-    close(fd);
-    Fail("could not fsync file \"" + path + "\": " + e);
-  }
-  close(fd);
-}
-
 // Files first, then every directory (their entries name the files), then the
 // parent, so a crash right after initdb cannot lose any part of the cluster.
 void SyncDataDir(const std::string& dir) {
-  std::vector<std::string> dirs{dir};
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_directory())
-      dirs.push_back(e.path().string());
-    else if (e.is_regular_file())
-      FsyncPath(e.path().string(), false);
-  }
-  for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) FsyncPath(*it, true);
-  FsyncPath(fs::path(dir).parent_path().string(), true);
+  std::string error;
+  if (!FsyncTree(dir, &error)) Fail(error);
 }
 
 // pg_controldata shows this number; PostgreSQL derives it from the clock.

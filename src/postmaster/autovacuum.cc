@@ -21,6 +21,7 @@
 #include "storage/lmgr/lock.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
+#include "storage/ipc/suspend.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
 #include "utils/guc.h"
@@ -119,6 +120,14 @@ int AutovacLauncherMain() {
       return 0;
     }
     f.got_sigint = 0;
+    f.got_sigusr2 = 0;  // the suspend's notify step, or the resume
+    if (suspend::CurrentPhase() != suspend::Phase::kRunning) {
+      // Suspending or suspended (contract 11): told, and asking for no workers until the resume.
+      suspend::AcknowledgeNotify(suspend::NotifyGeneration());
+      latch::WaitLatch(-1, 0, 1000);
+      last_launch = Clock::now();
+      continue;
+    }
     // Recomputed at every wake-up, so a reloaded naptime and a database
     // counted for the first time take effect at once.
     const std::vector<std::string> databases = autovacuum::DatabasesToProcess();

@@ -8,6 +8,7 @@
 #include "utils/guc.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/proc_array.h"
+#include "storage/ipc/suspend.h"
 #include "utils/ps_title.h"
 
 namespace tusk::aux {
@@ -25,7 +26,8 @@ static int PeriodicLoop(const char* title, BackendType type, long delay_ms, void
       return 0;
     }
     f.got_sigint = 0;  // "abort current work": nothing is in progress between rounds
-    work();
+    // Suspended (contract 11): the data directory must not change.
+    if (!suspend::DataFrozen()) work();
     latch::WaitLatch(-1, 0, delay_ms);
   }
 }

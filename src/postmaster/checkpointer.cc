@@ -10,8 +10,11 @@
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
+#include "storage/ipc/suspend.h"
+#include "storage/file/sync_dir.h"
 #include "utils/guc.h"
 #include "utils/log.h"
+#include "utils/process_globals.h"
 #include "utils/ps_title.h"
 
 namespace tusk::aux {
@@ -72,6 +75,20 @@ int CheckpointerMain() {
     if (!wal_seen) {
       last_insert = wal::LastImportantRecord();
       wal_seen = true;
+    }
+    f.got_sigusr2 = 0;  // a wake-up for the suspend's sync step
+    if (uint64_t generation; suspend::SyncRequested(&generation)) {
+      // Suspend step 3: everything in memory reaches disk, then every file is fsynced.
+      bool ok = checkpoint::Perform(checkpoint::kImmediate | checkpoint::kForce | checkpoint::kWait);
+      ok = ok && SyncDataDirectory(Globals().data_dir);
+      suspend::ReportSyncDone(generation, ok);
+      last_checkpoint = Clock::now();
+      last_insert = wal::LastImportantRecord();
+    }
+    if (suspend::DataFrozen()) {
+      // Suspended: no checkpoint of any kind (a CHECKPOINT waits for the resume).
+      latch::WaitLatch(-1, 0, 100);
+      continue;
     }
     CheckArchiveTimeout(&last_switch);
     uint64_t ticket = 0;

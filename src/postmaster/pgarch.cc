@@ -33,6 +33,7 @@
 #include "storage/file/vfs.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/proc_array.h"
+#include "storage/ipc/suspend.h"
 #include "storage/ipc/shmem.h"
 #include "storage/lmgr/lwlock.h"
 #include "utils/guc.h"
@@ -332,6 +333,8 @@ void MarkDone(const std::string& name) {
 void CopyLoop() {
   AuxFlags& f = Flags();
   for (;;) {
+    // Suspended (contract 11): marking a segment done would change the data directory.
+    if (suspend::DataFrozen()) return;
     std::string name = OldestReady();
     if (name.empty()) return;
     int failures = 0;

@@ -53,6 +53,7 @@
 #include "postmaster/pgstat.h"
 #include "protocol/auth_flow.h"
 #include "postmaster/pm_options.h"
+#include "postmaster/suspend_steps.h"
 #include "sql/engine.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/parallel_slots.h"
@@ -63,6 +64,7 @@
 #include "storage/file/vfs.h"
 #include "storage/ipc/shmem.h"
 #include "storage/ipc/shmem_setup.h"
+#include "storage/ipc/suspend.h"
 #include "storage/lmgr/lock.h"
 #include "utils/guc.h"
 #include "utils/lock_file.h"
@@ -139,7 +141,18 @@ void OnSignal(int sig) {
 
 class Postmaster {
  public:
-  explicit Postmaster(PmOptions options) : options_(std::move(options)) {}
+  explicit Postmaster(PmOptions options)
+      : options_(std::move(options)),
+        suspend_(SuspendSteps::Env{
+            [this] { return PidOf(ChildKind::kAutovacLauncher); },
+            [this] {
+              std::vector<pid_t> pids;
+              for (const Child& c : children_)
+                if (c.kind == ChildKind::kAutovacWorker) pids.push_back(c.pid);
+              return pids;
+            },
+            [this] { return PidOf(ChildKind::kCheckpointer); },
+            [this] { return state_ == PmState::kRun && shutdown_ == ShutdownMode::kNone && !fatal_error_; }}) {}
   int Run();
 
  private:
@@ -183,6 +196,7 @@ class Postmaster {
   // We sent the startup process a signal (shutdown or crash handling): its
   // failure is then expected, not a reason to give up starting.
   bool startup_signaled_ = false;
+  SuspendSteps suspend_;
 };
 
 int Postmaster::Run() {
@@ -202,6 +216,9 @@ int Postmaster::Run() {
   CopyCodeToAnonymousMemory();  // before the first fork: every child shares the copy
   // The logger rewrites it; without one there is no current log file.
   unlink((g.data_dir + "/current_logfiles").c_str());
+  // Requests meant for an earlier server (or copied along with a snapshot) are void.
+  for (const char* name : {kSuspendSignalFile, kResumeSignalFile, kSuspendFailedFile})
+    unlink((g.data_dir + "/" + name).c_str());
   const guc::Vars& v = guc::V();
   try {
     {
@@ -375,6 +392,8 @@ backend::CacState Postmaster::CanAcceptConnections() const {
     if (!fatal_error_ && state_ == PmState::kStartup) return CacState::kStartup;
     return CacState::kRecovery;
   }
+  // While suspending, a superuser's connection is the wake-up event; others wait outside.
+  if (conns_allowed_ && suspend_.Suspending()) return CacState::kSuspending;
   if (!conns_allowed_) {
     // A smart shutdown while an online backup runs: superusers may still come in to end it.
     if (shutdown_ == ShutdownMode::kSmart && pmsignal::RunningBackups() > 0) return CacState::kSuperuser;
@@ -456,6 +475,7 @@ void Postmaster::HandleShutdownRequest(ShutdownMode mode) {
       break;
     case ShutdownMode::kNone: break;
   }
+  suspend_.Abort("a shutdown request");
 }
 
 void Postmaster::HandleReload() {
@@ -498,6 +518,7 @@ void Postmaster::HandleChildCrash(const Child& child, int status) {
   LogChildExit(child, status, ErrLevel::kLog);
   LogLine("terminating any other active server processes");
   fatal_error_ = true;
+  suspend_.Reset();
   pmsignal::SetQuitReason(pmsignal::QuitReason::kForCrash);
   SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
   kill_pending_ = true;
@@ -681,7 +702,7 @@ void Postmaster::ServerLoop() {
     std::vector<pollfd> pfds;
     pfds.push_back({latch::LatchFd(), POLLIN, 0});
     for (int fd : sockets_.fds) pfds.push_back({fd, POLLIN, 0});
-    int timeout_ms = 1000;
+    int timeout_ms = static_cast<int>(suspend_.PollTimeoutMs());
     int rc = poll(pfds.data(), pfds.size(), timeout_ms);
     latch::ResetLatch();
     if (g_requested_shutdown > static_cast<int>(shutdown_))
@@ -697,7 +718,7 @@ void Postmaster::ServerLoop() {
     if (g_got_sigusr1) {
       g_got_sigusr1 = 0;
       if (pmsignal::CheckAndClear(pmsignal::Reason::kStartAutovacWorker) && state_ == PmState::kRun &&
-          shutdown_ == ShutdownMode::kNone &&
+          shutdown_ == ShutdownMode::kNone && suspend::CurrentPhase() == suspend::Phase::kRunning &&
           CountKind(ChildKind::kAutovacWorker) < guc::V().autovacuum_max_workers) {
         std::string db = autovacuum::TakeNextDatabase();
         ForkChild(ChildKind::kAutovacWorker, [db] { return aux::AutovacWorkerMain(db); });
@@ -705,12 +726,14 @@ void Postmaster::ServerLoop() {
       if (pmsignal::CheckAndClear(pmsignal::Reason::kStartParallelWorker)) StartParallelWorkers();
       if (pmsignal::CheckAndClear(pmsignal::Reason::kRotateLogfile))
         SignalChildren(SIGUSR1, [](const Child& c) { return c.kind == ChildKind::kLogger; });
+      suspend_.CheckRequests();
     }
     if (rc > 0) {
       for (size_t i = 1; i < pfds.size(); ++i)
         if (pfds[i].revents & POLLIN) AcceptConnection(pfds[i].fd, sockets_.is_unix[i - 1]);
     }
     StateMachine();
+    suspend_.Step();
     StartMissingAuxProcesses();
     if (kill_pending_ && Clock::now() >= kill_deadline_) {
       // Children that ignored SIGQUIT for 5 seconds are killed.

@@ -350,6 +350,13 @@ class SessionContext {  // implemented by the backend
   virtual uint64_t CurrentXid() { return 0; }
   // pg_switch_wal(): the end of the switch record (superuser only).
   virtual uint64_t SwitchWal() { throw PgError(sqlstate::kFeatureNotSupported, "pg_switch_wal is not supported here"); }
+  // pg_suspend(timeout) / pg_resume(): contract 11, superuser only; they
+  // return once the server is suspended (resumed), else raise the reason.
+  virtual void SuspendServer(int timeout_s) {
+    (void)timeout_s;
+    throw PgError(sqlstate::kFeatureNotSupported, "suspend is not supported here");
+  }
+  virtual void ResumeServer() { throw PgError(sqlstate::kFeatureNotSupported, "resume is not supported here"); }
   // pg_backup_start / pg_backup_stop: this session's online backup.
   struct BackupStopInfo {
     uint64_t lsn = 0;

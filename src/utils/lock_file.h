@@ -2,7 +2,7 @@
 //   1 PID   2 data directory   3 start time (epoch s)   4 port
 //   5 first Unix-socket directory (empty if none)   6 first listen address
 //   7 shared-memory key and id ("%9lu %9lu")   8 status, padded to 8 chars
-//     ("starting", "stopping", "ready   ", "standby ")
+//     ("starting", "stopping", "ready   ", "standby ", "suspending", "suspended")
 // The postmaster creates it (refusing when a live postmaster holds it) and
 // rewrites the status line; the control tool and pg_ctl-style tools read it.
 #pragma once
@@ -22,7 +22,7 @@ struct LockFileContents {
   std::string socket_dir;
   std::string listen_address;
   std::string shmem_key;
-  std::string status;  // trimmed: "starting", "stopping", "ready", "standby", or empty
+  std::string status;  // trimmed: "starting", "stopping", "ready", "standby", "suspending", "suspended", or empty
 };
 
 // Creates DATADIR/postmaster.pid with lines 1-6 and "starting". If a file

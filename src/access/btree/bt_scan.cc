@@ -3,6 +3,7 @@
 // under its lock so concurrent splits cannot make us miss or repeat a tuple.
 #include "access/btree/bt_internal.h"
 #include "utils/error.h"
+#include "storage/ipc/suspend.h"
 
 namespace tusk::btree {
 
@@ -118,7 +119,8 @@ void IndexScan::KillCurrent() {
   Buffer b = ReadBlock(rel_, cur_block_);
   // A hint: skipped when the page is busy, and never WAL-logged (a torn
   // write mixes two versions that differ only in such bits).
-  if (!buffer::ConditionalLockBuffer(b)) {
+  // A hint: skipped while a suspend freezes the directory.
+  if (suspend::WritesFrozen() || !buffer::ConditionalLockBuffer(b)) {
     buffer::ReleaseBuffer(b);
     return;
   }

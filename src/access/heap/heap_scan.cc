@@ -7,6 +7,7 @@
 
 #include "access/heap/heap_internal.h"
 #include "utils/error.h"
+#include "storage/ipc/suspend.h"
 
 namespace tusk::heap {
 
@@ -18,6 +19,8 @@ using buffer::Buffer;
 // safe); getting them to disk needs a dirty mark, which needs the exclusive
 // lock. If someone holds the page, the hints wait for the next visitor.
 void DirtyForHints(Buffer buf) {
+  // While a suspend freezes the directory the hints stay in memory only.
+  if (suspend::WritesFrozen()) return;
   if (buffer::ConditionalLockBuffer(buf)) {
     buffer::MarkBufferDirty(buf);
     buffer::UnlockBuffer(buf);

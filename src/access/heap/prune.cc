@@ -12,6 +12,7 @@
 #include "access/heap/heap_internal.h"
 #include "access/heap/heapam.h"
 #include "access/transam/snapshot.h"
+#include "storage/ipc/suspend.h"
 
 namespace tusk::heap {
 
@@ -176,6 +177,7 @@ void MaybePrune(const Relation& rel, Buffer buf) {
   const char* p = buffer::BufferPage(buf);
   const uint64_t prune_xid = page::GetPruneXid(p);
   if (prune_xid == 0 || page::PageIsNew(p)) return;
+  if (suspend::WritesFrozen()) return;  // pruning writes WAL and pages: not while suspending
   const int ff = std::clamp(rel.fillfactor, 10, 100);
   const size_t min_free = std::max<size_t>(page::kPageSize * static_cast<size_t>(100 - ff) / 100, page::kPageSize / 10);
   if (page::FreeSpace(p) >= min_free) return;

@@ -7,6 +7,7 @@
 #include "access/heap/heapam.h"
 #include "storage/lmgr/lock.h"
 #include "utils/error.h"
+#include "storage/ipc/suspend.h"
 
 namespace tusk::heap {
 
@@ -52,6 +53,7 @@ uint32_t EmptyTailStart(const Relation& rel, uint32_t nblocks) {
 VacuumStats Vacuum(Relation& rel, uint64_t oldest_xmin,
                    const std::function<void(const std::vector<ItemPointer>&)>& delete_index_entries) {
   VacuumStats st;
+  suspend::WriteScope writing;  // waits while a suspend has frozen writes
   buffer::RingScope ring;  // read through a small ring, not the whole pool
   const uint32_t nblocks = buffer::RelationNumBlocks(rel.loc, smgr::Fork::kMain);
   std::vector<ItemPointer> dead_tids;

@@ -11,6 +11,7 @@
 #include "storage/buffer/buffer.h"
 #include "storage/page/page.h"
 #include "utils/error.h"
+#include "storage/ipc/suspend.h"
 
 namespace tusk::sequence {
 namespace {
@@ -172,6 +173,7 @@ State ReadState(const smgr::RelFileLocator& loc) {
 }
 
 Fetched Next(const smgr::RelFileLocator& loc, const Params& params, const std::string& name, uint64_t xid) {
+  suspend::WriteScope writing;  // waits while a suspend has frozen writes
   LockedPage p(loc, LWLockMode::kExclusive);
   char* page = p.page();
   Fields f = FieldsOf(page, loc);
@@ -249,6 +251,7 @@ Fetched Next(const smgr::RelFileLocator& loc, const Params& params, const std::s
 }
 
 wal::Lsn Set(const smgr::RelFileLocator& loc, int64_t value, bool is_called, uint64_t xid) {
+  suspend::WriteScope writing;
   LockedPage p(loc, LWLockMode::kExclusive);
   char* page = p.page();
   Fields f = FieldsOf(page, loc);

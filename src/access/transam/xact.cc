@@ -17,6 +17,7 @@
 #include "utils/error.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
+#include "storage/ipc/suspend.h"
 
 namespace tusk::xact {
 
@@ -202,7 +203,13 @@ uint64_t GetXid(bool assign) {
     if (level.xid != 0) continue;
     // Remember the xid before taking the lock, so Abort() ends it even if
     // the lock table is full.
-    level.xid = i == 0 ? transam::AssignXid(false) : transam::AssignXid(true, g.levels[i - 1].xid);
+    if (i == 0) {
+      // A new writer waits while a suspend has frozen writes (contract 11).
+      suspend::WriteScope scope;
+      level.xid = transam::AssignXid(false);
+    } else {
+      level.xid = transam::AssignXid(true, g.levels[i - 1].xid);
+    }
     lmgr::Acquire(lmgr::LockTag::Transaction(level.xid), lmgr::LockMode::kExclusive, false);
   }
   return g.levels.back().xid;

@@ -368,6 +368,12 @@ void SwitchWal(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
   out.i = static_cast<int64_t>(ctx.session->SwitchWal());
 }
 
+void SuspendFn(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  if (st.aux == 1) ctx.session->ResumeServer();
+  else ctx.session->SuspendServer(st.args.empty() ? 60 : static_cast<int>(a[0]->i));
+  out.b = true;
+}
+
 void BackupStart(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
   out.i = static_cast<int64_t>(ctx.session->BackupStart(a[0]->s, st.args.size() > 1 && a[1]->b));
 }
@@ -460,6 +466,9 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"inet_client_port", {}, kI4, InetFn, true, false, 3});
   f.push_back({"txid_current", {}, kI8, CurrentXid});
   f.push_back({"pg_switch_wal", {}, kLsn, SwitchWal});
+  f.push_back({"pg_suspend", {}, kBool, SuspendFn, true, false, 0});
+  f.push_back({"pg_suspend", {kI4}, kBool, SuspendFn, true, false, 0});
+  f.push_back({"pg_resume", {}, kBool, SuspendFn, true, false, 1});
   f.push_back({"pg_backup_start", {kText}, kLsn, BackupStart});
   f.push_back({"pg_backup_start", {kText, kBool}, kLsn, BackupStart});
   f.push_back({"pg_backup_stop", {}, kText, BackupStopRecord});

@@ -7,7 +7,14 @@
 
 namespace tusk::pmsignal {
 
-enum class Reason : int { kStartAutovacWorker = 0, kRotateLogfile, kStartParallelWorker, kCount };
+enum class Reason : int {
+  kStartAutovacWorker = 0,
+  kRotateLogfile,
+  kStartParallelWorker,
+  kSuspendRequest,  // pg_suspend()/pg_resume() filed a request (storage/ipc/suspend.h)
+  kAbortSuspend,    // a superuser connected while suspending: the wake-up event
+  kCount
+};
 
 enum class QuitReason : int { kNone = 0, kForCrash, kForStop };
 

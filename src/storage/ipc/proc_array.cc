@@ -123,6 +123,7 @@ ProcSlot* ClaimSlot(BackendType type) {
       s->backend_start_us = NowMicros();
       s->xid.store(0);
       s->xmin.store(0);
+      s->writing.store(0);
       s->xact_start_us = s->query_start_us = s->state_change_us = 0;
       s->database[0] = s->user[0] = s->application_name[0] = s->client_addr[0] = s->query[0] = '\0';
       g_mine = s;

@@ -72,6 +72,7 @@ struct ProcSlot {
   // read by snapshot takers under the transaction manager's lock.
   std::atomic<uint64_t> xid;   // top-level transaction ID; 0 = none assigned
   std::atomic<uint64_t> xmin;  // oldest xid the owner's snapshot may still see as running; 0 = none
+  std::atomic<int32_t> writing;  // suspend::WriteScope nesting: a write without an xid is under way
 };
 
 // A consistent copy of a slot for readers.

@@ -14,6 +14,7 @@
 #include "storage/ipc/notify_queue.h"
 #include "storage/ipc/parallel_slots.h"
 #include "storage/ipc/pmsignal.h"
+#include "storage/ipc/suspend.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
 #include "storage/ipc/sinval.h"
@@ -28,7 +29,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
                 transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() +
                 notify::ShmemSize(proc_array::TotalSlotsFor(sizing)) +
-                parallel::ShmemSize(v.max_worker_processes) + 65536;
+                parallel::ShmemSize(v.max_worker_processes) + suspend::ShmemSize() + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -44,6 +45,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   pgarch::ShmemInit();
   notify::ShmemInit(proc_array::TotalSlotsFor(sizing));
   parallel::ShmemInit(v.max_worker_processes);
+  suspend::ShmemInit();
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);

@@ -386,6 +386,10 @@ void ShmemInit(const guc::Vars& vars) {
 
 void SetWaitInterruptHook(void (*hook)()) { g_interrupt_hook = hook; }
 
+void RunWaitInterruptHook() {
+  if (g_interrupt_hook != nullptr) g_interrupt_hook();
+}
+
 LockResult Acquire(const LockTag& tag, LockMode mode, bool dont_wait, LockOwner owner) {
   const int m = static_cast<int>(mode);
   LocalLock& local = g_local[tag];

@@ -93,6 +93,8 @@ bool HeldByMe(const LockTag& tag, LockMode mode);
 // Called while waiting, at least every 100 ms and after each wake-up. It may
 // throw (query cancel, statement timeout, termination).
 void SetWaitInterruptHook(void (*hook)());
+// Runs the hook (if set): other waits that must honour cancel and terminate.
+void RunWaitInterruptHook();
 
 // One pg_locks row.
 struct LockInfo {
