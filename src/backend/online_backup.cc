@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "access/wal/wal.h"
+#include "access/wal/wal_redo.h"
 #include "postmaster/checkpoint.h"
 #include "storage/file/control_file.h"
 #include "storage/ipc/pmsignal.h"
@@ -106,7 +107,13 @@ BackupStopResult OnlineBackup::Stop(bool wait_for_archive, void (*wait_hook)(),
                    "START TIMELINE: 1\n";
   // The WAL the copy needs ends here; completing its segment lets the
   // archiver take it.
-  out.stop_lsn = wal::InsertPosition();
+  // A backup-end record names the start: recovery from the copy is consistent
+  // once it has replayed this far (PostgreSQL's XLOG_BACKUP_END).
+  {
+    wal::RecordBuilder b;
+    b.AddData(&start_lsn_, sizeof start_lsn_);
+    out.stop_lsn = b.Insert(wal::kRmgrXlog, wal::kXlogBackupEnd, 0);
+  }
   wal::Flush(out.stop_lsn);
   wal::SwitchSegment();
   const int64_t stop_time = static_cast<int64_t>(std::time(nullptr));

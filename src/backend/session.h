@@ -137,6 +137,7 @@ class Session : public sql::SessionContext {
   uint64_t SwitchWal() override;
   void SuspendServer(int timeout_s) override;
   void ResumeServer() override;
+  bool Promote(bool wait, int wait_seconds) override;
   uint64_t BackupStart(const std::string& label, bool fast) override;
   BackupStopInfo BackupStop(bool wait_for_archive) override;
   // pg_prepared_statements: the named statements, in text form (session_prepare.cc).

@@ -7,10 +7,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <sstream>
 #include <fstream>
 
+#include "access/transam/known_xids.h"
 #include "access/transam/xact.h"
 #include "access/wal/wal.h"
 #include "backend/interrupts.h"
@@ -294,6 +298,32 @@ void Session::SuspendServer(int timeout_s) {
   if (xact::GetTopXid() != 0)
     throw MakeError(sqlstate::kActiveSqlTransaction, "cannot suspend the server in a transaction that has written");
   AskPostmaster(suspend::RequestKind::kSuspend, timeout_s, "suspend");
+}
+
+bool Session::Promote(bool wait, int wait_seconds) {
+  if (!info_.role.superuser) throw MakeError(sqlstate::kInsufficientPrivilege, "permission denied for function pg_promote");
+  if (!transam::KnownXidsActive()) {
+    PgError e(sqlstate::kObjectNotInPrerequisiteState, "recovery is not in progress");
+    e.Hint("Recovery control functions can only be executed during recovery.");
+    throw e;
+  }
+  if (wait_seconds <= 0) throw MakeError(sqlstate::kInvalidParameterValue, "\"wait_seconds\" must be greater than zero");
+  const std::string path = Globals().data_dir + "/promote.signal";
+  {
+    std::ofstream out(path);
+    if (!out)
+      throw MakeError(sqlstate::kIoError, "could not create file \"" + path + "\": " + std::strerror(errno));
+  }
+  pmsignal::SendToPostmaster(pmsignal::Reason::kPromote);
+  if (!wait) return true;
+  for (int i = 0; i < wait_seconds * 10; ++i) {
+    if (!transam::KnownXidsActive()) return true;
+    backend::CheckForInterrupts();
+    usleep(100000);
+  }
+  EmitNotice(MakeNotice(ErrLevel::kWarning, sqlstate::kWarning,
+                        "server did not promote within " + std::to_string(wait_seconds) + " seconds"));
+  return false;
 }
 
 void Session::ResumeServer() {

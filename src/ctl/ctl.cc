@@ -10,9 +10,9 @@
 namespace tusk::ctl {
 
 bool IsCtlVerb(const std::string& verb) {
-  // promote and logrotate are not implemented, so they stay unknown subcommands.
+  // logrotate is not implemented, so it stays an unknown subcommand.
   return verb == "start" || verb == "stop" || verb == "restart" || verb == "reload" || verb == "status" ||
-         verb == "kill" || verb == "suspend" || verb == "resume";
+         verb == "kill" || verb == "suspend" || verb == "resume" || verb == "promote";
 }
 
 int CtlMain(int argc, char** argv) {
@@ -39,6 +39,7 @@ int CtlMain(int argc, char** argv) {
     if (o.verb == "kill") return DoKill(o);
     if (o.verb == "suspend") return DoSuspend(o);
     if (o.verb == "resume") return DoResume(o);
+    if (o.verb == "promote") return DoPromote(o);
   } catch (const CtlExit& e) {
     return e.code;
   }

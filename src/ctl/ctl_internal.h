@@ -94,6 +94,7 @@ int DoStatus(const CtlOptions& o);
 int DoKill(const CtlOptions& o);
 int DoSuspend(const CtlOptions& o);
 int DoResume(const CtlOptions& o);
+int DoPromote(const CtlOptions& o);
 
 // Waits (polling the lock file) for the postmaster to go away; true if it did.
 bool WaitForPostmasterStop(const CtlOptions& o);

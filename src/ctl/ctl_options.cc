@@ -196,8 +196,8 @@ CtlParseResult ParseCtlArgs(int argc, char** argv, const char* pgdata_env, const
 
 std::string CtlHelpText() {
   std::string p = kProgName;
-  return p + " start, stop, restart, reload, status, suspend, resume and kill control\n"
-             "a Tusk server "
+  return p + " start, stop, restart, reload, status, suspend, resume, promote and kill\n"
+             "control a Tusk server "
              "the way pg_ctl controls PostgreSQL.\n"
              "\n"
              "Usage:\n"
@@ -210,6 +210,7 @@ std::string CtlHelpText() {
              "  " + p + " status     [-D DATADIR]\n"
              "  " + p + " suspend    [-D DATADIR] [-W] [-t SECS] [-s]\n"
              "  " + p + " resume     [-D DATADIR] [-W] [-s]\n"
+             "  " + p + " promote    [-D DATADIR] [-W] [-t SECS] [-s]\n"
              "  " + p + " kill       SIGNALNAME PID\n"
              "\n"
              "Common options:\n"

@@ -86,6 +86,30 @@ static std::string FlagText(int flags) {
   return s;
 }
 
+bool FlushInRecovery() {
+  buffer::FlushAllDirtyBuffers();
+  transam::clog::Flush();
+  sync::SyncAll();
+  return true;
+}
+
+bool ShutdownInRecovery() {
+  FlushInRecovery();
+  const std::string& dir = Globals().data_dir;
+  ControlData control;
+  std::string error;
+  if (!ReadControlFile(dir, &control, &error)) {
+    Log(ErrLevel::kLog, error);
+    return false;
+  }
+  control.state = DbState::kShutdownedInRecovery;
+  if (!WriteControlFile(dir, &control, &error)) {
+    Log(ErrLevel::kLog, error);
+    return false;
+  }
+  return true;
+}
+
 bool Perform(int flags) {
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();

@@ -34,6 +34,12 @@ void RequestAndWait(void (*wait_hook)());
 bool TakeRequest(uint64_t* ticket);
 void ReportDone(uint64_t ticket, bool ok);
 
+// During recovery (a standby), where no WAL may be written: dirty pages and
+// clog to disk, everything queued fsynced. ShutdownInRecovery also sets the
+// control file's state to "shut down in recovery".
+bool FlushInRecovery();
+bool ShutdownInRecovery();
+
 // "2026-11-21 22:23:19 UTC", the format of `shut down at` / `last known up at`.
 std::string FormatControlTime(long epoch_seconds);
 

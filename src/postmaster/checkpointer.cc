@@ -61,6 +61,13 @@ int CheckpointerMain() {
         LogLine("shutting down");
         // As PostgreSQL: complete the last segment, so the archiver (woken
         // once more after this checkpoint) archives every record before it.
+        // A standby still in recovery writes no WAL: its pages go to disk and
+        // the control file says "shut down in recovery" (replay resumes at start).
+        if (!wal::IsStarted()) {
+          bool ok = checkpoint::ShutdownInRecovery();
+          proc_array::ReleaseMySlot();
+          return ok ? 0 : 2;
+        }
         if (wal::ArchivingActive()) wal::SwitchSegment();
         bool ok = checkpoint::Perform(checkpoint::kShutdown | checkpoint::kImmediate);
         proc_array::ReleaseMySlot();
@@ -69,6 +76,8 @@ int CheckpointerMain() {
     }
     // During recovery the startup process owns the WAL and checkpoints itself.
     if (!wal::IsStarted()) {
+      // A standby's CHECKPOINT: its pages reach disk (PostgreSQL's restartpoint, without the record).
+      if (uint64_t ticket = 0; checkpoint::TakeRequest(&ticket)) checkpoint::ReportDone(ticket, checkpoint::FlushInRecovery());
       latch::WaitLatch(-1, 0, 100);
       continue;
     }

@@ -54,6 +54,7 @@
 #include "protocol/auth_flow.h"
 #include "postmaster/pm_options.h"
 #include "postmaster/suspend_steps.h"
+#include "postmaster/walreceiver.h"
 #include "sql/engine.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/parallel_slots.h"
@@ -91,6 +92,7 @@ enum class ChildKind {
   kStatsCollector,
   kLogger,
   kArchiver,
+  kWalReceiver,
 };
 
 struct Child {
@@ -113,6 +115,7 @@ const char* KindLogName(ChildKind kind) {
     case ChildKind::kStatsCollector: return "statistics collector process";
     case ChildKind::kLogger: return "system logger process";
     case ChildKind::kArchiver: return "archiver process";
+    case ChildKind::kWalReceiver: return "WAL receiver process";
   }
   return "server process";
 }
@@ -168,6 +171,7 @@ class Postmaster {
   backend::CacState CanAcceptConnections() const;
   void HandleShutdownRequest(ShutdownMode mode);
   void HandleReload();
+  void HandleRecoverySignals();
   void ReapChildren();
   void OnChildExit(const Child& child, int status);
   void HandleChildCrash(const Child& child, int status);
@@ -197,6 +201,13 @@ class Postmaster {
   // failure is then expected, not a reason to give up starting.
   bool startup_signaled_ = false;
   SuspendSteps suspend_;
+  // Standby (contract 10): the startup process reached consistency and
+  // hot_standby is on, so read-only connections are let in while it replays.
+  bool hot_standby_ = false;
+  // The startup process asked for a WAL receiver; a new one is started after
+  // an exit once this time has come (wal_retrieve_retry_interval).
+  bool want_walreceiver_ = false;
+  std::chrono::steady_clock::time_point walreceiver_retry_at_{};
 };
 
 int Postmaster::Run() {
@@ -224,7 +235,8 @@ int Postmaster::Run() {
     {
       // A stale lock file whose server's processes still live: refuse, they may still write.
       std::string ignored;
-      if (auto old = ReadLockFile(g.data_dir, &ignored); old && old->pid > 0 && kill(static_cast<pid_t>(old->pid), 0) != 0)
+      if (auto old = ReadLockFile(g.data_dir, &ignored);
+          old && old->pid > 0 && kill(static_cast<pid_t>(old->pid), 0) != 0 && SameDirectory(old->datadir, g.data_dir))
         shmem::CheckOldInterlock(old->shmem_key, old->pid, g.data_dir);
     }
     CreateDataDirLockFile(g.data_dir, v.port, SplitList(v.unix_socket_directories).empty() ? "" : SplitList(v.unix_socket_directories)[0],
@@ -376,6 +388,9 @@ void Postmaster::StartMissingAuxProcesses() {
     ForkChild(ChildKind::kStatsCollector, [this] { return aux::StatsCollectorMain(stats_socket_); });
   if (PidOf(ChildKind::kCheckpointer) == 0) ForkChild(ChildKind::kCheckpointer, [] { return aux::CheckpointerMain(); });
   if (PidOf(ChildKind::kBgWriter) == 0) ForkChild(ChildKind::kBgWriter, [] { return aux::BgWriterMain(); });
+  if (state_ == PmState::kStartup && want_walreceiver_ && shutdown_ == ShutdownMode::kNone &&
+      PidOf(ChildKind::kWalReceiver) == 0 && std::chrono::steady_clock::now() >= walreceiver_retry_at_)
+    ForkChild(ChildKind::kWalReceiver, [] { return aux::WalReceiverMain(); });
   if (!running) return;
   if (PidOf(ChildKind::kWalWriter) == 0) ForkChild(ChildKind::kWalWriter, [] { return aux::WalWriterMain(); });
   if (v.autovacuum && shutdown_ == ShutdownMode::kNone && PidOf(ChildKind::kAutovacLauncher) == 0)
@@ -387,7 +402,8 @@ void Postmaster::StartMissingAuxProcesses() {
 
 backend::CacState Postmaster::CanAcceptConnections() const {
   using backend::CacState;
-  if (state_ != PmState::kRun) {
+  const bool read_only_standby = state_ == PmState::kStartup && hot_standby_ && !fatal_error_;
+  if (state_ != PmState::kRun && !read_only_standby) {
     if (shutdown_ > ShutdownMode::kNone) return CacState::kShutdown;
     if (!fatal_error_ && state_ == PmState::kStartup) return CacState::kStartup;
     return CacState::kRecovery;
@@ -488,6 +504,22 @@ void Postmaster::HandleReload() {
   SignalChildren(SIGHUP, [](const Child&) { return true; });
 }
 
+// Requests of a standby's startup process, and promote requests for it.
+void Postmaster::HandleRecoverySignals() {
+  const bool standby = state_ == PmState::kStartup && !fatal_error_ && shutdown_ == ShutdownMode::kNone;
+  if (pmsignal::CheckAndClear(pmsignal::Reason::kRecoveryConsistent) && standby && guc::V().hot_standby && !hot_standby_) {
+    hot_standby_ = true;
+    SetLockFileStatus(Globals().data_dir, "standby");
+    LogLine("database system is ready to accept read only connections");
+    SdNotify("READY=1\nSTATUS=ready to accept read only connections\n");
+  }
+  if (pmsignal::CheckAndClear(pmsignal::Reason::kStartWalReceiver) && standby) want_walreceiver_ = true;
+  const bool promote = pmsignal::CheckAndClear(pmsignal::Reason::kPromote) ||
+                       access((Globals().data_dir + "/promote.signal").c_str(), F_OK) == 0;
+  if (promote && standby)
+    SignalChildren(SIGUSR2, [](const Child& c) { return c.kind == ChildKind::kStartup; });
+}
+
 void Postmaster::LogChildExit(const Child& child, int status, ErrLevel level) {
   std::string text = std::string(KindLogName(child.kind)) + " (PID " + std::to_string(child.pid) + ")";
   if (WIFEXITED(status)) {
@@ -519,6 +551,8 @@ void Postmaster::HandleChildCrash(const Child& child, int status) {
   LogLine("terminating any other active server processes");
   fatal_error_ = true;
   suspend_.Reset();
+  hot_standby_ = false;
+  want_walreceiver_ = false;
   pmsignal::SetQuitReason(pmsignal::QuitReason::kForCrash);
   SignalChildren(SIGQUIT, [](const Child& c) { return c.kind != ChildKind::kLogger; });
   kill_pending_ = true;
@@ -539,10 +573,16 @@ void Postmaster::OnChildExit(const Child& child, int status) {
     case ChildKind::kStartup:
       if (exited && code == 0 && state_ == PmState::kStartup) {
         fatal_error_ = false;
+        // End of recovery (a promotion, for a standby): the receiver has no more to do.
+        hot_standby_ = false;
+        want_walreceiver_ = false;
+        SignalChildren(SIGTERM, [](const Child& c) { return c.kind == ChildKind::kWalReceiver; });
         SetState(PmState::kRun);
         return;
       }
       if (exited && code == 0) return;  // shutdown arrived while it ran
+      // A standby's startup process leaves with 1 when told to shut down.
+      if (exited && code == 1 && shutdown_ > ShutdownMode::kNone && startup_signaled_) return;
       // Any unexpected failure while starting (a FATAL or PANIC reading the
       // control file or the WAL) cannot be cured by trying again.
       if (state_ == PmState::kStartup && !startup_signaled_) {
@@ -571,6 +611,13 @@ void Postmaster::OnChildExit(const Child& child, int status) {
     case ChildKind::kBgWriter:
     case ChildKind::kWalWriter:
       if (exited && code == 0) return;
+      break;
+    case ChildKind::kWalReceiver:
+      // Lost the primary or told to stop: try again later, as PostgreSQL's.
+      if (exited && (code == 0 || code == 1)) {
+        walreceiver_retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(guc::V().wal_retrieve_retry_interval);
+        return;
+      }
       break;
     case ChildKind::kBackend:
     case ChildKind::kAutovacWorker:
@@ -614,7 +661,7 @@ void Postmaster::SetState(PmState next) {
       SignalChildren(SIGTERM, [](const Child& c) {
         return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker || c.kind == ChildKind::kParallelWorker ||
                c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kWalWriter ||
-               c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup;
+               c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup || c.kind == ChildKind::kWalReceiver;
       });
       state_ = PmState::kWaitBackends;
       break;
@@ -632,7 +679,7 @@ void Postmaster::StateMachine() {
     bool busy = AnyChild([](const Child& c) {
       return c.kind == ChildKind::kBackend || c.kind == ChildKind::kAutovacWorker || c.kind == ChildKind::kParallelWorker ||
              c.kind == ChildKind::kAutovacLauncher || c.kind == ChildKind::kWalWriter ||
-             c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup;
+             c.kind == ChildKind::kBgWriter || c.kind == ChildKind::kStartup || c.kind == ChildKind::kWalReceiver;
     });
     if (!busy) {
       if (fatal_error_ || shutdown_ == ShutdownMode::kImmediate) {
@@ -727,6 +774,7 @@ void Postmaster::ServerLoop() {
       if (pmsignal::CheckAndClear(pmsignal::Reason::kRotateLogfile))
         SignalChildren(SIGUSR1, [](const Child& c) { return c.kind == ChildKind::kLogger; });
       suspend_.CheckRequests();
+      HandleRecoverySignals();
     }
     if (rc > 0) {
       for (size_t i = 1; i < pfds.size(); ++i)

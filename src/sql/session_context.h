@@ -357,6 +357,12 @@ class SessionContext {  // implemented by the backend
     throw PgError(sqlstate::kFeatureNotSupported, "suspend is not supported here");
   }
   virtual void ResumeServer() { throw PgError(sqlstate::kFeatureNotSupported, "resume is not supported here"); }
+  // pg_promote(wait, wait_seconds): ends a standby's recovery (contract 10).
+  virtual bool Promote(bool wait, int wait_seconds) {
+    (void)wait;
+    (void)wait_seconds;
+    throw PgError(sqlstate::kFeatureNotSupported, "pg_promote is not supported here");
+  }
   // pg_backup_start / pg_backup_stop: this session's online backup.
   struct BackupStopInfo {
     uint64_t lsn = 0;

@@ -211,6 +211,7 @@ struct Vars {
   std::string wal_level{};
   bool wal_log_hints{};
   int wal_receiver_status_interval{};  // s
+  int wal_retrieve_retry_interval{};  // ms
   int wal_receiver_timeout{};  // ms
   int wal_segment_size{};  // B
   int wal_sender_timeout{};  // ms

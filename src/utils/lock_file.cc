@@ -111,6 +111,16 @@ void RewriteLine(const std::string& datadir, int line_no, const std::string& val
   if (!ok) throw LockFatal("could not write lock file \"" + path + "\": " + ErrnoText(err));
 }
 
+}  // namespace
+
+bool SameDirectory(const std::string& a, const std::string& b) {
+  struct stat sa, sb;
+  if (stat(a.c_str(), &sa) != 0 || stat(b.c_str(), &sb) != 0) return false;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+namespace {
+
 // True when a process with this PID exists; EPERM means it exists but is not ours.
 bool ProcessAlive(long pid) { return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
 
@@ -151,7 +161,11 @@ void CreateDataDirLockFile(const std::string& datadir, int port, const std::stri
                       SplitLines(text)[0] + "\"");
     // Our own or our parent's PID in a file means a PID reused after a reboot
     // (e.g. in a container, where PIDs restart at 1): the file is stale.
-    if (other != getpid() && other != getppid() && ProcessAlive(other)) {
+    // A file naming another directory was copied along with this one (a
+    // backup taken with pg_backup_start and a plain copy): its PID runs elsewhere.
+    const std::vector<std::string> old_lines = SplitLines(text);
+    const bool copied = old_lines.size() > 1 && !SameDirectory(old_lines[1], datadir);
+    if (!copied && other != getpid() && other != getppid() && ProcessAlive(other)) {
       PgError e = LockFatal("lock file \"" + std::string(kLockFileName) + "\" already exists");
       e.Hint("Is another postmaster (PID " + std::to_string(other) + ") running in data directory \"" +
              datadir + "\"?");

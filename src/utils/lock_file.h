@@ -44,6 +44,10 @@ void SetLockFileStatus(const std::string& datadir, const std::string& status);
 // Removes the lock file (clean shutdown).
 void RemoveDataDirLockFile(const std::string& datadir);
 
+// Both paths name the same directory (device and inode); false if either is
+// missing. A lock file naming another directory was copied with this one.
+bool SameDirectory(const std::string& a, const std::string& b);
+
 // Reads and parses; nullopt if missing or unparsable (*error says why).
 std::optional<LockFileContents> ReadLockFile(const std::string& datadir, std::string* error);
 

@@ -183,7 +183,8 @@ TEST_F(CtlVerbsTest, ReloadAndKill) {
 
 TEST_F(CtlVerbsTest, UnknownVerbIsNotCtl) {
   EXPECT_TRUE(tusk::ctl::IsCtlVerb("restart"));
-  EXPECT_FALSE(tusk::ctl::IsCtlVerb("promote"));
+  EXPECT_TRUE(tusk::ctl::IsCtlVerb("promote"));
+  EXPECT_FALSE(tusk::ctl::IsCtlVerb("logrotate"));
   CtlRun r = Ctl({"status", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("Usage:\n"), std::string::npos);

@@ -12,6 +12,7 @@
 #include "access/heap/heap_internal.h"
 #include "access/heap/heapam.h"
 #include "access/transam/snapshot.h"
+#include "access/wal/wal.h"
 #include "storage/ipc/suspend.h"
 
 namespace tusk::heap {
@@ -177,7 +178,8 @@ void MaybePrune(const Relation& rel, Buffer buf) {
   const char* p = buffer::BufferPage(buf);
   const uint64_t prune_xid = page::GetPruneXid(p);
   if (prune_xid == 0 || page::PageIsNew(p)) return;
-  if (suspend::WritesFrozen()) return;  // pruning writes WAL and pages: not while suspending
+  // Pruning writes WAL and pages: not while suspending, and never in recovery (a standby).
+  if (suspend::WritesFrozen() || !wal::IsStarted()) return;
   const int ff = std::clamp(rel.fillfactor, 10, 100);
   const size_t min_free = std::max<size_t>(page::kPageSize * static_cast<size_t>(100 - ff) / 100, page::kPageSize / 10);
   if (page::FreeSpace(p) >= min_free) return;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "access/transam/clog.h"
+#include "access/transam/known_xids.h"
 #include "access/transam/subtrans.h"
 #include "access/transam/transam.h"
 #include "access/transam/transam_internal.h"
@@ -40,6 +41,8 @@ Snapshot GetSnapshot() {
       if (sub < snap.xmax) snap.subxip.push_back(sub);
     }
   }
+  // On a hot standby, the primary's transactions still running.
+  AppendKnownXids(snap.xmax, &snap.xip, &snap.xmin);
   // Subxids of a process whose top xid is not yet assigned cannot exist: a
   // subtransaction's xid is assigned after its parent's.
   if (me != nullptr && me->xmin.load(std::memory_order_relaxed) == kInvalidXid)
@@ -55,6 +58,7 @@ bool IsInProgress(uint64_t xid) {
   {
     LWLockGuard guard(c.proc_array_lock, LWLockMode::kShared);
     if (xid >= c.next_xid.load(std::memory_order_acquire)) return false;  // never assigned
+    if (IsKnownXid(xid)) return true;  // hot standby: running on the primary
     int total = proc_array::TotalSlots();
     for (int i = 0; i < total; ++i) {
       uint64_t top = proc_array::SlotAt(i)->xid.load(std::memory_order_acquire);

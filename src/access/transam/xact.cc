@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "access/transam/clog.h"
+#include "access/transam/known_xids.h"
 #include "access/transam/subtrans.h"
 #include "access/transam/transam.h"
 #include "access/transam/xact_record.h"
@@ -138,7 +139,8 @@ void StartTransaction(Isolation isolation, bool read_only) {
   ResetState();
   g.open = true;
   g.isolation = isolation;
-  g.read_only = read_only;
+  // On a hot standby every transaction is read-only (contract 10).
+  g.read_only = read_only || transam::KnownXidsActive();
   g.levels.push_back(Level{});
 }
 
@@ -159,6 +161,8 @@ void SetIsolation(Isolation isolation) {
 void SetReadOnly(bool read_only) {
   RequireOpen("SetReadOnly");
   if (read_only == g.read_only) return;
+  if (!read_only && transam::KnownXidsActive())
+    throw MakeError(sqlstate::kInvalidParameterValue, "cannot set transaction read-write mode during recovery");
   if (!read_only && g.snapshot_taken_ever)
     throw MakeError(sqlstate::kActiveSqlTransaction, "transaction read-write mode must be set before any query");
   g.read_only = read_only;
@@ -203,6 +207,7 @@ uint64_t GetXid(bool assign) {
     if (level.xid != 0) continue;
     // Remember the xid before taking the lock, so Abort() ends it even if
     // the lock table is full.
+    if (transam::KnownXidsActive()) throw MakeError(sqlstate::kInternalError, "cannot assign TransactionIds during recovery");
     if (i == 0) {
       // A new writer waits while a suspend has frozen writes (contract 11).
       suspend::WriteScope scope;

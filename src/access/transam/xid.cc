@@ -6,6 +6,7 @@
 #include "access/transam/clog.h"
 #include "access/transam/subtrans.h"
 #include "access/transam/transam.h"
+#include "access/transam/known_xids.h"
 #include "access/transam/transam_internal.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
@@ -52,6 +53,7 @@ void Init(const Sizing& s) {
   g_clog = Slru::Create("Xact", base + "/pg_xact", kClogBuffers);
   ForgetKnownCompleted();
   g_subtrans = Slru::Create("Subtrans", base + "/pg_subtrans", kSubtransBuffers);
+  KnownXidsShmemInit();
 }
 
 }  // namespace internal
@@ -69,7 +71,7 @@ Sizing SizingFrom(const guc::Vars& v) {
 size_t ShmemSize(const Sizing& s) {
   return shmem::AlignedSize(sizeof(internal::Counters)) +
          shmem::AlignedSize(sizeof(internal::SubxidCache) * internal::MaxSlots(s)) +
-         Slru::ShmemSize(kClogBuffers) + Slru::ShmemSize(kSubtransBuffers);
+         Slru::ShmemSize(kClogBuffers) + Slru::ShmemSize(kSubtransBuffers) + KnownXidsShmemSize();
 }
 void ShmemInit(const Sizing& s) { internal::Init(s); }
 size_t ShmemSize(const guc::Vars& v) { return ShmemSize(SizingFrom(v)); }

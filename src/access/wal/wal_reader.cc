@@ -48,6 +48,16 @@ Reader::~Reader() {
   if (fd_ >= 0) vfs::Close(fd_);
 }
 
+void Reader::Retry() {
+  failed_ = false;
+  error_.clear();
+  chunk_len_ = 0;
+  page_lsn_ = ~Lsn{0};
+  page_ = nullptr;
+  if (fd_ >= 0) vfs::Close(fd_);
+  fd_ = -1;
+}
+
 bool Reader::Fail(std::string message) {
   failed_ = true;
   error_ = std::move(message);

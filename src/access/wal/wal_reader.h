@@ -54,6 +54,10 @@ class Reader {
   // simply ran out, e.g. a segment file does not exist).
   const DecodedRecord* Next();
   const std::string& error() const { return error_; }
+  // After Next() returned nullptr: forget the failure and the pages read, so
+  // the next call reads the files again from the same position (a standby
+  // waits there for WAL still being received).
+  void Retry();
   // Start and end of the last record returned (kInvalidLsn before any).
   Lsn last_start() const { return last_start_; }
   Lsn last_end() const { return last_end_; }

@@ -48,6 +48,7 @@ void XlogRedo(const DecodedRecord& rec) {
     return;
   }
   if (rec.info == kXlogSwitch) return;  // the reader already skipped to the next segment
+  if (rec.info == kXlogBackupEnd) return;  // the startup process watches for it
   // Checkpoint records change no pages (start-up reads the first one
   // directly); a later one still carries the OID counter forward.
   CheckpointInfo info;
@@ -131,7 +132,8 @@ bool ReadCheckpointRecord(Lsn lsn, CheckpointInfo* info, std::string* error) {
   return ReadCheckpointRecordIn(internal::DataDir(), lsn, info, error);
 }
 
-Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result, void (*on_segment)(uint64_t segno)) {
+Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result, void (*on_segment)(uint64_t segno),
+            const RedoHooks* hooks) {
   EnsureBuiltins();
   // Replay alone changes relation sizes now: remember them (no fstat per record).
   struct SizesScope {
@@ -149,7 +151,17 @@ Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result, void (*on_se
     // The checkpoint record is where redo would start: nothing in it to replay.
     res.end_of_wal = rec->end_lsn;
     res.last_record = rec->lsn;
+    if (hooks != nullptr && hooks->after_record) hooks->after_record(*rec);
     rec = reader.Next();
+  }
+  // A standby waits here for more WAL; otherwise the first end is the end.
+  auto more = [&] {
+    if (hooks == nullptr || !hooks->at_end || !hooks->at_end(res.end_of_wal, reader.error())) return false;
+    reader.Retry();
+    rec = reader.Next();
+    return true;
+  };
+  while (rec == nullptr && more()) {
   }
   if (rec == nullptr) {
     if (!reader.error().empty()) Log(ErrLevel::kLog, reader.error());
@@ -157,23 +169,27 @@ Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result, void (*on_se
   } else {
     LogLine("redo starts at " + LsnToString(rec->lsn));
     uint64_t segment = 0;
-    for (; rec != nullptr; rec = reader.Next()) {
-      if (on_segment != nullptr && SegmentOf(rec->lsn) != segment) {
-        segment = SegmentOf(rec->lsn);
-        on_segment(segment);
+    do {
+      for (; rec != nullptr; rec = reader.Next()) {
+        if (on_segment != nullptr && SegmentOf(rec->lsn) != segment) {
+          segment = SegmentOf(rec->lsn);
+          on_segment(segment);
+        }
+        const char* name = RmgrName(rec->rmgr);
+        RedoFunction fn = Table()[rec->rmgr].redo;
+        if (name == nullptr || fn == nullptr) {
+          throw PgError(sqlstate::kInternalError,
+                        "resource manager with ID " + std::to_string(rec->rmgr) + " not registered", ErrLevel::kPanic);
+        }
+        if (hooks != nullptr && hooks->before_record) hooks->before_record(*rec);
+        fn(*rec);
+        res.replayed++;
+        if (rec->xid > res.max_xid) res.max_xid = rec->xid;
+        res.last_record = rec->lsn;
+        res.end_of_wal = rec->end_lsn;
+        if (hooks != nullptr && hooks->after_record) hooks->after_record(*rec);
       }
-      const char* name = RmgrName(rec->rmgr);
-      RedoFunction fn = Table()[rec->rmgr].redo;
-      if (name == nullptr || fn == nullptr) {
-        throw PgError(sqlstate::kInternalError,
-                      "resource manager with ID " + std::to_string(rec->rmgr) + " not registered", ErrLevel::kPanic);
-      }
-      fn(*rec);
-      res.replayed++;
-      if (rec->xid > res.max_xid) res.max_xid = rec->xid;
-      res.last_record = rec->lsn;
-      res.end_of_wal = rec->end_lsn;
-    }
+    } while (more());
     if (!reader.error().empty()) Log(ErrLevel::kLog, reader.error());
     rusage ru1{};
     getrusage(RUSAGE_SELF, &ru1);

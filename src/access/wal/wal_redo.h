@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "access/wal/wal_reader.h"
@@ -34,6 +35,9 @@ inline constexpr uint8_t kXlogNextOid = 0x30;  // main data: the new counter val
 // No data: the rest of its segment is unused, the next record starts the next
 // segment (SwitchEndOf in wal_format.h).
 inline constexpr uint8_t kXlogSwitch = 0x40;
+// Main data: the backup's start LSN (8 bytes). Written by pg_backup_stop (and
+// BASE_BACKUP); recovery from that backup is consistent once past it.
+inline constexpr uint8_t kXlogBackupEnd = 0x50;
 
 // ---- the OID counter in WAL (PostgreSQL's XLOG_NEXTOID) ----
 // OIDs one NEXTOID record reserves (PostgreSQL's VAR_OID_PREFETCH).
@@ -86,7 +90,16 @@ struct RedoResult {
 // end of valid WAL, for StartupWal. An unregistered rmgr id is a PANIC.
 // on_segment, when given, is told each WAL segment number redo enters (the
 // startup process shows it in its title).
+// Archive recovery and standby mode (contract 10) watch each record and decide
+// what happens at the end of the readable WAL.
+struct RedoHooks {
+  std::function<void(const DecodedRecord&)> before_record;
+  std::function<void(const DecodedRecord&)> after_record;
+  // At the end of the readable WAL (`next`: where the next record would
+  // start, `reason`: the reader's): true to read again, false to finish.
+  std::function<bool(Lsn next, const std::string& reason)> at_end;
+};
 Lsn RunRedo(Lsn redo_start, Lsn checkpoint_lsn, RedoResult* result = nullptr,
-            void (*on_segment)(uint64_t segno) = nullptr);
+            void (*on_segment)(uint64_t segno) = nullptr, const RedoHooks* hooks = nullptr);
 
 }  // namespace tusk::wal

@@ -374,6 +374,11 @@ void SuspendFn(const Step& st, const Datum* const* a, Datum& out, ExecContext& c
   out.b = true;
 }
 
+void PromoteFn(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
+  const bool wait = st.args.empty() || a[0]->b;
+  out.b = ctx.session->Promote(wait, st.args.size() > 1 ? static_cast<int>(a[1]->i) : 60);
+}
+
 void BackupStart(const Step& st, const Datum* const* a, Datum& out, ExecContext& ctx) {
   out.i = static_cast<int64_t>(ctx.session->BackupStart(a[0]->s, st.args.size() > 1 && a[1]->b));
 }
@@ -469,6 +474,9 @@ void AddAdminBuiltins(std::vector<OperDef>& ops, std::vector<FuncDef>& f) {
   f.push_back({"pg_suspend", {}, kBool, SuspendFn, true, false, 0});
   f.push_back({"pg_suspend", {kI4}, kBool, SuspendFn, true, false, 0});
   f.push_back({"pg_resume", {}, kBool, SuspendFn, true, false, 1});
+  f.push_back({"pg_promote", {}, kBool, PromoteFn});
+  f.push_back({"pg_promote", {kBool}, kBool, PromoteFn});
+  f.push_back({"pg_promote", {kBool, kI4}, kBool, PromoteFn});
   f.push_back({"pg_backup_start", {kText}, kLsn, BackupStart});
   f.push_back({"pg_backup_start", {kText, kBool}, kLsn, BackupStart});
   f.push_back({"pg_backup_stop", {}, kText, BackupStopRecord});

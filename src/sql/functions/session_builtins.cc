@@ -9,6 +9,7 @@
 #include "sql/types/type_oids.h"
 #include "utils/version.h"
 #include "utils/error.h"
+#include "access/transam/known_xids.h"
 
 namespace tusk::sql {
 namespace {
@@ -147,7 +148,8 @@ void TimeOfDay(const Step&, const Datum* const*, Datum& out, ExecContext& ctx) {
   out.s = FormatTimestamptz(UnixMicrosToPg(ClockMicros()), ctx.io.timezone);
 }
 
-void False(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.b = false; }
+// A hot standby replaying the primary's WAL (contract 10).
+void InRecovery(const Step&, const Datum* const*, Datum& out, ExecContext&) { out.b = transam::KnownXidsActive(); }
 
 }  // namespace
 
@@ -188,7 +190,7 @@ void AddSessionBuiltins(std::vector<FuncDef>& f) {
   f.push_back({"localtimestamp", {}, oid::kTimestamp, LocalNow, true, false, 0});
   f.push_back({"current_date", {}, oid::kDate, LocalNow, true, false, 1});
   f.push_back({"timeofday", {}, kText, TimeOfDay});
-  f.push_back({"pg_is_in_recovery", {}, kBool, False});
+  f.push_back({"pg_is_in_recovery", {}, kBool, InRecovery});
   f.push_back({"pg_typeof", {kAnyArg}, oid::kRegtype, PgTypeofFn, false});
 }
 

@@ -13,6 +13,9 @@ enum class Reason : int {
   kStartParallelWorker,
   kSuspendRequest,  // pg_suspend()/pg_resume() filed a request (storage/ipc/suspend.h)
   kAbortSuspend,    // a superuser connected while suspending: the wake-up event
+  kRecoveryConsistent,  // the startup process reached a consistent state (hot standby may open)
+  kStartWalReceiver,    // the startup process (standby) ran out of WAL: start a receiver
+  kPromote,             // pg_promote() wrote promote.signal
   kCount
 };
 

@@ -15,6 +15,7 @@
 #include "storage/ipc/parallel_slots.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/suspend.h"
+#include "postmaster/walreceiver.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
 #include "storage/ipc/sinval.h"
@@ -29,7 +30,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
                 transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() +
                 notify::ShmemSize(proc_array::TotalSlotsFor(sizing)) +
-                parallel::ShmemSize(v.max_worker_processes) + suspend::ShmemSize() + 65536;
+                parallel::ShmemSize(v.max_worker_processes) + suspend::ShmemSize() + walrcv::ShmemSize() + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -46,6 +47,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   notify::ShmemInit(proc_array::TotalSlotsFor(sizing));
   parallel::ShmemInit(v.max_worker_processes);
   suspend::ShmemInit();
+  walrcv::ShmemInit();
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);
