@@ -114,7 +114,8 @@ RowList StatActivityRows(Session& s) {
     r.push_back(p.leader_pid ? Int(p.leader_pid) : std::nullopt);        // leader_pid
     r.push_back(p.role_oid ? Int(p.role_oid) : std::nullopt);            // usesysid
     r.push_back(p.user.empty() ? std::nullopt : std::optional(p.user));  // usename
-    r.push_back(client ? std::optional(p.application_name) : std::optional<std::string>(""));  // application_name
+    r.push_back(client || p.type == BackendType::kWalSender ? std::optional(p.application_name)
+                                                              : std::optional<std::string>(""));  // application_name
     bool tcp = (p.type == BackendType::kClientBackend || p.type == BackendType::kWalSender) && p.client_port > 0;
     r.push_back(visible && tcp ? std::optional(p.client_addr) : std::nullopt);  // client_addr
     r.push_back(std::nullopt);                                                    // client_hostname

@@ -164,6 +164,7 @@ void WalSender::StartReplication(const Command& cmd) {
   LagTracker lags;
   std::string buf(kMaxSend, '\0');
   int64_t last_heard = NowMicros(), last_sent_msg = last_heard, last_title = 0;
+  wal::Lsn title_lsn = 0;
   bool ping_pending = false;
   bool done = false;
   auto keepalive = [&](bool reply_requested) {
@@ -258,10 +259,19 @@ void WalSender::StartReplication(const Command& cmd) {
       info_.keep = sent;  // our read position (a slot holds back its own restart_lsn)
       if (sent >= end) info_.state = SenderState::kStreaming;
       Publish();
-      if (now - last_title >= 100000) {
-        SetActivity("streaming " + wal::LsnToString(sent));
-        last_title = now;
-      }
+    }
+    if (title_lsn != sent && (now - last_title >= 100000 || !sent_any)) {
+      SetActivity("streaming " + wal::LsnToString(sent));
+      title_lsn = sent;
+      last_title = now;
+    }
+    // A smart shutdown: once the sessions are gone and everything flushed
+    // is sent, the stream ends (the shutdown checkpoint is not sent: the
+    // postmaster waits for us before asking for it).
+    if (!sent_any && sent >= wal::FlushedPosition() && SmartShutdownDone()) {
+      info_.state = SenderState::kStopping;
+      Publish();
+      break;
     }
 
     // Keepalives and the replication timeout.
@@ -284,8 +294,23 @@ void WalSender::StartReplication(const Command& cmd) {
     if (rc & latch::kPostmasterDeath)
       throw MakeFatal(sqlstate::kAdminShutdown, "terminating connection due to unexpected postmaster exit");
   }
-  // The client ended the stream: answer with CopyDone.
+  // The client ended the stream (answer with CopyDone), or we do.
   protocol::MessageWriter(&conn_.out(), 'c');
+  if (!done) {
+    // Ours: the client answers with CopyDone; wait for it a little.
+    conn_.Flush();
+    const int64_t deadline = NowMicros() + 2000000;
+    while (!conn_.broken() && NowMicros() < deadline) {
+      if (!input_ready()) {
+        (void)latch::WaitLatch(conn_.fd(), latch::kSocketReadable, 100);
+        latch::ResetLatch();
+        continue;
+      }
+      char type;
+      std::string body;
+      if (!conn_.ReadMessage(&type, &body) || type == 'c' || type == 'X') break;
+    }
+  }
   info_.keep = 0;
   Publish();
   SendCommandComplete("START_STREAMING");

@@ -21,6 +21,7 @@
 #include "storage/ipc/proc_array.h"
 #include "storage/lmgr/lwlock.h"
 #include "utils/guc.h"
+#include "utils/lock_file.h"
 #include "utils/log.h"
 #include "utils/process_globals.h"
 #include "utils/ps_title.h"
@@ -72,6 +73,38 @@ void WalSender::CheckInterrupts() {
 }
 
 void WalSender::SetActivity(const std::string& activity) { SetPsActivity(activity); }
+
+bool WalSender::SmartShutdownDone() {
+  if (shutdown_done_) return true;
+  const int64_t now = NowMicros();
+  if (now - shutdown_checked_us_ < 500000) return false;
+  shutdown_checked_us_ = now;
+  // The postmaster marks its lock file "stopping" at any shutdown request; a
+  // fast one also sends us SIGTERM, a smart one waits for the sessions, and
+  // then for us.
+  std::string error;
+  std::optional<LockFileContents> lock = ReadLockFile(Globals().data_dir, &error);
+  if (!lock || lock->status != "stopping") return false;
+  for (const ProcSnapshot& p : proc_array::SnapshotAll())
+    if (p.type == BackendType::kClientBackend || p.type == BackendType::kAutovacuumWorker ||
+        p.type == BackendType::kParallelWorker)
+      return false;
+  shutdown_done_ = true;
+  return true;
+}
+
+bool WalSender::WaitForCommand() {
+  while (!conn_.HasBufferedInput()) {
+    const int rc = latch::WaitLatch(conn_.fd(), latch::kSocketReadable, 1000);
+    if (rc & latch::kLatchSet) latch::ResetLatch();
+    if (rc & latch::kPostmasterDeath)
+      throw MakeFatal(sqlstate::kAdminShutdown, "terminating connection due to unexpected postmaster exit");
+    CheckInterrupts();
+    if (rc & latch::kSocketReadable) break;
+    if (SmartShutdownDone()) return false;
+  }
+  return true;
+}
 
 void WalSender::ReadyForQuery() { protocol::AppendReadyForQuery(&conn_.out(), 'I'); }
 
@@ -132,6 +165,7 @@ int WalSender::Run() {
     for (;;) {
       conn_.Flush();
       if (conn_.broken()) break;
+      if (!WaitForCommand()) break;  // a smart shutdown waits for us
       char type;
       std::string body;
       if (!conn_.ReadMessage(&type, &body)) break;  // the client left

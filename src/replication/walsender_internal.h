@@ -41,6 +41,9 @@ class WalSender {
   // Publishes info_ to shared memory (pg_stat_replication).
   void Publish() { UpdateSender(info_); }
   void SetActivity(const std::string& activity);
+  // A smart shutdown is under way and no client session is left: time for
+  // this sender to finish (checked at most every half second).
+  bool SmartShutdownDone();
 
   void BaseBackup(const Command& cmd);        // basebackup.cc
   void StartReplication(const Command& cmd);  // wal_stream.cc
@@ -61,6 +64,11 @@ class WalSender {
   void ReportError(const ErrorData& data);
   void ReadyForQuery();
   void SetIdle();
+  // Waits for the next command; false when the connection should end.
+  bool WaitForCommand();
+
+  int64_t shutdown_checked_us_ = 0;
+  bool shutdown_done_ = false;
 };
 
 }  // namespace tusk::replication
