@@ -429,6 +429,26 @@ TEST(Replication, ReceiveWalAndStatReplication) {
       << ReadFile(c.sockdir() + "/receivewal.log");
 }
 
+TEST(Replication, SmartShutdownEndsStreaming) {
+  Cluster c;
+  c.Start();
+  const std::string dir = c.sockdir() + "/received";
+  fs::create_directories(dir);
+  const pid_t rw = StartBackground(kPgBin + "pg_receivewal -h " + c.sockdir() + " -p " + std::to_string(c.port()) +
+                                   " -U " + c.superuser() + " -D " + dir + " -n >" + c.sockdir() +
+                                   "/receivewal.log 2>&1");
+  ASSERT_GT(rw, 0);
+  const pid_t sender = c.WaitForChild("streaming");
+  ASSERT_NE(sender, 0);
+  // No session is left, so the smart shutdown does not wait for the stream.
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.StopWith(SIGTERM), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_FALSE(ProcessAlive(sender));
+  for (int i = 0; i < 100 && ProcessAlive(rw); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (ProcessAlive(rw)) kill(rw, SIGTERM);
+}
+
 TEST(Replication, RetentionAndRemovedSegments) {
   Cluster c;
   c.AppendConf("min_wal_size = 32MB\nmax_wal_size = 64MB\n");
