@@ -313,7 +313,9 @@ void WalSender::StartReplication(const Command& cmd) {
   }
   info_.keep = 0;
   Publish();
+  // PostgreSQL 15 ends the stream and then the command, each with its own tag.
   SendCommandComplete("START_STREAMING");
+  SendCommandComplete("START_REPLICATION");
 }
 
 }  // namespace tusk::replication
