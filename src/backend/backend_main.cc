@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 
@@ -26,6 +27,7 @@
 #include "storage/lmgr/lock.h"
 #include "protocol/connection.h"
 #include "protocol/message.h"
+#include "replication/walsender.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
 #include "storage/ipc/proc_array.h"
@@ -122,6 +124,21 @@ std::vector<std::pair<guc::Source, std::vector<std::string>>> LoadStoredSettings
   return out;
 }
 
+// The startup packet's `replication` value: true for a physical WAL sender,
+// false for a normal session. `database` (logical replication) is refused.
+bool ParseReplicationParam(const std::string& value) {
+  std::string v = value;
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "database")
+    throw MakeFatal(sqlstate::kFeatureNotSupported, "logical replication connections are not supported");
+  if (v == "true" || v == "on" || v == "yes" || v == "1" || v == "t" || v == "y") return true;
+  if (v == "false" || v == "off" || v == "no" || v == "0" || v == "f" || v == "n") return false;
+  PgError e = MakeFatal(sqlstate::kInvalidParameterValue,
+                        "invalid value for parameter \"replication\": \"" + value + "\"");
+  e.Hint("Valid values are: \"false\", 0, \"true\", 1, \"database\".");
+  throw e;
+}
+
 class Startup {
  public:
   explicit Startup(ClientConnection& c) : client_(c), conn_(c.fd) { client_.fd = -1; }
@@ -135,6 +152,8 @@ class Startup {
   using StoredSettings = std::vector<std::pair<guc::Source, std::vector<std::string>>>;
   catalog::DatabaseRow OpenDatabase(ProcSlot* slot, const catalog::RoleRecord& role, StoredSettings* settings);
   void SendFatal(const PgError& e);
+  // The rest of the start-up of a physical replication connection, then the WAL sender.
+  int RunWalSender();
 
   ClientConnection& client_;
   protocol::Connection conn_;
@@ -142,6 +161,7 @@ class Startup {
   std::vector<std::pair<std::string, std::string>> settings_;
   std::string host_;
   int port_ = 0;
+  bool walsender_ = false;  // replication=true
 };
 
 void Startup::SendFatal(const PgError& e) {
@@ -202,8 +222,7 @@ bool Startup::ReadStartup() {
       } else if (name == "options") {
         for (auto& kv : ParseOptionsParam(value)) settings_.push_back(kv);
       } else if (name == "replication") {
-        if (value != "false" && value != "0" && value != "off" && value != "no")
-          throw MakeFatal(sqlstate::kFeatureNotSupported, "replication connections are not supported yet");
+        walsender_ = ParseReplicationParam(value);
       } else if (name.rfind("_pq_.", 0) == 0) {
         unrecognized.push_back(name);
       } else {
@@ -304,6 +323,7 @@ int Startup::Run() {
     GetLogSettings().user_name = user_;
     GetLogSettings().database_name = database_;
     CheckAdmission();
+    if (walsender_) return RunWalSender();
     InitPsDisplay(user_ + " " + database_ + " " +
                   (client_.is_unix ? std::string("[local]") : host_ + "(" + std::to_string(port_) + ")"));
     SetPsActivity("authentication");
@@ -383,6 +403,70 @@ int Startup::Run() {
     proc_array::ReleaseMySlot();
     return e.data().level < ErrLevel::kError ? 0 : 1;
   }
+}
+
+int Startup::RunWalSender() {
+  const guc::Vars& v = guc::V();
+  Globals().my_type = BackendType::kWalSender;
+  GetLogSettings().backend_type = "walsender";
+  const std::string remote = client_.is_unix ? "[local]" : host_ + "(" + std::to_string(port_) + ")";
+  InitPsDisplay("walsender " + user_ + " " + remote);
+  SetPsActivity("authentication");
+  // WAL senders have slots of their own, max_wal_senders of them.
+  ProcSlot* slot = proc_array::ClaimSlot(BackendType::kWalSender);
+  if (slot == nullptr)
+    throw MakeFatal(sqlstate::kTooManyConnections,
+                    "number of requested standby connections exceeds max_wal_senders (currently " +
+                        std::to_string(v.max_wal_senders) + ")");
+  std::optional<catalog::RoleRecord> role;
+  {
+    xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+    role = catalog::FindRole(user_, xact::GetTransactionSnapshot());
+    xact::Commit();
+  }
+  auth::HbaRequest req;
+  req.is_unix_socket = client_.is_unix;
+  req.addr = client_.addr;
+  req.addr_len = client_.addr_len;
+  req.user = user_;
+  req.database = database_;
+  req.replication_connection = true;
+  if (!protocol::AuthenticateClient(conn_, req, role ? &*role : nullptr)) {
+    proc_array::ReleaseMySlot();
+    return 0;
+  }
+  conn_.ClearReadDeadline();
+  if (!role->can_login)
+    throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification, "role \"" + user_ + "\" is not permitted to log in");
+  if (client_.cac == CacState::kSuspending) {
+    if (!role->superuser) throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is suspending");
+    pmsignal::SendToPostmaster(pmsignal::Reason::kAbortSuspend);
+  }
+  if (!role->superuser && client_.cac == CacState::kSuperuser)
+    throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser to connect during database shutdown");
+  if (!role->superuser && !role->replication)
+    throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser or replication role to start walsender");
+  catalog::SetCurrentUser(role->oid, role->name);
+  {
+    proc_array::SlotWriter w(slot);
+    slot->role_oid = role->oid;
+    slot->is_superuser = role->superuser;
+    slot->client_port = client_.is_unix ? -1 : port_;
+    slot->backend_start_us = NowMicros();
+    slot->state_change_us = slot->backend_start_us;
+    proc_array::CopyString(slot->user, sizeof slot->user, user_);
+    proc_array::CopyString(slot->client_addr, sizeof slot->client_addr, client_.is_unix ? "" : host_);
+  }
+  if (v.log_connections)
+    LogLine("replication connection authorized: user=" + user_ +
+            (application_name_.empty() ? "" : " application_name=" + application_name_));
+  replication::WalSenderParams params;
+  params.user = user_;
+  params.role_oid = role->oid;
+  params.superuser = role->superuser;
+  params.cancel_key = client_.cancel_key;
+  params.startup_settings = settings_;
+  return replication::WalSenderMain(conn_, params);
 }
 
 }  // namespace

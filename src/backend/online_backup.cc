@@ -98,13 +98,7 @@ BackupStopResult OnlineBackup::Stop(bool wait_for_archive, void (*wait_hook)(),
   pmsignal::BackupEnded();
 
   BackupStopResult out;
-  out.label_file = "START WAL LOCATION: " + Location(start_lsn_) + "\n" +
-                   "CHECKPOINT LOCATION: " + wal::LsnToString(checkpoint_lsn_) + "\n" +
-                   "BACKUP METHOD: streamed\n"
-                   "BACKUP FROM: primary\n"
-                   "START TIME: " + FormatBackupTime(start_time_) + "\n" +
-                   "LABEL: " + label_ + "\n" +
-                   "START TIMELINE: 1\n";
+  out.label_file = LabelFile();
   // The WAL the copy needs ends here; completing its segment lets the
   // archiver take it.
   // A backup-end record names the start: recovery from the copy is consistent
@@ -160,6 +154,16 @@ BackupStopResult OnlineBackup::Stop(bool wait_for_archive, void (*wait_hook)(),
   }
   notice(MakeNotice(ErrLevel::kNotice, sqlstate::kSuccessfulCompletion, "all required WAL segments have been archived"));
   return out;
+}
+
+std::string OnlineBackup::LabelFile() const {
+  return "START WAL LOCATION: " + Location(start_lsn_) + "\n" +
+         "CHECKPOINT LOCATION: " + wal::LsnToString(checkpoint_lsn_) + "\n" +
+         "BACKUP METHOD: streamed\n"
+         "BACKUP FROM: primary\n"
+         "START TIME: " + FormatBackupTime(start_time_) + "\n" +
+         "LABEL: " + label_ + "\n" +
+         "START TIMELINE: 1\n";
 }
 
 void OnlineBackup::AbortAtExit() {

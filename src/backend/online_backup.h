@@ -37,6 +37,9 @@ class OnlineBackup {
                         const std::function<void(const ErrorData&)>& notice);
   // The session ends with a backup running: logs PostgreSQL's WARNING.
   void AbortAtExit();
+  // The backup_label text of the running (or just stopped) backup; known
+  // from Start on, so BASE_BACKUP can send it first.
+  std::string LabelFile() const;
 
  private:
   bool running_ = false;

@@ -18,6 +18,7 @@
 #include "catalog/role_store.h"
 #include "postmaster/pgarch.h"
 #include "postmaster/pgstat.h"
+#include "replication/repl_shared.h"
 #include "sql/types/type_oids.h"
 #include "storage/ipc/proc_array.h"
 #include "storage/lmgr/lock.h"
@@ -113,11 +114,14 @@ RowList StatActivityRows(Session& s) {
     r.push_back(p.leader_pid ? Int(p.leader_pid) : std::nullopt);        // leader_pid
     r.push_back(p.role_oid ? Int(p.role_oid) : std::nullopt);            // usesysid
     r.push_back(p.user.empty() ? std::nullopt : std::optional(p.user));  // usename
-    r.push_back(client ? std::optional(p.application_name) : std::optional<std::string>(""));  // application_name
-    bool tcp = p.type == BackendType::kClientBackend && p.client_port > 0;
+    r.push_back(client || p.type == BackendType::kWalSender ? std::optional(p.application_name)
+                                                              : std::optional<std::string>(""));  // application_name
+    bool tcp = (p.type == BackendType::kClientBackend || p.type == BackendType::kWalSender) && p.client_port > 0;
     r.push_back(visible && tcp ? std::optional(p.client_addr) : std::nullopt);  // client_addr
     r.push_back(std::nullopt);                                                    // client_hostname
-    r.push_back(visible && p.type == BackendType::kClientBackend ? Int(p.client_port) : std::nullopt);  // client_port
+    r.push_back(visible && (p.type == BackendType::kClientBackend || p.type == BackendType::kWalSender)
+                    ? Int(p.client_port)
+                    : std::nullopt);  // client_port
     r.push_back(Ts(p.backend_start_us));                                          // backend_start
     r.push_back(visible ? Ts(p.xact_start_us) : std::nullopt);                   // xact_start
     r.push_back(visible ? Ts(p.query_start_us) : std::nullopt);                  // query_start
@@ -132,6 +136,69 @@ RowList StatActivityRows(Session& s) {
     r.push_back(std::nullopt);  // query_id
     r.push_back(visible ? std::optional(p.query) : std::optional<std::string>("<insufficient privilege>"));  // query
     r.push_back(std::string(BackendTypeName(p.type)));  // backend_type
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+// An interval of microseconds as PostgreSQL prints a short one ("00:00:00.0015").
+std::optional<std::string> LagText(int64_t us) {
+  if (us < 0) return std::nullopt;
+  char buf[64];
+  const int64_t secs = us / 1000000;
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
+                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  std::string out = buf;
+  if (us % 1000000 != 0) {
+    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us % 1000000));
+    std::string frac = buf;
+    while (frac.back() == '0') frac.pop_back();
+    out += frac;
+  }
+  return out;
+}
+
+// pg_stat_replication: the WAL senders' shared entries beside their process slots.
+RowList StatReplicationRows(Session& s) {
+  RowList rows;
+  const bool su = s.IsSuperuser();
+  const ProcSlot* me = proc_array::MySlot();
+  const uint32_t my_role = me ? me->role_oid : 0;
+  std::map<int32_t, ProcSnapshot> procs;
+  for (ProcSnapshot& p : proc_array::SnapshotAll())
+    if (p.type == BackendType::kWalSender) procs.emplace(p.pid, std::move(p));
+  auto lsn = [](wal::Lsn l) { return l == 0 ? std::nullopt : std::optional<std::string>(wal::LsnToString(l)); };
+  for (const replication::SenderInfo& w : replication::SnapshotSenders()) {
+    auto it = procs.find(w.pid);
+    if (it == procs.end()) continue;
+    const ProcSnapshot& p = it->second;
+    const bool visible = su || p.role_oid == my_role;
+    const bool tcp = p.client_port > 0;
+    Row r;
+    r.push_back(Int(p.pid));
+    r.push_back(p.role_oid ? Int(p.role_oid) : std::nullopt);
+    r.push_back(p.user.empty() ? std::nullopt : std::optional(p.user));
+    r.push_back(std::optional(p.application_name));
+    r.push_back(visible && tcp ? std::optional(p.client_addr) : std::nullopt);
+    r.push_back(std::nullopt);  // client_hostname
+    r.push_back(visible ? Int(p.client_port) : std::nullopt);
+    r.push_back(Ts(p.backend_start_us));
+    if (!visible) {
+      for (int i = 0; i < 12; ++i) r.push_back(std::nullopt);
+    } else {
+      r.push_back(w.xmin ? Int(static_cast<int64_t>(w.xmin)) : std::nullopt);  // backend_xmin
+      r.push_back(std::string(replication::SenderStateName(w.state)));
+      r.push_back(lsn(w.sent));
+      r.push_back(lsn(w.write));
+      r.push_back(lsn(w.flush));
+      r.push_back(lsn(w.replay));
+      r.push_back(LagText(w.write_lag_us));
+      r.push_back(LagText(w.flush_lag_us));
+      r.push_back(LagText(w.replay_lag_us));
+      r.push_back(Int(0));                  // sync_priority
+      r.push_back(std::string("async"));    // sync_state
+      r.push_back(Ts(w.reply_time_us));
+    }
     rows.push_back(std::move(r));
   }
   return rows;
@@ -294,6 +361,15 @@ SystemViews::SystemViews(Session& s) {
                      {"backend_xid", oid::kText}, {"backend_xmin", oid::kText}, {"query_id", oid::kInt8},
                      {"query", oid::kText}, {"backend_type", oid::kText}},
       [&s] { return StatActivityRows(s); });
+  views_["pg_stat_replication"] = std::make_unique<FnView>(
+      std::vector<C>{{"pid", oid::kInt4}, {"usesysid", oid::kOid}, {"usename", oid::kName},
+                     {"application_name", oid::kText}, {"client_addr", oid::kInet}, {"client_hostname", oid::kText},
+                     {"client_port", oid::kInt4}, {"backend_start", oid::kTimestamptz}, {"backend_xmin", oid::kText},
+                     {"state", oid::kText}, {"sent_lsn", oid::kPgLsn}, {"write_lsn", oid::kPgLsn},
+                     {"flush_lsn", oid::kPgLsn}, {"replay_lsn", oid::kPgLsn}, {"write_lag", oid::kInterval},
+                     {"flush_lag", oid::kInterval}, {"replay_lag", oid::kInterval}, {"sync_priority", oid::kInt4},
+                     {"sync_state", oid::kText}, {"reply_time", oid::kTimestamptz}},
+      [&s] { return StatReplicationRows(s); });
   views_["pg_locks"] = std::make_unique<FnView>(
       std::vector<C>{{"locktype", oid::kText}, {"database", oid::kOid}, {"relation", oid::kOid},
                      {"page", oid::kInt4}, {"tuple", oid::kInt2}, {"virtualxid", oid::kText},

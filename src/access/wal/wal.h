@@ -104,9 +104,11 @@ struct SegmentCounts {
   int removed = 0;
   int recycled = 0;  // renamed to a future segment name
 };
-// Deals with segments wholly before `redo`: keeps up to min_wal_size worth
-// (never above max_wal_size) as recycled future segments, unlinks the rest,
-// and makes sure the next segment exists.
+// Deals with segments wholly before `redo`, the last wal_keep_size worth
+// before the insert position and the oldest WAL a replication slot or WAL
+// sender needs (replication::OldestRequiredLsn): keeps up to min_wal_size
+// worth (never above max_wal_size) as recycled future segments, unlinks the
+// rest, and makes sure the next segment exists.
 SegmentCounts RemoveOldSegments(Lsn redo);
 
 // ---- Segment switches and archive status (wal_archive.cc) ----

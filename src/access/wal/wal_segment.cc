@@ -14,6 +14,7 @@
 
 #include "access/wal/wal.h"
 #include "access/wal/wal_internal.h"
+#include "replication/repl_shared.h"
 #include "storage/file/vfs.h"
 #include "utils/error.h"
 #include "utils/guc.h"
@@ -168,11 +169,20 @@ SegmentCounts RemoveOldSegments(Lsn redo) {
     uint64_t segno;
     if (ParseSegmentFileName(entry.path().filename().string(), &segno)) existing.insert(segno);
   }
+  // The first segment to keep: the redo point's, unless wal_keep_size, a
+  // replication slot or a WAL sender (a stream, a base backup) needs older ones.
+  uint64_t keep_seg = std::min(redo_seg, cur_seg);
+  const uint64_t keep_segs = static_cast<uint64_t>(std::max(v.wal_keep_size, 0)) / mb_per_seg;
+  keep_seg = std::min(keep_seg, cur_seg > keep_segs ? cur_seg - keep_segs : 0);
+  const Lsn needed = replication::OldestRequiredLsn();
+  if (needed != kInvalidLsn) keep_seg = std::min(keep_seg, SegmentOf(needed));
   std::vector<uint64_t> old;
   for (uint64_t seg : existing) {
     // A segment the archiver has not copied yet stays (ArchiveCheckDone).
-    if (seg < redo_seg && seg < cur_seg && ArchiveCheckDone(seg)) old.push_back(seg);
+    if (seg < keep_seg && ArchiveCheckDone(seg)) old.push_back(seg);
   }
+  // Readers of old segments (WAL senders) learn before any goes.
+  if (!old.empty()) replication::NoteSegmentsRemovedBelow(old.back() + 1);
   uint64_t next_future = cur_seg + 1;
   {
     LWLockGuard g(s->install_lock, LWLockMode::kExclusive);

@@ -9,6 +9,7 @@
 #include "postmaster/checkpoint.h"
 #include "postmaster/pgarch.h"
 #include "postmaster/pgstat.h"
+#include "replication/repl_shared.h"
 #include "storage/buffer/buffer.h"
 #include "storage/file/sync_queue.h"
 #include "storage/ipc/notify_queue.h"
@@ -30,7 +31,8 @@ void CreateServerSharedMemory(const guc::Vars& v) {
                 autovacuum::ShmemSize() + sync::ShmemSize(v) + buffer::ShmemSize(v) + wal::ShmemSize(v) +
                 transam::ShmemSize(v) + lmgr::ShmemSize(v) + checkpoint::ShmemSize() + sinval::ShmemSize() + pgarch::ShmemSize() +
                 notify::ShmemSize(proc_array::TotalSlotsFor(sizing)) +
-                parallel::ShmemSize(v.max_worker_processes) + suspend::ShmemSize() + walrcv::ShmemSize() + 65536;
+                parallel::ShmemSize(v.max_worker_processes) + suspend::ShmemSize() + walrcv::ShmemSize() +
+                replication::ShmemSize(v) + 65536;
   CreateRegion(size);
   proc_array::ShmemInit(sizing);
   pmsignal::ShmemInit();
@@ -48,6 +50,7 @@ void CreateServerSharedMemory(const guc::Vars& v) {
   parallel::ShmemInit(v.max_worker_processes);
   suspend::ShmemInit();
   walrcv::ShmemInit();
+  replication::ShmemInit(v);
   // WAL before data: pages and commit-log pages are written only after the
   // WAL describing them (wal::Flush does nothing while recovery replays).
   buffer::SetWalFlushHook(&wal::Flush);
