@@ -257,6 +257,8 @@ void Session::StartTransactionIfNeeded() {
   guc::AtTransactionStart();
   const guc::Vars& v = guc::V();
   xact::StartTransaction(xact::IsolationFromName(v.default_transaction_isolation), v.default_transaction_read_only);
+  // A hot standby's transactions are read-only, and SHOW says so (contract 10).
+  if (xact::IsReadOnly() && !v.transaction_read_only) guc::SetConfigOption("transaction_read_only", "on", true, true);
   if (ProcSlot* slot = proc_array::MySlot()) {
     proc_array::SlotWriter w(slot);
     slot->xact_start_us = xact_start_us_;

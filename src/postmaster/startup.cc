@@ -29,6 +29,7 @@
 #include "storage/file/control_file.h"
 #include "storage/ipc/latch.h"
 #include "storage/ipc/pmsignal.h"
+#include "storage/ipc/sinval.h"
 #include "utils/guc.h"
 #include "utils/log.h"
 #include "utils/process_globals.h"
@@ -105,7 +106,19 @@ class Recovery {
       if (rec.xid != 0) transam::RecordKnownXid(rec.xid);
     };
     h.after_record = [this](const wal::DecodedRecord& rec) {
-      if (rec.rmgr == wal::kRmgrXact) transam::PruneKnownXids();
+      // Hot standby sessions cache catalogs: a replayed catalog change
+      // reaches them as the primary's own commit reaches its sessions.
+      for (const wal::BlockRef& b : rec.blocks)
+        if (b.rel.rel_number < kFirstUserRelNumber) catalog_touched_ = true;
+      if (rec.rmgr == wal::kRmgrSmgr || rec.rmgr == wal::kRmgrDatabase) {
+        catalog_touched_ = true;
+        sinval::RelationTruncated();
+      }
+      if (rec.rmgr == wal::kRmgrXact) {
+        transam::PruneKnownXids();
+        if (catalog_touched_) sinval::CatalogChanged();
+        catalog_touched_ = false;
+      }
       if (label_ && !consistent_ && rec.rmgr == wal::kRmgrXlog && rec.info == wal::kXlogBackupEnd &&
           rec.main_data.size() == sizeof(wal::Lsn)) {
         wal::Lsn start;
@@ -165,6 +178,9 @@ class Recovery {
   bool promoted_ = false;
   bool shutdown_ = false;
   bool receiver_requested_ = false;
+  bool catalog_touched_ = false;
+  // System catalogs have relation numbers below PostgreSQL's FirstNormalObjectId.
+  static constexpr uint32_t kFirstUserRelNumber = 16384;
 };
 
 }  // namespace
