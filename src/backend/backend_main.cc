@@ -154,6 +154,10 @@ class Startup {
   void SendFatal(const PgError& e);
   // The rest of the start-up of a physical replication connection, then the WAL sender.
   int RunWalSender();
+  // The role, from pg_authid, in a short transaction of its own: none stays
+  // open while the client takes its time over the password.
+  std::optional<catalog::RoleRecord> LookUpRole();
+  auth::HbaRequest HbaRequestFor(bool replication) const;
 
   ClientConnection& client_;
   protocol::Connection conn_;
@@ -163,6 +167,24 @@ class Startup {
   int port_ = 0;
   bool walsender_ = false;  // replication=true
 };
+
+std::optional<catalog::RoleRecord> Startup::LookUpRole() {
+  xact::StartTransaction(xact::Isolation::kReadCommitted, true);
+  std::optional<catalog::RoleRecord> role = catalog::FindRole(user_, xact::GetTransactionSnapshot());
+  xact::Commit();
+  return role;
+}
+
+auth::HbaRequest Startup::HbaRequestFor(bool replication) const {
+  auth::HbaRequest req;
+  req.is_unix_socket = client_.is_unix;
+  req.addr = client_.addr;
+  req.addr_len = client_.addr_len;
+  req.user = user_;
+  req.database = database_;
+  req.replication_connection = replication;
+  return req;
+}
 
 void Startup::SendFatal(const PgError& e) {
   ErrorData d = e.data();
@@ -330,21 +352,8 @@ int Startup::Run() {
     // The slot first, as PostgreSQL does: a full server says so before asking for a password.
     ProcSlot* slot = proc_array::ClaimSlot(BackendType::kClientBackend);
     if (slot == nullptr) throw MakeFatal(sqlstate::kTooManyConnections, "sorry, too many clients already");
-    // The role, from pg_authid, in a short transaction of its own: none stays
-    // open while the client takes its time over the password.
-    std::optional<catalog::RoleRecord> role;
-    {
-      xact::StartTransaction(xact::Isolation::kReadCommitted, true);
-      role = catalog::FindRole(user_, xact::GetTransactionSnapshot());
-      xact::Commit();
-    }
-    auth::HbaRequest req;
-    req.is_unix_socket = client_.is_unix;
-    req.addr = client_.addr;
-    req.addr_len = client_.addr_len;
-    req.user = user_;
-    req.database = database_;
-    if (!protocol::AuthenticateClient(conn_, req, role ? &*role : nullptr)) {
+    std::optional<catalog::RoleRecord> role = LookUpRole();
+    if (!protocol::AuthenticateClient(conn_, HbaRequestFor(false), role ? &*role : nullptr)) {
       proc_array::ReleaseMySlot();
       return 0;  // the client hung up to ask its user for a password
     }
@@ -418,20 +427,8 @@ int Startup::RunWalSender() {
     throw MakeFatal(sqlstate::kTooManyConnections,
                     "number of requested standby connections exceeds max_wal_senders (currently " +
                         std::to_string(v.max_wal_senders) + ")");
-  std::optional<catalog::RoleRecord> role;
-  {
-    xact::StartTransaction(xact::Isolation::kReadCommitted, true);
-    role = catalog::FindRole(user_, xact::GetTransactionSnapshot());
-    xact::Commit();
-  }
-  auth::HbaRequest req;
-  req.is_unix_socket = client_.is_unix;
-  req.addr = client_.addr;
-  req.addr_len = client_.addr_len;
-  req.user = user_;
-  req.database = database_;
-  req.replication_connection = true;
-  if (!protocol::AuthenticateClient(conn_, req, role ? &*role : nullptr)) {
+  std::optional<catalog::RoleRecord> role = LookUpRole();
+  if (!protocol::AuthenticateClient(conn_, HbaRequestFor(true), role ? &*role : nullptr)) {
     proc_array::ReleaseMySlot();
     return 0;
   }

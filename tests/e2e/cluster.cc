@@ -118,6 +118,15 @@ void ExpectErrors(PGconn* conn, const std::vector<ErrorCase>& cases) {
   }
 }
 
+std::string LockFileStatus(const Cluster& c) {
+  std::ifstream in(c.datadir() + "/postmaster.pid");
+  std::string line;
+  for (int i = 0; i < 8 && std::getline(in, line); ++i) {
+  }
+  while (!line.empty() && line.back() == ' ') line.pop_back();
+  return line;
+}
+
 Cluster::Cluster(const std::string& initdb_args) {
   char tmpl[] = "/tmp/tusk-e2e-XXXXXX";
   dir_ = mkdtemp(tmpl);

@@ -98,6 +98,8 @@ class Cluster {
   pid_t pm_pid_ = 0;
 };
 
+// Line 8 of the cluster's postmaster.pid without its padding ("ready", "standby", "suspended", ...).
+std::string LockFileStatus(const Cluster& c);
 // Title of any process, from /proc/PID/cmdline with NULs as spaces, trimmed.
 std::string ProcessTitle(pid_t pid);
 bool ProcessAlive(pid_t pid);

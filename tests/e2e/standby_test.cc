@@ -50,15 +50,6 @@ bool Eventually(PGconn* conn, const std::string& sql, const std::string& want, i
   return false;
 }
 
-std::string LockStatus(const Cluster& c) {
-  std::ifstream in(c.datadir() + "/postmaster.pid");
-  std::string line;
-  for (int i = 0; i < 8 && std::getline(in, line); ++i) {
-  }
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  return line;
-}
-
 TEST(Standby, StreamsReplaysServesReadsAndPromotes) {
   Cluster primary;
   primary.Start();
@@ -74,7 +65,7 @@ TEST(Standby, StreamsReplaysServesReadsAndPromotes) {
                            "LOG:  database system is ready to accept read only connections",
                            "LOG:  streaming replication successfully connected to primary"})
     EXPECT_NE(standby.WaitForLog(line), std::string::npos) << line << "\n" << standby.ReadLog();
-  EXPECT_EQ(LockStatus(standby), "standby");
+  EXPECT_EQ(LockFileStatus(standby), "standby");
   EXPECT_NE(primary.WaitForChild("walsender"), 0);
   EXPECT_NE(standby.WaitForChild("walreceiver"), 0);
 
@@ -136,7 +127,7 @@ TEST(Standby, StreamsReplaysServesReadsAndPromotes) {
   EXPECT_EQ(Tag(s.get(), "INSERT INTO t VALUES (8000, 'promoted')"), "INSERT 0 1");
   EXPECT_EQ(QueryValue(s.get(), "SELECT count(*) FROM t"), "2005");
   EXPECT_NE(standby.WaitForLog("LOG:  database system is ready to accept connections"), std::string::npos);
-  EXPECT_EQ(LockStatus(standby), "ready");
+  EXPECT_EQ(LockFileStatus(standby), "ready");
   EXPECT_FALSE(fs::exists(standby.datadir() + "/standby.signal"));
   s.reset();
   ASSERT_EQ(standby.StopWith(SIGINT), 0);

@@ -26,15 +26,6 @@ std::string Ctl(const Cluster& c, const std::string& verb_and_args) {
   return c.tusk_binary() + " " + verb_and_args + " -D " + c.datadir();
 }
 
-std::string LockStatus(const Cluster& c) {
-  std::ifstream in(c.datadir() + "/postmaster.pid");
-  std::string line;
-  for (int i = 0; i < 8 && std::getline(in, line); ++i) {
-  }
-  while (!line.empty() && line.back() == ' ') line.pop_back();
-  return line;
-}
-
 // Every file of the data directory but the lock file, with its contents.
 std::map<std::string, std::string> DirectoryContents(const Cluster& c) {
   std::map<std::string, std::string> files;
@@ -83,7 +74,7 @@ TEST(Suspend, DirectoryStaysStillWhileReadersGoOnAndAWriteWaitsForTheResume) {
   CommandResult r = RunCommand(Ctl(c, "suspend -t 10"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("server suspended"), std::string::npos) << r.out;
-  EXPECT_EQ(LockStatus(c), "suspended");
+  EXPECT_EQ(LockFileStatus(c), "suspended");
   const std::string log = c.ReadLog();
   size_t at = 0;
   for (const char* step : {"received suspend request (timeout 10 s)", "suspend step 1 of 4: notify",
@@ -108,7 +99,7 @@ TEST(Suspend, DirectoryStaysStillWhileReadersGoOnAndAWriteWaitsForTheResume) {
   r = RunCommand(Ctl(c, "resume"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("server resumed"), std::string::npos) << r.out;
-  EXPECT_EQ(LockStatus(c), "ready");
+  EXPECT_EQ(LockFileStatus(c), "ready");
   ASSERT_TRUE(FinishesWithin(writer.get(), 10000));
   EXPECT_EQ(Collect(writer.get()), "");
   EXPECT_EQ(QueryValue(conn.get(), "SELECT count(*) FROM t"), "3335");
@@ -131,7 +122,7 @@ TEST(Suspend, ATransactionStillRunningAtTheTimeoutFailsTheSuspendAndIsNamed) {
   EXPECT_NE(r.out.find("tusk: could not suspend server: transactions still running after 2 s in processes " + pid),
             std::string::npos)
       << r.out;
-  EXPECT_EQ(LockStatus(c), "ready");
+  EXPECT_EQ(LockFileStatus(c), "ready");
   EXPECT_NE(c.ReadLog().find("suspend failed: transactions still running after 2 s in processes " + pid),
             std::string::npos);
   // Everything thawed: the transaction commits, and others write at once.
@@ -160,14 +151,14 @@ TEST(Suspend, SqlFunctionsSuspendAndResumeForSuperusersOnly) {
   Exec(su.get(), "ROLLBACK");
 
   EXPECT_EQ(QueryValue(su.get(), "SELECT pg_suspend(5)"), "t");
-  EXPECT_EQ(LockStatus(c), "suspended");
+  EXPECT_EQ(LockFileStatus(c), "suspended");
   ExpectErrors(su.get(), {{"SELECT pg_suspend()", "55000", "could not suspend server: the database system is already suspended"}});
   CommandResult r = RunCommand(Ctl(c, "suspend"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("tusk: server is already suspended"), std::string::npos) << r.out;
   EXPECT_EQ(QueryValue(plain.get(), "SELECT count(*) FROM t"), "0");
   EXPECT_EQ(QueryValue(su.get(), "SELECT pg_resume()"), "t");
-  EXPECT_EQ(LockStatus(c), "ready");
+  EXPECT_EQ(LockFileStatus(c), "ready");
   Exec(plain.get(), "SELECT 1");
   Exec(su.get(), "INSERT INTO t VALUES (1)");
 }
@@ -185,7 +176,7 @@ TEST(Suspend, ASuperuserConnectingAbortsTheSuspendAndOthersAreTurnedAway) {
   CommandResult ctl;
   std::thread suspender([&] { ctl = RunCommand(Ctl(c, "suspend -t 30")); });
   ASSERT_NE(c.WaitForLog("suspend step 2 of 4: freeze"), std::string::npos);
-  EXPECT_EQ(LockStatus(c), "suspending");
+  EXPECT_EQ(LockFileStatus(c), "suspending");
   CommandResult refused = c.Psql("SELECT 1", "plain");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.out.find("FATAL:  the database system is suspending"), std::string::npos) << refused.out;
@@ -194,7 +185,7 @@ TEST(Suspend, ASuperuserConnectingAbortsTheSuspendAndOthersAreTurnedAway) {
   EXPECT_EQ(ctl.exit_code, 1) << ctl.out;
   EXPECT_NE(ctl.out.find("could not suspend server: aborted by a superuser connection request"), std::string::npos)
       << ctl.out;
-  EXPECT_EQ(LockStatus(c), "ready");
+  EXPECT_EQ(LockFileStatus(c), "ready");
   Exec(su.get(), "COMMIT");
   EXPECT_EQ(c.Psql("SELECT count(*) FROM t", "plain").out, "1\n");
 }
@@ -229,7 +220,7 @@ TEST(Suspend, ShutdownWhileSuspendedLosesNothing) {
   EXPECT_EQ(c.StopWith(SIGQUIT), 0);
   c.Start();
   EXPECT_EQ(c.Psql("SELECT count(*) FROM t WHERE a <= 100").out, "100\n");
-  EXPECT_EQ(LockStatus(c), "ready");
+  EXPECT_EQ(LockFileStatus(c), "ready");
 }
 
 }  // namespace
