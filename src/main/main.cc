@@ -18,9 +18,12 @@ static void PrintUsage(const char* prog) {
       "  %s restart [-D DATADIR] [-m MODE] [-w|-W] [-t SECS] [-l LOGFILE] [-o \"OPTIONS\"]\n"
       "  %s reload  [-D DATADIR]\n"
       "  %s status  [-D DATADIR]\n"
-      "  %s kill    SIGNALNAME PID\n\n"
+      "  %s kill    SIGNALNAME PID\n"
+      "  %s suspend [-D DATADIR] [-t SECS]   (resume: %s resume [-D DATADIR])\n"
+      "  %s promote [-D DATADIR]\n"
+      "  %s basebackup -D NEWDIR [-h HOST] [-p PORT] [-U USER] [-R]\n\n"
       "Each subcommand accepts --help. DATADIR defaults to $PGDATA.\n",
-      prog, prog, prog, prog, prog, prog, prog, prog, prog);
+      prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 int main(int argc, char** argv) {
@@ -44,6 +47,7 @@ int main(int argc, char** argv) {
     return tusk::postmaster::PostmasterMain(argc - 1, argv + 1);
   }
   if (cmd == "initdb") return tusk::ctl::InitDbMain(argc - 1, argv + 1);
+  if (cmd == "basebackup") return tusk::ctl::BaseBackupMain(argc - 1, argv + 1);
   if (tusk::ctl::IsCtlVerb(cmd)) return tusk::ctl::CtlMain(argc - 1, argv + 1);
   fprintf(stderr, "%s: unknown subcommand \"%s\"\nTry \"%s --help\" for more information.\n", prog,
           cmd.c_str(), prog);

@@ -1,11 +1,7 @@
-// The WAL receiver process (see walreceiver.h). libpq is loaded with dlopen
-// in this process only, as PostgreSQL loads libpqwalreceiver: the postmaster
-// and the backends it forks stay free of libpq's libraries.
+// The WAL receiver process (see walreceiver.h); libpq comes from utils/libpq_dl.h.
 #include "postmaster/walreceiver.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +19,7 @@
 #include "storage/ipc/proc_array.h"
 #include "storage/ipc/shmem.h"
 #include "utils/guc.h"
+#include "utils/libpq_dl.h"
 #include "utils/log.h"
 #include "utils/process_globals.h"
 #include "utils/ps_title.h"
@@ -64,65 +61,6 @@ int ConnectedPid() { return g_shared->pid.load(std::memory_order_acquire); }
 
 namespace tusk::aux {
 namespace {
-
-// The libpq calls the receiver makes, resolved from libpq.so.5 at run time.
-struct Libpq {
-  decltype(&PQconnectdb) connectdb;
-  decltype(&PQstatus) status;
-  decltype(&PQerrorMessage) error_message;
-  decltype(&PQfinish) finish;
-  decltype(&PQexec) exec;
-  decltype(&PQresultStatus) result_status;
-  decltype(&PQresultErrorMessage) result_error_message;
-  decltype(&PQntuples) ntuples;
-  decltype(&PQgetvalue) getvalue;
-  decltype(&PQclear) clear;
-  decltype(&PQgetCopyData) get_copy_data;
-  decltype(&PQputCopyData) put_copy_data;
-  decltype(&PQputCopyEnd) put_copy_end;
-  decltype(&PQflush) flush;
-  decltype(&PQsocket) socket;
-  decltype(&PQconsumeInput) consume_input;
-  decltype(&PQfreemem) freemem;
-
-  bool Load(std::string* error) {
-    void* h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) {
-      *error = std::string("could not load library \"libpq.so.5\": ") + dlerror();
-      return false;
-    }
-    bool ok = true;
-    auto sym = [&](auto* fn, const char* name) {
-      void* p = dlsym(h, name);
-      if (p == nullptr) ok = false;
-      std::memcpy(fn, &p, sizeof p);
-    };
-    sym(&connectdb, "PQconnectdb");
-    sym(&status, "PQstatus");
-    sym(&error_message, "PQerrorMessage");
-    sym(&finish, "PQfinish");
-    sym(&exec, "PQexec");
-    sym(&result_status, "PQresultStatus");
-    sym(&result_error_message, "PQresultErrorMessage");
-    sym(&ntuples, "PQntuples");
-    sym(&getvalue, "PQgetvalue");
-    sym(&clear, "PQclear");
-    sym(&get_copy_data, "PQgetCopyData");
-    sym(&put_copy_data, "PQputCopyData");
-    sym(&put_copy_end, "PQputCopyEnd");
-    sym(&flush, "PQflush");
-    sym(&socket, "PQsocket");
-    sym(&consume_input, "PQconsumeInput");
-    sym(&freemem, "PQfreemem");
-    if (!ok) *error = "libpq.so.5 lacks a function the WAL receiver needs";
-    return ok;
-  }
-};
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 uint64_t ReadBE64(const char* p) {
   uint64_t v = 0;
@@ -245,13 +183,13 @@ bool Receiver::Connect() {
   const std::string full = conninfo + " replication=true dbname=replication fallback_application_name=walreceiver";
   conn_ = pq_.connectdb(full.c_str());
   if (pq_.status(conn_) != CONNECTION_OK) {
-    Log(ErrLevel::kFatal, "could not connect to the primary server: " + Trim(pq_.error_message(conn_)));
+    Log(ErrLevel::kFatal, "could not connect to the primary server: " + TrimMessage(pq_.error_message(conn_)));
     return false;
   }
   PGresult* r = pq_.exec(conn_, "IDENTIFY_SYSTEM");
   if (pq_.result_status(r) != PGRES_TUPLES_OK || pq_.ntuples(r) != 1) {
     Log(ErrLevel::kFatal, "could not receive database system identifier and timeline ID from the primary server: " +
-                              Trim(pq_.result_error_message(r)));
+                              TrimMessage(pq_.result_error_message(r)));
     pq_.clear(r);
     return false;
   }
@@ -293,7 +231,7 @@ bool Receiver::Stream() {
   const std::string command = "START_REPLICATION " + wal::LsnToString(start) + " TIMELINE 1";
   PGresult* r = pq_.exec(conn_, command.c_str());
   if (pq_.result_status(r) != PGRES_COPY_BOTH) {
-    Log(ErrLevel::kFatal, "could not start WAL streaming: " + Trim(pq_.result_error_message(r)));
+    Log(ErrLevel::kFatal, "could not start WAL streaming: " + TrimMessage(pq_.result_error_message(r)));
     pq_.clear(r);
     return false;
   }
@@ -325,7 +263,7 @@ bool Receiver::Stream() {
       return false;
     }
     if (n < -1) {
-      Log(ErrLevel::kFatal, "could not receive data from WAL stream: " + Trim(pq_.error_message(conn_)));
+      Log(ErrLevel::kFatal, "could not receive data from WAL stream: " + TrimMessage(pq_.error_message(conn_)));
       return false;
     }
     // Caught up for now: make it durable, tell the primary, wait for more.
@@ -334,13 +272,13 @@ bool Receiver::Stream() {
     const auto interval = std::chrono::seconds(std::max(1, guc::V().wal_receiver_status_interval));
     if (walrcv::Flushed() != before || std::chrono::steady_clock::now() - last_status_ >= interval) {
       if (!SendStatus(false)) {
-        Log(ErrLevel::kFatal, "could not send data to WAL stream: " + Trim(pq_.error_message(conn_)));
+        Log(ErrLevel::kFatal, "could not send data to WAL stream: " + TrimMessage(pq_.error_message(conn_)));
         return false;
       }
     }
     latch::WaitLatch(sock, latch::kSocketReadable, 100);
     if (pq_.consume_input(conn_) == 0) {
-      Log(ErrLevel::kFatal, "could not receive data from WAL stream: " + Trim(pq_.error_message(conn_)));
+      Log(ErrLevel::kFatal, "could not receive data from WAL stream: " + TrimMessage(pq_.error_message(conn_)));
       return false;
     }
   }

@@ -193,5 +193,41 @@ TEST(Standby, BackupWithoutStandbySignalRecoversAndRunsAsAPrimary) {
   EXPECT_NE(broken.WaitForLog("PANIC:  could not locate a valid checkpoint record"), std::string::npos) << broken.ReadLog();
 }
 
+TEST(Standby, TuskBasebackupMakesAStandby) {
+  Cluster primary;
+  primary.Start();
+  Conn p = primary.Connect();
+  Exec(p.get(), "CREATE TABLE t (a int)");
+  Exec(p.get(), "INSERT INTO t SELECT generate_series(1, 300)");
+  Cluster standby;
+  const std::string base = primary.tusk_binary() + " basebackup -h " + primary.sockdir() + " -p " +
+                           std::to_string(primary.port()) + " -U " + primary.superuser() + " -D ";
+  // A directory that is not empty is refused and left alone.
+  CommandResult r = RunCommand(base + standby.datadir() + " -R");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("tusk basebackup: error: directory \"" + standby.datadir() + "\" exists but is not empty"),
+            std::string::npos)
+      << r.out;
+  EXPECT_TRUE(fs::exists(standby.datadir() + "/PG_VERSION"));
+  fs::remove_all(standby.datadir());
+  r = RunCommand(base + standby.datadir() + " -R -c fast");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* f : {"backup_label", "backup_manifest", "standby.signal", "global/pg_control", "PG_VERSION"})
+    EXPECT_TRUE(fs::exists(standby.datadir() + "/" + f)) << f;
+  EXPECT_FALSE(fs::exists(standby.datadir() + "/postmaster.pid"));
+  OwnSettings(standby);
+  standby.Start();
+  Conn s = standby.Connect();
+  EXPECT_EQ(QueryValue(s.get(), "SELECT count(*) FROM t"), "300");
+  Exec(p.get(), "INSERT INTO t VALUES (301)");
+  EXPECT_TRUE(Eventually(s.get(), "SELECT count(*) FROM t", "301"));
+  EXPECT_EQ(QueryValue(s.get(), "SELECT pg_is_in_recovery()"), "t");
+  // Against a server that is not there: an error, and no directory left behind.
+  r = RunCommand(primary.tusk_binary() + " basebackup -h " + primary.sockdir() + " -p 1 -D " + standby.sockdir() + "/x");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("tusk basebackup: error: "), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(standby.sockdir() + "/x"));
+}
+
 }  // namespace
 }  // namespace tusk::test
