@@ -170,6 +170,7 @@ class Receiver {
   PGconn* conn_ = nullptr;
   SegmentWriter writer_;
   std::chrono::steady_clock::time_point last_status_{};
+  wal::Lsn last_applied_ = 0;
 };
 
 bool Receiver::Connect() {
@@ -219,6 +220,7 @@ bool Receiver::SendStatus(bool reply_requested) {
   PutBE64(&msg, written);
   PutBE64(&msg, flushed);
   PutBE64(&msg, applied);
+  last_applied_ = applied;
   PutBE64(&msg, static_cast<uint64_t>(PgNow()));
   msg.push_back(reply_requested ? 1 : 0);
   last_status_ = std::chrono::steady_clock::now();
@@ -270,7 +272,10 @@ bool Receiver::Stream() {
     const wal::Lsn before = walrcv::Flushed();
     if (!writer_.Sync()) return false;
     const auto interval = std::chrono::seconds(std::max(1, guc::V().wal_receiver_status_interval));
-    if (walrcv::Flushed() != before || std::chrono::steady_clock::now() - last_status_ >= interval) {
+    // Replies when the flush or the replay moved (pg_stat_replication's
+    // flush_lsn and replay_lsn follow), and at least every interval.
+    if (walrcv::Flushed() != before || walrcv::ReplayPosition() != last_applied_ ||
+        std::chrono::steady_clock::now() - last_status_ >= interval) {
       if (!SendStatus(false)) {
         Log(ErrLevel::kFatal, "could not send data to WAL stream: " + TrimMessage(pq_.error_message(conn_)));
         return false;

@@ -96,6 +96,9 @@ TEST(Standby, StreamsReplaysServesReadsAndPromotes) {
   Exec(p2.get(), "COMMIT");
   EXPECT_TRUE(Eventually(s.get(), "SELECT b FROM t WHERE a = 1", "pending"));
   EXPECT_EQ(QueryValue(primary.Connect().get(), "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"), "1");
+  // The standby reports its replay: the primary sees it caught up.
+  Conn p3 = primary.Connect();
+  EXPECT_TRUE(Eventually(p3.get(), "SELECT replay_lsn = pg_current_wal_lsn() FROM pg_stat_replication", "t"));
 
   // The primary goes away: the receiver exits; it comes back: streaming resumes.
   p.reset();
