@@ -34,6 +34,10 @@ struct ClientConnection {
   std::vector<CancelTarget> cancel_targets;
 };
 
+// The end of start-up every session sends: ParameterStatus for each reported
+// setting, BackendKeyData; application_name goes into the process slot.
+void AppendStartupReport(std::string* out, int32_t cancel_key);
+
 // Runs the session; returns the process exit code (0 normal, 1 after FATAL).
 int BackendMain(ClientConnection conn);
 

@@ -158,6 +158,11 @@ class Startup {
   // open while the client takes its time over the password.
   std::optional<catalog::RoleRecord> LookUpRole();
   auth::HbaRequest HbaRequestFor(bool replication) const;
+  // After authentication: a role that may not log in is refused; while a
+  // suspend runs, others are turned away and a superuser aborts it (contract 11).
+  void CheckRoleAdmission(const catalog::RoleRecord& role) const;
+  // The session in its process-array slot, for pg_stat_activity.
+  void PublishSession(ProcSlot* slot, const catalog::RoleRecord& role, const std::string& database) const;
 
   ClientConnection& client_;
   protocol::Connection conn_;
@@ -184,6 +189,27 @@ auth::HbaRequest Startup::HbaRequestFor(bool replication) const {
   req.database = database_;
   req.replication_connection = replication;
   return req;
+}
+
+void Startup::CheckRoleAdmission(const catalog::RoleRecord& role) const {
+  if (!role.can_login)
+    throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification, "role \"" + user_ + "\" is not permitted to log in");
+  if (client_.cac == CacState::kSuspending) {
+    if (!role.superuser) throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is suspending");
+    pmsignal::SendToPostmaster(pmsignal::Reason::kAbortSuspend);
+  }
+}
+
+void Startup::PublishSession(ProcSlot* slot, const catalog::RoleRecord& role, const std::string& database) const {
+  proc_array::SlotWriter w(slot);
+  slot->role_oid = role.oid;
+  slot->is_superuser = role.superuser;
+  slot->client_port = client_.is_unix ? -1 : port_;
+  slot->backend_start_us = NowMicros();
+  slot->state_change_us = slot->backend_start_us;
+  proc_array::CopyString(slot->user, sizeof slot->user, user_);
+  proc_array::CopyString(slot->database, sizeof slot->database, database);
+  proc_array::CopyString(slot->client_addr, sizeof slot->client_addr, client_.is_unix ? "" : host_);
 }
 
 void Startup::SendFatal(const PgError& e) {
@@ -358,14 +384,7 @@ int Startup::Run() {
       return 0;  // the client hung up to ask its user for a password
     }
     conn_.ClearReadDeadline();
-    if (!role->can_login)
-      throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification,
-                      "role \"" + user_ + "\" is not permitted to log in");
-    if (client_.cac == CacState::kSuspending) {
-      // Contract 11: a superuser asking to connect is the wake-up event that aborts a suspend.
-      if (!role->superuser) throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is suspending");
-      pmsignal::SendToPostmaster(pmsignal::Reason::kAbortSuspend);
-    }
+    CheckRoleAdmission(*role);
     StoredSettings stored_settings;
     catalog::DatabaseRow db = OpenDatabase(slot, *role, &stored_settings);
     catalog::SetCurrentDatabase(db.oid);
@@ -376,17 +395,7 @@ int Startup::Run() {
         proc_array::FreeBackendSlots() < v.superuser_reserved_connections)
       throw MakeFatal(sqlstate::kTooManyConnections,
                       "remaining connection slots are reserved for non-replication superuser connections");
-    {
-      proc_array::SlotWriter w(slot);
-      slot->role_oid = role->oid;
-      slot->is_superuser = role->superuser;
-      slot->client_port = client_.is_unix ? -1 : port_;
-      slot->backend_start_us = NowMicros();
-      slot->state_change_us = slot->backend_start_us;
-      proc_array::CopyString(slot->user, sizeof slot->user, user_);
-      proc_array::CopyString(slot->database, sizeof slot->database, database_);
-      proc_array::CopyString(slot->client_addr, sizeof slot->client_addr, client_.is_unix ? "" : host_);
-    }
+    PublishSession(slot, *role, database_);
     if (!role->superuser && role->conn_limit >= 0 && proc_array::CountBackendsForRole(role->oid) > role->conn_limit)
       throw MakeFatal(sqlstate::kTooManyConnections, "too many connections for role \"" + user_ + "\"");
     if (!role->superuser && db.datconnlimit >= 0 && proc_array::CountBackendsForDatabase(db.oid) > db.datconnlimit)
@@ -433,27 +442,13 @@ int Startup::RunWalSender() {
     return 0;
   }
   conn_.ClearReadDeadline();
-  if (!role->can_login)
-    throw MakeFatal(sqlstate::kInvalidAuthorizationSpecification, "role \"" + user_ + "\" is not permitted to log in");
-  if (client_.cac == CacState::kSuspending) {
-    if (!role->superuser) throw MakeFatal(sqlstate::kCannotConnectNow, "the database system is suspending");
-    pmsignal::SendToPostmaster(pmsignal::Reason::kAbortSuspend);
-  }
+  CheckRoleAdmission(*role);
   if (!role->superuser && client_.cac == CacState::kSuperuser)
     throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser to connect during database shutdown");
   if (!role->superuser && !role->replication)
     throw MakeFatal(sqlstate::kInsufficientPrivilege, "must be superuser or replication role to start walsender");
   catalog::SetCurrentUser(role->oid, role->name);
-  {
-    proc_array::SlotWriter w(slot);
-    slot->role_oid = role->oid;
-    slot->is_superuser = role->superuser;
-    slot->client_port = client_.is_unix ? -1 : port_;
-    slot->backend_start_us = NowMicros();
-    slot->state_change_us = slot->backend_start_us;
-    proc_array::CopyString(slot->user, sizeof slot->user, user_);
-    proc_array::CopyString(slot->client_addr, sizeof slot->client_addr, client_.is_unix ? "" : host_);
-  }
+  PublishSession(slot, *role, "");  // a physical WAL sender has no database
   if (v.log_connections)
     LogLine("replication connection authorized: user=" + user_ +
             (application_name_.empty() ? "" : " application_name=" + application_name_));

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "backend/backend.h"
 #include "backend/interrupts.h"
 #include "backend/session_temp.h"
 #include "backend/stored_table.h"
@@ -79,9 +80,13 @@ void Session::ApplyStartupSettings() {
 
 void Session::StartupMessages() {
   ApplyStartupSettings();
-  for (const auto& [name, value] : guc::AllReportedValues()) protocol::AppendParameterStatus(&conn_.out(), name, value);
+  AppendStartupReport(&conn_.out(), info_.cancel_key);
+}
+
+void AppendStartupReport(std::string* out, int32_t cancel_key) {
+  for (const auto& [name, value] : guc::AllReportedValues()) protocol::AppendParameterStatus(out, name, value);
   guc::TakeReportChanges();  // everything was just reported
-  protocol::MessageWriter(&conn_.out(), 'K').Int32(getpid()).Int32(info_.cancel_key);
+  protocol::MessageWriter(out, 'K').Int32(getpid()).Int32(cancel_key);
   if (ProcSlot* slot = proc_array::MySlot()) {
     proc_array::SlotWriter w(slot);
     auto app = guc::ShowConfigOption("application_name", true);

@@ -234,7 +234,8 @@ int StartupMain() {
     if (standby) transam::SetKnownXidsActive(true);
     const wal::RedoHooks hooks = recovery.Hooks();
     wal::RedoResult result;
-    wal::RunRedo(checkpoint.redo, checkpoint_lsn, &result, &ShowRecovering, &hooks);
+    // Plain crash recovery needs none of the hooks: it stays on the lean path.
+    wal::RunRedo(checkpoint.redo, checkpoint_lsn, &result, &ShowRecovering, label || standby ? &hooks : nullptr);
     if (recovery.shutdown()) return 1;  // a shutdown request: the postmaster expects exit 1 here
     if (label && !recovery.consistent()) {
       PgError e(sqlstate::kObjectNotInPrerequisiteState, "WAL ends before end of online backup", ErrLevel::kFatal);

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "access/wal/wal.h"
+#include "backend/backend.h"
 #include "backend/interrupts.h"
 #include "protocol/message.h"
 #include "replication/walsender_internal.h"
@@ -136,14 +137,7 @@ void WalSender::Startup() {
   }
   guc::SetInternalOption("session_authorization", params_.user);
   guc::SetInternalOption("is_superuser", params_.superuser ? "on" : "off");
-  for (const auto& [name, value] : guc::AllReportedValues()) protocol::AppendParameterStatus(&conn_.out(), name, value);
-  guc::TakeReportChanges();
-  protocol::MessageWriter(&conn_.out(), 'K').Int32(getpid()).Int32(params_.cancel_key);
-  if (ProcSlot* slot = proc_array::MySlot()) {
-    proc_array::SlotWriter w(slot);
-    auto app = guc::ShowConfigOption("application_name", true);
-    proc_array::CopyString(slot->application_name, sizeof slot->application_name, app.value_or(""));
-  }
+  backend::AppendStartupReport(&conn_.out(), params_.cancel_key);
 }
 
 int WalSender::Run() {

@@ -120,6 +120,8 @@ void SetNextXid(uint64_t next_xid) {
 void AdvanceNextXidPast(uint64_t xid) {
   if (xid < kFirstNormalXid) return;
   internal::Counters& c = internal::GetCounters();
+  // Replay calls this for every record (hot standby): no lock when already past.
+  if (xid < c.next_xid.load(std::memory_order_acquire)) return;
   LWLockGuard guard(c.xid_gen_lock, LWLockMode::kExclusive);
   uint64_t next = c.next_xid.load(std::memory_order_relaxed);
   // Replay records its xids' clog bits: the pages must exist as during normal running.
